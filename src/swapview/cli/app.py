@@ -1,0 +1,65 @@
+"""The click group every command hangs from, and how errors reach the user."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from sqlite_utils import Database
+
+from ..errors import SwapviewError
+from ..store import DEFAULT_DB, open_db
+
+
+@dataclass
+class State:
+    """What every command gets: where the database is."""
+
+    db_path: str
+
+    def open(self) -> Database:
+        return open_db(self.db_path)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+class SwapviewGroup(click.Group):
+    """Turns SwapviewError into one clear line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SwapviewError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=SwapviewGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    envvar="SWAPVIEW_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file (or $SWAPVIEW_DB).",
+)
+@click.version_option(package_name="swapview")
+@click.pass_context
+def main(ctx: click.Context, db_path: str) -> None:
+    """Triage what changed when you swap the model under an LLM feature."""
+    ctx.obj = State(db_path=db_path)
+    if ctx.invoked_subcommand is None:
+        default = ctx.command.get_command(ctx, "review")  # type: ignore[union-attr]
+        if default is not None and os.path.exists(db_path):
+            ctx.invoke(default)
+        else:
+            click.echo(ctx.get_help())
+
+
+def default_reviewer() -> str:
+    """$SWAPVIEW_REVIEWER, else the login name."""
+    return os.environ.get("SWAPVIEW_REVIEWER") or os.environ.get("USER") or getpass.getuser()

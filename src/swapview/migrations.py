@@ -1,0 +1,125 @@
+"""Schema steps, applied in order by sqlite-utils Migrations, each in a transaction.
+
+Numbering: m001-m009 foundation, m010-m019 scoring, m020-m029 review,
+m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export.
+Keep every table plain enough for a datasette or sqlite-utils user to read.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("swapview")
+
+
+@migrations()
+def m001_create_comparisons_and_pairs(db: Database) -> None:
+    # One comparison is one model migration; a pair is one input answered by both models.
+    # The prompt is plain text, or a JSON chat message list when prompt_format = 'chat'.
+    # content_hash covers prompt and both outputs, so a reload can tell what changed.
+    db.executescript(
+        """
+        CREATE TABLE comparisons (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            baseline_model TEXT,
+            candidate_model TEXT,
+            source TEXT,
+            created TEXT NOT NULL,
+            metadata TEXT
+        );
+        CREATE TABLE pairs (
+            id INTEGER PRIMARY KEY,
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            key TEXT NOT NULL,
+            prompt TEXT,
+            prompt_format TEXT NOT NULL DEFAULT 'text',
+            baseline_output TEXT,
+            candidate_output TEXT,
+            metadata TEXT,
+            content_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            UNIQUE (comparison_id, key)
+        );
+        """
+    )
+
+
+@migrations()
+def m002_create_reviews(db: Database) -> None:
+    # reviews is append-only history: every tag, note, undo and redo is a row with who and
+    # when, each holding the full decision after it (so undo is "apply the row before").
+    # decisions holds the current state per pair, written in the same transaction, so
+    # queue filters like "untagged" never scan the history. stale = the outputs changed
+    # after the decision was made.
+    db.executescript(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            reviewer TEXT NOT NULL,
+            action TEXT NOT NULL,
+            tag TEXT,
+            note TEXT,
+            corrected_output TEXT,
+            pair_hash TEXT NOT NULL,
+            reverts INTEGER REFERENCES reviews(id),
+            created TEXT NOT NULL
+        );
+        CREATE INDEX reviews_pair ON reviews(pair_id, id);
+        CREATE INDEX reviews_reviewer ON reviews(reviewer, id);
+        CREATE TABLE decisions (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            tag TEXT,
+            note TEXT,
+            corrected_output TEXT,
+            reviewer TEXT NOT NULL,
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            pair_hash TEXT NOT NULL,
+            stale INTEGER NOT NULL DEFAULT 0,
+            updated TEXT NOT NULL
+        );
+        CREATE INDEX decisions_tag ON decisions(tag);
+        """
+    )
+
+
+@migrations()
+def m003_create_scores_signals_embeddings(db: Database) -> None:
+    # One row of scores per pair, for the content_hash it was computed on: a pair whose
+    # hash moved on is re-scored. Every distance records the model that made it, because
+    # scales differ between models. signals holds one row per quirk that fired, so the
+    # queue can filter by signal with an index; signal_count allows "any quirk first".
+    db.executescript(
+        """
+        CREATE TABLE scores (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            content_hash TEXT NOT NULL,
+            scorer_version TEXT NOT NULL,
+            embedding_model TEXT,
+            semantic_distance REAL,
+            lexical_distance REAL,
+            length_change REAL,
+            signal_count INTEGER NOT NULL DEFAULT 0,
+            scored TEXT NOT NULL
+        );
+        CREATE INDEX scores_semantic ON scores(semantic_distance, pair_id);
+        CREATE INDEX scores_lexical ON scores(lexical_distance, pair_id);
+        CREATE TABLE signals (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            name TEXT NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (pair_id, name)
+        );
+        CREATE INDEX signals_name ON signals(name, pair_id);
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, content_hash)
+        );
+        """
+    )

@@ -1,0 +1,153 @@
+"""Decisions on pairs: tags, notes and corrected answers, with full history.
+
+Every change is a new row in ``reviews`` holding the whole decision after it, and the
+current decision per pair is kept in ``decisions`` in the same transaction. Undo writes
+the state before an event back as a new event, so history is never rewritten and two
+reviewers on one database never lose each other's work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from .errors import NotFoundError, SwapviewError
+from .store import now, write_transaction
+
+DEFAULT_TAGS: dict[str, str] = {
+    "regression": "r",
+    "improvement": "i",
+    "neutral": "n",
+    "skip": "s",
+}
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The current decision on one pair."""
+
+    pair_id: int
+    tag: str | None
+    note: str | None
+    corrected_output: str | None
+    reviewer: str
+    review_id: int
+    stale: bool
+
+
+def current(db: Database, pair_id: int) -> Decision | None:
+    row = db.execute(
+        "SELECT pair_id, tag, note, corrected_output, reviewer, review_id, stale"
+        " FROM decisions WHERE pair_id = ?",
+        [pair_id],
+    ).fetchone()
+    return Decision(*row[:6], bool(row[6])) if row else None
+
+
+def _pair_hash(db: Database, pair_id: int) -> str:
+    row = db.execute("SELECT content_hash FROM pairs WHERE id = ?", [pair_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"no pair with id {pair_id}")
+    return row[0]
+
+
+def _write(
+    db: Database,
+    pair_id: int,
+    reviewer: str,
+    action: str,
+    state: tuple[str | None, str | None, str | None],
+    reverts: int | None = None,
+) -> int:
+    """Append one history row and make it the pair's current decision."""
+    if not reviewer:
+        raise SwapviewError("a reviewer name is needed (--reviewer, config or $USER)")
+    tag, note, corrected = state
+    stamp = now()
+    with write_transaction(db):
+        pair_hash = _pair_hash(db, pair_id)
+        cur = db.execute(
+            "INSERT INTO reviews (pair_id, reviewer, action, tag, note, corrected_output,"
+            " pair_hash, reverts, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [pair_id, reviewer, action, tag, note, corrected, pair_hash, reverts, stamp],
+        )
+        review_id = int(cur.lastrowid)
+        db.execute(
+            "INSERT INTO decisions (pair_id, tag, note, corrected_output, reviewer, review_id,"
+            " pair_hash, stale, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
+            " ON CONFLICT(pair_id) DO UPDATE SET tag = excluded.tag, note = excluded.note,"
+            " corrected_output = excluded.corrected_output, reviewer = excluded.reviewer,"
+            " review_id = excluded.review_id, pair_hash = excluded.pair_hash, stale = 0,"
+            " updated = excluded.updated",
+            [pair_id, tag, note, corrected, reviewer, review_id, pair_hash, stamp],
+        )
+    return review_id
+
+
+def record(
+    db: Database,
+    pair_id: int,
+    reviewer: str,
+    *,
+    tag: str | None = _UNSET,
+    note: str | None = _UNSET,
+    corrected_output: str | None = _UNSET,
+) -> int:
+    """Change a pair's decision (only the fields given); returns the history row id."""
+    old = current(db, pair_id)
+    state = (
+        old.tag if tag is _UNSET and old else (None if tag is _UNSET else tag),
+        old.note if note is _UNSET and old else (None if note is _UNSET else note),
+        old.corrected_output
+        if corrected_output is _UNSET and old
+        else (None if corrected_output is _UNSET else corrected_output),
+    )
+    action = "tag" if tag is not _UNSET else ("note" if note is not _UNSET else "correct")
+    return _write(db, pair_id, reviewer, action, state)
+
+
+def _event(db: Database, review_id: int) -> tuple[int, str | None, str | None, str | None]:
+    row = db.execute(
+        "SELECT pair_id, tag, note, corrected_output FROM reviews WHERE id = ?", [review_id]
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no review with id {review_id}")
+    return row
+
+
+def undo(db: Database, review_id: int, reviewer: str) -> int:
+    """Put back the decision that stood before ``review_id``; returns the new row id."""
+    pair_id = _event(db, review_id)[0]
+    before = db.execute(
+        "SELECT tag, note, corrected_output FROM reviews WHERE pair_id = ? AND id < ?"
+        " ORDER BY id DESC LIMIT 1",
+        [pair_id, review_id],
+    ).fetchone()
+    return _write(db, pair_id, reviewer, "undo", tuple(before or (None, None, None)), review_id)
+
+
+def redo(db: Database, review_id: int, reviewer: str) -> int:
+    """Apply again the decision that ``review_id`` made; returns the new row id."""
+    pair_id, *state = _event(db, review_id)
+    return _write(db, pair_id, reviewer, "redo", tuple(state), review_id)
+
+
+def history(db: Database, pair_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM reviews WHERE pair_id = ? ORDER BY id", [pair_id]))
+
+
+def last_reviewed_pair(db: Database, reviewer: str, comparison_id: int | None = None) -> int | None:
+    """The pair this reviewer touched last (to resume there), optionally in one comparison."""
+    sql = "SELECT r.pair_id FROM reviews r"
+    args: list[Any] = [reviewer]
+    if comparison_id is not None:
+        sql += " JOIN pairs p ON p.id = r.pair_id WHERE r.reviewer = ? AND p.comparison_id = ?"
+        args.append(comparison_id)
+    else:
+        sql += " WHERE r.reviewer = ?"
+    row = db.execute(sql + " ORDER BY r.id DESC LIMIT 1", args).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,311 @@
+"""The SQLite store: opening, upgrading, and writing comparisons and pairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .errors import NotFoundError, StoreError
+from .migrations import migrations
+
+DEFAULT_DB = "swapview.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_db_path() -> str:
+    """The database path: $SWAPVIEW_DB, else ./swapview.db."""
+    return os.environ.get("SWAPVIEW_DB") or DEFAULT_DB
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 with microseconds, sortable as text."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A raw connection with the pragmas every swapview connection uses."""
+    # check_same_thread=False: a connection may be handed to a worker thread on purpose;
+    # writers still serialise through SQLite's own lock and the busy timeout.
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a SQLite database ({exc})") from exc
+    return conn
+
+
+def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Database:
+    """Open (creating or upgrading) a swapview database."""
+    path = path or default_db_path()
+    if Path(path).is_dir():
+        raise StoreError(f"{path}: is a folder, not a database file")
+    db = Database(connect(path))
+    if migrate:
+        try:
+            migrations.apply(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot create or upgrade the schema ({exc})") from exc
+    return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock up front.
+
+    A plain BEGIN that reads first and writes later fails at once with "database is
+    locked" when another connection wrote in between (WAL snapshots cannot be upgraded);
+    BEGIN IMMEDIATE waits for the lock under the busy timeout instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def content_hash(prompt: str | None, baseline: str | None, candidate: str | None) -> str:
+    """A hash of what a reviewer judges: prompt and both outputs."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (prompt, baseline, candidate):
+        if part is None:
+            h.update(b"\x00N")
+        else:
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(b"\x00S" + len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """Hash of one text, the key of the embedding cache."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@dataclass(slots=True)
+class PairRecord:
+    """One input answered by both models, as loaded from any source."""
+
+    key: str
+    prompt: str | list[dict[str, Any]] | None
+    baseline_output: str | None
+    candidate_output: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt_format(self) -> str:
+        return "chat" if isinstance(self.prompt, list) else "text"
+
+    def prompt_text(self) -> str | None:
+        """The prompt as stored: text, or the chat messages as JSON."""
+        if isinstance(self.prompt, list):
+            return json.dumps(self.prompt, ensure_ascii=False)
+        return self.prompt
+
+
+@dataclass
+class LoadReport:
+    """What a load did; printed by the CLI, returned as JSON with --json."""
+
+    comparison: str = ""
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale_reviews: int = 0
+    empty_outputs: int = 0
+    identical_outputs: int = 0
+    duplicate_keys: list[str] = field(default_factory=list)
+    unmatched_baseline: list[str] = field(default_factory=list)
+    unmatched_candidate: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def get_comparison(db: Database, name: str) -> dict[str, Any]:
+    """The comparison row by name, or a NotFoundError listing the known ones."""
+    rows = list(db.query("SELECT * FROM comparisons WHERE name = ?", [name]))
+    if not rows:
+        known = [r["name"] for r in db.query("SELECT name FROM comparisons ORDER BY id")]
+        hint = f"; known: {', '.join(known)}" if known else "; the database has none yet"
+        raise NotFoundError(f"no comparison named {name!r}{hint}")
+    return rows[0]
+
+
+def list_comparisons(db: Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM comparisons ORDER BY id"))
+
+
+def ensure_comparison(
+    db: Database,
+    name: str,
+    *,
+    baseline_model: str | None = None,
+    candidate_model: str | None = None,
+    source: str | None = None,
+) -> int:
+    """Id of the named comparison, created if new; model names fill in when known."""
+    row = db.execute("SELECT id FROM comparisons WHERE name = ?", [name]).fetchone()
+    if row is None:
+        cur = db.execute(
+            "INSERT INTO comparisons (name, baseline_model, candidate_model, source, created)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [name, baseline_model, candidate_model, source, now()],
+        )
+        return int(cur.lastrowid)
+    db.execute(
+        "UPDATE comparisons SET baseline_model = coalesce(?, baseline_model),"
+        " candidate_model = coalesce(?, candidate_model), source = coalesce(?, source)"
+        " WHERE id = ?",
+        [baseline_model, candidate_model, source, row[0]],
+    )
+    return int(row[0])
+
+
+def _batches(items: Iterable[PairRecord], size: int) -> Iterator[list[PairRecord]]:
+    batch: list[PairRecord] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+INSERT_PAIR = (
+    "INSERT INTO pairs (comparison_id, key, prompt, prompt_format, baseline_output,"
+    " candidate_output, metadata, content_hash, created, updated)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_PAIR = (
+    "UPDATE pairs SET prompt = ?, prompt_format = ?, baseline_output = ?, candidate_output = ?,"
+    " metadata = ?, content_hash = ?, updated = ? WHERE id = ?"
+)
+
+
+class PairWriter:
+    """Writes pairs into one comparison: inserts new keys, updates changed ones.
+
+    The caller owns the transaction (wrap in ``write_transaction(db)``) so that a failed load
+    stores nothing. A changed pair keeps its reviews; they are marked stale.
+    """
+
+    def __init__(self, db: Database, comparison_id: int, report: LoadReport) -> None:
+        self.db = db
+        self.comparison_id = comparison_id
+        self.report = report
+        self._seen: set[str] = set()
+        self._fresh = (
+            db.execute(
+                "SELECT 1 FROM pairs WHERE comparison_id = ? LIMIT 1", [comparison_id]
+            ).fetchone()
+            is None
+        )
+
+    def write(self, records: Iterable[PairRecord], batch_size: int = 2000) -> None:
+        for batch in _batches(records, batch_size):
+            self._write_batch(self._dedupe(batch))
+
+    def _dedupe(self, batch: list[PairRecord]) -> list[PairRecord]:
+        kept = []
+        for rec in batch:
+            if rec.key in self._seen:
+                self.report.duplicate_keys.append(rec.key)
+                continue
+            self._seen.add(rec.key)
+            kept.append(rec)
+            self._count_quirks(rec)
+        return kept
+
+    def _count_quirks(self, rec: PairRecord) -> None:
+        if not (rec.baseline_output or "").strip() or not (rec.candidate_output or "").strip():
+            self.report.empty_outputs += 1
+        if rec.baseline_output is not None and rec.baseline_output == rec.candidate_output:
+            self.report.identical_outputs += 1
+
+    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str]]:
+        if self._fresh:
+            return {}
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT key, id, content_hash FROM pairs WHERE comparison_id = ?"
+                f" AND key IN ({marks})",
+                [self.comparison_id, *chunk],
+            )
+            found.update({k: (i, h) for k, i, h in rows})
+        return found
+
+    def _write_batch(self, batch: list[PairRecord]) -> None:
+        existing = self._existing([r.key for r in batch])
+        stamp = now()
+        inserts, updates, changed_ids = [], [], []
+        for rec in batch:
+            prompt = rec.prompt_text()
+            digest = content_hash(prompt, rec.baseline_output, rec.candidate_output)
+            meta = json.dumps(rec.metadata, ensure_ascii=False) if rec.metadata else None
+            old = existing.get(rec.key)
+            if old is None:
+                inserts.append((self.comparison_id, rec.key, prompt, rec.prompt_format,
+                                rec.baseline_output, rec.candidate_output, meta, digest,
+                                stamp, stamp))
+            elif old[1] != digest:
+                updates.append((prompt, rec.prompt_format, rec.baseline_output,
+                                rec.candidate_output, meta, digest, stamp, old[0]))
+                changed_ids.append((old[0],))
+            else:
+                self.report.unchanged += 1
+        conn = self.db.conn
+        conn.executemany(INSERT_PAIR, inserts)
+        conn.executemany(UPDATE_PAIR, updates)
+        self.report.loaded += len(inserts)
+        self.report.updated += len(updates)
+        if changed_ids:
+            self.report.stale_reviews += mark_stale(self.db, changed_ids)
+
+
+def mark_stale(db: Database, pair_ids: list[tuple[int]]) -> int:
+    """Flag decisions whose pair changed since it was judged; returns how many."""
+    before = db.conn.total_changes
+    db.conn.executemany(
+        "UPDATE decisions SET stale = 1 WHERE pair_id = ?"
+        " AND pair_hash != (SELECT content_hash FROM pairs WHERE id = decisions.pair_id)",
+        pair_ids,
+    )
+    return db.conn.total_changes - before
+
+
+def pair_row(db: Database, pair_id: int) -> dict[str, Any]:
+    rows = list(db.query("SELECT * FROM pairs WHERE id = ?", [pair_id]))
+    if not rows:
+        raise NotFoundError(f"no pair with id {pair_id}")
+    return rows[0]
+
+
+def decode_prompt(prompt: str | None, prompt_format: str) -> str | list[dict[str, Any]] | None:
+    """The stored prompt back as text or a chat message list."""
+    if prompt is not None and prompt_format == "chat":
+        return json.loads(prompt)
+    return prompt
