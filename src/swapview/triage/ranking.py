@@ -1,0 +1,208 @@
+"""The likely-regression order in the store: cached features, refit, stored scores.
+
+``refit_and_store(db, comparison_id)`` is the one call a front end needs: it computes any
+missing features (texts are read once per content hash), refits the model from the
+current tags and rewrites ``triage_scores``. It is blocking and meant for a worker thread
+with its own connection; the queue then pages ``triage_scores`` by (score DESC, pair_id).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from sqlite_utils import Database
+
+from ..store import now, write_transaction
+from .features import FEATURE_NAMES, SCORE_NAMES, SIGNAL_NAMES, TEXT_FEATURES, text_features
+from .learner import Model, Scaler, fit, fit_scaler
+from .reasons import explain
+
+FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
+REGRESSION_TAG = "regression"
+# Tags that carry no judgement: the pair is left out of training and of the estimate.
+NON_LABEL_TAGS = ("skip",)
+CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureTable:
+    """Every pair of a comparison with its raw feature row."""
+
+    pair_ids: np.ndarray
+    X: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class RefitReport:
+    pairs: int
+    tags: int
+    regressions: int
+    features_computed: int
+    seconds: float
+
+
+def _missing_features(db: Database, comparison_id: int) -> Iterator[list[tuple]]:
+    cursor = db.execute(
+        "SELECT p.id, p.content_hash, p.prompt, p.baseline_output, p.candidate_output"
+        " FROM pairs p LEFT JOIN triage_features f ON f.pair_id = p.id"
+        " WHERE p.comparison_id = ? AND (f.pair_id IS NULL OR f.content_hash != p.content_hash"
+        " OR f.version != ?)",
+        [comparison_id, FEATURES_VERSION],
+    )
+    while batch := cursor.fetchmany(CHUNK):
+        yield batch
+
+
+def refresh_features(db: Database, comparison_id: int) -> int:
+    """Compute and cache text features for new or changed pairs; returns how many."""
+    done = 0
+    # Read everything first: a write transaction would otherwise hold the lock while the
+    # texts are parsed, and the cursor must not see its own writes.
+    batches = list(_missing_features(db, comparison_id))
+    for batch in batches:
+        rows = [
+            (pid, digest, FEATURES_VERSION, _blob(text_features(prompt, base, cand)))
+            for pid, digest, prompt, base, cand in batch
+        ]
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT INTO triage_features (pair_id, content_hash, version, vector)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(pair_id) DO UPDATE SET"
+                " content_hash = excluded.content_hash, version = excluded.version,"
+                " vector = excluded.vector",
+                rows,
+            )
+        done += len(rows)
+    return done
+
+
+def _blob(values: list[float]) -> bytes:
+    return np.asarray(values, dtype="<f8").tobytes()
+
+
+def load_features(db: Database, comparison_id: int) -> FeatureTable:
+    """Raw feature rows (text features + current scores + signals) of every cached pair."""
+    rows = db.execute(
+        "SELECT f.pair_id, f.vector, s.semantic_distance, s.lexical_distance, s.signal_count"
+        " FROM triage_features f JOIN pairs p ON p.id = f.pair_id"
+        " LEFT JOIN scores s ON s.pair_id = p.id AND s.content_hash = p.content_hash"
+        " WHERE p.comparison_id = ? AND f.version = ? ORDER BY f.pair_id",
+        [comparison_id, FEATURES_VERSION],
+    ).fetchall()
+    n = len(rows)
+    pair_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    X = np.full((n, len(FEATURE_NAMES)), np.nan)
+    if n:
+        text = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8")
+        X[:, : len(TEXT_FEATURES)] = text.reshape(n, len(TEXT_FEATURES))
+        scored = np.array([r[2:5] for r in rows], dtype=object)
+        X[:, len(TEXT_FEATURES) : len(TEXT_FEATURES) + len(SCORE_NAMES)] = np.where(
+            scored == None, np.nan, scored  # noqa: E711  (element-wise None test)
+        ).astype(np.float64)
+        _fill_signals(db, comparison_id, pair_ids, X)
+    return FeatureTable(pair_ids, X)
+
+
+def _fill_signals(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.ndarray) -> None:
+    column = {name: len(TEXT_FEATURES) + len(SCORE_NAMES) + i for i, name in enumerate(SIGNAL_NAMES)}
+    position = {int(pid): i for i, pid in enumerate(pair_ids)}
+    X[:, column[SIGNAL_NAMES[0]] :] = 0.0
+    for pid, name in db.execute(
+        "SELECT g.pair_id, g.name FROM signals g JOIN pairs p ON p.id = g.pair_id"
+        " WHERE p.comparison_id = ?",
+        [comparison_id],
+    ):
+        if name in column and pid in position:
+            X[position[pid], column[name]] = 1.0
+
+
+def labels(db: Database, comparison_id: int) -> dict[int, int]:
+    """Current, non-stale judgements: 1 for a regression, 0 for any other real tag."""
+    marks = ",".join("?" * len(NON_LABEL_TAGS))
+    rows = db.execute(
+        "SELECT d.pair_id, d.tag FROM decisions d JOIN pairs p ON p.id = d.pair_id"
+        f" WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.stale = 0"
+        f" AND d.tag NOT IN ({marks})",
+        [comparison_id, *NON_LABEL_TAGS],
+    )
+    return {pid: int(tag == REGRESSION_TAG) for pid, tag in rows}
+
+
+def fit_model(table: FeatureTable, tagged: dict[int, int]) -> tuple[Scaler, Model]:
+    """Scale over all pairs of the comparison, fit on the tagged ones."""
+    scaler = fit_scaler(table.X)
+    Z = scaler.transform(table.X)
+    mask = np.isin(table.pair_ids, np.fromiter(tagged, dtype=np.int64, count=len(tagged)))
+    y = np.array([tagged[int(p)] for p in table.pair_ids[mask]], dtype=np.float64)
+    return scaler, fit(Z[mask], y)
+
+
+def refit_and_store(db: Database, comparison_id: int) -> RefitReport:
+    """Bring features up to date, refit from the current tags, rewrite the stored scores."""
+    start = time.perf_counter()
+    computed = refresh_features(db, comparison_id)
+    table = load_features(db, comparison_id)
+    tagged = labels(db, comparison_id)
+    scaler, model = fit_model(table, tagged)
+    Z = scaler.transform(table.X)
+    scores = model.score(Z)
+    reasons = explain(Z, table.X, model.weights)
+    _store(db, comparison_id, table.pair_ids, scores, reasons, model)
+    return RefitReport(
+        len(table.pair_ids), model.n_tags, model.n_regressions, computed,
+        time.perf_counter() - start,
+    )
+
+
+def _store(
+    db: Database,
+    comparison_id: int,
+    pair_ids: np.ndarray,
+    scores: np.ndarray,
+    reasons: list[str],
+    model: Model,
+) -> None:
+    stamp = now()
+    rows = [
+        (int(p), comparison_id, float(s), r or None, model.version, stamp)
+        for p, s, r in zip(pair_ids, scores, reasons, strict=True)
+    ]
+    weights = json.dumps(dict(zip(FEATURE_NAMES, np.round(model.weights, 4).tolist(), strict=True)))
+    with write_transaction(db):
+        db.execute("DELETE FROM triage_scores WHERE comparison_id = ?", [comparison_id])
+        db.conn.executemany(
+            "INSERT INTO triage_scores (pair_id, comparison_id, score, reason, model_version,"
+            " updated) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute(
+            "INSERT INTO triage_models (comparison_id, model_version, weights, intercept, n_tags,"
+            " n_regressions, updated) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(comparison_id) DO UPDATE SET model_version = excluded.model_version,"
+            " weights = excluded.weights, intercept = excluded.intercept,"
+            " n_tags = excluded.n_tags, n_regressions = excluded.n_regressions,"
+            " updated = excluded.updated",
+            [comparison_id, model.version, weights, model.intercept, model.n_tags,
+             model.n_regressions, stamp],
+        )
+
+
+def likely_regressions(
+    db: Database, comparison_id: int, *, limit: int = 50, after: tuple[float, int] | None = None
+) -> list[dict]:
+    """One keyset page of unreviewed pairs, most likely regression first."""
+    sql = (
+        "SELECT t.pair_id, t.score, t.reason FROM triage_scores t"
+        " LEFT JOIN decisions d ON d.pair_id = t.pair_id AND d.tag IS NOT NULL AND d.stale = 0"
+        " WHERE t.comparison_id = ? AND d.pair_id IS NULL"
+    )
+    args: list = [comparison_id]
+    if after is not None:
+        sql += " AND (t.score < ? OR (t.score = ? AND t.pair_id > ?))"
+        args += [after[0], after[0], after[1]]
+    sql += " ORDER BY t.score DESC, t.pair_id LIMIT ?"
+    return list(db.query(sql, [*args, limit]))
