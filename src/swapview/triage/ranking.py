@@ -108,9 +108,10 @@ def load_features(db: Database, comparison_id: int) -> FeatureTable:
 
 
 def _fill_signals(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.ndarray) -> None:
-    column = {name: len(TEXT_FEATURES) + len(SCORE_NAMES) + i for i, name in enumerate(SIGNAL_NAMES)}
+    first = len(TEXT_FEATURES) + len(SCORE_NAMES)
+    column = {name: first + i for i, name in enumerate(SIGNAL_NAMES)}
     position = {int(pid): i for i, pid in enumerate(pair_ids)}
-    X[:, column[SIGNAL_NAMES[0]] :] = 0.0
+    X[:, first:] = 0.0
     for pid, name in db.execute(
         "SELECT g.pair_id, g.name FROM signals g JOIN pairs p ON p.id = g.pair_id"
         " WHERE p.comparison_id = ?",
