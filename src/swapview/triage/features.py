@@ -61,13 +61,13 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+", re.MULTILINE)
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|\*\*[^*\n]{1,80}\*\*\s*:?\s*$)", re.MULTILINE)
-_REFUSAL = re.compile(
+REFUSAL = re.compile(
     r"\b(?:i\s+(?:can(?:no|')?t|cannot|am\s+(?:not\s+able|unable)|'m\s+(?:not\s+able|unable)"
     r"|won't|will\s+not|do\s+not\s+feel\s+comfortable|don't\s+feel\s+comfortable)"
     r"|as\s+an\s+ai\b|not\s+(?:able|appropriate)\s+to\s+(?:provide|help|assist))",
     re.IGNORECASE,
 )
-_APOLOGY = re.compile(r"\b(?:i\s+apologi[sz]e|i'm\s+sorry|i\s+am\s+sorry|sorry,)", re.IGNORECASE)
+APOLOGY = re.compile(r"\b(?:i\s+apologi[sz]e|i'm\s+sorry|i\s+am\s+sorry|sorry,)", re.IGNORECASE)
 _HEDGE = re.compile(
     r"\b(?:however|it\s+depends|may\s+not|might\s+not|i'm\s+not\s+sure|not\s+certain"
     r"|consult\s+(?:a|an|your)|please\s+note)\b",
@@ -117,8 +117,8 @@ def text_features(prompt: str | None, baseline: str | None, candidate: str | Non
         float(base == cand),
         float(not cand.strip() and bool(base.strip())),
         _word_distance(base, cand),
-        float(_count(_REFUSAL, cand) - _count(_REFUSAL, base)),
-        float(_count(_APOLOGY, cand) - _count(_APOLOGY, base)),
+        float(_count(REFUSAL, cand) - _count(REFUSAL, base)),
+        float(_count(APOLOGY, cand) - _count(APOLOGY, base)),
         _log_delta(_count(_LIST_ITEM, base), _count(_LIST_ITEM, cand)),
         _log_delta(_count(_HEADING, base), _count(_HEADING, cand)),
         _log_delta(base.count("```") // 2, cand.count("```") // 2),
