@@ -45,8 +45,8 @@ def _load(db: Database) -> tuple[int, dict[str, int]]:
 
 
 def test_refusal_phrase_only_when_new() -> None:
-    assert refusal_phrase("Sure.", "Sorry, I can't do that. Here is why.") == (
-        "sorry i can t do that"
+    assert refusal_phrase("Sure.", "Well. Sorry, I can't do that. Here is why.") == (
+        "i can t do that"
     )
     assert refusal_phrase("I cannot say.", "I cannot say for sure.") is None
 
@@ -65,7 +65,7 @@ def test_planted_clusters_are_found(db: Database) -> None:
     assert build_clusters(db, cid) == 2
     refusal = cluster_of(db, ids["refuse-3"])
     disclaimer = cluster_of(db, ids["disclaim-5"])
-    assert refusal["kind"] == "refusal" and refusal["label"].startswith("i m sorry but i cannot")
+    assert refusal["kind"] == "refusal" and refusal["label"] == "i m sorry but i cannot"
     assert disclaimer["kind"] == "similar" and disclaimer["label"].startswith('added "')
     assert "please remember that this summary" in disclaimer["label"]
     assert set(cluster_members(db, refusal["id"])) == {ids[f"refuse-{i}"] for i in range(9)}

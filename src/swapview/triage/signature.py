@@ -27,7 +27,8 @@ DETAIL_SIGNALS = (
 MINHASHES = 32
 LSH_BANDS = 8  # 8 bands of 4 rows: pairs above ~0.6 Jaccard almost always meet
 MIN_SHINGLES = 3  # fewer changed bigrams than this ("the" -> "a") is no signature
-PHRASE_WORDS = 8
+PHRASE_WORDS = 6  # of a refusal: enough to tell "as an ai assistant" from "i cannot"
+LABEL_WORDS = 10
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -38,15 +39,15 @@ _B = _rng.integers(0, _PRIME, MINHASHES, dtype=np.uint64)
 
 
 def refusal_phrase(baseline: str, candidate: str) -> str | None:
-    """The candidate's new refusal or apology sentence, normalised; None if not new."""
-    match = REFUSAL.search(candidate) or APOLOGY.search(candidate)
-    if not match or REFUSAL.search(baseline) or APOLOGY.search(baseline):
+    """The candidate's new refusal or apology, first words from where it starts; None if
+    the baseline already had one."""
+    found = [m for m in (REFUSAL.search(candidate), APOLOGY.search(candidate)) if m]
+    if not found or REFUSAL.search(baseline) or APOLOGY.search(baseline):
         return None
-    start = max((m.end() for m in _SENTENCE_END.finditer(candidate, 0, match.start())), default=0)
-    end = _SENTENCE_END.search(candidate, match.end())
+    start = min(m.start() for m in found)
+    end = _SENTENCE_END.search(candidate, max(m.end() for m in found if m.start() == start))
     sentence = candidate[start : end.start() if end else len(candidate)]
-    words = _WORD.findall(sentence.lower())[:PHRASE_WORDS]
-    return " ".join(words) or None
+    return " ".join(_WORD.findall(sentence.lower())[:PHRASE_WORDS]) or None
 
 
 def signal_keys(signals: Iterable[tuple[str, str | None]]) -> list[str]:
@@ -77,7 +78,7 @@ def common_run(text: str, common: set[str], sign: str) -> str:
             start = i + 1
         elif i + 2 - start > best[1] - best[0]:
             best = (start, i + 2)
-    return " ".join(words[best[0] : best[1]][:PHRASE_WORDS])
+    return " ".join(words[best[0] : best[1]][:LABEL_WORDS])
 
 
 def minhash(shingles: set[str]) -> np.ndarray | None:
