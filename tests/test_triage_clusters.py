@@ -46,7 +46,7 @@ def _load(db: Database) -> tuple[int, dict[str, int]]:
 
 def test_refusal_phrase_only_when_new() -> None:
     assert refusal_phrase("Sure.", "Well. Sorry, I can't do that. Here is why.") == (
-        "i can t do that"
+        "sorry i can t do that"
     )
     assert refusal_phrase("I cannot say.", "I cannot say for sure.") is None
 
