@@ -50,6 +50,14 @@ TEXT_FEATURES: tuple[str, ...] = (
     "log_prompt_length",
     "log_baseline_length",
     "hedge_delta",
+    "log_candidate_length",
+    "paragraph_delta",
+    "bold_delta",
+    "asks_back",  # the candidate asks for clarification where the baseline answered
+    "repeated_lines",  # share of the candidate's lines that repeat an earlier line
+    "code_prompt",  # prompt kinds: no prior, the learner finds which kind regressed
+    "math_prompt",
+    "writing_prompt",
 )
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -72,6 +80,23 @@ _HEDGE = re.compile(
     r"\b(?:however|it\s+depends|may\s+not|might\s+not|i'm\s+not\s+sure|not\s+certain"
     r"|consult\s+(?:a|an|your)|please\s+note)\b",
     re.IGNORECASE,
+)
+_ASKS_BACK = re.compile(
+    r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|clarify|specify|share|give\s+me)"
+    r"|please\s+provide\s+more|more\s+(?:context|details)\s+(?:about|on|regarding)",
+    re.IGNORECASE,
+)
+_CODE_PROMPT = re.compile(
+    r"```|\b(?:code|python|function|javascript|sql|script|program|implement|regex|api)\b",
+    re.IGNORECASE,
+)
+_MATH_PROMPT = re.compile(
+    r"\b(?:calculate|solve|equation|probability|compute|integral|derivative|how\s+many)\b"
+    r"|\d\s*[-+*/^=]\s*\d",
+    re.IGNORECASE,
+)
+_WRITING_PROMPT = re.compile(
+    r"\b(?:write|story|poem|essay|email|letter|blog|rewrite|compose|draft)\b", re.IGNORECASE
 )
 _CLEAN_END = re.compile(r"[.!?:;)\]}\"'`*>|]\s*$")
 
@@ -96,6 +121,11 @@ def _number_features(baseline: str, candidate: str) -> tuple[float, float]:
     missing = len(set(base) - set(cand)) / len(set(base))
     final = float(not cand or base[-1] != cand[-1])
     return missing, final
+
+
+def _repeated_lines(text: str) -> float:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return 1.0 - len(set(lines)) / len(lines) if lines else 0.0
 
 
 def _word_distance(baseline: str, candidate: str) -> float:
@@ -128,6 +158,14 @@ def text_features(prompt: str | None, baseline: str | None, candidate: str | Non
         math.log1p(len(prompt)),
         math.log1p(len(base)),
         float(_count(_HEDGE, cand) - _count(_HEDGE, base)),
+        math.log1p(len(cand)),
+        _log_delta(base.count("\n\n"), cand.count("\n\n")),
+        _log_delta(base.count("**") // 2, cand.count("**") // 2),
+        float(bool(_ASKS_BACK.search(cand)) and not _ASKS_BACK.search(base)),
+        _repeated_lines(cand) - _repeated_lines(base),
+        float(bool(_CODE_PROMPT.search(prompt))),
+        float(bool(_MATH_PROMPT.search(prompt))),
+        float(bool(_WRITING_PROMPT.search(prompt))),
     ]
 
 

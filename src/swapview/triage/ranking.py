@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from ..store import now, write_transaction
 from .features import FEATURE_NAMES, SCORE_NAMES, SIGNAL_NAMES, TEXT_FEATURES, text_features
-from .learner import Model, Scaler, fit, fit_scaler
+from .learner import Model, Scaler, fit_auto, fit_scaler
 from .reasons import explain
 
 FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
@@ -127,7 +127,7 @@ def labels(db: Database, comparison_id: int) -> dict[int, int]:
     rows = db.execute(
         "SELECT d.pair_id, d.tag FROM decisions d JOIN pairs p ON p.id = d.pair_id"
         f" WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.stale = 0"
-        f" AND d.tag NOT IN ({marks})",
+        f" AND d.tag NOT IN ({marks}) ORDER BY d.review_id",
         [comparison_id, *NON_LABEL_TAGS],
     )
     return {pid: int(tag == REGRESSION_TAG) for pid, tag in rows}
@@ -137,9 +137,11 @@ def fit_model(table: FeatureTable, tagged: dict[int, int]) -> tuple[Scaler, Mode
     """Scale over all pairs of the comparison, fit on the tagged ones."""
     scaler = fit_scaler(table.X)
     Z = scaler.transform(table.X)
-    mask = np.isin(table.pair_ids, np.fromiter(tagged, dtype=np.int64, count=len(tagged)))
-    y = np.array([tagged[int(p)] for p in table.pair_ids[mask]], dtype=np.float64)
-    return scaler, fit(Z[mask], y)
+    position = {int(p): i for i, p in enumerate(table.pair_ids)}
+    # In tagging order (dict order = review order), so the CV folds interleave over time.
+    rows = [position[p] for p in tagged if p in position]
+    y = np.array([tagged[int(table.pair_ids[i])] for i in rows], dtype=np.float64)
+    return scaler, fit_auto(Z[rows], y)
 
 
 def refit_and_store(db: Database, comparison_id: int) -> RefitReport:

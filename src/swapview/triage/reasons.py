@@ -60,11 +60,19 @@ def _phrase(name: str, raw: float) -> str:
         "log_prompt_length": "long prompt",
         "log_baseline_length": "long old answer",
         "hedge_delta": _more_less(raw, "more hedging", "less hedging"),
+        "log_candidate_length": "long new answer",
+        "paragraph_delta": _more_less(raw, "more paragraphs", "fewer paragraphs"),
+        "bold_delta": _more_less(raw, "more bold", "less bold"),
+        "asks_back": "asks for clarification",
+        "repeated_lines": "repeats itself",
+        "code_prompt": "code prompt",
+        "math_prompt": "maths prompt",
+        "writing_prompt": "writing prompt",
         "semantic_distance": "meaning moved",
         "lexical_distance": "text changed",
         "signal_count": f"{int(raw)} quirks" if not math.isnan(raw) else "quirks",
     }
-    if name in ("log_prompt_length", "log_baseline_length") and raw < 0:
+    if name in ("log_prompt_length", "log_baseline_length", "log_candidate_length") and raw < 0:
         return texts[name].replace("long", "short")
     return texts.get(name, name.replace("_", " "))
 
@@ -88,7 +96,7 @@ def explain(z_rows: np.ndarray, raw_rows: np.ndarray, weights: np.ndarray) -> li
 
 def _phrase_for(name: str, raw: float, z: float) -> str:
     # Length features speak in the pair's own terms; "short/long" ones in relative terms.
-    if name in ("log_prompt_length", "log_baseline_length"):
+    if name in ("log_prompt_length", "log_baseline_length", "log_candidate_length"):
         return _phrase(name, z)
     return _phrase(name, raw)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .learner import PRIOR_STRENGTH, fit, fit_scaler, prior_model
+from .learner import fit_auto, fit_scaler, prior_model
 
 REFIT_EVERY = 5
 
@@ -37,29 +37,34 @@ def simulate_learned(
     share: float = 0.2,
     tags: int = 50,
     refit_every: int = REFIT_EVERY,
-    strength: float = PRIOR_STRENGTH,
     seed: int = 0,
+    explore_every: int = 0,
 ) -> SimResult:
     """Follow the learned queue until ``share`` of the pairs are reviewed."""
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
     Z = fit_scaler(X).transform(X)
     # A tiny random jitter breaks exact ties (identical prior scores) without bias.
-    jitter = np.random.default_rng(seed).random(n) * 1e-9
+    rng = np.random.default_rng(seed)
+    jitter = rng.random(n) * 1e-9
     limit = max(budget(n, share), min(tags, n))
     reviewed = np.zeros(n, dtype=bool)
     order: list[int] = []
     model = prior_model()
-    while len(order) < limit:
+    while len(order) < limit:  # (an exploring pick may leave a batch short: loop on)
         scores = model.score(Z) + jitter
         scores[reviewed] = -np.inf
         step = min(refit_every, limit - len(order))
         top = np.argpartition(-scores, step - 1)[:step]
         for i in top[np.argsort(-scores[top])]:
+            if explore_every and (len(order) + 1) % explore_every == 0:
+                i = rng.choice(np.flatnonzero(~reviewed))
+            elif reviewed[i]:
+                continue
             order.append(int(i))
             reviewed[i] = True
         idx = np.asarray(order)
-        model = fit(Z[idx], y[idx], strength=strength)
+        model = fit_auto(Z[idx], y[idx])
     found = np.asarray(order)
     return SimResult(
         found,
