@@ -58,10 +58,7 @@ def export_command(
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
     )
-    result = export(
-        db, selection, format_name, output, append=append, config_path=config_path,
-        stdout=click.get_text_stream("stdout"),
-    )
+    result = export(db, selection, format_name, output, append=append, config_path=config_path)
     if as_json and output != "-":
         click.echo(json.dumps(result.as_dict(), indent=2))
     elif output != "-":

@@ -38,6 +38,7 @@ REFUSAL_PHRASES = (
     "as an ai language model",
     "as an ai,",
 )
+_QUOTED = re.compile(r"([\"'])(.+?)\1")
 _SAFE_PHRASE = re.compile(r"^[\w\s'’,.!?-]{4,80}$")
 
 SOURCE_VARS = {
@@ -112,12 +113,20 @@ def refusal_phrase(case: ExportCase) -> str | None:
         return None
     rejected = case.rejected[0]
     accepted = [_fold(a) for a in case.acceptable]
-    candidates = [s.detail for s in case.signals if s.name in REFUSAL_SIGNALS and s.detail]
-    for phrase in [*candidates, *REFUSAL_PHRASES]:
+    for phrase in [*_detail_phrases(case), *REFUSAL_PHRASES]:
         found = _find(rejected, phrase)
         if found and _SAFE_PHRASE.match(found) and not any(_fold(found) in a for a in accepted):
             return found
     return None
+
+
+def _detail_phrases(case: ExportCase) -> list[str]:
+    """Phrases the scorer quoted in a refusal signal's detail (e.g. `candidate says "..."`)."""
+    found = []
+    for signal in case.signals:
+        if signal.name in REFUSAL_SIGNALS and signal.detail:
+            found += [m.group(2) for m in _QUOTED.finditer(signal.detail)] + [signal.detail]
+    return found
 
 
 def _fold(text: str) -> str:
