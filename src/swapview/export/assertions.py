@@ -111,6 +111,8 @@ def refusal_phrase(case: ExportCase) -> str | None:
     """A refusal phrase in the rejected answer that no accepted answer contains."""
     if not case.rejected:
         return None
+    if case.scores is not None and not case.signal_names() & REFUSAL_SIGNALS:
+        return None  # scored, and the scorer saw no refusal appear or go
     rejected = case.rejected[0]
     accepted = [_fold(a) for a in case.acceptable]
     for phrase in [*_detail_phrases(case), *REFUSAL_PHRASES]:
