@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 
 from swapview.export import Selection, export
-from tests.support.export_data import STANDARD_CASES, build
+from swapview.export.models import (
+    ExportCase,
+    InspectSample,
+    LangSmithExample,
+    OpenAIEvalsSample,
+    PromptfooTestCase,
+)
+from tests.support.export_data import STANDARD_CASES, Case, build
+
+FORMAT_MODELS = {
+    "swapview": ExportCase,
+    "openai-evals": OpenAIEvalsSample,
+    "inspect": InspectSample,
+    "promptfoo": PromptfooTestCase,
+    "langsmith": LangSmithExample,
+}
 
 
 @pytest.fixture
@@ -39,6 +57,7 @@ def test_json_dataset_reads_our_export(dataset_path):
     assert samples["m1/fixed"].target.startswith("Prince Hamlet avenges")
 
 
+@pytest.mark.slow
 def test_inspect_eval_scores_replayed_outputs(dataset_path, tmp_path):
     """A real inspect eval: a solver replays each stored output, `exact` scores it."""
     from inspect_ai import Task
@@ -74,3 +93,26 @@ def test_inspect_eval_scores_replayed_outputs(dataset_path, tmp_path):
     assert scores["baseline"]["m1/same"] == scores["candidate"]["m1/same"] == "C"
     # The reviewer's corrected answer is the target: neither model wrote it.
     assert scores["baseline"]["m1/fixed"] == scores["candidate"]["m1/fixed"] == "I"
+
+
+def test_real_pairs_export_loads_whole(db, realdata, tmp_path):
+    """Real outputs (braces, unicode, empty answers) survive every format and load back."""
+    from inspect_ai.dataset import json_dataset
+
+    tags = {"baseline": "regression", "candidate": "improvement", "tie": "neutral"}
+    path = realdata / "pairs" / "arena_bench_v1__gpt-3.5-turbo__gpt-3.5-turbo-1106.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    cases = [Case(r["id"], r["prompt"], r["baseline_output"], r["candidate_output"],
+                  tag=tags.get(r["preference"]), scored=False) for r in rows]
+    build(db, cases)
+    tagged = sum(c.tag is not None for c in cases)
+    for name, model in FORMAT_MODELS.items():
+        out = tmp_path / f"{name}.jsonl"
+        export(db, Selection(comparison="m1"), name, str(out))
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == tagged
+        for line in lines:
+            model.model_validate_json(line)
+    samples = list(json_dataset(str(tmp_path / "inspect.jsonl")))
+    assert len(samples) == tagged and len({s.id for s in samples}) == tagged

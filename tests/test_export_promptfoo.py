@@ -74,6 +74,7 @@ def _outcomes(data: dict) -> dict[tuple[str, str], dict[str, bool]]:
     return out
 
 
+@pytest.mark.slow
 def test_promptfoo_fails_the_new_output_on_regressions(db, tmp_path):
     build(db, STANDARD_CASES)
     tests, config = tmp_path / "tests.jsonl", tmp_path / "promptfooconfig.yaml"
