@@ -2,7 +2,17 @@
 
 `build_report` gathers the numbers, `to_markdown` renders them, and `metrics` flattens
 them for `--fail-if` gates (see gates.py). Other modules add sections (and gate-able
-metrics) with `register_section`, e.g. triage's "estimated regressions remaining".
+metrics) with `register_section`, e.g. triage's "estimated regressions remaining":
+
+    @register_section
+    def remaining(db, comparison):  # comparison: the comparisons row
+        est = estimate_remaining(db, comparison["id"])
+        return Section(key="remaining", title="Estimated regressions remaining",
+                       markdown=f"About {est['remaining']} ...", data=est,
+                       metrics={"estimated_regressions_remaining": est["remaining"]})
+
+The registering module must be imported before the report is built (the CLI's
+report_cmd is the natural place for that import).
 """
 
 from __future__ import annotations
