@@ -197,7 +197,16 @@ def test_append_adds_only_new_ids(db, ids, tmp_path):
     assert third.written == 0 and out.read_text() == text
 
 
-def test_append_to_a_file_that_is_not_an_export_fails_cleanly(db, ids, tmp_path):
+def test_append_keeps_hand_written_cases(db, ids, tmp_path):
+    out = tmp_path / "tests.jsonl"
+    mine = '{"vars": {"prompt": "hand written"}, "assert": [{"type": "contains", "value": "x"}]}'
+    out.write_text(mine)  # no final newline either
+    result = export(db, Selection(comparison="m1"), "promptfoo", str(out), append=True)
+    lines = out.read_text().splitlines()
+    assert result.written == 6 and lines[0] == mine and len(lines) == 7
+
+
+def test_append_to_a_file_that_is_not_jsonl_fails_cleanly(db, ids, tmp_path):
     out = tmp_path / "cases.jsonl"
     out.write_text('{"id": "m1/json"}\nnot json\n')
     with pytest.raises(InputError, match=r"cases.jsonl:2"):

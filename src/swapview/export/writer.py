@@ -28,12 +28,11 @@ def existing_ids(path: Path, record_id: Callable[[dict[str, Any]], Any]) -> list
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
+            # Records without a swapview id (cases a team wrote by hand) are kept as they
+            # are: they cannot collide with an exported case.
             rid = record_id(record) if isinstance(record, dict) else None
-            if rid is None:
-                raise InputError(
-                    str(path), "no case id: not a swapview export in this format", line=number
-                )
-            ids.append(rid)
+            if rid is not None:
+                ids.append(rid)
     return ids
 
 
