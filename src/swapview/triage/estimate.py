@@ -41,6 +41,7 @@ class BandEstimate:
     def as_dict(self) -> dict:
         out = asdict(self)
         out["variance"] = None if math.isinf(self.variance) else self.variance
+        out["remaining"] = None if math.isnan(self.remaining) else self.remaining
         return out
 
 

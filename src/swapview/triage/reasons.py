@@ -77,19 +77,42 @@ def _phrase(name: str, raw: float) -> str:
     return texts.get(name, name.replace("_", " "))
 
 
+# Features that say the same thing in other words: name only the strongest of a group.
+_GROUP = {
+    "log_length_ratio": "length",
+    "shorter": "length",
+    "log_candidate_length": "length",
+    "signal:much_shorter": "length",
+    "signal:much_longer": "length",
+    "refusal_delta": "refusal",
+    "signal:refusal_appeared": "refusal",
+    "candidate_empty": "empty",
+    "signal:empty_output": "empty",
+    "ends_cleanly_lost": "truncated",
+    "signal:truncated": "truncated",
+    "word_distance": "distance",
+    "lexical_distance": "distance",
+}
+
+
 def explain(z_rows: np.ndarray, raw_rows: np.ndarray, weights: np.ndarray) -> list[str]:
     """One reason string per row (empty when nothing stands out)."""
     if len(z_rows) == 0:
         return []
     contrib = z_rows * weights
-    top = np.argsort(-contrib, axis=1)[:, :MAX_PARTS]
+    top = np.argsort(-contrib, axis=1)[:, : MAX_PARTS * 3]
     out = []
     for r, cols in enumerate(top):
-        parts = [
-            _phrase_for(FEATURE_NAMES[c], raw_rows[r, c], z_rows[r, c])
-            for c in cols
-            if contrib[r, c] >= MIN_CONTRIBUTION
-        ]
+        parts: list[str] = []
+        groups: set[str] = set()
+        for c in cols:
+            name = FEATURE_NAMES[c]
+            group = _GROUP.get(name, name)
+            if contrib[r, c] < MIN_CONTRIBUTION or len(parts) == MAX_PARTS:
+                break
+            if group not in groups:
+                groups.add(group)
+                parts.append(_phrase_for(name, raw_rows[r, c], z_rows[r, c]))
         out.append(", ".join(parts))
     return out
 

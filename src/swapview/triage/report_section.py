@@ -1,0 +1,41 @@
+"""The "estimated regressions remaining" section of `swapview report` (and its gate metrics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..report import Section, register_section
+from .sampling import estimate_remaining
+
+
+@register_section
+def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | None:
+    """Point estimate and interval of regressions among the unreviewed pairs."""
+    est = estimate_remaining(db, comparison["id"])
+    if not est["unreviewed"]:
+        return None
+    pct = round(est["confidence"] * 100)
+    lines = [
+        f"About {est['remaining']:.0f} regressions remain among {est['unreviewed']} unreviewed"
+        f" pairs ({pct}% interval {est['low']} to {est['high']}); {est['found']} found so far.",
+    ]
+    if not est["complete"]:
+        lines.append(
+            "Some bands have no random sample yet, so the upper bound counts all their pairs:"
+            " tag the suggested random pairs (`swapview triage sample`) to narrow it."
+        )
+    elif est["suggest"]["pair_ids"]:
+        lines.append(f"To narrow it: {est['suggest']['reason']}.")
+    return Section(
+        key="remaining",
+        title="Estimated regressions remaining",
+        markdown="\n".join(lines),
+        data=est,
+        metrics={
+            "estimated_regressions_remaining": est["remaining"],
+            "estimated_regressions_remaining_low": est["low"],
+            "estimated_regressions_remaining_high": est["high"],
+        },
+    )
