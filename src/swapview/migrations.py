@@ -130,7 +130,8 @@ def m030_create_triage_scores(db: Database) -> None:
     # The likely-regression queue. triage_features caches each pair's cheap feature vector
     # (float64 BLOB, layout named by version) for the content_hash it was computed on, so a
     # refit after each tag never re-reads the texts. triage_scores holds the current score
-    # and its reason per pair; the index serves keyset pages "score DESC, pair_id".
+    # (log-odds) and its reason per pair; the index serves the queue's keyset pages
+    # "score DESC, pair_id DESC" (scanned backwards).
     # triage_models keeps the fitted weights per comparison, to explain and to audit.
     db.executescript(
         """
@@ -148,7 +149,7 @@ def m030_create_triage_scores(db: Database) -> None:
             model_version TEXT NOT NULL,
             updated TEXT NOT NULL
         );
-        CREATE INDEX triage_scores_order ON triage_scores(comparison_id, score DESC, pair_id);
+        CREATE INDEX triage_scores_order ON triage_scores(score, pair_id);
         CREATE TABLE triage_models (
             comparison_id INTEGER PRIMARY KEY REFERENCES comparisons(id),
             model_version TEXT NOT NULL,

@@ -94,12 +94,12 @@ class Scaler:
 
 def fit_scaler(X: np.ndarray) -> Scaler:
     """Centre continuous columns; a column that is all NaN or constant becomes neutral 0."""
-    present = ~np.isnan(X)
-    count = present.sum(0)
-    filled = np.where(present, X, 0.0)
-    mean = filled.sum(0) / np.maximum(count, 1)
-    var = (np.where(present, X - mean, 0.0) ** 2).sum(0) / np.maximum(count, 1)
-    scale = np.where((count > 1) & (var > 1e-18), np.sqrt(var), 1.0)
+    count = (~np.isnan(X)).sum(axis=0)
+    mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    some, many = count > 0, count > 1
+    mean[some] = np.nanmean(X[:, some], axis=0)
+    spread = np.nanstd(X[:, many], axis=0)
+    scale[many] = np.where(spread > 1e-9, spread, 1.0)
     return Scaler(np.where(BINARY_MASK, 0.0, mean), np.where(BINARY_MASK, 1.0, scale))
 
 

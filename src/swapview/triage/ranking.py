@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from ..store import now, write_transaction
 from .features import FEATURE_NAMES, SCORE_NAMES, SIGNAL_NAMES, TEXT_FEATURES, text_features
-from .learner import Model, Scaler, fit_auto, fit_scaler
+from .learner import Model, fit_auto, fit_scaler
 from .reasons import explain
 
 FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
@@ -133,32 +133,64 @@ def labels(db: Database, comparison_id: int) -> dict[int, int]:
     return {pid: int(tag == REGRESSION_TAG) for pid, tag in rows}
 
 
-def fit_model(table: FeatureTable, tagged: dict[int, int]) -> tuple[Scaler, Model]:
-    """Scale over all pairs of the comparison, fit on the tagged ones."""
-    scaler = fit_scaler(table.X)
-    Z = scaler.transform(table.X)
+def fit_tagged(table: FeatureTable, Z: np.ndarray, tagged: dict[int, int]) -> Model:
+    """Fit on the tagged rows of a comparison's scaled features."""
     position = {int(p): i for i, p in enumerate(table.pair_ids)}
     # In tagging order (dict order = review order), so the CV folds interleave over time.
     rows = [position[p] for p in tagged if p in position]
     y = np.array([tagged[int(table.pair_ids[i])] for i in rows], dtype=np.float64)
-    return scaler, fit_auto(Z[rows], y)
+    return fit_auto(Z[rows], y)
+
+
+class Ranker:
+    """One comparison's scaled features kept in memory between refits.
+
+    A front end keeps one per comparison in its worker, so a refit after a tag costs the
+    fit, the scoring and the write (about a second at 100k pairs), not re-reading every
+    feature row. Call ``invalidate()`` after scoring or reloading pairs; a changed pair
+    count is noticed on its own.
+    """
+
+    def __init__(self, db: Database, comparison_id: int) -> None:
+        self.db = db
+        self.comparison_id = comparison_id
+        self._key: tuple | None = None
+        self._table: FeatureTable | None = None
+        self._Z: np.ndarray | None = None
+
+    def invalidate(self) -> None:
+        """Re-read features on the next refit: call after loading or scoring pairs."""
+        self._key = None
+
+    def _state(self) -> tuple:
+        # Cheap (indexed) guard against loads the front end did not announce.
+        return self.db.execute(
+            "SELECT count(*), max(id) FROM pairs WHERE comparison_id = ?", [self.comparison_id]
+        ).fetchone()
+
+    def refit(self) -> RefitReport:
+        """Bring features up to date, refit from the current tags, rewrite stored scores."""
+        start = time.perf_counter()
+        key = self._state()
+        computed = 0
+        if key != self._key or self._table is None:
+            computed = refresh_features(self.db, self.comparison_id)
+            self._table = load_features(self.db, self.comparison_id)
+            self._Z = fit_scaler(self._table.X).transform(self._table.X)
+            self._key = key
+        table, Z = self._table, self._Z
+        model = fit_tagged(table, Z, labels(self.db, self.comparison_id))
+        reasons = explain(Z, table.X, model.weights)
+        _store(self.db, self.comparison_id, table.pair_ids, model.score(Z), reasons, model)
+        return RefitReport(
+            len(table.pair_ids), model.n_tags, model.n_regressions, computed,
+            time.perf_counter() - start,
+        )
 
 
 def refit_and_store(db: Database, comparison_id: int) -> RefitReport:
-    """Bring features up to date, refit from the current tags, rewrite the stored scores."""
-    start = time.perf_counter()
-    computed = refresh_features(db, comparison_id)
-    table = load_features(db, comparison_id)
-    tagged = labels(db, comparison_id)
-    scaler, model = fit_model(table, tagged)
-    Z = scaler.transform(table.X)
-    scores = model.score(Z)
-    reasons = explain(Z, table.X, model.weights)
-    _store(db, comparison_id, table.pair_ids, scores, reasons, model)
-    return RefitReport(
-        len(table.pair_ids), model.n_tags, model.n_regressions, computed,
-        time.perf_counter() - start,
-    )
+    """One-off refit (a CLI call); a long-lived front end keeps a ``Ranker`` instead."""
+    return Ranker(db, comparison_id).refit()
 
 
 def _store(
@@ -205,7 +237,7 @@ def likely_regressions(
     )
     args: list = [comparison_id]
     if after is not None:
-        sql += " AND (t.score < ? OR (t.score = ? AND t.pair_id > ?))"
-        args += [after[0], after[0], after[1]]
-    sql += " ORDER BY t.score DESC, t.pair_id LIMIT ?"
+        sql += " AND (t.score, t.pair_id) < (?, ?)"
+        args += [after[0], after[1]]
+    sql += " ORDER BY t.score DESC, t.pair_id DESC LIMIT ?"
     return list(db.query(sql, [*args, limit]))
