@@ -30,6 +30,7 @@ from swapview.triage.simulate import budget, expected_recall, simulate_learned
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "realdata" / "pairs"
 TAGS = 50
+CACHE = ROOT / "bench" / ".cache" / "embeddings.db"
 
 
 def read_pairs(path: Path) -> list[dict]:
@@ -63,18 +64,85 @@ def _prompt_text(prompt: object) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt, ensure_ascii=False)
 
 
-def scoring_inputs(rows: list[dict]) -> tuple[list[dict | None], list[list[str]], str | None]:
-    """Per-row scores and signal names from swapview.scoring when it is installed."""
+def scoring_inputs(
+    rows: list[dict], semantic: bool
+) -> tuple[list[dict | None], list[list[str]], str]:
+    """Per-row scores and signal names from swapview.scoring, when it is installed."""
     try:
-        from swapview import scoring  # noqa: F401
+        from swapview.scoring.lexical import lexical_distance
+        from swapview.scoring.signals import compute_signals
     except ImportError:
-        return [None] * len(rows), [[] for _ in rows], None
-    return [None] * len(rows), [[] for _ in rows], None
+        return [None] * len(rows), [[] for _ in rows], "no scoring package"
+    signals = [
+        [sig.name for sig in compute_signals(r.get("baseline_output"), r.get("candidate_output"))]
+        for r in rows
+    ]
+    scores: list[dict | None] = [
+        {
+            "lexical_distance": lexical_distance(r.get("baseline_output"),
+                                                 r.get("candidate_output")),
+            "signal_count": len(names),
+        }
+        for r, names in zip(rows, signals, strict=True)
+    ]
+    note = "run with --semantic (slow the first time, then cached)"
+    if semantic:
+        distances, note = semantic_distances(rows)
+        for score, distance in zip(scores, distances, strict=True):
+            score["semantic_distance"] = distance  # type: ignore[index]
+    return scores, signals, note
 
 
-def evaluate(rows: list[dict]) -> dict[str, tuple[float, float]]:
+def semantic_distances(rows: list[dict]) -> tuple[list[float | None], str]:
+    """MiniLM cosine distance per pair, embeddings cached in a swapview database."""
+    try:
+        from swapview.scoring.embeddings.base import cosine_distance, is_blank
+        from swapview.scoring.embeddings.minilm import MiniLMEmbedder
+    except ImportError as exc:
+        return [None] * len(rows), f"no embedding model ({exc})"
+    from swapview.store import open_db, text_hash, write_transaction
+
+    embedder = MiniLMEmbedder()
+    CACHE.parent.mkdir(exist_ok=True)
+    db = open_db(CACHE)
+    texts = {t for r in rows for t in (r.get("baseline_output"), r.get("candidate_output")) if t}
+    cached = {
+        h: np.frombuffer(v, dtype=np.float32)
+        for h, v in db.execute(
+            "SELECT content_hash, vector FROM embeddings WHERE model = ?", [embedder.name]
+        )
+    }
+    todo = [t for t in texts if text_hash(t) not in cached]
+    for start in range(0, len(todo), 256):
+        batch = todo[start : start + 256]
+        vectors = embedder.embed(batch)
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector)"
+                " VALUES (?, ?, ?, ?)",
+                [(embedder.name, text_hash(t), embedder.dim, v.astype(np.float32).tobytes())
+                 for t, v in zip(batch, vectors, strict=True)],
+            )
+        cached.update({text_hash(t): v for t, v in zip(batch, vectors, strict=True)})
+    zero = np.zeros(embedder.dim, dtype=np.float32)
+
+    def vec(text: str | None) -> np.ndarray:
+        return cached[text_hash(text)] if text else zero
+
+    out = [
+        cosine_distance(
+            vec(r.get("baseline_output")), vec(r.get("candidate_output")),
+            blank_a=is_blank(r.get("baseline_output")),
+            blank_b=is_blank(r.get("candidate_output")),
+        )
+        for r in rows
+    ]
+    return out, embedder.name
+
+
+def evaluate(rows: list[dict], semantic: bool = False) -> dict[str, tuple[float, float]]:
     """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}."""
-    scores, signals, semantic_note = scoring_inputs(rows)
+    scores, signals, _ = scoring_inputs(rows, semantic)
     X = np.vstack(
         [
             pair_features(
@@ -121,6 +189,11 @@ def chance_max(y: np.ndarray, orders: int, runs: int = 200) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument(
+        "--semantic", action="store_true",
+        help="add MiniLM semantic distance (needs swapview.scoring; about 10 texts/s the"
+        " first time, cached in bench/.cache/)",
+    )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
     summary: dict[str, dict[str, float]] = {}
@@ -134,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: no labels, skipped\n")
             continue
         start = time.perf_counter()
-        result = evaluate(rows)
+        result = evaluate(rows, args.semantic)
         _print_table(path, rows, result, time.perf_counter() - start)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))
@@ -155,7 +228,7 @@ def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> 
     print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
     for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
         if np.isnan(r20):
-            print(f"  {name:<34} {'not available (no scoring package)':>21}")
+            print(f"  {name:<34} not available (needs swapview.scoring and --semantic)")
             continue
         print(f"  {name:<34} {r20:>10.3f} {r50:>10.3f}")
     learned = result["learned"][0]
