@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sqlite_utils import Database
 
 from swapview import reviews
-from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
+from swapview.store import (
+    LoadReport,
+    PairRecord,
+    PairWriter,
+    ensure_comparison,
+    text_hash,
+    write_transaction,
+)
 from swapview.triage.clusters import (
     build_clusters,
     cluster_members,
@@ -98,3 +106,36 @@ def test_more_like_this_starts_with_the_cluster(db: Database) -> None:
     alike = more_like_this(db, ids["disclaim-0"], limit=12)
     assert set(alike[:8]) == {ids[f"disclaim-{i}"] for i in range(1, 9)}
     assert len(alike) == 12 and ids["disclaim-0"] not in alike
+
+
+def test_pairs_whose_meaning_moved_alike_cluster_by_embedding(db: Database) -> None:
+    # Words differ everywhere (no text cluster), but the stored embeddings of half the
+    # pairs moved in one direction: those form a "meaning" cluster.
+    cid = ensure_comparison(db, "m")
+    rng = np.random.default_rng(3)
+    records = [
+        PairRecord(f"k{i}", "p", " ".join(f"b{i}x{j}" for j in range(8)),
+                   " ".join(f"c{i}y{j}" for j in range(8)))
+        for i in range(20)
+    ]
+    with write_transaction(db):
+        PairWriter(db, cid, LoadReport()).write(records)
+    direction = rng.normal(size=32)
+    rows = []
+    for i, rec in enumerate(records):
+        base = rng.normal(size=32)
+        moved = direction if i % 2 == 0 else rng.normal(size=32)
+        cand = base + 3 * moved / np.linalg.norm(moved) + 0.05 * rng.normal(size=32)
+        for text, vec in ((rec.baseline_output, base), (rec.candidate_output, cand)):
+            rows.append(("test-model", text_hash(text), 32, vec.astype(np.float32).tobytes()))
+    with write_transaction(db):
+        db.conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?)", rows)
+        db.execute(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+            " scored) SELECT id, content_hash, 'v', 'test-model', 'now' FROM pairs"
+        )
+    assert build_clusters(db, cid) == 1
+    ids = {k: i for i, k in db.execute("SELECT id, key FROM pairs")}
+    cluster = cluster_of(db, ids["k0"])
+    assert cluster["kind"] == "meaning"
+    assert set(cluster_members(db, cluster["id"])) == {ids[f"k{i}"] for i in range(0, 20, 2)}

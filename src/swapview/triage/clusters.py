@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from .. import reviews
 from ..errors import NotFoundError
-from ..store import now, write_transaction
+from ..store import now, text_hash, write_transaction
 from .learner import fit_scaler
 from .ranking import load_features, refresh_features
 from .signature import (
@@ -30,6 +30,11 @@ from .signature import (
 
 MIN_SIMILARITY = 0.5
 LABEL_SAMPLE = 20
+# Embedding shifts: a pair whose vectors moved less than MIN_SHIFT did not change meaning
+# enough to group by; two shifts within MIN_SHIFT_COSINE point the same way.
+MIN_SHIFT = 0.3
+MIN_SHIFT_COSINE = 0.8
+SHIFT_TABLES, SHIFT_BITS = 6, 12
 
 
 class _UnionFind:
@@ -72,11 +77,16 @@ def _signals(db: Database, comparison_id: int) -> dict[int, list[tuple[str, str 
 def group_changes(
     items: Iterator[tuple[int, str, str]],
     signals: dict[int, list[tuple[str, str | None]]],
-) -> list[tuple[str, str, list[int]]]:
-    """(kind, label, pair ids) for every group of two or more alike changes."""
+    shifts: dict[int, np.ndarray] | None = None,
+) -> list[tuple[str, str | None, list[int]]]:
+    """(kind, label, pair ids) for every group of two or more alike changes.
+
+    ``shifts`` (unit vectors of candidate minus baseline embedding, when embeddings exist)
+    group pairs whose meaning moved the same way though their words differ. Labels of the
+    text-similarity groups are None here: the caller reads a few members to write them.
+    """
     keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
     sigs: dict[int, np.ndarray] = {}
-    texts: dict[int, tuple[str, str]] = {}
     for pid, base, cand in items:
         phrase = refusal_phrase(base, cand)
         keys = signal_keys(signals.get(pid, ()))
@@ -86,11 +96,69 @@ def group_changes(
             keyed[("signal", keys[0])].append(pid)
         elif (sig := minhash(changed_shingles(base, cand))) is not None:
             sigs[pid] = sig
-            texts[pid] = (base[:4000], cand[:4000])
-    groups = [(kind, label, ids) for (kind, label), ids in keyed.items() if len(ids) > 1]
-    for ids in _near_duplicates(sigs):
-        groups.append(("similar", _label([texts[p] for p in ids[:LABEL_SAMPLE]]), ids))
+    groups: list[tuple[str, str | None, list[int]]] = [
+        (kind, label, ids) for (kind, label), ids in keyed.items() if len(ids) > 1
+    ]
+    similar = _near_duplicates(sigs)
+    groups += [("similar", None, ids) for ids in similar]
+    if shifts:
+        placed = {p for _, _, ids in groups for p in ids}
+        rest = {p: v for p, v in shifts.items() if p not in placed}
+        groups += [("meaning", None, ids) for ids in _same_direction(rest)]
     return groups
+
+
+def _same_direction(shifts: dict[int, np.ndarray]) -> list[list[int]]:
+    """Groups of pairs whose embedding moved the same way (random-hyperplane LSH)."""
+    if not shifts:
+        return []
+    ids = list(shifts)
+    vectors = np.vstack([shifts[p] for p in ids])
+    planes = np.random.default_rng(7).normal(size=(SHIFT_TABLES, SHIFT_BITS, vectors.shape[1]))
+    bits = np.einsum("tbd,nd->tnb", planes, vectors) > 0
+    uf = _UnionFind()
+    for table in range(SHIFT_TABLES):
+        first: dict[bytes, int] = {}
+        for row, code in enumerate(np.packbits(bits[table], axis=1)):
+            head = first.setdefault(code.tobytes(), row)
+            if head != row and float(vectors[row] @ vectors[head]) >= MIN_SHIFT_COSINE:
+                uf.union(ids[row], ids[head])
+    members: dict[int, list[int]] = defaultdict(list)
+    for pid in ids:
+        members[uf.find(pid)].append(pid)
+    return [sorted(group) for group in members.values() if len(group) > 1]
+
+
+def embedding_shifts(db: Database, comparison_id: int) -> dict[int, np.ndarray]:
+    """Unit (candidate - baseline) embedding per pair whose meaning moved, if embedded."""
+    row = db.execute(
+        "SELECT s.embedding_model FROM scores s JOIN pairs p ON p.id = s.pair_id"
+        " WHERE p.comparison_id = ? AND s.embedding_model IS NOT NULL LIMIT 1",
+        [comparison_id],
+    ).fetchone()
+    if row is None:
+        return {}
+    model = row[0]
+    out: dict[int, np.ndarray] = {}
+    for pid, base, cand in _pairs(db, comparison_id):
+        vectors = [_vector(db, model, text) for text in (base, cand)]
+        if vectors[0] is None or vectors[1] is None:
+            continue
+        shift = vectors[1] - vectors[0]
+        norm = float(np.linalg.norm(shift))
+        if norm >= MIN_SHIFT:
+            out[pid] = shift / norm
+    return out
+
+
+def _vector(db: Database, model: str, text: str) -> np.ndarray | None:
+    if not text.strip():
+        return None
+    row = db.execute(
+        "SELECT vector FROM embeddings WHERE model = ? AND content_hash = ?",
+        [model, text_hash(text)],
+    ).fetchone()
+    return np.frombuffer(row[0], dtype=np.float32).astype(np.float64) if row else None
 
 
 def _near_duplicates(sigs: dict[int, np.ndarray]) -> list[list[int]]:
@@ -108,6 +176,18 @@ def _near_duplicates(sigs: dict[int, np.ndarray]) -> list[list[int]]:
     return [sorted(ids) for ids in members.values() if len(ids) > 1]
 
 
+def _texts(db: Database, ids: list[int]) -> list[tuple[str, str]]:
+    marks = ",".join("?" * len(ids))
+    return [
+        (base[:4000], cand[:4000])
+        for base, cand in db.execute(
+            "SELECT coalesce(baseline_output, ''), coalesce(candidate_output, '')"
+            f" FROM pairs WHERE id IN ({marks}) ORDER BY id",
+            ids,
+        )
+    ]
+
+
 def _label(texts: list[tuple[str, str]]) -> str:
     """What most members added or dropped, e.g. 'added "please remember that this"'."""
     counts = Counter(s for base, cand in texts for s in changed_shingles(base, cand))
@@ -122,7 +202,12 @@ def _label(texts: list[tuple[str, str]]) -> str:
 
 def build_clusters(db: Database, comparison_id: int) -> int:
     """Regroup a comparison's pairs by alike changes; returns the number of clusters."""
-    groups = group_changes(_pairs(db, comparison_id), _signals(db, comparison_id))
+    groups = group_changes(
+        _pairs(db, comparison_id), _signals(db, comparison_id),
+        embedding_shifts(db, comparison_id),
+    )
+    groups = [(kind, label or _label(_texts(db, ids[:LABEL_SAMPLE])), ids)
+              for kind, label, ids in groups]
     stamp = now()
     with write_transaction(db):
         db.execute(
