@@ -109,3 +109,18 @@ def test_store_estimate_follows_suggested_samples(db: Database) -> None:
     assert est["low"] <= est["remaining"] <= est["high"] <= est["unreviewed"]
     nxt = suggest_sample(db, cid, size=4)
     assert len(nxt.pair_ids) == 4 and nxt.band is not None
+
+
+def test_pairs_without_a_band_widen_the_interval(db: Database) -> None:
+    cid = _load(db, 40)
+    assign_bands(db, cid, rng=np.random.default_rng(1))
+    while not (est := estimate_remaining(db, cid))["complete"]:
+        for pid in est["suggest"]["pair_ids"]:
+            reviews.record(db, pid, "tester", tag="neutral")
+    extra = [PairRecord(f"new{i}", "p", "old answer.", "new answer.") for i in range(7)]
+    with write_transaction(db):
+        PairWriter(db, cid, LoadReport()).write(extra)
+    quick = estimate_remaining(db, cid, assign=False)
+    assert not quick["complete"]
+    assert quick["high"] >= 7 and quick["unreviewed"] == est["unreviewed"] + 7
+    assert any(b["band"] == -1 and b["unreviewed"] == 7 for b in quick["bands"])

@@ -13,7 +13,9 @@ from .sampling import estimate_remaining
 @register_section
 def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | None:
     """Point estimate and interval of regressions among the unreviewed pairs."""
-    est = estimate_remaining(db, comparison["id"])
+    # No band assignment here: on a large new comparison that means computing every
+    # pair's features, which belongs in `swapview triage estimate` or the app's worker.
+    est = estimate_remaining(db, comparison["id"], assign=False)
     if not est["unreviewed"]:
         return None
     pct = round(est["confidence"] * 100)
@@ -24,7 +26,7 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
     if not est["complete"]:
         lines.append(
             "Some bands have no random sample yet, so the upper bound counts all their pairs:"
-            " tag the suggested random pairs (`swapview triage sample`) to narrow it."
+            " `swapview triage sample` names random pairs to tag that narrow it."
         )
     elif est["suggest"]["pair_ids"]:
         lines.append(f"To narrow it: {est['suggest']['reason']}.")

@@ -8,6 +8,7 @@ the estimate most, and the pairs to tag for it. Both assign bands on first use.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from .estimate import (
     REGRESSION,
     SKIPPED,
     UNREVIEWED,
+    BandEstimate,
     band_estimate,
     combine,
     prefix_sample,
@@ -119,23 +121,46 @@ def band_statuses(db: Database, comparison_id: int) -> dict[int, tuple[np.ndarra
 
 
 def estimate_remaining(
-    db: Database, comparison_id: int, *, confidence: float = CONFIDENCE
+    db: Database, comparison_id: int, *, confidence: float = CONFIDENCE, assign: bool = True
 ) -> dict:
     """Regressions still among the unreviewed pairs: point, interval, per band, next sample.
 
     Keys: unreviewed, found, remaining, low, high, confidence, complete (every band with
     unreviewed pairs has a sample), bands (list of per-band dicts), suggest (band, pair_ids,
-    reason).
+    reason). ``assign=False`` (for a quick report) leaves pairs without a band as they are:
+    they count as a band with no sample (band -1), so the interval stays honest.
     """
-    assign_bands(db, comparison_id)
+    if assign:
+        assign_bands(db, comparison_id)
     statuses = band_statuses(db, comparison_id)
-    result = combine([band_estimate(b, st) for b, (_, st) in statuses.items()], confidence)
+    bands = [band_estimate(b, st) for b, (_, st) in statuses.items()]
+    bands += _unassigned(db, comparison_id)
+    result = combine(bands, confidence)
     suggestion = _suggest(statuses, SAMPLE_SIZE)
     result["comparison_id"] = comparison_id
     result["suggest"] = {
         "band": suggestion.band, "pair_ids": suggestion.pair_ids, "reason": suggestion.reason
     }
     return result
+
+
+def _unassigned(db: Database, comparison_id: int) -> list[BandEstimate]:
+    """Pairs with no band yet, as one unsampled pseudo-band (-1), if there are any."""
+    marks = ",".join("?" * len(NON_LABEL_TAGS))
+    total, unreviewed, found = db.execute(
+        "SELECT count(*), coalesce(sum(d.tag IS NULL OR d.stale = 1), 0),"
+        f" coalesce(sum(d.tag = ? AND d.stale = 0), 0) FROM pairs p"
+        " LEFT JOIN triage_bands b ON b.pair_id = p.id"
+        " LEFT JOIN decisions d ON d.pair_id = p.id"
+        f" WHERE p.comparison_id = ? AND b.pair_id IS NULL"
+        f" AND (d.tag IS NULL OR d.tag NOT IN ({marks}))",
+        [REGRESSION_TAG, comparison_id, *NON_LABEL_TAGS],
+    ).fetchone()
+    if not total:
+        return []
+    if not unreviewed:
+        return [BandEstimate(-1, total, 0, 0, 0, found, 0.0, 0.0)]
+    return [BandEstimate(-1, total, unreviewed, 0, 0, found, math.nan, math.inf)]
 
 
 def suggest_sample(db: Database, comparison_id: int, *, size: int = SAMPLE_SIZE) -> Suggestion:
