@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,25 +44,33 @@ class RefitReport:
     seconds: float
 
 
-def _missing_features(db: Database, comparison_id: int) -> Iterator[list[tuple]]:
-    cursor = db.execute(
-        "SELECT p.id, p.content_hash, p.prompt, p.baseline_output, p.candidate_output"
-        " FROM pairs p LEFT JOIN triage_features f ON f.pair_id = p.id"
-        " WHERE p.comparison_id = ? AND (f.pair_id IS NULL OR f.content_hash != p.content_hash"
-        " OR f.version != ?)",
-        [comparison_id, FEATURES_VERSION],
-    )
-    while batch := cursor.fetchmany(CHUNK):
-        yield batch
+def _missing_ids(db: Database, comparison_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT p.id FROM pairs p LEFT JOIN triage_features f ON f.pair_id = p.id"
+            " WHERE p.comparison_id = ? AND (f.pair_id IS NULL"
+            " OR f.content_hash != p.content_hash OR f.version != ?) ORDER BY p.id",
+            [comparison_id, FEATURES_VERSION],
+        )
+    ]
 
 
 def refresh_features(db: Database, comparison_id: int) -> int:
-    """Compute and cache text features for new or changed pairs; returns how many."""
-    done = 0
-    # Read everything first: a write transaction would otherwise hold the lock while the
-    # texts are parsed, and the cursor must not see its own writes.
-    batches = list(_missing_features(db, comparison_id))
-    for batch in batches:
+    """Compute and cache text features for new or changed pairs; returns how many.
+
+    Chunk by chunk (texts of CHUNK pairs in memory at a time), each chunk its own short
+    write transaction, so a reviewer's tag never waits long for the lock.
+    """
+    missing = _missing_ids(db, comparison_id)
+    for start in range(0, len(missing), CHUNK):
+        ids = missing[start : start + CHUNK]
+        marks = ",".join("?" * len(ids))
+        batch = db.execute(
+            "SELECT id, content_hash, prompt, baseline_output, candidate_output FROM pairs"
+            f" WHERE id IN ({marks})",
+            ids,
+        ).fetchall()
         rows = [
             (pid, digest, FEATURES_VERSION, _blob(text_features(prompt, base, cand)))
             for pid, digest, prompt, base, cand in batch
@@ -76,8 +83,7 @@ def refresh_features(db: Database, comparison_id: int) -> int:
                 " vector = excluded.vector",
                 rows,
             )
-        done += len(rows)
-    return done
+    return len(missing)
 
 
 def _blob(values: list[float]) -> bytes:
