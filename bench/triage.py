@@ -1,6 +1,6 @@
 """Simulated reviewer on labelled pair files: how early does each order find the regressions?
 
-    PYTHONPATH=src python bench/triage.py [FILE...]
+    PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
 
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
 candidate_output, preference (``baseline`` = the candidate is worse = a regression). The
@@ -65,7 +65,7 @@ def _prompt_text(prompt: object) -> str:
 
 
 def scoring_inputs(
-    rows: list[dict], semantic: bool
+    rows: list[dict], embedder: str | None
 ) -> tuple[list[dict | None], list[list[str]], str]:
     """Per-row scores and signal names from swapview.scoring, when it is installed."""
     try:
@@ -85,24 +85,23 @@ def scoring_inputs(
         }
         for r, names in zip(rows, signals, strict=True)
     ]
-    note = "run with --semantic (slow the first time, then cached)"
-    if semantic:
-        distances, note = semantic_distances(rows)
+    note = "semantic distance skipped (--embedder none)"
+    if embedder:
+        distances, note = semantic_distances(rows, embedder)
         for score, distance in zip(scores, distances, strict=True):
             score["semantic_distance"] = distance  # type: ignore[index]
     return scores, signals, note
 
 
-def semantic_distances(rows: list[dict]) -> tuple[list[float | None], str]:
-    """MiniLM cosine distance per pair, embeddings cached in a swapview database."""
+def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str]:
+    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk."""
     try:
-        from swapview.scoring.embeddings.base import cosine_distance, is_blank
-        from swapview.scoring.embeddings.minilm import MiniLMEmbedder
+        from swapview.scoring.embeddings import cosine_distance, is_blank, make_embedder
     except ImportError as exc:
         return [None] * len(rows), f"no embedding model ({exc})"
     from swapview.store import open_db, text_hash, write_transaction
 
-    embedder = MiniLMEmbedder()
+    embedder = make_embedder(kind)
     CACHE.parent.mkdir(exist_ok=True)
     db = open_db(CACHE)
     texts = {t for r in rows for t in (r.get("baseline_output"), r.get("candidate_output")) if t}
@@ -140,9 +139,9 @@ def semantic_distances(rows: list[dict]) -> tuple[list[float | None], str]:
     return out, embedder.name
 
 
-def evaluate(rows: list[dict], semantic: bool = False) -> dict[str, tuple[float, float]]:
+def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[float, float]]:
     """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}."""
-    scores, signals, _ = scoring_inputs(rows, semantic)
+    scores, signals, _ = scoring_inputs(rows, embedder)
     X = np.vstack(
         [
             pair_features(
@@ -190,9 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument(
-        "--semantic", action="store_true",
-        help="add MiniLM semantic distance (needs swapview.scoring; about 10 texts/s the"
-        " first time, cached in bench/.cache/)",
+        "--embedder", default="static",
+        help="swapview.scoring embedder for semantic distance: static (default, fast),"
+        " minilm (about 10 texts/s the first time; vectors cached in bench/.cache/), none",
     )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
@@ -207,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: no labels, skipped\n")
             continue
         start = time.perf_counter()
-        result = evaluate(rows, args.semantic)
+        result = evaluate(rows, None if args.embedder == "none" else args.embedder)
         _print_table(path, rows, result, time.perf_counter() - start)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))
@@ -228,7 +227,7 @@ def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> 
     print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
     for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
         if np.isnan(r20):
-            print(f"  {name:<34} not available (needs swapview.scoring and --semantic)")
+            print(f"  {name:<34} not available (needs swapview.scoring)")
             continue
         print(f"  {name:<34} {r20:>10.3f} {r50:>10.3f}")
     learned = result["learned"][0]

@@ -166,16 +166,14 @@ def fit_auto(Z: np.ndarray, y: np.ndarray, *, prior: np.ndarray | None = None) -
     if n < 2 * CV_FOLDS or min(positives, n - positives) < 2:
         return fit(Z, y, prior=prior, strength=PRIOR_STRENGTH)
     fold = np.arange(n) % CV_FOLDS  # tags arrive in review order: interleave the folds
-    losses = []
-    for s in STRENGTHS:
-        loss = 0.0
+    losses = np.zeros((len(STRENGTHS), n))  # held-out loss per strength and tag
+    for i, s in enumerate(STRENGTHS):
         for k in range(CV_FOLDS):
             model = fit(Z[fold != k], y[fold != k], prior=prior, strength=s)
-            loss += _log_loss(model.score(Z[fold == k]), y[fold == k])
-        losses.append(loss)
-    return fit(Z, y, prior=prior, strength=STRENGTHS[int(np.argmin(losses))])
+            losses[i, fold == k] = _log_loss(model.score(Z[fold == k]), y[fold == k])
+    return fit(Z, y, prior=prior, strength=STRENGTHS[int(np.argmin(losses.sum(axis=1)))])
 
 
-def _log_loss(margin: np.ndarray, y: np.ndarray) -> float:
-    # log(1 + exp(-m)) for positives, log(1 + exp(m)) for negatives, overflow-safe.
-    return float(np.logaddexp(0.0, np.where(y > 0, -margin, margin)).sum())
+def _log_loss(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-row log-loss: log(1 + exp(-m)) for positives, log(1 + exp(m)) for negatives."""
+    return np.logaddexp(0.0, np.where(y > 0, -margin, margin))
