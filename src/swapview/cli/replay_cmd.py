@@ -85,7 +85,7 @@ def replay(
         summary = replayer.summary
         summary.interrupted = True
     if bar:
-        bar.close()
+        bar.close(summary)
     _report(summary, imported, as_json)
     if summary.stopped:
         raise click.ClickException(summary.stopped)
@@ -118,7 +118,8 @@ class ProgressLine:
                 f"  retried {s.retried} ")
         click.echo(line, err=True, nl=False)
 
-    def close(self) -> None:
+    def close(self, s: Summary) -> None:
+        self.update(s, force=True)
         click.echo("", err=True)
 
 

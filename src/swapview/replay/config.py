@@ -65,7 +65,7 @@ class ReplayConfig(BaseModel):
             if value.endswith(suffix):
                 value = value[: -len(suffix)]
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("extra")

@@ -111,6 +111,8 @@ class Replayer:
                                           self.keys)
         if self.limit is not None:
             s.pending = min(s.pending, self.limit)
+        if self.on_progress:
+            self.on_progress(s)
         started = time.perf_counter()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="swapview-replay-db")
         self._client = ChatClient(cfg, transport=self.transport)
