@@ -236,3 +236,25 @@ async def test_chat_prompts_are_sent_as_messages(db, tmp_path):
         await replay(db, srv.base_url, name="chat", system_prompt="Ignored here.")
         assert srv.stats.bodies[0]["messages"] == chat
     assert outcomes(db)["c1"][0] == default_chat({"model": "new-model", "messages": chat})
+
+
+async def test_a_failing_write_stops_the_run_and_keeps_the_other_answers(db):
+    seed(db, 40)
+    db.executescript(
+        """
+        CREATE TRIGGER no_k5 BEFORE UPDATE OF candidate_output ON pairs
+        WHEN new.key = 'k5' BEGIN SELECT RAISE(ABORT, 'disk says no'); END;
+        """
+    )
+    with FakeOpenAI(latency=0.01) as srv:
+        summary = await replay(db, srv.base_url, concurrency=2)
+        assert "cannot write to the database (disk says no)" in summary.stopped
+        got = outcomes(db)
+        assert got["k5"] == (None, None)
+        answered = [k for k, (out, _) in got.items() if out is not None]
+        assert summary.done == len(answered) >= 5
+        for key in answered:  # answer and its metadata went in together
+            assert replay_meta(db, key)["finish_reason"] == "stop"
+        db.execute("DROP TRIGGER no_k5")
+        again = await replay(db, srv.base_url, concurrency=2)
+    assert again.done == 40 - len(answered) and again.stopped is None

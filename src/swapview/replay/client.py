@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,24 +49,41 @@ class Failure:
         return f"{self.kind} {self.status}" if self.status else self.kind
 
 
-class ChatClient:
-    """An async client for ``POST {base_url}/chat/completions``."""
+# httpcore's pool scans every connection (polling each idle socket) on every request and
+# release, so its cost per request grows with the pool: at 64 connections in one pool the
+# client spent most of its CPU there (encode/httpx#3215, encode/httpcore#1035). Several
+# small pools, one per lane of workers, keep that scan short.
+CONNECTIONS_PER_POOL = 8
 
-    def __init__(self, config: ReplayConfig, transport: httpx.AsyncBaseTransport | None = None):
+
+class ChatClient:
+    """An async client for ``POST {base_url}/chat/completions``.
+
+    ``complete(messages, lane)``: each worker passes its own lane number, and a lane
+    always uses the same small connection pool.
+    """
+
+    def __init__(self, config: ReplayConfig):
         self.config = config
         headers = {"Accept": "application/json"}
         key = config.secret()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        limits = httpx.Limits(max_connections=config.concurrency,
-                              max_keepalive_connections=config.concurrency)
+        pools = math.ceil(config.concurrency / CONNECTIONS_PER_POOL)
+        size = math.ceil(config.concurrency / pools)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0))
-        self._http = httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout,
-                                       transport=transport)
+        # Loading the CA bundle costs about 0.1 s per client: once, and only for https.
+        tls: ssl.SSLContext | bool = False
+        if config.base_url.startswith("https://"):
+            tls = httpx.create_ssl_context()
+        self._pools = [httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout,
+                                         verify=tls) for _ in range(pools)]
         self._url = f"{config.base_url}/chat/completions"
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools:
+            await pool.aclose()
 
     def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         c = self.config
@@ -76,10 +95,11 @@ class ChatClient:
         body.update(c.extra)
         return body
 
-    async def complete(self, messages: list[dict[str, Any]]) -> Answer | Failure:
+    async def complete(self, messages: list[dict[str, Any]], lane: int = 0) -> Answer | Failure:
         start = time.perf_counter()
+        http = self._pools[lane % len(self._pools)]
         try:
-            resp = await self._http.post(self._url, json=self.body(messages))
+            resp = await http.post(self._url, json=self.body(messages))
             raw = await resp.aread()
         except httpx.TimeoutException:
             return Failure("timeout", f"no answer within {self.config.timeout:g}s", True,

@@ -12,11 +12,9 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import httpx
 from sqlite_utils import Database
 
 from ..store import now
@@ -26,6 +24,7 @@ from .config import ReplayConfig
 from .limits import RateLimiter, backoff, estimate_tokens
 from .prompts import to_messages
 from .records import Job
+from .writer import StoreWriter
 
 # Keys are per account, so a few refusals in a row with no success in between mean the
 # key is wrong, not the prompts: stop before spending a request on every pair.
@@ -82,7 +81,6 @@ class Replayer:
         keys: set[str] | None = None,
         limit: int | None = None,
         on_progress: ProgressFn | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.db = db
@@ -91,7 +89,6 @@ class Replayer:
         self.keys = keys
         self.limit = limit
         self.on_progress = on_progress
-        self.transport = transport
         self.rng = rng or random.Random()
         self.summary = Summary(comparison, config.side, config.model, config.display_url)
         self._errors: Counter[str] = Counter()
@@ -114,8 +111,8 @@ class Replayer:
         if self.on_progress:
             self.on_progress(s)
         started = time.perf_counter()
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="swapview-replay-db")
-        self._client = ChatClient(cfg, transport=self.transport)
+        self._writer = StoreWriter(self.db)
+        self._client = ChatClient(cfg)
         self._limiter = RateLimiter(cfg.requests_per_minute, cfg.tokens_per_minute)
         try:
             await self._run_workers()
@@ -126,8 +123,10 @@ class Replayer:
             raise
         finally:
             await self._client.aclose()
-            # Let a write already handed to the thread finish: it is one whole answer.
-            self._writer.shutdown(wait=True)
+            # Commit every answer already received, interrupted or not.
+            self._writer.close()
+            if self._writer.error is not None and s.stopped is None:
+                s.stopped = self._write_failed()
             s.elapsed = round(time.perf_counter() - started, 3)
             s.errors = dict(self._errors)
         return s
@@ -137,8 +136,8 @@ class Replayer:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._produce(queue))
-                for _ in range(self.config.concurrency):
-                    group.create_task(self._work(queue))
+                for lane in range(self.config.concurrency):
+                    group.create_task(self._work(queue, lane))
         except* Stop as eg:
             raise eg.exceptions[0] from None
 
@@ -146,8 +145,8 @@ class Replayer:
         cfg, after, sent = self.config, 0, 0
         remaining = self.limit if self.limit is not None else -1
         while after >= 0 and remaining != 0:
-            jobs, after = await self._in_db(records.pending_page, self.db, self.cid, cfg.side,
-                                            cfg.retry_failed, after, self.keys)
+            jobs, after = await self._writer.call(records.pending_page, self.db, self.cid,
+                                                  cfg.side, cfg.retry_failed, after, self.keys)
             for job in jobs:
                 if remaining == 0:
                     break
@@ -157,17 +156,27 @@ class Replayer:
         for _ in range(cfg.concurrency):
             await queue.put(None)
 
-    async def _work(self, queue: asyncio.Queue[Job | None]) -> None:
+    async def _work(self, queue: asyncio.Queue[Job | None], lane: int) -> None:
         while (job := await queue.get()) is not None:
-            await self._handle(job)
+            await self._handle(job, lane)
             if self.on_progress:
                 self.on_progress(self.summary)
 
-    async def _in_db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+    def _write_failed(self) -> str:
+        return (f"cannot write to the database ({self._writer.error}); answers received"
+                " before it are stored, the same command sends the rest")
+
+    async def _hand_over(self, fn: Callable[..., Any], *args: Any,
+                         after: Callable[[Any], None]) -> None:
+        """Queue a write and move on; wait only when the writer falls far behind."""
+        if self._writer.error is not None:
+            raise Stop(self._write_failed())
+        future = self._writer.submit(fn, *args, after=after)
+        if self._writer.backlog > 4 * self.config.concurrency:
+            await asyncio.wrap_future(future)
 
     # -- one prompt ------------------------------------------------------------------
-    async def _handle(self, job: Job) -> None:
+    async def _handle(self, job: Job, lane: int) -> None:
         cfg = self.config
         messages = to_messages(job.prompt, cfg.system_prompt)
         attempt = 0
@@ -176,7 +185,7 @@ class Replayer:
             estimate = estimate_tokens(messages, cfg.max_tokens, self._typical_reply)
             await self._limiter.acquire(estimate)
             self.summary.requests += 1
-            result = await self._client.complete(messages)
+            result = await self._client.complete(messages, lane)
             if isinstance(result, Answer):
                 self._limiter.settle(estimate, result.usage.get("total_tokens", estimate))
                 await self._store_answer(job, result, attempt)
@@ -244,12 +253,12 @@ class Replayer:
             "response_id": answer.response_id,
             "at": now(),
         }
-        await self._in_db(self._save_answer, job.pair_id, answer.text, info, usage)
+        await self._hand_over(records.save_answer, self.db, job.pair_id, self.config.side,
+                              answer.text, info, after=lambda stored: self._count(stored, usage))
 
-    def _save_answer(self, pair_id: int, text: str, info: dict, usage: dict[str, int]) -> None:
-        # Runs on the writer thread and counts there: a Ctrl-C while the write is under
-        # way still completes the write, and the summary must say so.
-        stored = records.save_answer(self.db, pair_id, self.config.side, text, info)
+    def _count(self, stored: bool, usage: dict[str, int]) -> None:
+        # Runs on the writer thread once the answer is committed, so the summary counts
+        # what is in the store, also after a Ctrl-C.
         s = self.summary
         s.prompt_tokens += usage.get("prompt_tokens", 0)
         s.completion_tokens += usage.get("completion_tokens", 0)
@@ -262,10 +271,11 @@ class Replayer:
         error = {"model": self.config.model, "kind": failure.kind, "status": failure.status,
                  "message": failure.message, "attempts": attempts,
                  "retryable": failure.retryable}
-        await self._in_db(self._save_failure, job.pair_id, error, failure.label)
+        await self._hand_over(records.save_error, self.db, job.pair_id, self.config.side, error,
+                              after=lambda stored: self._count_failure(stored, failure.label))
 
-    def _save_failure(self, pair_id: int, error: dict[str, Any], label: str) -> None:
-        if records.save_error(self.db, pair_id, self.config.side, error):
+    def _count_failure(self, stored: bool, label: str) -> None:
+        if stored:
             self.summary.failed += 1
             self._errors[label] += 1
         else:
