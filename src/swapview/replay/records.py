@@ -110,7 +110,8 @@ def comparison_id(db: Database, name: str) -> int:
 
 
 def _pending_sql(side: Side, retry_failed: bool) -> str:
-    sql = f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
+    sql = (f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
+           " AND p.prompt IS NOT NULL")
     if not retry_failed:
         sql += (" AND NOT EXISTS (SELECT 1 FROM replay_errors e"
                 " WHERE e.pair_id = p.id AND e.side = ?)")
@@ -144,7 +145,7 @@ def pending_page(
     last = rows[-1][0] if rows else after_id
     jobs = []
     for pid, key, prompt, fmt in rows:
-        if prompt is None or (keys is not None and key not in keys):
+        if keys is not None and key not in keys:
             continue
         jobs.append(Job(pid, key, decode_prompt(prompt, fmt)))
     return jobs, (last if len(rows) == limit else -1)
@@ -217,9 +218,9 @@ def claim_model(db: Database, cid: int, side: Side, model: str) -> str | None:
     return None
 
 
-def error_counts(db: Database, cid: int, side: Side) -> dict[str, int]:
-    rows = db.execute(
-        "SELECT e.kind || coalesce(' ' || e.status, ''), count(*) FROM replay_errors e"
-        " JOIN pairs p ON p.id = e.pair_id WHERE p.comparison_id = ? AND e.side = ?"
-        " GROUP BY 1 ORDER BY 2 DESC", [cid, side])
-    return dict(rows.fetchall())
+def count_without_prompt(db: Database, cid: int, side: Side) -> int:
+    """Pairs missing this side that cannot be replayed: they have no prompt."""
+    return int(db.execute(
+        f"SELECT count(*) FROM pairs WHERE comparison_id = ? AND {side}_output IS NULL"
+        " AND prompt IS NULL", [cid]).fetchone()[0])
+

@@ -108,6 +108,9 @@ class Replayer:
                                           self.keys)
         if self.limit is not None:
             s.pending = min(s.pending, self.limit)
+        no_prompt = records.count_without_prompt(self.db, self.cid, cfg.side)
+        if no_prompt and self.keys is None:
+            s.warnings.append(f"{no_prompt} pairs have no prompt and cannot be replayed")
         if self.on_progress:
             self.on_progress(s)
         started = time.perf_counter()
