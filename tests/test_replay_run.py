@@ -259,7 +259,7 @@ async def test_a_failing_write_stops_the_run_and_keeps_the_other_answers(db):
         got = outcomes(db)
         assert got["k5"] == (None, None)
         answered = [k for k, (out, _) in got.items() if out is not None]
-        assert summary.done == len(answered) >= 5
+        assert summary.done == len(answered) >= 3
         for key in answered:  # answer and its metadata went in together
             assert replay_meta(db, key)["finish_reason"] == "stop"
         db.execute("DROP TRIGGER no_k5")
