@@ -200,3 +200,17 @@ def test_killed_runs_resume_without_sending_or_storing_twice(tmp_path, db_path):
     assert log.fetchone() == (n, n, 0)  # each pair answered once, never over an answer
     for prompt, answer in conn.execute("SELECT prompt, candidate_output FROM pairs"):
         assert answer == f"[new-model] answer to: {prompt}"
+
+
+def test_config_file_settings_reach_the_request(tmp_path, db_path):
+    prompts = write_prompts(tmp_path / "p.jsonl", 2)
+    with FakeOpenAI() as srv:
+        config = tmp_path / "swapview.toml"
+        config.write_text(f'[replay]\nbase_url = "{srv.base_url}"\nmodel = "from-file"\n'
+                          'temperature = 0.3\n[replay.extra]\ntop_p = 0.5\n')
+        result = invoke(db_path, "-c", "f", "--prompts", str(prompts), "--config", str(config),
+                        "--max-tokens", "7", "--json")
+        body = srv.stats.bodies[0]
+    assert result.exit_code == 0, result.output
+    assert (body["model"], body["temperature"], body["top_p"], body["max_tokens"]) \
+        == ("from-file", 0.3, 0.5, 7)
