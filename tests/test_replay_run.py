@@ -279,3 +279,13 @@ async def test_limit_and_pairs_without_a_prompt(db):
     assert (first.pending, first.done) == (4, 4) and (rest.pending, rest.done) == (5, 5)
     assert rest.warnings == ["1 pairs have no prompt and cannot be replayed"]
     assert outcomes(db)["k0"] == (None, None)
+
+
+async def test_a_quota_sized_retry_after_stops_the_run(db):
+    seed(db, 30)
+    with FakeOpenAI() as srv:
+        srv.fail_when(lambda body: True, "429", retry_after=3600)
+        summary = await replay(db, srv.base_url, concurrency=2)
+        assert srv.stats.requests["chat"] <= 2
+    assert summary.stopped.startswith(f"{srv.base_url} asks to wait 3600 s (http 429: Rate")
+    assert db.execute("SELECT count(*) FROM replay_errors").fetchone()[0] == 0

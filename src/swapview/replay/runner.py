@@ -145,16 +145,19 @@ class Replayer:
             raise eg.exceptions[0] from None
 
     async def _produce(self, queue: asyncio.Queue[Job | None]) -> None:
-        cfg, after, sent = self.config, 0, 0
+        cfg, after = self.config, 0
         remaining = self.limit if self.limit is not None else -1
         while after >= 0 and remaining != 0:
-            jobs, after = await self._writer.call(records.pending_page, self.db, self.cid,
-                                                  cfg.side, cfg.retry_failed, after, self.keys)
+            try:
+                jobs, after = await self._writer.call(records.pending_page, self.db, self.cid,
+                                                      cfg.side, cfg.retry_failed, after,
+                                                      self.keys)
+            except Exception as exc:
+                raise Stop(f"cannot read the pending pairs ({exc})") from None
             for job in jobs:
                 if remaining == 0:
                     break
                 await queue.put(job)
-                sent += 1
                 remaining -= 1
         for _ in range(cfg.concurrency):
             await queue.put(None)
@@ -176,7 +179,10 @@ class Replayer:
             raise Stop(self._write_failed())
         future = self._writer.submit(fn, *args, after=after)
         if self._writer.backlog > 4 * self.config.concurrency:
-            await asyncio.wrap_future(future)
+            try:
+                await asyncio.wrap_future(future)
+            except Exception:  # the writer keeps the error; say it the one clear way
+                raise Stop(self._write_failed()) from None
 
     # -- one prompt ------------------------------------------------------------------
     async def _handle(self, job: Job, lane: int) -> None:
@@ -209,7 +215,10 @@ class Replayer:
             return None
         if failure.retry_after is not None:
             if failure.retry_after > cfg.max_retry_after:
-                return None
+                # A quota, not a burst: every other prompt would get the same answer.
+                raise Stop(f"{cfg.display_url} asks to wait {failure.retry_after:.0f} s"
+                           f" ({failure.label}: {failure.message}); run the same command"
+                           " again later")
             # A little jitter so the paused workers do not return in one burst.
             delay = failure.retry_after + self.rng.uniform(0, min(1.0, failure.retry_after / 10))
             self._limiter.pause_until(time.monotonic() + delay)
