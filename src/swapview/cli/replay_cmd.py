@@ -109,12 +109,12 @@ class ProgressLine:
         elapsed = max(now - self.start, 1e-6)
         done = s.finished
         rate = done / elapsed
-        eta = (s.pending - done) / rate if rate > 0 else 0
+        eta = _clock((s.pending - done) / rate) if rate > 0 else "-:--:--"
         pct = 100 * done / s.pending if s.pending else 100
         width = 24
         fill = int(width * pct / 100)
         line = (f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{s.pending} {pct:5.1f}%"
-                f"  {rate:6.1f} req/s  ETA {_clock(eta)}  failed {s.failed}"
+                f"  {rate:6.1f} req/s  ETA {eta}  failed {s.failed}"
                 f"  retried {s.retried} ")
         click.echo(line, err=True, nl=False)
 
