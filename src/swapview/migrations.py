@@ -207,8 +207,12 @@ def m032_create_triage_bands(db: Database) -> None:
             basis TEXT NOT NULL,
             edges TEXT NOT NULL,
             created TEXT NOT NULL
+        );
+        """
+    )
 
 
+@migrations()
 def m040_create_replay_errors(db: Database) -> None:
     # Why `swapview replay` got no answer for a pair: one row per pair and side, replaced
     # on each failed attempt and deleted when an answer is stored, so "what is still
