@@ -77,3 +77,20 @@ def test_simulation_on_a_real_file(realdata) -> None:
     result = simulate_learned(X, y)
     # Random order finds 20% in the first 20%; the learned queue must do far better here.
     assert result.recall_at_share > 0.4
+
+
+def test_ranker_reuses_features_until_pairs_change(db: Database) -> None:
+    from swapview.triage.ranking import Ranker
+
+    cid = _load(db, _records())
+    ranker = Ranker(db, cid)
+    assert ranker.refit().features_computed == 41
+    first = {r["pair_id"]: r["score"] for r in likely_regressions(db, cid, limit=100)}
+    top = max(first, key=first.get)
+    reviews.record(db, top, "tester", tag="neutral")
+    again = ranker.refit()
+    assert (again.features_computed, again.tags) == (0, 1)
+    with write_transaction(db):
+        PairWriter(db, cid, LoadReport()).write([PairRecord("new", "p", "long " * 50, "")])
+    assert ranker.refit().features_computed == 1  # a load changes the pair count
+    assert likely_regressions(db, cid, limit=1)[0]["reason"].startswith("new answer empty")
