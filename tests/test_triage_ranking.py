@@ -93,4 +93,4 @@ def test_ranker_reuses_features_until_pairs_change(db: Database) -> None:
     with write_transaction(db):
         PairWriter(db, cid, LoadReport()).write([PairRecord("new", "p", "long " * 50, "")])
     assert ranker.refit().features_computed == 1  # a load changes the pair count
-    assert likely_regressions(db, cid, limit=1)[0]["reason"].startswith("new answer empty")
+    assert "new answer empty" in likely_regressions(db, cid, limit=1)[0]["reason"]
