@@ -65,3 +65,4 @@ def test_report_has_the_remaining_section(db_path: Path) -> None:
     assert section["metrics"]["estimated_regressions_remaining_high"] == 30  # nothing sampled
     markdown = _run(db_path, "report")
     assert "Estimated regressions remaining" in markdown
+    assert "No estimate yet" in markdown

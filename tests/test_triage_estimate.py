@@ -98,6 +98,7 @@ def test_store_estimate_follows_suggested_samples(db: Database) -> None:
     assert assign_bands(db, cid) == 0
     first = estimate_remaining(db, cid)
     assert (first["unreviewed"], first["complete"], first["low"]) == (120, False, 0)
+    assert first["remaining"] is None and first["high"] == 120  # no sample: bounds only
     # Tag every suggestion (every third pair a regression) until each band has a sample.
     tagged = 0
     while not (est := estimate_remaining(db, cid))["complete"]:
@@ -107,6 +108,7 @@ def test_store_estimate_follows_suggested_samples(db: Database) -> None:
     assert tagged >= 10
     assert est["unreviewed"] == 120 - tagged
     assert est["low"] <= est["remaining"] <= est["high"] <= est["unreviewed"]
+    assert est["remaining"] > 0  # a third of the sample were regressions
     nxt = suggest_sample(db, cid, size=4)
     assert len(nxt.pair_ids) == 4 and nxt.band is not None
 

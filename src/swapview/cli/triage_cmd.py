@@ -93,10 +93,16 @@ def estimate_command(state: State, comparison: str | None, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(est))
         return
-    click.echo(
-        f"about {est['remaining']:.0f} regressions remain in {est['unreviewed']} unreviewed"
-        f" pairs ({round(est['confidence'] * 100)}% interval {est['low']}-{est['high']})"
-    )
+    if est["remaining"] is None:
+        click.echo(
+            f"no estimate yet (no random sample tagged): {est['low']}-{est['high']}"
+            f" regressions may remain in {est['unreviewed']} unreviewed pairs"
+        )
+    else:
+        click.echo(
+            f"about {est['remaining']:.0f} regressions remain in {est['unreviewed']} unreviewed"
+            f" pairs ({round(est['confidence'] * 100)}% interval {est['low']}-{est['high']})"
+        )
     if est["suggest"]["pair_ids"]:
         click.echo(f"next: {est['suggest']['reason']} (swapview triage sample)")
 

@@ -89,23 +89,26 @@ def combine(bands: list[BandEstimate], confidence: float = CONFIDENCE) -> dict:
     low = max(0.0, point - z * sd)
     high = min(float(known_max), point + z * sd) + sum(b.unreviewed for b in unsampled)
     rate = _pooled_rate(sampled)
-    point += sum(b.unreviewed * rate for b in unsampled)
+    # With no random sample anywhere there is no point estimate, only the bounds.
+    point = None if rate is None and unsampled else point + sum(
+        b.unreviewed * (rate or 0.0) for b in unsampled
+    )
     return {
         "unreviewed": sum(b.unreviewed for b in bands),
         "found": sum(b.found for b in bands),
-        "remaining": round(point, 1),
+        "remaining": None if point is None else round(point, 1),
         "low": math.floor(low),
-        "high": math.ceil(max(high, point)),
+        "high": math.ceil(max(high, point or 0.0)),
         "confidence": confidence,
         "complete": not unsampled,
         "bands": [b.as_dict() for b in bands],
     }
 
 
-def _pooled_rate(sampled: list[BandEstimate]) -> float:
+def _pooled_rate(sampled: list[BandEstimate]) -> float | None:
     """A stand-in rate for bands not sampled yet (shown, never trusted for the interval)."""
     n = sum(b.sampled for b in sampled)
-    return sum(b.sample_regressions for b in sampled) / n if n else 0.5
+    return sum(b.sample_regressions for b in sampled) / n if n else None
 
 
 def _z(confidence: float) -> float:

@@ -19,10 +19,18 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
     if not est["unreviewed"]:
         return None
     pct = round(est["confidence"] * 100)
-    lines = [
-        f"About {est['remaining']:.0f} regressions remain among {est['unreviewed']} unreviewed"
-        f" pairs ({pct}% interval {est['low']} to {est['high']}); {est['found']} found so far.",
-    ]
+    if est["remaining"] is None:
+        lines = [
+            f"No estimate yet: no random sample has been tagged. Between {est['low']} and"
+            f" {est['high']} regressions may remain among {est['unreviewed']} unreviewed"
+            f" pairs; {est['found']} found so far.",
+        ]
+    else:
+        lines = [
+            f"About {est['remaining']:.0f} regressions remain among {est['unreviewed']}"
+            f" unreviewed pairs ({pct}% interval {est['low']} to {est['high']});"
+            f" {est['found']} found so far.",
+        ]
     if not est["complete"]:
         lines.append(
             "Some bands have no random sample yet, so the upper bound counts all their pairs:"
