@@ -11,8 +11,9 @@ from typing import Any
 from ..errors import InputError
 from ..store import LoadReport, PairRecord, text_hash
 from . import fields as F
+from .badrows import RowError
 from .fields import FieldMap
-from .readers import RowError, detect_format, read_rows
+from .readers import detect_format, read_rows
 from .streams import Progress, open_input
 
 KEY_FLAG = "--key"
@@ -118,7 +119,9 @@ class _FileReader:
         try:
             return row[name]
         except KeyError:
-            raise InputError(self.path, "missing", line=line, field=name) from None
+            has = ", ".join(row) or "no fields"
+            raise InputError(self.path, f"missing; expected it in every row (this row has {has})",
+                             line=line, field=name) from None
 
     def _prompt(self, row: dict[str, Any], line: int) -> Any:
         name = self.fields.prompt

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..errors import InputError
+from .badrows import check_surrogates, may_hold_surrogates
 
 CHUNK = 1 << 20
 # An error this close to the end of the buffer may only mean the element continues in the
@@ -86,6 +87,8 @@ class JsonArrayReader:
             if end >= len(self._buf) and not self._eof:
                 self._fill(grow=True)  # a number at the buffer's end may go on
                 continue
+            if may_hold_surrogates(self._buf[self._pos:end]):
+                value = check_surrogates(value, self._path, self._line)
             self._move_to(end)
             return value
 

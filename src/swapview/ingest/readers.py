@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
+from .badrows import RowError, check_surrogates, may_hold_surrogates
 from .jsonarray import JsonArrayReader
 
 FORMATS = ("jsonl", "json", "csv", "tsv")
@@ -70,11 +71,13 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
 
 
 def _check_text(head: bytes, path: str) -> None:
+    """Reject binary files up front; bad UTF-8 after the first line is a bad row instead."""
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the sniff window is not an error.
-        if exc.start < len(head) - 4 or len(head) < SNIFF_BYTES:
+        first_line = head.find(b"\n")
+        cut_by_window = exc.start >= len(head) - 4 and len(head) == SNIFF_BYTES
+        if (first_line < 0 or exc.start < first_line) and not cut_by_window:
             raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
 
 
@@ -116,25 +119,21 @@ def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, Input
             yield number, raw.decode("utf-8", "surrogateescape"), error
 
 
-class RowError(Exception):
-    """A bad row the caller may skip (with --skip-bad); wraps the InputError to report."""
-
-    def __init__(self, error: InputError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
     for number, text, error in decoded_lines(stream, path):
         if error is not None:
             yield number, RowError(error)
         elif text.strip():
             try:
-                yield number, json.loads(text)
+                row = json.loads(text)
             except json.JSONDecodeError as exc:
                 yield number, RowError(InputError(
-                    path, f"not valid JSON ({exc.msg} at column {exc.colno});"
+                    path, f"not valid JSON ({exc.msg} at column {exc.pos + 1});"
                     " expected one JSON object per line", line=number))
+                continue
+            if may_hold_surrogates(text):
+                row = check_surrogates(row, path, number)
+            yield number, row
 
 
 def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int, Any]]:
