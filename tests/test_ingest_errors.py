@@ -128,7 +128,7 @@ def test_skip_bad_loads_good_rows_and_reports_every_bad_one(tmp_path, db):
 
 
 def test_skip_bad_goes_past_bad_utf8_in_csv(tmp_path, db):
-    data = "prompt,baseline,candidate\np1,a,b\n".encode() + b"p2,\xff,b\n" + b"p3,a,c\n"
+    data = b"prompt,baseline,candidate\np1,a,b\n" + b"p2,\xff,b\n" + b"p3,a,c\n"
     path = _write(tmp_path, "utf.csv", data)
     report = load_files(db, [path], LoadOptions(skip_bad=True))
     assert report.loaded == 2
