@@ -17,6 +17,8 @@ from .readers import detect_format, read_rows
 from .streams import Progress, open_input
 
 KEY_FLAG = "--key"
+MAX_MODEL_NAMES = 1000  # distinct names remembered per side; past that, "1000 models"
+_MISSING = object()
 
 
 class BadRows:
@@ -50,13 +52,18 @@ class KeyMaker:
         return base if n == 1 else f"{base}~{n}"
 
 
-def good_rows(path: str, fmt: str | None, bad: BadRows,
-              progress: Progress | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line, row)`` for every well-formed object row; bad ones go to ``bad``."""
+def good_rows(path: str, fmt: str | None, bad: BadRows, progress: Progress | None,
+              detected: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, row)`` for every well-formed object row; bad ones go to ``bad``.
+
+    The format found is appended to ``detected`` before the first row comes out.
+    """
     with open_input(path, progress) as stream:
-        detected = detect_format(stream, path, fmt)
+        found = detect_format(stream, path, fmt)
+        if detected is not None:
+            detected.append(found)
         seen_any = False
-        for line, row in read_rows(stream, path, detected):
+        for line, row in read_rows(stream, path, found):
             seen_any = True
             if isinstance(row, RowError):
                 bad.handle(row.error)
@@ -66,7 +73,7 @@ def good_rows(path: str, fmt: str | None, bad: BadRows,
             else:
                 yield line, row
         if not seen_any:
-            raise InputError(path, f"no rows; expected at least one ({detected.upper()})")
+            raise InputError(path, f"no rows; expected at least one ({found.upper()})")
 
 
 @dataclass(slots=True)
@@ -98,7 +105,6 @@ class _FileReader:
 
     def _detect(self, row: dict[str, Any]) -> None:
         self.fields = F.detect(row.keys(), self.roles, self.flags)
-        self.from_csv = all(type(v) is str for v in row.values())
         if self.flags.key and self.flags.key not in row:
             raise InputError(self.path, f"no such field (the rows have {', '.join(row)})",
                              field=self.flags.key)
@@ -109,8 +115,11 @@ class _FileReader:
 
     def _rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         first = True
-        for line, row in good_rows(self.path, self.fmt, self.bad, self.progress):
+        found: list[str] = []
+        for line, row in good_rows(self.path, self.fmt, self.bad, self.progress, found):
             if first:
+                # CSV cells are all text: a chat message list arrives as JSON in a string.
+                self.from_csv = found[0] in ("csv", "tsv")
                 self._detect(row)
                 first = False
             yield line, row
@@ -170,6 +179,9 @@ class PairFile(_FileReader):
                                  field=getattr(self.flags, role))
         # Model-name fields stay in each pair's metadata: they may differ between rows.
         self._used = self.fields.used() - {self.fields.baseline_model, self.fields.candidate_model}
+        self._model_fields = [(role, getattr(self.fields, role))
+                              for role in ("baseline_model", "candidate_model")
+                              if getattr(self.fields, role)]
 
     def records(self) -> Iterator[PairRecord]:
         for line, row in self._rows():
@@ -179,20 +191,35 @@ class PairFile(_FileReader):
                 self.bad.handle(exc)
 
     def _record(self, row: dict[str, Any], line: int) -> PairRecord:
+        # The hot loop of every load: plain strings skip the coercion calls.
         f = self.fields
-        prompt = self._prompt(row, line)
-        key = self._key(row, prompt, line)
-        base = self._coerce(F.as_output, self._get(row, f.baseline, line), line, f.baseline)
-        cand = self._coerce(F.as_output, self._get(row, f.candidate, line), line, f.candidate)
-        self._models(row)
+        prompt = row.get(f.prompt) if f.prompt else None
+        if type(prompt) is not str or self.from_csv:
+            prompt = self._prompt(row, line)
+        key = row.get(f.key) if f.key else None
+        if type(key) is not str or not key:
+            key = self._key(row, prompt, line)
+        base = self._output(row, f.baseline, line)  # type: ignore[arg-type]
+        cand = self._output(row, f.candidate, line)  # type: ignore[arg-type]
+        if self._model_fields:
+            self._models(row)
         return PairRecord(key, prompt, base, cand,
                           {k: v for k, v in row.items() if k not in self._used})
 
+    def _output(self, row: dict[str, Any], name: str, line: int) -> str | None:
+        value = row.get(name, _MISSING)
+        if type(value) is str:
+            return value
+        if value is _MISSING:
+            self._get(row, name, line)
+        return self._coerce(F.as_output, value, line, name)
+
     def _models(self, row: dict[str, Any]) -> None:
-        for role in ("baseline_model", "candidate_model"):
-            name = getattr(self.fields, role)
-            if name:
-                self._names[role].add(F.as_model(row.get(name)))
+        for role, name in self._model_fields:
+            value = F.as_model(row.get(name))
+            names = self._names[role]
+            if value not in names and len(names) < MAX_MODEL_NAMES:
+                names.add(value)
 
     def models(self) -> tuple[str | None, str | None]:
         """Each side's model name: the one the rows give, or "N models" when they vary."""
@@ -245,6 +272,6 @@ class SideFile(_FileReader):
                              line=line, field=f.prompt)
         output = self._coerce(F.as_output, self._get(row, f.output, line), line, f.output)
         meta = {k: v for k, v in row.items() if k not in self._used}
-        if f.model:
+        if f.model and len(self._names) < MAX_MODEL_NAMES:
             self._names.add(F.as_model(row.get(f.model)))
         return Side(key, prompt_key, prompt, output, meta)
