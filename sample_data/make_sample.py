@@ -21,8 +21,17 @@ import re
 import sys
 from pathlib import Path
 
-from sample_topics import (AGENTS, CATEGORIES, CLOSERS, GREETINGS, OPENERS, REFUSALS, SIGNOFFS,
-                           SLOTS, TOPICS)
+from sample_topics import (
+    AGENTS,
+    CATEGORIES,
+    CLOSERS,
+    GREETINGS,
+    OPENERS,
+    REFUSALS,
+    SIGNOFFS,
+    SLOTS,
+    TOPICS,
+)
 
 HERE = Path(__file__).resolve().parent
 BASELINE_MODEL = "gpt-4o-2024-08-06"
@@ -177,7 +186,8 @@ def support_case(kind: str, rng: random.Random) -> dict:
     ask = fill(greeting + ask + rng.choice(SIGNOFFS), rng)
     messages = [{"role": "system", "content": SYSTEM}]
     if rng.random() < 0.2:
-        messages += [{"role": "user", "content": rng.choice(["hi", "Hello", "hey, quick question"])},
+        hello = rng.choice(["hi", "Hello", "hey, quick question"])
+        messages += [{"role": "user", "content": hello},
                      {"role": "assistant", "content": dump(
                          {"answer": "Hi! How can I help you today?", "category": "other",
                           "escalate": False})}]

@@ -12,7 +12,8 @@ TOPICS = [
     {
         "id": "refund", "category": "billing", "escalate": False,
         "asks": [
-            "Can I get a refund on my annual plan? We bought it {days} days ago and it's not a fit.",
+            "Can I get a refund on my annual plan? We bought it {days} days ago and it's not"
+            " a fit.",
             "hi, what's your refund policy? i'm on the {plan} plan",
             "We were charged ${amount} for the yearly renewal but meant to downgrade. Refund?",
         ],
@@ -42,7 +43,8 @@ TOPICS = [
             "Quick one: is Starter still $12 a month?",
         ],
         "facts": [
-            ["Starter is $12 per month for one user.", "The Starter plan costs $12/month (1 user)."],
+            ["Starter is $12 per month for one user.",
+             "The Starter plan costs $12/month (1 user)."],
             ["Pro is $29 per user per month and adds multi-currency and recurring invoices.",
              "Pro costs $29 per user each month, with multi-currency and recurring invoices."],
             ["Business is $59 per user per month and adds SSO and the QuickBooks integration.",
@@ -142,7 +144,8 @@ TOPICS = [
             "stripe payment not showing up on invoice {inv}",
         ],
         "facts": [
-            ["Stripe payments sync every 15 minutes.", "We pull payments from Stripe every 15 minutes."],
+            ["Stripe payments sync every 15 minutes.",
+             "We pull payments from Stripe every 15 minutes."],
             ["To sync right away, open Integrations > Stripe and click Sync now.",
              "You can force it with Integrations > Stripe > Sync now."],
             ["If it is still unpaid after a sync, check that the payment used the invoice's"
@@ -163,7 +166,8 @@ TOPICS = [
         "facts": [
             ["The QuickBooks Online integration is included in the Business plan.",
              "QuickBooks Online sync comes with the Business plan."],
-            ["Connect it from Integrations > QuickBooks.", "Set it up under Integrations > QuickBooks."],
+            ["Connect it from Integrations > QuickBooks.",
+             "Set it up under Integrations > QuickBooks."],
             ["It syncs invoices, customers and payments, but not expenses.",
              "Invoices, customers and payments sync; expenses do not."],
         ],
@@ -298,7 +302,8 @@ TOPICS = [
             "is there a limit on team members",
         ],
         "facts": [
-            ["Invite people from Settings > Team > Invite.", "Go to Settings > Team and click Invite."],
+            ["Invite people from Settings > Team > Invite.",
+             "Go to Settings > Team and click Invite."],
             ["On Pro and Business each member is billed per user; Starter has one user.",
              "Pro and Business bill per member; Starter is single-user."],
             ["You can give a bookkeeper the Accountant role, which can view and export but not"

@@ -6,12 +6,12 @@ import json
 import subprocess
 import sys
 from collections import Counter
-
-from conftest import SAMPLE_DATA
+from pathlib import Path
 
 from swapview.ingest import load_files
 from swapview.store import decode_prompt
 
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 FAILURE_KINDS = {"json_broke", "json_keys_changed", "json_types_changed", "refusal_appeared",
                  "much_shorter", "truncated", "language_changed", "markdown_changed",
                  "wrong_fact"}
