@@ -17,6 +17,8 @@ import gzip
 import json
 import os
 import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,50 +105,74 @@ def _drop(db_path: Path) -> None:
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
 
+def run_phase(phase: str, src: Path, db_path: Path) -> dict:
+    """One loader in a fresh process, so its peak memory is its own."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--src", str(src), "--db", str(db_path)],
+        check=True, capture_output=True, text=True, env=os.environ)
+    result = json.loads(out.stdout)
+    result["db_mb"] = db_path.stat().st_size / 1e6
+    _drop(db_path)
+    return result
+
+
+def phase_main(phase: str, src: Path, db_path: Path) -> None:
+    if phase == "raw":
+        seconds, in_sqlite = raw_load(src, db_path)
+        result = {"seconds": seconds, "in_sqlite": in_sqlite}
+    else:
+        seconds, loaded = swapview_load(src, db_path)
+        result = {"seconds": seconds, "loaded": loaded}
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1,
                         help="alternate the two loaders this many times; report the best")
     parser.add_argument("--work", type=Path, help="folder for the input (reused) and the dbs")
+    parser.add_argument("--phase", choices=["raw", "swapview"], help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase:
+        phase_main(args.phase, args.src, args.db)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="swapview-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     src = work / f"recombined_{args.rows}.jsonl.gz"
     if not src.exists():
         t = time.perf_counter()
         build_input(args.rows, src)
-        print(f"built {src} in {time.perf_counter() - t:.0f} s")
+        print(f"built {src} in {time.perf_counter() - t:.0f} s", flush=True)
     size = src.stat().st_size
     print(f"input: {args.rows:,} pairs recombined from rows of {SCALE.name}"
-          f" ({size / 1e6:.0f} MB gzip)")
+          f" ({size / 1e6:,.0f} MB gzip)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python"
-          f" {platform.python_version()}")
+          f" {platform.python_version()}", flush=True)
 
-    raw_db, sv_db = work / "raw.db", work / "swapview.db"
     raw_runs, sv_runs = [], []
     for _ in range(args.repeat):  # alternating, so a busy neighbour hurts both alike
-        raw_runs.append(raw_load(src, raw_db))
-        db_mb = raw_db.stat().st_size / 1e6
-        _drop(raw_db)
-        sv_s, loaded = swapview_load(src, sv_db)
-        _drop(sv_db)
-        assert loaded == args.rows, loaded
-        sv_runs.append(sv_s)
-    raw_s, raw_sql = min(raw_runs)
-    sv_s = min(sv_runs)
-
+        raw_runs.append(run_phase("raw", src, work / "raw.db"))
+        sv_runs.append(run_phase("swapview", src, work / "swapview.db"))
+        assert sv_runs[-1]["loaded"] == args.rows, sv_runs[-1]
+    raw = min(raw_runs, key=lambda r: r["seconds"])
+    sv = min(sv_runs, key=lambda r: r["seconds"])
     if args.repeat > 1:
         print(f"best of {args.repeat} alternating runs")
-    print("\n| loader | seconds | pairs/s |\n|---|---:|---:|")
-    print(f"| raw json.loads + executemany | {raw_s:.1f} | {args.rows / raw_s:,.0f} |")
-    print(f"| (of which inside executemany) | {raw_sql:.1f} | |")
-    print(f"| swapview load | {sv_s:.1f} | {args.rows / sv_s:,.0f} |")
-    print(f"\nratio swapview / raw: {sv_s / raw_s:.2f}x (goal: at most 1.5x); db {db_mb:,.0f} MB")
+    print("\n| loader | seconds | pairs/s | peak RSS MB |\n|---|---:|---:|---:|")
+    print(f"| raw json.loads + executemany | {raw['seconds']:.1f} |"
+          f" {args.rows / raw['seconds']:,.0f} | {raw['max_rss_mb']:.0f} |")
+    print(f"| (of which inside executemany + commit) | {raw['in_sqlite']:.1f} | | |")
+    print(f"| swapview load | {sv['seconds']:.1f} | {args.rows / sv['seconds']:,.0f} |"
+          f" {sv['max_rss_mb']:.0f} |")
+    print(f"\nratio swapview / raw: {sv['seconds'] / raw['seconds']:.2f}x (goal: at most 1.5x);"
+          f" database {raw['db_mb']:,.0f} MB")
     if not args.work:
         src.unlink()
         work.rmdir()
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
