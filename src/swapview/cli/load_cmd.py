@@ -42,7 +42,7 @@ SHOW_KEYS = 5
               help="Progress bar [default: on a terminal, for files over 4 MB].")
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @pass_state
-def load_cmd(state: State, files: tuple[str, ...], baseline_file: str | None,
+def load_command(state: State, files: tuple[str, ...], baseline_file: str | None,
              candidate_file: str | None, comparison: str | None, tool: str | None,
              fmt: str | None, key: str | None, prompt_field: str | None,
              baseline_field: str | None, candidate_field: str | None,
