@@ -176,3 +176,36 @@ def test_json_array_memory_stays_flat(tmp_path):
     tracemalloc.stop()
     assert count == 11000
     assert peak < 12 * 1024 * 1024, peak
+
+
+def test_prompt_join_pairs_repeats_in_order_and_reports_baseline_duplicates(tmp_path, db):
+    (tmp_path / "a.json").write_text(json.dumps(
+        [{"instruction": "same", "output": "a1", "generator": "old"},
+         {"instruction": "same", "output": "a2", "generator": "old"},
+         {"instruction": "only-old", "output": "a3", "generator": "old"}]))
+    (tmp_path / "b.jsonl").write_bytes(_as_jsonl(
+        [{"id": 7, "instruction": "same", "output": "b1", "generator": "new"},
+         {"id": 8, "instruction": "same", "output": "b2", "generator": "new"},
+         {"id": 9, "instruction": "only-new", "output": "b3", "generator": "new"}]))
+    report = load_files(db, [tmp_path / "a.json", tmp_path / "b.jsonl"])
+    # The baseline file has no key field, so the join falls back to the prompt text.
+    assert report.loaded == 2
+    assert (len(report.unmatched_baseline), len(report.unmatched_candidate)) == (1, 1)
+    rows = db.execute("SELECT baseline_output, candidate_output FROM pairs ORDER BY id")
+    assert rows.fetchall() == [("a1", "b1"), ("a2", "b2")]
+
+
+def test_forced_format_overrides_detection(tmp_path, db):
+    path = tmp_path / "semi.txt"
+    path.write_text("prompt\tbaseline\tcandidate\np, with comma\ta\tb\n")
+    assert load_files(db, [path], LoadOptions(fmt="tsv")).loaded == 1
+    assert db.execute("SELECT prompt FROM pairs").fetchone()[0] == "p, with comma"
+
+
+def test_duplicate_keys_in_one_file_keep_the_first(tmp_path, db):
+    rows = [{"id": "1", "a": "x", "b": "y"}, {"id": "1", "a": "other", "b": "z"}]
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    report = load_files(db, [path])
+    assert (report.loaded, report.duplicate_keys) == (1, ["1"])
+    assert db.execute("SELECT baseline_output FROM pairs").fetchone()[0] == "x"
