@@ -196,11 +196,11 @@ class PairFile(_FileReader):
         prompt = row.get(f.prompt) if f.prompt else None
         if type(prompt) is not str or self.from_csv:
             prompt = self._prompt(row, line)
-        key = row.get(f.key) if f.key else None
-        if type(key) is not str or not key:
-            key = self._key(row, prompt, line)
         base = self._output(row, f.baseline, line)  # type: ignore[arg-type]
         cand = self._output(row, f.candidate, line)  # type: ignore[arg-type]
+        key = row.get(f.key) if f.key else None
+        if type(key) is not str or not key:
+            key = self._key(row, prompt, line)  # last: see SideFile._side
         if self._model_fields:
             self._models(row)
         return PairRecord(key, prompt, base, cand,
@@ -266,11 +266,12 @@ class SideFile(_FileReader):
         f = self.fields
         prompt = self._prompt(row, line)
         key = self._explicit_key(row, line)
-        prompt_key = self._keys.key(prompt) if prompt is not None else None
-        if key is None and prompt_key is None:
+        output = self._coerce(F.as_output, self._get(row, f.output, line), line, f.output)
+        if key is None and prompt is None:
             raise InputError(self.path, "missing, and the rows have no key field to use instead",
                              line=line, field=f.prompt)
-        output = self._coerce(F.as_output, self._get(row, f.output, line), line, f.output)
+        # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
+        prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}
         if f.model and len(self._names) < MAX_MODEL_NAMES:
             self._names.add(F.as_model(row.get(f.model)))
