@@ -58,7 +58,7 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
     """Regroup pairs whose changes are alike and list the biggest groups."""
     db, cid = _comparison_id(state, comparison)
     count = build_clusters(db, cid)
-    click.echo(f"{count} clusters")
+    click.echo(f"{count} cluster{'' if count == 1 else 's'}")
     for row in db.query(
         "SELECT id, kind, size, label FROM triage_clusters WHERE comparison_id = ?"
         " ORDER BY size DESC, id LIMIT ?",

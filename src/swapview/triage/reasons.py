@@ -71,6 +71,7 @@ _GROUP = {
     "signal:much_shorter": "length",
     "signal:much_longer": "length",
     "refusal_delta": "refusal",
+    "apology_delta": "refusal",
     "signal:refusal_appeared": "refusal",
     "candidate_empty": "empty",
     "signal:empty_output": "empty",
