@@ -123,3 +123,20 @@ def m003_create_scores_signals_embeddings(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m020_review_queue_indexes(db: Database) -> None:
+    # The review queue pages with keyset queries, one index per order, so a page costs the
+    # same at row 10 and at row 1,000,000. (comparison_id, id) serves counts, the tail of
+    # unscored pairs, the random order and id-ordered scans without reading pair texts.
+    # The quirk order sorts by signal count, then semantic distance with NULL as -1: the
+    # expression must match queue.orders exactly for SQLite to use the index.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS pairs_comparison_id ON pairs(comparison_id, id);
+        CREATE INDEX IF NOT EXISTS scores_length ON scores(length_change, pair_id);
+        CREATE INDEX IF NOT EXISTS scores_quirk
+            ON scores(signal_count, coalesce(semantic_distance, -1.0), pair_id);
+        """
+    )

@@ -1,0 +1,40 @@
+"""The review queue: orders, filters, keyset pages, counts, progress and search (no UI)."""
+
+from .orders import DEFAULT_ORDER, ORDERS, Order, available_orders, get_order, register
+from .paging import (
+    QueueRow,
+    SortKey,
+    count,
+    find_key,
+    page_after,
+    page_at,
+    page_before,
+    position,
+    row_for,
+    sort_key,
+)
+from .progress import Progress, decisions_for, progress
+from .spec import QueueSpec
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "ORDERS",
+    "Order",
+    "Progress",
+    "QueueRow",
+    "QueueSpec",
+    "SortKey",
+    "available_orders",
+    "count",
+    "decisions_for",
+    "find_key",
+    "get_order",
+    "page_after",
+    "page_at",
+    "page_before",
+    "position",
+    "progress",
+    "register",
+    "row_for",
+    "sort_key",
+]
