@@ -75,12 +75,17 @@ class ReviewSession:
         self._submit(_Command("redo", None, None, token))
 
     @property
+    def busy(self) -> bool:
+        """Writes are queued or running (an undo may be pressed before a tag commits)."""
+        return not self._idle.is_set()
+
+    @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._undo) or self.busy
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return bool(self._redo) or self.busy
 
     def wait_idle(self, timeout: float | None = 10) -> bool:
         """Block until every submitted write is committed (for tests and shutdown)."""

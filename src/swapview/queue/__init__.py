@@ -3,6 +3,7 @@
 from .orders import DEFAULT_ORDER, ORDERS, Order, available_orders, get_order, register
 from .paging import (
     QueueRow,
+    Shape,
     SortKey,
     count,
     find_key,
@@ -11,6 +12,7 @@ from .paging import (
     page_before,
     position,
     row_for,
+    shape,
     sort_key,
 )
 from .progress import Progress, decisions_for, progress
@@ -23,6 +25,7 @@ __all__ = [
     "Progress",
     "QueueRow",
     "QueueSpec",
+    "Shape",
     "SortKey",
     "available_orders",
     "count",
@@ -36,5 +39,6 @@ __all__ = [
     "progress",
     "register",
     "row_for",
+    "shape",
     "sort_key",
 ]

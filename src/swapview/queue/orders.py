@@ -74,12 +74,13 @@ register(Order("lexical", "most changed in wording first", "scores",
 register(Order("length", "most shortened first", "scores",
                ("o.length_change",), False, "o.length_change IS NOT NULL"))
 register(Order("quirk", "quirk signals first, then by meaning", "scores",
-               ("o.signal_count", "coalesce(o.semantic_distance, -1.0)"), True,
-               "o.signal_count IS NOT NULL"))
+               ("o.signal_count", "o.semantic_distance"), True,
+               "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL"))
 register(Order("key", "by key", "pairs", ("p.key",), False))
 register(Order("random", "random (seeded)", "pairs", (_RANDOM,), False))
 
 DEFAULT_ORDER = "semantic"
+RANDOM_INDEXED_SEED = 0  # migration m020 indexes the random order for this seed
 
 
 def get_order(name: str) -> Order:

@@ -50,8 +50,20 @@ _ROW_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How many rows a queue has, and how many the order has a value for (the head)."""
+
+    total: int
+    head: int
+
+    @property
+    def tail(self) -> int:
+        return self.total - self.head
+
+
 class _Query:
-    """SQL pieces for one spec, built once per call site."""
+    """SQL pieces for one spec, built once per call."""
 
     def __init__(self, conn: sqlite3.Connection, spec: QueueSpec) -> None:
         self.conn = conn
@@ -59,8 +71,7 @@ class _Query:
         self.order: Order = spec.order_def
         self.cols = self.order.sql_columns(spec.seed)
         self.conds, self.args = filter_sql(spec, conn)
-        o = self.order
-        self.id_col = "p.id" if o.on_pairs else "o.pair_id"
+        self.id_col = "p.id" if self.order.on_pairs else "o.pair_id"
         self.key_cols = (*self.cols, self.id_col)
         self.select = ", ".join((_ROW_COLUMNS, *self.cols))
 
@@ -75,6 +86,8 @@ class _Query:
         if o.on_pairs:
             return "pairs p" + joins
         if segment == 0:
+            if not rows and not self.conds:
+                return f"{o.source} o"  # nothing filters on pairs: the index alone answers
             # CROSS JOIN pins the order's table as the outer loop, so its index drives
             # the scan in sort order and LIMIT stops it early.
             return f"{o.source} o CROSS JOIN pairs p ON p.id = o.pair_id" + joins
@@ -86,33 +99,59 @@ class _Query:
         conds = [seg, *self.conds, *extra]
         return " WHERE " + " AND ".join(f"({c})" for c in conds)
 
+    def _order_by(self, segment: int, desc: bool) -> str:
+        direction = " DESC" if desc else ""
+        cols = self.key_cols if segment == 0 else ("p.id",)
+        return " ORDER BY " + ", ".join(c + direction for c in cols)
+
+    def _desc(self, segment: int, forward: bool) -> bool:
+        desc = self.order.descending if segment == 0 else False
+        return desc if forward else not desc
+
     def fetch(
-        self, segment: int, after: SortKey | None, forward: bool, limit: int, offset: int = 0
+        self, segment: int, after: SortKey | None, forward: bool, limit: int,
+        inclusive: bool = False,
     ) -> list[QueueRow]:
         """Rows of one segment after (forward) or before (backward) a key, in walk order."""
-        desc = self.order.descending if segment == 0 else False
-        if not forward:
-            desc = not desc
-        extra, args = self._bound(segment, after, desc)
-        direction = " DESC" if desc else ""
-        key_cols = self.key_cols if segment == 0 else ("p.id",)
+        if limit <= 0:
+            return []
+        desc = self._desc(segment, forward)
+        extra, args = self._bound(segment, after, desc, inclusive)
         sql = (
             f"SELECT {self.select} FROM {self._from(segment, True)}"
-            f"{self._where(segment, extra)}"
-            f" ORDER BY {', '.join(c + direction for c in key_cols)} LIMIT ? OFFSET ?"
+            f"{self._where(segment, extra)}{self._order_by(segment, desc)} LIMIT ?"
         )
-        cur = self.conn.execute(sql, [*self.args, *args, limit, offset])
+        cur = self.conn.execute(sql, [*self.args, *args, limit])
         return [self._row(r, segment) for r in cur]
 
-    def _bound(self, segment: int, after: SortKey | None, desc: bool) -> tuple[list[str], list]:
+    def key_at(self, segment: int, offset: int, forward: bool) -> SortKey | None:
+        """The key of the row ``offset`` rows into a segment: an index-only scan, no texts."""
+        desc = self._desc(segment, forward)
+        cols = self.key_cols if segment == 0 else ("p.id",)
+        sql = (
+            f"SELECT {', '.join(cols)} FROM {self._from(segment, False)}"
+            f"{self._where(segment, [])}{self._order_by(segment, desc)} LIMIT 1 OFFSET ?"
+        )
+        row = self.conn.execute(sql, [*self.args, offset]).fetchone()
+        if row is None:
+            return None
+        return (segment, tuple(row[:-1]), row[-1]) if segment == 0 else (1, (), row[0])
+
+    def _bound(
+        self, segment: int, after: SortKey | None, desc: bool, inclusive: bool = False
+    ) -> tuple[list[str], list]:
         if after is None or after[0] != segment:
             return [], []
-        op = "<" if desc else ">"
+        op = ("<" if desc else ">") + ("=" if inclusive else "")
         if segment == 1:
             return [f"p.id {op} ?"], [after[2]]
         lhs = ", ".join(self.key_cols)
         marks = ", ".join("?" * len(self.key_cols))
-        return [f"({lhs}) {op} ({marks})"], [*after[1], after[2]]
+        # The redundant bound on the first column lets SQLite seek in indexes where it
+        # would not use the row-value comparison (expression indexes, longer keys).
+        first = f"{self.key_cols[0]} {op[0]}= ?"
+        values = [*after[1], after[2]]
+        return [f"({lhs}) {op} ({marks})", first], [*values, values[0]]
 
     def _row(self, r: tuple, segment: int) -> QueueRow:
         values = tuple(r[11:]) if segment == 0 else ()
@@ -134,43 +173,55 @@ class _Query:
     def count(self, segment: int | None = None, before: SortKey | None = None) -> int:
         """Rows in a segment (both when None), optionally only those before a key."""
         if segment is None:
-            sql = "SELECT count(*) FROM pairs p" + self._where_plain()
-            return int(self.conn.execute(sql, self.args).fetchone()[0])
+            where = (" WHERE " + " AND ".join(f"({c})" for c in self.conds)) if self.conds else ""
+            return int(self.conn.execute(f"SELECT count(*) FROM pairs p{where}",
+                                         self.args).fetchone()[0])
         extra, args = [], []
         if before is not None:
-            desc = self.order.descending if segment == 0 else False
-            extra, args = self._bound(segment, before, not desc)
-        base = self._from(segment, False)
-        if segment == 0 and not self.order.on_pairs and not self.conds:
-            base = f"{self.order.source} o"  # no filter on pairs: the index alone answers
-        sql = f"SELECT count(*) FROM {base}{self._where(segment, extra)}"
+            extra, args = self._bound(segment, before, not self._desc(segment, True))
+        sql = f"SELECT count(*) FROM {self._from(segment, False)}{self._where(segment, extra)}"
         return int(self.conn.execute(sql, [*self.args, *args]).fetchone()[0])
 
-    def _where_plain(self) -> str:
-        return (" WHERE " + " AND ".join(f"({c})" for c in self.conds)) if self.conds else ""
+    def shape(self) -> Shape:
+        total = self.count()
+        head = total if self.order.present == "1" else self.count(0)
+        return Shape(total, head)
+
+
+def shape(conn: sqlite3.Connection, spec: QueueSpec) -> Shape:
+    """Total rows and rows with a value for the order. Pass it to the page functions:
+    without it they must probe the tail of unvalued rows, a full scan at 1M rows."""
+    return _Query(conn, spec).shape()
+
+
+def count(conn: sqlite3.Connection, spec: QueueSpec) -> int:
+    """How many pairs the queue holds."""
+    return _Query(conn, spec).count()
 
 
 def page_after(
-    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int
+    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int,
+    shape: Shape | None = None, *, inclusive: bool = False,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows after ``key`` (from the start when None), in queue order."""
     q = _Query(conn, spec)
     rows: list[QueueRow] = []
     if key is None or key[0] == 0:
-        rows = q.fetch(0, key, True, limit)
-    if len(rows) < limit:
+        rows = q.fetch(0, key, True, limit, inclusive)
+    if len(rows) < limit and (shape is None or shape.tail):
         tail_from = key if key is not None and key[0] == 1 else None
-        rows += q.fetch(1, tail_from, True, limit - len(rows))
+        rows += q.fetch(1, tail_from, True, limit - len(rows), inclusive)
     return rows
 
 
 def page_before(
-    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int
+    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int,
+    shape: Shape | None = None,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows before ``key`` (up to the end when None), in queue order."""
     q = _Query(conn, spec)
     rows: list[QueueRow] = []
-    if key is None or key[0] == 1:
+    if (key is None or key[0] == 1) and (shape is None or shape.tail):
         rows = q.fetch(1, key, False, limit)
     if len(rows) < limit:
         head_from = key if key is not None and key[0] == 0 else None
@@ -180,46 +231,33 @@ def page_before(
 
 
 def page_at(
-    conn: sqlite3.Connection, spec: QueueSpec, offset: int, limit: int, total: int | None = None
+    conn: sqlite3.Connection, spec: QueueSpec, offset: int, limit: int,
+    shape: Shape | None = None,
 ) -> list[QueueRow]:
-    """Rows at ``offset`` with OFFSET (for jumps with no key nearby); from the end when nearer."""
+    """Rows from ``offset`` on, for jumps with no key nearby: finds the key at the offset
+    with an index-only scan (from whichever end is nearer), then pages by key."""
     q = _Query(conn, spec)
-    if total is not None and offset > total // 2:
-        from_end = max(total - offset - limit, 0)
-        want = min(limit, total - offset)
-        rows = _walk(q, offset_from_end=from_end, limit=want)
-        return rows
-    head = q.fetch(0, None, True, limit, offset)
-    if len(head) == limit:
-        return head
-    n0 = q.count(0) if not head else offset + len(head)
-    tail_offset = max(offset - n0, 0)
-    return head + q.fetch(1, None, True, limit - len(head), tail_offset)
-
-
-def _walk(q: _Query, offset_from_end: int, limit: int) -> list[QueueRow]:
-    if limit <= 0:
+    shape = shape or q.shape()
+    if offset >= shape.total or limit <= 0:
         return []
-    tail = q.fetch(1, None, False, offset_from_end + limit)
-    rows = tail[offset_from_end:]
-    if len(rows) < limit:
-        skip = max(offset_from_end - len(tail), 0)
-        rows += q.fetch(0, None, False, limit - len(rows), skip)
-    rows.reverse()
-    return rows
+    segment, k, size = (0, offset, shape.head) if offset < shape.head else (
+        1, offset - shape.head, shape.tail)
+    forward = k <= size // 2
+    key = q.key_at(segment, k if forward else size - 1 - k, forward)
+    if key is None:
+        return []
+    return page_after(conn, spec, key, limit, shape, inclusive=True)
 
 
-def count(conn: sqlite3.Connection, spec: QueueSpec) -> int:
-    """How many pairs the queue holds."""
-    return _Query(conn, spec).count()
-
-
-def position(conn: sqlite3.Connection, spec: QueueSpec, key: SortKey) -> int:
+def position(
+    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey, shape: Shape | None = None
+) -> int:
     """Index of the row with ``key`` in the queue (rows before it)."""
     q = _Query(conn, spec)
     if key[0] == 0:
         return q.count(0, before=key)
-    return q.count(0) + q.count(1, before=key)
+    head = shape.head if shape is not None else q.count(0)
+    return head + q.count(1, before=key)
 
 
 def row_for(conn: sqlite3.Connection, spec: QueueSpec, pair_id: int) -> QueueRow | None:

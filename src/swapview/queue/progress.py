@@ -6,6 +6,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from .spec import only_comparison
+
 
 @dataclass(frozen=True, slots=True)
 class Progress:
@@ -30,6 +32,8 @@ def progress(
 ) -> Progress:
     """Total pairs, tagged pairs and counts per tag; pass ``total`` to skip recounting it."""
     scope, args = (" AND p.comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
+    if total is None and comparison_id is not None and only_comparison(conn, comparison_id):
+        total = conn.execute("SELECT count(*) FROM pairs").fetchone()[0]  # a b-tree count
     if total is None:
         total = conn.execute(f"SELECT count(*) FROM pairs p WHERE 1{scope}", args).fetchone()[0]
     # decisions is small next to pairs (people tag thousands, not millions), so drive

@@ -57,7 +57,9 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
     """WHERE conditions over ``p`` (pairs) for the spec's filters, and their parameters."""
     conds: list[str] = []
     args: list[Any] = []
-    if spec.comparison_id is not None and not _only_comparison(conn, spec.comparison_id):
+    # Orders over pairs need the comparison condition: their indexes start with it.
+    needed = spec.order_def.on_pairs or not only_comparison(conn, spec.comparison_id)
+    if spec.comparison_id is not None and needed:
         conds.append("p.comparison_id = ?")
         args.append(spec.comparison_id)
     if spec.untagged:
@@ -81,7 +83,7 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
     return conds, args
 
 
-def _only_comparison(conn: sqlite3.Connection, comparison_id: int) -> bool:
+def only_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
     # With one comparison in the file every pair belongs to it: dropping the condition
     # lets counts and positions run on the order's index alone, without a pairs lookup.
     rows = conn.execute("SELECT id FROM comparisons LIMIT 2").fetchall()
