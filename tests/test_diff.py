@@ -77,7 +77,8 @@ def test_absurd_line_is_clipped_with_a_marker_and_fast():
     new = [s for b in d.blocks for ln in b.new for s in ln]
     assert sum(len(s.text) for s in new if s.kind != MARKER) <= MAX_LINE_CHARS
     assert any(s.kind == MARKER and "more characters" in s.text for s in new)
-    assert d.notes
+    assert d.notes == ["old: 1 line clipped at 10,000 characters",
+                       "new: 1 line clipped at 10,000 characters"]
 
 
 def test_many_lines_diff_by_lines_first_in_time():

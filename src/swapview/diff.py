@@ -206,9 +206,11 @@ def split_lines(segments: list[Segment]) -> list[Line]:
 
 def _add_notes(diff: Diff, side: _Side, name: str) -> None:
     if side.clipped:
-        diff.notes.append(f"{len(side.clipped):,} long line(s) of the {name} output clipped")
+        n = len(side.clipped)
+        diff.notes.append(f"{name}: {n:,} line{'s' if n > 1 else ''} clipped at"
+                          f" {MAX_LINE_CHARS:,} characters")
     if side.hidden_lines:
-        diff.notes.append(f"{side.hidden_lines:,} more lines of the {name} output not shown")
+        diff.notes.append(f"{name}: {side.hidden_lines:,} more lines not shown")
         marker = [Segment(MARKER, f"… {side.hidden_lines:,} more lines not shown")]
         if name == "old":
             diff.blocks.append(Block(False, [marker], [], [marker]))

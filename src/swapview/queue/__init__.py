@@ -15,8 +15,8 @@ from .paging import (
     shape,
     sort_key,
 )
-from .progress import Progress, decisions_for, progress
 from .spec import QueueSpec
+from .status import Progress, decisions_for, progress
 
 __all__ = [
     "DEFAULT_ORDER",

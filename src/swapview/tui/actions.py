@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual.app import SuspendNotSupported, SystemCommand
 
 from .. import queue
-from ..queue import progress as facets
+from ..queue import status as facets
 from ..queue.search import SearchResult
 from ..textsafe import visible
 from .modals import AskLine, HelpScreen, NoteEditor, Picker
@@ -120,9 +120,11 @@ class ActionsMixin:
         self.refresh_bindings()
 
     # ----- the queue
-    def set_spec(self: ReviewScreen, spec: queue.QueueSpec) -> None:
+    def set_spec(self: ReviewScreen, spec: queue.QueueSpec, keep: bool = True) -> None:
+        """Show another queue; with ``keep`` the cursor stays on its pair if still there,
+        else starts at the top."""
         self.spec = spec
-        self.reload()
+        self.reload(keep=keep, fallback=0)
 
     def action_toggle_untagged(self: ReviewScreen) -> None:
         self.set_spec(self.spec.with_(untagged=not self.spec.untagged))
@@ -139,7 +141,7 @@ class ActionsMixin:
 
         def chosen(name: str | None) -> None:
             if name:
-                self.set_spec(self.spec.with_(order=name))
+                self.set_spec(self.spec.with_(order=name), keep=False)
 
         self.app.push_screen(Picker("Order the queue by", choices, self.spec.order), chosen)
 

@@ -53,7 +53,7 @@ class RowsLoaded(Message):
 class DecisionsRefreshed(Message):
     """Fresh decisions of the pairs in ``checked`` (absent from ``states`` = undecided)."""
 
-    def __init__(self, checked: list[int], states: dict[int, queue.progress.DecisionState],
+    def __init__(self, checked: list[int], states: dict[int, queue.status.DecisionState],
                  progress: queue.Progress) -> None:
         super().__init__()
         self.checked = checked
@@ -144,10 +144,11 @@ class LoadingMixin:
         self.post_message(RowsLoaded(generation, start, rows))
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def refresh_worker(self, pair_ids: list[int], comparison_id: int | None, total: int) -> None:
+    def refresh_worker(self, pair_ids: list[int], comparison_id: int | None,
+                       total: int | None) -> None:
         with self._conn() as conn:
             states = queue.decisions_for(conn, pair_ids)
-            prog = queue.progress(conn, comparison_id, total=total)
+            prog = queue.progress(conn, comparison_id, total=total or None)
         self.post_message(DecisionsRefreshed(pair_ids, states, prog))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)

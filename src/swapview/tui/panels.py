@@ -6,7 +6,7 @@ as markup) after ``visible()``, so ``[@click=app.quit]`` in an output is just te
 
 from __future__ import annotations
 
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -112,16 +112,22 @@ class PromptPanel(VerticalScroll, can_focus=False):
         self.scroll_home(animate=False)
 
 
-class DiffTitles(Horizontal):
-    """Model names over each column, with the size of the change."""
+class DiffTitles(Vertical):
+    """Model names over each column, the size of the change, and any clipping notes."""
 
     def compose(self):
-        yield Static(id="old-title")
-        yield Static(id="new-title")
+        with Horizontal(id="title-row"):
+            yield Static(id="old-title")
+            yield Static(id="new-title")
+        yield Static(id="diff-notes")
 
-    def show(self, d: PairDetail | None, stats: str, unified: bool, mode: str) -> None:
+    def show(self, d: PairDetail | None, stats: str, unified: bool, mode: str,
+             notes: list[str] | None = None) -> None:
         old = self.query_one("#old-title", Static)
         new = self.query_one("#new-title", Static)
+        extra = self.query_one("#diff-notes", Static)
+        extra.display = bool(notes)
+        extra.update(plain("⚠ " + "; ".join(notes or [])))
         if d is None:
             old.update("")
             new.update("")

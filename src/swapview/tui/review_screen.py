@@ -159,14 +159,17 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self.conn.close()
 
     # ----- the queue
-    def reload(self, *, target: int | None = None, resume: bool = False) -> None:
-        """Recount and refill the queue for ``self.spec``, keeping the cursor near its pair."""
+    def reload(self, *, target: int | None = None, keep: bool = True,
+               fallback: int | None = None, resume: bool = False) -> None:
+        """Recount and refill the queue for ``self.spec``. With ``keep`` the cursor stays
+        on its pair when the new queue has it, else goes to row ``fallback``."""
         self._generation += 1
         current = self.pair_list.cursor_row
-        if target is None and current is not None and not resume:
+        if target is None and keep and current is not None and not resume:
             target = current.pair_id
-        self.load_queue_worker(self._generation, self.spec, target, self.pair_list.cursor,
-                               resume)
+        if fallback is None:
+            fallback = self.pair_list.cursor if keep else 0
+        self.load_queue_worker(self._generation, self.spec, target, fallback, resume)
 
     @on(QueueLoaded)
     def _queue_loaded(self, msg: QueueLoaded) -> None:
@@ -257,9 +260,11 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         if diff is not None:
             stats = ("identical" if diff.identical
                      else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words")
+
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap")
-        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
+        notes = list(dict.fromkeys(diff.notes)) if diff is not None else []
+        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode, notes)
 
     def _update_status(self) -> None:
         order = self.spec.order_def
@@ -288,7 +293,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
             verb = "undone" if o.action == "undo" else "redone"
             tag = o.decision.tag if o.decision else None
             self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
-        self.refresh_worker([], self.spec.comparison_id, self.total)
+        self.refresh_worker([], self.spec.comparison_id, self.progress.total)
         self.refresh_bindings()
 
     def _apply_decision(self, pair_id: int, decision) -> None:
@@ -319,7 +324,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         if version != self._data_version:
             self._data_version = version
             self.refresh_worker(self.pair_list.visible_pair_ids(), self.spec.comparison_id,
-                                self.total)
+                                self.progress.total)
 
     @on(DecisionsRefreshed)
     def _decisions_refreshed(self, msg: DecisionsRefreshed) -> None:
