@@ -1,0 +1,174 @@
+"""The review screen's reads that may be slow, as thread workers posting typed messages.
+
+Each worker opens its own SQLite connection (connections belong to their thread; WAL
+means these reads never wait on a writer) and reports back with a message, so the UI
+thread only ever applies results.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+from textual import work
+from textual.message import Message
+
+from .. import queue
+from ..diff import Diff, diff_texts
+from ..queue.search import SearchResult, search
+from ..reviews import last_reviewed_pair
+from ..store import connect
+from .pair_list import PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLoad:
+    """What a (re)load of the queue found."""
+
+    spec: queue.QueueSpec
+    shape: queue.Shape
+    index: int
+    rows: dict[int, queue.QueueRow]
+    progress: queue.Progress
+    note: str = ""
+
+
+class QueueLoaded(Message):
+    def __init__(self, generation: int, load: QueueLoad) -> None:
+        super().__init__()
+        self.generation = generation
+        self.load = load
+
+
+class RowsLoaded(Message):
+    def __init__(self, generation: int, start: int, rows: list[queue.QueueRow]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.start = start
+        self.rows = rows
+
+
+class DecisionsRefreshed(Message):
+    """Fresh decisions of the pairs in ``checked`` (absent from ``states`` = undecided)."""
+
+    def __init__(self, checked: list[int], states: dict[int, queue.status.DecisionState],
+                 progress: queue.Progress) -> None:
+        super().__init__()
+        self.checked = checked
+        self.states = states
+        self.progress = progress
+
+
+class SearchDone(Message):
+    def __init__(self, query: str, result: SearchResult) -> None:
+        super().__init__()
+        self.query = query
+        self.result = result
+
+
+class DiffReady(Message):
+    def __init__(self, cache_key: tuple, diff: Diff) -> None:
+        super().__init__()
+        self.cache_key = cache_key
+        self.diff = diff
+
+
+def load_queue(
+    conn: sqlite3.Connection,
+    spec: queue.QueueSpec,
+    *,
+    target: int | None,
+    fallback: int,
+    advance: bool,
+) -> QueueLoad:
+    """Count the queue, place the cursor on ``target`` (or ``fallback``), read its page."""
+    shape = queue.shape(conn, spec)
+    total = shape.total
+    index = max(0, min(fallback, total - 1))
+    rows: dict[int, queue.QueueRow] = {}
+    note = ""
+    row = queue.row_for(conn, spec, target) if target is not None else None
+    if row is not None:
+        index = queue.position(conn, spec, row.sort, shape)
+        start = index - index % PAGE
+        before = (queue.page_before(conn, spec, row.sort, index - start, shape)
+                  if index > start else [])
+        after = queue.page_after(conn, spec, row.sort, PAGE, shape)
+        page = [*before, row, *after]
+        rows = {start + i: r for i, r in enumerate(page)}
+        if advance and row.tag is not None and index + 1 < total:
+            index += 1
+        note = f"resumed at {row.key}" if advance else ""
+    elif total:
+        start = index - index % PAGE
+        page = queue.page_at(conn, spec, start, PAGE, shape)
+        rows = {start + i: r for i, r in enumerate(page)}
+    prog = queue.progress(conn, spec.comparison_id)
+    return QueueLoad(spec, shape, index, rows, prog, note)
+
+
+class LoadingMixin:
+    """Workers of the review screen; the screen provides db_path and post_message."""
+
+    db_path: str
+    reviewer: str
+
+    def _conn(self) -> closing[sqlite3.Connection]:
+        return closing(connect(self.db_path))
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def load_queue_worker(
+        self, generation: int, spec: queue.QueueSpec, target: int | None, fallback: int,
+        resume: bool = False,
+    ) -> None:
+        with self._conn() as conn:
+            if resume:
+                target = last_reviewed_pair_in(conn, self.reviewer, spec.comparison_id)
+            load = load_queue(conn, spec, target=target, fallback=fallback, advance=resume)
+        self.post_message(QueueLoaded(generation, load))
+
+    @work(thread=True, group="pages", exit_on_error=False)
+    def fetch_rows_worker(
+        self, generation: int, spec: queue.QueueSpec, shape: queue.Shape, start: int,
+        count: int, before: queue.SortKey | None, after: queue.SortKey | None,
+    ) -> None:
+        with self._conn() as conn:
+            if before is not None:
+                rows = queue.page_after(conn, spec, before, count, shape)
+            elif after is not None:
+                rows = queue.page_before(conn, spec, after, count, shape)
+            else:
+                rows = queue.page_at(conn, spec, start, count, shape)
+        self.post_message(RowsLoaded(generation, start, rows))
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def refresh_worker(self, pair_ids: list[int], comparison_id: int | None,
+                       total: int | None) -> None:
+        with self._conn() as conn:
+            states = queue.decisions_for(conn, pair_ids)
+            prog = queue.progress(conn, comparison_id, total=total or None)
+        self.post_message(DecisionsRefreshed(pair_ids, states, prog))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_worker(self, query: str, comparison_id: int | None) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        with self._conn() as conn:
+            result = search(conn, query, comparison_id, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.post_message(SearchDone(query, result))
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def diff_worker(self, cache_key: tuple, old: str | None, new: str | None,
+                    ignore_whitespace: bool) -> None:
+        diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace)
+        self.post_message(DiffReady(cache_key, diff))
+
+
+def last_reviewed_pair_in(
+    conn: sqlite3.Connection, reviewer: str, comparison_id: int | None
+) -> int | None:
+    return last_reviewed_pair(Database(conn), reviewer, comparison_id)
