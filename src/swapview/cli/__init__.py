@@ -2,6 +2,7 @@
 
 from . import (
     review_cmd,  # noqa: F401  (registers the command)
+    serve_cmd,  # noqa: F401  (registers the command)
     stats_cmd,  # noqa: F401  (registers the command)
 )
 from .app import main

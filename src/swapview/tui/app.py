@@ -36,9 +36,13 @@ class SwapviewApp(App[None]):
         self.theme = self._theme_name
         if self.context.config.keys:
             self.set_keymap(self.context.config.keys)
-        self.push_screen(ReviewScreen(self.context))
+        self.open_review()
         if self._frame_log is not None:
             self._frame_log.attach(self)
+
+    def open_review(self) -> None:
+        """Show the review screen (a front end may first ask who is reviewing)."""
+        self.push_screen(ReviewScreen(self.context))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

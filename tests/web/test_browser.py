@@ -1,0 +1,53 @@
+"""`swapview serve` in a real headless Chromium: name prompt, tags, a note, help."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.tui.fixtures import make_db
+from tests.tui.helpers import decision
+from tests.web.browser import browser_page, open_app, require_browser
+from tests.web.serving import serving
+
+
+def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (got := decision(db_path, key)) != want:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{key}: database has {got}, expected {want}")
+        time.sleep(0.05)
+
+
+def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
+                                                           tmp_path: Path) -> None:
+    require_browser()
+    make_db(db_path, n_extra=3)  # 8 pairs; most changed first: order-status, refund, password
+    with serving(db_path) as (url, printed), browser_page(tmp_path / "profile") as page:
+        assert url.startswith("http://127.0.0.1:"), printed
+        feed = open_app(page, url)
+        feed.wait_for(page, "Who is reviewing?")
+        page.keyboard.type("Dana Web")
+        page.keyboard.press("Enter")
+        feed.wait_for(page, "0 of 8 reviewed")
+        feed.wait_for(page, "order-status")
+
+        for key in "rin":
+            page.keyboard.press(key)
+        wait_for_decision(db_path, "order-status", ("regression", "Dana Web", None))
+        wait_for_decision(db_path, "refund", ("improvement", "Dana Web", None))
+        wait_for_decision(db_path, "password", ("neutral", "Dana Web", None))
+        feed.wait_for(page, "3 of 8 reviewed, 1 regression")
+
+        # $EDITOR cannot open in a browser: `e` must land in the in-app editor.
+        page.keyboard.press("e")
+        feed.wait_for(page, "Note on hostile")
+        page.keyboard.type("seen in the browser")
+        page.keyboard.press("Control+s")
+        wait_for_decision(db_path, "hostile", (None, "Dana Web", "seen in the browser"))
+
+        page.keyboard.press("?")
+        feed.wait_for(page, "swapview keys")
+        page.screenshot(path=str(tmp_path / "browser.png"))
+        page.keyboard.press("Escape")
+    assert (tmp_path / "browser.png").stat().st_size > 10_000
