@@ -59,13 +59,14 @@ def serve(state: State, host: str, port: int, public: bool, reviewer: str | None
     db_name = os.path.basename(state.db_path)
 
     def announce(url: str) -> None:
-        click.echo(f"swapview serve: reviewing {state.db_path} at {url}")
-        who = f"as {reviewer}" if reviewer else "each tab asks for a reviewer name"
-        click.echo(f"Each browser tab runs its own review session ({who}). Ctrl+C stops.")
         if not is_loopback(host):
             bound = url.rstrip("/").rsplit(":", 1)[-1]
             click.echo(NO_AUTH_WARNING.format(host=host, port=bound, db=state.db_path),
                        err=True)
+        who = f"as {reviewer}" if reviewer else "each tab asks for a reviewer name"
+        click.echo(f"Each browser tab runs its own review session ({who}). Ctrl+C stops.")
+        # The URL comes last, on a line of its own shape, for scripts waiting on it.
+        click.echo(f"swapview serve: reviewing {state.db_path} at {url}")
         sys.stdout.flush()
 
     settings = ServeSettings(host=host, port=port, public=public,
