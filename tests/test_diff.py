@@ -99,7 +99,8 @@ def test_many_lines_diff_by_lines_first_in_time():
         ("hello world", 6, ["hello", "world"]),
         ("hello world", 5, ["hello", "world"]),
         ("abcdefghij", 4, ["abcd", "efgh", "ij"]),
-        ("ab cdefghij", 4, ["ab c", "defg", "hij"]),
+        ("ab cdefghij", 4, ["ab", "cdef", "ghij"]),
+        ("a  b", 1, ["a", "b"]),
         ("", 5, [""]),
         ("日本語テキスト", 6, ["日本語", "テキス", "ト"]),
     ],
@@ -108,6 +109,22 @@ def test_wrap_line_table(text, width, rows):
     got = wrap_line([Segment(EQUAL, text)], width)
     assert ["".join(s.text for s in r).rstrip() for r in got] == rows
     assert all(row_cells(r) <= width for r in got)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_wrap_keeps_every_character_and_the_width(seed):
+    import random
+
+    rng = random.Random(seed)
+    words = ["a", "bb", "ccc", "dddddddddddd", "é", "日本", " ", "  "]
+    segs = [Segment(rng.choice([EQUAL, INSERT, DELETE]),
+                    "".join(rng.choice(words) + " " for _ in range(rng.randint(1, 12))))
+            for _ in range(rng.randint(1, 6))]
+    width = rng.randint(1, 15)
+    rows = wrap_line(segs, width)
+    assert all(row_cells(r) <= width for r in rows)
+    joined = "".join(s.text for r in rows for s in r)
+    assert joined.replace(" ", "") == "".join(s.text for s in segs).replace(" ", "")
 
 
 def test_side_by_side_keeps_unchanged_lines_aligned():

@@ -33,7 +33,7 @@ from .loading import (
     SearchDone,
 )
 from .pair_list import PairList, header_text
-from .panels import DiffTitles, NoteLine, PairInfo, PromptPanel
+from .panels import DiffTitles, NoteLine, PairInfo, PromptView
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 DETAIL_CACHE_CHARS = 20_000_000
@@ -86,7 +86,9 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
         Binding("W", "toggle('ignore_ws')", "Ignore whitespace & reflow",
                 id="toggle_whitespace", show=False),
-        Binding("p", "toggle('prompt')", "Prompt", id="toggle_prompt", show=False),
+        Binding("p", "toggle('prompt')", "Prompt: expand/collapse", id="toggle_prompt",
+                show=False),
+        Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
         Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
         Binding("o", "pick_order", "Order", id="order"),
         Binding("f", "pick_filter", "Filter", id="filter"),
@@ -143,7 +145,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         yield PairList(id="queue")
         yield PairInfo(id="pair-info")
         yield NoteLine(id="note-line")
-        yield PromptPanel(id="prompt")
+        yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
         yield DiffView(id="diff")
         yield Footer()
@@ -249,7 +251,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
         self.query_one(NoteLine).show(detail.note if detail else None)
-        self.query_one(PromptPanel).show(detail, self.prompt_collapsed)
+        self.query_one(PromptView).show(detail, self.prompt_collapsed)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
             self._update_titles()
@@ -263,8 +265,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
 
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap")
-        notes = list(dict.fromkeys(diff.notes)) if diff is not None else []
-        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode, notes)
+        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
         order = self.spec.order_def
@@ -272,8 +273,10 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pos = f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0"
         text = (f"{self.progress.summary()} │ {pos} │ order: {order.name} │ filter: {filters}"
                 f" │ {self.reviewer}")
-        self.query_one("#status", Static).update(Content(text))
-        self.query_one("#queue-head", Static).update(Content(header_text(self.size.width)))
+        # Fixed one-line widgets: no layout pass over the screen on every key.
+        self.query_one("#status", Static).update(Content(text), layout=False)
+        head = Content(header_text(self.size.width))
+        self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
     @on(WriteDone)
