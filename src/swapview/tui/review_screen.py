@@ -31,6 +31,7 @@ from .loading import (
     QueueLoaded,
     RowsLoaded,
     SearchDone,
+    ShapeCounted,
 )
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
@@ -188,6 +189,12 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         if load.note:
             self.notify(load.note, markup=False, timeout=3)
         self._update_status()
+        self.shape_worker(msg.generation, load.spec)
+
+    @on(ShapeCounted)
+    def _shape_counted(self, msg: ShapeCounted) -> None:
+        if msg.generation == self._generation:
+            self.shape = msg.shape
 
     @on(PairList.RowsWanted)
     def _rows_wanted(self, msg: PairList.RowsWanted) -> None:
