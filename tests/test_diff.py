@@ -140,3 +140,16 @@ def test_side_by_side_keeps_unchanged_lines_aligned():
     uni = unified(diff_texts(old, new), 30)
     assert [r.right for r in uni] == [None] * 4 and [r.changed for r in uni] == [0, 1, 1, 0]
     assert [s.kind for s in uni[1].left][:2] == [DELETE, INSERT]
+
+
+def test_lazy_diff_computes_hunks_on_use_and_matches_eager():
+    old = "\n".join(f"line {i} alpha beta" for i in range(300))
+    new = old.replace("line 10 alpha", "line 10 gamma").replace("line 250 ", "row 250 ")
+    eager, lazy = diff_texts(old, new), diff_texts(old, new, lazy=True)
+    assert not lazy.counted and eager.counted
+    first = next(b for b in lazy.blocks if b.changed)
+    assert not first.ready and first.lines == 1
+    assert marked(first.new) == ["line 10 {+gamma +}beta"] and first.ready
+    assert sides(lazy) == sides(eager)
+    assert (lazy.inserted_words, lazy.deleted_words) == (eager.inserted_words,
+                                                         eager.deleted_words) == (2, 2)

@@ -15,6 +15,7 @@ from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -38,6 +39,13 @@ class DiffView(ScrollView, can_focus=False):
         "diff-view--divider",
         "diff-view--message",
     }
+    class LaidOut(Message):
+        """Every block of ``diff`` is laid out (and word-diffed, for a lazy diff)."""
+
+        def __init__(self, diff: Diff) -> None:
+            super().__init__()
+            self.diff = diff
+
     # A long diff is laid out a few blocks at a time: the first screen at once, the rest
     # in slices of this many seconds between other events.
     SLICE = 0.008
@@ -109,7 +117,7 @@ class DiffView(ScrollView, can_focus=False):
             self._col = max((width - len(DIVIDER)) // 2 - GUTTER, 1)
         self._rows = [Row((Segment(MARKER, f"⚠ {note}"),), None, False)
                       for note in dict.fromkeys(self.diff.notes)]
-        self._lines_left = sum(max(len(b.old), len(b.new)) for b in self.diff.blocks)
+        self._lines_left = sum(b.lines for b in self.diff.blocks)
         self._extend(int(self.scroll_offset.y) + 2 * max(self.size.height, 20))
         self._resize_virtual()
         if not self.laid_out:
@@ -122,7 +130,7 @@ class DiffView(ScrollView, can_focus=False):
         while self._next_block < len(blocks) and len(self._rows) < rows_wanted:
             block = blocks[self._next_block]
             self._rows.extend(block_rows(block, self._col, one_column, self.wrap, cell_len))
-            self._lines_left -= max(len(block.old), len(block.new))
+            self._lines_left -= block.lines
             self._next_block += 1
             if deadline is not None and time.perf_counter() > deadline:
                 break
@@ -134,6 +142,8 @@ class DiffView(ScrollView, can_focus=False):
         self._resize_virtual()
         if not self.laid_out:
             self.call_later(self._continue_layout, key)
+        else:
+            self.post_message(self.LaidOut(self.diff))
 
     def _resize_virtual(self) -> None:
         # Until every block is laid out, count each remaining line as one row.

@@ -180,7 +180,7 @@ class LoadingMixin:
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def diff_worker(self, cache_key: tuple, old: str | None, new: str | None,
                     ignore_whitespace: bool) -> None:
-        diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace)
+        diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace, lazy=True)
         self.post_message(DiffReady(cache_key, diff))
 
 

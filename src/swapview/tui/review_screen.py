@@ -235,6 +235,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
             self._remember_diff(key, diff)
         if diff is None:
             self.diff_view.show(None, f"diffing {detail.size:,} characters…")
+            # Lazy: the worker aligns lines; hunks get their word diff when laid out.
             self.diff_worker(key, detail.baseline, detail.candidate, self.ignore_ws)
         elif self.diff_view.diff is not diff:
             self.diff_view.show(diff)
@@ -244,6 +245,11 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self._diffs[key] = diff
         while len(self._diffs) > 64:
             self._diffs.popitem(last=False)
+
+    @on(DiffView.LaidOut)
+    def _laid_out(self, msg: DiffView.LaidOut) -> None:
+        if msg.diff is self.diff_view.diff:
+            self._update_titles()
 
     @on(DiffReady)
     def _diff_ready(self, msg: DiffReady) -> None:
@@ -266,7 +272,9 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
     def _update_titles(self) -> None:
         diff = self.diff_view.diff
         stats = ""
-        if diff is not None:
+        if diff is not None and not diff.counted:
+            stats = "counting…"  # a lazy diff: counted once laid out
+        elif diff is not None:
             stats = ("identical" if diff.identical
                      else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words")
 
