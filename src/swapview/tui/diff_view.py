@@ -9,6 +9,7 @@ screen as plain segments: nothing in an output is ever read as markup.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
@@ -121,7 +122,7 @@ class DiffView(ScrollView, can_focus=False):
         self._extend(int(self.scroll_offset.y) + 2 * max(self.size.height, 20))
         self._resize_virtual()
         if not self.laid_out:
-            self.call_later(self._continue_layout, key)
+            self._schedule(key)
         self.refresh()
 
     def _extend(self, rows_wanted: int, deadline: float | None = None) -> None:
@@ -135,13 +136,18 @@ class DiffView(ScrollView, can_focus=False):
             if deadline is not None and time.perf_counter() > deadline:
                 break
 
+    def _schedule(self, key: tuple) -> None:
+        # A timer, not call_later: queued callbacks run back to back without yielding to
+        # the event loop, which would hold the first frame until the whole layout is done.
+        self.set_timer(0.002, partial(self._continue_layout, key))
+
     def _continue_layout(self, key: tuple) -> None:
         if key != self._layout_key:
             return  # another pair or mode since
         self._extend(len(self._rows) + 10**9, time.perf_counter() + self.SLICE)
         self._resize_virtual()
         if not self.laid_out:
-            self.call_later(self._continue_layout, key)
+            self._schedule(key)
         else:
             self.post_message(self.LaidOut(self.diff))
 
