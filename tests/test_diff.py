@@ -99,7 +99,8 @@ def test_many_lines_diff_by_lines_first_in_time():
         ("hello world", 6, ["hello", "world"]),
         ("hello world", 5, ["hello", "world"]),
         ("abcdefghij", 4, ["abcd", "efgh", "ij"]),
-        ("ab cdefghij", 4, ["ab c", "defg", "hij"]),
+        ("ab cdefghij", 4, ["ab", "cdef", "ghij"]),
+        ("a  b", 1, ["a", "b"]),
         ("", 5, [""]),
         ("日本語テキスト", 6, ["日本語", "テキス", "ト"]),
     ],
@@ -108,6 +109,22 @@ def test_wrap_line_table(text, width, rows):
     got = wrap_line([Segment(EQUAL, text)], width)
     assert ["".join(s.text for s in r).rstrip() for r in got] == rows
     assert all(row_cells(r) <= width for r in got)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_wrap_keeps_every_character_and_the_width(seed):
+    import random
+
+    rng = random.Random(seed)
+    words = ["a", "bb", "ccc", "dddddddddddd", "é", "日本", " ", "  "]
+    segs = [Segment(rng.choice([EQUAL, INSERT, DELETE]),
+                    "".join(rng.choice(words) + " " for _ in range(rng.randint(1, 12))))
+            for _ in range(rng.randint(1, 6))]
+    width = rng.randint(1, 15)
+    rows = wrap_line(segs, width)
+    assert all(row_cells(r) <= width for r in rows)
+    joined = "".join(s.text for r in rows for s in r)
+    assert joined.replace(" ", "") == "".join(s.text for s in segs).replace(" ", "")
 
 
 def test_side_by_side_keeps_unchanged_lines_aligned():
@@ -123,3 +140,16 @@ def test_side_by_side_keeps_unchanged_lines_aligned():
     uni = unified(diff_texts(old, new), 30)
     assert [r.right for r in uni] == [None] * 4 and [r.changed for r in uni] == [0, 1, 1, 0]
     assert [s.kind for s in uni[1].left][:2] == [DELETE, INSERT]
+
+
+def test_lazy_diff_computes_hunks_on_use_and_matches_eager():
+    old = "\n".join(f"line {i} alpha beta" for i in range(300))
+    new = old.replace("line 10 alpha", "line 10 gamma").replace("line 250 ", "row 250 ")
+    eager, lazy = diff_texts(old, new), diff_texts(old, new, lazy=True)
+    assert not lazy.counted and eager.counted
+    first = next(b for b in lazy.blocks if b.changed)
+    assert not first.ready and first.lines == 1
+    assert marked(first.new) == ["line 10 {+gamma +}beta"] and first.ready
+    assert sides(lazy) == sides(eager)
+    assert (lazy.inserted_words, lazy.deleted_words) == (eager.inserted_words,
+                                                         eager.deleted_words) == (2, 2)

@@ -15,7 +15,9 @@ MAX_LINE_CHARS characters and outputs past MAX_LINES lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from rapidfuzz.distance import Indel
 
@@ -41,26 +43,78 @@ class Segment:
 Line = list[Segment]
 
 
-@dataclass(slots=True)
-class Block:
-    """An aligned unit: unchanged lines (paired one to one) or a changed hunk."""
+_Parts = tuple[list[Line], list[Line], list[Line], int, int]
 
-    changed: bool
-    old: list[Line]
-    new: list[Line]
-    unified: list[Line]
+
+class Block:
+    """An aligned unit: unchanged lines (paired one to one) or a changed hunk.
+
+    A changed hunk of a lazy diff computes its word diff on first use, so a front end
+    showing the top of a 2,000-line pair pays only for the hunks on screen."""
+
+    __slots__ = ("changed", "lines", "_old", "_new", "_unified", "_make", "inserted",
+                 "deleted")
+
+    def __init__(self, changed: bool, old: list[Line] | None = None,
+                 new: list[Line] | None = None, unified: list[Line] | None = None, *,
+                 make: Callable[[], _Parts] | None = None, lines: int = 0) -> None:
+        self.changed = changed
+        self._old, self._new, self._unified = old or [], new or [], unified or []
+        self._make = make
+        self.inserted = self.deleted = 0
+        self.lines = lines if make else max(len(self._old), len(self._new))
+
+    def _force(self) -> None:
+        if self._make is not None:
+            self._old, self._new, self._unified, self.inserted, self.deleted = self._make()
+            self._make = None
+
+    @property
+    def ready(self) -> bool:
+        return self._make is None
+
+    @property
+    def old(self) -> list[Line]:
+        self._force()
+        return self._old
+
+    @property
+    def new(self) -> list[Line]:
+        self._force()
+        return self._new
+
+    @property
+    def unified(self) -> list[Line]:
+        self._force()
+        return self._unified
 
 
 @dataclass(slots=True)
 class Diff:
     blocks: list[Block]
-    inserted_words: int = 0
-    deleted_words: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
         return not any(b.changed for b in self.blocks)
+
+    @property
+    def counted(self) -> bool:
+        """Every hunk's word diff is done (always, unless the diff is lazy)."""
+        return all(b.ready for b in self.blocks)
+
+    @property
+    def inserted_words(self) -> int:
+        return sum(b.inserted for b in self._forced())
+
+    @property
+    def deleted_words(self) -> int:
+        return sum(b.deleted for b in self._forced())
+
+    def _forced(self) -> list[Block]:
+        for b in self.blocks:
+            b._force()
+        return self.blocks
 
 
 @dataclass(slots=True)
@@ -70,8 +124,12 @@ class _Side:
     hidden_lines: int
 
 
-def diff_texts(old: str | None, new: str | None, *, ignore_whitespace: bool = False) -> Diff:
-    """Diff two outputs into aligned blocks of equal/insert/delete segments."""
+def diff_texts(
+    old: str | None, new: str | None, *, ignore_whitespace: bool = False, lazy: bool = False
+) -> Diff:
+    """Diff two outputs into aligned blocks of equal/insert/delete segments.
+
+    ``lazy`` leaves each changed hunk's word diff until the hunk is first shown."""
     a = _units(visible(old or ""), ignore_whitespace)
     b = _units(visible(new or ""), ignore_whitespace)
     keys_a = [" ".join(u.split()) for u in a.units] if ignore_whitespace else a.units
@@ -81,7 +139,11 @@ def diff_texts(old: str | None, new: str | None, *, ignore_whitespace: bool = Fa
         if tag == EQUAL:
             diff.blocks.append(_equal_block(a, b, i1, i2, j1, j2))
         else:
-            diff.blocks.append(_changed_block(diff, a, b, i1, i2, j1, j2, ignore_whitespace))
+            make = partial(_changed_parts, diff, a, b, i1, i2, j1, j2, ignore_whitespace)
+            block = Block(True, make=make, lines=max(i2 - i1, j2 - j1))
+            if not lazy:
+                block._force()
+            diff.blocks.append(block)
     _add_notes(diff, a, "old")
     _add_notes(diff, b, "new")
     return diff
@@ -133,14 +195,15 @@ def _equal_block(a: _Side, b: _Side, i1: int, i2: int, j1: int, j2: int) -> Bloc
     return Block(False, old, new, old)
 
 
-def _changed_block(
+def _changed_parts(
     diff: Diff, a: _Side, b: _Side, i1: int, i2: int, j1: int, j2: int, ignore_ws: bool
-) -> Block:
+) -> _Parts:
     ta = _TOKEN.findall("\n".join(a.units[i1:i2])) if i2 > i1 else []
     tb = _TOKEN.findall("\n".join(b.units[j1:j2])) if j2 > j1 else []
     old_segs: list[Segment] = []
     new_segs: list[Segment] = []
     uni: list[Segment] = []
+    inserted = deleted = 0
     if ta and tb and len(ta) * len(tb) <= MAX_WORD_PRODUCT:
         ka = [t.strip() for t in ta] if ignore_ws else ta
         kb = [t.strip() for t in tb] if ignore_ws else tb
@@ -157,11 +220,11 @@ def _changed_block(
             elif op.tag == DELETE:
                 old_segs.append(Segment(DELETE, wa))
                 uni.append(Segment(DELETE, wa))
-                diff.deleted_words += op.src_end - op.src_start
+                deleted += op.src_end - op.src_start
             else:
                 new_segs.append(Segment(INSERT, wb))
                 pending.append(Segment(INSERT, wb))
-                diff.inserted_words += op.dest_end - op.dest_start
+                inserted += op.dest_end - op.dest_start
         uni.extend(pending)
     else:
         if ta and tb:
@@ -169,11 +232,10 @@ def _changed_block(
         old_segs = [Segment(DELETE, "".join(ta))] if ta else []
         new_segs = [Segment(INSERT, "".join(tb))] if tb else []
         uni = old_segs + [Segment(EQUAL, "\n")] + new_segs if ta and tb else old_segs + new_segs
-        diff.deleted_words += len(ta)
-        diff.inserted_words += len(tb)
+        deleted, inserted = len(ta), len(tb)
     old = [_marked(a, i1 + k, ln) for k, ln in enumerate(split_lines(old_segs))] if ta else []
     new = [_marked(b, j1 + k, ln) for k, ln in enumerate(split_lines(new_segs))] if tb else []
-    return Block(True, old, new, split_lines(uni))
+    return old, new, split_lines(uni), inserted, deleted
 
 
 def split_lines(segments: list[Segment]) -> list[Line]:

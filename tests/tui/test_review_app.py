@@ -263,7 +263,7 @@ async def test_toggles_unified_wrap_prompt_and_palette(review_db):
         assert "gpt-old → + gpt-new" in screen_text(app)
         await pilot.press("w", "p")
         await settle(pilot)
-        assert "no wrap" in screen_text(app) and "▸ prompt" in screen_text(app)
+        assert "no wrap" in screen_text(app) and "▸ user: Where is my order" in screen_text(app)
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"side by side")

@@ -52,14 +52,17 @@ _ROW_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """How many rows a queue has, and how many the order has a value for (the head)."""
+    """How many rows a queue has, and how many the order has a value for (the head).
+
+    ``head`` may be None (not counted yet: a full index scan at 1M rows); paging then
+    probes the tail when it gets there."""
 
     total: int
-    head: int
+    head: int | None = None
 
     @property
-    def tail(self) -> int:
-        return self.total - self.head
+    def tail(self) -> int | None:
+        return None if self.head is None else self.total - self.head
 
 
 class _Query:
@@ -208,7 +211,7 @@ def page_after(
     rows: list[QueueRow] = []
     if key is None or key[0] == 0:
         rows = q.fetch(0, key, True, limit, inclusive)
-    if len(rows) < limit and (shape is None or shape.tail):
+    if len(rows) < limit and (shape is None or shape.tail is None or shape.tail):
         tail_from = key if key is not None and key[0] == 1 else None
         rows += q.fetch(1, tail_from, True, limit - len(rows), inclusive)
     return rows
@@ -221,7 +224,7 @@ def page_before(
     """Up to ``limit`` rows before ``key`` (up to the end when None), in queue order."""
     q = _Query(conn, spec)
     rows: list[QueueRow] = []
-    if (key is None or key[0] == 1) and (shape is None or shape.tail):
+    if (key is None or key[0] == 1) and (shape is None or shape.tail is None or shape.tail):
         rows = q.fetch(1, key, False, limit)
     if len(rows) < limit:
         head_from = key if key is not None and key[0] == 0 else None
@@ -237,7 +240,8 @@ def page_at(
     """Rows from ``offset`` on, for jumps with no key nearby: finds the key at the offset
     with an index-only scan (from whichever end is nearer), then pages by key."""
     q = _Query(conn, spec)
-    shape = shape or q.shape()
+    if shape is None or shape.head is None:
+        shape = q.shape()
     if offset >= shape.total or limit <= 0:
         return []
     segment, k, size = (0, offset, shape.head) if offset < shape.head else (
@@ -256,7 +260,7 @@ def position(
     q = _Query(conn, spec)
     if key[0] == 0:
         return q.count(0, before=key)
-    head = shape.head if shape is not None else q.count(0)
+    head = shape.head if shape is not None and shape.head is not None else q.count(0)
     return head + q.count(1, before=key)
 
 

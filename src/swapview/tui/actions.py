@@ -47,6 +47,9 @@ class ActionsMixin:
         else:
             view.scroll_to(x=view.scroll_x + direction * 8, animate=False)
 
+    def action_scroll_prompt(self: ReviewScreen) -> None:
+        self.query_one("#prompt").page_down()
+
     # ----- deciding
     def action_tag(self: ReviewScreen, name: str) -> None:
         row = self.pair_list.cursor_row

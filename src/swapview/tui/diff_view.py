@@ -8,16 +8,20 @@ screen as plain segments: nothing in an output is ever read as markup.
 
 from __future__ import annotations
 
+import time
+from functools import partial
+
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..diff import DELETE, INSERT, MARKER, Diff
-from ..layout import Cells, Row, row_cells, side_by_side, unified
+from ..diff import MARKER, Diff, Segment
+from ..layout import Cells, Row, block_rows, row_cells
 
 GUTTER = 1
 DIVIDER = " │ "
@@ -36,6 +40,16 @@ class DiffView(ScrollView, can_focus=False):
         "diff-view--divider",
         "diff-view--message",
     }
+    class LaidOut(Message):
+        """Every block of ``diff`` is laid out (and word-diffed, for a lazy diff)."""
+
+        def __init__(self, diff: Diff) -> None:
+            super().__init__()
+            self.diff = diff
+
+    # A long diff is laid out a few blocks at a time: the first screen at once, the rest
+    # in slices of this many seconds between other events.
+    SLICE = 0.008
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -45,7 +59,10 @@ class DiffView(ScrollView, can_focus=False):
         self.wrap = True
         self._rows: list[Row] = []
         self._layout_key: tuple | None = None
+        self._next_block = 0
+        self._lines_left = 0
         self._col = 0
+        self._styles: dict[str, Style] = {}
         self._strips: LRUCache[tuple, Strip] = LRUCache(256)
 
     def show(self, diff: Diff | None, message: str = "") -> None:
@@ -67,50 +84,94 @@ class DiffView(ScrollView, can_focus=False):
     def row_count(self) -> int:
         return len(self._rows)
 
+    @property
+    def laid_out(self) -> bool:
+        return self.diff is None or self._next_block >= len(self.diff.blocks)
+
     def on_resize(self) -> None:
         self._relayout()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
         self._strips.clear()
 
+    # ----- layout
+    def _width(self) -> int:
+        return self.scrollable_content_region.width or self.size.width
+
     def _relayout(self) -> None:
-        width = self.scrollable_content_region.width or self.size.width
+        width = self._width()
         key = (id(self.diff), width, self.unified, self.wrap)
         if key == self._layout_key:
             return
         self._layout_key = key
         self._strips.clear()
+        self._rows, self._next_block = [], 0
         if self.diff is None or width <= 0:
-            self._rows = []
             self.virtual_size = Size(width, 0)
             self.refresh()
             return
         if self.unified:
             self._col = max(width - GUTTER, 1)
-            self._rows = unified(self.diff, self._col, wrap=self.wrap, measure=cell_len)
-            widest = self._widest() + GUTTER if not self.wrap else width
         else:
             self._col = max((width - len(DIVIDER)) // 2 - GUTTER, 1)
-            self._rows = side_by_side(self.diff, self._col, wrap=self.wrap, measure=cell_len)
-            widest = width if self.wrap else 2 * (self._widest() + GUTTER) + len(DIVIDER)
-        self.virtual_size = Size(max(widest, width), len(self._rows))
+        self._rows = [Row((Segment(MARKER, f"⚠ {note}"),), None, False)
+                      for note in dict.fromkeys(self.diff.notes)]
+        self._lines_left = sum(b.lines for b in self.diff.blocks)
+        self._extend(int(self.scroll_offset.y) + 2 * max(self.size.height, 20))
+        self._resize_virtual()
+        if not self.laid_out:
+            self._schedule(key)
         self.refresh()
 
-    def _widest(self) -> int:
-        widest = 0
-        for row in self._rows:
-            widest = max(widest, row_cells(row.left, cell_len))
-            if row.right is not None:
-                widest = max(widest, row_cells(row.right, cell_len))
-        return widest
+    def _extend(self, rows_wanted: int, deadline: float | None = None) -> None:
+        blocks = self.diff.blocks if self.diff is not None else []
+        one_column = self.unified
+        while self._next_block < len(blocks) and len(self._rows) < rows_wanted:
+            block = blocks[self._next_block]
+            self._rows.extend(block_rows(block, self._col, one_column, self.wrap, cell_len))
+            self._lines_left -= block.lines
+            self._next_block += 1
+            if deadline is not None and time.perf_counter() > deadline:
+                break
 
+    def _schedule(self, key: tuple) -> None:
+        # A timer, not call_later: queued callbacks run back to back without yielding to
+        # the event loop, which would hold the first frame until the whole layout is done.
+        self.set_timer(0.002, partial(self._continue_layout, key))
+
+    def _continue_layout(self, key: tuple) -> None:
+        if key != self._layout_key:
+            return  # another pair or mode since
+        self._extend(len(self._rows) + 10**9, time.perf_counter() + self.SLICE)
+        self._resize_virtual()
+        if not self.laid_out:
+            self._schedule(key)
+        else:
+            self.post_message(self.LaidOut(self.diff))
+
+    def _resize_virtual(self) -> None:
+        # Until every block is laid out, count each remaining line as one row.
+        height = len(self._rows) + max(self._lines_left, 0)
+        width = self._width()
+        if not self.wrap:
+            widest = max((row_cells(r.left, cell_len) for r in self._rows), default=0)
+            widest = max(widest, max((row_cells(r.right, cell_len) for r in self._rows
+                                      if r.right is not None), default=0))
+            width = max(width, widest + GUTTER if self.unified
+                        else 2 * (widest + GUTTER) + len(DIVIDER))
+        self.virtual_size = Size(width, height)
+
+    # ----- drawing
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
+        width = self._width()
         index = int(self.scroll_offset.y) + y
+        if index >= len(self._rows) and not self.laid_out:
+            self._extend(index + self.size.height)  # scrolled past the laid-out part
         if index >= len(self._rows):
             if index == 0 and self.message:
-                style = self.rich_style + self.get_component_rich_style("diff-view--message")
+                style = self.rich_style + self._style("message")
                 return Strip([RichSegment(self.message, style)]).adjust_cell_length(width, style)
             return Strip.blank(width, self.rich_style)
         scroll_x = int(self.scroll_offset.x) if not self.wrap else 0
@@ -124,33 +185,33 @@ class DiffView(ScrollView, can_focus=False):
     def _render_row(self, row: Row, scroll_x: int, width: int) -> Strip:
         base = self.rich_style
         if row.right is None:
-            strip = self._column(row.left, row.changed, False, scroll_x, self._col, base)
-            return strip.adjust_cell_length(width, base)
-        left = self._column(row.left, row.changed, row.left_blank, scroll_x, self._col, base)
-        right = self._column(row.right, row.changed, row.right_blank, scroll_x, self._col, base)
-        divider = Strip([RichSegment(DIVIDER, base + self._style("divider"))])
-        return Strip.join([left, divider, right]).adjust_cell_length(width, base)
+            segs = self._column(row.left, row.changed, False, scroll_x, width - GUTTER, base)
+            return Strip(segs).adjust_cell_length(width, base)
+        segs = self._column(row.left, row.changed, row.left_blank, scroll_x, self._col, base)
+        segs.append(RichSegment(DIVIDER, base + self._style("divider")))
+        segs += self._column(row.right, row.changed, row.right_blank, scroll_x, self._col, base)
+        return Strip(segs).adjust_cell_length(width, base)
 
     def _column(
         self, cells: Cells, changed: bool, blank: bool, scroll_x: int, col: int, base: Style
-    ) -> Strip:
+    ) -> list[RichSegment]:
         gutter_style = base + self._style("gutter-changed") if changed else base
-        gutter = Strip([RichSegment("▌" if changed and not blank else " ", gutter_style)])
+        out = [RichSegment("▌" if changed and not blank else " ", gutter_style)]
         if blank:
-            body = Strip([RichSegment(" " * col, base + self._style("blank"))])
-        else:
-            segs = [RichSegment(seg.text, base + self._kind_style(seg.kind)) for seg in cells]
-            body = Strip(segs).crop_extend(scroll_x, scroll_x + col, base)
-        return Strip.join([gutter, body])
-
-    def _kind_style(self, kind: str) -> Style:
-        if kind == DELETE:
-            return self._style("delete")
-        if kind == INSERT:
-            return self._style("insert")
-        if kind == MARKER:
-            return self._style("marker")
-        return self._style("equal")
+            out.append(RichSegment(" " * col, base + self._style("blank")))
+            return out
+        body = [RichSegment(seg.text, base + self._style(seg.kind)) for seg in cells]
+        used = row_cells(cells, cell_len)
+        if scroll_x or used > col:
+            cropped = Strip(body).crop_extend(scroll_x, scroll_x + col, base)
+            return out + list(cropped)
+        if used < col:
+            body.append(RichSegment(" " * (col - used), base))
+        return out + body
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"diff-view--{name}", partial=True)
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(f"diff-view--{name}", partial=True)
+            self._styles[name] = style
+        return style

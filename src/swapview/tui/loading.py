@@ -42,6 +42,13 @@ class QueueLoaded(Message):
         self.load = load
 
 
+class ShapeCounted(Message):
+    def __init__(self, generation: int, shape: queue.Shape) -> None:
+        super().__init__()
+        self.generation = generation
+        self.shape = shape
+
+
 class RowsLoaded(Message):
     def __init__(self, generation: int, start: int, rows: list[queue.QueueRow]) -> None:
         super().__init__()
@@ -83,9 +90,12 @@ def load_queue(
     fallback: int,
     advance: bool,
 ) -> QueueLoad:
-    """Count the queue, place the cursor on ``target`` (or ``fallback``), read its page."""
-    shape = queue.shape(conn, spec)
-    total = shape.total
+    """Count the queue, place the cursor on ``target`` (or ``fallback``), read its page.
+
+    The head count (pairs the order has a value for) is left for ``shape_worker``: the
+    first screen does not need it."""
+    total = queue.count(conn, spec)
+    shape = queue.Shape(total)
     index = max(0, min(fallback, total - 1))
     rows: dict[int, queue.QueueRow] = {}
     note = ""
@@ -129,6 +139,12 @@ class LoadingMixin:
             load = load_queue(conn, spec, target=target, fallback=fallback, advance=resume)
         self.post_message(QueueLoaded(generation, load))
 
+    @work(thread=True, exclusive=True, group="shape", exit_on_error=False)
+    def shape_worker(self, generation: int, spec: queue.QueueSpec) -> None:
+        with self._conn() as conn:
+            shape = queue.shape(conn, spec)
+        self.post_message(ShapeCounted(generation, shape))
+
     @work(thread=True, group="pages", exit_on_error=False)
     def fetch_rows_worker(
         self, generation: int, spec: queue.QueueSpec, shape: queue.Shape, start: int,
@@ -164,7 +180,7 @@ class LoadingMixin:
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def diff_worker(self, cache_key: tuple, old: str | None, new: str | None,
                     ignore_whitespace: bool) -> None:
-        diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace)
+        diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace, lazy=True)
         self.post_message(DiffReady(cache_key, diff))
 
 

@@ -31,9 +31,10 @@ from .loading import (
     QueueLoaded,
     RowsLoaded,
     SearchDone,
+    ShapeCounted,
 )
 from .pair_list import PairList, header_text
-from .panels import DiffTitles, NoteLine, PairInfo, PromptPanel
+from .panels import DiffTitles, NoteLine, PairInfo, PromptView
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 DETAIL_CACHE_CHARS = 20_000_000
@@ -86,7 +87,9 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
         Binding("W", "toggle('ignore_ws')", "Ignore whitespace & reflow",
                 id="toggle_whitespace", show=False),
-        Binding("p", "toggle('prompt')", "Prompt", id="toggle_prompt", show=False),
+        Binding("p", "toggle('prompt')", "Prompt: expand/collapse", id="toggle_prompt",
+                show=False),
+        Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
         Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
         Binding("o", "pick_order", "Order", id="order"),
         Binding("f", "pick_filter", "Filter", id="filter"),
@@ -143,7 +146,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         yield PairList(id="queue")
         yield PairInfo(id="pair-info")
         yield NoteLine(id="note-line")
-        yield PromptPanel(id="prompt")
+        yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
         yield DiffView(id="diff")
         yield Footer()
@@ -186,6 +189,12 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         if load.note:
             self.notify(load.note, markup=False, timeout=3)
         self._update_status()
+        self.shape_worker(msg.generation, load.spec)
+
+    @on(ShapeCounted)
+    def _shape_counted(self, msg: ShapeCounted) -> None:
+        if msg.generation == self._generation:
+            self.shape = msg.shape
 
     @on(PairList.RowsWanted)
     def _rows_wanted(self, msg: PairList.RowsWanted) -> None:
@@ -226,6 +235,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
             self._remember_diff(key, diff)
         if diff is None:
             self.diff_view.show(None, f"diffing {detail.size:,} characters…")
+            # Lazy: the worker aligns lines; hunks get their word diff when laid out.
             self.diff_worker(key, detail.baseline, detail.candidate, self.ignore_ws)
         elif self.diff_view.diff is not diff:
             self.diff_view.show(diff)
@@ -235,6 +245,11 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self._diffs[key] = diff
         while len(self._diffs) > 64:
             self._diffs.popitem(last=False)
+
+    @on(DiffView.LaidOut)
+    def _laid_out(self, msg: DiffView.LaidOut) -> None:
+        if msg.diff is self.diff_view.diff:
+            self._update_titles()
 
     @on(DiffReady)
     def _diff_ready(self, msg: DiffReady) -> None:
@@ -249,7 +264,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
         self.query_one(NoteLine).show(detail.note if detail else None)
-        self.query_one(PromptPanel).show(detail, self.prompt_collapsed)
+        self.query_one(PromptView).show(detail, self.prompt_collapsed)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
             self._update_titles()
@@ -257,14 +272,15 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
     def _update_titles(self) -> None:
         diff = self.diff_view.diff
         stats = ""
-        if diff is not None:
+        if diff is not None and not diff.counted:
+            stats = "counting…"  # a lazy diff: counted once laid out
+        elif diff is not None:
             stats = ("identical" if diff.identical
                      else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words")
 
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap")
-        notes = list(dict.fromkeys(diff.notes)) if diff is not None else []
-        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode, notes)
+        self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
         order = self.spec.order_def
@@ -272,8 +288,10 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pos = f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0"
         text = (f"{self.progress.summary()} │ {pos} │ order: {order.name} │ filter: {filters}"
                 f" │ {self.reviewer}")
-        self.query_one("#status", Static).update(Content(text))
-        self.query_one("#queue-head", Static).update(Content(header_text(self.size.width)))
+        # Fixed one-line widgets: no layout pass over the screen on every key.
+        self.query_one("#status", Static).update(Content(text), layout=False)
+        head = Content(header_text(self.size.width))
+        self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
     @on(WriteDone)
