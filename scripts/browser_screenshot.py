@@ -82,8 +82,14 @@ def run(*args: str, db: Path) -> None:
 
 
 def load_fixture(db_path: Path) -> None:
-    from swapview.store import (LoadReport, PairRecord, PairWriter, ensure_comparison,
-                                open_db, write_transaction)
+    from swapview.store import (
+        LoadReport,
+        PairRecord,
+        PairWriter,
+        ensure_comparison,
+        open_db,
+        write_transaction,
+    )
 
     db = open_db(db_path)
     records = [PairRecord(key, question, old, new, {"channel": "chat"})

@@ -1,4 +1,5 @@
-"""`swapview serve` in a real headless Chromium: name prompt, tags, a note, help."""
+"""`swapview serve` in a real headless Chromium: name prompt, tags, undo and redo, a note,
+help, search, the command palette, quitting. One browser session, as CI runs it."""
 
 from __future__ import annotations
 
@@ -38,16 +39,42 @@ def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
         wait_for_decision(db_path, "refund", ("improvement", "Dana Web", None))
         wait_for_decision(db_path, "password", ("neutral", "Dana Web", None))
         feed.wait_for(page, "3 of 8 reviewed, 1 regression")
+        # ctrl+r is the browser's reload too: the terminal must get it (redo), not Chromium.
+        page.keyboard.press("u")
+        wait_for_decision(db_path, "password", (None, "Dana Web", None))
+        page.keyboard.press("Control+r")
+        wait_for_decision(db_path, "password", ("neutral", "Dana Web", None))
+        feed.wait_for(page, "redone")  # the cursor is back on password
 
         # $EDITOR cannot open in a browser: `e` must land in the in-app editor.
         page.keyboard.press("e")
-        feed.wait_for(page, "Note on hostile")
+        feed.wait_for(page, "Note on password")
         page.keyboard.type("seen in the browser")
         page.keyboard.press("Control+s")
-        wait_for_decision(db_path, "hostile", (None, "Dana Web", "seen in the browser"))
+        wait_for_decision(db_path, "password", ("neutral", "Dana Web", "seen in the browser"))
 
         page.keyboard.press("?")
         feed.wait_for(page, "swapview keys")
         page.screenshot(path=str(tmp_path / "browser.png"))
-        page.keyboard.press("Escape")
+        escape(page)
+
+        page.keyboard.press("/")
+        feed.wait_for(page, "Fuzzy search")
+        page.keyboard.type("refund")
+        page.keyboard.press("Enter")
+        feed.wait_for(page, "matches for 'refund'")
+        page.keyboard.press("Control+p")  # the browser's print: must reach the app
+        feed.wait_for(page, "Search for commands")
+        escape(page)
+
+        page.keyboard.press("q")
+        page.wait_for_selector("body.-closed", state="attached", timeout=10_000)
+        assert page.is_visible("text=This review session has ended")
     assert (tmp_path / "browser.png").stat().st_size > 10_000
+
+
+def escape(page) -> None:
+    # A key right after escape would arrive as alt+key (the terminal's escape prefix),
+    # in a browser as in any terminal: a person pauses, so does the test.
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
