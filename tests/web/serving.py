@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -17,9 +18,26 @@ from tests.conftest import ROOT
 URL = re.compile(r"(http://\S+/)")
 
 
+@dataclass
+class Served:
+    url: str
+    printed: list[str]
+    pid: int
+
+    def tab_processes(self) -> list[int]:
+        """Live processes under the server (each open tab runs one or two)."""
+        return [p for p in _children(self.pid) if not _is_zombie(p)]
+
+    def wait_for_no_tabs(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while procs := self.tab_processes():
+            assert time.monotonic() < deadline, f"tab processes still running: {procs}"
+            time.sleep(0.05)
+
+
 @contextmanager
-def serving(db_path: Path, *args: str, timeout: float = 15.0) -> Iterator[tuple[str, list[str]]]:
-    """Run `swapview --db DB serve --port 0 ARGS`; yield (url, lines printed so far).
+def serving(db_path: Path, *args: str, timeout: float = 15.0) -> Iterator[Served]:
+    """Run `swapview --db DB serve --port 0 ARGS`; yield its URL, output and pid.
     Stops it with SIGTERM (as Ctrl+C would) and checks no tab process outlives it."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]), PYTHONUNBUFFERED="1")
@@ -29,8 +47,7 @@ def serving(db_path: Path, *args: str, timeout: float = 15.0) -> Iterator[tuple[
                             env=env, start_new_session=True)
     lines: list[str] = []
     try:
-        url = _wait_for_url(proc, lines, timeout)
-        yield url, lines
+        yield Served(_wait_for_url(proc, lines, timeout), lines, proc.pid)
     finally:
         children = _children(proc.pid)
         proc.send_signal(signal.SIGTERM)

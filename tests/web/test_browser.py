@@ -24,8 +24,9 @@ def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
                                                            tmp_path: Path) -> None:
     require_browser()
     make_db(db_path, n_extra=3)  # 8 pairs; most changed first: order-status, refund, password
-    with serving(db_path) as (url, printed), browser_page(tmp_path / "profile") as page:
-        assert url.startswith("http://127.0.0.1:"), printed
+    with serving(db_path) as served, browser_page(tmp_path / "profile") as page:
+        url = served.url
+        assert url.startswith("http://127.0.0.1:"), served.printed
         feed = open_app(page, url)
         feed.wait_for(page, "Who is reviewing?")
         page.keyboard.type("Dana Web")
@@ -70,6 +71,7 @@ def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
         page.keyboard.press("q")
         page.wait_for_selector("body.-closed", state="attached", timeout=10_000)
         assert page.is_visible("text=This review session has ended")
+        served.wait_for_no_tabs()  # q ended the tab's app process
     assert (tmp_path / "browser.png").stat().st_size > 10_000
 
 

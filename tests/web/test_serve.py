@@ -133,7 +133,8 @@ def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 10.
 
 async def test_each_tab_is_its_own_reviewer(db_path: Path) -> None:
     make_db(db_path, n_extra=3)
-    with serving(db_path) as (url, printed):
+    with serving(db_path) as served:
+        url, printed = served.url, served.printed
         assert "each tab asks for a reviewer name" in "\n".join(printed)
         ws_url = url.replace("http", "ws") + "ws?width=100&height=30"
         async with aiohttp.ClientSession() as http, \
@@ -157,7 +158,8 @@ async def test_each_tab_is_its_own_reviewer(db_path: Path) -> None:
 
 async def test_reviewer_flag_skips_the_prompt(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
-    with serving(db_path, "--reviewer", "Cleo") as (url, printed):
+    with serving(db_path, "--reviewer", "Cleo") as served:
+        url, printed = served.url, served.printed
         assert "as Cleo" in "\n".join(printed)
         async with aiohttp.ClientSession() as http, \
                 http.ws_connect(url.replace("http", "ws") + "ws") as ws:
@@ -167,11 +169,15 @@ async def test_reviewer_flag_skips_the_prompt(db_path: Path) -> None:
             await tab.keys("s")
             await asyncio.to_thread(wait_for_decision, db_path, "order-status",
                                     ("skip", "Cleo", None))
+            assert served.tab_processes()
+        # Closing the tab ends its app process, not only the server's stop.
+        await asyncio.to_thread(served.wait_for_no_tabs)
 
 
 async def test_foreign_hosts_and_origins_are_refused(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
-    with serving(db_path) as (url, _):
+    with serving(db_path) as served:
+        url = served.url
         async with aiohttp.ClientSession() as http:
             async with http.get(url) as page:
                 assert page.status == 200
@@ -188,7 +194,8 @@ async def test_foreign_hosts_and_origins_are_refused(db_path: Path) -> None:
 
 async def test_public_needs_the_flag_and_warns(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
-    with serving(db_path, "--public") as (url, printed):
+    with serving(db_path, "--public") as served:
+        url, printed = served.url, served.printed
         async with aiohttp.ClientSession() as http, \
                 http.get(url, headers={"Host": "review-box.internal:8000"}) as page:
             assert page.status == 200  # any name reaches it: that is what --public means

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import sys
@@ -11,6 +12,7 @@ import click
 from ..config import load_config
 from ..detail import comparisons
 from ..queue import DEFAULT_ORDER, ORDERS, get_order
+from ..web.tab import TabSpec
 from .app import State, main, pass_state
 from .review_cmd import _comparison_id
 
@@ -22,8 +24,8 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback needs --public.")
+@click.option("--host", help="Address to listen on [default: 127.0.0.1; 0.0.0.0 with --public]; "
+              "anything but loopback needs --public.")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one and prints it).")
 @click.option("--public", is_flag=True,
@@ -38,17 +40,15 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).")
 @pass_state
-def serve(state: State, host: str, port: int, public: bool, reviewer: str | None,
+def serve(state: State, host: str | None, port: int, public: bool, reviewer: str | None,
           comparison: str | None, order: str | None, seed: int, untagged: bool,
           theme: str | None, config_path: str | None) -> None:
     """Serve the review app to web browsers (textual-serve), on 127.0.0.1 by default."""
     from ..web.names import reviewer_problem
     from ..web.server import ServeSettings, is_loopback
     from ..web.server import serve as run_server
-    from ..web.tab import TabSpec
 
-    if public and host == "127.0.0.1":
-        host = "0.0.0.0"
+    host = host or ("0.0.0.0" if public else "127.0.0.1")
     if not is_loopback(host) and not public:
         raise click.UsageError(
             f"--host {host} would let other machines in, and swapview serve has no login: "
@@ -70,8 +70,12 @@ def serve(state: State, host: str, port: int, public: bool, reviewer: str | None
         sys.stdout.flush()
 
     settings = ServeSettings(host=host, port=port, public=public,
-                             tab_command=tab_command(TabSpec.model_validate(spec)),
+                             tab_command=tab_command(spec),
                              title=f"swapview · {db_name}")
+    # One line when a tab opens or closes; textual-serve's own errors (a tab that failed
+    # to start) still show.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("swapview.serve").setLevel(logging.INFO)
     try:
         run_server(settings, announce)
     except OSError as exc:
@@ -79,7 +83,8 @@ def serve(state: State, host: str, port: int, public: bool, reviewer: str | None
 
 
 def _tab_spec(state: State, reviewer: str | None, comparison: str | None, order: str | None,
-              seed: int, untagged: bool, theme: str | None, config_path: str | None) -> dict:
+              seed: int, untagged: bool, theme: str | None,
+              config_path: str | None) -> TabSpec:
     """Everything a tab needs, checked here once so no tab fails on it later."""
     config = load_config(config_path)
     if not os.path.exists(state.db_path):
@@ -97,11 +102,11 @@ def _tab_spec(state: State, reviewer: str | None, comparison: str | None, order:
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     # The config's reviewer is the server owner's name, not the name of whoever opens a
     # tab: only --reviewer names every tab.
-    return {"db_path": os.path.abspath(state.db_path), "reviewer": reviewer,
-            "comparison_id": _comparison_id(comps, comparison), "order": order_name,
-            "seed": seed, "untagged": untagged, "theme": theme, "config": config}
+    return TabSpec(db_path=os.path.abspath(state.db_path), reviewer=reviewer,
+                   comparison_id=_comparison_id(comps, comparison), order=order_name,
+                   seed=seed, untagged=untagged, theme=theme, config=config)
 
 
-def tab_command(spec) -> str:
+def tab_command(spec: TabSpec) -> str:
     """The shell command textual-serve runs per tab: this Python, this package."""
     return shlex.join([sys.executable, "-m", "swapview.web.tab", spec.model_dump_json()])
