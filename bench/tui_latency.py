@@ -46,8 +46,8 @@ class Run:
         env.pop("NO_COLOR", None)
         self.started = time.time()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from swapview.cli import main; main()", "--db", str(db), "review", "--reviewer",
-             "bench", "--no-resume", "--order", order],
+            [sys.executable, "-m", "swapview", "--db", str(db), "review", "--reviewer", "bench",
+             "--no-resume", "--order", order],
             stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
             start_new_session=True)
         os.close(slave)

@@ -240,3 +240,39 @@ def test_a_registered_order_over_a_new_table_is_one_entry(scored_db):
         assert got == sorted(got, reverse=True) and len(got) == 120
     finally:
         queue.ORDERS.pop("likely")
+
+
+def test_review_core_never_imports_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, swapview.queue, swapview.queue.search, swapview.diff, swapview.layout,"
+        " swapview.textsafe, swapview.config, swapview.session, swapview.detail;"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("order, index", [
+    ("semantic", "scores_semantic"), ("lexical", "scores_lexical"),
+    ("length", "scores_length"), ("quirk", "scores_quirk"),
+    ("key", "sqlite_autoindex_pairs_1"), ("random", "pairs_random"),
+])
+def test_each_order_pages_by_its_index(scored_db, order, index):
+    # A keyset page must seek in the order's index: a full scan plus sort is what makes
+    # paging cost seconds at 1M rows.
+    from swapview.queue.paging import _Query
+
+    db, cid = scored_db
+    spec = queue.QueueSpec(order=order, comparison_id=cid)
+    key = queue.page_after(db.conn, spec, None, 3)[-1].sort
+    q = _Query(db.conn, spec)
+    extra, args = q._bound(0, key, q._desc(0, True))
+    sql = (f"SELECT {q.select} FROM {q._from(0, True)}{q._where(0, extra)}"
+           f"{q._order_by(0, q._desc(0, True))} LIMIT 10")
+    plan = " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql, [*q.args, *args]))
+    assert f"INDEX {index}" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan.split("CORRELATED")[0]

@@ -55,6 +55,9 @@ async def test_tag_is_committed_shown_and_cursor_moves_on(review_db):
             "improvement", "neutral", "skip"]
         assert "shipping" in cursor_line(app)
         assert "4 of 45 reviewed, 1 regression" in screen_text(app)
+        await pilot.press("down", "down", "up")  # arrows move the cursor, not the viewport
+        await settle(pilot)
+        assert "extra-000" in cursor_line(app)
 
 
 async def test_undo_and_redo_go_through_history(review_db):

@@ -253,8 +253,8 @@ class ActionsMixin:
         seen: dict[str, tuple[list[str], object]] = {}
         for key, active in self.active_bindings.items():
             b = active.binding
-            if active.node is not self or not b.description:
-                continue
+            if active.node is not self or not b.description or not b.id:
+                continue  # only the review keys (ours all have ids, for remapping)
             entry = seen.setdefault(b.id or b.action, ([], b))
             entry[0].append(self.app.get_key_display(b.with_key(key)))
         return [(", ".join(keys), b) for keys, b in seen.values()]

@@ -50,8 +50,10 @@ def header_text(width: int) -> str:
     return clip_cells("  tag key            sem   lex   len   quirks     prompt", width)
 
 
-class PairList(ScrollView, can_focus=True):
-    """Rows of the review queue, drawn on demand."""
+class PairList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of the review queue, drawn on demand. It takes no keys of its own (the
+    screen's j/k/arrows move the cursor; a ScrollView's arrow bindings would scroll the
+    viewport away from it)."""
 
     COMPONENT_CLASSES = {
         "pair-list--cursor",
