@@ -37,12 +37,14 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
 @click.option("--untagged", is_flag=True, help="Show only pairs nobody has tagged yet.")
 @click.option("--theme", help="Textual theme for the page.")
+@click.option("--no-resume", is_flag=True, help="Start each tab at the top, not where its "
+              "reviewer stopped.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).")
 @pass_state
 def serve(state: State, host: str | None, port: int, public: bool, reviewer: str | None,
           comparison: str | None, order: str | None, seed: int, untagged: bool,
-          theme: str | None, config_path: str | None) -> None:
+          theme: str | None, config_path: str | None, no_resume: bool) -> None:
     """Serve the review app to web browsers (textual-serve), on 127.0.0.1 by default."""
     from ..web.names import reviewer_problem
     from ..web.server import ServeSettings, is_loopback
@@ -56,6 +58,7 @@ def serve(state: State, host: str | None, port: int, public: bool, reviewer: str
     if reviewer is not None and (problem := reviewer_problem(reviewer)):
         raise click.BadParameter(problem, param_hint="--reviewer")
     spec = _tab_spec(state, reviewer, comparison, order, seed, untagged, theme, config_path)
+    spec.resume = not no_resume
     db_name = os.path.basename(state.db_path)
 
     def announce(url: str) -> None:
