@@ -45,6 +45,7 @@ class TerminalFeed:
 
     def __init__(self) -> None:
         self.chunks: list[str] = []
+        self.requests: list[str] = []
 
     def received(self, payload: bytes | str) -> None:
         if isinstance(payload, bytes):
@@ -53,7 +54,7 @@ class TerminalFeed:
     def text(self) -> str:
         return _ESCAPES.sub("", "".join(self.chunks))
 
-    def wait_for(self, page, needle: str, timeout: float = 15.0) -> None:
+    def wait_for(self, page, needle: str, timeout: float = 30.0) -> None:
         """Wait until the app has drawn ``needle`` (events are delivered while waiting)."""
         deadline = time.monotonic() + timeout
         while needle not in self.text():
@@ -82,7 +83,8 @@ def open_app(page, url: str) -> TerminalFeed:
     """Open the served page and collect what its terminal receives."""
     feed = TerminalFeed()
     page.on("websocket", lambda ws: ws.on("framereceived", feed.received))
+    page.on("request", lambda request: feed.requests.append(request.url))
     page.goto(url)
-    page.wait_for_selector("body.-first-byte", timeout=15_000)
+    page.wait_for_selector("body.-first-byte", state="attached", timeout=30_000)
     page.click("#terminal")  # keyboard focus into the terminal, as a user would
     return feed

@@ -12,7 +12,7 @@ from tests.web.browser import browser_page, open_app, require_browser
 from tests.web.serving import serving
 
 
-def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 10.0) -> None:
+def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while (got := decision(db_path, key)) != want:
         if time.monotonic() > deadline:
@@ -72,6 +72,10 @@ def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
         page.wait_for_selector("body.-closed", state="attached", timeout=10_000)
         assert page.is_visible("text=This review session has ended")
         served.wait_for_no_tabs()  # q ended the tab's app process
+    origin = url.rstrip("/")
+    foreign = [u for u in feed.requests if not u.startswith((origin, origin.replace("http", "ws")))]
+    assert not foreign, f"the page fetched from elsewhere: {foreign}"
+    assert any(u.endswith("/static/js/textual.js") for u in feed.requests), feed.requests
     assert (tmp_path / "browser.png").stat().st_size > 10_000
 
 
