@@ -1,0 +1,88 @@
+"""Importers: pairs from the files eval and logging tools already write.
+
+Each tool has one small module with one function from input paths (and options such as
+model names) to an ``ImportResult``; ``run_import`` stores that result in one transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import InputError, SwapviewError
+from ..store import LoadReport, PairWriter, ensure_comparison, write_transaction
+from . import inspect_logs, langfuse, langsmith, llm_logs, openai_batch, promptfoo
+from .base import ImportResult
+
+Importer = Callable[..., ImportResult]
+
+IMPORTERS: dict[str, Importer] = {
+    "openai-batch": openai_batch.import_batches,
+    "promptfoo": promptfoo.import_results,
+    "inspect": inspect_logs.import_logs,
+    "llm": llm_logs.import_logs_db,
+    "langsmith": langsmith.import_runs,
+    "langfuse": langfuse.import_run_items,
+}
+
+__all__ = ["IMPORTERS", "ImportResult", "import_files", "run_import", "tool_help"]
+
+
+def tool_help(tool: str) -> str:
+    """The first line of an importer's docstring: what files it reads."""
+    doc = inspect.getdoc(IMPORTERS[tool]) or ""
+    return doc.splitlines()[0] if doc else tool
+
+
+def import_files(tool: str, paths: Sequence[str | Path], **opts: Any) -> ImportResult:
+    """Run one importer; unknown tools and options that do not apply are clear errors."""
+    try:
+        importer = IMPORTERS[tool]
+    except KeyError:
+        raise SwapviewError(f"unknown tool {tool!r}; one of: {', '.join(IMPORTERS)}") from None
+    given = {k: v for k, v in opts.items() if v is not None}
+    accepted = inspect.signature(importer).parameters
+    for name in given:
+        if name not in accepted:
+            flag = "--" + name.replace("_", "-")
+            raise SwapviewError(f"{flag} does not apply to --from {tool}")
+    if not paths:
+        raise SwapviewError(f"--from {tool} needs input files: {tool_help(tool)}")
+    return importer([str(p) for p in paths], **given)
+
+
+def default_name(result: ImportResult) -> str:
+    return f"{result.baseline_model or 'baseline'}-vs-{result.candidate_model or 'candidate'}"
+
+
+def run_import(db: Database, tool: str, paths: Sequence[str | Path],
+               comparison: str | None = None, **opts: Any) -> LoadReport:
+    """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored."""
+    result = import_files(tool, paths, **opts)
+    if not result.records:
+        raise InputError(str(paths[0]), _nothing_paired(result))
+    report = LoadReport(comparison=comparison or default_name(result))
+    with write_transaction(db):
+        cid = ensure_comparison(db, report.comparison, baseline_model=result.baseline_model,
+                                candidate_model=result.candidate_model, source=result.source)
+        PairWriter(db, cid, report).write(result.records)
+    _fill_report(report, result)
+    return report
+
+
+def _nothing_paired(result: ImportResult) -> str:
+    return (f"no pairs: {len(result.unmatched_baseline)} {result.baseline_model} answers and"
+            f" {len(result.unmatched_candidate)} {result.candidate_model} answers share no key,"
+            f" {len(result.failed)} failed")
+
+
+def _fill_report(report: LoadReport, result: ImportResult) -> None:
+    report.unmatched_baseline = result.unmatched_baseline
+    report.unmatched_candidate = result.unmatched_candidate
+    report.duplicate_keys += result.duplicates
+    report.skipped += [f"failed request, not loaded: {f}" for f in result.failed]
+    report.warnings += result.warnings
