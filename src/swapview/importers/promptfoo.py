@@ -39,7 +39,7 @@ def import_results(paths: list[str], baseline_model: str | None = None,
     files = [(p, _rows(p)) for p in paths]
     if len(files) == 1:
         path, rows = files[0]
-        old, new = pick_two(path, _providers(rows), baseline_model, candidate_model,
+        old, new = pick_two(path, _providers(rows, path), baseline_model, candidate_model,
                             "providers")
         old_rows = new_rows = rows
     else:
@@ -65,14 +65,17 @@ def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(version, int) or version < 3:
         raise InputError(path, f"promptfoo output version {version!r} is too old (need 3 or"
                          " newer: re-run with a current promptfoo)", field="results.version")
-    out = []
+    if not rows:
+        raise InputError(path, "the eval has no results", field="results.results")
+    # the config's provider order (rows finish in any order): results.prompts lists each
+    # prompt once per provider, in that order
+    out = [("results.prompts", {"provider": p["provider"]}) for p in results.get("prompts") or []
+           if isinstance(p, dict) and isinstance(p.get("provider"), str)]
     for i, row in enumerate(rows):
         where = f"results.results[{i}]"
         if not isinstance(row, dict):
             raise InputError(path, f"expected an object, got {type_name(row)}", field=where)
         out.append((where, row))
-    if not out:
-        raise InputError(path, "the eval has no results", field="results.results")
     return out
 
 
@@ -85,7 +88,7 @@ def _provider(path: str, where: str, row: dict[str, Any]) -> str:
     return provider
 
 
-def _providers(rows: list[tuple[str, dict[str, Any]]], path: str = "") -> list[str]:
+def _providers(rows: list[tuple[str, dict[str, Any]]], path: str) -> list[str]:
     return list(dict.fromkeys(_provider(path, w, r) for w, r in rows))
 
 
@@ -107,7 +110,7 @@ def _only_provider(path: str, rows: list[tuple[str, dict[str, Any]]],
 def _side(rows: list[tuple[str, dict[str, Any]]], provider: str) -> Sides:
     sides = Sides()
     for where, row in rows:
-        if _provider("", where, row) == provider:
+        if where != "results.prompts" and _provider("", where, row) == provider:
             sides.add(_answer(row, provider))
     return sides
 
@@ -130,11 +133,12 @@ def _answer(row: dict[str, Any], provider: str) -> Answer:
 
 
 def _error(row: dict[str, Any], response: dict[str, Any]) -> str | None:
-    err = row.get("error") or response.get("error")
-    if err:
-        return str(err).splitlines()[0][:160]
-    if row.get("failureReason") == ERROR_REASON:
-        return "the provider call failed"
+    # row["error"] also holds the reason an assertion failed; only failureReason 2 (or an
+    # error on the response itself) means the provider call failed
+    err = response.get("error") or (row.get("error") if row.get("failureReason") ==
+                                    ERROR_REASON else None)
+    if err or row.get("failureReason") == ERROR_REASON:
+        return str(err or "the provider call failed").splitlines()[0][:160]
     if response.get("output") is None:
         return "no output"
     return None
