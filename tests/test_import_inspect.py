@@ -14,6 +14,8 @@ from swapview.errors import InputError, SwapviewError
 from swapview.importers import import_files
 from tests.support.eval_tools import inspect_logs, made_once
 
+pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
+
 
 @pytest.fixture(scope="session")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:

@@ -44,12 +44,14 @@ def llm_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return made_once(tmp_path_factory, "llm", make)
 
 
+@pytest.mark.slow
 def test_the_real_database_uses_the_new_tables(llm_db: Path) -> None:
     conn = sqlite3.connect(llm_db)
     assert conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == 13
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("which", "only_old", "only_new"), [("new", 2, 1), ("old", 1, 1)])
 def test_pairs_same_prompt_and_system_across_models(which: str, only_old: int, only_new: int,
                                                     llm_db: Path) -> None:
@@ -75,6 +77,7 @@ def test_pairs_same_prompt_and_system_across_models(which: str, only_old: int, o
     assert any(k.endswith("~2") for k in result.unmatched_baseline + result.unmatched_candidate)
 
 
+@pytest.mark.slow
 def test_keeps_what_llm_knew_as_metadata(llm_db: Path) -> None:
     record = import_files("llm", [llm_db]).records[0]
     old = record.metadata["baseline"]
@@ -84,12 +87,14 @@ def test_keeps_what_llm_knew_as_metadata(llm_db: Path) -> None:
     assert old["latency_ms"] >= 0 and old["finish_reason"] == "stop"
 
 
+@pytest.mark.slow
 def test_keys_are_stable_across_reloads(llm_db: Path, db) -> None:
     first = run_import(db, "llm", [llm_db])
     again = run_import(db, "llm", [llm_db])
     assert (first.loaded, again.loaded, again.unchanged) == (5, 0, 5)
 
 
+@pytest.mark.slow
 def test_upgraded_database_and_a_third_model(tmp_path: Path) -> None:
     """llm 0.32+ upgrading a 0.31 database: old answers stay in responses, new go to turns."""
     shutil.copy(OLD_DB, tmp_path / "logs.db")
@@ -119,6 +124,7 @@ def test_only_one_model_is_a_clear_error(tmp_path: Path) -> None:
         import_files("llm", [db])
 
 
+@pytest.mark.slow
 def test_bad_inputs(tmp_path: Path, llm_db: Path) -> None:
     truncated = tmp_path / "truncated.db"
     truncated.write_bytes(llm_db.read_bytes()[:5000])

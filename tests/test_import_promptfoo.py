@@ -13,11 +13,13 @@ from swapview.errors import InputError
 from swapview.importers import import_files
 from tests.support.eval_tools import PROMPTFOO, made_once, promptfoo_results
 
+pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
+
 
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if not PROMPTFOO.exists():
-        pytest.skip(f"promptfoo is not installed at {PROMPTFOO}: run scripts/install-test-tools")
+        pytest.fail(f"promptfoo is not installed at {PROMPTFOO}: run scripts/install-test-tools")
     return made_once(tmp_path_factory, "promptfoo", promptfoo_results)
 
 
