@@ -37,7 +37,9 @@ def test_import_writes_pairs_and_prints_the_report(db_path: Path) -> None:
                       " WHERE name = 'llm-migration'").fetchone()
     assert comp[:2] == ("old-model", "new-model") and comp[2].startswith("llm logs ")
     meta = json.loads(db.execute("SELECT metadata FROM pairs LIMIT 1").fetchone()[0])
-    assert meta["baseline"]["model"] == "old-model" and meta["source"] == "llm"
+    # flat keys: the review queue filters on top-level fields (candidate.latency_ms = ...)
+    assert meta["baseline.model"] == "old-model" and meta["source"] == "llm"
+    assert meta["candidate.latency_ms"] > 0 and "candidate" not in meta
 
 
 def test_json_report_and_default_name(db_path: Path) -> None:

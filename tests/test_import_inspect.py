@@ -12,6 +12,7 @@ import pytest
 
 from swapview.errors import InputError, SwapviewError
 from swapview.importers import import_files
+from swapview.importers.base import side_metadata
 from tests.support.eval_tools import inspect_logs, made_once
 
 pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
@@ -45,7 +46,7 @@ def test_keeps_scores_usage_and_target(logs: list[Path]) -> None:
     assert (meta["source"], meta["sample_id"], meta["epoch"], meta["task"]) == (
         "inspect", "q1", 1, "qa")
     assert meta["target"] == "4"
-    old, new = meta["baseline"], meta["candidate"]
+    old, new = side_metadata(meta, "baseline"), side_metadata(meta, "candidate")
     assert old["scores"] == {"includes": "C"} and new["scores"] == {"includes": "I"}
     assert (old["input_tokens"], old["output_tokens"]) == (12, 3)
     assert old["system"] == "Be brief." and old["finish_reason"] == "stop"

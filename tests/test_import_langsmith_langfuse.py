@@ -19,6 +19,7 @@ import pytest
 
 from swapview.errors import InputError
 from swapview.importers import import_files
+from swapview.importers.base import side_metadata
 
 EXAMPLES = {"ex-1": "What is 2+2?", "ex-2": "Capital of France?", "ex-3": "Say hi"}
 
@@ -68,7 +69,7 @@ def test_langsmith_runs_pair_by_example(experiments: list[Path]) -> None:
     assert result.unmatched_baseline == ["ex-3"]
     meta = record.metadata
     assert meta["example_id"] == "ex-1" and meta["source"] == "langsmith"
-    old = meta["baseline"]
+    old = side_metadata(meta, "baseline")
     assert old["latency_ms"] == 1250 and old["cost"] == 0.0004
     assert (old["input_tokens"], old["output_tokens"]) == (20, 5)
     assert old["scores"] == {"correctness": 1.0} and old["trace_id"] == "trace-exp-old-ex-1"
@@ -113,8 +114,8 @@ def test_langsmith_experiment_csv(tmp_path: Path) -> None:
                                         "context": "a, \"quoted\"\nmultiline context"}
     assert (first.baseline_output, first.candidate_output) == ("4", "four")
     assert first.metadata["target"] == "4"
-    assert first.metadata["candidate"]["scores"] == {"correctness": 0}
-    assert first.metadata["candidate"]["latency_ms"] == 800
+    assert side_metadata(first.metadata, "candidate")["scores"] == {"correctness": 0}
+    assert side_metadata(first.metadata, "candidate")["latency_ms"] == 800
 
 
 def test_langsmith_bad_inputs(experiments: list[Path], tmp_path: Path) -> None:
@@ -164,9 +165,9 @@ def test_langfuse_json_export_two_runs_in_one_file(tmp_path: Path) -> None:
     assert (record.key, record.prompt) == ("france", "France")
     assert (record.baseline_output, record.candidate_output) == ("Paris", "Paris.")
     assert record.metadata["target"] == "capital of france"
-    assert record.metadata["baseline"]["scores"] == {"exact_match": 1}
-    assert record.metadata["baseline"]["latency_ms"] == 1500
-    assert record.metadata["baseline"]["trace_id"] == "trace-prompt-v1-france"
+    assert side_metadata(record.metadata, "baseline")["scores"] == {"exact_match": 1}
+    assert side_metadata(record.metadata, "baseline")["latency_ms"] == 1500
+    assert side_metadata(record.metadata, "baseline")["trace_id"] == "trace-prompt-v1-france"
     assert result.failed == ["italy: candidate failed: Timeout after 30s"]
     assert result.unmatched_candidate == ["spain"]
 
@@ -188,8 +189,8 @@ def test_langfuse_snake_case_jsonl_and_csv(tmp_path: Path) -> None:
     result = import_files("langfuse", [jsonl, new])
     assert [(r.key, r.prompt, r.baseline_output, r.candidate_output) for r in result.records] \
         == [("a", "a", "A1", "A2"), ("b", "b", "B1", "B2")]
-    assert result.records[0].metadata["candidate"]["scores"] == {"quality": 0.9}
-    assert result.records[0].metadata["baseline"]["scores"] == {"quality": 0.5}
+    assert side_metadata(result.records[0].metadata, "candidate")["scores"] == {"quality": 0.9}
+    assert side_metadata(result.records[0].metadata, "baseline")["scores"] == {"quality": 0.5}
 
 
 def test_langfuse_bad_inputs(tmp_path: Path, experiments: list[Path]) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from swapview.errors import InputError
 from swapview.importers import import_files, run_import
+from swapview.importers.base import side_metadata
 from tests.support.eval_tools import llm_logs, made_once
 from tests.support.openai_server import FakeOpenAI
 
@@ -80,7 +81,7 @@ def test_pairs_same_prompt_and_system_across_models(which: str, only_old: int, o
 @pytest.mark.slow
 def test_keeps_what_llm_knew_as_metadata(llm_db: Path) -> None:
     record = import_files("llm", [llm_db]).records[0]
-    old = record.metadata["baseline"]
+    old = side_metadata(record.metadata, "baseline")
     assert record.metadata["source"] == "llm"
     assert old["model"] == "old-model" and old["id"]
     assert old["input_tokens"] > 0 and old["output_tokens"] > 0

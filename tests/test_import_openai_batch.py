@@ -17,6 +17,7 @@ import pytest
 
 from swapview.errors import InputError
 from swapview.importers import import_files, run_import
+from swapview.importers.base import side_metadata
 from swapview.store import open_db
 
 QUESTIONS = {"q1": "What is 2+2?", "q2": "Name a colour", "q3": "Say hi", "q4": "Tell a joke"}
@@ -92,7 +93,7 @@ def test_pairs_by_custom_id_and_reports_failures(batches: list[Path]) -> None:
 def test_keeps_usage_finish_reason_and_ids(batches: list[Path]) -> None:
     meta = import_files("openai-batch", batches).records[0].metadata
     assert meta["source"] == "openai-batch" and meta["custom_id"] == "q1"
-    new = meta["candidate"]
+    new = side_metadata(meta, "candidate")
     assert new["model"] == "gpt-4.1" and new["resolved_model"] == "gpt-4.1-2024-08-06"
     assert new["finish_reason"] == "length"
     assert (new["input_tokens"], new["output_tokens"], new["total_tokens"]) == (22, 2, 24)
@@ -147,7 +148,7 @@ def test_responses_api_batches(tmp_path: Path) -> None:
     assert record.prompt == [{"role": "system", "content": "Be brief."},
                              {"role": "user", "content": "Hello"}]
     assert (record.baseline_output, record.candidate_output) == ("Hi there", "Hello!")
-    assert record.metadata["baseline"]["output_tokens"] == 3
+    assert side_metadata(record.metadata, "baseline")["output_tokens"] == 3
 
 
 def test_output_files_alone(batches: list[Path]) -> None:

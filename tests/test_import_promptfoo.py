@@ -11,6 +11,7 @@ import pytest
 
 from swapview.errors import InputError
 from swapview.importers import import_files
+from swapview.importers.base import side_metadata
 from tests.support.eval_tools import PROMPTFOO, made_once, promptfoo_results
 
 pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
@@ -47,8 +48,10 @@ def test_keeps_scores_latency_and_test_case(results: dict[str, Path]) -> None:
     assert meta["description"] == "arithmetic"
     assert meta["prompt_label"] == "Answer: {{question}}"
     for side in ("baseline", "candidate"):
-        assert meta[side]["passed"] is True and meta[side]["scores"] == {"contains": 1}
-        assert meta[side]["latency_ms"] >= 0 and meta[side]["id"]
+        one = side_metadata(meta, side)
+        assert one["passed"] is True and one["scores"] == {"contains": 1}
+        assert one["latency_ms"] >= 0 and one["id"]
+    assert meta["baseline.scores.contains"] == 1
 
 
 def test_two_files(results: dict[str, Path]) -> None:

@@ -7,14 +7,14 @@ model names) to an ``ImportResult``; ``run_import`` stores that result in one tr
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from ..errors import InputError, SwapviewError
-from ..store import LoadReport, PairWriter, ensure_comparison, write_transaction
+from ..store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
 from . import inspect_logs, langfuse, langsmith, llm_logs, openai_batch, promptfoo
 from .base import ImportResult
 
@@ -29,7 +29,8 @@ IMPORTERS: dict[str, Importer] = {
     "langfuse": langfuse.import_run_items,
 }
 
-__all__ = ["IMPORTERS", "ImportResult", "import_files", "run_import", "tool_help"]
+__all__ = ["IMPORTERS", "ImportResult", "ImportSource", "import_files", "run_import",
+           "tool_help"]
 
 
 def tool_help(tool: str) -> str:
@@ -59,18 +60,44 @@ def default_name(result: ImportResult) -> str:
     return f"{result.baseline_model or 'baseline'}-vs-{result.candidate_model or 'candidate'}"
 
 
+class ImportSource:
+    """A tool's files as a pair source (``source``, ``records()``, ``models()``,
+    ``default_name()``), the shape the load pipeline writes from.
+
+    The files are read and paired up front, so a bad file fails before any write; what did
+    not pair goes into ``report`` as the records are taken.
+    """
+
+    def __init__(self, tool: str, paths: Sequence[str | Path], report: LoadReport,
+                 **opts: Any) -> None:
+        self.result = import_files(tool, paths, **opts)
+        if not self.result.records:
+            raise InputError(str(paths[0]), _nothing_paired(self.result))
+        self.source = self.result.source
+        self.report = report
+
+    def records(self) -> Iterator[PairRecord]:
+        _fill_report(self.report, self.result)
+        yield from self.result.records
+
+    def models(self) -> tuple[str | None, str | None]:
+        return self.result.baseline_model, self.result.candidate_model
+
+    def default_name(self) -> str:
+        return default_name(self.result)
+
+
 def run_import(db: Database, tool: str, paths: Sequence[str | Path],
                comparison: str | None = None, **opts: Any) -> LoadReport:
     """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored."""
-    result = import_files(tool, paths, **opts)
-    if not result.records:
-        raise InputError(str(paths[0]), _nothing_paired(result))
-    report = LoadReport(comparison=comparison or default_name(result))
+    report = LoadReport()
+    source = ImportSource(tool, paths, report, **opts)
+    report.comparison = comparison or source.default_name()
+    baseline, candidate = source.models()
     with write_transaction(db):
-        cid = ensure_comparison(db, report.comparison, baseline_model=result.baseline_model,
-                                candidate_model=result.candidate_model, source=result.source)
-        PairWriter(db, cid, report).write(result.records)
-    _fill_report(report, result)
+        cid = ensure_comparison(db, report.comparison, baseline_model=baseline,
+                                candidate_model=candidate, source=source.source)
+        PairWriter(db, cid, report).write(source.records())
     return report
 
 

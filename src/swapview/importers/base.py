@@ -4,17 +4,19 @@ Each importer turns its tool's files into two dicts of ``Answer`` (baseline and 
 keyed by what joins them: custom_id, sample id and epoch, example id...) and hands them to
 ``pair_answers``, which builds the ``PairRecord``s and lists what could not be paired.
 
-Metadata vocabulary, the same for every tool so the review screen can show it without
-knowing where a pair came from::
+Metadata vocabulary, the same for every tool, flat so that the review queue's
+``field = value`` filter and a datasette user reach every value (``candidate.finish_reason
+= length``)::
 
-    {"source": "promptfoo",                # the importer
-     "baseline":  {SIDE KEYS},             # what the tool knew about the old model's answer
-     "candidate": {SIDE KEYS},
-     ...shared keys}                       # about the input: target, vars, epoch, ...
+    {"source": "promptfoo",                     # the importer
+     "baseline.model": "gpt-4o",                # SIDE KEYS, prefixed by the side
+     "candidate.latency_ms": 812,
+     "candidate.scores.correctness": 0.5,       # one key per score
+     ...shared keys}                            # about the input: target, vars, epoch, ...
 
 Side keys (each only when the source has it): ``model``, ``id`` (request, run or response
 id), ``trace_id``, ``latency_ms``, ``input_tokens``, ``output_tokens``, ``total_tokens``,
-``cost``, ``finish_reason``, ``score`` (one number), ``scores`` (name to value), ``passed``,
+``cost``, ``finish_reason``, ``score`` (one number), ``scores.NAME``, ``passed``,
 ``system`` (system prompt), ``created``. Shared keys: ``target`` (expected output), ``vars``,
 ``description``, ``sample_id``, ``epoch``, ``example_id``, ``custom_id``, ``task``.
 """
@@ -112,12 +114,26 @@ def _record(tool: str, key: str, old: Answer, new: Answer) -> PairRecord:
     meta.update(old.shared)
     meta.update({k: v for k, v in new.shared.items() if k not in meta})
     for name, answer in (("baseline", old), ("candidate", new)):
-        side = {"model": answer.model} if answer.model else {}
-        side.update({k: v for k, v in answer.side.items() if v is not None})
-        if side:
-            meta[name] = side
+        side = {"model": answer.model, **answer.side}
+        for field_name, value in side.items():
+            if field_name == "scores" and isinstance(value, dict):
+                meta.update({f"{name}.scores.{k}": v for k, v in value.items()})
+            elif value is not None:
+                meta[f"{name}.{field_name}"] = value
     prompt = old.prompt if old.prompt is not None else new.prompt
     return PairRecord(key, prompt, old.output, new.output, meta)
+
+
+def side_metadata(meta: dict[str, Any], side: str) -> dict[str, Any]:
+    """One side's metadata back without its prefix (``scores`` gathered into a dict)."""
+    prefix = side + "."
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key.startswith(prefix + "scores."):
+            out.setdefault("scores", {})[key[len(prefix) + 7:]] = value
+        elif key.startswith(prefix):
+            out[key[len(prefix):]] = value
+    return out
 
 
 def require_two_models(path: str, models: Iterable[str | None], what: str = "models") -> None:
