@@ -103,3 +103,24 @@ def test_truncated_and_wrong_files(results: dict[str, Path], tmp_path: Path) -> 
     old.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="output version 2 is too old"):
         import_files("promptfoo", [old])
+
+
+def test_a_prompt_changed_with_the_model_pairs_by_test_case(results: dict[str, Path],
+                                                           tmp_path: Path) -> None:
+    """Old run with prompt A, new run with prompt B (the real rows, split by provider and
+    prompt): the test case alone pairs them."""
+    doc = json.loads(results["both"].read_text())
+    for name, (provider, label) in {"a": ("old-model", "terse"),
+                                    "b": ("new-model", "Answer: {{question}}")}.items():
+        rows = [r for r in doc["results"]["results"] if r["provider"]["label"] == provider
+                and r["prompt"]["label"] == label]
+        part = {**doc, "results": {**doc["results"], "results": rows,
+                                   "prompts": [p for p in doc["results"]["prompts"]
+                                               if p["provider"] == provider]}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(part))
+    result = import_files("promptfoo", [tmp_path / "a.json", tmp_path / "b.json"])
+    assert "pairing by test case only" in result.warnings[0]
+    assert sorted((r.baseline_output, r.candidate_output) for r in result.records) == [
+        ("[old-model] BRIEFLY: NAME A COLOUR", "[new-model] ANSWER: NAME A COLOUR"),
+        ("[old-model] BRIEFLY: WHAT IS 2+2", "[new-model] ANSWER: WHAT IS 2+2")]
+    assert len(result.failed) == 1  # "please fail": the new model's call errored

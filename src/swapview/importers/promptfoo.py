@@ -51,7 +51,25 @@ def import_results(paths: list[str], baseline_model: str | None = None,
                              " two models")
     result = ImportResult("promptfoo", "promptfoo " + ", ".join(paths),
                           old, new)
-    return pair_answers(result, _side(old_rows, old), _side(new_rows, new))
+    old_side, new_side = _side(old_rows, old), _side(new_rows, new)
+    labels = [{a.shared.get("prompt_label") for a in side.answers.values()}
+              for side in (old_side, new_side)]
+    if labels[0] != labels[1] and len(labels[0]) == len(labels[1]) == 1:
+        # one prompt each, changed along with the model: the test case alone pairs them
+        result.warnings.append(f"the prompts differ ({labels[0].pop()!r} and"
+                               f" {labels[1].pop()!r}); pairing by test case only")
+        old_side, new_side = _by_vars(old_side), _by_vars(new_side)
+    return pair_answers(result, old_side, new_side)
+
+
+def _by_vars(side: Sides) -> Sides:
+    out = Sides()
+    out.duplicates = side.duplicates
+    for answer in side.answers.values():
+        answer.key = canonical(answer.shared.get("vars"))
+        answer.label = "t-" + text_hash(answer.key)[:16]
+        out.add(answer)
+    return out
 
 
 def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
