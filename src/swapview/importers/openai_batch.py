@@ -19,7 +19,9 @@ all) is reported, never loaded as an empty answer.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from ..errors import InputError
@@ -39,14 +41,23 @@ from .base import (
 PAIR_BY = ("auto", "custom_id", "request")
 
 
+@dataclass(slots=True)
+class Outcome:
+    """What one output line says, kept instead of the line (a batch can be 200 MB)."""
+
+    error: str | None
+    output: str | None = None
+    side: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Batch:
-    """One batch: its requests by custom_id and its output lines by custom_id."""
+    """One batch: its request bodies and its outcomes, by custom_id."""
 
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
-    results: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
+    results: dict[str, Outcome] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -56,7 +67,7 @@ class Batch:
         asked = Counter(b.get("model") for b in self.requests.values() if b.get("model"))
         if asked:
             return asked.most_common(1)[0][0]
-        got = Counter(get_path(r, "response", "body", "model") for _, _, r in self.results.values())
+        got = Counter(o.side.get("resolved_model") for o in self.results.values())
         got.pop(None, None)
         return got.most_common(1)[0][0] if got else None
 
@@ -104,11 +115,14 @@ def _read_batches(paths: list[str]) -> list[Batch]:
     return batches
 
 
-def _classify(path: str) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
-    rows = list(read_jsonl(path))
-    if not rows:
+def _classify(path: str) -> tuple[str, Iterator[tuple[int, dict[str, Any]]]]:
+    """Input or output file, told by its first line; then all its lines, streamed."""
+    lines = read_jsonl(path)
+    head = next(lines, None)
+    if head is None:
         raise InputError(path, "empty file; expected Batch API JSONL lines")
-    line, first = rows[0]
+    line, first = head
+    rows = chain([head], lines)
     if "custom_id" in first and ("response" in first or "error" in first):
         return "output", rows
     if "custom_id" in first and "body" in first:
@@ -125,7 +139,7 @@ def _custom_id(path: str, line: int, row: dict[str, Any]) -> str:
     return cid
 
 
-def _add_requests(batch: Batch, path: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+def _add_requests(batch: Batch, path: str, rows: Iterator[tuple[int, dict[str, Any]]]) -> None:
     for line, row in rows:
         body = row.get("body")
         if not isinstance(body, dict):
@@ -134,12 +148,17 @@ def _add_requests(batch: Batch, path: str, rows: list[tuple[int, dict[str, Any]]
         batch.requests[_custom_id(path, line, row)] = body
 
 
-def _add_results(batch: Batch, path: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+def _add_results(batch: Batch, path: str, rows: Iterator[tuple[int, dict[str, Any]]]) -> None:
     for line, row in rows:
         if "response" not in row and "error" not in row:
             raise InputError(path, "expected a batch output line (response or error)",
                              line=line, field="response")
-        batch.results[_custom_id(path, line, row)] = (path, line, row)
+        outcome = Outcome(_error(row))
+        if outcome.error is None:
+            body = get_path(row, "response", "body")
+            outcome.output = _output(path, line, body)
+            outcome.side = _side(row, body)
+        batch.results[_custom_id(path, line, row)] = outcome
 
 
 def _answers(batch: Batch, model: str | None, pair_by: str, result: ImportResult) -> Sides:
@@ -157,19 +176,17 @@ def _answers(batch: Batch, model: str | None, pair_by: str, result: ImportResult
     return sides
 
 
-def _answer(cid: str, body: dict[str, Any] | None,
-            found: tuple[str, int, dict[str, Any]] | None, model: str | None) -> Answer:
+def _answer(cid: str, body: dict[str, Any] | None, found: Outcome | None,
+            model: str | None) -> Answer:
     answer = Answer(cid, _prompt(body) if body else None, None, model,
                     shared={"custom_id": cid})
     if found is None:
         answer.error = "no output line for this request (batch expired or cancelled?)"
         return answer
-    path, line, row = found
-    answer.error = _error(row)
-    if answer.error is None:
-        response_body = get_path(row, "response", "body")
-        answer.output = _output(path, line, response_body)
-        answer.side = _side(row, response_body, model)
+    answer.error, answer.output = found.error, found.output
+    answer.side = dict(found.side)
+    if answer.side.get("resolved_model") == model:
+        del answer.side["resolved_model"]
     return answer
 
 
@@ -205,13 +222,12 @@ def _output(path: str, line: int, body: Any) -> str:
                      ".text or Responses API output)", line=line, field="response.body")
 
 
-def _side(row: dict[str, Any], body: dict[str, Any], model: str | None) -> dict[str, Any]:
+def _side(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     usage = body.get("usage") or {}
-    resolved = body.get("model")
     return {
         "id": body.get("id"),
         "request_id": get_path(row, "response", "request_id"),
-        "resolved_model": resolved if resolved != model else None,
+        "resolved_model": body.get("model"),
         "finish_reason": get_path(body, "choices", 0, "finish_reason") or body.get("status"),
         "input_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
         "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
