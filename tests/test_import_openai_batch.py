@@ -175,6 +175,9 @@ def test_bad_files(batches: list[Path], tmp_path: Path) -> None:
     wrong = write(tmp_path / "promptfoo.jsonl", [{"results": {"version": 3}}])
     with pytest.raises(InputError, match=r"promptfoo.jsonl:1: not an OpenAI Batch API file"):
         import_files("openai-batch", [wrong, batches[1]])
+    with pytest.raises(InputError, match="no custom_id here is in .*old_input.jsonl"):
+        other = write(tmp_path / "other_out.jsonl", [output("z9", "gpt-4o", "?")])
+        import_files("openai-batch", [batches[0], other, batches[2], batches[3]])
     with pytest.raises(InputError, match="expected two batches .* got 1"):
         import_files("openai-batch", batches[:2])
     with pytest.raises(InputError, match="expected two batches .* got 3"):

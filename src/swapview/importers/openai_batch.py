@@ -112,6 +112,9 @@ def _read_batches(paths: list[str]) -> list[Batch]:
     for batch in batches:
         if not batch.outputs:
             raise InputError(batch.inputs[0], "this batch has no output file after its input")
+        if batch.inputs and batch.results and not set(batch.results) & set(batch.requests):
+            raise InputError(batch.outputs[0], f"no custom_id here is in {batch.inputs[0]}: give"
+                             " each batch's input then its output (old batch first)")
     return batches
 
 
