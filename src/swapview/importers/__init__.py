@@ -87,6 +87,33 @@ class ImportSource:
         return default_name(self.result)
 
 
+def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSource]:
+    """The ``swapview load --from TOOL`` hook: the load options, mapped onto the importer's.
+
+    Model names carry over; ``--key`` picks what joins an OpenAI batch (``custom_id`` or
+    ``request``); the field and format options are for swapview's own files and do not apply.
+    """
+
+    def factory(paths: list[str], options: Any, report: LoadReport) -> ImportSource:
+        fields = getattr(options, "fields", None)
+        opts: dict[str, Any] = {"baseline_model": options.baseline_model,
+                                "candidate_model": options.candidate_model}
+        key = getattr(fields, "key", None)
+        if key is not None:
+            if tool != "openai-batch":
+                raise SwapviewError(f"--key does not apply to --from {tool}: it pairs by"
+                                    " what the tool knows (see swapview load --help)")
+            opts["pair_by"] = key
+        for name in ("prompt", "baseline", "candidate", "output"):
+            if getattr(fields, name, None) is not None:
+                raise SwapviewError(f"--{name}-field does not apply to --from {tool}")
+        if getattr(options, "fmt", None) is not None:
+            raise SwapviewError(f"--format does not apply to --from {tool}")
+        return ImportSource(tool, paths, report, **opts)
+
+    return factory
+
+
 def run_import(db: Database, tool: str, paths: Sequence[str | Path],
                comparison: str | None = None, **opts: Any) -> LoadReport:
     """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored."""
