@@ -1,5 +1,5 @@
-"""`swapview import` and run_import: one transaction per import, the load report, errors as
-one line. Uses the real llm 0.31.1 logs database from tests/data.
+"""`swapview load --from TOOL` and run_import: one transaction per import, the load report,
+errors as one line. Uses the real llm 0.31.1 logs database from tests/data.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from swapview.store import open_db
 LOGS = Path(__file__).parent / "data" / "llm-0.31-logs.sqlite"
 
 
-def invoke(db_path: Path, *args: str):
-    return CliRunner().invoke(main, ["--db", str(db_path), "import", *args])
+def invoke(db_path: Path, tool: str, *args: str):
+    return CliRunner().invoke(main, ["--db", str(db_path), "load", "--from", tool, *args])
 
 
 def test_import_writes_pairs_and_prints_the_report(db_path: Path) -> None:
     result = invoke(db_path, "llm", str(LOGS), "--comparison", "llm-migration")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "llm-migration: 5 new, 0 updated, 0 unchanged"
-    assert "only the baseline answered: 1" in result.output
+    assert "only in the baseline file: 1" in result.output
     db = open_db(db_path)
     comp = db.execute("SELECT baseline_model, candidate_model, source FROM comparisons"
                       " WHERE name = 'llm-migration'").fetchone()
@@ -74,10 +74,14 @@ def test_errors_are_one_line_and_store_nothing(db_path: Path, tmp_path: Path) ->
         f"Error: {bad}:1: not valid JSON (Expecting value); expected a promptfoo results file"
         ' ({"results": {"version": 3, "results": [...]}})']
     assert open_db(db_path).execute("SELECT count(*) FROM comparisons").fetchone()[0] == 0
-    result = invoke(db_path, "llm", str(LOGS), "--pair-by", "request")
-    assert result.exit_code == 1 and "--pair-by does not apply to --from llm" in result.output
+    for flags, message in ((["--key", "request"], "--key does not apply to --from llm"),
+                           (["--prompt-field", "q"], "--prompt-field does not apply"),
+                           (["--format", "csv"], "--format does not apply"),
+                           (["--skip-bad"], "--skip-bad does not apply")):
+        result = invoke(db_path, "llm", str(LOGS), *flags)
+        assert result.exit_code == 1 and message in result.output, result.output
     result = invoke(db_path, "nosuchtool", str(LOGS))
-    assert result.exit_code == 2 and "nosuchtool" in result.output
+    assert result.exit_code == 2 and "--from nosuchtool: no such importer" in result.output
 
 
 def test_a_failure_while_writing_rolls_back(db_path: Path) -> None:
@@ -101,7 +105,7 @@ def test_unknown_tool_and_no_files(db) -> None:
 
 
 def test_every_tool_is_listed_in_help(db_path: Path) -> None:
-    result = CliRunner().invoke(main, ["import", "--help"])
+    result = CliRunner().invoke(main, ["load", "--help"])
     for tool in IMPORTERS:
         assert f"{tool}:" in result.output
 

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from swapview.errors import InputError
+from swapview.cli import main
+from swapview.errors import InputError, SwapviewError
 from swapview.importers import import_files, run_import
 from swapview.importers.base import side_metadata
 from swapview.store import open_db
@@ -123,6 +125,11 @@ def test_pairs_by_request_when_custom_ids_differ(tmp_path: Path) -> None:
     assert result.unmatched_baseline == ["old-0"]  # "What is 2+2?" was not resent
     with pytest.raises(InputError, match="no pairs: 4 gpt-4o answers and 3 gpt-4.1 answers"):
         run_import(open_db(tmp_path / "x.db"), "openai-batch", paths, pair_by="custom_id")
+    cli = CliRunner().invoke(main, ["--db", str(tmp_path / "y.db"), "load", "--from",
+                                    "openai-batch", "--key", "request", "--json",
+                                    *map(str, paths)])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output)["loaded"] == 3
 
 
 def test_responses_api_batches(tmp_path: Path) -> None:
@@ -189,5 +196,5 @@ def test_bad_files(batches: list[Path], tmp_path: Path) -> None:
         "status_code": 200, "body": {"object": "list", "data": [{"embedding": [0.1]}]}}}])
     with pytest.raises(InputError, match=r"embed.jsonl:1: field 'response.body': no answer"):
         import_files("openai-batch", [batches[0], no_text, batches[2], batches[3]])
-    with pytest.raises(InputError, match="--pair-by must be one of"):
+    with pytest.raises(SwapviewError, match="--key for --from openai-batch is one of auto,"):
         import_files("openai-batch", batches, pair_by="magic")

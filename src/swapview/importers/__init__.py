@@ -14,7 +14,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import InputError, SwapviewError
-from ..store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
+from ..ingest import load, register_importer
+from ..store import LoadReport, PairRecord
 from . import inspect_logs, langfuse, langsmith, llm_logs, openai_batch, promptfoo
 from .base import ImportResult
 
@@ -37,6 +38,15 @@ def tool_help(tool: str) -> str:
     """The first line of an importer's docstring: what files it reads."""
     doc = inspect.getdoc(IMPORTERS[tool]) or ""
     return doc.splitlines()[0] if doc else tool
+
+
+def tools_epilog() -> str:
+    """Help text listing each tool and the files it reads (click keeps ``\b`` blocks)."""
+    def what(tool: str) -> str:  # "promptfoo: one results.json ..." without the tool's name
+        return tool_help(tool).split(": ", 1)[-1]
+
+    return "Tools for --from, and what they read:\n\n" + "\n\n".join(
+        f"\b\n{name}: {what(name)}" for name in IMPORTERS)
 
 
 def import_files(tool: str, paths: Sequence[str | Path], **opts: Any) -> ImportResult:
@@ -109,6 +119,9 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
                 raise SwapviewError(f"--{name}-field does not apply to --from {tool}")
         if getattr(options, "fmt", None) is not None:
             raise SwapviewError(f"--format does not apply to --from {tool}")
+        if getattr(options, "skip_bad", False):
+            raise SwapviewError(f"--skip-bad does not apply to --from {tool}: a bad file is"
+                                " an error, and what did not pair is reported anyway")
         return ImportSource(tool, paths, report, **opts)
 
     return factory
@@ -116,16 +129,12 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
 
 def run_import(db: Database, tool: str, paths: Sequence[str | Path],
                comparison: str | None = None, **opts: Any) -> LoadReport:
-    """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored."""
+    """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored.
+
+    The same path as ``swapview load --from TOOL``: the load pipeline's one transaction.
+    """
     report = LoadReport()
-    source = ImportSource(tool, paths, report, **opts)
-    report.comparison = comparison or source.default_name()
-    baseline, candidate = source.models()
-    with write_transaction(db):
-        cid = ensure_comparison(db, report.comparison, baseline_model=baseline,
-                                candidate_model=candidate, source=source.source)
-        PairWriter(db, cid, report).write(source.records())
-    return report
+    return load(db, ImportSource(tool, paths, report, **opts), report, comparison)
 
 
 def _nothing_paired(result: ImportResult) -> str:
@@ -140,3 +149,7 @@ def _fill_report(report: LoadReport, result: ImportResult) -> None:
     report.duplicate_keys += result.duplicates
     report.skipped += [f"failed request, not loaded: {f}" for f in result.failed]
     report.warnings += result.warnings
+
+
+for _tool in IMPORTERS:
+    register_importer(_tool, load_factory(_tool))

@@ -5,9 +5,10 @@ hold ``{"custom_id", "response": {"status_code", "body"}, "error"}`` lines). Pas
 model's batch first: ``old_in.jsonl old_out.jsonl new_in.jsonl new_out.jsonl``. Output
 files alone also work; the prompts are then unknown.
 
-Pairing (``pair_by``): ``custom_id`` joins requests with the same custom_id; ``request``
-joins requests with the same conversation (chat ``messages``, Responses ``input`` and
-``instructions``, or completions ``prompt``; the model and sampling settings may differ);
+Pairing (``pair_by``; ``swapview load --from openai-batch --key``): ``custom_id`` joins
+requests with the same custom_id; ``request`` joins requests with the same conversation
+(chat ``messages``, Responses ``input`` and ``instructions``, or completions ``prompt``;
+the model and sampling settings may differ);
 ``auto`` (the default) uses custom_id when the two batches share any, else the request.
 Teams usually resubmit the same file with only ``model`` changed, so custom_ids match;
 when a pipeline generates fresh ids per batch, the conversation is what stays the same.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, SwapviewError
 from .base import (
     Answer,
     ImportResult,
@@ -76,7 +77,8 @@ def import_batches(paths: list[str], baseline_model: str | None = None,
                    candidate_model: str | None = None, pair_by: str = "auto") -> ImportResult:
     """OpenAI Batch API: old batch's input + output JSONL, then the new batch's."""
     if pair_by not in PAIR_BY:
-        raise InputError(paths[0], f"--pair-by must be one of {', '.join(PAIR_BY)}")
+        raise SwapviewError(f"--key for --from openai-batch is one of {', '.join(PAIR_BY)}"
+                            f" (what joins the two batches), not {pair_by!r}")
     batches = _read_batches(paths)
     old, new = batches
     names = (baseline_model or old.model(), candidate_model or new.model())
