@@ -297,3 +297,14 @@ async def test_help_lists_keys_as_mapped(review_db):
         await pilot.press("escape")
         await settle(pilot)
         assert review_screen(app) is app.screen
+
+
+async def test_first_load_started_before_the_app_is_used(review_db):
+    from swapview.queue.window import preload
+
+    app = make_app(review_db)
+    app.context.preloaded = preload(str(review_db), app.context.spec, "ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "order-status" in cursor_line(app)
+        assert app.context.preloaded is None  # used once; reloads read afresh

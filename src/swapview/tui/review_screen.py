@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from textual import on
@@ -20,6 +21,7 @@ from .. import queue
 from ..config import Config, TagConfig
 from ..detail import PairDetail, pair_detail
 from ..diff import Diff, diff_texts
+from ..queue.window import QueueLoad
 from ..session import Outcome, ReviewSession
 from ..store import connect
 from .actions import ActionsMixin
@@ -51,6 +53,7 @@ class ReviewContext:
     config: Config = field(default_factory=Config)
     resume: bool = True
     comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
+    preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
 
 
 def _bindings(tags: list[TagConfig]) -> list[Binding]:
@@ -155,7 +158,10 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self.prompt_collapsed = self.app.size.height < 30
         self._data_version = self._version()
         self.set_interval(POLL_SECONDS, self._poll_changes)
-        self.reload(resume=self.context.resume)
+        self._generation += 1
+        preloaded, self.context.preloaded = self.context.preloaded, None
+        self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume,
+                               preloaded)
 
     def on_unmount(self) -> None:
         self.session.close()
