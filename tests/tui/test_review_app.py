@@ -264,7 +264,7 @@ async def test_toggles_unified_wrap_prompt_and_palette(review_db):
         await pilot.press("v")
         await settle(pilot)
         assert "gpt-old → + gpt-new" in screen_text(app)
-        await pilot.press("w", "p", "W")
+        await pilot.press("w", "p", "p", "W")  # prompt: turns -> full -> one line
         await settle(pilot)
         assert "no wrap" in screen_text(app) and "▸ user: Where is my order" in screen_text(app)
         assert "whitespace ignored" in screen_text(app)

@@ -90,7 +90,7 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
         Binding("W", "toggle('ignore_ws')", "Ignore whitespace & reflow",
                 id="toggle_whitespace", show=False),
-        Binding("p", "toggle('prompt')", "Prompt: expand/collapse", id="toggle_prompt",
+        Binding("p", "toggle('prompt')", "Prompt: turns / full / one line", id="toggle_prompt",
                 show=False),
         Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
         Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
@@ -134,7 +134,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self.unified = False
         self.wrap = True
         self.ignore_ws = False
-        self.prompt_collapsed = False
+        self.prompt_mode = "turns"
         self._generation = 0
         self._details: OrderedDict[int, PairDetail] = OrderedDict()
         self._diffs: OrderedDict[tuple, Diff] = OrderedDict()
@@ -155,7 +155,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.prompt_collapsed = self.app.size.height < 30
+        self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
         self._data_version = self._version()
         self.set_interval(POLL_SECONDS, self._poll_changes)
         self._generation += 1
@@ -270,7 +270,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
         self.query_one(NoteLine).show(detail.note if detail else None)
-        self.query_one(PromptView).show(detail, self.prompt_collapsed)
+        self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
             self._update_titles()
