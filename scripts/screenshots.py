@@ -36,6 +36,8 @@ from swapview.tui import ReviewContext, SwapviewApp  # noqa: E402
 SAMPLE = ROOT / "sample_data" / "support_assistant.jsonl"
 OUT = ROOT / "screenshots"
 SIZE = (120, 40)
+NOTE = ("Longer, and adds a pointer to the privacy form the old answer lacked."
+        " Check the form exists before calling it an improvement.")
 
 DEMO = [
     ("ticket-0412", "My order #88123 hasn't arrived. Can you check the status?",
@@ -134,8 +136,7 @@ async def shoot(db_path: Path, comparison: str) -> list[Path]:
             save("review-queue-and-diff")
             await pilot.press("a")
             await settle()
-            await pilot.press(*"Renamed reply to answer and dropped needs_human: the"
-                               " ticket widget reads both. Regression unless the parser moves.")
+            await pilot.press(*NOTE)
             await settle()
             save("review-note")
             await pilot.press("ctrl+s")

@@ -264,9 +264,10 @@ async def test_toggles_unified_wrap_prompt_and_palette(review_db):
         await pilot.press("v")
         await settle(pilot)
         assert "gpt-old → + gpt-new" in screen_text(app)
-        await pilot.press("w", "p")
+        await pilot.press("w", "p", "p", "W")  # prompt: turns -> full -> one line
         await settle(pilot)
         assert "no wrap" in screen_text(app) and "▸ user: Where is my order" in screen_text(app)
+        assert "whitespace ignored" in screen_text(app)
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"side by side")
@@ -297,3 +298,14 @@ async def test_help_lists_keys_as_mapped(review_db):
         await pilot.press("escape")
         await settle(pilot)
         assert review_screen(app) is app.screen
+
+
+async def test_first_load_started_before_the_app_is_used(review_db):
+    from swapview.queue.window import preload
+
+    app = make_app(review_db)
+    app.context.preloaded = preload(str(review_db), app.context.spec, "ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "order-status" in cursor_line(app)
+        assert app.context.preloaded is None  # used once; reloads read afresh

@@ -7,6 +7,7 @@ from . import (
 )
 from .app import main
 from .export_cmd import export_command  # noqa: F401  (registers the command)
+from .load_cmd import load_command  # noqa: F401  (registers the command)
 from .replay_cmd import replay  # noqa: F401  (registers the command)
 from .report_cmd import report_command  # noqa: F401  (registers the command)
 

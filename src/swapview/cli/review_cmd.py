@@ -8,6 +8,7 @@ from ..config import load_config
 from ..detail import comparisons
 from ..errors import NotFoundError
 from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
+from ..queue.window import preload
 from .app import State, default_reviewer, main, pass_state
 
 
@@ -36,16 +37,14 @@ def review(state: State, comparison: str | None, reviewer: str | None, order: st
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     db.close()
+    name = reviewer or config.reviewer or default_reviewer()
+    spec = QueueSpec(order=order_name, seed=seed, comparison_id=cid, untagged=untagged)
+    # The first queue read runs while Textual imports: the first screen comes sooner.
+    first = preload(state.db_path, spec, None if no_resume else name)
     from ..tui import ReviewContext, SwapviewApp  # Textual loads only for this command
 
-    context = ReviewContext(
-        db_path=state.db_path,
-        reviewer=reviewer or config.reviewer or default_reviewer(),
-        spec=QueueSpec(order=order_name, seed=seed, comparison_id=cid, untagged=untagged),
-        config=config,
-        resume=not no_resume,
-        comparisons=comps,
-    )
+    context = ReviewContext(db_path=state.db_path, reviewer=name, spec=spec, config=config,
+                            resume=not no_resume, comparisons=comps, preloaded=first)
     SwapviewApp(context, theme=theme).run()
 
 

@@ -17,6 +17,7 @@ from ..queue import status as facets
 from ..queue.search import SearchResult
 from ..textsafe import visible
 from .modals import AskLine, HelpScreen, NoteEditor, Picker
+from .panels import PROMPT_MODES
 
 if TYPE_CHECKING:
     from .review_screen import ReviewScreen
@@ -117,8 +118,9 @@ class ActionsMixin:
             if self.detail is not None:
                 self._show_pair(self.detail.pair_id)
         elif what == "prompt":
-            self.prompt_collapsed = not self.prompt_collapsed
-            self.query_one("#prompt").show(self.detail, self.prompt_collapsed)
+            modes = PROMPT_MODES
+            self.prompt_mode = modes[(modes.index(self.prompt_mode) + 1) % len(modes)]
+            self.query_one("#prompt").show(self.detail, self.prompt_mode)
         self._update_titles()
         self.refresh_bindings()
 

@@ -8,31 +8,17 @@ thread only ever applies results.
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import Future
 from contextlib import closing
-from dataclasses import dataclass
 
-from sqlite_utils import Database
 from textual import work
 from textual.message import Message
 
 from .. import queue
 from ..diff import Diff, diff_texts
 from ..queue.search import SearchResult, search
-from ..reviews import last_reviewed_pair
+from ..queue.window import QueueLoad, load_queue
 from ..store import connect
-from .pair_list import PAGE
-
-
-@dataclass(frozen=True, slots=True)
-class QueueLoad:
-    """What a (re)load of the queue found."""
-
-    spec: queue.QueueSpec
-    shape: queue.Shape
-    index: int
-    rows: dict[int, queue.QueueRow]
-    progress: queue.Progress
-    note: str = ""
 
 
 class QueueLoaded(Message):
@@ -82,43 +68,6 @@ class DiffReady(Message):
         self.diff = diff
 
 
-def load_queue(
-    conn: sqlite3.Connection,
-    spec: queue.QueueSpec,
-    *,
-    target: int | None,
-    fallback: int,
-    advance: bool,
-) -> QueueLoad:
-    """Count the queue, place the cursor on ``target`` (or ``fallback``), read its page.
-
-    The head count (pairs the order has a value for) is left for ``shape_worker``: the
-    first screen does not need it."""
-    total = queue.count(conn, spec)
-    shape = queue.Shape(total)
-    index = max(0, min(fallback, total - 1))
-    rows: dict[int, queue.QueueRow] = {}
-    note = ""
-    row = queue.row_for(conn, spec, target) if target is not None else None
-    if row is not None:
-        index = queue.position(conn, spec, row.sort, shape)
-        start = index - index % PAGE
-        before = (queue.page_before(conn, spec, row.sort, index - start, shape)
-                  if index > start else [])
-        after = queue.page_after(conn, spec, row.sort, PAGE, shape)
-        page = [*before, row, *after]
-        rows = {start + i: r for i, r in enumerate(page)}
-        if advance and row.tag is not None and index + 1 < total:
-            index += 1
-        note = f"resumed at {row.key}" if advance else ""
-    elif total:
-        start = index - index % PAGE
-        page = queue.page_at(conn, spec, start, PAGE, shape)
-        rows = {start + i: r for i, r in enumerate(page)}
-    prog = queue.progress(conn, spec.comparison_id)
-    return QueueLoad(spec, shape, index, rows, prog, note)
-
-
 class LoadingMixin:
     """Workers of the review screen; the screen provides db_path and post_message."""
 
@@ -131,12 +80,15 @@ class LoadingMixin:
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue_worker(
         self, generation: int, spec: queue.QueueSpec, target: int | None, fallback: int,
-        resume: bool = False,
+        resume: bool = False, preloaded: Future[QueueLoad] | None = None,
     ) -> None:
+        if preloaded is not None:
+            # The CLI started this read before Textual was imported (see review_cmd).
+            self.post_message(QueueLoaded(generation, preloaded.result()))
+            return
         with self._conn() as conn:
-            if resume:
-                target = last_reviewed_pair_in(conn, self.reviewer, spec.comparison_id)
-            load = load_queue(conn, spec, target=target, fallback=fallback, advance=resume)
+            load = load_queue(conn, spec, reviewer=self.reviewer if resume else None,
+                              target=target, fallback=fallback)
         self.post_message(QueueLoaded(generation, load))
 
     @work(thread=True, exclusive=True, group="shape", exit_on_error=False)
@@ -182,9 +134,3 @@ class LoadingMixin:
                     ignore_whitespace: bool) -> None:
         diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace, lazy=True)
         self.post_message(DiffReady(cache_key, diff))
-
-
-def last_reviewed_pair_in(
-    conn: sqlite3.Connection, reviewer: str, comparison_id: int | None
-) -> int | None:
-    return last_reviewed_pair(Database(conn), reviewer, comparison_id)

@@ -16,9 +16,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..queue import QueueRow
+from ..queue.window import PAGE
 from ..textsafe import clip_cells, visible
 
-PAGE = 100
 KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
 
 SIGNAL_SHORT = {

@@ -126,8 +126,15 @@ class DiffTitles(LineWidget):
                         (f" · {stats}{mode}", "stats")])
 
 
+PROMPT_MODES = ("turns", "full", "collapsed")
+
+
 class PromptView(ScrollView, can_focus=False):
-    """The prompt, chat prompts as turns; a fixed number of rows, scrolled with P."""
+    """The prompt, chat prompts as turns; a fixed number of rows, scrolled with P.
+
+    Modes: "turns" (system turns on one row each: they are mostly the same boilerplate
+    for every pair), "full" (everything, a taller panel), "collapsed" (the last turn on
+    one row)."""
 
     COMPONENT_CLASSES = {"prompt-view--role", "prompt-view--text", "prompt-view--marker"}
 
@@ -136,11 +143,16 @@ class PromptView(ScrollView, can_focus=False):
         self._turns: list[tuple[str, str]] = []
         self._rows: list[tuple[Segment, ...]] = []
         self._width = 0
-        self.collapsed = False
+        self.mode = "turns"
 
-    def show(self, d: PairDetail | None, collapsed: bool) -> None:
-        self.collapsed = collapsed
-        self.set_class(collapsed, "collapsed")
+    @property
+    def collapsed(self) -> bool:
+        return self.mode == "collapsed"
+
+    def show(self, d: PairDetail | None, mode: str) -> None:
+        self.mode = mode
+        self.set_class(mode == "collapsed", "collapsed")
+        self.set_class(mode == "full", "full")
         self._turns = chat_turns(d.prompt) if d is not None else []
         self._width = -1
         self.scroll_to(0, 0, animate=False, immediate=True)
@@ -168,6 +180,10 @@ class PromptView(ScrollView, can_focus=False):
         for role, body in ([] if self.collapsed else self._turns):
             clipped = body[:budget]
             budget -= len(clipped)
+            if role == "system" and self.mode == "turns" and len(self._turns) > 1:
+                flat = visible(" ".join(clipped.split()))
+                rows.append((Segment("role", "system: "), Segment("text", flat)))
+                continue  # one row; p shows it in full
             for k, line in enumerate(visible(clipped).split("\n")):
                 segs = [Segment("text", line)]
                 if k == 0:

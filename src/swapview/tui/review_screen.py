@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from textual import on
@@ -20,6 +21,7 @@ from .. import queue
 from ..config import Config, TagConfig
 from ..detail import PairDetail, pair_detail
 from ..diff import Diff, diff_texts
+from ..queue.window import QueueLoad
 from ..session import Outcome, ReviewSession
 from ..store import connect
 from .actions import ActionsMixin
@@ -51,6 +53,7 @@ class ReviewContext:
     config: Config = field(default_factory=Config)
     resume: bool = True
     comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
+    preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
 
 
 def _bindings(tags: list[TagConfig]) -> list[Binding]:
@@ -87,7 +90,7 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
         Binding("W", "toggle('ignore_ws')", "Ignore whitespace & reflow",
                 id="toggle_whitespace", show=False),
-        Binding("p", "toggle('prompt')", "Prompt: expand/collapse", id="toggle_prompt",
+        Binding("p", "toggle('prompt')", "Prompt: turns / full / one line", id="toggle_prompt",
                 show=False),
         Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
         Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
@@ -131,7 +134,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         self.unified = False
         self.wrap = True
         self.ignore_ws = False
-        self.prompt_collapsed = False
+        self.prompt_mode = "turns"
         self._generation = 0
         self._details: OrderedDict[int, PairDetail] = OrderedDict()
         self._diffs: OrderedDict[tuple, Diff] = OrderedDict()
@@ -152,10 +155,13 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.prompt_collapsed = self.app.size.height < 30
+        self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
         self._data_version = self._version()
         self.set_interval(POLL_SECONDS, self._poll_changes)
-        self.reload(resume=self.context.resume)
+        self._generation += 1
+        preloaded, self.context.preloaded = self.context.preloaded, None
+        self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume,
+                               preloaded)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -264,7 +270,7 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
         self.query_one(NoteLine).show(detail.note if detail else None)
-        self.query_one(PromptView).show(detail, self.prompt_collapsed)
+        self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
             self._update_titles()
