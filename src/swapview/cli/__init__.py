@@ -1,6 +1,10 @@
 """The `swapview` command line. Each command lives in its own module."""
 
-from . import stats_cmd  # noqa: F401  (registers the command)
+from . import (
+    review_cmd,  # noqa: F401  (registers the command)
+    serve_cmd,  # noqa: F401  (registers the command)
+    stats_cmd,  # noqa: F401  (registers the command)
+)
 from .app import main
 from .export_cmd import export_command  # noqa: F401  (registers the command)
 from .load_cmd import load_command  # noqa: F401  (registers the command)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import click
 
+from .. import importers
 from ..ingest import IMPORTERS, FieldMap, LoadOptions, load, make_source
 from ..ingest.readers import FORMATS
 from ..store import LoadReport
@@ -19,7 +20,7 @@ PROGRESS_MIN_BYTES = 4 << 20
 SHOW_KEYS = 5
 
 
-@main.command("load")
+@main.command("load", epilog=importers.tools_epilog())
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="File of the old model's outputs (with --candidate).")
@@ -27,10 +28,11 @@ SHOW_KEYS = 5
               help="File of the new model's outputs (with --baseline).")
 @click.option("--comparison", "-c", help="Comparison name [default: from the file or models].")
 @click.option("--from", "tool", metavar="TOOL",
-              help="Read another tool's files with its importer.")
+              help="Read another tool's files: " + ", ".join(IMPORTERS) + " (see below).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Skip format detection [default: told by content].")
-@click.option("--key", help="Field identifying a row (joins two files).")
+@click.option("--key", help="Field identifying a row (joins two files); with --from"
+              " openai-batch: custom_id, request or auto.")
 @click.option("--prompt-field", help="Field holding the prompt (text or chat messages).")
 @click.option("--baseline-field", help="Field holding the old output (one file).")
 @click.option("--candidate-field", help="Field holding the new output (one file).")
