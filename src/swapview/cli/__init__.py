@@ -1,15 +1,6 @@
-"""The `swapview` command line. Each command lives in its own module."""
+"""The `swapview` command line. Each command lives in its own module, listed in
+`app.COMMAND_MODULES` and imported only when used."""
 
-from . import (
-    review_cmd,  # noqa: F401  (registers the command)
-    serve_cmd,  # noqa: F401  (registers the command)
-    stats_cmd,  # noqa: F401  (registers the command)
-)
 from .app import main
-from .export_cmd import export_command  # noqa: F401  (registers the command)
-from .load_cmd import load_command  # noqa: F401  (registers the command)
-from .replay_cmd import replay  # noqa: F401  (registers the command)
-from .report_cmd import report_command  # noqa: F401  (registers the command)
-from .triage_cmd import triage_group  # noqa: F401  (registers the command)
 
 __all__ = ["main"]
