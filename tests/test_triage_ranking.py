@@ -94,3 +94,21 @@ def test_ranker_reuses_features_until_pairs_change(db: Database) -> None:
         PairWriter(db, cid, LoadReport()).write([PairRecord("new", "p", "long " * 50, "")])
     assert ranker.refit().features_computed == 1  # a load changes the pair count
     assert "new answer empty" in likely_regressions(db, cid, limit=1)[0]["reason"]
+
+
+def test_ranker_notices_a_scoring_run(db: Database) -> None:
+    from swapview.triage.ranking import Ranker
+
+    cid = _load(db, _records())
+    ranker = Ranker(db, cid)
+    ranker.refit()
+    target = db.execute("SELECT id FROM pairs WHERE key = 'json'").fetchone()[0]
+    with write_transaction(db):  # what a scoring run writes for one pair
+        db.execute(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, scored)"
+            " SELECT id, content_hash, 'v', 'later' FROM pairs WHERE id = ?", [target]
+        )
+        db.execute("INSERT INTO signals (pair_id, name) VALUES (?, 'json_broke')", [target])
+    ranker.refit()
+    top = likely_regressions(db, cid, limit=1)[0]
+    assert top["pair_id"] == target and "JSON broke" in top["reason"]

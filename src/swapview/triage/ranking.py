@@ -153,8 +153,8 @@ class Ranker:
 
     A front end keeps one per comparison in its worker, so a refit after a tag costs the
     fit, the scoring and the write (about a second at 100k pairs), not re-reading every
-    feature row. Call ``invalidate()`` after scoring or reloading pairs; a changed pair
-    count is noticed on its own.
+    feature row. New pairs and scoring runs are noticed on their own; call
+    ``invalidate()`` after a reload that changed outputs but was not re-scored.
     """
 
     def __init__(self, db: Database, comparison_id: int) -> None:
@@ -169,10 +169,18 @@ class Ranker:
         self._key = None
 
     def _state(self) -> tuple:
-        # Cheap (indexed) guard against loads the front end did not announce.
-        return self.db.execute(
-            "SELECT count(*), max(id) FROM pairs WHERE comparison_id = ?", [self.comparison_id]
-        ).fetchone()
+        # Cheap guards against loads and scoring runs the front end did not announce: an
+        # indexed count of the comparison's pairs, and the scores and signals tables'
+        # size and latest stamp (small rows; milliseconds at 100k pairs). A reload that
+        # only changes outputs is noticed once those pairs are re-scored.
+        return (
+            self.db.execute(
+                "SELECT count(*), max(id) FROM pairs WHERE comparison_id = ?",
+                [self.comparison_id],
+            ).fetchone(),
+            self.db.execute("SELECT count(*), max(scored) FROM scores").fetchone(),
+            self.db.execute("SELECT count(*), max(rowid) FROM signals").fetchone(),
+        )
 
     def refit(self) -> RefitReport:
         """Bring features up to date, refit from the current tags, rewrite stored scores."""
