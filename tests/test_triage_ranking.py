@@ -109,6 +109,9 @@ def test_ranker_notices_a_scoring_run(db: Database) -> None:
             " SELECT id, content_hash, 'v', 'later' FROM pairs WHERE id = ?", [target]
         )
         db.execute("INSERT INTO signals (pair_id, name) VALUES (?, 'json_broke')", [target])
+    before = db.execute("SELECT score FROM triage_scores WHERE pair_id = ?", [target]).fetchone()
     ranker.refit()
-    top = likely_regressions(db, cid, limit=1)[0]
-    assert top["pair_id"] == target and "JSON broke" in top["reason"]
+    score, reason = db.execute(
+        "SELECT score, reason FROM triage_scores WHERE pair_id = ?", [target]
+    ).fetchone()
+    assert score > before[0] + 1.5 and "JSON broke" in reason
