@@ -52,6 +52,8 @@ def test_refit_clusters_tag_and_estimate(db_path: Path) -> None:
                                     "--yes")
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM decisions WHERE tag = 'regression'").fetchone() == (6,)
+    alike = _run(db_path, "triage", "alike", "k0", "--limit", "3").splitlines()
+    assert alike[0].startswith(f"cluster #{cluster_id} (6)") and len(alike) == 4
     est = json.loads(_run(db_path, "triage", "estimate", "--json"))
     assert est["unreviewed"] == 24 and est["found"] == 6 and est["suggest"]["pair_ids"]
     assert "regressions remain" in _run(db_path, "triage", "estimate")

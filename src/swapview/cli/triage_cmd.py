@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from ..store import get_comparison
-from ..triage.clusters import build_clusters, tag_cluster
+from ..triage.clusters import build_clusters, cluster_of, more_like_this, tag_cluster
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
 from .app import State, default_reviewer, main, pass_state
@@ -119,3 +119,23 @@ def sample_command(state: State, comparison: str | None, size: int) -> None:
     for pid in suggestion.pair_ids:
         key = db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0]
         click.echo(f"  {pid:>8}  {key}")
+
+
+@triage_group.command("alike")
+@click.argument("key")
+@COMPARISON
+@click.option("--limit", default=10, show_default=True, help="How many pairs to list.")
+@pass_state
+def alike_command(state: State, key: str, comparison: str | None, limit: int) -> None:
+    """Unreviewed pairs most like the pair KEY: its cluster first, then nearest features."""
+    db, cid = _comparison_id(state, comparison)
+    row = db.execute(
+        "SELECT id FROM pairs WHERE comparison_id = ? AND key = ?", [cid, key]
+    ).fetchone()
+    if row is None:
+        raise click.ClickException(f"no pair with key {key!r} in this comparison")
+    cluster = cluster_of(db, row[0])
+    if cluster:
+        click.echo(f"cluster #{cluster['id']} ({cluster['size']}): {cluster['label']}")
+    for pid in more_like_this(db, row[0], limit=limit):
+        click.echo(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])
