@@ -5,6 +5,10 @@ hold it for a while), and must never show a tag that is not yet committed. So wr
 to one writer thread with its own connection, in the order they were made (an undo
 must follow the tag it undoes), and each outcome is reported back only after its
 commit. Killing the process then loses nothing that was shown as done.
+
+A group write (say, tagging a whole cluster) runs a caller's function that records many
+reviews in one transaction; the undo stack holds its review ids as one entry, so undo and
+redo revert and re-apply the whole group in one step (and one transaction).
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from pathlib import Path
 
 from . import reviews
 from .errors import SwapviewError
-from .store import open_db
+from .store import open_db, write_transaction
+
+# Records many reviews inside the transaction it is given; returns their review ids.
+GroupWrite = Callable[..., list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,9 @@ class Outcome:
     decision: reviews.Decision | None = None
     error: str | None = None
     token: object = None
+    # A group write, or its undo or redo: every pair it changed, with its decision after
+    # (``error`` then says what was left out, if anything).
+    group: tuple[tuple[int, reviews.Decision | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,7 @@ class _Command:
     pair_id: int | None
     value: str | None
     token: object
+    write: GroupWrite | None = None
 
 
 class ReviewSession:
@@ -52,8 +63,9 @@ class ReviewSession:
         self.reviewer = reviewer
         self._on_outcome = on_outcome
         self._queue: queue.Queue[_Command | None] = queue.Queue()
-        self._undo: list[int] = []
-        self._redo: list[int] = []
+        # Entries are one review id, or a tuple of them for a group write.
+        self._undo: list[int | tuple[int, ...]] = []
+        self._redo: list[int | tuple[int, ...]] = []
         self._idle = threading.Event()
         self._idle.set()
         self._pending = 0
@@ -67,6 +79,10 @@ class ReviewSession:
 
     def note(self, pair_id: int, text: str | None, token: object = None) -> None:
         self._submit(_Command("note", pair_id, text, token))
+
+    def group(self, action: str, write: GroupWrite, token: object = None) -> None:
+        """Run ``write(db, reviewer)`` in one transaction; it is undone as one step."""
+        self._submit(_Command(action, None, None, token, write))
 
     def undo(self, token: object = None) -> None:
         self._submit(_Command("undo", None, None, token))
@@ -124,6 +140,8 @@ class ReviewSession:
             return Outcome(cmd.action, cmd.pair_id, error=str(exc), token=cmd.token)
 
     def _apply(self, db, cmd: _Command) -> Outcome:
+        if cmd.write is not None:
+            return self._apply_group(db, cmd)
         if cmd.action == "tag":
             rid = reviews.record(db, cmd.pair_id, self.reviewer, tag=cmd.value)
         elif cmd.action == "note":
@@ -141,13 +159,11 @@ class ReviewSession:
         if not source:
             raise SwapviewError(f"nothing to {cmd.action}")
         event = source[-1]
-        pair_id = db.execute("SELECT pair_id FROM reviews WHERE id = ?", [event]).fetchone()[0]
-        now = reviews.current(db, pair_id)
-        mine = db.execute(
-            "SELECT max(id) FROM reviews WHERE pair_id = ? AND reviewer = ?",
-            [pair_id, self.reviewer],
-        ).fetchone()[0]
-        if now is not None and now.reviewer != self.reviewer and now.review_id > (mine or 0):
+        if isinstance(event, tuple):
+            return self._undo_or_redo_group(db, cmd, source, target, apply)
+        pair_id = _pair_of(db, event)
+        now = self._changed_by_other(db, pair_id)
+        if now is not None:
             source.pop()  # someone else decided since: never overwrite their decision
             raise SwapviewError(
                 f"not undone: {now.reviewer} changed this pair since (tag {now.tag or 'none'})"
@@ -157,5 +173,52 @@ class ReviewSession:
         target.append(event)
         return self._outcome(db, cmd.action, pair_id, rid, cmd.token)
 
+    def _changed_by_other(self, db, pair_id: int) -> reviews.Decision | None:
+        """The pair's decision if another reviewer made it after this reviewer's last."""
+        now = reviews.current(db, pair_id)
+        mine = db.execute(
+            "SELECT max(id) FROM reviews WHERE pair_id = ? AND reviewer = ?",
+            [pair_id, self.reviewer],
+        ).fetchone()[0]
+        if now is not None and now.reviewer != self.reviewer and now.review_id > (mine or 0):
+            return now
+        return None
+
+    def _apply_group(self, db, cmd: _Command) -> Outcome:
+        with write_transaction(db):
+            rids = list(cmd.write(db, self.reviewer))
+        if not rids:
+            raise SwapviewError(f"{cmd.action}: nothing to change")
+        self._undo.append(tuple(rids))
+        self._redo.clear()
+        return self._group_outcome(db, cmd.action, rids, cmd.token)
+
+    def _undo_or_redo_group(self, db, cmd: _Command, source: list, target: list,
+                            apply: Callable) -> Outcome:
+        events: tuple[int, ...] = source.pop()
+        with write_transaction(db):
+            # Pairs another reviewer decided since keep their decision; the rest go back.
+            keep = [e for e in events if self._changed_by_other(db, _pair_of(db, e)) is None]
+            order = reversed(keep) if cmd.action == "undo" else keep
+            for event in order:
+                apply(db, event, self.reviewer)
+        if not keep:
+            verb = "undone" if cmd.action == "undo" else "redone"
+            raise SwapviewError(f"not {verb}: others changed every pair of it since")
+        target.append(tuple(keep))
+        left = len(events) - len(keep)
+        note = f"{left} pairs left as others changed them since" if left else None
+        return self._group_outcome(db, cmd.action, keep, cmd.token, note)
+
+    def _group_outcome(self, db, action: str, rids: list[int], token: object,
+                       error: str | None = None) -> Outcome:
+        pairs = list(dict.fromkeys(_pair_of(db, rid) for rid in rids))
+        group = tuple((pid, reviews.current(db, pid)) for pid in pairs)
+        return Outcome(action, None, rids[-1], None, error=error, token=token, group=group)
+
     def _outcome(self, db, action: str, pair_id: int, rid: int, token: object) -> Outcome:
         return Outcome(action, pair_id, rid, reviews.current(db, pair_id), token=token)
+
+
+def _pair_of(db, review_id: int) -> int:
+    return db.execute("SELECT pair_id FROM reviews WHERE id = ?", [review_id]).fetchone()[0]

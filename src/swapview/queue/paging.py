@@ -35,6 +35,10 @@ class QueueRow:
     has_note: bool
     stale: bool
     sort: SortKey
+    # From triage, when it ran: log-odds of "regression" and why; size of the pair's cluster.
+    likely: float | None = None
+    likely_reason: str | None = None
+    cluster_size: int | None = None
 
 
 _SNIPPET = (
@@ -46,8 +50,13 @@ _SNIPPET = (
 _ROW_COLUMNS = (
     "p.id, p.key, " + _SNIPPET + ", s.semantic_distance, s.lexical_distance, s.length_change,"
     " (SELECT group_concat(g.name, ' ') FROM signals g WHERE g.pair_id = p.id),"
-    " d.tag, d.reviewer, d.note IS NOT NULL AND d.note != '', coalesce(d.stale, 0)"
+    " d.tag, d.reviewer, d.note IS NOT NULL AND d.note != '', coalesce(d.stale, 0),"
+    " (SELECT t.score FROM triage_scores t WHERE t.pair_id = p.id),"
+    " (SELECT t.reason FROM triage_scores t WHERE t.pair_id = p.id),"
+    " (SELECT k.size FROM triage_cluster_members m JOIN triage_clusters k"
+    " ON k.id = m.cluster_id WHERE m.pair_id = p.id)"
 )
+_N_ROW_COLUMNS = 14  # the sort values follow these
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +166,7 @@ class _Query:
         return [f"({lhs}) {op} ({marks})", first], [*values, values[0]]
 
     def _row(self, r: tuple, segment: int) -> QueueRow:
-        values = tuple(r[11:]) if segment == 0 else ()
+        values = tuple(r[_N_ROW_COLUMNS:]) if segment == 0 else ()
         return QueueRow(
             pair_id=r[0],
             key=r[1],
@@ -171,6 +180,9 @@ class _Query:
             has_note=bool(r[9]),
             stale=bool(r[10]),
             sort=(segment, values, r[0]),
+            likely=r[11],
+            likely_reason=r[12],
+            cluster_size=r[13],
         )
 
     def count(self, segment: int | None = None, before: SortKey | None = None) -> int:

@@ -7,6 +7,9 @@ it (in a worker) and hands it back with ``put_rows``. It never touches the datab
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -45,9 +48,38 @@ def fmt_change(value: float | None) -> str:
     return (f"{pct:+d}%" if abs(pct) < 1000 else ("≫+" if pct > 0 else "≪-")).rjust(5)
 
 
-def header_text(width: int) -> str:
+def fmt_likely(score: float | None) -> str:
+    """Log-odds as a chance: '99%'."""
+    if score is None:
+        return "   -"
+    return f"{100 / (1 + math.exp(-max(min(score, 50.0), -50.0))):3.0f}%"
+
+
+def fmt_cluster(size: int | None) -> str:
+    if not size:
+        return "    "
+    return (f"≋{size}" if size < 1000 else f"≋{min(size // 1000, 99)}k").ljust(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which optional columns the list shows: the learned score and its reason (in the
+    likely-regression order, in place of the distances), and the cluster size."""
+
+    likely: bool = False
+    clusters: bool = False
+
+
+REASON_CELLS = 24
+
+
+def header_text(width: int, columns: Columns = Columns()) -> str:
     """Column titles matching the rows below."""
-    return clip_cells("  tag key            sem   lex   len   quirks     prompt", width)
+    scores = "like " if columns.likely else "sem   lex   len   "
+    cluster = "≋    " if columns.clusters else ""
+    tail = "why".ljust(REASON_CELLS + 1) + "prompt" if columns.likely else "prompt"
+    # quirks (10 cells), the note mark and a space: 12 cells before the next column.
+    return clip_cells(f"  tag key            {scores}quirks      {cluster}{tail}", width)
 
 
 class PairList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -96,8 +128,15 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._pending: dict[int, str] = {}
         self._announced: int | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
+        self.columns = Columns()
 
     # ----- what the screen calls
+    def set_columns(self, columns: Columns) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self._strips.clear()
+            self.refresh()
+
     def reset(self, total: int, cursor: int = 0, rows: dict[int, QueueRow] | None = None) -> None:
         """A new queue (order or filters changed): forget every row."""
         self.generation += 1
@@ -216,24 +255,30 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             tag_text, tag_style = tag_badge(row.tag), self._tag_style(row.tag, base)
         quirks = ",".join(SIGNAL_SHORT.get(s, s) for s in row.signals)
+        cols = self.columns
         parts: list[tuple[str, Style]] = [
             ("▶ " if is_cursor else "  ", base),
             (tag_text, tag_style),
             (" ", base),
             (clip_cells(visible(row.key), 14).ljust(14), base),
             (" ", base),
-            (fmt_num(row.semantic), base),
-            (" ", base),
-            (fmt_num(row.lexical), dim),
-            (" ", base),
-            (fmt_change(row.length_change), dim),
-            (" ", base),
-            (clip_cells(quirks, 10).ljust(10),
-             base + self._part("pair-list--signal")),
+        ]
+        if cols.likely:
+            parts += [(fmt_likely(row.likely), base), (" ", base)]
+        else:
+            parts += [(fmt_num(row.semantic), base), (" ", base), (fmt_num(row.lexical), dim),
+                      (" ", base), (fmt_change(row.length_change), dim), (" ", base)]
+        parts += [
+            (clip_cells(quirks, 10).ljust(10), base + self._part("pair-list--signal")),
             ("✎" if row.has_note else " ", base + self._part("pair-list--note")),
             (" ", base),
-            (" ".join(visible(row.snippet).split()), base),
         ]
+        if cols.clusters:
+            parts += [(fmt_cluster(row.cluster_size), dim), (" ", base)]
+        if cols.likely:
+            why = clip_cells(visible(row.likely_reason or ""), REASON_CELLS)
+            parts += [(why.ljust(REASON_CELLS), dim), (" ", base)]
+        parts.append((" ".join(visible(row.snippet).split()), base))
         segments = [RichSegment(text, style) for text, style in parts]
         return Strip(segments).adjust_cell_length(width, base)
 

@@ -38,6 +38,7 @@ from .loading import (
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
 from .triage import TriageMixin
+from .triage_actions import TRIAGE_BINDINGS, TriageActionsMixin
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 DETAIL_CACHE_CHARS = 20_000_000
@@ -98,6 +99,7 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("o", "pick_order", "Order", id="order"),
         Binding("f", "pick_filter", "Filter", id="filter"),
         Binding("F", "clear_filters", "Clear filters", id="clear_filters", show=False),
+        *TRIAGE_BINDINGS,
         Binding("slash", "search", "Search", id="search"),
         Binding("colon", "jump", "Jump to key", id="jump", show=False),
         Binding("ctrl+l,R", "reload", "Reload queue", id="reload", show=False),
@@ -107,7 +109,7 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
     return b
 
 
-class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
+class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, Screen):
     """Pages through one queue; all writes go through the reviewer's ReviewSession."""
 
     AUTO_FOCUS = "#queue"
@@ -164,6 +166,7 @@ class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
         self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume,
                                preloaded)
         self.request_refit()
+        self.request_estimate()
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -192,6 +195,7 @@ class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
         self.shape = load.shape
         self.total = load.shape.total
         self.progress = load.progress
+        self.pair_list.set_columns(self.list_columns(load.spec))
         self.pair_list.reset(self.total, load.index, load.rows)
         if not self.total:
             self._show_detail(None)
@@ -295,17 +299,19 @@ class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
         order = self.spec.order_def
         filters = self.spec.describe_filters() or "all"
         pos = f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0"
-        text = (f"{self.progress.summary()} │ {pos} │ order: {order.name} │ filter: {filters}"
-                f" │ {self.reviewer}")
+        text = (f"{self.progress.summary()}{self.estimate_status()} │ {pos} │ order: "
+                f"{order.name} │ filter: {filters} │ {self.reviewer}")
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
-        head = Content(header_text(self.size.width))
+        head = Content(header_text(self.size.width, self.pair_list.columns))
         self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
     @on(WriteDone)
     def _write_done(self, msg: WriteDone) -> None:
         o = msg.outcome
+        if self.group_written(o):
+            return
         if o.error:
             self.notify(o.error, severity="warning", markup=False)
             if o.pair_id is not None:
@@ -323,6 +329,7 @@ class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
         self.refresh_worker([], self.spec.comparison_id, self.progress.total)
         if o.action in ("tag", "undo", "redo"):
             self.request_refit()
+        self.request_estimate()
         self.refresh_bindings()
 
     def _apply_decision(self, pair_id: int, decision) -> None:

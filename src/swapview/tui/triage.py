@@ -86,6 +86,7 @@ class TriageMixin:
             return
         if self.detail is not None:
             self._details.pop(self.detail.pair_id, None)  # its reason may have changed
+        self.refitted(msg.comparison_id)
         fresh = self._triage_state()["fresh"]
         if msg.comparison_id in fresh:
             fresh.discard(msg.comparison_id)

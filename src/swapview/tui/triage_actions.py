@@ -1,0 +1,377 @@
+"""Triage in the review screen: tag a whole cluster, "more like this", what is left.
+
+- ``c`` reads the current pair's cluster in a worker (grouping the comparison first if it
+  never was), asks for confirmation, then tags every unreviewed member through the
+  writer session as one group: one transaction, and one undo / redo step.
+- ``m`` narrows the queue to the pair and its alike pairs (``more_like_this``); escape,
+  or clearing the filters, goes back to the queue before, on the same pair.
+- The status line shows the estimate of regressions left among the unreviewed pairs,
+  recomputed in a worker after every committed write (once triage is in use: the
+  learned or sample order, or bands already assigned). ``S`` switches to the random
+  sample of the band that would tighten it most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from .. import queue
+from ..session import Outcome
+from ..store import open_db
+from ..triage.clusters import (
+    build_clusters,
+    cluster_members,
+    cluster_of,
+    more_like_this,
+    tag_cluster,
+)
+from ..triage.sampling import Suggestion, estimate_remaining, suggest_sample
+from .cluster_modal import ConfirmClusterTag
+from .pair_list import Columns
+
+if TYPE_CHECKING:
+    from .review_screen import ReviewScreen
+
+REGRESSION_ORDER = "regression"
+SAMPLE_ORDER = "sample"
+ALIKE_LIMIT = 50
+SAMPLE_TITLE = "Sample for the estimate"
+
+TRIAGE_BINDINGS = [
+    Binding("c", "tag_cluster", "Tag this cluster", id="tag_cluster", show=False),
+    Binding("m", "more_like_this", "More like this", id="more_like_this", show=False),
+    Binding("escape", "queue_back", "Back to the previous queue", id="queue_back",
+            show=False),
+    Binding("S", "sample_band", SAMPLE_TITLE, id="sample_band", show=False),
+]
+
+
+class ClusterRead(Message):
+    """The current pair's cluster (None: in none) and its unreviewed members."""
+
+    def __init__(self, pair_id: int, cluster: dict | None, todo: list[int],
+                 built: bool) -> None:
+        super().__init__()
+        self.pair_id = pair_id
+        self.cluster = cluster
+        self.todo = todo
+        self.built = built
+
+
+class AlikeFound(Message):
+    def __init__(self, pair_id: int, key: str, ids: list[int]) -> None:
+        super().__init__()
+        self.pair_id = pair_id
+        self.key = key
+        self.ids = ids
+
+
+class SampleSuggested(Message):
+    def __init__(self, comparison_id: int, suggestion: Suggestion) -> None:
+        super().__init__()
+        self.comparison_id = comparison_id
+        self.suggestion = suggestion
+
+
+class EstimateReady(Message):
+    def __init__(self, comparison_id: int, estimate: dict | None) -> None:
+        super().__init__()
+        self.comparison_id = comparison_id
+        self.estimate = estimate
+
+
+@dataclass
+class _State:
+    back: list[tuple[queue.QueueSpec, int | None, int]] = field(default_factory=list)
+    estimate: dict | None = None
+    refitted: set[int] = field(default_factory=set)  # comparisons with features computed
+
+
+def shared_text(kind: str, label: str) -> str:
+    """What a cluster's members have in common, for the confirmation."""
+    if kind == "refusal":
+        return f"new refusal '{label}'"
+    if kind == "signal":
+        return f"signal {label}"
+    if kind == "meaning":
+        return f"meaning moved the same way ({label})"
+    return label
+
+
+def estimate_text(est: dict | None) -> str:
+    """'~23 left (12-41)': regressions left among the unreviewed pairs, 90% interval."""
+    if est is None:
+        return ""
+    if not est["unreviewed"]:
+        return "none left"
+    if est["remaining"] is None:  # no random sample yet: bounds only
+        return f"? left ({est['low']}-{est['high']})"
+    return f"~{est['remaining']:.0f} left ({est['low']}-{est['high']})"
+
+
+class TriageActionsMixin:
+    """Mixed into ReviewScreen (before ActionsMixin); ``self`` is the screen. Handlers
+    go by name (``on_cluster_read``): ``@on`` registers only in MessagePump classes."""
+
+    def _ui(self: ReviewScreen) -> _State:
+        state = self.__dict__.get("_triage_ui")
+        if state is None:
+            state = self.__dict__["_triage_ui"] = _State()
+        return state
+
+    # ----- the list's columns
+    def list_columns(self: ReviewScreen, spec: queue.QueueSpec) -> Columns:
+        where, args = ("WHERE comparison_id = ?", [spec.comparison_id]) if (
+            spec.comparison_id is not None) else ("", [])
+        clusters = self.conn.execute(
+            f"SELECT 1 FROM triage_clusters {where} LIMIT 1", args).fetchone() is not None
+        return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
+
+    # ----- tag a whole cluster
+    def action_tag_cluster(self: ReviewScreen) -> None:
+        row = self.pair_list.cursor_row
+        if row is not None:
+            self.cluster_worker(row.pair_id)
+
+    @work(thread=True, exclusive=True, group="cluster", exit_on_error=False)
+    def cluster_worker(self: ReviewScreen, pair_id: int) -> None:
+        db = open_db(self.db_path, migrate=False)
+        try:
+            cid = db.execute("SELECT comparison_id FROM pairs WHERE id = ?",
+                             [pair_id]).fetchone()[0]
+            built = db.execute("SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1",
+                               [cid]).fetchone() is None
+            if built:
+                self.app.call_from_thread(self.notify, "grouping alike changes…", timeout=3)
+                build_clusters(db, cid)
+            found = cluster_of(db, pair_id)
+            todo = cluster_members(db, found["id"], unreviewed_only=True) if found else []
+        finally:
+            db.close()
+        self.post_message(ClusterRead(pair_id, found, todo, built))
+
+    def on_cluster_read(self: ReviewScreen, msg: ClusterRead) -> None:
+        if msg.built:
+            self._details.clear()  # pair lines now show their cluster
+            self.reload(keep=True)
+        found = msg.cluster
+        if found is None:
+            self.notify("this pair is in no cluster: no other pair changed alike",
+                        markup=False)
+            return
+        if not msg.todo:
+            self.notify(f"all {found['size']:,} pairs of this cluster are reviewed",
+                        markup=False)
+            return
+        row = self.pair_list.cursor_row
+        current = row.tag if row is not None and row.pair_id == msg.pair_id else None
+        names = [t.name for t in self.tags]
+        tag = current if current in names and current != "skip" else (
+            "regression" if "regression" in names else names[0])
+        keys = {t.name: t.key for t in self.tags}
+        for shown, b in self._key_bindings():
+            if b.action.startswith("tag('") and b.action != "tag('')":
+                keys[b.action[5:-2]] = shown
+        modal = ConfirmClusterTag(len(msg.todo), found["size"] - len(msg.todo),
+                                  shared_text(found["kind"], found["label"]), tag,
+                                  self.tags, keys)
+        self.app.push_screen(modal, lambda chosen: self._tag_cluster_confirmed(
+            found["id"], msg.todo, chosen))
+
+    def _tag_cluster_confirmed(self: ReviewScreen, cluster_id: int, todo: list[int],
+                               tag: str | None) -> None:
+        if tag is None:
+            return
+        for pid in todo:
+            self.pair_list.set_pending(pid, tag)
+        if self.detail is not None and self.detail.pair_id in todo:
+            self._show_detail(self.detail)
+        self.session.group(
+            "tag_cluster", lambda db, who: tag_cluster(db, cluster_id, who, tag),
+            token=tuple(todo),
+        )
+
+    def group_written(self: ReviewScreen, o: Outcome) -> bool:
+        """Apply a group write (or its undo / redo); False when ``o`` is not one."""
+        if not o.group and o.action != "tag_cluster":
+            return False
+        for pid in o.token if isinstance(o.token, tuple) else ():
+            self.pair_list.clear_pending(pid)
+        if o.error and not o.group:
+            self.notify(o.error, severity="warning", markup=False)
+            self.refresh_bindings()
+            return True
+        for pid, decision in o.group:
+            self._apply_decision(pid, decision)
+        n = len(o.group)
+        if o.action == "tag_cluster":
+            tag = o.group[0][1].tag if o.group[0][1] else None
+            self.notify(f"tagged {n:,} pairs as {tag}", markup=False, timeout=3)
+        else:
+            ids = [pid for pid, _ in o.group]
+            here = self.pair_list.cursor_row
+            if here is None or here.pair_id not in ids:
+                found = [i for i in map(self.pair_list.index_of, ids) if i is not None]
+                if found:
+                    self.pair_list.set_cursor(min(found))
+            verb = "undone" if o.action == "undo" else "redone"
+            self.notify(f"{verb}: a cluster tag on {n:,} pairs", markup=False, timeout=3)
+        if o.error:
+            self.notify(o.error, severity="warning", markup=False)
+        self.refresh_worker([], self.spec.comparison_id, self.progress.total)
+        self.request_refit()
+        self.request_estimate()
+        self.refresh_bindings()
+        return True
+
+    # ----- more like this one, and back
+    def action_more_like_this(self: ReviewScreen) -> None:
+        row = self.pair_list.cursor_row
+        if row is not None:
+            self.notify("finding alike pairs…", timeout=2)
+            self.alike_worker(row.pair_id, row.key)
+
+    @work(thread=True, exclusive=True, group="alike", exit_on_error=False)
+    def alike_worker(self: ReviewScreen, pair_id: int, key: str) -> None:
+        db = open_db(self.db_path, migrate=False)
+        try:
+            ids = more_like_this(db, pair_id, limit=ALIKE_LIMIT)
+        finally:
+            db.close()
+        self.post_message(AlikeFound(pair_id, key, ids))
+
+    def on_alike_found(self: ReviewScreen, msg: AlikeFound) -> None:
+        if not msg.ids:
+            self.notify("no unreviewed pair is like this one", markup=False)
+            return
+        self._push_back()
+        spec = queue.QueueSpec(order=self.spec.order, seed=self.spec.seed,
+                               comparison_id=self.spec.comparison_id,
+                               ids=(msg.pair_id, *msg.ids), alike=msg.key)
+        self.notify(f"{len(msg.ids)} unreviewed pairs like {msg.key}; escape goes back",
+                    markup=False, timeout=3)
+        self.spec = spec
+        self.reload(target=msg.pair_id, keep=False)
+        self.request_refit()
+
+    def _push_back(self: ReviewScreen) -> None:
+        row = self.pair_list.cursor_row
+        self._ui().back.append((self.spec, row.pair_id if row else None,
+                                self.pair_list.cursor))
+
+    def action_queue_back(self: ReviewScreen) -> None:
+        back = self._ui().back
+        if not back:
+            return
+        spec, pair_id, index = back.pop()
+        self.spec = spec
+        self.reload(target=pair_id, keep=False, fallback=index)
+        self.request_refit()
+        self.request_estimate()
+
+    def action_clear_filters(self: ReviewScreen) -> None:
+        # Leaving "more like this" or a band's sample is going back, not to all pairs.
+        if self._ui().back and (self.spec.alike is not None or self.spec.band is not None):
+            self.action_queue_back()
+        else:
+            super().action_clear_filters()
+
+    def set_spec(self: ReviewScreen, spec: queue.QueueSpec, keep: bool = True) -> None:
+        super().set_spec(spec, keep)
+        self.request_estimate()
+
+    # ----- what is left, and the sample that narrows it
+    def refitted(self: ReviewScreen, comparison_id: int) -> None:
+        """A refit landed: the comparison's features are cached, the estimate is cheap."""
+        self._ui().refitted.add(comparison_id)
+        self.request_estimate()
+
+    def request_estimate(self: ReviewScreen) -> None:
+        cid = self.spec.comparison_id
+        if cid is None:
+            self._set_estimate(None)
+            return
+        if self.spec.order == REGRESSION_ORDER and cid not in self._ui().refitted:
+            return  # the first refit computes the features, then asks (no double work)
+        self.estimate_worker(cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
+
+    @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
+    def estimate_worker(self: ReviewScreen, comparison_id: int, wanted: bool) -> None:
+        worker = get_current_worker()
+        db = open_db(self.db_path, migrate=False)
+        try:
+            # Bands are assigned on first use (it reads every pair's features): only once
+            # the reviewer is triaging, not on every review.
+            banded = db.execute("SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1",
+                                [comparison_id]).fetchone() is not None
+            est = estimate_remaining(db, comparison_id) if banded or wanted else None
+        finally:
+            db.close()
+        if not worker.is_cancelled:
+            self.post_message(EstimateReady(comparison_id, est))
+
+    def on_estimate_ready(self: ReviewScreen, msg: EstimateReady) -> None:
+        if msg.comparison_id == self.spec.comparison_id:
+            self._set_estimate(msg.estimate)
+
+    def _set_estimate(self: ReviewScreen, est: dict | None) -> None:
+        self._ui().estimate = est
+        self._update_status()
+
+    def estimate_status(self: ReviewScreen) -> str:
+        text = estimate_text(self._ui().estimate)
+        return f", {text}" if text else ""
+
+    def action_sample_band(self: ReviewScreen) -> None:
+        cid = self.spec.comparison_id
+        if cid is not None:
+            self.sample_worker(cid)
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def sample_worker(self: ReviewScreen, comparison_id: int) -> None:
+        db = open_db(self.db_path, migrate=False)
+        try:
+            suggestion = suggest_sample(db, comparison_id)
+        finally:
+            db.close()
+        self.post_message(SampleSuggested(comparison_id, suggestion))
+
+    def on_sample_suggested(self: ReviewScreen, msg: SampleSuggested) -> None:
+        s = msg.suggestion
+        if s.band is None:
+            self.notify(s.reason, markup=False)
+            return
+        if self.spec.band != s.band or self.spec.order != SAMPLE_ORDER:
+            if self.spec.band is None:
+                self._push_back()
+            self.set_spec(queue.QueueSpec(order=SAMPLE_ORDER, seed=self.spec.seed,
+                                          comparison_id=msg.comparison_id, band=s.band,
+                                          untagged=True), keep=False)
+        self.notify(f"{s.reason}: tag from the top; each tag narrows the estimate",
+                    markup=False, timeout=4)
+
+    # ----- keys that apply, and the command palette
+    def check_action(self: ReviewScreen, action: str, parameters: tuple) -> bool | None:
+        if action in ("tag_cluster", "more_like_this"):
+            return (self.pair_list.cursor_row is not None) or None
+        if action == "sample_band":
+            return (self.spec.comparison_id is not None) or None
+        if action == "queue_back":
+            return bool(self._ui().back) or None
+        return super().check_action(action, parameters)
+
+    def system_commands(self: ReviewScreen) -> Iterable[SystemCommand]:
+        suggest = (self._ui().estimate or {}).get("suggest") or {}
+        for cmd in super().system_commands():
+            if cmd.title == SAMPLE_TITLE and suggest.get("band") is not None:
+                cmd = cmd._replace(title=f"Sample band {suggest['band']}",
+                                   help=f"{suggest['reason']} ({cmd.help})")
+            yield cmd
