@@ -207,7 +207,8 @@ class ReviewSession:
             raise SwapviewError(f"not {verb}: others changed every pair of it since")
         target.append(tuple(keep))
         left = len(events) - len(keep)
-        note = f"{left} pairs left as others changed them since" if left else None
+        note = f"{left} of {len(events)} pairs kept: another reviewer changed them since"
+        note = note if left else None
         return self._group_outcome(db, cmd.action, keep, cmd.token, note)
 
     def _group_outcome(self, db, action: str, rids: list[int], token: object,

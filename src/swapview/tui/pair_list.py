@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -276,7 +277,9 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         if cols.clusters:
             parts += [(fmt_cluster(row.cluster_size), dim), (" ", base)]
         if cols.likely:
-            why = clip_cells(visible(row.likely_reason or ""), REASON_CELLS)
+            why = visible(row.likely_reason or "")
+            if cell_len(why) > REASON_CELLS:
+                why = clip_cells(why, REASON_CELLS - 1) + "…"
             parts += [(why.ljust(REASON_CELLS), dim), (" ", base)]
         parts.append((" ".join(visible(row.snippet).split()), base))
         segments = [RichSegment(text, style) for text, style in parts]
