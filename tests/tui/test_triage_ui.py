@@ -115,7 +115,7 @@ async def test_more_like_this_and_back(cluster_db):
         await pilot.press("j", "m")
         await settle(pilot)
         # The refund pair and its alike ones: the 14 refusals first, then the nearest.
-        assert screen.spec.alike == "refund"
+        assert screen.spec.label == "like refund"
         assert screen.pair_list.cursor_row.key == "refund"
         assert 15 <= screen.total <= 51
         assert "filter: like refund" in screen_text(app)
@@ -124,12 +124,12 @@ async def test_more_like_this_and_back(cluster_db):
         await pilot.press("j", "j")
         await pilot.press("escape")
         await settle(pilot)
-        assert screen.spec.alike is None and screen.total == 31
+        assert screen.spec.label is None and screen.total == 31
         assert screen.pair_list.cursor_row.key == "refund"
         # Clearing the filters leaves "more like this" the same way.
         await pilot.press("m")
         await settle(pilot)
-        assert screen.spec.alike == "refund"
+        assert screen.spec.label == "like refund"
         await pilot.press("F")
         await settle(pilot)
         assert screen.spec.ids is None and screen.pair_list.cursor_row.key == "refund"
@@ -159,16 +159,21 @@ async def test_score_column_estimate_and_band_sample(cluster_db):
         status = line_with(app, "reviewed")
         assert re.search(r"\? left \(0-31\)", status), status
 
-        await pilot.press("S")  # the band whose sample narrows it most, untagged only
+        # The command palette names the band to sample; S switches to it.
+        titles = [c.title for c in screen.system_commands()]
+        named = [t for t in titles if t.startswith("Sample band ")]
+        assert len(named) == 1 and "Sample for the estimate" not in titles
+        await pilot.press("S")  # the band whose sample narrows it most, in sample order
         await settle(pilot)
-        assert screen.spec.order == "sample" and screen.spec.untagged
-        band = screen.spec.band
-        assert f"band={band}" in line_with(app, "reviewed")
+        assert screen.spec.order == "sample"
+        band = int(named[0].split()[-1])
+        assert f"filter: band {band} sample" in line_with(app, "reviewed")
         db = open_db(cluster_db, migrate=False)
         in_band = [r[0] for r in db.execute(
             "SELECT pair_id FROM triage_bands WHERE band = ? ORDER BY sample_key", [band])]
         db.close()
-        assert screen.pair_list.cursor_row.pair_id == in_band[0]
+        assert screen.total == len(in_band)  # none reviewed yet: the whole band, in order
+        assert [screen.pair_list.row_at(i).pair_id for i in range(screen.total)] == in_band
         for _ in range(len(in_band)):
             await pilot.press("n")
         await settle(pilot)
@@ -178,7 +183,7 @@ async def test_score_column_estimate_and_band_sample(cluster_db):
         assert expected in line_with(app, "reviewed")
         await pilot.press("escape")  # back to the learned order
         await settle(pilot)
-        assert screen.spec.order == "regression" and screen.spec.band is None
+        assert screen.spec.order == "regression" and screen.spec.ids is None
 
 
 async def test_keys_are_declared_and_in_help(cluster_db):

@@ -80,7 +80,8 @@ register(Order("regression", "likely regression first (learns from your tags)",
                "triage_scores", ("o.score",), True, "o.score IS NOT NULL"))
 # Each band's pairs in sample_key order are a uniform random sample of it; tagging them
 # from the top tightens the remaining-regressions estimate. comparison_id leads so the
-# triage_bands_sample index serves the sort (its rowid, pair_id, breaks ties).
+# triage_bands_sample index serves the sort (its rowid, pair_id, breaks ties). The review
+# app's "sample" key narrows it to one band's next pairs (an ids filter).
 register(Order("sample", "random sample per band (tightens the estimate)", "triage_bands",
                ("o.comparison_id", "o.band", "o.sample_key"), False))
 register(Order("key", "by key", "pairs", ("p.key",), False))

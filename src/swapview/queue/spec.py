@@ -24,8 +24,7 @@ class QueueSpec:
     meta_value: str | None = None
     ids: tuple[int, ...] | None = None
     search: str | None = None
-    band: int | None = None  # the estimate's band (triage_bands), for its random sample
-    alike: str | None = None  # names the pair whose alike pairs ``ids`` holds (display)
+    label: str | None = None  # what ``ids`` holds when not a search ("like refund")
 
     def with_(self, **changes: Any) -> QueueSpec:
         return replace(self, **changes)
@@ -47,10 +46,8 @@ class QueueSpec:
             parts.append(f"{self.meta_field}={self.meta_value}")
         if self.search is not None:
             parts.append(f"search={self.search!r}")
-        if self.band is not None:
-            parts.append(f"band={self.band}")
-        if self.alike is not None:
-            parts.append(f"like {self.alike}")
+        if self.label is not None:
+            parts.append(self.label)
         return ", ".join(parts)
 
 
@@ -83,11 +80,6 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         # Compare as text so `--meta lang=en` and a JSON number 3 vs "3" both match.
         conds.append("CAST(json_extract(p.metadata, ?) AS TEXT) = ?")
         args.extend([meta_path(spec.meta_field), spec.meta_value])
-    if spec.band is not None:
-        conds.append(
-            "p.id IN (SELECT b1.pair_id FROM triage_bands b1 WHERE b1.band = ?)"
-        )
-        args.append(spec.band)
     if spec.ids is not None:
         conds.append("p.id IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(list(spec.ids)))

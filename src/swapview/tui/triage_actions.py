@@ -33,7 +33,8 @@ from ..triage.clusters import (
     more_like_this,
     tag_cluster,
 )
-from ..triage.sampling import Suggestion, estimate_remaining, suggest_sample
+from ..triage.estimate import UNREVIEWED
+from ..triage.sampling import Suggestion, band_statuses, estimate_remaining, suggest_sample
 from .cluster_modal import ConfirmClusterTag
 from .pair_list import Columns
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 REGRESSION_ORDER = "regression"
 SAMPLE_ORDER = "sample"
 ALIKE_LIMIT = 50
+SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
 SAMPLE_TITLE = "Sample for the estimate"
 
 TRIAGE_BINDINGS = [
@@ -75,10 +77,11 @@ class AlikeFound(Message):
 
 
 class SampleSuggested(Message):
-    def __init__(self, comparison_id: int, suggestion: Suggestion) -> None:
+    def __init__(self, comparison_id: int, suggestion: Suggestion, ids: list[int]) -> None:
         super().__init__()
         self.comparison_id = comparison_id
         self.suggestion = suggestion
+        self.ids = ids
 
 
 class EstimateReady(Message):
@@ -255,7 +258,7 @@ class TriageActionsMixin:
         self._push_back()
         spec = queue.QueueSpec(order=self.spec.order, seed=self.spec.seed,
                                comparison_id=self.spec.comparison_id,
-                               ids=(msg.pair_id, *msg.ids), alike=msg.key)
+                               ids=(msg.pair_id, *msg.ids), label=f"like {msg.key}")
         self.notify(f"{len(msg.ids)} unreviewed pairs like {msg.key}; escape goes back",
                     markup=False, timeout=3)
         self.spec = spec
@@ -279,12 +282,14 @@ class TriageActionsMixin:
 
     def action_clear_filters(self: ReviewScreen) -> None:
         # Leaving "more like this" or a band's sample is going back, not to all pairs.
-        if self._ui().back and (self.spec.alike is not None or self.spec.band is not None):
+        if self._ui().back and self.spec.label is not None:
             self.action_queue_back()
         else:
             super().action_clear_filters()
 
     def set_spec(self: ReviewScreen, spec: queue.QueueSpec, keep: bool = True) -> None:
+        if spec.ids is None and spec.label is not None:
+            spec = spec.with_(label=None)  # the pairs it named are gone from the queue
         super().set_spec(spec, keep)
         self.request_estimate()
 
@@ -340,21 +345,26 @@ class TriageActionsMixin:
         db = open_db(self.db_path, migrate=False)
         try:
             suggestion = suggest_sample(db, comparison_id)
+            ids: list[int] = []
+            if suggestion.band is not None:
+                # The band's next unreviewed pairs in sample order: a short queue, so it
+                # pages as fast at a million pairs as at a hundred.
+                pairs, status = band_statuses(db, comparison_id)[suggestion.band]
+                ids = pairs[status == UNREVIEWED][:SAMPLE_QUEUE].tolist()
         finally:
             db.close()
-        self.post_message(SampleSuggested(comparison_id, suggestion))
+        self.post_message(SampleSuggested(comparison_id, suggestion, ids))
 
     def on_sample_suggested(self: ReviewScreen, msg: SampleSuggested) -> None:
         s = msg.suggestion
-        if s.band is None:
+        if s.band is None or not msg.ids:
             self.notify(s.reason, markup=False)
             return
-        if self.spec.band != s.band or self.spec.order != SAMPLE_ORDER:
-            if self.spec.band is None:
-                self._push_back()
-            self.set_spec(queue.QueueSpec(order=SAMPLE_ORDER, seed=self.spec.seed,
-                                          comparison_id=msg.comparison_id, band=s.band,
-                                          untagged=True), keep=False)
+        if not (self.spec.order == SAMPLE_ORDER and self.spec.ids is not None):
+            self._push_back()  # a new sample replaces the last one; back goes to the queue
+        self.set_spec(queue.QueueSpec(order=SAMPLE_ORDER, seed=self.spec.seed,
+                                      comparison_id=msg.comparison_id, ids=tuple(msg.ids),
+                                      label=f"band {s.band} sample"), keep=False)
         self.notify(f"{s.reason}: tag from the top; each tag narrows the estimate",
                     markup=False, timeout=4)
 
