@@ -8,7 +8,6 @@ fenced blocks are ignored, since keywords would read as English.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 MIN_LETTERS = 20  # below this, no guess: "OK" has no language
@@ -34,18 +33,30 @@ STOPWORDS: dict[str, frozenset[str]] = {
     }.items()
 }
 
-# Scripts told apart by Unicode character names; Han alone is Chinese, with kana Japanese.
-SCRIPT_PREFIXES = (
-    ("LATIN", "latin"), ("CYRILLIC", "cyrillic"), ("GREEK", "greek"), ("ARABIC", "arabic"),
-    ("HEBREW", "hebrew"), ("CJK", "han"), ("HIRAGANA", "kana"), ("KATAKANA", "kana"),
-    ("HANGUL", "hangul"), ("DEVANAGARI", "devanagari"), ("THAI", "thai"),
-)
+# Character ranges per script; Han alone reads as Chinese, with kana as Japanese.
+SCRIPTS = {
+    "latin": "A-Za-z\u00c0-\u024f\u1e00-\u1eff",
+    "cyrillic": "\u0400-\u04ff", "greek": "\u0370-\u03ff", "arabic": "\u0600-\u06ff",
+    "hebrew": "\u0590-\u05ff", "han": "\u3400-\u4dbf\u4e00-\u9fff",
+    "kana": "\u3040-\u30ff", "hangul": "\u1100-\u11ff\uac00-\ud7af",
+    "devanagari": "\u0900-\u097f", "thai": "\u0e00-\u0e7f",
+}
 SCRIPT_LANGUAGE = {"cyrillic": "ru", "greek": "el", "arabic": "ar", "hebrew": "he",
                    "han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi", "thai": "th"}
+_SCRIPT_RE = {name: re.compile(f"[{chars}]+") for name, chars in SCRIPTS.items()}
+_NOT_ASCII_LETTER = re.compile("[^A-Za-z]+")
+SAMPLE_CHARS = 3000  # the opening is enough to tell a language, and keeps this fast
+SAMPLE_WORDS = 200
+WORD_SAMPLE_CHARS = 1500
+_WORD_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _w in _words:
+        _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
 
 _FENCED = re.compile(r"```.*?(```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z]+")
 
 
 def prose(text: str) -> str:
@@ -53,27 +64,20 @@ def prose(text: str) -> str:
     return _INLINE_CODE.sub(" ", _FENCED.sub(" ", text))
 
 
-def script_counts(text: str, limit: int = 2000) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for ch in text[:limit * 2]:
-        if ch.isalpha():
-            counts[_script(ch)] += 1
-    return counts
-
-
-def _script(ch: str) -> str:
-    if ch.isascii():
-        return "latin"
-    name = unicodedata.name(ch, "")
-    for prefix, script in SCRIPT_PREFIXES:
-        if name.startswith(prefix):
-            return script
-    return "other"
+def script_counts(text: str) -> Counter[str]:
+    """Letters per script in the text (pass a sample: this scans it once per script)."""
+    # Counting by deletion (len before - after) avoids building a list per match.
+    if text.isascii():
+        return Counter({"latin": len(_NOT_ASCII_LETTER.sub("", text))})
+    size = len(text)
+    counts = Counter({name: size - len(rx.sub("", text)) for name, rx in _SCRIPT_RE.items()})
+    return +counts  # drop zeros
 
 
 def detect_language(text: str | None) -> str | None:
     """An ISO 639-1 code, "latin" (Latin script, language unclear), or None (too little)."""
-    body = prose(text or "")
+    body = (text or "")[: SAMPLE_CHARS * 2]
+    body = (prose(body) if "`" in body else body)[:SAMPLE_CHARS]
     counts = script_counts(body)
     total = sum(counts.values())
     if total < MIN_LETTERS:
@@ -87,8 +91,15 @@ def detect_language(text: str | None) -> str | None:
 
 
 def _latin_language(body: str) -> str:
-    words = [w.lower() for w in _WORD.findall(body[:4000])]
-    hits = Counter({lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()})
+    hits: Counter[str] = Counter()
+    sample = body[:WORD_SAMPLE_CHARS].lower()
+    words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
+    seen = Counter(words)
+    for word in seen.keys() & _WORD_LANGS.keys():
+        for lang in _WORD_LANGS[word]:
+            hits[lang] += seen[word]
+    if not hits:
+        return "latin"
     ranked = hits.most_common(2)
     best, best_n = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0

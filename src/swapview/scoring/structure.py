@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S", re.MULTILINE)
-LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+\S", re.MULTILINE)
-FENCE_LINE = re.compile(r"^\s{0,3}(```|~~~)", re.MULTILINE)
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.MULTILINE)
+# [ \t] rather than \s throughout: \s spans newlines, and with MULTILINE that lets one
+# pattern try every later line from every start (seconds per text on long outputs).
+HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+LIST_ITEM = re.compile(r"^[ \t]{0,8}(?:[-*+]|\d{1,3}[.)])[ \t]+\S", re.MULTILINE)
+FENCE_LINE = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.MULTILINE)
+TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|[ \t|:-]*$", re.MULTILINE)
 
 # What may close a complete answer: sentence punctuation in several scripts, closing
 # brackets and quotes, markdown emphasis, and emoji-like symbols.
