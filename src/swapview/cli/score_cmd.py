@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -57,7 +58,7 @@ def _say(message: str) -> None:
 def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:
     if quiet:
         return score_comparison(db, name, model)
-    bar = click.progressbar(length=1, label=f"Scoring {name}", file=click.get_text_stream("stderr"))
+    bar = click.progressbar(length=1, label=f"Scoring {name}", file=sys.stderr)
     with bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
