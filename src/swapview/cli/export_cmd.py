@@ -1,0 +1,82 @@
+"""`swapview export`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import SwapviewError
+from ..export import FORMATS, Selection, check_policy, export
+from ..store import list_comparisons
+from .app import State, main, pass_state
+
+
+@main.command("export")
+@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
+@click.option(
+    "-f", "--format", "format_name", type=click.Choice(list(FORMATS)), default="swapview",
+    show_default=True, help="Named after the tool that runs the cases.",
+)
+@click.option("-o", "--output", default="-", show_default=True, help="JSONL file, or - for stdout.")
+@click.option("-t", "--tag", "tags", multiple=True, help="Only these tags (default: all but skip).")
+@click.option("--reviewer", "reviewers", multiple=True, help="Only decisions by this reviewer.")
+@click.option("--signal", "signals", multiple=True, help="Only pairs where this signal fired.")
+@click.option("--include-stale", is_flag=True, help="Also decisions made on older outputs.")
+@click.option(
+    "--ideal", "ideal", multiple=True, metavar="TAG=SOURCE",
+    help="Expected answer for a (custom) tag: baseline, candidate or both.",
+)
+@click.option("--append", is_flag=True, help="Add only cases whose id is not in the file yet.")
+@click.option(
+    "--promptfoo-config", "config_path", type=click.Path(dir_okay=False),
+    help="Also write a promptfoo config that replays the stored outputs.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@pass_state
+def export_command(
+    state: State,
+    comparison: str | None,
+    format_name: str,
+    output: str,
+    tags: tuple[str, ...],
+    reviewers: tuple[str, ...],
+    signals: tuple[str, ...],
+    include_stale: bool,
+    ideal: tuple[str, ...],
+    append: bool,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Export tagged pairs as eval cases (promptfoo, inspect, OpenAI evals, LangSmith)."""
+    db = state.open()
+    selection = Selection(
+        comparison=comparison or only_comparison(db),
+        tags=tags,
+        reviewers=reviewers,
+        signals=signals,
+        include_stale=include_stale,
+        policy=check_policy(list(ideal)),
+    )
+    result = export(db, selection, format_name, output, append=append, config_path=config_path)
+    if as_json and output != "-":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    elif output != "-":
+        tags_text = ", ".join(f"{t} {n}" for t, n in sorted(result.tags.items()))
+        kept = f", {result.already_present} already in the file" if append else ""
+        click.echo(
+            f"Wrote {result.written} {result.format} cases to {output} ({tags_text}{kept})",
+            err=True,
+        )
+        if result.config:
+            click.echo(f"Wrote promptfoo config to {result.config}", err=True)
+
+
+def only_comparison(db) -> str:
+    """The comparison to use when none is named: the only one there is."""
+    names = [c["name"] for c in list_comparisons(db)]
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise SwapviewError("the database has no comparisons yet: load some pairs first")
+    raise SwapviewError(f"several comparisons, pick one with --comparison: {', '.join(names)}")

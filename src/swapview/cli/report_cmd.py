@@ -1,0 +1,56 @@
+"""`swapview report`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..gates import evaluate, parse_gate
+from ..report import build_report, metrics, to_markdown
+from .app import State, main, pass_state
+from .export_cmd import only_comparison
+
+GATE_EXIT_CODE = 3
+
+
+@main.command("report")
+@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of Markdown.")
+@click.option("--top", default=10, show_default=True, help="How many top regressions to show.")
+@click.option(
+    "--fail-if", "fail_if", multiple=True, metavar="EXPR",
+    help=f"Gate, e.g. 'regression_rate>0.02' or 'signal.json_broke>=1'; exit {GATE_EXIT_CODE}"
+    " when any trips.",
+)
+@pass_state
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    state: State,
+    comparison: str | None,
+    as_json: bool,
+    top: int,
+    fail_if: tuple[str, ...],
+) -> None:
+    """Summary of a comparison (Markdown or JSON), with CI gates."""
+    db = state.open()
+    report = build_report(db, comparison or only_comparison(db), top=top)
+    values = metrics(report)
+    gates = [parse_gate(expr, set(values)) for expr in fail_if]
+    results = evaluate(gates, values)
+    if as_json:
+        data = report.model_dump(mode="json") | {
+            "metrics": values, "gates": [r.as_dict() for r in results]
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        text = to_markdown(report)
+        if results:
+            text += "\n## Gates\n\n" + "\n".join(f"- {r.describe()}" for r in results) + "\n"
+        click.echo(text, nl=False)
+    tripped = [r for r in results if r.tripped]
+    for r in tripped:
+        click.echo(f"gate {r.describe()}", err=True)
+    if tripped:
+        ctx.exit(GATE_EXIT_CODE)

@@ -1,0 +1,122 @@
+"""Export tagged pairs as eval cases for the tools teams already run.
+
+The core of `swapview export`: select decided pairs, work out the expected answer from
+each decision, render them in a tool's format, and write the file atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlite_utils import Database
+
+from ..errors import SwapviewError
+from .formats import FORMATS, Format, promptfoo_config, record_line
+from .models import ExportCase, Selection
+from .select import check_policy, expected_answer, select_cases
+from .writer import check_writable, existing_ids, write_atomic
+
+__all__ = [
+    "FORMATS",
+    "ExportCase",
+    "ExportResult",
+    "Selection",
+    "check_policy",
+    "expected_answer",
+    "export",
+    "select_cases",
+]
+
+STDOUT = "-"
+
+
+@dataclass
+class ExportResult:
+    """What an export did; the CLI prints it, --json returns it."""
+
+    format: str
+    output: str
+    selected: int = 0
+    written: int = 0
+    already_present: int = 0
+    config: str | None = None
+    tags: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def export(
+    db: Database,
+    selection: Selection,
+    format_name: str,
+    output: str,
+    *,
+    append: bool = False,
+    config_path: str | None = None,
+    stdout: TextIO | None = None,
+) -> ExportResult:
+    """Select, render and write; raises SwapviewError before touching any file."""
+    fmt = _format(format_name)
+    _check_options(fmt, output, append, config_path)
+    cases = select_cases(db, selection)
+    if not cases:
+        raise SwapviewError(f"no tagged cases match in {selection.comparison!r}{_why(selection)}")
+    result = ExportResult(format=fmt.name, output=output, selected=len(cases))
+    for case in cases:
+        result.tags[case.tag] = result.tags.get(case.tag, 0) + 1
+    if output == STDOUT:
+        _write_stream(stdout or sys.stdout, fmt, cases)
+        result.written = len(cases)
+        return result
+    path = Path(output)
+    check_writable(path)
+    if config_path:
+        check_writable(Path(config_path))
+    skip = set(existing_ids(path, fmt.record_id)) if append and path.exists() else set()
+    fresh = [c for c in cases if c.id not in skip]
+    result.already_present = len(cases) - len(fresh)
+    lines = (record_line(fmt, c) for c in fresh)
+    result.written = write_atomic(path, lines, keep_existing=append)
+    if config_path:
+        text = promptfoo_config(config_path, output, selection.comparison)
+        write_atomic(Path(config_path), [text.rstrip("\n")])
+        result.config = config_path
+    return result
+
+
+def _format(name: str) -> Format:
+    if name not in FORMATS:
+        raise SwapviewError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+def _check_options(fmt: Format, output: str, append: bool, config_path: str | None) -> None:
+    if output == STDOUT and append:
+        raise SwapviewError("--append needs a file to append to, not stdout")
+    if config_path and fmt.name != "promptfoo":
+        raise SwapviewError("--promptfoo-config only goes with --format promptfoo")
+    if config_path and output == STDOUT:
+        raise SwapviewError("--promptfoo-config needs the tests written to a file, not stdout")
+
+
+def _why(sel: Selection) -> str:
+    parts = []
+    if sel.tags:
+        parts.append("tag " + "/".join(sel.tags))
+    if sel.reviewers:
+        parts.append("reviewer " + "/".join(sel.reviewers))
+    if sel.signals:
+        parts.append("signal " + "/".join(sel.signals))
+    if not sel.include_stale:
+        parts.append("not stale")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _write_stream(stream: TextIO, fmt: Format, cases: list[ExportCase]) -> None:
+    for case in cases:
+        stream.write(record_line(fmt, case) + "\n")
+    stream.flush()

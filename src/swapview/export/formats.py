@@ -1,0 +1,139 @@
+"""Export formats, each named after the tool that runs it, and the promptfoo config."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from .assertions import draft_assertions, similarity_threshold
+from .models import (
+    ExportCase,
+    InspectSample,
+    LangSmithExample,
+    OpenAIEvalsSample,
+    PromptfooTestCase,
+)
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one tool wants a case, and where its records keep swapview's case id."""
+
+    name: str
+    help: str
+    to_record: Callable[[ExportCase], BaseModel]
+    record_id: Callable[[dict[str, Any]], Any]
+
+
+def _target(case: ExportCase) -> str | list[str]:
+    return case.acceptable[0] if len(case.acceptable) == 1 else list(case.acceptable)
+
+
+def to_swapview(case: ExportCase) -> BaseModel:
+    return case
+
+
+def to_openai_evals(case: ExportCase) -> BaseModel:
+    return OpenAIEvalsSample(input=case.chat_messages(), ideal=_target(case), id=case.id)
+
+
+def to_inspect(case: ExportCase) -> BaseModel:
+    metadata = case.short_metadata() | {
+        "baseline_output": case.baseline_output,
+        "candidate_output": case.candidate_output,
+    }
+    return InspectSample(
+        id=case.id,
+        input=case.prompt if isinstance(case.prompt, list) else (case.prompt or ""),
+        target=_target(case),
+        metadata=metadata,
+    )
+
+
+def to_promptfoo(case: ExportCase) -> BaseModel:
+    variables: dict[str, Any] = {
+        "prompt": case.prompt_as_text(),
+        "baseline_output": case.baseline_output or "",
+        "candidate_output": case.candidate_output or "",
+    }
+    if case.corrected_output is not None:
+        variables["corrected_output"] = case.corrected_output
+    if isinstance(case.prompt, list):
+        variables["messages"] = case.prompt
+    threshold, why = similarity_threshold(case)
+    metadata = case.short_metadata() | {"similar_threshold": threshold, "similar_basis": why}
+    return PromptfooTestCase(
+        description=f"{case.tag}: {case.id}",
+        vars=variables,
+        assert_=draft_assertions(case),
+        metadata=metadata,
+    )
+
+
+def to_langsmith(case: ExportCase) -> BaseModel:
+    inputs: dict[str, Any] = (
+        {"messages": case.prompt} if isinstance(case.prompt, list) else {"prompt": case.prompt}
+    )
+    outputs: dict[str, Any] = {"output": case.ideal}
+    if len(case.acceptable) > 1:
+        outputs["acceptable"] = list(case.acceptable)
+    return LangSmithExample(inputs=inputs, outputs=outputs, metadata=case.short_metadata())
+
+
+def _top_id(record: dict[str, Any]) -> Any:
+    return record.get("id")
+
+
+def _metadata_id(record: dict[str, Any]) -> Any:
+    meta = record.get("metadata")
+    return meta.get("swapview_id") if isinstance(meta, dict) else None
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("swapview", "generic JSONL with every field", to_swapview, _top_id),
+        Format("openai-evals", 'openai/evals samples {"input", "ideal"}', to_openai_evals,
+               _top_id),
+        Format("inspect", "inspect_ai json_dataset samples", to_inspect, _top_id),
+        Format("promptfoo", "promptfoo test cases (vars, assert, metadata)", to_promptfoo,
+               _metadata_id),
+        Format("langsmith", "LangSmith examples (inputs, outputs, metadata)", to_langsmith,
+               _metadata_id),
+    )
+}
+
+
+def record_line(fmt: Format, case: ExportCase) -> str:
+    """One JSONL line (no newline) for a case."""
+    data = fmt.to_record(case).model_dump(mode="json", by_alias=True)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
+    """A promptfoo config that replays both stored outputs through the drafted assertions.
+
+    JSON is valid YAML, so no YAML library is needed. For a live run, swap the prompts for
+    your own (`{{prompt}}` holds the input) and `echo` for your provider.
+    """
+    rel = os.path.relpath(tests_path, os.path.dirname(os.path.abspath(config_path)) or ".")
+    config = {
+        "description": f"swapview export of {comparison}: stored outputs replayed",
+        "prompts": [
+            {"raw": "{{baseline_output}}", "label": "baseline (stored)"},
+            {"raw": "{{candidate_output}}", "label": "candidate (stored)"},
+        ],
+        "providers": ["echo"],
+        "tests": f"file://{rel}",
+    }
+    header = (
+        "# Written by `swapview export --format promptfoo`. Replays the stored outputs through\n"
+        "# the drafted assertions: regressions should fail on the candidate and pass on the\n"
+        "# baseline. `similar` needs an embeddings endpoint (e.g. OPENAI_BASE_URL).\n"
+    )
+    return header + json.dumps(config, indent=2, ensure_ascii=False) + "\n"

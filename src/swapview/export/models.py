@@ -1,0 +1,145 @@
+"""Pydantic models for export: the selection, one exported case, and each tool's record."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Where the expected answer comes from, per tag. Unknown (custom) tags accept both outputs
+# unless the caller maps them: swapview cannot know whether "hallucination" means the old
+# answer was right.
+IdealSource = Literal["baseline", "candidate", "both"]
+DEFAULT_POLICY: dict[str, IdealSource] = {
+    "regression": "baseline",
+    "improvement": "candidate",
+    "neutral": "both",
+    "skip": "both",
+}
+DEFAULT_EXCLUDED_TAGS = ("skip",)
+
+
+class Selection(BaseModel):
+    """Which decided pairs to export."""
+
+    model_config = ConfigDict(frozen=True)
+
+    comparison: str
+    tags: tuple[str, ...] = ()  # empty: every tag except skip
+    reviewers: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()  # any of these signals fired
+    include_stale: bool = False
+    policy: dict[str, IdealSource] = Field(default_factory=dict)  # overrides DEFAULT_POLICY
+
+    def source_for(self, tag: str) -> IdealSource:
+        return self.policy.get(tag) or DEFAULT_POLICY.get(tag, "both")
+
+
+class Scores(BaseModel):
+    """The pair's scores, present only when computed on the pair's current content."""
+
+    semantic_distance: float | None = None
+    lexical_distance: float | None = None
+    length_change: float | None = None
+    signal_count: int = 0
+    embedding_model: str | None = None
+    scorer_version: str | None = None
+
+
+class Signal(BaseModel):
+    name: str
+    detail: str | None = None
+
+
+class ExportCase(BaseModel):
+    """One tagged pair with its expected answer worked out: the `swapview` format's record."""
+
+    id: str
+    comparison: str
+    key: str
+    prompt: str | list[dict[str, Any]] | None
+    prompt_format: str
+    baseline_model: str | None
+    candidate_model: str | None
+    baseline_output: str | None
+    candidate_output: str | None
+    tag: str
+    note: str | None
+    reviewer: str
+    decided: str
+    stale: bool
+    corrected_output: str | None
+    ideal_source: Literal["baseline", "candidate", "both", "corrected"]
+    ideal: str
+    acceptable: list[str]
+    rejected: list[str]
+    scores: Scores | None
+    signals: list[Signal]
+    pair_metadata: dict[str, Any] | None = None
+
+    def chat_messages(self) -> list[dict[str, Any]]:
+        """The prompt as chat messages (a text prompt becomes one user message)."""
+        if isinstance(self.prompt, list):
+            return self.prompt
+        return [{"role": "user", "content": self.prompt or ""}]
+
+    def prompt_as_text(self) -> str:
+        if isinstance(self.prompt, list):
+            return "\n\n".join(f"{m.get('role', '')}: {m.get('content', '')}" for m in self.prompt)
+        return self.prompt or ""
+
+    def signal_names(self) -> set[str]:
+        return {s.name for s in self.signals}
+
+    def short_metadata(self) -> dict[str, Any]:
+        """What every tool's metadata carries: enough to trace a case back to its review."""
+        return {
+            "swapview_id": self.id,
+            "comparison": self.comparison,
+            "key": self.key,
+            "tag": self.tag,
+            "note": self.note,
+            "reviewer": self.reviewer,
+            "decided": self.decided,
+            "ideal_source": self.ideal_source,
+            "baseline_model": self.baseline_model,
+            "candidate_model": self.candidate_model,
+            "semantic_distance": self.scores.semantic_distance if self.scores else None,
+            "signals": sorted(self.signal_names()),
+        }
+
+
+class OpenAIEvalsSample(BaseModel):
+    """A sample for openai/evals' Match-style evals; `id` is extra and ignored by evals."""
+
+    input: list[dict[str, Any]]
+    ideal: str | list[str]
+    id: str
+
+
+class InspectSample(BaseModel):
+    """A record `inspect_ai.dataset.json_dataset` reads without a field map."""
+
+    id: str
+    input: str | list[dict[str, Any]]
+    target: str | list[str]
+    metadata: dict[str, Any]
+
+
+class PromptfooTestCase(BaseModel):
+    """One promptfoo test case (a line of a `tests: file://...jsonl`)."""
+
+    description: str
+    vars: dict[str, Any]
+    assert_: list[dict[str, Any]] = Field(alias="assert")
+    metadata: dict[str, Any]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class LangSmithExample(BaseModel):
+    """A LangSmith dataset example as its JSONL upload and `create_examples` take it."""
+
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    metadata: dict[str, Any]

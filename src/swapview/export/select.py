@@ -1,0 +1,161 @@
+"""Choose the decided pairs to export and work out each one's expected answer."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import SwapviewError
+from ..store import decode_prompt, get_comparison
+from .models import DEFAULT_EXCLUDED_TAGS, ExportCase, IdealSource, Scores, Selection, Signal
+
+_CASES_SQL = """
+SELECT p.id AS pair_id, p.key, p.prompt, p.prompt_format, p.baseline_output,
+       p.candidate_output, p.metadata, p.content_hash,
+       d.tag, d.note, d.corrected_output, d.reviewer, d.updated AS decided, d.stale,
+       s.content_hash AS score_hash, s.semantic_distance, s.lexical_distance,
+       s.length_change, s.signal_count, s.embedding_model, s.scorer_version
+FROM decisions d
+JOIN pairs p ON p.id = d.pair_id
+LEFT JOIN scores s ON s.pair_id = p.id
+WHERE p.comparison_id = ? AND d.tag IS NOT NULL
+"""
+
+
+def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
+    """The selected cases, ordered by key so that repeated exports are identical."""
+    comp = get_comparison(db, selection.comparison)
+    sql, args = _filtered_sql(comp["id"], selection)
+    cur = db.execute(sql, args)
+    columns = [c[0] for c in cur.description]
+    rows = [dict(zip(columns, r, strict=True)) for r in cur]
+    signals = _signals(db, [r["pair_id"] for r in rows])
+    return [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
+
+
+def _filtered_sql(comparison_id: int, sel: Selection) -> tuple[str, list[Any]]:
+    sql, args = _CASES_SQL, [comparison_id]
+    if sel.tags:
+        sql += f" AND d.tag IN ({_marks(sel.tags)})"
+        args += sel.tags
+    else:
+        sql += f" AND d.tag NOT IN ({_marks(DEFAULT_EXCLUDED_TAGS)})"
+        args += DEFAULT_EXCLUDED_TAGS
+    if sel.reviewers:
+        sql += f" AND d.reviewer IN ({_marks(sel.reviewers)})"
+        args += sel.reviewers
+    if sel.signals:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM signals g WHERE g.pair_id = p.id"
+            f" AND g.name IN ({_marks(sel.signals)}))"
+        )
+        args += sel.signals
+    if not sel.include_stale:
+        sql += " AND d.stale = 0"
+    return sql + " ORDER BY p.key, p.id", args
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _signals(db: Database, pair_ids: list[int]) -> dict[int, list[Signal]]:
+    found: dict[int, list[Signal]] = defaultdict(list)
+    for start in range(0, len(pair_ids), 500):
+        chunk = pair_ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT pair_id, name, detail FROM signals WHERE pair_id IN ({_marks(chunk)})"
+            " ORDER BY pair_id, name",
+            chunk,
+        )
+        for pair_id, name, detail in rows:
+            found[pair_id].append(Signal(name=name, detail=detail))
+    return found
+
+
+def _case(
+    comp: dict[str, Any], row: dict[str, Any], signals: list[Signal], sel: Selection
+) -> ExportCase:
+    # Scores (and the signals written with them) computed on older content describe
+    # outputs that are no longer there: leave them out rather than mislead.
+    outdated = row["score_hash"] is not None and row["score_hash"] != row["content_hash"]
+    source, ideal, acceptable, rejected = expected_answer(
+        sel.source_for(row["tag"]),
+        row["baseline_output"],
+        row["candidate_output"],
+        row["corrected_output"],
+    )
+    return ExportCase(
+        id=f"{comp['name']}/{row['key']}",
+        comparison=comp["name"],
+        key=row["key"],
+        prompt=decode_prompt(row["prompt"], row["prompt_format"]),
+        prompt_format=row["prompt_format"],
+        baseline_model=comp["baseline_model"],
+        candidate_model=comp["candidate_model"],
+        baseline_output=row["baseline_output"],
+        candidate_output=row["candidate_output"],
+        tag=row["tag"],
+        note=row["note"],
+        reviewer=row["reviewer"],
+        decided=row["decided"],
+        stale=bool(row["stale"]),
+        corrected_output=row["corrected_output"],
+        ideal_source=source,
+        ideal=ideal,
+        acceptable=acceptable,
+        rejected=rejected,
+        scores=None if outdated or row["score_hash"] is None else _scores(row),
+        signals=[] if outdated else signals,
+        pair_metadata=json.loads(row["metadata"]) if row["metadata"] else None,
+    )
+
+
+def _scores(row: dict[str, Any]) -> Scores:
+    return Scores(
+        semantic_distance=row["semantic_distance"],
+        lexical_distance=row["lexical_distance"],
+        length_change=row["length_change"],
+        signal_count=row["signal_count"] or 0,
+        embedding_model=row["embedding_model"],
+        scorer_version=row["scorer_version"],
+    )
+
+
+def expected_answer(
+    source: IdealSource,
+    baseline: str | None,
+    candidate: str | None,
+    corrected: str | None,
+) -> tuple[str, str, list[str], list[str]]:
+    """(ideal_source, ideal, acceptable answers, rejected answers) for one decision.
+
+    A regression keeps the old output, an improvement takes the new one, anything judged
+    "no meaningful change" accepts both; a reviewer's corrected answer wins over both, and
+    the output the decision rejected stays rejected.
+    """
+    old, new = baseline or "", candidate or ""
+    rejected = {"baseline": [new], "candidate": [old], "both": []}[source]
+    if corrected is not None and corrected.strip():
+        return "corrected", corrected, [corrected], rejected
+    if source == "baseline":
+        return source, old, [old], rejected
+    if source == "candidate":
+        return source, new, [new], rejected
+    return source, old, list(dict.fromkeys([old, new])), rejected
+
+
+def check_policy(raw: list[str]) -> dict[str, IdealSource]:
+    """Parse `TAG=baseline|candidate|both` options into a policy map."""
+    policy: dict[str, IdealSource] = {}
+    for item in raw:
+        tag, _, source = item.partition("=")
+        if not tag or source not in ("baseline", "candidate", "both"):
+            raise SwapviewError(
+                f"--ideal {item!r}: expected TAG=baseline, TAG=candidate or TAG=both"
+            )
+        policy[tag] = source  # type: ignore[assignment]
+    return policy

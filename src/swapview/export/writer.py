@@ -1,0 +1,116 @@
+"""Atomic JSONL writes: a temporary file in the same folder, renamed over the target.
+
+An interrupted export leaves the old file as it was (the rename is the only step that
+touches it), and no reader ever sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import InputError, SwapviewError
+
+
+def existing_ids(path: Path, record_id: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """Ids of the records already in a JSONL file (for --append)."""
+    ids = []
+    with _open_for_read(path) as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
+            # Records without a swapview id (cases a team wrote by hand) are kept as they
+            # are: they cannot collide with an exported case.
+            rid = record_id(record) if isinstance(record, dict) else None
+            if rid is not None:
+                ids.append(rid)
+    return ids
+
+
+def _open_for_read(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8")
+    except OSError as exc:
+        raise SwapviewError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = False) -> int:
+    """Replace `path` with the given lines (after its current content if keep_existing).
+
+    Returns how many lines were written from `lines`. On any error, including one raised
+    while `lines` is being produced, the target is untouched and the temporary file removed.
+    """
+    folder = check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
+    try:
+        count = _fill(fd, path, lines, keep_existing)
+        os.chmod(tmp, _mode_for(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return count
+
+
+def _fill(fd: int, path: Path, lines: Iterable[str], keep_existing: bool) -> int:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        if keep_existing and path.exists():
+            _copy_with_final_newline(path, out)
+        count = 0
+        for line in lines:
+            out.write(line + "\n")
+            count += 1
+        out.flush()
+        os.fsync(out.fileno())
+    return count
+
+
+def check_writable(path: Path) -> Path:
+    """The folder the file goes in, or a SwapviewError saying why it cannot be written."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise SwapviewError(f"{path}: cannot write, folder {folder} does not exist")
+    if path.is_dir():
+        raise SwapviewError(f"{path}: is a folder, not a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SwapviewError(f"{path}: cannot write, folder {folder} is not writable")
+    return folder
+
+
+def _copy_with_final_newline(path: Path, out: TextIO) -> None:
+    text = path.read_text(encoding="utf-8")
+    out.write(text)
+    if text and not text.endswith("\n"):
+        out.write("\n")
+
+
+def _mode_for(path: Path) -> int:
+    # mkstemp creates 0600; keep an existing file's mode, else what open() would give.
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _remove_quietly(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass  # already renamed or never created: nothing to clean up

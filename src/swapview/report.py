@@ -1,0 +1,323 @@
+"""A summary of one comparison for people and for CI: counts, rates, quirks, top regressions.
+
+`build_report` gathers the numbers, `to_markdown` renders them, and `metrics` flattens
+them for `--fail-if` gates (see gates.py). Other modules add sections (and gate-able
+metrics) with `register_section`, e.g. triage's "estimated regressions remaining":
+
+    @register_section
+    def remaining(db, comparison):  # comparison: the comparisons row
+        est = estimate_remaining(db, comparison["id"])
+        return Section(key="remaining", title="Estimated regressions remaining",
+                       markdown=f"About {est['remaining']} ...", data=est,
+                       metrics={"estimated_regressions_remaining": est["remaining"]})
+
+The registering module must be imported before the report is built (the CLI's
+report_cmd is the natural place for that import).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from .store import get_comparison
+
+Z95 = 1.959963984540054
+HISTOGRAM_BINS = 10
+EXCERPT_CHARS = 160
+
+
+class Interval(BaseModel):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class Bin(BaseModel):
+    low: float
+    high: float
+    count: int
+
+
+class TopCase(BaseModel):
+    key: str
+    reviewer: str
+    note: str | None
+    semantic_distance: float | None
+    signals: list[str]
+    baseline_excerpt: str
+    candidate_excerpt: str
+
+
+class Section(BaseModel):
+    """An extra part of the report from another module, with its own gate-able numbers."""
+
+    key: str
+    title: str
+    markdown: str
+    data: dict[str, Any] = {}
+    metrics: dict[str, float | None] = {}
+
+
+class Report(BaseModel):
+    comparison: str
+    baseline_model: str | None
+    candidate_model: str | None
+    pairs: int
+    reviewed: int  # pairs with a current tag, skip included
+    judged: int  # reviewed, minus skip and minus stale decisions: the rates' denominator
+    stale: int
+    tags: dict[str, int]
+    regression_rate: Interval
+    signals: dict[str, int]
+    scored: int
+    histogram: list[Bin]
+    top_regressions: list[TopCase]
+    sections: list[Section] = []
+
+
+SectionProvider = Callable[[Database, dict[str, Any]], Section | None]
+_SECTION_PROVIDERS: list[SectionProvider] = []
+
+
+def register_section(provider: SectionProvider) -> SectionProvider:
+    """Add a section to every report: `provider(db, comparison_row)` returns it or None."""
+    if provider not in _SECTION_PROVIDERS:
+        _SECTION_PROVIDERS.append(provider)
+    return provider
+
+
+def build_report(
+    db: Database, comparison: str, *, top: int = 10, sections: list[SectionProvider] | None = None
+) -> Report:
+    """Everything the report shows, as numbers (no rendering)."""
+    comp = get_comparison(db, comparison)
+    cid = comp["id"]
+    tags, stale = _tag_counts(db, cid)
+    judged = sum(n for tag, n in tags.items() if tag != "skip")
+    scored_distances = _distances(db, cid)
+    providers = _SECTION_PROVIDERS if sections is None else sections
+    return Report(
+        comparison=comp["name"],
+        baseline_model=comp["baseline_model"],
+        candidate_model=comp["candidate_model"],
+        pairs=_scalar(db, "SELECT count(*) FROM pairs WHERE comparison_id = ?", cid),
+        reviewed=sum(tags.values()) + stale,
+        judged=judged,
+        stale=stale,
+        tags=tags,
+        regression_rate=wilson(tags.get("regression", 0), judged),
+        signals=_signal_counts(db, cid),
+        scored=len(scored_distances),
+        histogram=histogram(scored_distances),
+        top_regressions=_top_regressions(db, cid, top),
+        sections=[s for s in (p(db, comp) for p in providers) if s is not None],
+    )
+
+
+def wilson(k: int, n: int, z: float = Z95) -> Interval:
+    """Wilson score interval for k successes in n trials (sound near 0 and small n)."""
+    if n == 0:
+        return Interval(value=None, low=None, high=None, n=0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Interval(value=p, low=max(0.0, centre - half), high=min(1.0, centre + half), n=n)
+
+
+def histogram(values: list[float], bins: int = HISTOGRAM_BINS) -> list[Bin]:
+    """Counts in equal bins over [0, 1]; a distance above 1 lands in the last bin."""
+    if not values:
+        return []
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, max(0, int(v * bins)))] += 1
+    return [Bin(low=i / bins, high=(i + 1) / bins, count=c) for i, c in enumerate(counts)]
+
+
+def _scalar(db: Database, sql: str, *args: Any) -> int:
+    return int(db.execute(sql, args).fetchone()[0])
+
+
+def _tag_counts(db: Database, cid: int) -> tuple[dict[str, int], int]:
+    """Current (not stale) decisions per tag, and how many decisions are stale."""
+    rows = db.execute(
+        "SELECT d.tag, d.stale, count(*) FROM decisions d JOIN pairs p ON p.id = d.pair_id"
+        " WHERE p.comparison_id = ? AND d.tag IS NOT NULL GROUP BY d.tag, d.stale"
+        " ORDER BY 3 DESC, 1",
+        [cid],
+    )
+    tags: dict[str, int] = {}
+    stale = 0
+    for tag, is_stale, n in rows:
+        if is_stale:
+            stale += n
+        else:
+            tags[tag] = n
+    return tags, stale
+
+
+# Scores and signals computed on content that has since changed are left out.
+_CURRENT_SCORE = "s.content_hash = p.content_hash"
+
+
+def _distances(db: Database, cid: int) -> list[float]:
+    rows = db.execute(
+        "SELECT s.semantic_distance FROM scores s JOIN pairs p ON p.id = s.pair_id"
+        f" WHERE p.comparison_id = ? AND {_CURRENT_SCORE} AND s.semantic_distance IS NOT NULL",
+        [cid],
+    )
+    return [r[0] for r in rows]
+
+
+def _signal_counts(db: Database, cid: int) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT g.name, count(*) FROM signals g JOIN pairs p ON p.id = g.pair_id"
+        " LEFT JOIN scores s ON s.pair_id = p.id"
+        f" WHERE p.comparison_id = ? AND (s.pair_id IS NULL OR {_CURRENT_SCORE})"
+        " GROUP BY g.name ORDER BY 2 DESC, 1",
+        [cid],
+    )
+    return {name: n for name, n in rows}
+
+
+def _top_regressions(db: Database, cid: int, limit: int) -> list[TopCase]:
+    rows = db.execute(
+        "SELECT p.id, p.key, d.reviewer, d.note, p.baseline_output, p.candidate_output,"
+        f" CASE WHEN {_CURRENT_SCORE} THEN s.semantic_distance END AS dist"
+        " FROM decisions d JOIN pairs p ON p.id = d.pair_id"
+        " LEFT JOIN scores s ON s.pair_id = p.id"
+        " WHERE p.comparison_id = ? AND d.tag = 'regression' AND d.stale = 0"
+        " ORDER BY dist IS NULL, dist DESC, p.key LIMIT ?",
+        [cid, limit],
+    ).fetchall()
+    names = _signal_names(db, [r[0] for r in rows])
+    return [
+        TopCase(
+            key=key, reviewer=reviewer, note=note, semantic_distance=dist,
+            signals=names.get(pid, []),
+            baseline_excerpt=excerpt(old), candidate_excerpt=excerpt(new),
+        )
+        for pid, key, reviewer, note, old, new, dist in rows
+    ]
+
+
+def _signal_names(db: Database, pair_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if not pair_ids:
+        return found
+    marks = ",".join("?" * len(pair_ids))
+    for pid, name in db.execute(
+        f"SELECT pair_id, name FROM signals WHERE pair_id IN ({marks}) ORDER BY name", pair_ids
+    ):
+        found.setdefault(pid, []).append(name)
+    return found
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a text on one line, cut at a word with an ellipsis."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut + "…"
+
+
+def metrics(report: Report) -> dict[str, float | None]:
+    """Every number a `--fail-if` gate can test, by name."""
+    judged = report.judged
+    out: dict[str, float | None] = {
+        "pairs": report.pairs,
+        "reviewed": report.reviewed,
+        "judged": judged,
+        "unreviewed": report.pairs - report.reviewed,
+        "stale": report.stale,
+        "regressions": report.tags.get("regression", 0),
+        "improvements": report.tags.get("improvement", 0),
+        "regression_rate": report.regression_rate.value,
+        "regression_rate_low": report.regression_rate.low,
+        "regression_rate_high": report.regression_rate.high,
+        "improvement_rate": report.tags.get("improvement", 0) / judged if judged else None,
+        "signals": sum(report.signals.values()),
+    }
+    out |= {f"tag.{tag}": n for tag, n in report.tags.items()}
+    out |= {f"signal.{name}": n for name, n in report.signals.items()}
+    for section in report.sections:
+        out |= section.metrics
+    return out
+
+
+BAR_WIDTH = 30
+
+
+def to_markdown(report: Report) -> str:
+    """The report as Markdown, for a PR comment or a CI summary."""
+    r = report
+    lines = [
+        f"# Migration report: {r.comparison}",
+        "",
+        f"{r.baseline_model or '?'} → {r.candidate_model or '?'}",
+        "",
+        f"- Pairs: {r.pairs}",
+        f"- Reviewed: {r.reviewed} ({_pct(r.reviewed, r.pairs)})"
+        + (f", {r.stale} stale (outputs changed since)" if r.stale else ""),
+        f"- Regression rate: {_rate(r.regression_rate)}",
+        "",
+        "## Tags",
+        "",
+    ]
+    lines += [f"- {tag}: {n}" for tag, n in r.tags.items()] or ["No tags yet."]
+    lines += ["", "## Quirk signals", ""]
+    lines += [f"- {name}: {n}" for name, n in r.signals.items()] or ["None fired (or not scored)."]
+    lines += ["", "## Semantic distance", ""] + _histogram_lines(r)
+    lines += ["", "## Top regressions", ""] + _top_lines(r.top_regressions)
+    for section in r.sections:
+        lines += ["", f"## {section.title}", "", section.markdown.rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k / n:.1%}" if n else "n/a"
+
+
+def _rate(interval: Interval) -> str:
+    if interval.value is None:
+        return "n/a (nothing judged yet)"
+    return (
+        f"{interval.value:.1%} (95% CI {interval.low:.1%} to {interval.high:.1%},"
+        f" n = {interval.n} judged, skip and stale excluded)"
+    )
+
+
+def _histogram_lines(r: Report) -> list[str]:
+    if not r.histogram:
+        return ["Not scored yet."]
+    peak = max(b.count for b in r.histogram) or 1
+    rows = [f"{r.scored} pairs scored", "", "```"]
+    for b in r.histogram:
+        bar = "█" * math.ceil(b.count / peak * BAR_WIDTH) if b.count else ""
+        edge = "+" if b.high >= 1 else " "
+        rows.append(f"{b.low:.1f}-{b.high:.1f}{edge} {bar:<{BAR_WIDTH}} {b.count}")
+    return rows + ["```"]
+
+
+def _top_lines(cases: list[TopCase]) -> list[str]:
+    if not cases:
+        return ["No regressions tagged."]
+    out: list[str] = []
+    for i, c in enumerate(cases, 1):
+        dist = f"distance {c.semantic_distance:.3f}" if c.semantic_distance is not None else (
+            "not scored"
+        )
+        quirks = f", {', '.join(c.signals)}" if c.signals else ""
+        out += [f"{i}. `{c.key}` ({dist}{quirks}; {c.reviewer})"]
+        if c.note:
+            out.append(f"   - note: {excerpt(c.note, 400)}")
+        out += [f'   - old: "{c.baseline_excerpt}"', f'   - new: "{c.candidate_excerpt}"']
+    return out

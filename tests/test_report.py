@@ -1,0 +1,191 @@
+"""The report: its numbers, the Wilson interval, the histogram, gates and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from swapview.cli import main
+from swapview.errors import SwapviewError
+from swapview.gates import evaluate, parse_gate
+from swapview.report import (
+    Section,
+    build_report,
+    excerpt,
+    histogram,
+    metrics,
+    to_markdown,
+    wilson,
+)
+from swapview.store import LoadReport, PairRecord, PairWriter, write_transaction
+from tests.support.export_data import STANDARD_CASES, build
+
+
+@pytest.fixture
+def ids(db):
+    return build(db, STANDARD_CASES)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (1, 100, 0.0018, 0.0545),
+     (10, 10, 0.7225, 1.0)],
+)
+def test_wilson_interval(k, n, low, high):
+    interval = wilson(k, n)
+    assert interval.value == k / n
+    assert interval.low == pytest.approx(low, abs=1e-4)
+    assert interval.high == pytest.approx(high, abs=1e-4)
+
+
+def test_wilson_with_nothing_judged_is_undefined():
+    assert wilson(0, 0).value is None
+
+
+def test_histogram_bins():
+    bins = histogram([0.0, 0.05, 0.15, 0.99, 1.0, 1.7])
+    assert [b.count for b in bins] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 3]
+    assert histogram([]) == []
+
+
+def test_excerpt_cuts_at_a_word_on_one_line():
+    assert excerpt("a\n b   c") == "a b c"
+    assert excerpt("word " * 100, 22) == "word word word word…"
+
+
+def test_report_numbers(db, ids):
+    r = build_report(db, "m1", top=3)
+    assert (r.pairs, r.reviewed, r.judged, r.stale) == (8, 7, 6, 0)
+    assert r.tags == {"regression": 4, "improvement": 1, "neutral": 1, "skip": 1}
+    assert r.regression_rate.value == pytest.approx(4 / 6)
+    assert r.regression_rate.n == 6
+    assert r.signals == {"much_shorter": 2, "json_broke": 1, "refusal_appeared": 1,
+                         "truncated": 1}
+    assert r.scored == 8 and sum(b.count for b in r.histogram) == 8
+    distances = [c.semantic_distance for c in r.top_regressions]
+    assert len(distances) == 3 and distances == sorted(distances, reverse=True)
+    by_key = {c.key: c for c in build_report(db, "m1").top_regressions}
+    assert set(by_key) == {"json", "refusal", "short", "fixed"}
+    assert by_key["refusal"].note == "refuses a harmless question"
+    assert by_key["refusal"].candidate_excerpt.startswith("I'm sorry, but I can't")
+    assert by_key["refusal"].signals == ["much_shorter", "refusal_appeared"]
+
+
+def test_stale_decisions_leave_the_rate(db, ids):
+    with write_transaction(db):
+        PairWriter(db, 1, LoadReport()).write(
+            [PairRecord("better", "What is the capital of Australia?", "x", "y")]
+        )
+    r = build_report(db, "m1")
+    assert (r.stale, r.judged, r.reviewed) == (1, 5, 7)
+    assert "improvement" not in r.tags
+    assert r.regression_rate.value == pytest.approx(4 / 5)
+
+
+def test_markdown(db, ids):
+    text = to_markdown(build_report(db, "m1"))
+    assert text.startswith("# Migration report: m1\n")
+    assert "old-model → new-model" in text
+    assert "- Regression rate: 66.7% (95% CI" in text
+    assert "- much_shorter: 2" in text
+    assert "█" in text and "8 pairs scored" in text
+    assert "   - note: JSON became prose" in text
+
+
+def test_empty_comparison_report(db):
+    build(db, [STANDARD_CASES[-1]])  # one untagged pair
+    r = build_report(db, "m1")
+    assert r.regression_rate.value is None
+    text = to_markdown(r)
+    assert "n/a (nothing judged yet)" in text and "No regressions tagged." in text
+
+
+@pytest.mark.parametrize(
+    ("expr", "metric", "op", "threshold"),
+    [
+        ("regression_rate>0.02", "regression_rate", ">", 0.02),
+        (" regression_rate >= 2% ", "regression_rate", ">=", 0.02),
+        ("regressions!=0", "regressions", "!=", 0.0),
+        ("signal.json_broke>=1", "signal.json_broke", ">=", 1.0),
+        ("tag.hallucination>3", "tag.hallucination", ">", 3.0),
+        ("regression_rate_high<1e-1", "regression_rate_high", "<", 0.1),
+    ],
+)
+def test_parse_gate(expr, metric, op, threshold):
+    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"})
+    assert (gate.metric, gate.op, gate.threshold) == (metric, op, pytest.approx(threshold))
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("regression_rate", "expected METRIC OP NUMBER"),
+        ("regression_rate>>0.1", "expected METRIC OP NUMBER"),
+        ("regression_rate > lots", "expected METRIC OP NUMBER"),
+        ("regresion_rate>0.1", "unknown metric 'regresion_rate'"),
+    ],
+)
+def test_bad_gate_is_a_clear_error(expr, message):
+    with pytest.raises(SwapviewError, match=message):
+        parse_gate(expr, {"regression_rate"})
+
+
+def test_gates_evaluate_and_undefined_trips():
+    values = {"regression_rate": 0.01, "pairs": 10, "judged_rate": None}
+    gates = [parse_gate(e, set(values)) for e in
+             ("regression_rate>0.02", "pairs<10", "judged_rate>0.5", "signal.empty_output>0")]
+    assert [r.tripped for r in evaluate(gates, values)] == [False, False, True, False]
+
+
+def test_sections_hook_adds_markdown_json_and_gateable_metrics(db, ids):
+    def remaining(db, comparison):
+        return Section(key="remaining", title="Estimated regressions remaining",
+                       markdown="About 12 (95% CI 5 to 20).",
+                       metrics={"estimated_regressions_remaining": 12})
+
+    r = build_report(db, "m1", sections=[remaining, lambda db, comp: None])
+    assert [s.key for s in r.sections] == ["remaining"]
+    assert "## Estimated regressions remaining\n\nAbout 12" in to_markdown(r)
+    values = metrics(r)
+    gate = parse_gate("estimated_regressions_remaining>10", set(values))
+    assert evaluate([gate], values)[0].tripped
+
+
+def _report(db_path, *args):
+    return CliRunner().invoke(main, ["--db", str(db_path), "report", *args])
+
+
+def test_cli_report_gates_exit_codes(db_path, ids):
+    ok = _report(db_path, "--fail-if", "regression_rate>0.9", "--fail-if", "pairs<8")
+    assert ok.exit_code == 0, ok.output
+    assert "- ok: regression_rate>0.9 (regression_rate = 0.666667)" in ok.stdout
+    tripped = _report(db_path, "--fail-if", "regression_rate>2%", "--fail-if", "pairs<8")
+    assert tripped.exit_code == 3
+    assert "FAILED: regression_rate>2%" in tripped.stderr
+    assert "pairs<8" not in tripped.stderr
+    bad = _report(db_path, "--fail-if", "regression_rate=>0.1")
+    assert bad.exit_code == 1 and "expected METRIC OP NUMBER" in bad.output
+
+
+def test_cli_report_json(db_path, ids):
+    result = _report(db_path, "-c", "m1", "--json", "--fail-if", "signal.json_broke>=1")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["pairs"] == 8 and data["tags"]["regression"] == 4
+    assert data["regression_rate"]["low"] < 4 / 6 < data["regression_rate"]["high"]
+    assert data["metrics"]["signal.much_shorter"] == 2
+    assert data["gates"] == [{"expression": "signal.json_broke>=1", "metric":
+                              "signal.json_broke", "value": 1, "tripped": True}]
+
+
+def test_export_and_report_never_import_textual():
+    code = (
+        "import sys, swapview.export, swapview.report, swapview.gates;"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
