@@ -123,3 +123,30 @@ def m003_create_scores_signals_embeddings(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m040_create_replay_errors(db: Database) -> None:
+    # Why `swapview replay` got no answer for a pair: one row per pair and side, replaced
+    # on each failed attempt and deleted when an answer is stored, so "what is still
+    # failing" is a plain SELECT. kind is a short word (http, timeout, connection,
+    # malformed, error_body); status the HTTP status when there was one; retryable = 1
+    # when retries ran out on a transient fault, 0 for a refusal such as 400 or 404.
+    # The successful request's latency, usage and finish reason live in the pair's
+    # metadata under "replay" instead: they describe the stored answer.
+    db.executescript(
+        """
+        CREATE TABLE replay_errors (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            side TEXT NOT NULL CHECK (side IN ('baseline', 'candidate')),
+            model TEXT,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            message TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            retryable INTEGER NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (pair_id, side)
+        );
+        """
+    )

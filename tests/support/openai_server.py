@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import struct
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -39,6 +40,7 @@ class Fault:
     retry_after: float | None = None  # seconds, for 429/503
     delay: float = 5.0  # seconds, for "slow"
     endpoint: str | None = None  # "chat", "embeddings" or None for both
+    message: str | None = None  # error message to send instead of the stock one
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -140,9 +142,11 @@ class FakeOpenAI:
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> FakeOpenAI:
         handler = type("Handler", (_Handler,), {"server_ref": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits up to one interval, 0.5 s by default.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -176,9 +180,24 @@ class FakeOpenAI:
             self.stats.in_flight -= 1
 
 
+class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the SYNs of a burst of new connections,
+    # and each dropped client retries a second later: 64 clients connecting at once
+    # saw 1.2 s first requests.
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out and hung up is what the "slow" fault is for: no traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_ref: FakeOpenAI
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the
+    # client's delayed ACK of the headers, adding about 40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -250,16 +269,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._raw(200, b'{"id": "x", "choices": [ this is not json')
             return True
         if kind == "error_body":
-            self._json(200, _error("The server had an error processing your request.",
-                                   "server_error"))
+            self._json(200, _error(fault.message or "The server had an error processing"
+                                   " your request.", "server_error"))
             return True
         headers = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         messages = {"429": "Rate limit reached", "401": "Incorrect API key provided",
                     "404": "The model does not exist", "400": "Invalid request"}
-        self._json(int(kind), _error(messages.get(kind, "Internal server error"), kind),
-                   headers)
+        message = fault.message or messages.get(kind, "Internal server error")
+        self._json(int(kind), _error(message, kind), headers)
         return True
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

@@ -1,0 +1,5 @@
+"""`python -m swapview` runs the CLI."""
+
+from swapview.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""One chat completion over httpx, classified into an answer or a typed failure.
+
+Nothing here retries: the runner decides. Every failure message passes through
+``redact`` so that a gateway echoing the key back cannot put it in the store.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .config import ReplayConfig
+
+RETRYABLE_STATUS = {408, 409, 425, 429}
+AUTH_STATUS = {401, 403}
+
+
+@dataclass(slots=True)
+class Answer:
+    text: str
+    finish_reason: str | None
+    latency_ms: float
+    usage: dict[str, int] = field(default_factory=dict)
+    model: str | None = None
+    response_id: str | None = None
+
+
+@dataclass(slots=True)
+class Failure:
+    """Why a request did not give an answer; ``kind`` is a short stable word."""
+
+    kind: str  # http, timeout, connection, malformed, error_body
+    message: str
+    retryable: bool
+    status: int | None = None
+    retry_after: float | None = None
+    latency_ms: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.status}" if self.status else self.kind
+
+
+# httpcore's pool scans every connection (polling each idle socket) on every request and
+# release, so its cost per request grows with the pool: at 64 connections in one pool the
+# client spent most of its CPU there (encode/httpx#3215, encode/httpcore#1035). Several
+# small pools, one per lane of workers, keep that scan short.
+CONNECTIONS_PER_POOL = 8
+
+
+class ChatClient:
+    """An async client for ``POST {base_url}/chat/completions``.
+
+    ``complete(messages, lane)``: each worker passes its own lane number, and a lane
+    always uses the same small connection pool.
+    """
+
+    def __init__(self, config: ReplayConfig):
+        self.config = config
+        headers = {"Accept": "application/json"}
+        key = config.secret()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        pools = math.ceil(config.concurrency / CONNECTIONS_PER_POOL)
+        size = math.ceil(config.concurrency / pools)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0))
+        # Loading the CA bundle costs about 0.1 s per client: once, and only for https.
+        tls: ssl.SSLContext | bool = False
+        if config.base_url.startswith("https://"):
+            tls = httpx.create_ssl_context()
+        self._pools = [httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout,
+                                         verify=tls) for _ in range(pools)]
+        self._url = f"{config.base_url}/chat/completions"
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+    def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        c = self.config
+        body: dict[str, Any] = {"model": c.model, "messages": messages}
+        for name in ("temperature", "max_tokens", "seed"):
+            value = getattr(c, name)
+            if value is not None:
+                body[name] = value
+        body.update(c.extra)
+        return body
+
+    async def complete(self, messages: list[dict[str, Any]], lane: int = 0) -> Answer | Failure:
+        start = time.perf_counter()
+        http = self._pools[lane % len(self._pools)]
+        try:
+            resp = await http.post(self._url, json=self.body(messages))
+            raw = await resp.aread()
+        except httpx.TimeoutException:
+            return Failure("timeout", f"no answer within {self.config.timeout:g}s", True,
+                           latency_ms=_ms(start))
+        except httpx.TransportError as exc:
+            return Failure("connection", f"connection failed: {type(exc).__name__}", True,
+                           latency_ms=_ms(start))
+        result = self._classify(resp, raw, _ms(start))
+        return result
+
+    def _classify(self, resp: httpx.Response, raw: bytes, latency: float) -> Answer | Failure:
+        try:
+            payload = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        if resp.status_code != 200:
+            return self._http_failure(resp, payload, latency)
+        if not isinstance(payload, dict):
+            return Failure("malformed", "the response body is not a JSON object", True,
+                           status=200, latency_ms=latency)
+        if "error" in payload and not payload.get("choices"):
+            return Failure("error_body", self.redact(_error_message(payload)), True,
+                           status=200, latency_ms=latency)
+        return _answer(payload, latency) or Failure(
+            "malformed", "the response has no choices[0].message", True, status=200,
+            latency_ms=latency)
+
+    def _http_failure(self, resp: httpx.Response, payload: Any, latency: float) -> Failure:
+        status = resp.status_code
+        retryable = status in RETRYABLE_STATUS or status >= 500
+        message = _error_message(payload) if isinstance(payload, dict) else resp.reason_phrase
+        if status == 404 and "/v1" not in self.config.base_url:
+            message += f" (is the base URL {self.config.display_url} missing /v1?)"
+        return Failure("http", self.redact(message or f"HTTP {status}"), retryable,
+                       status=status, retry_after=retry_after(resp.headers),
+                       latency_ms=latency)
+
+    def redact(self, text: str) -> str:
+        """Remove the key, and tokens that start like it, from a server's message."""
+        key = self.config.secret()
+        if not key:
+            return text
+        text = text.replace(key, "[redacted]")
+        if len(key) >= 12:
+            # Gateways echo a masked key ("sk-proj-****abcd"): drop anything starting alike.
+            text = re.sub(re.escape(key[:8]) + r"\S*", "[redacted]", text)
+        return text
+
+
+def _answer(payload: dict[str, Any], latency: float) -> Answer | None:
+    choices = payload.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return None
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        return None
+    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    return Answer(
+        text=_content_text(message),
+        finish_reason=choices[0].get("finish_reason"),
+        latency_ms=latency,
+        usage={k: v for k, v in usage.items() if isinstance(v, int)},
+        model=payload.get("model"),
+        response_id=payload.get("id"),
+    )
+
+
+def _content_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    # No content: a refusal or tool calls; store what there is so the pair is not blank.
+    if isinstance(message.get("refusal"), str):
+        return message["refusal"]
+    if message.get("tool_calls"):
+        return json.dumps(message["tool_calls"], ensure_ascii=False)
+    return ""
+
+
+def _error_message(payload: dict[str, Any]) -> str:
+    err = payload.get("error")
+    if isinstance(err, dict):
+        return str(err.get("message") or err.get("type") or "error")
+    if isinstance(err, str):
+        return err
+    return str(payload.get("message") or payload.get("detail") or "error")
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    if "retry-after-ms" in headers:
+        try:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
