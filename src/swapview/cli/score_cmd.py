@@ -16,9 +16,10 @@ from .app import State, main, pass_state
 @main.command()
 @click.option("--comparison", "-c", "comparisons", multiple=True,
               help="Comparison to score (repeatable); default: all of them.")
-@click.option("--embedder", type=click.Choice(EMBEDDERS), default="static", show_default=True,
-              help="static: fast, offline (default); minilm: accurate, ~10 texts/s;"
-                   " http: an OpenAI-compatible /v1/embeddings endpoint.")
+@click.option("--embedder", type=click.Choice(EMBEDDERS),
+              help="static: fast, offline (default, or the config file's [embeddings]"
+                   " embedder); minilm: accurate, ~10 texts/s; http: an OpenAI-compatible"
+                   " /v1/embeddings endpoint.")
 @click.option("--embed-base-url", metavar="URL",
               help="http: base URL ending in /v1 (or $SWAPVIEW_EMBED_BASE_URL).")
 @click.option("--embed-model", metavar="NAME", help="http: model (or $SWAPVIEW_EMBED_MODEL).")
@@ -30,8 +31,9 @@ from .app import State, main, pass_state
 @click.option("--embed-timeout", type=click.FloatRange(0.1), help="http: seconds per request.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary for scripts.")
 @pass_state
-def score(state: State, comparisons: tuple[str, ...], embedder: str, embed_base_url: str | None,
-          embed_model: str | None, embed_api_key: str | None, embed_batch_size: int | None,
+def score(state: State, comparisons: tuple[str, ...], embedder: str | None,
+          embed_base_url: str | None, embed_model: str | None, embed_api_key: str | None,
+          embed_batch_size: int | None,
           embed_concurrency: int | None, embed_timeout: float | None, as_json: bool) -> None:
     """Score pairs: semantic and lexical distance, length change, quirk signals."""
     db = state.open()

@@ -19,10 +19,14 @@ __all__ = ["EMBEDDERS", "Embedder", "cosine_distance", "is_blank", "make_embedde
            "normalise_rows"]
 
 
-def make_embedder(kind: str = "static", *, progress: Callable[[str], None] | None = None,
+def make_embedder(kind: str | None = None, *, progress: Callable[[str], None] | None = None,
                   base_url: str | None = None, model: str | None = None,
                   api_key: str | None = None, **http_options: Any) -> Embedder:
-    """An embedder by name; http settings fall back to $SWAPVIEW_EMBED_* variables."""
+    """An embedder by name (else the config file's, else static); see ``config.py``."""
+    from .config import embeddings_settings
+
+    file = embeddings_settings()
+    kind = kind or file.get("embedder") or "static"
     if kind == "static":
         from .distill import load_static_embedder
 
@@ -34,5 +38,6 @@ def make_embedder(kind: str = "static", *, progress: Callable[[str], None] | Non
     if kind == "http":
         from .http import HTTPConfig, HTTPEmbedder
 
-        return HTTPEmbedder(HTTPConfig.from_env(base_url, model, api_key, **http_options))
+        return HTTPEmbedder(HTTPConfig.from_env(base_url, model, api_key, file=file,
+                                                **http_options))
     raise ValueError(f"unknown embedder {kind!r}; one of {', '.join(EMBEDDERS)}")

@@ -55,20 +55,29 @@ class HTTPConfig:
 
     @classmethod
     def from_env(cls, base_url: str | None = None, model: str | None = None,
-                 api_key: str | None = None, **options: Any) -> HTTPConfig:
-        """Flags first, then $SWAPVIEW_EMBED_BASE_URL / _MODEL / _API_KEY ($OPENAI_API_KEY)."""
-        env = os.environ
-        base_url = base_url or env.get("SWAPVIEW_EMBED_BASE_URL")
-        model = model or env.get("SWAPVIEW_EMBED_MODEL")
-        api_key = api_key or env.get("SWAPVIEW_EMBED_API_KEY") or env.get("OPENAI_API_KEY")
+                 api_key: str | None = None, *, file: dict[str, Any] | None = None,
+                 **options: Any) -> HTTPConfig:
+        """Flags, then $SWAPVIEW_EMBED_BASE_URL / _MODEL / _API_KEY, then the config file's
+        [embeddings] table, then $OPENAI_API_KEY for the key."""
+        env, file = os.environ, file or {}
+        base_url = base_url or env.get("SWAPVIEW_EMBED_BASE_URL") or file.get("base_url")
+        model = model or env.get("SWAPVIEW_EMBED_MODEL") or file.get("model")
+        api_key = (api_key or env.get("SWAPVIEW_EMBED_API_KEY") or file.get("api_key")
+                   or env.get("OPENAI_API_KEY"))
         if not base_url:
             raise SwapviewError("the http embedder needs a base URL: --embed-base-url or"
                                 " $SWAPVIEW_EMBED_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
         if not model:
             raise SwapviewError("the http embedder needs a model: --embed-model or"
                                 " $SWAPVIEW_EMBED_MODEL")
+        if not base_url.startswith(("http://", "https://")):
+            raise SwapviewError(f"embeddings base URL must start with http:// or https://:"
+                                f" {public_url(base_url)!r}")
+        tuned = {k: file[k] for k in ("batch_size", "concurrency", "timeout",
+                                      "encoding_format") if k in file}
+        tuned.update({k: v for k, v in options.items() if v is not None})
         return cls(base_url=base_url.rstrip("/"), model=model, api_key=api_key or None,
-                   **{k: v for k, v in options.items() if v is not None})
+                   **tuned)
 
 
 def public_url(url: str) -> str:
