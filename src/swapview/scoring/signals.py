@@ -94,9 +94,10 @@ def language_signals(baseline: str | None, candidate: str | None) -> list[Signal
 def truncation_signals(
     baseline: str | None, candidate: str | None, metadata: Mapping[str, Any]
 ) -> list[Signal]:
-    reason = candidate_finish_reason(metadata)
-    if reason == "length":
-        return [Signal("truncated", "finish_reason is length")]
+    if finish_reason(metadata, "candidate") == "length":
+        if finish_reason(metadata, "baseline") != "length":
+            return [Signal("truncated", "finish_reason is length")]
+        return []  # both hit the token limit: a setting, not a change
     why = unfinished_reason(candidate)
     # Only a change counts: a baseline that ends the same way means the style, not a cut.
     if why and not unfinished_reason(baseline):
@@ -104,15 +105,22 @@ def truncation_signals(
     return []
 
 
-def candidate_finish_reason(metadata: Mapping[str, Any]) -> str | None:
-    """finish_reason of the candidate output, wherever a loader put it."""
-    for key in ("candidate_finish_reason", "finish_reason"):
-        if isinstance(metadata.get(key), str):
-            return metadata[key]
-    nested = metadata.get("candidate")
-    if isinstance(nested, Mapping) and isinstance(nested.get("finish_reason"), str):
-        return nested["finish_reason"]
-    return None
+def finish_reason(metadata: Mapping[str, Any], side: str) -> str | None:
+    """finish_reason of one side's output, wherever a loader or replay put it.
+
+    Looks at ``{side}_finish_reason``, ``{side}.finish_reason``, replay's
+    ``replay.{side}.finish_reason``, and (candidate only) a bare ``finish_reason``.
+    """
+    candidates: list[Any] = [metadata.get(f"{side}_finish_reason")]
+    for holder in (metadata.get(side), _get(metadata.get("replay"), side)):
+        candidates.append(_get(holder, "finish_reason"))
+    if side == "candidate":
+        candidates.append(metadata.get("finish_reason"))
+    return next((c for c in candidates if isinstance(c, str)), None)
+
+
+def _get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
 
 
 def length_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
