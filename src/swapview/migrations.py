@@ -126,6 +126,30 @@ def m003_create_scores_signals_embeddings(db: Database) -> None:
 
 
 @migrations()
+def m020_review_queue_indexes(db: Database) -> None:
+    # The review queue pages with keyset queries, one index per order, so a page costs the
+    # same at row 10 and at row 1,000,000. (comparison_id, id) serves counts, the tail of
+    # unscored pairs and id-ordered scans without reading pair texts. pairs_random indexes
+    # the random order for seed 0 (the default): the expression must stay identical to
+    # queue.orders' for SQLite to use it (a test checks the query plan); other seeds work
+    # without an index, at a scan per page.
+    shuffle = (
+        "(((((((id + 0) * 2654435761) % 4294967296) | ((((id + 0) * 2654435761) % 4294967296)"
+        " >> 16)) - ((((id + 0) * 2654435761) % 4294967296) & ((((id + 0) * 2654435761)"
+        " % 4294967296) >> 16))) * 73244475) % 4294967296)"
+    )
+    db.executescript(
+        f"""
+        CREATE INDEX IF NOT EXISTS pairs_comparison_id ON pairs(comparison_id, id);
+        CREATE INDEX IF NOT EXISTS pairs_random ON pairs(comparison_id, {shuffle});
+        CREATE INDEX IF NOT EXISTS scores_length ON scores(length_change, pair_id);
+        CREATE INDEX IF NOT EXISTS scores_quirk
+            ON scores(signal_count, semantic_distance, pair_id);
+        """
+    )
+
+
+@migrations()
 def m040_create_replay_errors(db: Database) -> None:
     # Why `swapview replay` got no answer for a pair: one row per pair and side, replaced
     # on each failed attempt and deleted when an answer is stored, so "what is still

@@ -214,7 +214,11 @@ class PairWriter:
         self.db = db
         self.comparison_id = comparison_id
         self.report = report
-        self._seen: set[str] = set()
+        # Keys written so far in this load live in a TEMP table (disk-backed, per connection),
+        # not a Python set: a set of every key made memory grow with the file.
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS load_seen (key TEXT PRIMARY KEY)"
+                   " WITHOUT ROWID")
+        db.execute("DELETE FROM temp.load_seen")
         self._fresh = (
             db.execute(
                 "SELECT 1 FROM pairs WHERE comparison_id = ? LIMIT 1", [comparison_id]
@@ -227,18 +231,33 @@ class PairWriter:
             self._write_batch(self._dedupe(batch))
 
     def _dedupe(self, batch: list[PairRecord]) -> list[PairRecord]:
-        kept = []
+        earlier = self._seen_before([r.key for r in batch])
+        kept: list[PairRecord] = []
+        seen: set[str] = set()
         for rec in batch:
-            if rec.key in self._seen:
+            if rec.key in earlier or rec.key in seen:
                 self.report.duplicate_keys.append(rec.key)
                 continue
-            self._seen.add(rec.key)
+            seen.add(rec.key)
             kept.append(rec)
             self._count_quirks(rec)
+        self.db.conn.executemany("INSERT INTO temp.load_seen (key) VALUES (?)",
+                                 [(k,) for k in seen])
         return kept
 
+    def _seen_before(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(k for (k,) in self.db.execute(
+                f"SELECT key FROM temp.load_seen WHERE key IN ({marks})", chunk))
+        return found
+
     def _count_quirks(self, rec: PairRecord) -> None:
-        if not (rec.baseline_output or "").strip() or not (rec.candidate_output or "").strip():
+        # isspace() rather than strip(): no copy of a long output per row.
+        base, cand = rec.baseline_output, rec.candidate_output
+        if not base or base.isspace() or not cand or cand.isspace():
             self.report.empty_outputs += 1
         if rec.baseline_output is not None and rec.baseline_output == rec.candidate_output:
             self.report.identical_outputs += 1

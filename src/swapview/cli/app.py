@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +28,30 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+# Each command's module, imported only when that command runs (or for --help): importing
+# them all up front cost the review app's first screen about a second.
+COMMAND_MODULES = {
+    "load": "load_cmd",
+    "stats": "stats_cmd",
+    "review": "review_cmd",
+    "serve": "serve_cmd",
+    "export": "export_cmd",
+    "report": "report_cmd",
+    "replay": "replay_cmd",
+    "score": "score_cmd",
+}
+
+
 class SwapviewGroup(click.Group):
-    """Turns SwapviewError into one clear line and exit code 1, never a traceback."""
+    """Loads commands lazily; turns SwapviewError into one clear line and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

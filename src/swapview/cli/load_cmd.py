@@ -1,0 +1,125 @@
+"""`swapview load`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from .. import importers
+from ..ingest import IMPORTERS, FieldMap, LoadOptions, load, make_source
+from ..ingest.readers import FORMATS
+from ..store import LoadReport
+from .app import State, main, pass_state
+
+PROGRESS_MIN_BYTES = 4 << 20
+SHOW_KEYS = 5
+
+
+@main.command("load", epilog=importers.tools_epilog())
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="File of the old model's outputs (with --candidate).")
+@click.option("--candidate", "candidate_file", type=click.Path(dir_okay=False),
+              help="File of the new model's outputs (with --baseline).")
+@click.option("--comparison", "-c", help="Comparison name [default: from the file or models].")
+@click.option("--from", "tool", metavar="TOOL",
+              help="Read another tool's files: " + ", ".join(IMPORTERS) + " (see below).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Skip format detection [default: told by content].")
+@click.option("--key", help="Field identifying a row (joins two files); with --from"
+              " openai-batch: custom_id, request or auto.")
+@click.option("--prompt-field", help="Field holding the prompt (text or chat messages).")
+@click.option("--baseline-field", help="Field holding the old output (one file).")
+@click.option("--candidate-field", help="Field holding the new output (one file).")
+@click.option("--output-field", help="Field holding the output (two files).")
+@click.option("--baseline-model", help="Name of the old model [default: from the data].")
+@click.option("--candidate-model", help="Name of the new model [default: from the data].")
+@click.option("--skip-bad", is_flag=True, help="Load the good rows, report every bad one.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar [default: on a terminal, for files over 4 MB].")
+@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+@pass_state
+def load_command(state: State, files: tuple[str, ...], baseline_file: str | None,
+             candidate_file: str | None, comparison: str | None, tool: str | None,
+             fmt: str | None, key: str | None, prompt_field: str | None,
+             baseline_field: str | None, candidate_field: str | None,
+             output_field: str | None, baseline_model: str | None,
+             candidate_model: str | None, skip_bad: bool, progress: bool | None,
+             as_json: bool) -> None:
+    """Load paired outputs: one file with both sides, or a baseline and a candidate file."""
+    paths = _paths(files, baseline_file, candidate_file, tool)
+    options = LoadOptions(
+        fields=FieldMap(prompt=prompt_field, baseline=baseline_field, candidate=candidate_field,
+                        output=output_field, key=key),
+        fmt=fmt, baseline_model=baseline_model, candidate_model=candidate_model,
+        skip_bad=skip_bad,
+    )
+    report = LoadReport()
+    db = state.open()
+    with _progress_bar(paths, progress) as update:
+        options.progress = update
+        source = make_source(paths, options, report, tool)
+        load(db, source, report, comparison)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+
+
+
+def _paths(files: tuple[str, ...], baseline: str | None, candidate: str | None,
+           tool: str | None) -> list[str]:
+    if bool(baseline) != bool(candidate):
+        raise click.UsageError("--baseline and --candidate go together")
+    if baseline and files:
+        raise click.UsageError("give files as arguments or with --baseline/--candidate, not both")
+    paths = [baseline, candidate] if baseline and candidate else list(files)
+    if not paths:
+        raise click.UsageError("give a file with both outputs, or a baseline and a candidate file")
+    if tool is None and len(paths) > 2:
+        raise click.UsageError("at most two files: the baseline's, then the candidate's")
+    if tool is not None and tool not in IMPORTERS:
+        known = ", ".join(sorted(IMPORTERS)) or "none yet"
+        raise click.UsageError(f"--from {tool}: no such importer (known: {known})")
+    return paths  # type: ignore[return-value]
+
+
+@contextmanager
+def _progress_bar(paths: list[str], wanted: bool | None) -> Iterator:
+    total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
+    show = wanted if wanted is not None else (sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES)
+    if not show:
+        yield None
+        return
+    with click.progressbar(length=total, label="Loading", file=sys.stderr,
+                           show_pos=False, show_percent=True) as bar:
+        yield bar.update
+
+
+def format_report(r: LoadReport) -> str:
+    """The load report for people: counts first, then what needs a look."""
+    lines = [f"{r.comparison}: {r.loaded} new, {r.updated} updated, {r.unchanged} unchanged"]
+    if r.stale_reviews:
+        lines.append(f"  {r.stale_reviews} reviews marked stale (their pair changed)")
+    lines.append(f"  empty outputs {r.empty_outputs}, identical outputs {r.identical_outputs}")
+    for label, keys in (("duplicate keys (first kept)", r.duplicate_keys),
+                        ("only in the baseline file", r.unmatched_baseline),
+                        ("only in the candidate file", r.unmatched_candidate)):
+        if keys:
+            lines.append(f"  {label}: {len(keys)} ({_some(keys)})")
+    if r.skipped:
+        lines.append(f"  skipped {len(r.skipped)} bad rows:")
+        lines.extend(f"    {s}" for s in r.skipped)
+    lines.extend(f"  warning: {w}" for w in r.warnings)
+    return "\n".join(lines)
+
+
+def _some(keys: list[str]) -> str:
+    shown = ", ".join(keys[:SHOW_KEYS])
+    return shown + (", ..." if len(keys) > SHOW_KEYS else "")
+

@@ -1,0 +1,58 @@
+"""`swapview review` (also what `swapview` alone opens on an existing database)."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import load_config
+from ..detail import comparisons
+from ..errors import NotFoundError
+from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
+from ..queue.window import preload
+from .app import State, default_reviewer, main, pass_state
+
+
+@main.command()
+@click.option("--comparison", "-c", help="Comparison to review (default: the newest).")
+@click.option("--reviewer", "-r", help="Your name on every tag (default: config, then $USER).")
+@click.option("--order", "-o", type=click.Choice(sorted(ORDERS)), help="Queue order.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
+@click.option("--untagged", is_flag=True, help="Show only pairs nobody has tagged yet.")
+@click.option("--theme", help="Textual theme, e.g. ansi-dark for 256-colour terminals.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).")
+@click.option("--no-resume", is_flag=True, help="Start at the top, not where you stopped.")
+@pass_state
+def review(state: State, comparison: str | None, reviewer: str | None, order: str | None,
+           seed: int, untagged: bool, theme: str | None, config_path: str | None,
+           no_resume: bool) -> None:
+    """Page through pairs most changed first and tag each with one key."""
+    config = load_config(config_path)
+    db = state.open()
+    comps = comparisons(db.conn)
+    if not comps:
+        raise click.ClickException(
+            f"{state.db_path} holds no pairs yet: load some with `swapview load`.")
+    cid = _comparison_id(comps, comparison)
+    order_name = order or config.order or DEFAULT_ORDER
+    get_order(order_name)  # a bad name in the config file fails here, listing the choices
+    db.close()
+    name = reviewer or config.reviewer or default_reviewer()
+    spec = QueueSpec(order=order_name, seed=seed, comparison_id=cid, untagged=untagged)
+    # The first queue read runs while Textual imports: the first screen comes sooner.
+    first = preload(state.db_path, spec, None if no_resume else name)
+    from ..tui import ReviewContext, SwapviewApp  # Textual loads only for this command
+
+    context = ReviewContext(db_path=state.db_path, reviewer=name, spec=spec, config=config,
+                            resume=not no_resume, comparisons=comps, preloaded=first)
+    SwapviewApp(context, theme=theme).run()
+
+
+def _comparison_id(comps: list[tuple], name: str | None) -> int:
+    if name is None:
+        return comps[-1][0]
+    for cid, cname, *_ in comps:
+        if cname == name:
+            return cid
+    known = ", ".join(c[1] for c in comps)
+    raise NotFoundError(f"no comparison named {name!r}; known: {known}")

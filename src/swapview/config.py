@@ -1,0 +1,99 @@
+"""The user's config file (TOML): reviewer name, custom tags, key remaps, theme.
+
+Looked up at $SWAPVIEW_CONFIG, else $XDG_CONFIG_HOME/swapview/config.toml (default
+~/.config/swapview/config.toml). A missing file means defaults; a broken one is an
+InputError naming the file, line and field.
+
+    reviewer = "ana"
+    theme = "ansi-dark"          # any Textual theme name
+    order = "semantic"
+
+    [[tags]]
+    name = "wrong_fact"
+    key = "f"
+    label = "plausible but wrong fact"
+
+    [keys]                       # binding id = key(s), comma-separated
+    tag_regression = "x"
+    next_pair = "j,down"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError
+from .reviews import DEFAULT_TAGS
+
+_TAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class TagConfig(BaseModel):
+    """A tag with its key; custom tags sit beside regression/improvement/neutral/skip."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    key: str = Field(min_length=1, max_length=20)
+    label: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_word(cls, value: str) -> str:
+        if not _TAG_NAME.match(value):
+            raise ValueError("use lower-case letters, digits, '_' or '-' (at most 40)")
+        return value
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer: str | None = None
+    theme: str | None = None
+    order: str | None = None
+    tags: list[TagConfig] = Field(default_factory=list)
+    keys: dict[str, str] = Field(default_factory=dict)
+
+    def all_tags(self) -> list[TagConfig]:
+        """The default tags, then custom ones; a custom tag of the same name wins."""
+        custom = {t.name: t for t in self.tags}
+        tags = [
+            custom.pop(name, TagConfig(name=name, key=key)) for name, key in DEFAULT_TAGS.items()
+        ]
+        return tags + list(custom.values())
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("SWAPVIEW_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "swapview" / "config.toml"
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the config file; defaults when it does not exist."""
+    p = Path(path) if path else config_path()
+    if not p.exists():
+        return Config()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(str(p), f"not UTF-8 text ({exc.reason})", offset=exc.start) from exc
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from(str(exc))
+        raise InputError(str(p), f"not valid TOML ({exc})", line=line) from exc
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(str(p), err["msg"], field=where) from exc
+
+
+def _line_from(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,105 @@
+"""Everything the review screen shows about one pair, read in one go."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NotFoundError
+from .store import decode_prompt
+
+
+@dataclass(frozen=True, slots=True)
+class PairDetail:
+    pair_id: int
+    key: str
+    comparison: str
+    baseline_model: str | None
+    candidate_model: str | None
+    prompt: str | list[dict[str, Any]] | None
+    baseline: str | None
+    candidate: str | None
+    metadata: dict[str, Any]
+    content_hash: str
+    semantic: float | None
+    lexical: float | None
+    length_change: float | None
+    embedding_model: str | None
+    signals: tuple[tuple[str, str | None], ...]
+    tag: str | None
+    note: str | None
+    reviewer: str | None
+    stale: bool
+
+    @property
+    def size(self) -> int:
+        """Characters held, to bound a cache of details."""
+        return len(self.baseline or "") + len(self.candidate or "") + len(str(self.prompt or ""))
+
+
+def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
+    row = conn.execute(
+        "SELECT p.id, p.key, c.name, c.baseline_model, c.candidate_model, p.prompt,"
+        " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
+        " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
+        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0)"
+        " FROM pairs p JOIN comparisons c ON c.id = p.comparison_id"
+        " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
+        " WHERE p.id = ?",
+        [pair_id],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no pair with id {pair_id}")
+    signals = tuple(
+        conn.execute("SELECT name, detail FROM signals WHERE pair_id = ? ORDER BY name", [pair_id])
+    )
+    return PairDetail(
+        pair_id=row[0], key=row[1], comparison=row[2], baseline_model=row[3],
+        candidate_model=row[4], prompt=_prompt(row[5], row[6]), baseline=row[7],
+        candidate=row[8], metadata=_metadata(row[9]), content_hash=row[10], semantic=row[11],
+        lexical=row[12], length_change=row[13], embedding_model=row[14], signals=signals,
+        tag=row[15], note=row[16], reviewer=row[17], stale=bool(row[18]),
+    )
+
+
+def _prompt(text: str | None, fmt: str) -> str | list[dict[str, Any]] | None:
+    try:
+        return decode_prompt(text, fmt)
+    except ValueError:
+        return text  # a chat prompt that is not valid JSON is shown as text
+
+
+def _metadata(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"metadata": text}
+    return value if isinstance(value, dict) else {"metadata": value}
+
+
+def chat_turns(prompt: str | list[dict[str, Any]] | None) -> list[tuple[str, str]]:
+    """The prompt as (role, text) turns: one 'user' turn for a text prompt."""
+    if prompt is None:
+        return []
+    if isinstance(prompt, str):
+        return [("user", prompt)]
+    turns = []
+    for msg in prompt:
+        if not isinstance(msg, dict):
+            turns.append(("?", json.dumps(msg, ensure_ascii=False)))
+            continue
+        content = msg.get("content")
+        if not isinstance(content, str):
+            content = json.dumps(content, ensure_ascii=False)
+        turns.append((str(msg.get("role", "?")), content))
+    return turns
+
+
+def comparisons(conn: sqlite3.Connection) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, name, baseline_model, candidate_model) of every comparison, oldest first."""
+    sql = "SELECT id, name, baseline_model, candidate_model FROM comparisons ORDER BY id"
+    return list(conn.execute(sql))

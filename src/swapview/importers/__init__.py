@@ -1,0 +1,155 @@
+"""Importers: pairs from the files eval and logging tools already write.
+
+Each tool has one small module with one function from input paths (and options such as
+model names) to an ``ImportResult``; ``run_import`` stores that result in one transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import InputError, SwapviewError
+from ..ingest import load, register_importer
+from ..store import LoadReport, PairRecord
+from . import inspect_logs, langfuse, langsmith, llm_logs, openai_batch, promptfoo
+from .base import ImportResult
+
+Importer = Callable[..., ImportResult]
+
+IMPORTERS: dict[str, Importer] = {
+    "openai-batch": openai_batch.import_batches,
+    "promptfoo": promptfoo.import_results,
+    "inspect": inspect_logs.import_logs,
+    "llm": llm_logs.import_logs_db,
+    "langsmith": langsmith.import_runs,
+    "langfuse": langfuse.import_run_items,
+}
+
+__all__ = ["IMPORTERS", "ImportResult", "ImportSource", "import_files", "run_import",
+           "tool_help"]
+
+
+def tool_help(tool: str) -> str:
+    """The first line of an importer's docstring: what files it reads."""
+    doc = inspect.getdoc(IMPORTERS[tool]) or ""
+    return doc.splitlines()[0] if doc else tool
+
+
+def tools_epilog() -> str:
+    """Help text listing each tool and the files it reads (click keeps ``\b`` blocks)."""
+    def what(tool: str) -> str:  # "promptfoo: one results.json ..." without the tool's name
+        return tool_help(tool).split(": ", 1)[-1]
+
+    return "Tools for --from, and what they read:\n\n" + "\n\n".join(
+        f"\b\n{name}: {what(name)}" for name in IMPORTERS)
+
+
+def import_files(tool: str, paths: Sequence[str | Path], **opts: Any) -> ImportResult:
+    """Run one importer; unknown tools and options that do not apply are clear errors."""
+    try:
+        importer = IMPORTERS[tool]
+    except KeyError:
+        raise SwapviewError(f"unknown tool {tool!r}; one of: {', '.join(IMPORTERS)}") from None
+    given = {k: v for k, v in opts.items() if v is not None}
+    accepted = inspect.signature(importer).parameters
+    for name in given:
+        if name not in accepted:
+            flag = "--" + name.replace("_", "-")
+            raise SwapviewError(f"{flag} does not apply to --from {tool}")
+    if not paths:
+        raise SwapviewError(f"--from {tool} needs input files: {tool_help(tool)}")
+    return importer([str(p) for p in paths], **given)
+
+
+def default_name(result: ImportResult) -> str:
+    return f"{result.baseline_model or 'baseline'}-vs-{result.candidate_model or 'candidate'}"
+
+
+class ImportSource:
+    """A tool's files as a pair source (``source``, ``records()``, ``models()``,
+    ``default_name()``), the shape the load pipeline writes from.
+
+    The files are read and paired up front, so a bad file fails before any write; what did
+    not pair goes into ``report`` as the records are taken.
+    """
+
+    def __init__(self, tool: str, paths: Sequence[str | Path], report: LoadReport,
+                 **opts: Any) -> None:
+        self.result = import_files(tool, paths, **opts)
+        if not self.result.records:
+            raise InputError(str(paths[0]), _nothing_paired(self.result))
+        self.source = self.result.source
+        self.report = report
+
+    def records(self) -> Iterator[PairRecord]:
+        _fill_report(self.report, self.result)
+        yield from self.result.records
+
+    def models(self) -> tuple[str | None, str | None]:
+        return self.result.baseline_model, self.result.candidate_model
+
+    def default_name(self) -> str:
+        return default_name(self.result)
+
+
+def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSource]:
+    """The ``swapview load --from TOOL`` hook: the load options, mapped onto the importer's.
+
+    Model names carry over; ``--key`` picks what joins an OpenAI batch (``custom_id`` or
+    ``request``); the field and format options are for swapview's own files and do not apply.
+    """
+
+    def factory(paths: list[str], options: Any, report: LoadReport) -> ImportSource:
+        fields = getattr(options, "fields", None)
+        opts: dict[str, Any] = {"baseline_model": options.baseline_model,
+                                "candidate_model": options.candidate_model}
+        key = getattr(fields, "key", None)
+        if key is not None:
+            if tool != "openai-batch":
+                raise SwapviewError(f"--key does not apply to --from {tool}: it pairs by"
+                                    " what the tool knows (see swapview load --help)")
+            opts["pair_by"] = key
+        for name in ("prompt", "baseline", "candidate", "output"):
+            if getattr(fields, name, None) is not None:
+                raise SwapviewError(f"--{name}-field does not apply to --from {tool}")
+        if getattr(options, "fmt", None) is not None:
+            raise SwapviewError(f"--format does not apply to --from {tool}")
+        if getattr(options, "skip_bad", False):
+            raise SwapviewError(f"--skip-bad does not apply to --from {tool}: a bad file is"
+                                " an error, and what did not pair is reported anyway")
+        return ImportSource(tool, paths, report, **opts)
+
+    return factory
+
+
+def run_import(db: Database, tool: str, paths: Sequence[str | Path],
+               comparison: str | None = None, **opts: Any) -> LoadReport:
+    """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored.
+
+    The same path as ``swapview load --from TOOL``: the load pipeline's one transaction.
+    """
+    report = LoadReport()
+    return load(db, ImportSource(tool, paths, report, **opts), report, comparison)
+
+
+def _nothing_paired(result: ImportResult) -> str:
+    return (f"no pairs: {len(result.unmatched_baseline)} {result.baseline_model} answers and"
+            f" {len(result.unmatched_candidate)} {result.candidate_model} answers share no key,"
+            f" {len(result.failed)} failed")
+
+
+def _fill_report(report: LoadReport, result: ImportResult) -> None:
+    report.unmatched_baseline = result.unmatched_baseline
+    report.unmatched_candidate = result.unmatched_candidate
+    report.duplicate_keys += result.duplicates
+    report.skipped += [f"failed request, not loaded: {f}" for f in result.failed]
+    report.warnings += result.warnings
+
+
+for _tool in IMPORTERS:
+    register_importer(_tool, load_factory(_tool))

@@ -1,0 +1,152 @@
+"""Which field holds what: auto-detection of the usual names, and value coercion.
+
+Names are matched case-insensitively and exactly (``baseline_score`` is not an output).
+Every ``--*-field`` flag overrides the guess for its role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ..errors import InputError
+
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "prompt": ("prompt", "input", "question", "instruction", "messages", "query",
+               "user_input", "user_prompt"),
+    "baseline": ("baseline_output", "baseline", "baseline_response", "baseline_completion",
+                 "old_output", "old", "old_response", "output_a", "response_a", "answer_a",
+                 "completion_a", "model_a_output", "a", "before"),
+    "candidate": ("candidate_output", "candidate", "candidate_response",
+                  "candidate_completion", "new_output", "new", "new_response", "output_b",
+                  "response_b", "answer_b", "completion_b", "model_b_output", "b", "after"),
+    "output": ("output", "response", "completion", "answer", "choices", "generation",
+               "prediction", "text"),
+    "key": ("key", "id", "question_id", "custom_id", "example_id", "sample_id", "prompt_id",
+            "uid", "uuid", "idx"),
+    "model": ("generator", "model_id", "model", "model_name"),
+    "baseline_model": ("baseline_model", "old_model", "model_a", "baseline_model_name"),
+    "candidate_model": ("candidate_model", "new_model", "model_b", "candidate_model_name"),
+}
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Field names per role; None where the data has no such field."""
+
+    prompt: str | None = None
+    baseline: str | None = None
+    candidate: str | None = None
+    output: str | None = None
+    key: str | None = None
+    model: str | None = None
+    baseline_model: str | None = None
+    candidate_model: str | None = None
+
+    def overridden(self, other: FieldMap) -> FieldMap:
+        """This map with every role that ``other`` names replaced."""
+        given = {f.name: getattr(other, f.name) for f in fields(other) if getattr(other, f.name)}
+        return replace(self, **given)
+
+    def used(self) -> frozenset[str]:
+        return frozenset(v for f in fields(self) if (v := getattr(self, f.name)))
+
+
+def detect(columns: Iterable[str], roles: Sequence[str], flags: FieldMap) -> FieldMap:
+    """Guess each role's field from the column names; flags win over guesses."""
+    by_lower = {c.lower(): c for c in columns}
+    guessed = {}
+    for role in roles:
+        if getattr(flags, role):
+            continue
+        guessed[role] = next((by_lower[n] for n in CANDIDATES[role] if n in by_lower), None)
+    return FieldMap(**guessed).overridden(flags)
+
+
+def require(found: FieldMap, role: str, path: str, flag: str, columns: Iterable[str]) -> str:
+    """The field for a role that must exist, or an error listing what was tried."""
+    name = getattr(found, role)
+    if name:
+        return name
+    tried = ", ".join(CANDIDATES[role][:8])
+    raise InputError(
+        path,
+        f"cannot find the {role} field (tried {tried}, ...; the rows have"
+        f" {', '.join(sorted(columns)) or 'no fields'}); pass {flag}",
+        line=None,
+    )
+
+
+def type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any]] | None:
+    """A prompt is text or a chat message list; raises ValueError saying what was expected."""
+    if value is None or type(value) is str:
+        if from_csv and value and value.lstrip().startswith("[{"):
+            return _chat_from_text(value)
+        return value
+    if isinstance(value, list) and _is_chat(value):
+        return value
+    raise ValueError(
+        f"expected a string or a list of chat messages ({{role, content}}), got {type_name(value)}"
+    )
+
+
+def _chat_from_text(value: str) -> str | list[dict[str, Any]]:
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return value
+    return parsed if isinstance(parsed, list) and _is_chat(parsed) else value
+
+
+def _is_chat(value: list[Any]) -> bool:
+    return bool(value) and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in value
+    )
+
+
+def as_output(value: Any) -> str | None:
+    """A model output: a string, null, or the first answer of FastChat / OpenAI ``choices``."""
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, list) and value and isinstance(value[0], Mapping):
+        return _first_choice(value[0])
+    if isinstance(value, Mapping) and type(value.get("content")) is str:
+        return value["content"]  # a chat message
+    raise ValueError(f"expected a string, got {type_name(value)}")
+
+
+def _first_choice(choice: Mapping[str, Any]) -> str:
+    turns = choice.get("turns")
+    if isinstance(turns, list) and turns:
+        return as_output(turns[0]) or ""
+    message = choice.get("message")
+    if isinstance(message, Mapping) and type(message.get("content")) is str:
+        return message["content"]
+    if type(choice.get("text")) is str:
+        return choice["text"]
+    raise ValueError(
+        "expected a string, or choices holding turns (FastChat), message.content or text"
+        " (OpenAI)"
+    )
+
+
+def as_key(value: Any) -> str:
+    if type(value) is str and value:
+        return value
+    if type(value) in (int, float):
+        return str(value)
+    if value is None or value == "":
+        got = "null" if value is None else "an empty string"
+        raise ValueError(f"expected a non-empty key, got {got}")
+    raise ValueError(f"expected a string or number as the key, got {type_name(value)}")
+
+
+def as_model(value: Any) -> str | None:
+    return value if type(value) is str and value else None

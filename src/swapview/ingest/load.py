@@ -1,0 +1,107 @@
+"""The load pipeline: any pair source, one transaction, one report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from ..errors import InputError
+from ..store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
+from .fields import FieldMap
+from .files import BadRows, PairFile, SideFile
+from .join import JoinedFiles
+from .readers import file_stem
+from .streams import Progress
+
+
+class PairSource(Protocol):
+    """Anything that yields pairs: our file readers, and importers for other tools' formats."""
+
+    source: str
+
+    def records(self) -> Iterator[PairRecord]: ...
+
+    def models(self) -> tuple[str | None, str | None]: ...
+
+    def default_name(self) -> str: ...
+
+
+@dataclass
+class LoadOptions:
+    """What the user told us about the files: field names, format, model names."""
+
+    fields: FieldMap = field(default_factory=FieldMap)
+    fmt: str | None = None
+    baseline_model: str | None = None
+    candidate_model: str | None = None
+    skip_bad: bool = False
+    progress: Progress | None = None
+
+
+class SingleFile:
+    """A pair source over one file that holds both outputs per row."""
+
+    def __init__(self, path: str | Path, options: LoadOptions, report: LoadReport) -> None:
+        self.report = report
+        self.reader = PairFile(path, options.fields, BadRows(options.skip_bad, report),
+                               fmt=options.fmt, progress=options.progress)
+        self.options = options
+        self.source = str(path)
+
+    def records(self) -> Iterator[PairRecord]:
+        yield from self.reader.records()
+        self.report.warnings.extend(self.reader.warnings())
+
+    def models(self) -> tuple[str | None, str | None]:
+        baseline, candidate = self.reader.models()
+        return (self.options.baseline_model or baseline,
+                self.options.candidate_model or candidate)
+
+    def default_name(self) -> str:
+        return file_stem(self.source) or "comparison"
+
+
+def file_source(paths: list[str], options: LoadOptions, report: LoadReport) -> PairSource:
+    """One file with both sides, or two files (baseline, candidate) to join."""
+    if len(paths) == 1:
+        return SingleFile(paths[0], options, report)
+    if len(paths) != 2:
+        raise InputError(", ".join(paths), "expected one file with both outputs, or two files"
+                         " (baseline then candidate)")
+    bad = BadRows(options.skip_bad, report)
+    sides = [SideFile(p, options.fields, bad, fmt=options.fmt, progress=options.progress)
+             for p in paths]
+    return JoinedFiles(sides[0], sides[1], report, baseline_model=options.baseline_model,
+                       candidate_model=options.candidate_model)
+
+
+def load(db: Database, source: PairSource, report: LoadReport,
+         comparison: str | None = None) -> LoadReport:
+    """Write every pair of ``source`` into one comparison, all or nothing."""
+    with write_transaction(db):
+        records = iter(source.records())
+        first = next(records, None)
+        if first is None:
+            raise InputError(source.source, "no pairs to load (every row was skipped)")
+        report.comparison = comparison or source.default_name()
+        baseline, candidate = source.models()
+        cid = ensure_comparison(db, report.comparison, baseline_model=baseline,
+                                candidate_model=candidate, source=source.source)
+        PairWriter(db, cid, report).write(chain([first], records))
+        baseline, candidate = source.models()  # a source may learn them late
+        ensure_comparison(db, report.comparison, baseline_model=baseline,
+                          candidate_model=candidate)
+    return report
+
+
+def load_files(db: Database, paths: list[str], options: LoadOptions | None = None,
+               comparison: str | None = None) -> LoadReport:
+    """Load one pair file, or a baseline and a candidate file, into ``db``."""
+    report = LoadReport()
+    source = file_source([str(p) for p in paths], options or LoadOptions(), report)
+    return load(db, source, report, comparison)

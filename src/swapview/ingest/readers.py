@@ -1,0 +1,183 @@
+"""Row readers: JSONL, a JSON array, CSV or TSV, told apart by content, not by name.
+
+Every reader yields ``(line, row)``: the line the row starts on and the row as parsed (a
+dict for well-formed rows; anything else is left to the caller to reject with the line).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import InputError
+from .badrows import RowError, check_surrogates, may_hold_surrogates
+from .jsonarray import JsonArrayReader
+
+FORMATS = ("jsonl", "json", "csv", "tsv")
+EXPECTED = "expected JSONL, a JSON array, CSV or TSV (UTF-8 text, optionally gzip)"
+BOM = b"\xef\xbb\xbf"
+SNIFF_BYTES = 64 * 1024
+# A 10 MB output in one cell is fine; the csv module's default cap is 128 KiB.
+csv.field_size_limit(2**31 - 1)
+
+_EXTENSIONS = {".jsonl": "json", ".ndjson": "json", ".json": "json", ".csv": "csv",
+               ".tsv": "csv", ".tab": "csv"}
+
+
+def file_stem(path: str) -> str:
+    """The file name without compression and format suffixes: claude-2.1.jsonl.gz -> claude-2.1."""
+    name = Path(path).name
+    for _ in range(2):
+        base, dot, ext = name.rpartition(".")
+        if dot and base and ("." + ext.lower() in _EXTENSIONS or ext.lower() in ("gz", "gzip")):
+            name = base
+    return name
+
+
+def declared_family(path: str) -> str | None:
+    """'json' or 'csv' when the file name claims one (after any .gz), else None."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    while suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes.pop()
+    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+
+
+def detect_format(stream: io.BufferedReader, path: str, forced: str | None = None) -> str:
+    """The format of the (decompressed) stream: one of FORMATS."""
+    head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    _check_text(head, path)
+    text = head.decode("utf-8", "ignore").lstrip()
+    if not text:
+        raise InputError(path, f"empty file; {EXPECTED}")
+    if forced:
+        return forced
+    found = _sniff(text, path)
+    claimed = declared_family(path)
+    family = "json" if found in ("jsonl", "json") else "csv"
+    if claimed and claimed != family:
+        raise InputError(
+            path,
+            f"named like {claimed.upper()} but the content looks like {found.upper()}"
+            f" (starts {text[:30]!r}); fix the file or pass --format",
+            line=1,
+        )
+    return found
+
+
+def _check_text(head: bytes, path: str) -> None:
+    """Reject binary files up front; bad UTF-8 after the first line is a bad row instead."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_line = head.find(b"\n")
+        cut_by_window = exc.start >= len(head) - 4 and len(head) == SNIFF_BYTES
+        if (first_line < 0 or exc.start < first_line) and not cut_by_window:
+            raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
+
+
+def _sniff(text: str, path: str) -> str:
+    if text[0] == "[":
+        return "json"
+    if text[0] == "{":
+        return "jsonl"
+    first = text.split("\n", 1)[0]
+    if "\t" in first and first.count("\t") >= first.count(","):
+        return "tsv"
+    if "," in first:
+        return "csv"
+    raise InputError(path, f"cannot tell the format (starts {text[:30]!r}); {EXPECTED}", line=1)
+
+
+def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[int, Any]]:
+    """``(line, row)`` for every row of the stream in format ``fmt``."""
+    if fmt == "jsonl":
+        return read_jsonl(stream, path)
+    if fmt == "json":
+        return iter(JsonArrayReader(stream, path))
+    return read_csv(stream, path, "\t" if fmt == "tsv" else ",")
+
+
+def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, InputError | None]]:
+    """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column.
+
+    The text of a bad line is decoded with surrogateescape so a reader can go on past it.
+    """
+    for number, raw in enumerate(stream, 1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            error = InputError(path, f"invalid UTF-8 at column {exc.start + 1};"
+                               " expected UTF-8 text", line=number)
+            yield number, raw.decode("utf-8", "surrogateescape"), error
+
+
+def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
+    for number, text, error in decoded_lines(stream, path):
+        if error is not None:
+            yield number, RowError(error)
+        elif text.strip():
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, RowError(InputError(
+                    path, f"not valid JSON ({exc.msg} at column {exc.pos + 1});"
+                    " expected one JSON object per line", line=number))
+                continue
+            if may_hold_surrogates(text):
+                row = check_surrogates(row, path, number)
+            yield number, row
+
+
+def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int, Any]]:
+    bad_utf8: dict[int, InputError] = {}
+    reader = csv.reader(_csv_lines(stream, path, bad_utf8), delimiter=delimiter, strict=True)
+    header = _csv_header(reader, path, bad_utf8)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, RowError(InputError(path, f"malformed CSV ({exc})", line=start))
+            continue
+        if bad_utf8:
+            yield start, RowError(bad_utf8.pop(min(bad_utf8)))
+            bad_utf8.clear()
+        elif not cells or cells == [""]:
+            continue
+        elif len(cells) != len(header):
+            yield start, RowError(InputError(
+                path, f"expected {len(header)} columns as in the header, found {len(cells)}",
+                line=start))
+        else:
+            yield start, dict(zip(header, cells, strict=True))
+
+
+def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> Iterator[str]:
+    for number, text, error in decoded_lines(stream, path):
+        if error is not None:
+            bad_utf8[number] = error
+        yield text
+
+
+def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list[str]:
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError(path, f"unreadable CSV header ({exc})", line=1) from exc
+    if bad_utf8:
+        raise bad_utf8[min(bad_utf8)]
+    names = [h.strip() for h in header]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise InputError(path, f"the header needs unique, non-empty column names, got {header}",
+                         line=1)
+    return names

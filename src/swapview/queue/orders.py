@@ -1,0 +1,97 @@
+"""The review queue's sort orders: one registry entry each.
+
+An order sorts pairs by SQL expressions over one table joined as ``o`` (``scores``, or a
+table another module fills, such as a triage score) or over ``pairs`` itself. Pairs where
+the order has no value (not scored yet) come after all the others, by id. Every order
+breaks ties by pair id, so a (values, id) key is unique and keyset paging is exact.
+
+To add an order (say, the triage helper's "likely regression"), register one entry:
+
+    register(Order("regression", "likely regression first", source="triage_scores",
+                   columns=("o.score",), descending=True, present="o.score IS NOT NULL"))
+
+and give ``source`` an index on ``(score, pair_id)``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ..errors import SwapviewError
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """How to sort the queue; ``columns`` may use ``{seed}`` for seeded orders."""
+
+    name: str
+    label: str
+    source: str
+    columns: tuple[str, ...]
+    descending: bool
+    present: str = "1"
+
+    @property
+    def on_pairs(self) -> bool:
+        """True when the order reads ``pairs`` only (no joined table)."""
+        return self.source == "pairs"
+
+    def sql_columns(self, seed: int) -> tuple[str, ...]:
+        return tuple(c.format(seed=int(seed) % 2**30) for c in self.columns)
+
+    def available(self, conn: sqlite3.Connection) -> bool:
+        """An order over a table another step fills is offered once that table exists."""
+        if self.on_pairs:
+            return True
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.source]
+        ).fetchone()
+        return row is not None
+
+
+# A seeded shuffle that SQLite computes from the id alone: a multiplicative hash
+# with an xor-shift, so neighbouring ids land far apart. Integer arithmetic stays
+# within 64 bits for ids and seeds below 2**30. ((a | b) - (a & b)) is xor, which
+# SQLite lacks.
+_H = "(((p.id + {seed}) * 2654435761) % 4294967296)"
+_HS = f"({_H} >> 16)"
+_RANDOM = f"(((({_H} | {_HS}) - ({_H} & {_HS})) * 73244475) % 4294967296)"
+
+ORDERS: dict[str, Order] = {}
+
+
+def register(order: Order) -> Order:
+    """Add an order to the registry (replacing one of the same name)."""
+    ORDERS[order.name] = order
+    return order
+
+
+register(Order("semantic", "most changed in meaning first", "scores",
+               ("o.semantic_distance",), True, "o.semantic_distance IS NOT NULL"))
+register(Order("lexical", "most changed in wording first", "scores",
+               ("o.lexical_distance",), True, "o.lexical_distance IS NOT NULL"))
+register(Order("length", "most shortened first", "scores",
+               ("o.length_change",), False, "o.length_change IS NOT NULL"))
+register(Order("quirk", "quirk signals first, then by meaning", "scores",
+               ("o.signal_count", "o.semantic_distance"), True,
+               "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL"))
+register(Order("key", "by key", "pairs", ("p.key",), False))
+register(Order("random", "random (seeded)", "pairs", (_RANDOM,), False))
+
+DEFAULT_ORDER = "semantic"
+RANDOM_INDEXED_SEED = 0  # migration m020 indexes the random order for this seed
+
+
+def get_order(name: str) -> Order:
+    """The order by name, or an error listing the known ones."""
+    try:
+        return ORDERS[name]
+    except KeyError:
+        raise SwapviewError(
+            f"unknown order {name!r}; choose one of: {', '.join(ORDERS)}"
+        ) from None
+
+
+def available_orders(conn: sqlite3.Connection) -> list[Order]:
+    return [o for o in ORDERS.values() if o.available(conn)]

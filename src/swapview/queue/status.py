@@ -1,0 +1,100 @@
+"""Counts a reviewer watches (progress), fresh decisions for visible rows, filter choices."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from .spec import only_comparison
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Reviewed counts for one comparison (or all when comparison_id is None)."""
+
+    total: int
+    reviewed: int
+    tags: dict[str, int] = field(default_factory=dict)
+
+    def summary(self, headline_tag: str = "regression") -> str:
+        n = self.tags.get(headline_tag, 0)
+        noun = headline_tag if n == 1 else _plural(headline_tag)
+        return f"{self.reviewed:,} of {self.total:,} reviewed, {n:,} {noun}"
+
+
+def _plural(word: str) -> str:
+    return word + ("es" if word.endswith("s") else "s")
+
+
+def progress(
+    conn: sqlite3.Connection, comparison_id: int | None, total: int | None = None
+) -> Progress:
+    """Total pairs, tagged pairs and counts per tag; pass ``total`` to skip recounting it."""
+    scope, args = (" AND p.comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
+    if total is None and comparison_id is not None and only_comparison(conn, comparison_id):
+        total = conn.execute("SELECT count(*) FROM pairs").fetchone()[0]  # a b-tree count
+    if total is None:
+        total = conn.execute(f"SELECT count(*) FROM pairs p WHERE 1{scope}", args).fetchone()[0]
+    # decisions is small next to pairs (people tag thousands, not millions), so drive
+    # the join from it.
+    rows = conn.execute(
+        "SELECT d.tag, count(*) FROM decisions d CROSS JOIN pairs p ON p.id = d.pair_id"
+        f" WHERE d.tag IS NOT NULL{scope} GROUP BY d.tag",
+        args,
+    ).fetchall()
+    tags = {t: n for t, n in rows}
+    return Progress(total=int(total), reviewed=sum(tags.values()), tags=tags)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionState:
+    tag: str | None
+    reviewer: str | None
+    has_note: bool
+    stale: bool
+
+
+def decisions_for(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, DecisionState]:
+    """Current decisions of some pairs (missing = undecided), to refresh visible rows."""
+    out: dict[int, DecisionState] = {}
+    for start in range(0, len(pair_ids), 500):
+        chunk = pair_ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT pair_id, tag, reviewer, note IS NOT NULL AND note != '', stale"
+            " FROM decisions WHERE pair_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(chunk)],
+        )
+        for pid, tag, reviewer, has_note, stale in rows:
+            out[pid] = DecisionState(tag, reviewer, bool(has_note), bool(stale))
+    return out
+
+
+def signal_names(conn: sqlite3.Connection) -> list[str]:
+    """Signal names present in the database, for the filter menu."""
+    rows = conn.execute("SELECT DISTINCT name FROM signals ORDER BY name")
+    return [r[0] for r in rows]
+
+
+def tag_names(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT DISTINCT tag FROM decisions WHERE tag IS NOT NULL ORDER BY tag")
+    return [r[0] for r in rows]
+
+
+def metadata_fields(
+    conn: sqlite3.Connection, comparison_id: int | None, sample: int = 200
+) -> list[str]:
+    """Top-level metadata field names seen in a sample of pairs."""
+    where, args = ("WHERE comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
+    rows = conn.execute(
+        f"SELECT metadata FROM pairs {where} ORDER BY id LIMIT ?", [*args, sample]
+    )
+    names: set[str] = set()
+    for (meta,) in rows:
+        try:
+            value = json.loads(meta) if meta else None
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            names.update(value)
+    return sorted(names)

@@ -1,0 +1,161 @@
+"""One reviewer's writes (tags, notes, undo, redo), committed in order off the UI thread.
+
+A front end must never wait on the database lock (another reviewer or a scoring run may
+hold it for a while), and must never show a tag that is not yet committed. So writes go
+to one writer thread with its own connection, in the order they were made (an undo
+must follow the tag it undoes), and each outcome is reported back only after its
+commit. Killing the process then loses nothing that was shown as done.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import reviews
+from .errors import SwapviewError
+from .store import open_db
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a committed (or failed) write did; ``decision`` is the pair's state after it."""
+
+    action: str
+    pair_id: int | None
+    review_id: int | None = None
+    decision: reviews.Decision | None = None
+    error: str | None = None
+    token: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    action: str
+    pair_id: int | None
+    value: str | None
+    token: object
+
+
+class ReviewSession:
+    """Serialised writes for one reviewer; ``on_outcome`` is called on the writer thread."""
+
+    def __init__(self, db_path: str | Path, reviewer: str,
+                 on_outcome: Callable[[Outcome], None]) -> None:
+        if not reviewer:
+            raise SwapviewError("a reviewer name is needed (--reviewer, config or $USER)")
+        self.db_path = str(db_path)
+        self.reviewer = reviewer
+        self._on_outcome = on_outcome
+        self._queue: queue.Queue[_Command | None] = queue.Queue()
+        self._undo: list[int] = []
+        self._redo: list[int] = []
+        self._idle = threading.Event()
+        self._idle.set()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="swapview-writer", daemon=True)
+        self._thread.start()
+
+    # The UI thread calls these; they return at once.
+    def tag(self, pair_id: int, tag: str | None, token: object = None) -> None:
+        self._submit(_Command("tag", pair_id, tag, token))
+
+    def note(self, pair_id: int, text: str | None, token: object = None) -> None:
+        self._submit(_Command("note", pair_id, text, token))
+
+    def undo(self, token: object = None) -> None:
+        self._submit(_Command("undo", None, None, token))
+
+    def redo(self, token: object = None) -> None:
+        self._submit(_Command("redo", None, None, token))
+
+    @property
+    def busy(self) -> bool:
+        """Writes are queued or running (an undo may be pressed before a tag commits)."""
+        return not self._idle.is_set()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo) or self.busy
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo) or self.busy
+
+    def wait_idle(self, timeout: float | None = 10) -> bool:
+        """Block until every submitted write is committed (for tests and shutdown)."""
+        return self._idle.wait(timeout)
+
+    def close(self, timeout: float = 30) -> None:
+        """Commit what is queued, then stop the writer."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _submit(self, cmd: _Command) -> None:
+        with self._lock:
+            self._pending += 1
+            self._idle.clear()
+        self._queue.put(cmd)
+
+    def _run(self) -> None:
+        db = open_db(self.db_path, migrate=False)
+        try:
+            while (cmd := self._queue.get()) is not None:
+                outcome = self._apply_safely(db, cmd)
+                try:
+                    self._on_outcome(outcome)
+                finally:
+                    with self._lock:
+                        self._pending -= 1
+                        if not self._pending:
+                            self._idle.set()
+        finally:
+            db.close()
+
+    def _apply_safely(self, db, cmd: _Command) -> Outcome:
+        try:
+            return self._apply(db, cmd)
+        except (SwapviewError, sqlite3.Error) as exc:
+            return Outcome(cmd.action, cmd.pair_id, error=str(exc), token=cmd.token)
+
+    def _apply(self, db, cmd: _Command) -> Outcome:
+        if cmd.action == "tag":
+            rid = reviews.record(db, cmd.pair_id, self.reviewer, tag=cmd.value)
+        elif cmd.action == "note":
+            rid = reviews.record(db, cmd.pair_id, self.reviewer, note=cmd.value or None)
+        elif cmd.action == "undo":
+            return self._undo_or_redo(db, cmd, self._undo, self._redo, reviews.undo)
+        else:
+            return self._undo_or_redo(db, cmd, self._redo, self._undo, reviews.redo)
+        self._undo.append(rid)
+        self._redo.clear()
+        return self._outcome(db, cmd.action, cmd.pair_id, rid, cmd.token)
+
+    def _undo_or_redo(self, db, cmd: _Command, source: list[int], target: list[int],
+                      apply: Callable) -> Outcome:
+        if not source:
+            raise SwapviewError(f"nothing to {cmd.action}")
+        event = source[-1]
+        pair_id = db.execute("SELECT pair_id FROM reviews WHERE id = ?", [event]).fetchone()[0]
+        now = reviews.current(db, pair_id)
+        mine = db.execute(
+            "SELECT max(id) FROM reviews WHERE pair_id = ? AND reviewer = ?",
+            [pair_id, self.reviewer],
+        ).fetchone()[0]
+        if now is not None and now.reviewer != self.reviewer and now.review_id > (mine or 0):
+            source.pop()  # someone else decided since: never overwrite their decision
+            raise SwapviewError(
+                f"not undone: {now.reviewer} changed this pair since (tag {now.tag or 'none'})"
+            )
+        source.pop()
+        rid = apply(db, event, self.reviewer)
+        target.append(event)
+        return self._outcome(db, cmd.action, pair_id, rid, cmd.token)
+
+    def _outcome(self, db, action: str, pair_id: int, rid: int, token: object) -> Outcome:
+        return Outcome(action, pair_id, rid, reviews.current(db, pair_id), token=token)

@@ -1,0 +1,129 @@
+"""Modal screens: note editor, one-line prompt, picker, help. Each returns via dismiss()."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ..textsafe import visible
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """Edit a pair's note in place; ctrl+s saves, escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save note", id="note_save"),
+        Binding("escape", "cancel", "Cancel", id="note_cancel"),
+    ]
+
+    def __init__(self, title: str, note: str | None) -> None:
+        super().__init__()
+        self._title = title
+        self._note = note or ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(visible(self._title)), classes="dialog-title")
+            yield TextArea(self._note, id="note-area", soft_wrap=True, show_line_numbers=False)
+            yield Static("ctrl+s save · escape cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AskLine(ModalScreen[str | None]):
+    """One line of input (search, jump to key, metadata filter)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
+
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._placeholder = placeholder
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="small"):
+            yield Static(Content(self._title), classes="dialog-title")
+            yield Input(value=self._value, placeholder=self._placeholder, id="ask-input")
+            yield Static("enter to confirm · escape cancel", classes="dialog-help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Picker(ModalScreen[str | None]):
+    """Choose one of a list (order, filter, comparison); returns the option id."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick_cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None):
+        super().__init__()
+        self._title = title
+        self._choices = choices
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(Content(visible(label)), id=cid) for cid, label in self._choices]
+        with Vertical(id="dialog", classes="picker"):
+            yield Static(Content(self._title), classes="dialog-title")
+            yield OptionList(*options, id="picker-list")
+            yield Static("enter to choose · escape cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        olist = self.query_one(OptionList)
+        ids = [cid for cid, _ in self._choices]
+        if self._current in ids:
+            olist.highlighted = ids.index(self._current)
+        olist.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the review screen, as currently mapped."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close help", id="help_close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        width = max((len(k) for k, _ in self._rows), default=4) + 2
+        lines = [(f"{k:<{width}}", "bold") for k, _ in self._rows]
+        parts: list[Content | tuple[str, str] | str] = []
+        for (key, _), (desc_key, desc) in zip(lines, self._rows, strict=True):
+            del desc_key
+            parts += [(key, "bold"), desc, "\n"]
+        with Vertical(id="dialog", classes="help"):
+            yield Static("swapview keys", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(Content.assemble(*parts))
+            yield Static("escape, ? or q to close · ctrl+p for every command",
+                         classes="dialog-help")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,303 @@
+"""The queue: a Line-API list that draws only visible rows and asks for pages it lacks.
+
+The list knows how many rows the queue has and holds a window of them (pages of PAGE
+rows around the cursor). When it needs a page it posts ``RowsWanted``; the screen reads
+it (in a worker) and hands it back with ``put_rows``. It never touches the database.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment as RichSegment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..queue import QueueRow
+from ..queue.window import PAGE
+from ..textsafe import clip_cells, visible
+
+KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
+
+SIGNAL_SHORT = {
+    "json_broke": "json✗", "json_fixed": "json✓", "json_keys_changed": "keys",
+    "json_types_changed": "types", "refusal_appeared": "refusal", "refusal_gone": "unrefused",
+    "markdown_changed": "md", "language_changed": "lang", "truncated": "trunc",
+    "empty_output": "empty", "much_shorter": "short", "much_longer": "long",
+}
+KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
+
+
+def tag_badge(tag: str | None) -> str:
+    return (tag[:3].upper() if tag else "·").ljust(3)
+
+
+def fmt_num(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:5.3f}"[:5]
+
+
+def fmt_change(value: float | None) -> str:
+    if value is None:
+        return "   - "
+    pct = round(value * 100)
+    return (f"{pct:+d}%" if abs(pct) < 1000 else ("≫+" if pct > 0 else "≪-")).rjust(5)
+
+
+def header_text(width: int) -> str:
+    """Column titles matching the rows below."""
+    return clip_cells("  tag key            sem   lex   len   quirks     prompt", width)
+
+
+class PairList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of the review queue, drawn on demand. It takes no keys of its own (the
+    screen's j/k/arrows move the cursor; a ScrollView's arrow bindings would scroll the
+    viewport away from it)."""
+
+    COMPONENT_CLASSES = {
+        "pair-list--cursor",
+        "pair-list--placeholder",
+        "pair-list--dim",
+        "pair-list--signal",
+        "pair-list--note",
+        "pair-list--pending",
+        "pair-list--tag-regression",
+        "pair-list--tag-improvement",
+        "pair-list--tag-neutral",
+        "pair-list--tag-skip",
+        "pair-list--tag-custom",
+    }
+    class Highlighted(Message):
+        """The cursor is on a (loaded) row."""
+
+        def __init__(self, index: int, row: QueueRow) -> None:
+            super().__init__()
+            self.index = index
+            self.row = row
+
+    class RowsWanted(Message):
+        """Rows [start, start + count) are needed (for list generation ``generation``)."""
+
+        def __init__(self, generation: int, start: int, count: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.start = start
+            self.count = count
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.total = 0
+        self.cursor = 0
+        self.generation = 0
+        self._rows: dict[int, QueueRow] = {}
+        self._index_of: dict[int, int] = {}
+        self._wanted: set[int] = set()
+        self._pending: dict[int, str] = {}
+        self._announced: int | None = None
+        self._strips: LRUCache[tuple, Strip] = LRUCache(512)
+
+    # ----- what the screen calls
+    def reset(self, total: int, cursor: int = 0, rows: dict[int, QueueRow] | None = None) -> None:
+        """A new queue (order or filters changed): forget every row."""
+        self.generation += 1
+        self.total = total
+        self._rows, self._index_of, self._wanted = {}, {}, set()
+        self._strips.clear()
+        self._announced = None
+        for index, row in (rows or {}).items():
+            self._store(index, row)
+        self.virtual_size = Size(self.scrollable_content_region.width, total)
+        self.cursor = max(0, min(cursor, total - 1))
+        self._scroll_to_cursor(center=True)
+        self.refresh()
+        self._want_around(self.cursor)
+        self._announce()
+
+    def put_rows(self, generation: int, start: int, rows: list[QueueRow]) -> None:
+        if generation != self.generation:
+            return  # a page for a queue that is gone
+        for offset, row in enumerate(rows):
+            self._store(start + offset, row)
+        self._drop_far_pages()
+        self._strips.clear()
+        self.refresh()
+        self._announce()
+
+    def row_at(self, index: int) -> QueueRow | None:
+        return self._rows.get(index)
+
+    @property
+    def cursor_row(self) -> QueueRow | None:
+        return self._rows.get(self.cursor)
+
+    def index_of(self, pair_id: int) -> int | None:
+        return self._index_of.get(pair_id)
+
+    def set_pending(self, pair_id: int, tag: str | None) -> None:
+        """Mark a tag as being written: shown as pending, never as done."""
+        self._pending[pair_id] = tag or ""
+        self._refresh_pair(pair_id)
+
+    def is_pending(self, pair_id: int) -> bool:
+        return pair_id in self._pending
+
+    def update_row(self, row: QueueRow) -> None:
+        """A fresher copy of a row (its decision changed)."""
+        self._pending.pop(row.pair_id, None)
+        index = self._index_of.get(row.pair_id)
+        if index is not None:
+            self._rows[index] = row
+            self._refresh_pair(row.pair_id)
+
+    def clear_pending(self, pair_id: int) -> None:
+        self._pending.pop(pair_id, None)
+        self._refresh_pair(pair_id)
+
+    def visible_pair_ids(self) -> list[int]:
+        top = int(self.scroll_offset.y)
+        rows = (self._rows.get(i) for i in range(top, top + self.size.height))
+        return [r.pair_id for r in rows if r is not None]
+
+    def move_cursor(self, delta: int) -> None:
+        self.set_cursor(self.cursor + delta)
+
+    def set_cursor(self, index: int) -> None:
+        if not self.total:
+            return
+        index = max(0, min(index, self.total - 1))
+        old, self.cursor = self.cursor, index
+        # refresh_line takes the virtual row (the index), not the row on screen.
+        self.refresh_line(old)
+        self.refresh_line(index)
+        self._scroll_to_cursor()
+        self._want_around(index)
+        self._announce()
+
+    # ----- events
+    def on_click(self, event) -> None:
+        self.set_cursor(int(self.scroll_offset.y) + event.y)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        self._strips.clear()
+        self._scroll_to_cursor()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    # ----- drawing
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.size.width
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        row = self._rows.get(index)
+        if row is None:
+            self._want(index)
+            style = self.rich_style + self._part("pair-list--placeholder")
+            return Strip([RichSegment("  …".ljust(width), style)], width)
+        key = (index, row, index == self.cursor, self._pending.get(row.pair_id), width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, index == self.cursor, width)
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, row: QueueRow, is_cursor: bool, width: int) -> Strip:
+        base = self.rich_style
+        if is_cursor:
+            base = base + self.get_component_rich_style("pair-list--cursor")
+        dim = base + self._part("pair-list--dim")
+        pending = self._pending.get(row.pair_id)
+        if pending is not None:
+            tag_text, tag_style = "…  ", base + self._part("pair-list--pending")
+        else:
+            tag_text, tag_style = tag_badge(row.tag), self._tag_style(row.tag, base)
+        quirks = ",".join(SIGNAL_SHORT.get(s, s) for s in row.signals)
+        parts: list[tuple[str, Style]] = [
+            ("▶ " if is_cursor else "  ", base),
+            (tag_text, tag_style),
+            (" ", base),
+            (clip_cells(visible(row.key), 14).ljust(14), base),
+            (" ", base),
+            (fmt_num(row.semantic), base),
+            (" ", base),
+            (fmt_num(row.lexical), dim),
+            (" ", base),
+            (fmt_change(row.length_change), dim),
+            (" ", base),
+            (clip_cells(quirks, 10).ljust(10),
+             base + self._part("pair-list--signal")),
+            ("✎" if row.has_note else " ", base + self._part("pair-list--note")),
+            (" ", base),
+            (" ".join(visible(row.snippet).split()), base),
+        ]
+        segments = [RichSegment(text, style) for text, style in parts]
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _part(self, name: str) -> Style:
+        # partial: only what the class sets, so the cursor's background shows through.
+        return self.get_component_rich_style(name, partial=True)
+
+    def _tag_style(self, tag: str | None, base: Style) -> Style:
+        if tag is None:
+            return base + self._part("pair-list--dim")
+        name = f"pair-list--tag-{tag}" if tag in KNOWN_TAGS else "pair-list--tag-custom"
+        return base + self._part(name)
+
+    # ----- the window of rows
+    def _store(self, index: int, row: QueueRow) -> None:
+        old = self._rows.get(index)
+        if old is not None:
+            self._index_of.pop(old.pair_id, None)
+        self._rows[index] = row
+        self._index_of[row.pair_id] = index
+
+    def _want(self, index: int) -> None:
+        start = index - index % PAGE
+        if start in self._wanted or start >= self.total:
+            return
+        self._wanted.add(start)
+        self.post_message(self.RowsWanted(self.generation, start, min(PAGE, self.total - start)))
+
+    def _want_around(self, index: int) -> None:
+        height = max(self.size.height, 1)
+        for i in (index, index - PAGE // 2, index + height + PAGE // 2):
+            if 0 <= i < self.total and i not in self._rows:
+                self._want(i)
+
+    def _drop_far_pages(self) -> None:
+        here = self.cursor // PAGE
+        far = [i for i in self._rows if abs(i // PAGE - here) > KEEP_PAGES]
+        for i in far:
+            self._index_of.pop(self._rows.pop(i).pair_id, None)
+            self._wanted.discard(i - i % PAGE)
+
+    def _announce(self) -> None:
+        row = self._rows.get(self.cursor)
+        if row is not None and (self._announced != row.pair_id):
+            self._announced = row.pair_id
+            self.post_message(self.Highlighted(self.cursor, row))
+
+    def reannounce(self) -> None:
+        self._announced = None
+        self._announce()
+
+    def _refresh_pair(self, pair_id: int) -> None:
+        index = self._index_of.get(pair_id)
+        if index is not None:
+            self.refresh_line(index)
+
+    def _scroll_to_cursor(self, center: bool = False) -> None:
+        height = self.size.height
+        if not height:
+            return
+        top = int(self.scroll_offset.y)
+        if center and not (top <= self.cursor < top + height):
+            self.scroll_to(y=max(self.cursor - height // 2, 0), animate=False, immediate=True)
+        elif self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)

@@ -1,0 +1,208 @@
+"""The panels around the diff: pair line with badges, note, prompt, column titles.
+
+All fixed-height and drawn line by line, so moving to the next pair repaints them
+without a layout pass over the screen. Every string from data is made visible()
+and put on screen as plain segments: ``[@click=app.quit]`` in a prompt is just text.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment as RichSegment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..detail import PairDetail, chat_turns
+from ..diff import Segment
+from ..layout import wrap_line
+from ..textsafe import visible
+
+PROMPT_CHARS = 20_000  # a prompt longer than this is clipped in the panel, with a marker
+KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.0f}%"
+
+
+def num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+class LineWidget(Widget):
+    """A one-line widget drawn from (text, component class) parts."""
+
+    PREFIX = ""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._parts: list[tuple[str, str]] = []
+
+    def set_parts(self, parts: list[tuple[str, str]]) -> None:
+        if parts != self._parts:
+            self._parts = parts
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if y:
+            return Strip.blank(self.size.width, base)
+        segs = [RichSegment(text, base + self._part(cls)) for text, cls in self._parts]
+        return Strip(segs).crop(0, self.size.width).adjust_cell_length(self.size.width, base)
+
+    def _part(self, cls: str) -> Style:
+        if not cls:
+            return Style()
+        return self.get_component_rich_style(f"{self.PREFIX}--{cls}", partial=True)
+
+
+class PairInfo(LineWidget):
+    """Tag, key, reviewer, scores and quirk badges of the current pair."""
+
+    PREFIX = "pair-info"
+    COMPONENT_CLASSES = {f"pair-info--{c}" for c in (
+        "key", "scores", "badge", "stale", "tag-none", "tag-pending", "tag-custom",
+        *(f"tag-{t}" for t in KNOWN_TAGS))}
+
+    def show(self, d: PairDetail | None, pending: bool = False) -> None:
+        if d is None:
+            self.set_parts([])
+            return
+        if pending:
+            tag = (" saving… ", "tag-pending")
+        elif d.tag is None:
+            tag = (" untagged ", "tag-none")
+        else:
+            cls = f"tag-{d.tag}" if d.tag in KNOWN_TAGS else "tag-custom"
+            tag = (f" {visible(d.tag)} ", cls)
+        who = f" by {visible(d.reviewer)}" if d.tag and d.reviewer else ""
+        parts = [tag, (f" {visible(d.key)}{who}  ", "key"),
+                 (f"semantic {num(d.semantic)} · lexical {num(d.lexical)} · length "
+                  f"{pct(d.length_change)}", "scores")]
+        if d.stale:
+            parts.append(("  stale: outputs changed after the decision", "stale"))
+        for name, _detail in d.signals:
+            parts.append(("  ", ""))
+            parts.append((f"⚑ {visible(name)}", "badge"))
+        self.set_parts(parts)
+
+
+class NoteLine(LineWidget):
+    """The pair's note (one line; the editor shows all of it)."""
+
+    PREFIX = "note-line"
+    COMPONENT_CLASSES = {"note-line--note", "note-line--empty"}
+
+    def show(self, note: str | None) -> None:
+        if note:
+            self.set_parts([("✎ " + visible(" ".join(note.split())), "note")])
+        else:
+            self.set_parts([("✎ no note (a to write one)", "empty")])
+
+
+class DiffTitles(LineWidget):
+    """Model names over each column, and the size of the change."""
+
+    PREFIX = "diff-titles"
+    COMPONENT_CLASSES = {"diff-titles--old", "diff-titles--new", "diff-titles--stats"}
+
+    def show(self, d: PairDetail | None, stats: str, unified: bool, mode: str) -> None:
+        if d is None:
+            self.set_parts([])
+            return
+        old = visible(d.baseline_model or "old")
+        new = visible(d.candidate_model or "new")
+        if unified:
+            self.set_parts([(f"− {old}", "old"), (" → ", ""), (f"+ {new}", "new"),
+                            (f" · {stats}{mode}", "stats")])
+            return
+        left = f"− old: {old}"
+        half = max((self.size.width - 3) // 2, 1)
+        pad = " " * max(half - cell_len(left) + 3, 1)
+        self.set_parts([(left, "old"), (pad, ""), (f"+ new: {new}", "new"),
+                        (f" · {stats}{mode}", "stats")])
+
+
+PROMPT_MODES = ("turns", "full", "collapsed")
+
+
+class PromptView(ScrollView, can_focus=False):
+    """The prompt, chat prompts as turns; a fixed number of rows, scrolled with P.
+
+    Modes: "turns" (system turns on one row each: they are mostly the same boilerplate
+    for every pair), "full" (everything, a taller panel), "collapsed" (the last turn on
+    one row)."""
+
+    COMPONENT_CLASSES = {"prompt-view--role", "prompt-view--text", "prompt-view--marker"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._turns: list[tuple[str, str]] = []
+        self._rows: list[tuple[Segment, ...]] = []
+        self._width = 0
+        self.mode = "turns"
+
+    @property
+    def collapsed(self) -> bool:
+        return self.mode == "collapsed"
+
+    def show(self, d: PairDetail | None, mode: str) -> None:
+        self.mode = mode
+        self.set_class(mode == "collapsed", "collapsed")
+        self.set_class(mode == "full", "full")
+        self._turns = chat_turns(d.prompt) if d is not None else []
+        self._width = -1
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._layout()
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    def page_down(self) -> None:
+        """Scroll a page, back to the top after the end."""
+        y = self.scroll_y + max(self.size.height, 1)
+        self.scroll_to(y=0 if y > self.max_scroll_y + 0.5 else y, animate=False)
+
+    def _layout(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        if width == self._width or width <= 0:
+            return
+        self._width = width
+        rows: list[tuple[Segment, ...]] = []
+        if self.collapsed:
+            role, body = self._turns[-1] if self._turns else ("", "")
+            flat = visible(" ".join(body[:PROMPT_CHARS].split()))
+            rows = [(Segment("role", f"▸ {visible(role)}: "), Segment("text", flat))]
+        budget = PROMPT_CHARS
+        for role, body in ([] if self.collapsed else self._turns):
+            clipped = body[:budget]
+            budget -= len(clipped)
+            if role == "system" and self.mode == "turns" and len(self._turns) > 1:
+                flat = visible(" ".join(clipped.split()))
+                rows.append((Segment("role", "system: "), Segment("text", flat)))
+                continue  # one row; p shows it in full
+            for k, line in enumerate(visible(clipped).split("\n")):
+                segs = [Segment("text", line)]
+                if k == 0:
+                    segs.insert(0, Segment("role", f"{visible(role)}: "))
+                rows.extend(wrap_line(segs, width, cell_len))
+            if len(clipped) < len(body):
+                more = f"… {len(body) - len(clipped):,} more characters"
+                rows.append((Segment("marker", more),))
+                break
+        self._rows = rows or [(Segment("marker", "(no prompt)"),)]
+        self.virtual_size = Size(width, len(self._rows))
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        segs = [RichSegment(s.text, base + self.get_component_rich_style(
+            f"prompt-view--{s.kind}", partial=True)) for s in self._rows[index]]
+        return Strip(segs).crop(0, width).adjust_cell_length(width, base)

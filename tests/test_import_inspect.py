@@ -1,0 +1,83 @@
+"""inspect_ai importer, on two real eval logs made per session by inspect_ai (from PyPI)
+with its mockllm model: the old model's as ``.eval``, the new model's as ``.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from swapview.errors import InputError, SwapviewError
+from swapview.importers import import_files
+from swapview.importers.base import side_metadata
+from tests.support.eval_tools import inspect_logs, made_once
+
+pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
+
+
+@pytest.fixture(scope="session")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return made_once(tmp_path_factory, "inspect", lambda d: [str(p) for p in inspect_logs(d)])
+
+
+def test_pairs_samples_by_id_and_epoch(logs: list[Path]) -> None:
+    assert [p.suffix for p in logs] == [".eval", ".json"]
+    result = import_files("inspect", logs)
+    assert (result.baseline_model, result.candidate_model) == ("mockllm/old-model",
+                                                               "mockllm/new-model")
+    records = {r.key: r for r in result.records}
+    assert sorted(records) == ["2#1", "2#2", "q1#1", "q1#2"]
+    assert records["q1#2"].baseline_output == "4 (epoch 2)"
+    assert records["q1#2"].candidate_output == "four (epoch 2)"
+    assert records["2#1"].prompt == "Capital of France?"
+    assert sorted(result.unmatched_baseline) == ["only-old#1", "only-old#2"]
+    assert not result.unmatched_candidate
+    assert sorted(result.failed) == [
+        "boom#1: candidate failed: RuntimeError('sample boom exploded')",
+        "boom#2: candidate failed: RuntimeError('sample boom exploded')"]
+
+
+def test_keeps_scores_usage_and_target(logs: list[Path]) -> None:
+    record = next(r for r in import_files("inspect", logs).records if r.key == "q1#1")
+    meta = record.metadata
+    assert (meta["source"], meta["sample_id"], meta["epoch"], meta["task"]) == (
+        "inspect", "q1", 1, "qa")
+    assert meta["target"] == "4"
+    old, new = side_metadata(meta, "baseline"), side_metadata(meta, "candidate")
+    assert old["scores"] == {"includes": "C"} and new["scores"] == {"includes": "I"}
+    assert (old["input_tokens"], old["output_tokens"]) == (12, 3)
+    assert old["system"] == "Be brief." and old["finish_reason"] == "stop"
+    assert old["id"] and old["run_id"] != new["run_id"]
+
+
+def test_the_same_model_twice_is_a_clear_error(logs: list[Path]) -> None:
+    with pytest.raises(InputError, match="both logs ran model 'mockllm/old-model'"):
+        import_files("inspect", [logs[0], logs[0]])
+    renamed = import_files("inspect", [logs[0], logs[0]], baseline_model="v1",
+                           candidate_model="v2")
+    assert len(renamed.records) == 8  # a log against itself: every sample pairs
+
+
+def test_bad_logs(logs: list[Path], tmp_path: Path) -> None:
+    for log in logs:
+        cut = tmp_path / f"cut{log.suffix}"
+        data = log.read_bytes()
+        cut.write_bytes(data[: len(data) // 2])
+        with pytest.raises(InputError, match=f"cut{log.suffix}: not a readable inspect_ai"):
+            import_files("inspect", [cut, logs[1]])
+    wrong = tmp_path / "results.json"
+    wrong.write_text(json.dumps({"results": {"version": 3, "results": []}}))
+    with pytest.raises(InputError, match="results.json: not a readable inspect_ai eval log"):
+        import_files("inspect", [logs[0], wrong])
+    with pytest.raises(InputError, match="reads two eval logs"):
+        import_files("inspect", [logs[0]])
+
+
+def test_missing_inspect_ai_says_how_to_install(logs: list[Path],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "inspect_ai.log", None)  # makes the import fail
+    with pytest.raises(SwapviewError, match=r"pip install 'swapview\[inspect\]'"):
+        import_files("inspect", logs)

@@ -1,0 +1,211 @@
+"""Formats: JSONL, JSON array, CSV/TSV, gzip by content, field detection, exact text."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+import pytest
+
+from swapview.errors import InputError
+from swapview.ingest import FieldMap, LoadOptions, jsonarray, load_files
+from swapview.ingest.jsonarray import JsonArrayReader
+from swapview.store import decode_prompt
+
+CHAT = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "Hi"}]
+ROWS = [
+    {"id": "a1", "messages": CHAT, "old": "x", "new": "y", "preference": "baseline"},
+    {"id": "a2", "messages": "plain prompt", "old": "", "new": "z", "labels": [1, 2]},
+]
+
+
+def _pairs(db):
+    return {r["key"]: r for r in db.query("SELECT * FROM pairs")}
+
+
+def _as_jsonl(rows):
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def _as_csv(rows, delimiter=","):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+    return out.getvalue().encode()
+
+
+ENCODINGS = {
+    "jsonl": lambda rows: _as_jsonl(rows),
+    "json": lambda rows: json.dumps(rows, indent=2).encode(),
+    "csv": lambda rows: _as_csv(rows),
+    "tsv": lambda rows: _as_csv(rows, "\t"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(ENCODINGS))
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_each_format_plain_or_gzip_detected_by_content(tmp_path, db, fmt, gz):
+    data = ENCODINGS[fmt](ROWS[:1] + [{k: v for k, v in ROWS[1].items() if k != "labels"}])
+    path = tmp_path / "pairs.data"  # the name says nothing; the content decides
+    path.write_bytes(gzip.compress(data) if gz else data)
+    report = load_files(db, [path])
+    assert (report.loaded, report.empty_outputs) == (2, 1)
+    pairs = _pairs(db)
+    assert decode_prompt(pairs["a1"]["prompt"], pairs["a1"]["prompt_format"]) == CHAT
+    assert pairs["a2"]["prompt"] == "plain prompt"
+    assert (pairs["a1"]["baseline_output"], pairs["a1"]["candidate_output"]) == ("x", "y")
+    assert json.loads(pairs["a1"]["metadata"]) == {"preference": "baseline"}
+
+
+@pytest.mark.parametrize("name", ["pairs.jsonl", "pairs.txt", "pairs.csv.gz.bak"])
+def test_gzip_found_by_magic_bytes_whatever_the_name(tmp_path, db, name):
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(_as_jsonl(ROWS)))
+    if name.endswith(".csv.gz.bak"):
+        path = path.rename(tmp_path / "pairs.jsonl.bak")
+    assert load_files(db, [path]).loaded == 2
+
+
+def test_plain_text_named_gz_reads_as_plain(tmp_path, db):
+    path = tmp_path / "pairs.jsonl.gz"
+    path.write_bytes(_as_jsonl(ROWS))
+    assert load_files(db, [path]).loaded == 2
+
+
+def test_flags_override_detected_fields(tmp_path, db):
+    rows = [{"q": "p", "prompt": "decoy", "before_x": "b", "after_x": "c", "n": 7}]
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    flags = FieldMap(prompt="q", baseline="before_x", candidate="after_x", key="n")
+    load_files(db, [path], LoadOptions(fields=flags, baseline_model="m1", candidate_model="m2"))
+    pair = _pairs(db)["7"]
+    assert (pair["prompt"], pair["baseline_output"], pair["candidate_output"]) == ("p", "b", "c")
+    assert json.loads(pair["metadata"]) == {"prompt": "decoy"}
+    assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
+        "m1", "m2")
+
+
+def test_rows_without_key_are_keyed_by_prompt_and_repeats_kept_apart(tmp_path, db):
+    rows = [{"prompt": "same", "a": "1", "b": "2"}, {"prompt": "same", "a": "3", "b": "4"},
+            {"prompt": "other", "a": "5", "b": "6"}]
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    assert load_files(db, [path]).loaded == 3
+    keys = [k for (k,) in db.execute("SELECT key FROM pairs ORDER BY id")]
+    assert keys[1] == keys[0] + "~2" and keys[0].startswith("p-") and len(set(keys)) == 3
+    assert load_files(db, [path]).unchanged == 3  # the same keys again on reload
+
+
+def test_openai_style_choices_and_message_outputs(tmp_path, db):
+    rows = [{"custom_id": "c1", "input": "p",
+             "baseline": [{"message": {"role": "assistant", "content": "old"}}],
+             "candidate": {"role": "assistant", "content": "new"}}]
+    path = tmp_path / "o.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    load_files(db, [path])
+    pair = _pairs(db)["c1"]
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
+
+
+def test_two_generic_jsonl_files_joined_by_key_flag(tmp_path, db):
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl(
+        [{"uid": "1", "ticket": 9, "text": "a", "model": "m-old"},
+         {"uid": "2", "ticket": 8, "text": "b", "model": "m-old"}]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl(
+        [{"ticket": 8, "text": "B", "model": "m-new"},
+         {"ticket": 9, "text": "A", "model": "m-new"}]))
+    report = load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+                        LoadOptions(fields=FieldMap(key="ticket")))
+    assert (report.loaded, report.comparison) == (2, "m-old-vs-m-new")
+    pairs = _pairs(db)
+    assert (pairs["9"]["baseline_output"], pairs["9"]["candidate_output"]) == ("a", "A")
+    assert json.loads(pairs["9"]["metadata"]) == {
+        "baseline": {"uid": "1", "model": "m-old"}, "candidate": {"model": "m-new"}}
+
+
+HOSTILE = ("\x00NUL\x00 \x1b[31mred\x1b[0m \x07 [bold]x[/bold] [@click=app.quit]q[/] <b>&amp;</b>"
+           " \r\n crlf \u2028 \U0001f600 \ufeff é")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_hostile_and_huge_text_stored_byte_for_byte(tmp_path, db, fmt):
+    huge = ("0123456789abcdef" * 65536 * 10)[: 10 * 1024 * 1024 - 3] + "end"
+    rows = [{"id": "h", "prompt": HOSTILE, "baseline": HOSTILE, "candidate": huge}]
+    path = tmp_path / f"h.{fmt}"
+    path.write_bytes(ENCODINGS[fmt](rows))
+    load_files(db, [path])
+    pair = _pairs(db)["h"]
+    assert pair["prompt"] == HOSTILE and pair["baseline_output"] == HOSTILE
+    assert pair["candidate_output"] == huge
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+def test_json_array_reader_across_chunk_boundaries(monkeypatch, chunk):
+    monkeypatch.setattr(jsonarray, "CHUNK", chunk)
+    values = [{"n": 12345.5, "s": "caf\u00e9 \\u00e9 \U0001f600", "t": True, "z": None},
+              {"long": "x" * 5000, "nested": [1, [2, {"k": "v"}]]}, {"e": "\\u12"}, {}]
+    text = "\ufeff[\n" + ",\n\n".join(json.dumps(v) for v in values) + "\n]\n"
+    reader = JsonArrayReader(io.BytesIO(text.encode()), "t.json")
+    got = list(reader)
+    assert [v for _, v in got] == values
+    assert [line for line, _ in got] == [2, 4, 6, 8]
+
+
+def test_json_array_reader_bad_utf8_gives_byte_offset():
+    data = b'[{"a": "ok"}, {"a": "\xff"}]'
+    with pytest.raises(InputError, match=r"t.json \(byte 21\): invalid UTF-8"):
+        list(JsonArrayReader(io.BytesIO(data), "t.json"))
+
+
+def test_json_array_memory_stays_flat(tmp_path):
+    """50 MB of array through the reader never holds more than a few chunks of text."""
+    import tracemalloc
+
+    row = json.dumps({"prompt": "p" * 500, "baseline": "b" * 2000, "candidate": "c" * 2000})
+    path = tmp_path / "big.json"
+    with path.open("w") as f:
+        f.write("[" + ",\n".join([row] * 11000) + "]")
+    tracemalloc.start()
+    with path.open("rb") as f:
+        count = sum(1 for _ in JsonArrayReader(f, str(path)))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 11000
+    assert peak < 12 * 1024 * 1024, peak
+
+
+def test_prompt_join_pairs_repeats_in_order_and_reports_baseline_duplicates(tmp_path, db):
+    (tmp_path / "a.json").write_text(json.dumps(
+        [{"instruction": "same", "output": "a1", "generator": "old"},
+         {"instruction": "same", "output": "a2", "generator": "old"},
+         {"instruction": "only-old", "output": "a3", "generator": "old"}]))
+    (tmp_path / "b.jsonl").write_bytes(_as_jsonl(
+        [{"id": 7, "instruction": "same", "output": "b1", "generator": "new"},
+         {"id": 8, "instruction": "same", "output": "b2", "generator": "new"},
+         {"id": 9, "instruction": "only-new", "output": "b3", "generator": "new"}]))
+    report = load_files(db, [tmp_path / "a.json", tmp_path / "b.jsonl"])
+    # The baseline file has no key field, so the join falls back to the prompt text.
+    assert report.loaded == 2
+    assert (len(report.unmatched_baseline), len(report.unmatched_candidate)) == (1, 1)
+    rows = db.execute("SELECT baseline_output, candidate_output FROM pairs ORDER BY id")
+    assert rows.fetchall() == [("a1", "b1"), ("a2", "b2")]
+
+
+def test_forced_format_overrides_detection(tmp_path, db):
+    path = tmp_path / "semi.txt"
+    path.write_text("prompt\tbaseline\tcandidate\np, with comma\ta\tb\n")
+    assert load_files(db, [path], LoadOptions(fmt="tsv")).loaded == 1
+    assert db.execute("SELECT prompt FROM pairs").fetchone()[0] == "p, with comma"
+
+
+def test_duplicate_keys_in_one_file_keep_the_first(tmp_path, db):
+    rows = [{"id": "1", "a": "x", "b": "y"}, {"id": "1", "a": "other", "b": "z"}]
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    report = load_files(db, [path])
+    assert (report.loaded, report.duplicate_keys) == (1, ["1"])
+    assert db.execute("SELECT baseline_output FROM pairs").fetchone()[0] == "x"

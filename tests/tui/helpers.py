@@ -1,0 +1,58 @@
+"""Driving the review app in tests: settle, read the screen as text, read the database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from swapview.store import open_db
+from swapview.tui import ReviewScreen
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Let messages, thread workers and queued writes finish (pause alone does not)."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        for screen in app.screen_stack:
+            if isinstance(screen, ReviewScreen):
+                await asyncio.to_thread(screen.session.wait_idle, 10)
+        await pilot.pause()
+
+
+def screen_lines(app) -> list[str]:
+    """What the active screen draws, as text lines (through the widgets' line caches,
+    so a line that was changed but never marked for repaint shows its old text)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def review_screen(app) -> ReviewScreen:
+    return next(s for s in app.screen_stack if isinstance(s, ReviewScreen))
+
+
+def screen_text(app) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def line_with(app, needle: str) -> str:
+    hits = [ln for ln in screen_lines(app) if needle in ln]
+    assert hits, f"{needle!r} not on screen:\n{screen_text(app)}"
+    return hits[0]
+
+
+def decision(db_path, key: str):
+    db = open_db(db_path, migrate=False)
+    row = db.execute(
+        "SELECT d.tag, d.reviewer, d.note FROM decisions d JOIN pairs p ON p.id = d.pair_id"
+        " WHERE p.key = ?", [key]).fetchone()
+    db.close()
+    return row
+
+
+def history(db_path, key: str) -> list[tuple]:
+    db = open_db(db_path, migrate=False)
+    rows = db.execute(
+        "SELECT r.action, r.tag, r.reviewer FROM reviews r JOIN pairs p ON p.id = r.pair_id"
+        " WHERE p.key = ? ORDER BY r.id", [key]).fetchall()
+    db.close()
+    return rows
