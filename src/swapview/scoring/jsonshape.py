@@ -93,3 +93,18 @@ def type_changes(before: dict[str, set[str]], after: dict[str, set[str]]) -> lis
             out.append(f"{path}: {'|'.join(sorted(before[path]))} -> "
                        f"{'|'.join(sorted(after[path]))}")
     return out
+
+
+def string_leaves(value: Any, limit: int = 200) -> list[str]:
+    """The string values inside a JSON document (an answer wrapped in {"answer": ...})."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return out

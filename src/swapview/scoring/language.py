@@ -11,21 +11,25 @@ import re
 from collections import Counter
 
 MIN_LETTERS = 20  # below this, no guess: "OK" has no language
-MIN_STOPWORDS = 3
+MIN_STOPWORDS = 3.0  # weighted: a word shared by k languages counts 1/k for each
+MIN_PROSE_WORDS = 12  # "has none of the old language's stopwords" needs real prose:
+MIN_SENTENCES = 2  # word lists and one-line labels have no stopwords in any language
 
 STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
         "en": "the and of to is in that it for you with are this be on as not have was can"
-              " or will your by an if they at from but which there what would should",
+              " or will your by an if they at from but which there what would should a i we"
+              " my me do has had were been their them these those its",
         "es": "el la los las de que y en un una es por con para como del al se no lo pero"
-              " más su sus este esta son también puede",
+              " más su sus este esta son también puede muy está hay usted puedes cuando sin"
+              " sobre podemos debe",
         "fr": "le la les de des du et est un une que qui en pour dans pas sur avec au aux"
               " ce cette sont vous nous il elle ne peut",
         "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von"
-              " auch es sie ich wird werden oder kann",
+              " auch es sie ich wird werden oder kann wir bitte ihr ihre sind",
         "pt": "o a os as de que e do da em um uma para com não por mais dos das se na no"
-              " ao é você também pode",
+              " ao é você também pode muito pelo pela isso",
         "it": "il lo la gli le di che e un una è per non con del della in sono si anche"
               " più ma come questo può",
         "nl": "de het een en van is dat op te in niet met voor zijn je er maar ook als"
@@ -45,6 +49,7 @@ SCRIPT_LANGUAGE = {"cyrillic": "ru", "greek": "el", "arabic": "ar", "hebrew": "h
                    "han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi", "thai": "th"}
 _SCRIPT_RE = {name: re.compile(f"[{chars}]+") for name, chars in SCRIPTS.items()}
 _NOT_ASCII_LETTER = re.compile("[^A-Za-z]+")
+CJK_WEIGHT = 3
 SAMPLE_CHARS = 3000  # the opening is enough to tell a language, and keeps this fast
 SAMPLE_WORDS = 200
 WORD_SAMPLE_CHARS = 1500
@@ -52,6 +57,7 @@ _WORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in STOPWORDS.items():
     for _w in _words:
         _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_])[.!?](\s|$)")  # after a letter: not "1."
 
 _FENCED = re.compile(r"```.*?(```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -79,6 +85,9 @@ def detect_language(text: str | None) -> str | None:
     body = (text or "")[: SAMPLE_CHARS * 2]
     body = (prose(body) if "`" in body else body)[:SAMPLE_CHARS]
     counts = script_counts(body)
+    for dense in ("han", "kana", "hangul"):  # one such character carries about a word
+        if dense in counts:
+            counts[dense] *= CJK_WEIGHT
     total = sum(counts.values())
     if total < MIN_LETTERS:
         return None
@@ -91,13 +100,7 @@ def detect_language(text: str | None) -> str | None:
 
 
 def _latin_language(body: str) -> str:
-    hits: Counter[str] = Counter()
-    sample = body[:WORD_SAMPLE_CHARS].lower()
-    words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
-    seen = Counter(words)
-    for word in seen.keys() & _WORD_LANGS.keys():
-        for lang in _WORD_LANGS[word]:
-            hits[lang] += seen[word]
+    hits, _ = stopword_hits(body)
     if not hits:
         return "latin"
     ranked = hits.most_common(2)
@@ -107,3 +110,25 @@ def _latin_language(body: str) -> str:
     if best_n >= MIN_STOPWORDS and best_n >= 1.5 * runner_up:
         return best
     return "latin"
+
+
+def stopword_hits(text: str) -> tuple[Counter[str], int]:
+    """Weighted stopword hits per language, and the number of words looked at."""
+    sample = text[:WORD_SAMPLE_CHARS].lower()
+    words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
+    seen = Counter(words)
+    hits: Counter[str] = Counter()
+    for word in seen.keys() & _WORD_LANGS.keys():
+        langs = _WORD_LANGS[word]
+        for lang in langs:
+            hits[lang] += seen[word] / len(langs)
+    return hits, len(words)
+
+
+def lacks_language(text: str | None, lang: str) -> bool:
+    """Prose of some length with not one stopword of ``lang``: written in something else."""
+    body = prose(text or "")
+    hits, n_words = stopword_hits(body)
+    if n_words < MIN_PROSE_WORDS or hits[lang]:
+        return False
+    return len(_SENTENCE_END.findall(body)) >= MIN_SENTENCES

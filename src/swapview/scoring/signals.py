@@ -12,7 +12,7 @@ from typing import Any
 
 from . import jsonshape
 from .embeddings.base import is_blank
-from .language import STOPWORDS, detect_language
+from .language import STOPWORDS, detect_language, lacks_language
 from .refusal import refusal_phrase
 from .structure import markdown_change, unfinished_reason
 
@@ -38,18 +38,29 @@ def compute_signals(
 ) -> list[Signal]:
     """Every quirk that fired for this pair, in SIGNAL_NAMES order."""
     found: list[Signal] = []
-    found += json_signals(baseline, candidate)
+    before, after = jsonshape.parse_json(baseline), jsonshape.parse_json(candidate)
+    found += json_signals(before, after)
     found += refusal_signals(baseline, candidate)
-    if (detail := markdown_change(baseline, candidate)) is not None:
+    # Inside JSON, the string values are the text: a widget showing {"answer": ...}
+    # renders the answer ("**" or "1." there is what users see; keys are no language).
+    text_a, text_b = _structure_text(baseline, before), _structure_text(candidate, after)
+    if (detail := markdown_change(text_a, text_b)) is not None:
         found.append(Signal("markdown_changed", detail))
-    found += language_signals(baseline, candidate)
+    found += language_signals(text_a, text_b)
     found += truncation_signals(baseline, candidate, metadata or {})
     found += length_signals(baseline, candidate)
     return found
 
 
-def json_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
-    before, after = jsonshape.parse_json(baseline), jsonshape.parse_json(candidate)
+def _structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    if parsed is None or parsed.fenced:
+        return text  # a fence is itself markdown structure
+    return "\n\n".join(jsonshape.string_leaves(parsed.value))
+
+
+def json_signals(
+    before: jsonshape.ParsedJSON | None, after: jsonshape.ParsedJSON | None
+) -> list[Signal]:
     if before is None and after is None:
         return []
     if after is None:
@@ -86,6 +97,10 @@ def language_signals(baseline: str | None, candidate: str | None) -> list[Signal
     before, after = detect_language(baseline), detect_language(candidate)
     if before is None or after is None or before == after:
         return []
+    if before == "latin" and lacks_language(baseline, after):
+        return [Signal("language_changed", f"another language -> {after}")]
+    if after == "latin" and lacks_language(candidate, before):
+        return [Signal("language_changed", f"{before} -> another language")]
     if "latin" in (before, after) and {before, after} <= LATIN_LANGUAGES:
         return []  # one side undecided within the same script: no evidence of a change
     return [Signal("language_changed", f"{before} -> {after}")]

@@ -13,6 +13,7 @@ TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|[ \t|:-]*$", re.MULTI
 
 # What may close a complete answer: sentence punctuation in several scripts, closing
 # brackets and quotes, markdown emphasis, and emoji-like symbols.
+SENTENCE_BREAK = re.compile(r"[.!?。！？]\s")  # a sentence ended before the last one
 CLOSERS = set(".!?…:;)]}\"'`*_»”’。！？）」』】>|")
 
 
@@ -49,9 +50,13 @@ def unfinished_reason(text: str | None) -> str | None:
         return None
     if len(FENCE_LINE.findall(body)) % 2:
         return "ends inside an open code block"
+    if body[0] in "[{" and body.count(body[0]) > body.count("]" if body[0] == "[" else "}"):
+        return "ends inside an unclosed JSON value"
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    if _structured_line(lines[-1]) or len(body.split()) < 20:
-        return None  # short answers and list/table endings often carry no full stop
+    if _structured_line(lines[-1]):
+        return None  # list and table endings often carry no full stop
+    if len(body.split()) < 20 and not SENTENCE_BREAK.search(body):
+        return None  # a short one-sentence answer ("Yes", "The total is 42") may end so
     # A number ends many complete answers ("the total is $125"); verse and other lines
     # that never close with punctuation are a style, visible on the line before.
     if not _open_ending(lines[-1]) or (len(lines) > 1 and _open_ending(lines[-2])):
