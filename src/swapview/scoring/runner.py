@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlite_utils import Database
 
 from ..store import get_comparison, now, text_hash, write_transaction
@@ -28,6 +29,7 @@ SCORER_VERSION = "1"
 CHUNK_PAIRS = 256
 
 Progress = Callable[[int, int], None]  # (pairs done, pairs to do)
+Row = tuple[int, str | None, str | None, str | None, str]  # id, outputs, metadata, hash
 
 TODO_SQL = """
 SELECT p.id, p.baseline_output, p.candidate_output, p.metadata, p.content_hash
@@ -91,7 +93,8 @@ def score_comparison(
     return report
 
 
-def _score_chunk(db, cache, embedder, rows, report: ScoreReport, fired: Counter) -> None:
+def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: list[Row],
+                 report: ScoreReport, fired: Counter[str]) -> None:
     texts = [t for row in rows for t in (row[1], row[2])]
     vectors, fresh = embed_with_cache(cache, embedder, texts)
     report.texts_embedded += len(fresh)
@@ -123,7 +126,8 @@ def _score_chunk(db, cache, embedder, rows, report: ScoreReport, fired: Counter)
     report.scored += len(rows)
 
 
-def _semantic(vectors, baseline: str | None, candidate: str | None) -> float:
+def _semantic(vectors: dict[str, np.ndarray], baseline: str | None,
+              candidate: str | None) -> float:
     blank_a, blank_b = is_blank(baseline), is_blank(candidate)
     a = None if blank_a else vectors[text_hash(baseline)]
     b = None if blank_b else vectors[text_hash(candidate)]
