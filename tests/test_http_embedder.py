@@ -165,7 +165,8 @@ def _embedded_texts(srv: FakeOpenAI) -> list[str]:
     return [t for body in srv.stats.bodies for t in body["input"]]
 
 
-def test_every_pair_scored_exactly_once_through_faults(db, db_path, server):
+def test_every_pair_scored_exactly_once_through_faults(db, db_path, server, caplog):
+    caplog.set_level("DEBUG")
     _load(db, 40)
     for kind in ("429", "500", "drop", "malformed", "503"):
         server.fail_next(1, kind, retry_after=0.05)
@@ -175,6 +176,7 @@ def test_every_pair_scored_exactly_once_through_faults(db, db_path, server):
         40, 40)
     assert db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 80
     assert server.stats.auth_headers[0] == f"Bearer {SECRET}"
+    assert "retry" in caplog.text and SECRET not in caplog.text  # retries logged, key never
     before = server.stats.requests["embeddings"]
     assert score_comparison(db, "demo", make(server)).scored == 0
     assert server.stats.requests["embeddings"] == before  # nothing embedded twice
