@@ -127,6 +127,15 @@ def test_persistent_malformed_response_is_a_clear_error(server):
         make(server, max_retries=2).embed(TEXTS[:2])
 
 
+def test_nothing_listening_fails_fast():
+    port = _free_port()
+    started = time.perf_counter()
+    with pytest.raises(EmbeddingServiceError, match="cannot connect"):
+        HTTPEmbedder(HTTPConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m",
+                                backoff_base=0.05)).embed(["a text"])
+    assert time.perf_counter() - started < 5
+
+
 def test_credentials_in_the_url_never_reach_the_name(server):
     cfg = HTTPConfig(base_url=f"http://user:pw@127.0.0.1:{server.port}/v1?k=1", model="m")
     emb = HTTPEmbedder(cfg)

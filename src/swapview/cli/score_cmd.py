@@ -58,7 +58,7 @@ def _say(message: str) -> None:
 
 
 def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:
-    if quiet:
+    if quiet or not sys.stderr.isatty():
         return score_comparison(db, name, model)
     bar = click.progressbar(length=1, label=f"Scoring {name}", file=sys.stderr)
     with bar:

@@ -29,6 +29,7 @@ from ...errors import SwapviewError
 from .base import is_blank, normalise_rows
 
 log = logging.getLogger(__name__)
+CONNECT_TRIES_BEFORE_ANSWER = 2
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
@@ -103,6 +104,7 @@ class HTTPEmbedder:
                                              limits=limits)
         self._lock = threading.Lock()
         self._abort = threading.Event()  # one batch failed for good: the others stop
+        self._answered = False  # a connection refused before any answer is a wrong URL
 
     def close(self) -> None:
         self.client.close()
@@ -135,6 +137,15 @@ class HTTPEmbedder:
                 raise self._fail("stopped: another request failed")
             try:
                 response = self.client.post(f"{self.config.base_url}/embeddings", json=body)
+            except httpx.ConnectError as exc:
+                if not self._answered and attempt >= CONNECT_TRIES_BEFORE_ANSWER - 1:
+                    raise self._fail(f"cannot connect ({exc or type(exc).__name__}); is the"
+                                     " server running at that URL?") from None
+                if last:
+                    raise self._fail(f"no answer after {attempt + 1} tries"
+                                     f" ({type(exc).__name__})") from None
+                self._sleep(attempt, None, type(exc).__name__)
+                continue
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if last:
                     raise self._fail(f"no answer after {attempt + 1} tries"
@@ -148,7 +159,9 @@ class HTTPEmbedder:
             if response.status_code != 200:
                 raise self._fail(self._describe_status(response))
             try:
-                return self._parse(response, len(texts))
+                vectors = self._parse(response, len(texts))
+                self._answered = True
+                return vectors
             except _Malformed as exc:
                 if last:
                     raise self._fail(f"the response is not an embeddings list ({exc})") from None
