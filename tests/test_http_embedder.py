@@ -295,3 +295,10 @@ def test_config_file_errors_name_the_field(tmp_path, monkeypatch, body, field):
     monkeypatch.setenv("SWAPVIEW_CONFIG", str(cfg))
     with pytest.raises(InputError, match=field):
         make_embedder("http")
+
+
+def test_the_cause_is_reported_not_the_batches_it_stopped(server):
+    server.fail_when(lambda body: TEXTS[5] in body.get("input", []), "401")
+    with pytest.raises(EmbeddingServiceError, match="HTTP 401") as err:
+        make(server, batch_size=2, concurrency=3).embed(TEXTS)
+    assert "another request failed" not in str(err.value)

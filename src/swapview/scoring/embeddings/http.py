@@ -115,7 +115,11 @@ class HTTPEmbedder:
         batches = [todo[s : s + size] for s in range(0, len(todo), size)]
         self._abort.clear()
         with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
-            results = list(pool.map(lambda b: self._guarded([texts[i] for i in b]), batches))
+            futures = [pool.submit(self._guarded, [texts[i] for i in b]) for b in batches]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:  # report the cause, not the batches stopped because of it
+            raise next((e for e in errors if not isinstance(e, _Aborted)), errors[0])
+        results = [f.result() for f in futures]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for batch, vectors in zip(batches, results, strict=True):
             out[batch] = vectors
@@ -134,7 +138,7 @@ class HTTPEmbedder:
         for attempt in range(self.config.max_retries + 1):
             last = attempt == self.config.max_retries
             if self._abort.is_set():
-                raise self._fail("stopped: another request failed")
+                raise _Aborted("stopped: another request failed")
             try:
                 response = self.client.post(f"{self.config.base_url}/embeddings", json=body)
             except httpx.ConnectError as exc:
@@ -215,6 +219,10 @@ class HTTPEmbedder:
 
 class _Malformed(Exception):
     pass
+
+
+class _Aborted(EmbeddingServiceError):
+    """This batch stopped because another one failed for good."""
 
 
 def _vector(row: Any) -> np.ndarray:
