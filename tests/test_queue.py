@@ -223,23 +223,18 @@ def test_unknown_order_names_the_choices():
         queue.get_order("nope")
 
 
-def test_a_registered_order_over_a_new_table_is_one_entry(scored_db):
+def test_the_likely_regression_order_pages_triage_scores(scored_db):
+    # triage registers one entry over its own table (migration m030).
     db, cid = scored_db
-    db.executescript(
-        "CREATE TABLE triage_scores (pair_id INTEGER PRIMARY KEY, score REAL);"
-        "CREATE INDEX triage_scores_score ON triage_scores(score, pair_id);"
-        "INSERT INTO triage_scores SELECT id, (id * 37) % 11 FROM pairs;"
+    db.execute(
+        "INSERT INTO triage_scores (pair_id, comparison_id, score, model_version, updated)"
+        " SELECT id, comparison_id, (id * 37) % 11, 'test', 'now' FROM pairs"
     )
-    queue.register(queue.Order("likely", "likely regression first", "triage_scores",
-                               ("o.score",), True, "o.score IS NOT NULL"))
-    try:
-        spec = queue.QueueSpec(order="likely", comparison_id=cid)
-        rows = queue.page_after(db.conn, spec, None, 200)
-        scores = {p: s for p, s in db.execute("SELECT pair_id, score FROM triage_scores")}
-        got = [(scores[r.pair_id], r.pair_id) for r in rows]
-        assert got == sorted(got, reverse=True) and len(got) == 120
-    finally:
-        queue.ORDERS.pop("likely")
+    spec = queue.QueueSpec(order="regression", comparison_id=cid)
+    rows = queue.page_after(db.conn, spec, None, 200)
+    scores = {p: s for p, s in db.execute("SELECT pair_id, score FROM triage_scores")}
+    got = [(scores[r.pair_id], r.pair_id) for r in rows]
+    assert got == sorted(got, reverse=True) and len(got) == 120
 
 
 def test_review_core_never_imports_textual():
@@ -260,6 +255,7 @@ def test_review_core_never_imports_textual():
     ("semantic", "scores_semantic"), ("lexical", "scores_lexical"),
     ("length", "scores_length"), ("quirk", "scores_quirk"),
     ("key", "sqlite_autoindex_pairs_1"), ("random", "pairs_random"),
+    ("regression", "triage_scores_order"),
 ])
 def test_each_order_pages_by_its_index(scored_db, order, index):
     # A keyset page must seek in the order's index: a full scan plus sort is what makes

@@ -32,6 +32,12 @@ class PairDetail:
     note: str | None
     reviewer: str | None
     stale: bool
+    # From triage (absent until the likely-regression order was used): log-odds of
+    # "regression", why, and the cluster of alike changes the pair sits in.
+    likely: float | None = None
+    likely_reason: str | None = None
+    cluster_size: int | None = None
+    cluster_label: str | None = None
 
     @property
     def size(self) -> int:
@@ -44,9 +50,12 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         "SELECT p.id, p.key, c.name, c.baseline_model, c.candidate_model, p.prompt,"
         " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
         " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
-        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0)"
+        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label"
         " FROM pairs p JOIN comparisons c ON c.id = p.comparison_id"
         " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
+        " LEFT JOIN triage_scores t ON t.pair_id = p.id"
+        " LEFT JOIN triage_cluster_members m ON m.pair_id = p.id"
+        " LEFT JOIN triage_clusters k ON k.id = m.cluster_id"
         " WHERE p.id = ?",
         [pair_id],
     ).fetchone()
@@ -61,6 +70,7 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         candidate=row[8], metadata=_metadata(row[9]), content_hash=row[10], semantic=row[11],
         lexical=row[12], length_change=row[13], embedding_model=row[14], signals=signals,
         tag=row[15], note=row[16], reviewer=row[17], stale=bool(row[18]),
+        likely=row[19], likely_reason=row[20], cluster_size=row[21], cluster_label=row[22],
     )
 
 

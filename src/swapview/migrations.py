@@ -150,6 +150,93 @@ def m020_review_queue_indexes(db: Database) -> None:
 
 
 @migrations()
+def m030_create_triage_scores(db: Database) -> None:
+    # The likely-regression queue. triage_features caches each pair's cheap feature vector
+    # (float64 BLOB, layout named by version) for the content_hash it was computed on, so a
+    # refit after each tag never re-reads the texts. triage_scores holds the current score
+    # (log-odds) and its reason per pair; the index serves the queue's keyset pages
+    # "score DESC, pair_id DESC" (scanned backwards).
+    # triage_models keeps the fitted weights per comparison, to explain and to audit.
+    db.executescript(
+        """
+        CREATE TABLE triage_features (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            content_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE triage_scores (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            score REAL NOT NULL,
+            reason TEXT,
+            model_version TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE INDEX triage_scores_order ON triage_scores(score, pair_id);
+        CREATE TABLE triage_models (
+            comparison_id INTEGER PRIMARY KEY REFERENCES comparisons(id),
+            model_version TEXT NOT NULL,
+            weights TEXT NOT NULL,
+            intercept REAL NOT NULL,
+            n_tags INTEGER NOT NULL,
+            n_regressions INTEGER NOT NULL,
+            updated TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m031_create_triage_clusters(db: Database) -> None:
+    # Groups of pairs whose changes are alike (same new refusal phrase, same JSON key
+    # dropped, near-identical changed words). A pair sits in at most one cluster; size is
+    # stored so the queue can show it without a GROUP BY per row.
+    db.executescript(
+        """
+        CREATE TABLE triage_clusters (
+            id INTEGER PRIMARY KEY,
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX triage_clusters_comparison ON triage_clusters(comparison_id, size DESC);
+        CREATE TABLE triage_cluster_members (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            cluster_id INTEGER NOT NULL REFERENCES triage_clusters(id)
+        );
+        CREATE INDEX triage_cluster_members_cluster ON triage_cluster_members(cluster_id, pair_id);
+        """
+    )
+
+
+@migrations()
+def m032_create_triage_bands(db: Database) -> None:
+    # Strata for the "how many regressions are left" estimate. Each pair gets a band (fixed
+    # once assigned, so the estimate stays valid while the model learns) and a random
+    # sample_key: the pairs of a band in sample_key order are a uniform random sample of it.
+    db.executescript(
+        """
+        CREATE TABLE triage_bands (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            band INTEGER NOT NULL,
+            sample_key REAL NOT NULL
+        );
+        CREATE INDEX triage_bands_sample ON triage_bands(comparison_id, band, sample_key);
+        CREATE TABLE triage_strata (
+            comparison_id INTEGER PRIMARY KEY REFERENCES comparisons(id),
+            basis TEXT NOT NULL,
+            edges TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
 def m040_create_replay_errors(db: Database) -> None:
     # Why `swapview replay` got no answer for a pair: one row per pair and side, replaced
     # on each failed attempt and deleted when an answer is stored, so "what is still

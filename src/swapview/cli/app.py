@@ -39,6 +39,7 @@ COMMAND_MODULES = {
     "report": "report_cmd",
     "replay": "replay_cmd",
     "score": "score_cmd",
+    "triage": "triage_cmd",
 }
 
 

@@ -8,6 +8,7 @@ import click
 
 from ..gates import evaluate, parse_gate
 from ..report import build_report, metrics, to_markdown
+from ..triage import report_section  # noqa: F401  (registers the remaining-regressions section)
 from .app import State, main, pass_state
 from .export_cmd import only_comparison
 

@@ -76,6 +76,8 @@ register(Order("length", "most shortened first", "scores",
 register(Order("quirk", "quirk signals first, then by meaning", "scores",
                ("o.signal_count", "o.semantic_distance"), True,
                "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL"))
+register(Order("regression", "likely regression first (learns from your tags)",
+               "triage_scores", ("o.score",), True, "o.score IS NOT NULL"))
 register(Order("key", "by key", "pairs", ("p.key",), False))
 register(Order("random", "random (seeded)", "pairs", (_RANDOM,), False))
 

@@ -130,6 +130,7 @@ class ActionsMixin:
         else starts at the top."""
         self.spec = spec
         self.reload(keep=keep, fallback=0)
+        self.request_refit()
 
     def action_toggle_untagged(self: ReviewScreen) -> None:
         self.set_spec(self.spec.with_(untagged=not self.spec.untagged))

@@ -7,6 +7,8 @@ and put on screen as plain segments: ``[@click=app.quit]`` in a prompt is just t
 
 from __future__ import annotations
 
+import math
+
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
@@ -79,7 +81,7 @@ class PairInfo(LineWidget):
             cls = f"tag-{d.tag}" if d.tag in KNOWN_TAGS else "tag-custom"
             tag = (f" {visible(d.tag)} ", cls)
         who = f" by {visible(d.reviewer)}" if d.tag and d.reviewer else ""
-        parts = [tag, (f" {visible(d.key)}{who}  ", "key"),
+        parts = [tag, (f" {visible(d.key)}{who}  ", "key"), *_triage_parts(d),
                  (f"semantic {num(d.semantic)} · lexical {num(d.lexical)} · length "
                   f"{pct(d.length_change)}", "scores")]
         if d.stale:
@@ -88,6 +90,18 @@ class PairInfo(LineWidget):
             parts.append(("  ", ""))
             parts.append((f"⚑ {visible(name)}", "badge"))
         self.set_parts(parts)
+
+
+def _triage_parts(d: PairDetail) -> list[tuple[str, str]]:
+    """"likely 86%: shorter by 60%, JSON broke" and the cluster, once triage ran."""
+    parts: list[tuple[str, str]] = []
+    if d.likely is not None:
+        chance = 100 / (1 + math.exp(-max(min(d.likely, 50.0), -50.0)))
+        why = f": {visible(d.likely_reason)}" if d.likely_reason else ""
+        parts.append((f"likely {chance:.0f}%{why}  ", "scores"))
+    if d.cluster_size:
+        parts.append((f"≋ {d.cluster_size} alike: {visible(d.cluster_label or '')}  ", "scores"))
+    return parts
 
 
 class NoteLine(LineWidget):

@@ -37,6 +37,7 @@ from .loading import (
 )
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
+from .triage import TriageMixin
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 DETAIL_CACHE_CHARS = 20_000_000
@@ -106,7 +107,7 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
     return b
 
 
-class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
+class ReviewScreen(TriageMixin, LoadingMixin, ActionsMixin, Screen):
     """Pages through one queue; all writes go through the reviewer's ReviewSession."""
 
     AUTO_FOCUS = "#queue"
@@ -162,10 +163,12 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
         preloaded, self.context.preloaded = self.context.preloaded, None
         self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume,
                                preloaded)
+        self.request_refit()
 
     def on_unmount(self) -> None:
         self.session.close()
         self.conn.close()
+        self.close_triage()
 
     # ----- the queue
     def reload(self, *, target: int | None = None, keep: bool = True,
@@ -318,6 +321,8 @@ class ReviewScreen(LoadingMixin, ActionsMixin, Screen):
             tag = o.decision.tag if o.decision else None
             self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
         self.refresh_worker([], self.spec.comparison_id, self.progress.total)
+        if o.action in ("tag", "undo", "redo"):
+            self.request_refit()
         self.refresh_bindings()
 
     def _apply_decision(self, pair_id: int, decision) -> None:

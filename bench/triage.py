@@ -1,0 +1,250 @@
+"""Simulated reviewer on labelled pair files: how early does each order find the regressions?
+
+    PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
+
+FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
+candidate_output, preference (``baseline`` = the candidate is worse = a regression). The
+default is every file in ../shared/realdata/pairs/; files without labels are skipped with a
+note. For each file it prints recall at 20% of the queue and the share found within the
+first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
+package is present), every single feature, and random. The last line is one JSON object
+``{file: {ordering: recall_at_20pct}}`` with the learned order under ``learned``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from swapview.errors import InputError, SwapviewError
+from swapview.triage.features import FEATURE_INDEX, FEATURE_NAMES, pair_features
+from swapview.triage.learner import fit_scaler, prior_model, prior_weights
+from swapview.triage.simulate import budget, expected_recall, simulate_learned
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT.parent / "shared" / "realdata" / "pairs"
+TAGS = 50
+CACHE = ROOT / "bench" / ".cache" / "embeddings.db"
+
+
+def read_pairs(path: Path) -> list[dict]:
+    """Rows of a pairs file, with a clear error naming file, line and field on bad input."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.strip():
+                    rows.append(_parse(path, number, line))
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(str(path), f"cannot read ({exc})") from exc
+    return rows
+
+
+def _parse(path: Path, number: int, line: str) -> dict:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
+    if not isinstance(row, dict):
+        raise InputError(str(path), "expected a JSON object", line=number)
+    for name in ("baseline_output", "candidate_output"):
+        if not isinstance(row.get(name), str | None):
+            raise InputError(str(path), "expected a string", line=number, field=name)
+    return row
+
+
+def _prompt_text(prompt: object) -> str:
+    return prompt if isinstance(prompt, str) else json.dumps(prompt, ensure_ascii=False)
+
+
+def scoring_inputs(
+    rows: list[dict], embedder: str | None
+) -> tuple[list[dict | None], list[list[str]], str]:
+    """Per-row scores and signal names from swapview.scoring, when it is installed."""
+    try:
+        from swapview.scoring.lexical import lexical_distance
+        from swapview.scoring.signals import compute_signals
+    except ImportError:
+        return [None] * len(rows), [[] for _ in rows], "no scoring package"
+    signals = [
+        [sig.name for sig in compute_signals(r.get("baseline_output"), r.get("candidate_output"))]
+        for r in rows
+    ]
+    scores: list[dict | None] = [
+        {
+            "lexical_distance": lexical_distance(r.get("baseline_output"),
+                                                 r.get("candidate_output")),
+            "signal_count": len(names),
+        }
+        for r, names in zip(rows, signals, strict=True)
+    ]
+    note = "semantic distance skipped (--embedder none)"
+    if embedder:
+        distances, note = semantic_distances(rows, embedder)
+        for score, distance in zip(scores, distances, strict=True):
+            score["semantic_distance"] = distance  # type: ignore[index]
+    return scores, signals, note
+
+
+def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str]:
+    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk."""
+    try:
+        from swapview.scoring.embeddings import cosine_distance, is_blank, make_embedder
+    except ImportError as exc:
+        return [None] * len(rows), f"no embedding model ({exc})"
+    from swapview.store import open_db, text_hash, write_transaction
+
+    embedder = make_embedder(kind)
+    CACHE.parent.mkdir(exist_ok=True)
+    db = open_db(CACHE)
+    texts = {t for r in rows for t in (r.get("baseline_output"), r.get("candidate_output")) if t}
+    cached = {
+        h: np.frombuffer(v, dtype=np.float32)
+        for h, v in db.execute(
+            "SELECT content_hash, vector FROM embeddings WHERE model = ?", [embedder.name]
+        )
+    }
+    todo = [t for t in texts if text_hash(t) not in cached]
+    for start in range(0, len(todo), 256):
+        batch = todo[start : start + 256]
+        vectors = embedder.embed(batch)
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector)"
+                " VALUES (?, ?, ?, ?)",
+                [(embedder.name, text_hash(t), embedder.dim, v.astype(np.float32).tobytes())
+                 for t, v in zip(batch, vectors, strict=True)],
+            )
+        cached.update({text_hash(t): v for t, v in zip(batch, vectors, strict=True)})
+    zero = np.zeros(embedder.dim, dtype=np.float32)
+
+    def vec(text: str | None) -> np.ndarray:
+        return cached[text_hash(text)] if text else zero
+
+    out = [
+        cosine_distance(
+            vec(r.get("baseline_output")), vec(r.get("candidate_output")),
+            blank_a=is_blank(r.get("baseline_output")),
+            blank_b=is_blank(r.get("candidate_output")),
+        )
+        for r in rows
+    ]
+    return out, embedder.name
+
+
+def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[float, float]]:
+    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}."""
+    scores, signals, _ = scoring_inputs(rows, embedder)
+    X = np.vstack(
+        [
+            pair_features(
+                _prompt_text(r.get("prompt")), r.get("baseline_output"),
+                r.get("candidate_output"), s, g,
+            )
+            for r, s, g in zip(rows, scores, signals, strict=True)
+        ]
+    )
+    y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
+    k, tags = budget(len(y)), min(TAGS, len(y))
+    learned = simulate_learned(X, y, tags=TAGS)
+    out = {"learned": (learned.recall_at_share, learned.recall_at_tags)}
+    prior = prior_model().score(fit_scaler(X).transform(X))
+    out["prior"] = (expected_recall(prior, y, k), expected_recall(prior, y, tags))
+    col = FEATURE_INDEX["semantic_distance"]
+    if np.isnan(X[:, col]).all():
+        out["semantic_distance"] = (float("nan"), float("nan"))
+    direction = np.where(prior_weights() < 0, -1.0, 1.0)
+    for name in FEATURE_NAMES:
+        values = X[:, FEATURE_INDEX[name]] * direction[FEATURE_INDEX[name]]
+        if np.isnan(values).all() or np.nanstd(values) == 0:
+            continue
+        out[name] = (expected_recall(values, y, k), expected_recall(values, y, tags))
+    out["random"] = (k / len(y), tags / len(y))
+    return out
+
+
+def chance_max(y: np.ndarray, orders: int, runs: int = 200) -> float:
+    """95th percentile of the best recall at 20% among ``orders`` random orders.
+
+    The best single feature is picked after seeing the labels; this says how high the
+    best of that many useless orders gets by luck alone.
+    """
+    rng = np.random.default_rng(0)
+    k, total = budget(len(y)), y.sum()
+    best = [
+        max(y[rng.permutation(len(y))[:k]].sum() / total for _ in range(orders))
+        for _ in range(runs)
+    ]
+    return float(np.quantile(best, 0.95))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument(
+        "--embedder", default="static",
+        help="swapview.scoring embedder for semantic distance: static (default, fast),"
+        " minilm (about 10 texts/s the first time; vectors cached in bench/.cache/), none",
+    )
+    args = parser.parse_args(argv)
+    files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
+    summary: dict[str, dict[str, float]] = {}
+    for path in files:
+        try:
+            rows = [r for r in read_pairs(path) if r.get("preference") is not None]
+        except SwapviewError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if not rows:
+            print(f"{path.name}: no labels, skipped\n")
+            continue
+        start = time.perf_counter()
+        result = evaluate(rows, None if args.embedder == "none" else args.embedder)
+        _print_table(path, rows, result, time.perf_counter() - start)
+        summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
+    print(json.dumps(summary))
+    return 0
+
+
+def _round(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 3)
+
+
+def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> None:
+    regressions = sum(r["preference"] == "baseline" for r in rows)
+    ceiling = min(1.0, budget(len(rows)) / max(regressions, 1))
+    print(
+        f"{path.name}: {len(rows)} labelled pairs, {regressions} regressions,"
+        f" best possible recall at 20% {ceiling:.2f} ({seconds:.1f} s)"
+    )
+    print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
+    for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
+        if np.isnan(r20):
+            print(f"  {name:<34} not available (needs swapview.scoring)")
+            continue
+        print(f"  {name:<34} {r20:>10.3f} {r50:>10.3f}")
+    learned = result["learned"][0]
+    best, score = max(
+        ((n, r[0]) for n, r in result.items() if n not in ("learned", "prior", "random")),
+        key=lambda kv: np.nan_to_num(kv[1], nan=-1.0),
+    )
+    singles = len(result) - 3
+    y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
+    print(
+        f"  goal 0.6: {'met' if learned >= 0.6 else 'not met'};"
+        f" best single feature {best} {score:.3f}:"
+        f" learned {'at or above' if learned >= score else 'below'} it;"
+        f" best of {singles} random orders reaches {chance_max(y, singles):.3f} (95th pct)"
+    )
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""`swapview triage`: likely-regression order, clusters, and the remaining-regressions estimate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+
+from ..store import get_comparison
+from ..triage.clusters import build_clusters, cluster_of, more_like_this, tag_cluster
+from ..triage.ranking import likely_regressions, refit_and_store
+from ..triage.sampling import estimate_remaining, suggest_sample
+from .app import State, default_reviewer, main, pass_state
+from .export_cmd import only_comparison
+
+
+@main.group("triage")
+def triage_group() -> None:
+    """Learned likely-regression order, clusters of alike changes, what is left."""
+
+
+def _comparison_id(state: State, name: str | None) -> tuple:
+    db = state.open()
+    return db, get_comparison(db, name or only_comparison(db))["id"]
+
+
+COMPARISON = click.option("-c", "--comparison", help="Comparison name (needed when several).")
+AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@triage_group.command("refit")
+@COMPARISON
+@click.option("--top", default=10, show_default=True, help="How many of the queue to print.")
+@AS_JSON
+@pass_state
+def refit_command(state: State, comparison: str | None, top: int, as_json: bool) -> None:
+    """Refit from the current tags and print the head of the likely-regression queue."""
+    db, cid = _comparison_id(state, comparison)
+    report = refit_and_store(db, cid)
+    head = likely_regressions(db, cid, limit=top)
+    if as_json:
+        click.echo(json.dumps({"refit": asdict(report), "queue": head}))
+        return
+    click.echo(
+        f"{report.pairs} pairs scored from {report.tags} tags ({report.regressions} regressions)"
+        f" in {report.seconds:.2f} s"
+    )
+    for row in head:
+        click.echo(f"  {row['pair_id']:>8}  {row['score']:+6.2f}  {row['reason'] or ''}")
+
+
+@triage_group.command("clusters")
+@COMPARISON
+@click.option("--top", default=10, show_default=True, help="How many clusters to print.")
+@pass_state
+def clusters_command(state: State, comparison: str | None, top: int) -> None:
+    """Regroup pairs whose changes are alike and list the biggest groups."""
+    db, cid = _comparison_id(state, comparison)
+    count = build_clusters(db, cid)
+    click.echo(f"{count} cluster{'' if count == 1 else 's'}")
+    for row in db.query(
+        "SELECT id, kind, size, label FROM triage_clusters WHERE comparison_id = ?"
+        " ORDER BY size DESC, id LIMIT ?",
+        [cid, top],
+    ):
+        click.echo(f"  #{row['id']:<6} {row['size']:>6}  {row['kind']:<8} {row['label']}")
+
+
+@triage_group.command("tag-cluster")
+@click.argument("cluster_id", type=int)
+@click.argument("tag")
+@click.option("--reviewer", default=default_reviewer, help="Who tags (default $USER).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, yes: bool) -> None:
+    """Tag every unreviewed pair of a cluster in one step."""
+    db = state.open()
+    if not yes:
+        click.confirm(f"Tag every unreviewed pair of cluster {cluster_id} as {tag}?", abort=True)
+    done = tag_cluster(db, cluster_id, reviewer, tag)
+    click.echo(f"tagged {len(done)} pairs; review ids {done[0] if done else '-'}..")
+
+
+@triage_group.command("estimate")
+@COMPARISON
+@AS_JSON
+@pass_state
+def estimate_command(state: State, comparison: str | None, as_json: bool) -> None:
+    """Estimate how many regressions remain among the unreviewed pairs."""
+    db, cid = _comparison_id(state, comparison)
+    est = estimate_remaining(db, cid)
+    if as_json:
+        click.echo(json.dumps(est))
+        return
+    if est["remaining"] is None:
+        click.echo(
+            f"no estimate yet (no random sample tagged): {est['low']}-{est['high']}"
+            f" regressions may remain in {est['unreviewed']} unreviewed pairs"
+        )
+    else:
+        click.echo(
+            f"about {est['remaining']:.0f} regressions remain in {est['unreviewed']} unreviewed"
+            f" pairs ({round(est['confidence'] * 100)}% interval {est['low']}-{est['high']})"
+        )
+    if est["suggest"]["pair_ids"]:
+        click.echo(f"next: {est['suggest']['reason']} (swapview triage sample)")
+
+
+@triage_group.command("sample")
+@COMPARISON
+@click.option("--size", default=10, show_default=True, help="How many pairs to suggest.")
+@pass_state
+def sample_command(state: State, comparison: str | None, size: int) -> None:
+    """Random pairs to tag that would tighten the estimate most."""
+    db, cid = _comparison_id(state, comparison)
+    suggestion = suggest_sample(db, cid, size=size)
+    click.echo(suggestion.reason)
+    for pid in suggestion.pair_ids:
+        key = db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0]
+        click.echo(f"  {pid:>8}  {key}")
+
+
+@triage_group.command("alike")
+@click.argument("key")
+@COMPARISON
+@click.option("--limit", default=10, show_default=True, help="How many pairs to list.")
+@pass_state
+def alike_command(state: State, key: str, comparison: str | None, limit: int) -> None:
+    """Unreviewed pairs most like the pair KEY: its cluster first, then nearest features."""
+    db, cid = _comparison_id(state, comparison)
+    row = db.execute(
+        "SELECT id FROM pairs WHERE comparison_id = ? AND key = ?", [cid, key]
+    ).fetchone()
+    if row is None:
+        raise click.ClickException(f"no pair with key {key!r} in this comparison")
+    cluster = cluster_of(db, row[0])
+    if cluster:
+        click.echo(f"cluster #{cluster['id']} ({cluster['size']}): {cluster['label']}")
+    for pid in more_like_this(db, row[0], limit=limit):
+        click.echo(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])

@@ -1,0 +1,51 @@
+"""The "estimated regressions remaining" section of `swapview report` (and its gate metrics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..report import Section, register_section
+from .sampling import estimate_remaining
+
+
+@register_section
+def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | None:
+    """Point estimate and interval of regressions among the unreviewed pairs."""
+    # No band assignment here: on a large new comparison that means computing every
+    # pair's features, which belongs in `swapview triage estimate` or the app's worker.
+    est = estimate_remaining(db, comparison["id"], assign=False)
+    if not est["unreviewed"]:
+        return None
+    pct = round(est["confidence"] * 100)
+    if est["remaining"] is None:
+        lines = [
+            f"No estimate yet: no random sample has been tagged. Between {est['low']} and"
+            f" {est['high']} regressions may remain among {est['unreviewed']} unreviewed"
+            f" pairs; {est['found']} found so far.",
+        ]
+    else:
+        lines = [
+            f"About {est['remaining']:.0f} regressions remain among {est['unreviewed']}"
+            f" unreviewed pairs ({pct}% interval {est['low']} to {est['high']});"
+            f" {est['found']} found so far.",
+        ]
+    if not est["complete"]:
+        lines.append(
+            "Some bands have no random sample yet, so the upper bound counts all their pairs:"
+            " `swapview triage sample` names random pairs to tag that narrow it."
+        )
+    elif est["suggest"]["pair_ids"]:
+        lines.append(f"To narrow it: {est['suggest']['reason']}.")
+    return Section(
+        key="remaining",
+        title="Estimated regressions remaining",
+        markdown="\n".join(lines),
+        data=est,
+        metrics={
+            "estimated_regressions_remaining": est["remaining"],
+            "estimated_regressions_remaining_low": est["low"],
+            "estimated_regressions_remaining_high": est["high"],
+        },
+    )

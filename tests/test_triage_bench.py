@@ -1,0 +1,56 @@
+"""bench/triage.py: bad input names file and line; a labelled file gives the JSON last line."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from swapview.errors import InputError
+from tests.conftest import ROOT
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_triage", ROOT / "bench" / "triage.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    return path
+
+
+def test_bad_line_names_file_line_and_field(tmp_path: Path) -> None:
+    bench = _bench()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"baseline_output": "a", "candidate_output": "b"}\n{not json\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:2: not JSON"):
+        bench.read_pairs(bad)
+    bad.write_text('{"baseline_output": 3, "candidate_output": "b"}\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:1: field 'baseline_output'"):
+        bench.read_pairs(bad)
+
+
+def test_runs_on_a_small_labelled_file_and_skips_unlabelled(tmp_path, capsys) -> None:
+    rows = [
+        {"prompt": f"q{i}", "baseline_output": "A long and careful answer. " * 6,
+         "candidate_output": "Short." if i % 6 == 0 else "A long and careful answer. " * 6,
+         "preference": "baseline" if i % 6 == 0 else "tie"}
+        for i in range(60)
+    ]
+    labelled = _write(tmp_path / "mine.jsonl.gz", rows)
+    unlabelled = _write(tmp_path / "none.jsonl.gz", [dict(r, preference=None) for r in rows])
+    assert _bench().main([str(labelled), str(unlabelled)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert any("none.jsonl.gz: no labels, skipped" in line for line in out)
+    summary = json.loads(out[-1])
+    assert list(summary) == ["mine.jsonl.gz"]
+    # Every regression is the shortened answer: the prior alone finds them all first.
+    assert summary["mine.jsonl.gz"]["learned"] == 1.0
+    assert summary["mine.jsonl.gz"]["random"] == 0.2

@@ -1,0 +1,70 @@
+"""`swapview triage ...` and the report's remaining-regressions section, through CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from swapview.cli import main
+from swapview.store import (
+    LoadReport,
+    PairRecord,
+    PairWriter,
+    ensure_comparison,
+    open_db,
+    write_transaction,
+)
+
+
+def _load(db_path: Path) -> None:
+    db = open_db(db_path)
+    cid = ensure_comparison(db, "m", baseline_model="old", candidate_model="new")
+    records = [
+        PairRecord(f"k{i}", f"question {i}", "A complete answer. " * (2 + i % 6),
+                   "I'm sorry, but I cannot answer that." if i % 5 == 0 else "Short.")
+        for i in range(30)
+    ]
+    with write_transaction(db):
+        PairWriter(db, cid, LoadReport()).write(records)
+    db.close()
+
+
+def _run(db_path: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--db", str(db_path), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_refit_clusters_tag_and_estimate(db_path: Path) -> None:
+    _load(db_path)
+    out = json.loads(_run(db_path, "triage", "refit", "--top", "3", "--json"))
+    assert out["refit"]["pairs"] == 30 and len(out["queue"]) == 3
+    assert all(row["reason"].startswith("shorter by") for row in out["queue"])
+    assert all(row["reason"].count("short") == 1 for row in out["queue"])
+    listing = _run(db_path, "triage", "clusters")
+    # The refusals, and the 24 answers that all dropped the same repeated sentence.
+    assert listing.startswith("2 clusters") and "i m sorry but i cannot" in listing
+    line = next(x for x in listing.splitlines() if "refusal" in x)
+    cluster_id = line.split("#")[1].split()[0]
+    assert "tagged 6 pairs" in _run(db_path, "triage", "tag-cluster", cluster_id, "regression",
+                                    "--yes")
+    db = open_db(db_path)
+    assert db.execute("SELECT count(*) FROM decisions WHERE tag = 'regression'").fetchone() == (6,)
+    alike = _run(db_path, "triage", "alike", "k0", "--limit", "3").splitlines()
+    assert alike[0].startswith(f"cluster #{cluster_id} (6)") and len(alike) == 4
+    est = json.loads(_run(db_path, "triage", "estimate", "--json"))
+    assert est["unreviewed"] == 24 and est["found"] == 6 and est["suggest"]["pair_ids"]
+    assert "regressions remain" in _run(db_path, "triage", "estimate")
+
+
+def test_report_has_the_remaining_section(db_path: Path) -> None:
+    _load(db_path)
+    report = json.loads(_run(db_path, "report", "--json"))
+    section = next(s for s in report["sections"] if s["key"] == "remaining")
+    assert section["data"]["unreviewed"] == 30
+    assert section["metrics"]["estimated_regressions_remaining_high"] == 30  # nothing sampled
+    markdown = _run(db_path, "report")
+    assert "Estimated regressions remaining" in markdown
+    assert "No estimate yet" in markdown

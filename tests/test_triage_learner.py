@@ -1,0 +1,88 @@
+"""The likely-regression learner on synthetic data where the answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from swapview.triage.features import FEATURE_INDEX, FEATURE_NAMES, pair_features
+from swapview.triage.learner import BINARY_MASK, fit, fit_auto, fit_scaler, prior_model
+from swapview.triage.reasons import explain
+from swapview.triage.simulate import expected_recall, simulate_learned
+
+
+def _planted(n: int, seed: int, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Noise features; regressions are exactly the pairs with a high value in ``column``."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, len(FEATURE_NAMES)))
+    binary = [i for i, name in enumerate(FEATURE_NAMES) if BINARY_MASK[i]]
+    X[:, binary] = rng.random((n, len(binary))) < 0.02  # quirks are rare in real data
+    y = (X[:, FEATURE_INDEX[column]] > 1.3).astype(float)
+    return X, y
+
+
+def test_fit_learns_a_planted_feature_the_prior_ignores() -> None:
+    X, y = _planted(2000, 1, "hedge_delta")
+    Z = fit_scaler(X).transform(X)
+    model = fit_auto(Z[:300], y[:300])
+    assert model.weights[FEATURE_INDEX["hedge_delta"]] > 1.0
+    others = np.delete(np.abs(model.weights), FEATURE_INDEX["hedge_delta"])
+    assert model.weights[FEATURE_INDEX["hedge_delta"]] > others.max()
+    learned = model.score(Z[300:])
+    assert expected_recall(learned, y[300:], 340) > 0.9
+    assert expected_recall(prior_model().score(Z[300:]), y[300:], 340) < 0.4
+
+
+def test_simulated_reviewer_finds_planted_regressions_early() -> None:
+    X, y = _planted(1000, 2, "log_prompt_length")
+    result = simulate_learned(X, y, tags=50)
+    # 20% of the queue is 200 pairs; about 97 regressions exist, so nearly all fit.
+    assert result.recall_at_share > 0.85
+    assert len(set(result.order.tolist())) == len(result.order) == 200
+
+
+def test_no_tags_gives_the_prior() -> None:
+    model = fit(np.zeros((0, len(FEATURE_NAMES))), np.zeros(0))
+    assert np.allclose(model.weights, prior_model().weights)
+
+
+def test_prior_puts_broken_json_and_shrinking_first() -> None:
+    rows = [
+        pair_features("q", '{"a": 1}', "a: 1", None, ["json_broke"]),
+        pair_features("q", "a long answer " * 20, "short.", None, ["much_shorter"]),
+        pair_features("q", "same answer.", "same answer.", None, []),
+        pair_features("q", "an answer.", "an answer, reworded.", None, []),
+    ]
+    X = np.vstack(rows)
+    Z = fit_scaler(X).transform(X)
+    scores = prior_model().score(Z)
+    assert scores[2] == scores.min()
+    assert set(np.argsort(-scores)[:2]) == {0, 1}
+    reasons = explain(Z, X, prior_model().weights)
+    assert "JSON broke" in reasons[0]
+    assert "shorter by" in reasons[1]
+
+
+@pytest.mark.parametrize(
+    ("baseline", "candidate", "feature", "value"),
+    [
+        ("x" * 99, "x" * 49, "shorter", 1.0),
+        ("The answer is 42.", "The answer is 41.", "final_number_changed", 1.0),
+        ("Sure, here it is.", "I'm sorry, but I cannot help with that.", "refusal_delta", 1.0),
+        ("- a\n- b\n- c\n", "a, b and c", "list_delta", -np.log(4)),
+        ("```py\nx\n```", "x", "code_block_delta", -np.log(2)),
+        ("Done.", "and then the", "ends_cleanly_lost", 1.0),
+        ("same", "same", "identical", 1.0),
+        ("text", "", "candidate_empty", 1.0),
+    ],
+)
+def test_text_features(baseline: str, candidate: str, feature: str, value: float) -> None:
+    row = pair_features("prompt", baseline, candidate)
+    assert row[FEATURE_INDEX[feature]] == pytest.approx(value)
+
+
+def test_missing_scores_are_neutral() -> None:
+    X = np.vstack([pair_features("p", "a", "b"), pair_features("p", "a b", "c")])
+    assert np.isnan(X[:, FEATURE_INDEX["semantic_distance"]]).all()
+    Z = fit_scaler(X).transform(X)
+    assert (Z[:, FEATURE_INDEX["semantic_distance"]] == 0).all()
