@@ -61,7 +61,8 @@ def unfinished_reason(text: str | None) -> str | None:
     # that never close with punctuation are a style, visible on the line before.
     if not _open_ending(lines[-1]) or (len(lines) > 1 and _open_ending(lines[-2])):
         return None
-    return f"ends mid-sentence: …{body[-40:]!r}"
+    # A category, not the text itself: triage groups pairs by signal name and detail.
+    return "ends mid-sentence"
 
 
 def _open_ending(line: str) -> bool:
