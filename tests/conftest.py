@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
 SAMPLE_DATA = ROOT / "sample_data"
 
+# Shared fixtures that live in their own modules: the real static embedding model.
+pytest_plugins = ["tests.support.embedding"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:

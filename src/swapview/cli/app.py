@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "export": "export_cmd",
     "report": "report_cmd",
     "replay": "replay_cmd",
+    "score": "score_cmd",
     "triage": "triage_cmd",
 }
 

@@ -1,0 +1,61 @@
+"""The embedding cache in SQLite: one row per (model name, text hash), never computed twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sqlite_utils import Database
+
+from ...store import text_hash
+from .base import Embedder, is_blank
+
+LOOKUP_CHUNK = 500  # SQLite's variable limit is 999 on older builds
+
+
+class EmbeddingCache:
+    """Vectors of one model, read from and written to the ``embeddings`` table."""
+
+    def __init__(self, db: Database, model: str) -> None:
+        self.db = db
+        self.model = model
+
+    def get_many(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start : start + LOOKUP_CHUNK]
+            rows = self.db.execute(
+                "SELECT content_hash, dim, vector FROM embeddings WHERE model = ?"
+                f" AND content_hash IN ({','.join('?' * len(chunk))})",
+                [self.model, *chunk],
+            )
+            for digest, dim, blob in rows:
+                vec = np.frombuffer(blob, dtype="<f4")
+                if vec.shape[0] == dim:  # a damaged row is recomputed, not trusted
+                    found[digest] = vec
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Store vectors; the caller holds the write transaction."""
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector)"
+            " VALUES (?, ?, ?, ?)",
+            [(self.model, h, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes())
+             for h, v in items],
+        )
+
+
+def embed_with_cache(
+    cache: EmbeddingCache, embedder: Embedder, texts: Sequence[str | None]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Vectors for every non-blank text by hash: (all of them, the newly computed ones)."""
+    by_hash = {text_hash(t): t for t in texts if not is_blank(t)}
+    vectors = cache.get_many(list(by_hash))
+    missing = [h for h in by_hash if h not in vectors]
+    fresh: dict[str, np.ndarray] = {}
+    if missing:
+        matrix = embedder.embed([by_hash[h] for h in missing])
+        fresh = {h: matrix[i] for i, h in enumerate(missing)}
+        vectors.update(fresh)
+    return vectors, fresh

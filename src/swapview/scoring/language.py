@@ -1,0 +1,134 @@
+"""A small offline language guess: the writing script, then stopwords for Latin text.
+
+Enough to notice "the new model answers in English where the old one answered in
+Spanish" or "switched to Chinese"; not a general language identifier. Code and other
+fenced blocks are ignored, since keywords would read as English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+MIN_LETTERS = 20  # below this, no guess: "OK" has no language
+MIN_STOPWORDS = 3.0  # weighted: a word shared by k languages counts 1/k for each
+MIN_PROSE_WORDS = 12  # "has none of the old language's stopwords" needs real prose:
+MIN_SENTENCES = 2  # word lists and one-line labels have no stopwords in any language
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "en": "the and of to is in that it for you with are this be on as not have was can"
+              " or will your by an if they at from but which there what would should a i we"
+              " my me do has had were been their them these those its",
+        "es": "el la los las de que y en un una es por con para como del al se no lo pero"
+              " más su sus este esta son también puede muy está hay usted puedes cuando sin"
+              " sobre podemos debe",
+        "fr": "le la les de des du et est un une que qui en pour dans pas sur avec au aux"
+              " ce cette sont vous nous il elle ne peut",
+        "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von"
+              " auch es sie ich wird werden oder kann wir bitte ihr ihre sind",
+        "pt": "o a os as de que e do da em um uma para com não por mais dos das se na no"
+              " ao é você também pode muito pelo pela isso",
+        "it": "il lo la gli le di che e un una è per non con del della in sono si anche"
+              " più ma come questo può",
+        "nl": "de het een en van is dat op te in niet met voor zijn je er maar ook als"
+              " bij wordt kan",
+    }.items()
+}
+
+# Character ranges per script; Han alone reads as Chinese, with kana as Japanese.
+SCRIPTS = {
+    "latin": "A-Za-z\u00c0-\u024f\u1e00-\u1eff",
+    "cyrillic": "\u0400-\u04ff", "greek": "\u0370-\u03ff", "arabic": "\u0600-\u06ff",
+    "hebrew": "\u0590-\u05ff", "han": "\u3400-\u4dbf\u4e00-\u9fff",
+    "kana": "\u3040-\u30ff", "hangul": "\u1100-\u11ff\uac00-\ud7af",
+    "devanagari": "\u0900-\u097f", "thai": "\u0e00-\u0e7f",
+}
+SCRIPT_LANGUAGE = {"cyrillic": "ru", "greek": "el", "arabic": "ar", "hebrew": "he",
+                   "han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi", "thai": "th"}
+_SCRIPT_RE = {name: re.compile(f"[{chars}]+") for name, chars in SCRIPTS.items()}
+_NOT_ASCII_LETTER = re.compile("[^A-Za-z]+")
+CJK_WEIGHT = 3
+SAMPLE_CHARS = 3000  # the opening is enough to tell a language, and keeps this fast
+SAMPLE_WORDS = 200
+WORD_SAMPLE_CHARS = 1500
+_WORD_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _w in _words:
+        _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_])[.!?](\s|$)")  # after a letter: not "1."
+
+_FENCED = re.compile(r"```.*?(```|\Z)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+def prose(text: str) -> str:
+    """The text without fenced or inline code."""
+    return _INLINE_CODE.sub(" ", _FENCED.sub(" ", text))
+
+
+def script_counts(text: str) -> Counter[str]:
+    """Letters per script in the text (pass a sample: this scans it once per script)."""
+    # Counting by deletion (len before - after) avoids building a list per match.
+    if text.isascii():
+        return Counter({"latin": len(_NOT_ASCII_LETTER.sub("", text))})
+    size = len(text)
+    counts = Counter({name: size - len(rx.sub("", text)) for name, rx in _SCRIPT_RE.items()})
+    return +counts  # drop zeros
+
+
+def detect_language(text: str | None) -> str | None:
+    """An ISO 639-1 code, "latin" (Latin script, language unclear), or None (too little)."""
+    body = (text or "")[: SAMPLE_CHARS * 2]
+    body = (prose(body) if "`" in body else body)[:SAMPLE_CHARS]
+    counts = script_counts(body)
+    for dense in ("han", "kana", "hangul"):  # one such character carries about a word
+        if dense in counts:
+            counts[dense] *= CJK_WEIGHT
+    total = sum(counts.values())
+    if total < MIN_LETTERS:
+        return None
+    script, n = counts.most_common(1)[0]
+    if script == "kana" or (script == "han" and counts["kana"] >= 0.1 * total):
+        return "ja"
+    if script != "latin":
+        return SCRIPT_LANGUAGE.get(script, script) if n >= 0.5 * total else None
+    return _latin_language(body)
+
+
+def _latin_language(body: str) -> str:
+    hits, _ = stopword_hits(body)
+    if not hits:
+        return "latin"
+    ranked = hits.most_common(2)
+    best, best_n = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    # a clear winner only: Romance languages share many short words
+    if best_n >= MIN_STOPWORDS and best_n >= 1.5 * runner_up:
+        return best
+    return "latin"
+
+
+def stopword_hits(text: str) -> tuple[Counter[str], int]:
+    """Weighted stopword hits per language, and the number of words looked at."""
+    sample = text[:WORD_SAMPLE_CHARS].lower()
+    words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
+    seen = Counter(words)
+    hits: Counter[str] = Counter()
+    for word in seen.keys() & _WORD_LANGS.keys():
+        langs = _WORD_LANGS[word]
+        for lang in langs:
+            hits[lang] += seen[word] / len(langs)
+    return hits, len(words)
+
+
+def lacks_language(text: str | None, lang: str) -> bool:
+    """Prose of some length with not one stopword of ``lang``: written in something else."""
+    body = prose(text or "")
+    hits, n_words = stopword_hits(body)
+    if n_words < MIN_PROSE_WORDS or hits[lang]:
+        return False
+    return len(_SENTENCE_END.findall(body)) >= MIN_SENTENCES

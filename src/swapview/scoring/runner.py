@@ -1,0 +1,149 @@
+"""Incremental scoring of one comparison: only pairs new, changed, or scored differently.
+
+Work goes in chunks: embed the chunk's texts (cached by model and text hash), compute
+distances and signals, then write embeddings, scores and signals in one transaction. An
+interrupted run keeps every finished chunk, and the next run resumes after it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlite_utils import Database
+
+from ..store import get_comparison, now, text_hash, write_transaction
+from .embeddings.base import Embedder, cosine_distance, is_blank
+from .embeddings.cache import EmbeddingCache, embed_with_cache
+from .lexical import length_change, lexical_distance
+from .signals import compute_signals
+
+# Bump when lexical distance, length change or a signal's rule changes meaning:
+# every stored score with another version is recomputed on the next run.
+SCORER_VERSION = "1"
+CHUNK_PAIRS = 256
+
+Progress = Callable[[int, int], None]  # (pairs done, pairs to do)
+Row = tuple[int, str | None, str | None, str | None, str]  # id, outputs, metadata, hash
+
+TODO_SQL = """
+SELECT p.id, p.baseline_output, p.candidate_output, p.metadata, p.content_hash
+FROM pairs p LEFT JOIN scores s ON s.pair_id = p.id
+WHERE p.comparison_id = :cid AND p.id > :after AND (
+    s.pair_id IS NULL OR s.content_hash != p.content_hash
+    OR s.scorer_version != :version OR s.embedding_model IS NOT :model)
+ORDER BY p.id LIMIT :limit
+"""
+
+
+@dataclass
+class ScoreReport:
+    """What a scoring run did; the CLI prints it or dumps it with --json."""
+
+    comparison: str
+    embedding_model: str
+    scorer_version: str = SCORER_VERSION
+    pairs: int = 0
+    to_score: int = 0
+    scored: int = 0
+    unchanged: int = 0
+    texts_embedded: int = 0
+    texts_cached: int = 0
+    signals: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def score_comparison(
+    db: Database,
+    comparison: str,
+    embedder: Embedder,
+    *,
+    chunk_pairs: int = CHUNK_PAIRS,
+    progress: Progress | None = None,
+) -> ScoreReport:
+    """Score every pair of the comparison that needs it; returns what was done."""
+    started = time.perf_counter()
+    cid = get_comparison(db, comparison)["id"]
+    report = ScoreReport(comparison=comparison, embedding_model=embedder.name)
+    params = {"cid": cid, "version": SCORER_VERSION, "model": embedder.name}
+    report.pairs = _count(db, "SELECT count(*) FROM pairs WHERE comparison_id = ?", cid)
+    report.to_score = _count(db, f"SELECT count(*) FROM ({TODO_SQL})",
+                             {**params, "after": 0, "limit": -1})
+    report.unchanged = report.pairs - report.to_score
+    cache = EmbeddingCache(db, embedder.name)
+    fired: Counter[str] = Counter()
+    after = 0
+    if progress:
+        progress(0, report.to_score)
+    while rows := list(db.execute(TODO_SQL, {**params, "after": after, "limit": chunk_pairs})):
+        after = rows[-1][0]
+        _score_chunk(db, cache, embedder, rows, report, fired)
+        if progress:
+            progress(report.scored, report.to_score)
+    report.signals = dict(sorted(fired.items()))
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: list[Row],
+                 report: ScoreReport, fired: Counter[str]) -> None:
+    texts = [t for row in rows for t in (row[1], row[2])]
+    vectors, fresh = embed_with_cache(cache, embedder, texts)
+    report.texts_embedded += len(fresh)
+    report.texts_cached += len(vectors) - len(fresh)
+    stamp = now()
+    score_rows, signal_rows = [], []
+    for pair_id, baseline, candidate, metadata, digest in rows:
+        found = compute_signals(baseline, candidate, _metadata(metadata))
+        fired.update(s.name for s in found)
+        signal_rows += [(pair_id, s.name, s.detail) for s in found]
+        score_rows.append((
+            pair_id, digest, SCORER_VERSION, embedder.name,
+            _semantic(vectors, baseline, candidate),
+            lexical_distance(baseline, candidate), length_change(baseline, candidate),
+            len(found), stamp,
+        ))
+    with write_transaction(db):
+        cache.put_many(fresh.items())
+        conn = db.conn
+        conn.executemany("DELETE FROM signals WHERE pair_id = ?", [(r[0],) for r in rows])
+        conn.executemany("INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)",
+                         signal_rows)
+        conn.executemany(
+            "INSERT OR REPLACE INTO scores (pair_id, content_hash, scorer_version,"
+            " embedding_model, semantic_distance, lexical_distance, length_change,"
+            " signal_count, scored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            score_rows,
+        )
+    report.scored += len(rows)
+
+
+def _semantic(vectors: dict[str, np.ndarray], baseline: str | None,
+              candidate: str | None) -> float:
+    blank_a, blank_b = is_blank(baseline), is_blank(candidate)
+    a = None if blank_a else vectors[text_hash(baseline)]
+    b = None if blank_b else vectors[text_hash(candidate)]
+    return cosine_distance(a, b, blank_a=blank_a, blank_b=blank_b)
+
+
+def _metadata(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _count(db: Database, sql: str, params: Any) -> int:
+    args = params if isinstance(params, dict) else [params]
+    return int(db.execute(sql, args).fetchone()[0])

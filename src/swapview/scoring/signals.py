@@ -1,0 +1,152 @@
+"""Quirk signals: the changes downstream code trips over, as a pure function of one pair.
+
+Names are the shared vocabulary of scoring, review, triage and export (see COMMON notes):
+each fired signal is one row in the ``signals`` table with a human-readable detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import jsonshape
+from .embeddings.base import is_blank
+from .language import STOPWORDS, detect_language, lacks_language
+from .refusal import refusal_phrase
+from .structure import markdown_change, unfinished_reason
+
+SIGNAL_NAMES = (
+    "json_broke", "json_fixed", "json_keys_changed", "json_types_changed",
+    "refusal_appeared", "refusal_gone", "markdown_changed", "language_changed",
+    "truncated", "empty_output", "much_shorter", "much_longer",
+)
+SHORTER_RATIO = 0.5  # candidate under half the baseline's length
+LONGER_RATIO = 2.0  # candidate over twice the baseline's length
+MIN_LENGTH_DELTA = 20  # characters: "OK" -> "Okay." is no length quirk
+LATIN_LANGUAGES = frozenset(STOPWORDS) | {"latin"}
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    detail: str | None = None
+
+
+def compute_signals(
+    baseline: str | None, candidate: str | None, metadata: Mapping[str, Any] | None = None
+) -> list[Signal]:
+    """Every quirk that fired for this pair, in SIGNAL_NAMES order."""
+    found: list[Signal] = []
+    before, after = jsonshape.parse_json(baseline), jsonshape.parse_json(candidate)
+    found += json_signals(before, after)
+    found += refusal_signals(baseline, candidate)
+    # Inside JSON, the string values are the text: a widget showing {"answer": ...}
+    # renders the answer ("**" or "1." there is what users see; keys are no language).
+    text_a, text_b = _structure_text(baseline, before), _structure_text(candidate, after)
+    if (detail := markdown_change(text_a, text_b)) is not None:
+        found.append(Signal("markdown_changed", detail))
+    found += language_signals(text_a, text_b)
+    found += truncation_signals(baseline, candidate, metadata or {})
+    found += length_signals(baseline, candidate)
+    return found
+
+
+def _structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    if parsed is None or parsed.fenced:
+        return text  # a fence is itself markdown structure
+    return "\n\n".join(jsonshape.string_leaves(parsed.value))
+
+
+def json_signals(
+    before: jsonshape.ParsedJSON | None, after: jsonshape.ParsedJSON | None
+) -> list[Signal]:
+    if before is None and after is None:
+        return []
+    if after is None:
+        return [Signal("json_broke", "the candidate no longer parses as JSON")]
+    if before is None:
+        return [Signal("json_fixed", "the candidate parses as JSON; the baseline did not")]
+    out: list[Signal] = []
+    # A parser fed the raw output breaks when JSON moves into a ```json fence.
+    if after.fenced and not before.fenced:
+        out.append(Signal("json_broke", "the candidate's JSON is now inside a code fence"))
+    elif before.fenced and not after.fenced:
+        out.append(Signal("json_fixed", "the candidate's JSON is no longer fenced"))
+    shape_a, shape_b = jsonshape.shape(before.value), jsonshape.shape(after.value)
+    added, removed = jsonshape.key_changes(shape_a, shape_b)
+    if added or removed:
+        parts = ([f"added {', '.join(added)}"] if added else []) + (
+            [f"removed {', '.join(removed)}"] if removed else [])
+        out.append(Signal("json_keys_changed", "; ".join(parts)))
+    if types := jsonshape.type_changes(shape_a, shape_b):
+        out.append(Signal("json_types_changed", "; ".join(types)))
+    return out
+
+
+def refusal_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
+    before, after = refusal_phrase(baseline), refusal_phrase(candidate)
+    if after and not before:
+        return [Signal("refusal_appeared", f"candidate says {after!r}")]
+    if before and not after and not is_blank(candidate):
+        return [Signal("refusal_gone", f"baseline said {before!r}")]
+    return []
+
+
+def language_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
+    before, after = detect_language(baseline), detect_language(candidate)
+    if before is None or after is None or before == after:
+        return []
+    if before == "latin" and lacks_language(baseline, after):
+        return [Signal("language_changed", f"another language -> {after}")]
+    if after == "latin" and lacks_language(candidate, before):
+        return [Signal("language_changed", f"{before} -> another language")]
+    if "latin" in (before, after) and {before, after} <= LATIN_LANGUAGES:
+        return []  # one side undecided within the same script: no evidence of a change
+    return [Signal("language_changed", f"{before} -> {after}")]
+
+
+def truncation_signals(
+    baseline: str | None, candidate: str | None, metadata: Mapping[str, Any]
+) -> list[Signal]:
+    if finish_reason(metadata, "candidate") == "length":
+        if finish_reason(metadata, "baseline") != "length":
+            return [Signal("truncated", "finish_reason is length")]
+        return []  # both hit the token limit: a setting, not a change
+    why = unfinished_reason(candidate)
+    # Only a change counts: a baseline that ends the same way means the style, not a cut.
+    if why and not unfinished_reason(baseline):
+        return [Signal("truncated", why)]
+    return []
+
+
+def finish_reason(metadata: Mapping[str, Any], side: str) -> str | None:
+    """finish_reason of one side's output, wherever a loader or replay put it.
+
+    Looks at ``{side}_finish_reason``, ``{side}.finish_reason``, replay's
+    ``replay.{side}.finish_reason``, and (candidate only) a bare ``finish_reason``.
+    """
+    candidates: list[Any] = [metadata.get(f"{side}_finish_reason")]
+    for holder in (metadata.get(side), _get(metadata.get("replay"), side)):
+        candidates.append(_get(holder, "finish_reason"))
+    if side == "candidate":
+        candidates.append(metadata.get("finish_reason"))
+    return next((c for c in candidates if isinstance(c, str)), None)
+
+
+def _get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
+
+
+def length_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
+    if is_blank(candidate):
+        return [] if is_blank(baseline) else [Signal("empty_output", "the candidate is empty")]
+    before, after = len(baseline or ""), len(candidate or "")
+    if abs(after - before) < MIN_LENGTH_DELTA:
+        return []
+    detail = f"{before} -> {after} characters"
+    if after < SHORTER_RATIO * before:
+        return [Signal("much_shorter", detail)]
+    if after > LONGER_RATIO * before:
+        return [Signal("much_longer", detail)]
+    return []

@@ -1,0 +1,163 @@
+"""Quirk signals as a table: one row per example, the exact set of signals expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from swapview.scoring.language import detect_language
+from swapview.scoring.lexical import length_change, lexical_distance
+from swapview.scoring.signals import SIGNAL_NAMES, compute_signals
+
+PROSE = (
+    "The migration plan has three steps. First we copy the data to the new cluster, then we"
+    " switch the readers, and finally we switch the writers once the lag is zero."
+)
+PROSE_CUT = PROSE.rsplit(",", 1)[0].replace(" and finally", "") + ", and finally we switch the"
+SPANISH = (
+    "El plan de migración tiene tres pasos. Primero copiamos los datos al nuevo clúster, luego"
+    " cambiamos los lectores y por último los escritores cuando el retraso sea cero."
+)
+FRENCH = (
+    "Le plan de migration comporte trois étapes. Nous copions les données vers le nouveau"
+    " cluster, puis nous changeons les lecteurs et enfin les écrivains."
+)
+CHINESE = (
+    "迁移计划分为三个步骤。首先我们把数据复制到新的集群，"
+    "然后切换读取端，最后在延迟为零时切换写入端。"
+)
+JAPANESE = (
+    "移行計画には三つの手順があります。"
+    "まずデータを新しいクラスタにコピーし、次に読み取り側を切り替えます。"
+)
+RUSSIAN = "План миграции состоит из трёх шагов. Сначала мы копируем данные в новый кластер."
+TABLE = "| name | qty |\n|------|-----|\n| apple | 3 |\n| pear | 5 |"
+LIST = "Fruit we have:\n\n- apple: 3\n- pear: 5"
+HEADED = "# Fruit\n\nWe have apples and pears in the store today, three and five of them."
+CODE = "Use this:\n\n```python\nprint('hi')\n```\n\nThat prints a greeting to the screen."
+OPEN_CODE = "Use this:\n\n```python\ndef greet(name):\n    print('hi', name)\n"
+
+ROWS = [
+    # (id, baseline, candidate, metadata, expected signal names)
+    ("identical prose", PROSE, PROSE, None, set()),
+    ("reflowed prose", PROSE, PROSE.replace(" then", "\nthen"), None, set()),
+    ("json still json", '{"a": 1, "b": "x"}', '{"b": "y", "a": 2}', None, set()),
+    ("json broke", '{"answer": 1, "ok": true}', "The answer is 1 and ok.", None,
+     {"json_broke"}),
+    ("json fixed", "a = 1", '{"a": 1}', None, {"json_fixed"}),
+    ("json into fence", '{"a": 1}', '```json\n{"a": 1}\n```', None,
+     {"json_broke", "markdown_changed"}),
+    ("json out of fence", '```json\n{"a": 1}\n```', '{"a": 1}', None,
+     {"json_fixed", "markdown_changed"}),
+    ("both fenced same", '```json\n{"a": 1}\n```', '```\n{"a": 2}\n```', None, set()),
+    ("json key renamed", '{"user_id": 1, "name": "x"}', '{"userId": 1, "name": "x"}', None,
+     {"json_keys_changed"}),
+    ("json nested key added", '{"u": {"id": 1}}', '{"u": {"id": 1, "age": 3}}', None,
+     {"json_keys_changed"}),
+    ("json type changed", '{"price": 10}', '{"price": "10"}', None, {"json_types_changed"}),
+    ("json array items", '[{"id": 1}]', '[{"id": "1"}]', None, {"json_types_changed"}),
+    ("json object to array", '{"a": 1}', '[1]', None,
+     {"json_keys_changed", "json_types_changed"}),
+    ("scalar is not json", "42", "forty-two", None, set()),
+    ("refusal appeared", "Here is a haiku about autumn leaves falling.",
+     "I'm sorry, but I can't help with that request.", None, {"refusal_appeared"}),
+    ("refusal curly quote", "Here is a haiku about autumn leaves falling.",
+     "I\u2019m sorry, but I can\u2019t help with that request.", None, {"refusal_appeared"}),
+    ("refusal gone", "I cannot assist with that.", "Here is a haiku about autumn leaves.",
+     None, {"refusal_gone"}),
+    ("refusal spanish", "Aquí tienes un poema corto sobre el otoño.",
+     "Lo siento, pero no puedo ayudar con eso.", None, {"refusal_appeared"}),
+    ("refusal german", "Hier ist ein kurzes Gedicht über den Herbst.",
+     "Es tut mir leid, aber ich kann dabei nicht helfen.", None, {"refusal_appeared"}),
+    ("refusal chinese", "这是一首关于秋天的短诗。", "抱歉，我不能帮助完成这个请求。", None,
+     {"refusal_appeared"}),
+    ("late 'cannot' is no refusal", "x " * 200, "x " * 200 + "You cannot skip step 2.",
+     None, set()),
+    ("table removed", TABLE, "We have 3 apples and 5 pears.", None, {"markdown_changed"}),
+    ("table to list", TABLE, LIST, None, {"markdown_changed"}),
+    ("heading added", "We have apples and pears in the store today, three and five of them.",
+     HEADED, None, {"markdown_changed"}),
+    ("list grew is content", LIST, LIST + "\n- plum: 1", None, set()),
+    ("list inside a json answer", '{"answer": "Go to Settings. Then press Save."}',
+     '{"answer": "Steps:\\n\\n1. Go to Settings.\\n2. Press Save."}', None,
+     {"markdown_changed"}),
+    ("json keys are no markdown", '{"a": "x"}', '{"a": "y"}', None, set()),
+    ("code block removed", CODE, "Call print with 'hi' to print a greeting to the screen.",
+     None, {"markdown_changed"}),
+    ("english to spanish", PROSE, SPANISH, None, {"language_changed"}),
+    ("english to french", PROSE, FRENCH, None, {"language_changed"}),
+    ("english to chinese", PROSE, CHINESE, None, {"language_changed", "much_shorter"}),
+    ("english to japanese", PROSE, JAPANESE, None, {"language_changed", "much_shorter"}),
+    ("english to russian", PROSE, RUSSIAN, None, {"language_changed", "much_shorter"}),
+    ("code keywords are no language", CODE, CODE.replace("hi", "hello"), None, set()),
+    ("ends mid-sentence", PROSE, PROSE_CUT, None, {"truncated"}),
+    ("finish_reason length", PROSE, PROSE, {"finish_reason": "length"}, {"truncated"}),
+    ("nested finish_reason", PROSE, PROSE, {"candidate": {"finish_reason": "length"}},
+     {"truncated"}),
+    ("finish_reason stop", PROSE, PROSE, {"finish_reason": "stop"}, set()),
+    ("replayed candidate cut", PROSE, PROSE,
+     {"replay": {"candidate": {"finish_reason": "length"}}}, {"truncated"}),
+    ("both sides hit the limit", PROSE, PROSE,
+     {"candidate_finish_reason": "length", "baseline_finish_reason": "length"}, set()),
+    ("replayed baseline cut only", PROSE, PROSE,
+     {"replay": {"baseline": {"finish_reason": "length"}}}, set()),
+    ("open code fence", CODE, OPEN_CODE, None, {"truncated"}),
+    ("list ending is complete", PROSE, "Steps to take now:\n- copy the data\n- switch readers",
+     None, {"much_shorter", "markdown_changed"}),
+    ("both end the same way", PROSE_CUT, PROSE_CUT + " readers and", None, set()),
+    ("short answer needs no period", "Yes.", "Yes", None, set()),
+    ("empty output", PROSE, "", None, {"empty_output"}),
+    ("whitespace output", PROSE, "  \n ", None, {"empty_output"}),
+    ("both empty", "", "", None, set()),
+    ("baseline empty", "", PROSE, None, {"much_longer"}),
+    ("much shorter", PROSE, "Copy, then switch readers and writers.", None, {"much_shorter"}),
+    ("much longer", "Copy, then switch readers and writers.", PROSE, None, {"much_longer"}),
+    ("tiny growth is no quirk", "OK", "Okay.", None, set()),
+]
+
+
+@pytest.mark.parametrize(
+    "baseline,candidate,metadata,expected", [r[1:] for r in ROWS], ids=[r[0] for r in ROWS]
+)
+def test_signal_table(baseline, candidate, metadata, expected):
+    fired = compute_signals(baseline, candidate, metadata)
+    assert {s.name for s in fired} == expected
+    assert all(s.name in SIGNAL_NAMES and s.detail for s in fired)
+    assert len({s.name for s in fired}) == len(fired)  # one row per (pair, name)
+
+
+def test_signal_details_name_the_change():
+    keys = compute_signals('{"user_id": 1}', '{"userId": 1}')[0].detail
+    assert "added $.userId" in keys and "removed $.user_id" in keys
+    types = compute_signals('{"price": 10}', '{"price": "10"}')[0].detail
+    assert types == "$.price: number -> string"
+    assert compute_signals(PROSE, SPANISH)[0].detail == "en -> es"
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [(PROSE, "en"), (SPANISH, "es"), (FRENCH, "fr"), (CHINESE, "zh"), (JAPANESE, "ja"),
+     (RUSSIAN, "ru"), ("ok", None), ("", None), (None, None),
+     ("Ich habe das nicht gewusst, aber es ist auch sehr gut für die Kinder.", "de")],
+)
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        ("same words here", "same  words\nhere", 0.0),
+        ("", "", 0.0),
+        ("one two", "", 1.0),
+        ("alpha beta", "gamma delta", 1.0),
+        ("a b c d", "a b c e", 0.25),
+    ],
+)
+def test_lexical_distance(a, b, expected):
+    assert lexical_distance(a, b) == pytest.approx(expected)
+
+
+def test_length_change():
+    assert length_change("abcd", "ab") == -0.5
+    assert length_change("", "abc") == 3.0
+    assert length_change(None, None) == 0.0
