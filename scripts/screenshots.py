@@ -144,7 +144,23 @@ async def shoot(db_path: Path, comparison: str) -> list[Path]:
             await pilot.press("question_mark")
             await settle()
             save("review-help")
+            await pilot.press("escape")
+            await shoot_triage(app, pilot, settle, save)
     return shots
+
+
+async def shoot_triage(app, pilot, settle, save) -> None:
+    """The learned order with its score, reason and cluster columns, and the question
+    before tagging the top pair's whole cluster."""
+    screen = app.screen
+    screen.set_spec(screen.spec.with_(order="regression"), keep=False)
+    for _ in range(3):  # refit, reload, estimate
+        await settle()
+    await pilot.press("c")
+    for _ in range(2):  # group the comparison, then ask
+        await settle()
+    save("review-triage")
+    await pilot.press("escape")
 
 
 def main() -> None:
