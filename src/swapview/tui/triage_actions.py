@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -21,7 +22,6 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.worker import get_current_worker
 
 from .. import queue
 from ..session import Outcome
@@ -96,6 +96,9 @@ class _State:
     back: list[tuple[queue.QueueSpec, int | None, int]] = field(default_factory=list)
     estimate: dict | None = None
     refitted: set[int] = field(default_factory=set)  # comparisons with features computed
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    estimate_next: tuple[int, bool] | None = None
+    estimate_running: bool = False
 
 
 def shared_text(kind: str, label: str) -> str:
@@ -153,7 +156,8 @@ class TriageActionsMixin:
             built = db.execute("SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1",
                                [cid]).fetchone() is None
             if built:
-                self.app.call_from_thread(self.notify, "grouping alike changes…", timeout=3)
+                self.app.call_from_thread(
+                    self.notify, "grouping alike changes (once per comparison)…", timeout=8)
                 build_clusters(db, cid)
             found = cluster_of(db, pair_id)
             todo = cluster_members(db, found["id"], unreviewed_only=True) if found else []
@@ -304,24 +308,44 @@ class TriageActionsMixin:
         if cid is None:
             self._set_estimate(None)
             return
-        if self.spec.order == REGRESSION_ORDER and cid not in self._ui().refitted:
+        ui = self._ui()
+        if self.spec.order == REGRESSION_ORDER and cid not in ui.refitted:
             return  # the first refit computes the features, then asks (no double work)
-        self.estimate_worker(cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
+        with ui.lock:
+            # One estimate at a time; requests meanwhile fold into one more (the latest).
+            ui.estimate_next = (cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
+            if ui.estimate_running:
+                return
+            ui.estimate_running = True
+        self.estimate_worker()
 
-    @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
-    def estimate_worker(self: ReviewScreen, comparison_id: int, wanted: bool) -> None:
-        worker = get_current_worker()
+    @work(thread=True, group="estimate", exit_on_error=False)
+    def estimate_worker(self: ReviewScreen) -> None:
+        ui = self._ui()
+        while True:
+            with ui.lock:
+                job, ui.estimate_next = ui.estimate_next, None
+                if job is None:
+                    ui.estimate_running = False
+                    return
+            try:
+                est = self._estimate(*job)
+            except BaseException:
+                with ui.lock:
+                    ui.estimate_running = False
+                raise
+            self.post_message(EstimateReady(job[0], est))
+
+    def _estimate(self: ReviewScreen, comparison_id: int, wanted: bool) -> dict | None:
         db = open_db(self.db_path, migrate=False)
         try:
             # Bands are assigned on first use (it reads every pair's features): only once
             # the reviewer is triaging, not on every review.
             banded = db.execute("SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1",
                                 [comparison_id]).fetchone() is not None
-            est = estimate_remaining(db, comparison_id) if banded or wanted else None
+            return estimate_remaining(db, comparison_id) if banded or wanted else None
         finally:
             db.close()
-        if not worker.is_cancelled:
-            self.post_message(EstimateReady(comparison_id, est))
 
     def on_estimate_ready(self: ReviewScreen, msg: EstimateReady) -> None:
         if msg.comparison_id == self.spec.comparison_id:
