@@ -5,21 +5,14 @@
   writer session as one group: one transaction, and one undo / redo step.
 - ``m`` narrows the queue to the pair and its alike pairs (``more_like_this``); escape,
   or clearing the filters, goes back to the queue before, on the same pair.
-- The status line shows the estimate of regressions left among the unreviewed pairs,
-  recomputed in a worker after every committed write (once triage is in use: the
-  learned or sample order, or bands already assigned). ``S`` switches to the random
-  sample of the band that would tighten it most.
+- The estimate of what is left and its sample (``S``): ``triage_estimate``.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
@@ -33,19 +26,14 @@ from ..triage.clusters import (
     more_like_this,
     tag_cluster,
 )
-from ..triage.estimate import UNREVIEWED
-from ..triage.sampling import Suggestion, band_statuses, estimate_remaining, suggest_sample
 from .cluster_modal import ConfirmClusterTag
 from .pair_list import Columns
+from .triage_estimate import REGRESSION_ORDER, SAMPLE_TITLE, EstimateMixin
 
 if TYPE_CHECKING:
     from .review_screen import ReviewScreen
 
-REGRESSION_ORDER = "regression"
-SAMPLE_ORDER = "sample"
 ALIKE_LIMIT = 50
-SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
-SAMPLE_TITLE = "Sample for the estimate"
 
 TRIAGE_BINDINGS = [
     Binding("c", "tag_cluster", "Tag this cluster", id="tag_cluster", show=False),
@@ -76,31 +64,6 @@ class AlikeFound(Message):
         self.ids = ids
 
 
-class SampleSuggested(Message):
-    def __init__(self, comparison_id: int, suggestion: Suggestion, ids: list[int]) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.suggestion = suggestion
-        self.ids = ids
-
-
-class EstimateReady(Message):
-    def __init__(self, comparison_id: int, estimate: dict | None) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.estimate = estimate
-
-
-@dataclass
-class _State:
-    back: list[tuple[queue.QueueSpec, int | None, int]] = field(default_factory=list)
-    estimate: dict | None = None
-    refitted: set[int] = field(default_factory=set)  # comparisons with features computed
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    estimate_next: tuple[int, bool] | None = None
-    estimate_running: bool = False
-
-
 def shared_text(kind: str, label: str) -> str:
     """What a cluster's members have in common, for the confirmation."""
     if kind == "refusal":
@@ -112,26 +75,9 @@ def shared_text(kind: str, label: str) -> str:
     return label
 
 
-def estimate_text(est: dict | None) -> str:
-    """'~23 left (12-41)': regressions left among the unreviewed pairs, 90% interval."""
-    if est is None:
-        return ""
-    if not est["unreviewed"]:
-        return "none left"
-    if est["remaining"] is None:  # no random sample yet: bounds only
-        return f"? left ({est['low']}-{est['high']})"
-    return f"~{est['remaining']:.0f} left ({est['low']}-{est['high']})"
-
-
-class TriageActionsMixin:
+class TriageActionsMixin(EstimateMixin):
     """Mixed into ReviewScreen (before ActionsMixin); ``self`` is the screen. Handlers
     go by name (``on_cluster_read``): ``@on`` registers only in MessagePump classes."""
-
-    def _ui(self: ReviewScreen) -> _State:
-        state = self.__dict__.get("_triage_ui")
-        if state is None:
-            state = self.__dict__["_triage_ui"] = _State()
-        return state
 
     # ----- the list's columns
     def list_columns(self: ReviewScreen, spec: queue.QueueSpec) -> Columns:
@@ -269,11 +215,6 @@ class TriageActionsMixin:
         self.reload(target=msg.pair_id, keep=False)
         self.request_refit()
 
-    def _push_back(self: ReviewScreen) -> None:
-        row = self.pair_list.cursor_row
-        self._ui().back.append((self.spec, row.pair_id if row else None,
-                                self.pair_list.cursor))
-
     def action_queue_back(self: ReviewScreen) -> None:
         back = self._ui().back
         if not back:
@@ -297,101 +238,6 @@ class TriageActionsMixin:
         super().set_spec(spec, keep)
         self.request_estimate()
 
-    # ----- what is left, and the sample that narrows it
-    def refitted(self: ReviewScreen, comparison_id: int) -> None:
-        """A refit landed: the comparison's features are cached, the estimate is cheap."""
-        self._ui().refitted.add(comparison_id)
-        self.request_estimate()
-
-    def request_estimate(self: ReviewScreen) -> None:
-        cid = self.spec.comparison_id
-        if cid is None:
-            self._set_estimate(None)
-            return
-        ui = self._ui()
-        if self.spec.order == REGRESSION_ORDER and cid not in ui.refitted:
-            return  # the first refit computes the features, then asks (no double work)
-        with ui.lock:
-            # One estimate at a time; requests meanwhile fold into one more (the latest).
-            ui.estimate_next = (cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
-            if ui.estimate_running:
-                return
-            ui.estimate_running = True
-        self.estimate_worker()
-
-    @work(thread=True, group="estimate", exit_on_error=False)
-    def estimate_worker(self: ReviewScreen) -> None:
-        ui = self._ui()
-        while True:
-            with ui.lock:
-                job, ui.estimate_next = ui.estimate_next, None
-                if job is None:
-                    ui.estimate_running = False
-                    return
-            try:
-                est = self._estimate(*job)
-            except BaseException:
-                with ui.lock:
-                    ui.estimate_running = False
-                raise
-            self.post_message(EstimateReady(job[0], est))
-
-    def _estimate(self: ReviewScreen, comparison_id: int, wanted: bool) -> dict | None:
-        db = open_db(self.db_path, migrate=False)
-        try:
-            # Bands are assigned on first use (it reads every pair's features): only once
-            # the reviewer is triaging, not on every review.
-            banded = db.execute("SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1",
-                                [comparison_id]).fetchone() is not None
-            return estimate_remaining(db, comparison_id) if banded or wanted else None
-        finally:
-            db.close()
-
-    def on_estimate_ready(self: ReviewScreen, msg: EstimateReady) -> None:
-        if msg.comparison_id == self.spec.comparison_id:
-            self._set_estimate(msg.estimate)
-
-    def _set_estimate(self: ReviewScreen, est: dict | None) -> None:
-        self._ui().estimate = est
-        self._update_status()
-
-    def estimate_status(self: ReviewScreen) -> str:
-        text = estimate_text(self._ui().estimate)
-        return f", {text}" if text else ""
-
-    def action_sample_band(self: ReviewScreen) -> None:
-        cid = self.spec.comparison_id
-        if cid is not None:
-            self.sample_worker(cid)
-
-    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
-    def sample_worker(self: ReviewScreen, comparison_id: int) -> None:
-        db = open_db(self.db_path, migrate=False)
-        try:
-            suggestion = suggest_sample(db, comparison_id)
-            ids: list[int] = []
-            if suggestion.band is not None:
-                # The band's next unreviewed pairs in sample order: a short queue, so it
-                # pages as fast at a million pairs as at a hundred.
-                pairs, status = band_statuses(db, comparison_id)[suggestion.band]
-                ids = pairs[status == UNREVIEWED][:SAMPLE_QUEUE].tolist()
-        finally:
-            db.close()
-        self.post_message(SampleSuggested(comparison_id, suggestion, ids))
-
-    def on_sample_suggested(self: ReviewScreen, msg: SampleSuggested) -> None:
-        s = msg.suggestion
-        if s.band is None or not msg.ids:
-            self.notify(s.reason, markup=False)
-            return
-        if not (self.spec.order == SAMPLE_ORDER and self.spec.ids is not None):
-            self._push_back()  # a new sample replaces the last one; back goes to the queue
-        self.set_spec(queue.QueueSpec(order=SAMPLE_ORDER, seed=self.spec.seed,
-                                      comparison_id=msg.comparison_id, ids=tuple(msg.ids),
-                                      label=f"band {s.band} sample"), keep=False)
-        self.notify(f"{s.reason}: tag from the top; each tag narrows the estimate",
-                    markup=False, timeout=4)
-
     # ----- keys that apply, and the command palette
     def check_action(self: ReviewScreen, action: str, parameters: tuple) -> bool | None:
         if action in ("tag_cluster", "more_like_this"):
@@ -401,11 +247,3 @@ class TriageActionsMixin:
         if action == "queue_back":
             return bool(self._ui().back) or None
         return super().check_action(action, parameters)
-
-    def system_commands(self: ReviewScreen) -> Iterable[SystemCommand]:
-        suggest = (self._ui().estimate or {}).get("suggest") or {}
-        for cmd in super().system_commands():
-            if cmd.title == SAMPLE_TITLE and suggest.get("band") is not None:
-                cmd = cmd._replace(title=f"Sample band {suggest['band']}",
-                                   help=f"{suggest['reason']} ({cmd.help})")
-            yield cmd
