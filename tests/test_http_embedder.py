@@ -18,12 +18,12 @@ import httpx
 import numpy as np
 import pytest
 
+from swapview.httpretry import parse_retry_after
 from swapview.scoring.embeddings.base import cosine_distance
 from swapview.scoring.embeddings.http import (
     EmbeddingServiceError,
     HTTPConfig,
     HTTPEmbedder,
-    parse_retry_after,
 )
 from swapview.scoring.runner import score_comparison
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction

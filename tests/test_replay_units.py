@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from swapview.errors import InputError, SwapviewError
+from swapview.httpretry import retry_after
 from swapview.replay import ReplayConfig, build_config, parse_extra, read_prompts
-from swapview.replay.client import ChatClient, retry_after
+from swapview.replay.client import ChatClient
 from swapview.replay.limits import Bucket, backoff
 from swapview.replay.prompts import to_messages
 from tests.conftest import ROOT

@@ -105,3 +105,18 @@ def test_config_defaults_custom_tags_and_errors(tmp_path):
     extra.write_text('colour = "red"\n')
     with pytest.raises(InputError, match=r"field 'colour'"):
         load_config(extra)
+
+
+def test_one_config_file_serves_review_replay_and_score(tmp_path):
+    """A [replay] or [embeddings] table must not break the review app's config."""
+    from swapview.replay.config import ReplayConfig  # noqa: F401  (imports cleanly)
+    from swapview.scoring.embeddings.config import embeddings_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('reviewer = "ana"\n[replay]\nmodel = "gpt-x"\n'
+                    '[embeddings]\nembedder = "static"\n', encoding="utf-8")
+    assert load_config(path).reviewer == "ana"
+    assert embeddings_settings(path) == {"embedder": "static"}
+    path.write_text('reviewer = "ana"\nreplay = 3\n', encoding="utf-8")
+    with pytest.raises(InputError, match="replay"):
+        load_config(path)

@@ -24,6 +24,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -56,6 +57,10 @@ class Config(BaseModel):
     order: str | None = None
     tags: list[TagConfig] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict)
+    # Read and checked by `swapview replay` and `swapview score` (config_table); kept
+    # here only so one config file can hold every section.
+    replay: dict[str, Any] = Field(default_factory=dict)
+    embeddings: dict[str, Any] = Field(default_factory=dict)
 
     def all_tags(self) -> list[TagConfig]:
         """The default tags, then custom ones; a custom tag of the same name wins."""
@@ -67,6 +72,7 @@ class Config(BaseModel):
 
 
 def config_path() -> Path:
+    """$SWAPVIEW_CONFIG, else $XDG_CONFIG_HOME/swapview/config.toml."""
     explicit = os.environ.get("SWAPVIEW_CONFIG")
     if explicit:
         return Path(explicit)
@@ -74,24 +80,43 @@ def config_path() -> Path:
     return Path(base) / "swapview" / "config.toml"
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read the config file; defaults when it does not exist."""
+def read_config_file(path: str | Path | None = None, *, explicit: bool = False) -> dict[str, Any]:
+    """The whole config file as a dict; {} when there is none.
+
+    A file named on the command line (``explicit``) must exist; the default one may not.
+    """
     p = Path(path) if path else config_path()
     if not p.exists():
-        return Config()
+        if explicit:
+            raise InputError(str(p), "config file not found")
+        return {}
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(str(p), f"not UTF-8 text ({exc.reason})", offset=exc.start) from exc
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from(str(exc))
         raise InputError(str(p), f"not valid TOML ({exc})", line=line) from exc
+
+
+def config_table(name: str, path: str | Path | None = None, *, explicit: bool = False
+                 ) -> dict[str, Any]:
+    """One ``[name]`` table of the config file; {} when absent."""
+    table = read_config_file(path, explicit=explicit).get(name, {})
+    if not isinstance(table, dict):
+        raise InputError(str(path or config_path()), "must be a table", field=name)
+    return table
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the config file; defaults when it does not exist."""
+    data = read_config_file(path)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        raise InputError(str(p), err["msg"], field=where) from exc
+        raise InputError(str(path or config_path()), err["msg"], field=where) from exc
 
 
 def _line_from(message: str) -> int | None:

@@ -6,7 +6,6 @@ Nothing here retries: the runner decides. Every failure message passes through
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import re
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ..httpretry import retry_after
 from .config import ReplayConfig
 
 RETRYABLE_STATUS = {408, 409, 425, 429}
@@ -188,27 +188,6 @@ def _error_message(payload: dict[str, Any]) -> str:
     if isinstance(err, str):
         return err
     return str(payload.get("message") or payload.get("detail") or "error")
-
-
-def retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    if "retry-after-ms" in headers:
-        try:
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _ms(start: float) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
-from ..errors import InputError, SwapviewError
+from ..config import config_table
+from ..errors import SwapviewError
 
 Side = Literal["baseline", "candidate"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -93,32 +93,6 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
-def default_config_path() -> Path:
-    """$SWAPVIEW_CONFIG, else $XDG_CONFIG_HOME/swapview/config.toml."""
-    if os.environ.get("SWAPVIEW_CONFIG"):
-        return Path(os.environ["SWAPVIEW_CONFIG"])
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "swapview" / "config.toml"
-
-
-def read_config_file(path: Path | None) -> dict[str, Any]:
-    """The ``[replay]`` table of the TOML config file; {} when there is no file."""
-    explicit = path is not None
-    path = path or default_config_path()
-    if not path.exists():
-        if explicit:
-            raise InputError(str(path), "config file not found")
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML ({exc})") from exc
-    table = data.get("replay", {})
-    if not isinstance(table, dict):
-        raise InputError(str(path), "must be a table", field="replay")
-    return table
-
-
 def parse_extra(text: str | None) -> dict[str, Any]:
     """``--extra '{"top_p": 0.9}'``: a JSON object merged into every request body."""
     if not text:
@@ -144,7 +118,7 @@ def build_config(
     for name, var in OPENAI_ENV.items():
         if environ.get(var):
             merged[name] = environ[var]
-    merged.update(read_config_file(config_path))
+    merged.update(config_table("replay", config_path, explicit=config_path is not None))
     for name, var in SWAPVIEW_ENV.items():
         if environ.get(var):
             merged[name] = environ[var]

@@ -7,12 +7,11 @@ $OPENAI_API_KEY for the key.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from ...config import config_path, config_table
 from ...errors import InputError
-from ...replay.config import default_config_path
 
 KEYS = {"embedder": str, "base_url": str, "model": str, "api_key": str, "batch_size": int,
         "concurrency": int, "timeout": (int, float), "encoding_format": str}
@@ -20,16 +19,8 @@ KEYS = {"embedder": str, "base_url": str, "model": str, "api_key": str, "batch_s
 
 def embeddings_settings(path: Path | None = None) -> dict[str, Any]:
     """The ``[embeddings]`` table, checked; {} when there is no config file."""
-    path = path or default_config_path()
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML ({exc})") from exc
-    table = data.get("embeddings", {})
-    if not isinstance(table, dict):
-        raise InputError(str(path), "must be a table", field="embeddings")
+    table = config_table("embeddings", path)
+    path = path or config_path()
     for key, value in table.items():
         if key not in KEYS:
             raise InputError(str(path), f"unknown key; one of {', '.join(KEYS)}",

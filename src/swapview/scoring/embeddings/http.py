@@ -10,7 +10,6 @@ the model name, the database, a log line or an error message.
 from __future__ import annotations
 
 import base64
-import email.utils
 import logging
 import os
 import random
@@ -26,6 +25,7 @@ import httpx
 import numpy as np
 
 from ...errors import SwapviewError
+from ...httpretry import retry_after
 from .base import is_blank, normalise_rows
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class HTTPEmbedder:
                 self._sleep(attempt, None, type(exc).__name__)
                 continue
             if response.status_code in RETRY_STATUS and not last:
-                self._sleep(attempt, response.headers.get("Retry-After"),
+                self._sleep(attempt, retry_after(response.headers),
                             f"HTTP {response.status_code}")
                 continue
             if response.status_code != 200:
@@ -172,10 +172,9 @@ class HTTPEmbedder:
                 self._sleep(attempt, None, "malformed response")
         raise AssertionError("unreachable")
 
-    def _sleep(self, attempt: int, retry_after: str | None, why: str) -> None:
+    def _sleep(self, attempt: int, wait: float | None, why: str) -> None:
         delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)
         delay *= 0.5 + random.random() / 2  # jitter: spread out clients retrying together
-        wait = parse_retry_after(retry_after)
         if wait is not None:
             if wait > self.config.retry_after_max:
                 raise self._fail(f"{why}, and the server asks to wait {wait:.0f} s")
@@ -242,21 +241,6 @@ def _vector(row: Any) -> np.ndarray:
     if vec.ndim != 1 or not vec.size or not np.all(np.isfinite(vec)):
         raise _Malformed("embedding is not a list of finite numbers")
     return vec
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _server_message(response: httpx.Response) -> str:
