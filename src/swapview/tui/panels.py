@@ -235,7 +235,8 @@ class PromptView(ScrollView, can_focus=False):
         room = width - cell_len(head) - cell_len(tail)
         if tail and cell_len(flat) > room:
             flat = set_cell_size(flat, max(room - 1, 0)) + "…"
-        return (Segment("role", head), Segment("text", flat), Segment("summary", tail))
+        row = (Segment("role", head), Segment("text", flat))
+        return (*row, Segment("summary", tail)) if tail else row
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
