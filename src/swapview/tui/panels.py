@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.geometry import Size
@@ -143,14 +143,36 @@ class DiffTitles(LineWidget):
 PROMPT_MODES = ("turns", "full", "collapsed")
 
 
+def focus_turn(turns: list[tuple[str, str]]) -> int:
+    """The turn a reviewer reads first: the last user turn (else the last turn)."""
+    for i in range(len(turns) - 1, -1, -1):
+        if turns[i][0] == "user":
+            return i
+    return len(turns) - 1
+
+
+def others_summary(turns: list[tuple[str, str]], focus: int) -> str:
+    """What the focused view leaves out: "+ system, 2 earlier turns" ("" if nothing)."""
+    rest = [role for i, (role, _) in enumerate(turns) if i != focus]
+    parts = ["system"] if "system" in rest else []
+    for label, span in (("earlier", turns[:focus]), ("later", turns[focus + 1:])):
+        n = sum(1 for role, _ in span if role != "system")
+        if n:
+            parts.append(f"{n} {label} turn{'s' if n != 1 else ''}")
+    return "+ " + ", ".join(parts) if parts else ""
+
+
 class PromptView(ScrollView, can_focus=False):
     """The prompt, chat prompts as turns; a fixed number of rows, scrolled with P.
 
-    Modes: "turns" (system turns on one row each: they are mostly the same boilerplate
-    for every pair), "full" (everything, a taller panel), "collapsed" (the last turn on
-    one row)."""
+    A reviewer needs the question being answered, which in a chat prompt comes last,
+    after a long system message and few-shot examples. So the default mode, "turns",
+    shows the last user turn first and one dim line for what it leaves out; "full"
+    shows every turn in order (a taller panel); "collapsed" the last user turn on
+    one row."""
 
-    COMPONENT_CLASSES = {"prompt-view--role", "prompt-view--text", "prompt-view--marker"}
+    COMPONENT_CLASSES = {"prompt-view--role", "prompt-view--text", "prompt-view--marker",
+                         "prompt-view--summary"}
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -186,30 +208,35 @@ class PromptView(ScrollView, can_focus=False):
             return
         self._width = width
         rows: list[tuple[Segment, ...]] = []
-        if self.collapsed:
-            role, body = self._turns[-1] if self._turns else ("", "")
-            flat = visible(" ".join(body[:PROMPT_CHARS].split()))
-            rows = [(Segment("role", f"▸ {visible(role)}: "), Segment("text", flat))]
-        budget = PROMPT_CHARS
-        for role, body in ([] if self.collapsed else self._turns):
-            clipped = body[:budget]
-            budget -= len(clipped)
-            if role == "system" and self.mode == "turns" and len(self._turns) > 1:
-                flat = visible(" ".join(clipped.split()))
-                rows.append((Segment("role", "system: "), Segment("text", flat)))
-                continue  # one row; p shows it in full
-            for k, line in enumerate(visible(clipped).split("\n")):
-                segs = [Segment("text", line)]
-                if k == 0:
-                    segs.insert(0, Segment("role", f"{visible(role)}: "))
-                rows.extend(wrap_line(segs, width, cell_len))
-            if len(clipped) < len(body):
-                more = f"… {len(body) - len(clipped):,} more characters"
-                rows.append((Segment("marker", more),))
-                break
+        focus = focus_turn(self._turns)
+        summary = others_summary(self._turns, focus) if self._turns else ""
+        if self.collapsed and self._turns:
+            rows = [self._one_row(*self._turns[focus], summary, width)]
+        elif self.mode == "full" or not summary:
+            budget = PROMPT_CHARS
+            for role, body in self._turns:
+                turn_rows, budget = _turn_rows(role, body, budget, width)
+                rows.extend(turn_rows)
+                if turn_rows[-1][0].kind == "marker":
+                    break  # the budget ran out in this turn
+        else:
+            rows, _ = _turn_rows(*self._turns[focus], PROMPT_CHARS, width)
+            rows.append((Segment("summary", f"{summary} (p to expand)"),))
         self._rows = rows or [(Segment("marker", "(no prompt)"),)]
         self.virtual_size = Size(width, len(self._rows))
         self.refresh()
+
+    @staticmethod
+    def _one_row(role: str, body: str, summary: str, width: int) -> tuple[Segment, ...]:
+        """"▸ user: question…  + system, 2 earlier turns": the summary stays in view."""
+        head = f"▸ {visible(role)}: "
+        tail = f"  {summary}" if summary else ""
+        flat = visible(" ".join(body[:PROMPT_CHARS].split()))
+        room = width - cell_len(head) - cell_len(tail)
+        if tail and cell_len(flat) > room:
+            flat = set_cell_size(flat, max(room - 1, 0)) + "…"
+        row = (Segment("role", head), Segment("text", flat))
+        return (*row, Segment("summary", tail)) if tail else row
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -220,3 +247,18 @@ class PromptView(ScrollView, can_focus=False):
         segs = [RichSegment(s.text, base + self.get_component_rich_style(
             f"prompt-view--{s.kind}", partial=True)) for s in self._rows[index]]
         return Strip(segs).crop(0, width).adjust_cell_length(width, base)
+
+
+def _turn_rows(role: str, body: str, budget: int,
+               width: int) -> tuple[list[tuple[Segment, ...]], int]:
+    """One turn wrapped to the width, clipped to what is left of the character budget."""
+    clipped = body[:max(budget, 0)]
+    rows: list[tuple[Segment, ...]] = []
+    for k, line in enumerate(visible(clipped).split("\n")):
+        segs = [Segment("text", line)]
+        if k == 0:
+            segs.insert(0, Segment("role", f"{visible(role)}: "))
+        rows.extend(wrap_line(segs, width, cell_len))
+    if len(clipped) < len(body):
+        rows.append((Segment("marker", f"… {len(body) - len(clipped):,} more characters"),))
+    return rows, budget - len(clipped)

@@ -3,8 +3,9 @@
 While the queue is in the "regression" order, every committed tag asks for a refit. One
 refit runs at a time in a thread worker with its own connection (a ``Ranker`` that keeps
 the comparison's features in memory); tags that arrive meanwhile fold into one more
-refit. When it lands, the queue is reloaded with the cursor kept on its pair, so the
-reviewer simply keeps following the refreshed order.
+refit (``RefitGate``: no tag is left without a refit covering it). When it lands, the
+queue is reloaded with the cursor kept on its pair, so the reviewer simply keeps
+following the refreshed order.
 """
 
 from __future__ import annotations
@@ -31,14 +32,55 @@ class TriageRefitted(Message):
         self.report = report
 
 
+class RefitGate:
+    """When the refit worker runs: one at a time, and never idle with a request unserved.
+
+    Every request bumps a generation. The worker notes the generation before a refit
+    and, after it, stops only if none came since, checked and marked idle under one
+    lock: a tag that commits just as a refit ends either sees the worker still running
+    (and the worker sees the new generation and refits again) or starts a new worker.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._running = False
+
+    def request(self) -> bool:
+        """Count a request; True when the caller must start the worker."""
+        with self._lock:
+            self._generation += 1
+            if self._running:
+                return False
+            self._running = True
+            return True
+
+    def begin(self) -> int:
+        """The generation the refit about to run covers (read after the tags committed)."""
+        with self._lock:
+            return self._generation
+
+    def finish(self, generation: int) -> bool:
+        """After a refit covering ``generation``: True (and idle) when nothing came since."""
+        with self._lock:
+            if self._generation != generation:
+                return False
+            self._running = False
+            return True
+
+    def abort(self) -> None:
+        """The worker failed: the next request starts a new one."""
+        with self._lock:
+            self._running = False
+
+
 class TriageMixin:
     """Mixed into ReviewScreen; ``self`` is the screen."""
 
     def _triage_state(self: ReviewScreen) -> dict:
         state = self.__dict__.get("_triage")
         if state is None:
-            state = {"lock": threading.Lock(), "dirty": False, "running": False,
-                     "rankers": {}, "seen": set(), "fresh": set()}
+            state = {"gate": RefitGate(), "rankers": {}, "seen": set(), "fresh": set()}
             self.__dict__["_triage"] = state
         return state
 
@@ -48,11 +90,8 @@ class TriageMixin:
         if cid is None or self.spec.order != REGRESSION_ORDER:
             return
         state = self._triage_state()
-        with state["lock"]:
-            state["dirty"] = True
-            if state["running"]:
-                return
-            state["running"] = True
+        if not state["gate"].request():
+            return  # the running worker will refit again
         if cid not in state["seen"]:
             state["seen"].add(cid)
             had = self.conn.execute(
@@ -66,20 +105,20 @@ class TriageMixin:
     @work(thread=True, group="triage", exit_on_error=False)
     def triage_worker(self: ReviewScreen, comparison_id: int) -> None:
         state = self._triage_state()
+        gate: RefitGate = state["gate"]
         try:
             while True:
-                with state["lock"]:
-                    if not state["dirty"]:
-                        break
-                    state["dirty"] = False
+                generation = gate.begin()
                 ranker = state["rankers"].get(comparison_id)
                 if ranker is None:
                     ranker = Ranker(open_db(self.db_path), comparison_id)
                     state["rankers"][comparison_id] = ranker
                 self.post_message(TriageRefitted(comparison_id, ranker.refit()))
-        finally:
-            with state["lock"]:
-                state["running"] = False
+                if gate.finish(generation):
+                    return
+        except BaseException:
+            gate.abort()
+            raise
 
     def on_triage_refitted(self: ReviewScreen, msg: TriageRefitted) -> None:
         if self.spec.order != REGRESSION_ORDER or self.spec.comparison_id != msg.comparison_id:
