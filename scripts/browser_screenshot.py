@@ -65,11 +65,14 @@ def main() -> None:
 
 
 def build_db(db: Path) -> Path:
+    import click
+
     from swapview.cli import main as cli
 
-    if SAMPLE.exists() and "load" in cli.commands:
+    commands = cli.list_commands(click.Context(cli))
+    if SAMPLE.exists() and "load" in commands:
         run("load", str(SAMPLE), db=db)
-        if "score" in cli.commands:
+        if "score" in commands:
             run("score", db=db)
         return db
     print("sample data or `swapview load` missing here: using the built-in fixture")
