@@ -5,10 +5,9 @@ The config swapview writes replays both stored outputs with the `echo` provider,
 drafted assertions are checked on exactly what each model said.
 
 `similar` needs an embeddings endpoint: a real OpenAI-compatible server on 127.0.0.1
-(tests/support/openai_server.py) serves deterministic hashed bag-of-words vectors, because
-swapview's own embedding model has not landed on main yet. The stored distances (and so
-the drafted thresholds) are computed with the same vectors, as they would be with a real
-model when promptfoo is pointed at the endpoint that scored the pairs.
+(tests/support/openai_server.py) serves vectors from swapview's own embedded default
+model. The stored distances (and so the drafted thresholds) are computed with the same
+model, as they are when promptfoo is pointed at the endpoint that scored the pairs.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import pytest
 from swapview.export import Selection, export
 from tests.conftest import ROOT
 from tests.support.export_data import STANDARD_CASES, build
-from tests.support.openai_server import FakeOpenAI, hashed_bow
+from tests.support.openai_server import FakeOpenAI
 
 TOOLS = Path(os.environ.get("SWAPVIEW_TOOLS_DIR") or ROOT / ".cache" / "tools")
 PROMPTFOO = TOOLS / "node_modules" / ".bin" / "promptfoo"
@@ -75,11 +74,14 @@ def _outcomes(data: dict) -> dict[tuple[str, str], dict[str, bool]]:
 
 
 @pytest.mark.slow
-def test_promptfoo_fails_the_new_output_on_regressions(db, tmp_path):
-    build(db, STANDARD_CASES)
+def test_promptfoo_fails_the_new_output_on_regressions(db, tmp_path, static_embedder):
+    def embed(texts: list[str]) -> list[list[float]]:
+        return static_embedder.embed(texts).tolist()
+
+    build(db, STANDARD_CASES, embed=embed, model_name=static_embedder.name)
     tests, config = tmp_path / "tests.jsonl", tmp_path / "promptfooconfig.yaml"
     export(db, Selection(comparison="m1"), "promptfoo", str(tests), config_path=str(config))
-    with FakeOpenAI(embed_fn=hashed_bow) as server:
+    with FakeOpenAI(embed_fn=embed) as server:
         data = _run_promptfoo(tmp_path, config, server.base_url)
         assert server.stats.requests["embeddings"] > 0  # `similar` really embedded
     got = _outcomes(data)
