@@ -19,7 +19,9 @@ LENGTH_SIGNALS = frozenset({"much_shorter", "much_longer", "truncated", "empty_o
 REFUSAL_SIGNALS = frozenset({"refusal_appeared", "refusal_gone"})
 
 # Phrases models open a refusal with; the first one found in the rejected answer (and in
-# none of the accepted ones) becomes a `not-icontains`.
+# none of the accepted ones) becomes a `not-icontains`. Not the scorer's detection list
+# (scoring/refusal.py): that one holds short stems like "sorry, but i can", which detect
+# well but would fail a later helpful answer ("sorry, but I can help with...") as a check.
 REFUSAL_PHRASES = (
     "i'm sorry, but i can't",
     "i'm sorry, but i cannot",
