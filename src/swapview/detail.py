@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from .chat import content_text
 from .errors import NotFoundError
 from .store import decode_prompt
 
@@ -102,10 +103,7 @@ def chat_turns(prompt: str | list[dict[str, Any]] | None) -> list[tuple[str, str
         if not isinstance(msg, dict):
             turns.append(("?", json.dumps(msg, ensure_ascii=False)))
             continue
-        content = msg.get("content")
-        if not isinstance(content, str):
-            content = json.dumps(content, ensure_ascii=False)
-        turns.append((str(msg.get("role", "?")), content))
+        turns.append((str(msg.get("role", "?")), content_text(msg.get("content"))))
     return turns
 
 

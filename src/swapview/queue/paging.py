@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from ..chat import snippet_text
 from .orders import Order
 from .spec import QueueSpec, filter_sql
 
@@ -170,7 +171,7 @@ class _Query:
         return QueueRow(
             pair_id=r[0],
             key=r[1],
-            snippet=r[2] if isinstance(r[2], str) else str(r[2]),
+            snippet=snippet_text(r[2]) if isinstance(r[2], str) else str(r[2]),
             semantic=r[3],
             lexical=r[4],
             length_change=r[5],

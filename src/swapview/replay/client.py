@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ..chat import content_text
 from ..httpretry import retry_after
 from .config import ReplayConfig
 
@@ -172,7 +173,7 @@ def _content_text(message: dict[str, Any]) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # content parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return content_text(content)
     # No content: a refusal or tool calls; store what there is so the pair is not blank.
     if isinstance(message.get("refusal"), str):
         return message["refusal"]
