@@ -237,20 +237,6 @@ def test_the_likely_regression_order_pages_triage_scores(scored_db):
     assert got == sorted(got, reverse=True) and len(got) == 120
 
 
-def test_review_core_never_imports_textual():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, swapview.queue, swapview.queue.search, swapview.diff, swapview.layout,"
-        " swapview.textsafe, swapview.config, swapview.session, swapview.detail;"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"
-
-
 @pytest.mark.parametrize("order, index", [
     ("semantic", "scores_semantic"), ("lexical", "scores_lexical"),
     ("length", "scores_length"), ("quirk", "scores_quirk"),

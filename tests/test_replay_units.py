@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +14,6 @@ from swapview.replay import ReplayConfig, build_config, parse_extra, read_prompt
 from swapview.replay.client import ChatClient
 from swapview.replay.limits import Bucket, backoff
 from swapview.replay.prompts import to_messages
-from tests.conftest import ROOT
 
 # -- settings --------------------------------------------------------------------------
 
@@ -212,10 +208,3 @@ def test_redact_removes_whole_and_masked_keys():
     client = ChatClient(ReplayConfig(model="m", api_key="sk-proj-abcdef123456"))
     assert client.redact("bad key sk-proj-abcdef123456!") == "bad key [redacted]!"
     assert client.redact("provided: sk-proj-****3456.") == "provided: [redacted]"
-
-
-def test_core_never_imports_textual():
-    code = "import sys, swapview.replay, swapview.replay.runner; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(Path(ROOT, "src"))}, check=True)
-    assert out.stdout.strip() == "False"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
@@ -180,12 +178,3 @@ def test_cli_report_json(db_path, ids):
     assert data["metrics"]["signal.much_shorter"] == 2
     assert data["gates"] == [{"expression": "signal.json_broke>=1", "metric":
                               "signal.json_broke", "value": 1, "tripped": True}]
-
-
-def test_export_and_report_never_import_textual():
-    code = (
-        "import sys, swapview.export, swapview.report, swapview.gates;"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -135,17 +135,3 @@ def test_cli_score_errors_are_one_line(db_path, static_embedder, monkeypatch):
     no_url = CliRunner().invoke(main, ["--db", str(db_path), "score", "--embedder", "http"])
     assert no_url.exit_code == 1 and "needs a base URL" in no_url.output
     assert "Traceback" not in no_url.output
-
-
-def test_scoring_core_never_imports_textual():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, swapview.scoring.runner, swapview.scoring.embeddings.distill,"
-        " swapview.scoring.embeddings.http, swapview.scoring.embeddings.minilm;"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"
