@@ -20,32 +20,21 @@ from pathlib import Path
 import pytest
 
 from swapview.export import Selection, export
-from tests.conftest import ROOT
+from tests.support.eval_tools import PROMPTFOO, PROMPTFOO_ENV
 from tests.support.export_data import STANDARD_CASES, build
 from tests.support.openai_server import FakeOpenAI
 
-TOOLS = Path(os.environ.get("SWAPVIEW_TOOLS_DIR") or ROOT / ".cache" / "tools")
-PROMPTFOO = TOOLS / "node_modules" / ".bin" / "promptfoo"
 FAILED_EXIT = 100  # promptfoo's exit code when any test case fails
 
 
 def _offline_env(home: Path, base_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PROMPTFOO_"))}
-    env |= {
+    # Anything not for 127.0.0.1 goes to a closed port: nothing leaves the machine.
+    return env | PROMPTFOO_ENV | {
         "HOME": str(home),
         "PROMPTFOO_CONFIG_DIR": str(home / ".promptfoo"),
-        "PROMPTFOO_DISABLE_TELEMETRY": "1",
-        "PROMPTFOO_DISABLE_UPDATE": "1",
-        "PROMPTFOO_DISABLE_SHARING": "1",
-        "PROMPTFOO_DISABLE_REMOTE_GENERATION": "1",
-        "OPENAI_API_KEY": "dummy",
         "OPENAI_BASE_URL": base_url,
-        # Anything not for 127.0.0.1 goes to a closed port: nothing leaves the machine.
-        "HTTPS_PROXY": "http://127.0.0.1:9",
-        "HTTP_PROXY": "http://127.0.0.1:9",
-        "NO_PROXY": "127.0.0.1,localhost",
     }
-    return env
 
 
 def _run_promptfoo(tmp_path: Path, config: Path, base_url: str) -> dict:

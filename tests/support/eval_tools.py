@@ -52,11 +52,14 @@ def _paths(value):  # noqa: ANN001, ANN202 - JSON back to Paths
 
 
 # No traffic off the machine (FACTS.md): telemetry, update checks and sharing off, and any
-# stray HTTPS request sent to a closed local port.
+# stray HTTPS request sent to a closed local port. The per-run debug and error log files are
+# off too: promptfoo 0.121.20 sometimes writes to its log file after closing it at exit
+# ("NodeError: write after end" from winston), which turns a finished eval into exit code 1.
 PROMPTFOO_ENV = {
     "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
     "PROMPTFOO_DISABLE_SHARING": "1", "PROMPTFOO_DISABLE_REMOTE_GENERATION": "1",
-    "OPENAI_API_KEY": "dummy", "HTTPS_PROXY": "http://127.0.0.1:9",
+    "PROMPTFOO_DISABLE_DEBUG_LOG": "1", "PROMPTFOO_DISABLE_ERROR_LOG": "1",
+    "OPENAI_API_KEY": "dummy", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
     "NO_PROXY": "127.0.0.1,localhost",
 }
 
