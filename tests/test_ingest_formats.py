@@ -209,3 +209,63 @@ def test_duplicate_keys_in_one_file_keep_the_first(tmp_path, db):
     report = load_files(db, [path])
     assert (report.loaded, report.duplicate_keys) == (1, ["1"])
     assert db.execute("SELECT baseline_output FROM pairs").fetchone()[0] == "x"
+
+
+def test_dotted_paths_reach_nested_fields_even_through_dotted_model_names(tmp_path, db):
+    rows = [{"id": "a1", "request": {"messages": CHAT, "temperature": 0},
+             "responses": {"gpt-4o": "old", "gpt-4.1": "new"}},
+            {"id": "a2", "request": {"messages": [{"role": "user", "content": "q"}]},
+             "responses": {"gpt-4o": "o2", "gpt-4.1": "n2"}}]
+    path = tmp_path / "nested.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    flags = FieldMap(prompt="request.messages", baseline="responses.gpt-4o",
+                     candidate="responses.gpt-4.1")
+    assert load_files(db, [path], LoadOptions(fields=flags)).loaded == 2
+    pair = _pairs(db)["a1"]
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == CHAT
+    # What was lifted out is not kept twice; the rest of its container stays as metadata.
+    assert json.loads(pair["metadata"]) == {"request": {"temperature": 0}}
+    assert _pairs(db)["a2"]["metadata"] is None or json.loads(_pairs(db)["a2"]["metadata"]) == {}
+
+
+def test_dotted_path_into_a_list_and_a_row_that_lacks_it(tmp_path, db):
+    rows = [{"id": "1", "old": "a", "new": {"choices": [{"message": {"content": "b"}}]}},
+            {"id": "2", "old": "c", "new": {"error": "rate limited"}}]
+    path = tmp_path / "list.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    flags = FieldMap(candidate="new.choices.0.message.content")
+    with pytest.raises(InputError) as err:
+        load_files(db, [path], LoadOptions(fields=flags))
+    assert (err.value.line, err.value.field) == (2, "new.choices.0.message.content")
+    assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 0  # nothing half-stored
+    report = load_files(db, [path], LoadOptions(fields=flags, skip_bad=True))
+    assert report.loaded == 1 and _pairs(db)["1"]["candidate_output"] == "b"
+
+
+def test_nested_rows_without_flags_get_a_dotted_path_hint(tmp_path, db):
+    path = tmp_path / "n.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "responses": {"m1": "a", "m2": "b"}}]))
+    with pytest.raises(InputError, match=r"pass --baseline-field; nested fields take a dotted"
+                                         r" path, e\.g\. responses\.m1"):
+        load_files(db, [path])
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("old_answer", "new_answer"), ("oldResponse", "newResponse"),
+    ("previous_model_output", "next_model_output"), ("control_text", "treatment_text"),
+])
+def test_output_fields_found_by_their_words(tmp_path, db, old, new):
+    path = tmp_path / "w.jsonl"
+    path.write_bytes(_as_jsonl([{"question": "q", old: "a", new: "b", "old_score": 3}]))
+    assert load_files(db, [path]).loaded == 1
+    pair = next(iter(_pairs(db).values()))
+    assert (pair["prompt"], pair["baseline_output"], pair["candidate_output"]) == ("q", "a", "b")
+
+
+def test_two_fields_with_the_same_words_are_not_guessed(tmp_path, db):
+    path = tmp_path / "amb.jsonl"
+    path.write_bytes(_as_jsonl([{"question": "q", "old_answer": "a", "old_reply": "a2",
+                                 "new_answer": "b"}]))
+    with pytest.raises(InputError, match="cannot find the baseline field"):
+        load_files(db, [path])

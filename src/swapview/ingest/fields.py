@@ -7,6 +7,7 @@ Every ``--*-field`` flag overrides the guess for its role.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -54,18 +55,100 @@ class FieldMap:
         return frozenset(v for f in fields(self) if (v := getattr(self, f.name)))
 
 
+# When no usual name matches: a field whose name has a side word and an output word
+# (old_answer, new_reply, previous_model_response) is that side's output, if it is the only one.
+_SIDE_WORDS = {
+    "baseline": frozenset({"old", "baseline", "before", "previous", "prev", "base", "control",
+                           "reference"}),
+    "candidate": frozenset({"new", "candidate", "after", "next", "cand", "treatment",
+                            "challenger"}),
+}
+_OUTPUT_WORDS = frozenset({"output", "outputs", "response", "responses", "answer", "answers",
+                           "completion", "completions", "text", "generation", "reply",
+                           "result", "content", "prediction"})
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
+
+
+def _name_words(name: str) -> set[str]:
+    # camelCase too: oldAnswer -> old, answer
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return {w for w in _WORD_SPLIT.split(spaced) if w}
+
+
+def _by_words(columns: Iterable[str], role: str) -> str | None:
+    if role not in _SIDE_WORDS:
+        return None
+    other = _SIDE_WORDS["candidate" if role == "baseline" else "baseline"]
+    hits = [c for c in columns
+            if (words := _name_words(c)) & _SIDE_WORDS[role] and words & _OUTPUT_WORDS
+            and not words & other]
+    return hits[0] if len(hits) == 1 else None
+
+
 def detect(columns: Iterable[str], roles: Sequence[str], flags: FieldMap) -> FieldMap:
     """Guess each role's field from the column names; flags win over guesses."""
+    columns = list(columns)
     by_lower = {c.lower(): c for c in columns}
     guessed = {}
     for role in roles:
         if getattr(flags, role):
             continue
         guessed[role] = next((by_lower[n] for n in CANDIDATES[role] if n in by_lower), None)
+        if guessed[role] is None:
+            guessed[role] = _by_words(columns, role)
     return FieldMap(**guessed).overridden(flags)
 
 
-def require(found: FieldMap, role: str, path: str, flag: str, columns: Iterable[str]) -> str:
+MISSING = object()
+
+
+def resolve_path(row: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (``responses.gpt-4.1``, ``choices.0.message.content``).
+
+    Keys may hold dots themselves (model names do), so at each level the longest key that
+    matches a prefix of the path wins; a number indexes a list. MISSING when nothing matches.
+    """
+    if path in row:
+        return row[path]
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+        value = _step(row, head)
+        if isinstance(value, Mapping):
+            found = resolve_path(value, rest)
+        elif isinstance(value, list):
+            found = _in_list(value, rest)
+        else:
+            continue
+        if found is not MISSING:
+            return found
+    return MISSING
+
+
+def _step(container: Mapping[str, Any], key: str) -> Any:
+    return container.get(key, MISSING)
+
+
+def _in_list(items: list[Any], path: str) -> Any:
+    index, _, rest = path.partition(".")
+    if not index.isdigit() or int(index) >= len(items):
+        return MISSING
+    item = items[int(index)]
+    if not rest:
+        return item
+    return resolve_path(item, rest) if isinstance(item, Mapping) else MISSING
+
+
+def nested_hint(row: Mapping[str, Any]) -> str:
+    """A hint naming a dotted path, when the rows nest objects (else empty)."""
+    for name, value in row.items():
+        if isinstance(value, Mapping) and value:
+            inner = next(iter(value))
+            return f"; nested fields take a dotted path, e.g. {name}.{inner}"
+    return ""
+
+
+def require(found: FieldMap, role: str, path: str, flag: str, row: Mapping[str, Any]) -> str:
     """The field for a role that must exist, or an error listing what was tried."""
     name = getattr(found, role)
     if name:
@@ -74,7 +157,7 @@ def require(found: FieldMap, role: str, path: str, flag: str, columns: Iterable[
     raise InputError(
         path,
         f"cannot find the {role} field (tried {tried}, ...; the rows have"
-        f" {', '.join(sorted(columns)) or 'no fields'}); pass {flag}",
+        f" {', '.join(sorted(row)) or 'no fields'}); pass {flag}{nested_hint(row)}",
         line=None,
     )
 

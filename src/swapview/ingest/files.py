@@ -87,6 +87,43 @@ class Side:
     metadata: dict[str, Any]
 
 
+def no_such_field(path: str, row: dict[str, Any], name: str) -> InputError:
+    return InputError(path, f"no such field (the rows have {', '.join(row)}){F.nested_hint(row)}",
+                      field=name)
+
+
+def lift_paths(row: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """The row with each dotted path's value as a field of its own, taken out of its
+    container (so metadata does not hold the outputs twice). A path this row lacks stays
+    absent: the usual "missing" error names it with the line."""
+    row = dict(row)
+    for path in paths:
+        value = F.resolve_path(row, path)
+        if value is not F.MISSING:
+            _prune(row, path)
+            row[path] = value
+    return row
+
+
+def _prune(row: dict[str, Any], path: str) -> None:
+    """Remove the leaf at ``path`` from copies of its containers; drop emptied ones."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+        inner = row.get(head)
+        if isinstance(inner, dict) and F.resolve_path(inner, rest) is not F.MISSING:
+            inner = dict(inner)
+            if rest in inner:
+                del inner[rest]
+            else:
+                _prune(inner, rest)
+            if inner:
+                row[head] = inner
+            else:
+                del row[head]
+            return
+
+
 class _FileReader:
     """Shared by both modes: detection on the first good row, then per-row conversion."""
 
@@ -102,12 +139,12 @@ class _FileReader:
         self.fields = FieldMap()
         self.from_csv = False
         self._keys = KeyMaker()
+        self._paths: list[str] = []  # dotted flags lifted to top-level fields, row by row
 
     def _detect(self, row: dict[str, Any]) -> None:
         self.fields = F.detect(row.keys(), self.roles, self.flags)
         if self.flags.key and self.flags.key not in row:
-            raise InputError(self.path, f"no such field (the rows have {', '.join(row)})",
-                             field=self.flags.key)
+            raise no_such_field(self.path, row, self.flags.key)
         if not self.fields.key and not self.fields.prompt:
             raise InputError(self.path, "cannot identify rows: no key field (tried "
                              f"{', '.join(F.CANDIDATES['key'][:6])}, ...) and no prompt field;"
@@ -120,6 +157,11 @@ class _FileReader:
             if first:
                 # CSV cells are all text: a chat message list arrives as JSON in a string.
                 self.from_csv = found[0] in ("csv", "tsv")
+                self._paths = [name for name in self.flags.used()
+                               if name not in row and F.resolve_path(row, name) is not F.MISSING]
+            if self._paths:
+                row = lift_paths(row, self._paths)
+            if first:
                 self._detect(row)
                 first = False
             yield line, row
@@ -173,10 +215,9 @@ class PairFile(_FileReader):
     def _detect(self, row: dict[str, Any]) -> None:
         super()._detect(row)
         for role, flag in (("baseline", "--baseline-field"), ("candidate", "--candidate-field")):
-            F.require(self.fields, role, self.path, flag, row.keys())
+            F.require(self.fields, role, self.path, flag, row)
             if getattr(self.flags, role) and getattr(self.flags, role) not in row:
-                raise InputError(self.path, f"no such field (the rows have {', '.join(row)})",
-                                 field=getattr(self.flags, role))
+                raise no_such_field(self.path, row, getattr(self.flags, role))
         # Model-name fields stay in each pair's metadata: they may differ between rows.
         self._used = self.fields.used() - {self.fields.baseline_model, self.fields.candidate_model}
         self._model_fields = [(role, getattr(self.fields, role))
@@ -252,7 +293,7 @@ class SideFile(_FileReader):
 
     def _detect(self, row: dict[str, Any]) -> None:
         super()._detect(row)
-        F.require(self.fields, "output", self.path, "--output-field", row.keys())
+        F.require(self.fields, "output", self.path, "--output-field", row)
         self._used = self.fields.used() - {self.fields.model}
 
     def sides(self) -> Iterator[Side]:
