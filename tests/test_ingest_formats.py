@@ -269,3 +269,41 @@ def test_two_fields_with_the_same_words_are_not_guessed(tmp_path, db):
                                  "new_answer": "b"}]))
     with pytest.raises(InputError, match="cannot find the baseline field"):
         load_files(db, [path])
+
+
+# One row per provider response shape people save from their logs.
+RESPONSE_SHAPES = {
+    "openai chat completion": {"id": "chatcmpl-1", "object": "chat.completion", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "TEXT"},
+         "finish_reason": "stop"}], "usage": {"total_tokens": 3}},
+    "openai responses api": {"id": "resp_1", "output": [
+        {"type": "reasoning", "summary": []},
+        {"type": "message", "role": "assistant",
+         "content": [{"type": "output_text", "text": "TEXT"}]}]},
+    "openai output_text": {"id": "resp_2", "output_text": "TEXT"},
+    "anthropic message": {"id": "msg_1", "type": "message", "role": "assistant",
+                          "content": [{"type": "text", "text": "TEXT"}],
+                          "stop_reason": "end_turn"},
+    "anthropic content list": [{"type": "text", "text": "TE"}, {"type": "text", "text": "XT"}],
+    "gemini": {"candidates": [{"content": {"role": "model", "parts": [{"text": "TEXT"}]},
+                               "finishReason": "STOP"}]},
+    "ollama chat": {"model": "llama3", "message": {"role": "assistant", "content": "TEXT"}},
+    "ollama generate": {"model": "llama3", "response": "TEXT", "done": True},
+}
+
+
+@pytest.mark.parametrize("shape", list(RESPONSE_SHAPES))
+def test_provider_response_objects_read_as_their_text(tmp_path, db, shape):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "before",
+                                 "new": RESPONSE_SHAPES[shape]}]))
+    load_files(db, [path])
+    assert _pairs(db)["1"]["candidate_output"] == "TEXT"
+
+
+def test_an_object_with_no_text_is_a_clear_error(tmp_path, db):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": {"error": "x"}}]))
+    with pytest.raises(InputError, match=r"expected a string or a model response") as err:
+        load_files(db, [path])
+    assert (err.value.line, err.value.field) == (1, "new")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from ..chat import content_text
 from ..errors import InputError
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -195,14 +196,52 @@ def _is_chat(value: list[Any]) -> bool:
 
 
 def as_output(value: Any) -> str | None:
-    """A model output: a string, null, or the first answer of FastChat / OpenAI ``choices``."""
+    """A model output: a string, null, or the text inside a provider's response object.
+
+    Read: FastChat / OpenAI ``choices``, a chat message, content parts (OpenAI, Anthropic),
+    an OpenAI chat completion or Responses API object, an Anthropic message, a Gemini
+    ``candidates`` response, an Ollama ``message`` or ``response``.
+    """
     if value is None or type(value) is str:
         return value
-    if isinstance(value, list) and value and isinstance(value[0], Mapping):
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        if all("type" in v for v in value):
+            return content_text(value)  # content parts
         return _first_choice(value[0])
-    if isinstance(value, Mapping) and type(value.get("content")) is str:
-        return value["content"]  # a chat message
-    raise ValueError(f"expected a string, got {type_name(value)}")
+    if isinstance(value, Mapping):
+        text = _response_text(value)
+        if text is not None:
+            return text
+    if not isinstance(value, Mapping | list):
+        raise ValueError(f"expected a string, got {type_name(value)}")
+    raise ValueError(
+        f"expected a string or a model response (with choices, content, output_text or"
+        f" candidates), got an {type_name(value)} without text"
+    )
+
+
+def _response_text(value: Mapping[str, Any]) -> str | None:
+    content = value.get("content")
+    if type(content) is str:
+        return content  # a chat message
+    if isinstance(content, list):
+        return content_text(content)  # Anthropic message, parts
+    for name in ("output_text", "text", "response"):
+        if type(value.get(name)) is str:
+            return value[name]
+    choices = value.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        return _first_choice(choices[0])  # OpenAI chat completion object
+    output = value.get("output")
+    if isinstance(output, list):  # OpenAI Responses API: message items hold output_text
+        return "".join(content_text(item.get("content")) for item in output
+                       if isinstance(item, Mapping) and item.get("type") == "message")
+    candidates = value.get("candidates")
+    if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
+        parts = (candidates[0].get("content") or {}).get("parts") or []  # Gemini
+        return "".join(p.get("text", "") for p in parts if isinstance(p, Mapping))
+    message = value.get("message")
+    return _response_text(message) if isinstance(message, Mapping) else None
 
 
 def _first_choice(choice: Mapping[str, Any]) -> str:
@@ -210,8 +249,10 @@ def _first_choice(choice: Mapping[str, Any]) -> str:
     if isinstance(turns, list) and turns:
         return as_output(turns[0]) or ""
     message = choice.get("message")
-    if isinstance(message, Mapping) and type(message.get("content")) is str:
-        return message["content"]
+    if isinstance(message, Mapping):
+        text = _response_text(message)
+        if text is not None:
+            return text
     if type(choice.get("text")) is str:
         return choice["text"]
     raise ValueError(
