@@ -37,7 +37,7 @@ BAD_INPUTS = [
      "{p}:1: named like JSON but the content looks like CSV (starts"
      " 'prompt,baseline,candidate\\np,a,'); fix the file or pass --format"),
     ("json_named.csv", GOOD,
-     "{p}:1: named like CSV but the content looks like JSONL (starts"
+     "{p}:1: named like CSV but the content looks like JSON (starts"
      " '{{\"prompt\": \"p1\", \"baseline\": \"'); fix the file or pass --format"),
     ("prose.txt", "hello world\nthis is prose\n",
      "{p}:1: cannot tell the format (starts 'hello world\\nthis is prose\\n'); " + EXPECTED),

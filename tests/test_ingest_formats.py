@@ -307,3 +307,30 @@ def test_an_object_with_no_text_is_a_clear_error(tmp_path, db):
     with pytest.raises(InputError, match=r"expected a string or a model response") as err:
         load_files(db, [path])
     assert (err.value.line, err.value.field) == (1, "new")
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty"])
+def test_a_json_object_wrapping_the_rows_under_data(tmp_path, db, indent):
+    rows = [{"id": "1", "prompt": "p", "old": "a", "new": "b"},
+            {"id": "2", "prompt": "q", "old": "c", "new": "d"},
+            {"id": "3", "prompt": "r", "old": "e", "new": 7}]
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"version": 2, "data": rows}, indent=indent))
+    with pytest.raises(InputError) as err:
+        load_files(db, [path])
+    # The bad row is named by the line it starts on, in the pretty file too.
+    text = path.read_text()
+    row_start = text.rindex("{", 0, text.index('"id": "3"'))
+    assert err.value.line == text[:row_start].count("\n") + 1
+    assert err.value.field == "new"
+    rows[2]["new"] = "f"
+    path.write_text(json.dumps({"version": 2, "data": rows}, indent=indent))
+    assert load_files(db, [path]).loaded == 3
+    assert _pairs(db)["2"]["candidate_output"] == "d"
+
+
+def test_one_pretty_printed_row_with_a_message_list_is_a_row(tmp_path, db):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"id": "1", "messages": CHAT, "old": "a", "new": "b"}, indent=2))
+    assert load_files(db, [path]).loaded == 1
+    assert decode_prompt(_pairs(db)["1"]["prompt"], _pairs(db)["1"]["prompt_format"]) == CHAT

@@ -18,6 +18,9 @@ from .badrows import RowError, check_surrogates, may_hold_surrogates
 from .jsonarray import JsonArrayReader
 
 FORMATS = ("jsonl", "json", "csv", "tsv")
+# A file holding one JSON object, maybe over many lines: one row, or a wrapper such as
+# {"version": 2, "data": [rows...]} whose one list of objects is the rows.
+JSON_DOCUMENT = "json-object"
 EXPECTED = "expected JSONL, a JSON array, CSV or TSV (UTF-8 text, optionally gzip)"
 BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 64 * 1024
@@ -59,11 +62,12 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
         return forced
     found = _sniff(text, path)
     claimed = declared_family(path)
-    family = "json" if found in ("jsonl", "json") else "csv"
+    family = "json" if found in ("jsonl", "json", JSON_DOCUMENT) else "csv"
     if claimed and claimed != family:
         raise InputError(
             path,
-            f"named like {claimed.upper()} but the content looks like {found.upper()}"
+            f"named like {claimed.upper()} but the content looks like"
+            f" {'JSON' if found == JSON_DOCUMENT else found.upper()}"
             f" (starts {text[:30]!r}); fix the file or pass --format",
             line=1,
         )
@@ -85,7 +89,7 @@ def _sniff(text: str, path: str) -> str:
     if text[0] == "[":
         return "json"
     if text[0] == "{":
-        return "jsonl"
+        return "jsonl" if _two_json_lines(text) else JSON_DOCUMENT
     first = text.split("\n", 1)[0]
     if "\t" in first and first.count("\t") >= first.count(","):
         return "tsv"
@@ -94,10 +98,24 @@ def _sniff(text: str, path: str) -> str:
     raise InputError(path, f"cannot tell the format (starts {text[:30]!r}); {EXPECTED}", line=1)
 
 
+def _two_json_lines(text: str) -> bool:
+    """The head starts with a whole JSON value on its first line and has a second line."""
+    first, _, rest = text.partition("\n")
+    if not rest.strip():
+        return False  # one line (or cut by the window): a document, read whole
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return False  # an object spread over lines
+    return True
+
+
 def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[int, Any]]:
     """``(line, row)`` for every row of the stream in format ``fmt``."""
     if fmt == "jsonl":
         return read_jsonl(stream, path)
+    if fmt == JSON_DOCUMENT:
+        return read_json_document(stream, path)
     if fmt == "json":
         return iter(JsonArrayReader(stream, path))
     return read_csv(stream, path, "\t" if fmt == "tsv" else ",")
@@ -181,3 +199,87 @@ def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list
         raise InputError(path, f"the header needs unique, non-empty column names, got {header}",
                          line=1)
     return names
+
+
+def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
+    """Rows of a one-object file: the object itself, or the objects of its one list.
+
+    Read whole (a wrapper cannot be streamed without a parser of our own); each row is
+    reported at the line it starts on.
+    """
+    raw = stream.read()
+    raw = raw[len(BOM):] if raw.startswith(BOM) else raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "not UTF-8 text; expected UTF-8 JSON", offset=exc.start) from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if len([line for line in text.splitlines() if line.strip()]) > 1 and _two_json_lines(
+                text.lstrip()):
+            yield from read_jsonl(io.BytesIO(raw), path)
+            return
+        raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno}); expected"
+                         " one JSON object, a JSON array or JSONL", line=exc.lineno) from None
+    name = _records_field(doc)
+    if name is None:
+        yield 1, doc
+        return
+    yield from _records_with_lines(text, name, doc[name])
+
+
+# Names a wrapper gives its list of rows. Only these: a row's own list of objects (chat
+# messages, OpenAI choices, content parts) must never be taken for the rows.
+_RECORD_LISTS = frozenset({"data", "rows", "records", "items", "examples", "results",
+                           "samples", "pairs", "entries", "cases", "tests", "instances",
+                           "comparisons"})
+
+
+def _records_field(doc: Any) -> str | None:
+    """The field holding the rows when ``doc`` wraps them: its one list of objects under a
+    name such as ``data`` or ``records``."""
+    if not isinstance(doc, dict):
+        return None
+    lists = [name for name, value in doc.items()
+             if name.lower() in _RECORD_LISTS and isinstance(value, list) and value
+             and all(isinstance(v, dict) for v in value)]
+    return lists[0] if len(lists) == 1 else None
+
+
+def _records_with_lines(text: str, name: str, records: list[Any]) -> Iterator[tuple[int, Any]]:
+    """Each record with the line it starts on, found by decoding the list again in place."""
+    decoder = json.JSONDecoder()
+    start = _list_start(text, name, decoder)
+    if start is None:  # a key written with escapes: rows without line numbers beat none
+        yield from ((1, record) for record in records)
+        return
+    pos, line, last = start + 1, 1 + text.count("\n", 0, start + 1), start + 1
+    for _ in records:
+        pos = _skip_space(text, pos)
+        line += text.count("\n", last, pos)
+        value, end = decoder.raw_decode(text, pos)
+        yield line, value
+        last = pos
+        pos = _skip_space(text, end)
+        pos += text[pos] == ","
+
+
+def _list_start(text: str, name: str, decoder: json.JSONDecoder) -> int | None:
+    """Offset of the '[' that opens top-level field ``name``, walking the object's fields."""
+    pos = _skip_space(text, text.index("{") + 1)
+    while pos < len(text) and text[pos] == '"':
+        key, pos = json.decoder.scanstring(text, pos + 1)
+        pos = _skip_space(text, _skip_space(text, pos) + 1)  # past ':'
+        if key == name:
+            return pos
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _skip_space(text, pos)
+        pos = _skip_space(text, pos + (text[pos] == ","))
+    return None
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
