@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from swapview.triage.features import FEATURE_INDEX, FEATURE_NAMES, pair_features
-from swapview.triage.learner import BINARY_MASK, fit, fit_auto, fit_scaler, prior_model
+from swapview.triage.learner import (
+    BINARY_MASK,
+    chance_percent,
+    fit,
+    fit_auto,
+    fit_scaler,
+    prior_model,
+    with_assumed_rate,
+)
 from swapview.triage.reasons import explain
 from swapview.triage.simulate import expected_recall, simulate_learned
 
@@ -86,3 +94,26 @@ def test_missing_scores_are_neutral() -> None:
     assert np.isnan(X[:, FEATURE_INDEX["semantic_distance"]]).all()
     Z = fit_scaler(X).transform(X)
     assert (Z[:, FEATURE_INDEX["semantic_distance"]] == 0).all()
+
+
+@pytest.mark.parametrize(("tags", "regressions", "rate"), [(0, 0, 0.1), (1, 1, 2 / 11),
+                                                            (4, 0, 1 / 14)])
+def test_before_cross_validation_the_chance_assumes_a_rate_and_keeps_the_order(
+        tags, regressions, rate) -> None:
+    X, _ = _planted(3000, 4, "hedge_delta")
+    X[:50, FEATURE_INDEX["signal:json_broke"]] = 1.0  # a prior that is very sure of a few
+    X[:50, FEATURE_INDEX["signal:refusal_appeared"]] = 1.0
+    Z = fit_scaler(X).transform(X)
+    prior = prior_model()
+    raw = type(prior)(prior.weights, prior.intercept, tags, regressions)
+    shown = with_assumed_rate(raw, Z)
+    chances = 1 / (1 + np.exp(-shown.score(Z)))
+    assert chances.mean() == pytest.approx(rate, abs=1e-6)
+    assert np.array_equal(np.argsort(shown.score(Z)), np.argsort(raw.score(Z)))
+    assert np.array_equal(shown.weights, raw.weights)
+
+
+@pytest.mark.parametrize(("score", "shown"), [(-60.0, 1), (-2.0, 12), (0.0, 50), (3.0, 95),
+                                              (9.0, 99), (60.0, 99)])
+def test_a_chance_is_never_shown_as_certain(score, shown) -> None:
+    assert chance_percent(score) == shown

@@ -117,6 +117,13 @@ class Model:
         return Z @ self.weights + self.intercept
 
 
+def chance_percent(score: float) -> int:
+    """Log-odds as a whole percentage for display, within 1 to 99: an estimate is never
+    shown as certain."""
+    chance = 100 / (1 + math.exp(-max(min(score, 50.0), -50.0)))
+    return min(99, max(1, round(chance)))
+
+
 def prior_model() -> Model:
     return Model(prior_weights(), -2.0, 0, 0)
 
@@ -155,6 +162,36 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+def too_few_to_validate(y: np.ndarray) -> bool:
+    """Too few tags (or of one class) for cross-validation: the prior rules the weights."""
+    n, positives = len(y), int(np.sum(y))
+    return n < 2 * CV_FOLDS or min(positives, n - positives) < 2
+
+
+# Before the tags can say how common regressions are, the displayed chance assumes about
+# one pair in ten (a Beta(1, 9) guess that each tag updates); only the intercept moves,
+# so the order is the prior's.
+PRIOR_RATE_A, PRIOR_RATE_B = 1.0, 9.0
+
+
+def with_assumed_rate(model: Model, Z: np.ndarray) -> Model:
+    """The model with its intercept set so the mean chance over all pairs ``Z`` is the
+    assumed rate of regressions: the prior's weights rank, they do not know the rate."""
+    if len(Z) == 0:
+        return model
+    rate = (model.n_regressions + PRIOR_RATE_A) / (model.n_tags + PRIOR_RATE_A + PRIOR_RATE_B)
+    margin = Z @ model.weights
+    lo, hi = -50.0, 50.0
+    for _ in range(60):  # bisection: the mean chance rises with the intercept
+        mid = (lo + hi) / 2
+        if float(np.mean(1.0 / (1.0 + np.exp(-np.clip(margin + mid, -30, 30))))) < rate:
+            lo = mid
+        else:
+            hi = mid
+    return Model(model.weights, (lo + hi) / 2, model.n_tags, model.n_regressions,
+                 model.version)
+
+
 def fit_auto(Z: np.ndarray, y: np.ndarray, *, prior: np.ndarray | None = None) -> Model:
     """``fit`` with the prior strength chosen by k-fold log-loss on the tags themselves.
 
@@ -162,8 +199,8 @@ def fit_auto(Z: np.ndarray, y: np.ndarray, *, prior: np.ndarray | None = None) -
     widely, and on the labelled files it chose worse strengths than log-loss did.
     """
     y = np.asarray(y, dtype=np.float64)
-    n, positives = len(y), int(y.sum())
-    if n < 2 * CV_FOLDS or min(positives, n - positives) < 2:
+    n = len(y)
+    if too_few_to_validate(y):
         return fit(Z, y, prior=prior, strength=PRIOR_STRENGTH)
     fold = np.arange(n) % CV_FOLDS  # tags arrive in review order: interleave the folds
     losses = np.zeros((len(STRENGTHS), n))  # held-out loss per strength and tag

@@ -7,7 +7,6 @@ it (in a worker) and hands it back with ``put_rows``. It never touches the datab
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -22,6 +21,7 @@ from textual.strip import Strip
 from ..queue import QueueRow
 from ..queue.window import PAGE
 from ..textsafe import clip_cells, visible
+from ..triage.learner import chance_percent
 
 KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
 
@@ -50,10 +50,11 @@ def fmt_change(value: float | None) -> str:
 
 
 def fmt_likely(score: float | None) -> str:
-    """Log-odds as a chance: '99%'."""
+    """Log-odds as a chance: '87%'. A model's estimate is never shown as certain."""
     if score is None:
         return "   -"
-    return f"{100 / (1 + math.exp(-max(min(score, 50.0), -50.0))):3.0f}%"
+    return f"{chance_percent(score):3d}%"
+
 
 
 def fmt_cluster(size: int | None) -> str:

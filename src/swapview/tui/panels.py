@@ -7,8 +7,6 @@ and put on screen as plain segments: ``[@click=app.quit]`` in a prompt is just t
 
 from __future__ import annotations
 
-import math
-
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment as RichSegment
 from rich.style import Style
@@ -21,6 +19,7 @@ from ..detail import PairDetail, chat_turns
 from ..diff import Segment
 from ..layout import wrap_line
 from ..textsafe import visible
+from ..triage.learner import chance_percent
 
 PROMPT_CHARS = 20_000  # a prompt longer than this is clipped in the panel, with a marker
 KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
@@ -96,9 +95,8 @@ def _triage_parts(d: PairDetail) -> list[tuple[str, str]]:
     """"likely 86%: shorter by 60%, JSON broke" and the cluster, once triage ran."""
     parts: list[tuple[str, str]] = []
     if d.likely is not None:
-        chance = 100 / (1 + math.exp(-max(min(d.likely, 50.0), -50.0)))
         why = f": {visible(d.likely_reason)}" if d.likely_reason else ""
-        parts.append((f"likely {chance:.0f}%{why}  ", "scores"))
+        parts.append((f"likely {chance_percent(d.likely)}%{why}  ", "scores"))
     if d.cluster_size:
         parts.append((f"≋ {d.cluster_size} alike: {visible(d.cluster_label or '')}  ", "scores"))
     return parts
