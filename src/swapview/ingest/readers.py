@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,7 +18,9 @@ from ..errors import InputError
 from .badrows import RowError, check_surrogates, may_hold_surrogates
 from .jsonarray import JsonArrayReader
 
-FORMATS = ("jsonl", "json", "csv", "tsv")
+FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
+PARQUET_MAGIC = b"PAR1"
+PARQUET_BATCH = 1024
 # A file holding one JSON object, maybe over many lines: one row, or a wrapper such as
 # {"version": 2, "data": [rows...]} whose one list of objects is the rows.
 JSON_DOCUMENT = "json-object"
@@ -52,6 +55,8 @@ def declared_family(path: str) -> str | None:
 def detect_format(stream: io.BufferedReader, path: str, forced: str | None = None) -> str:
     """The format of the (decompressed) stream: one of FORMATS."""
     head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    if head.startswith(PARQUET_MAGIC) and forced in (None, "parquet"):
+        return "parquet"
     if head.startswith(BOM):
         head = head[len(BOM):]
     _check_text(head, path)
@@ -63,6 +68,8 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
     found = _sniff(text, path)
     claimed = declared_family(path)
     family = "json" if found in ("jsonl", "json", JSON_DOCUMENT) else "csv"
+    if found == "parquet":
+        return found
     if claimed and claimed != family:
         raise InputError(
             path,
@@ -116,6 +123,8 @@ def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[
         return read_jsonl(stream, path)
     if fmt == JSON_DOCUMENT:
         return read_json_document(stream, path)
+    if fmt == "parquet":
+        return read_parquet(stream, path)
     if fmt == "json":
         return iter(JsonArrayReader(stream, path))
     return read_csv(stream, path, "\t" if fmt == "tsv" else ",")
@@ -283,3 +292,49 @@ def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
+
+
+def read_parquet(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
+    """Rows of a Parquet file (Hugging Face datasets, pandas, Spark, DuckDB exports), in
+    batches; a row's number (from 1) stands where text formats give a line.
+
+    Needs pyarrow (``pip install 'swapview[parquet]'``): imported only for Parquet files.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(path, "is a Parquet file, and reading Parquet needs pyarrow:"
+                         " pip install 'swapview[parquet]'") from None
+    try:
+        # Parquet keeps its index at the end of the file: read it whole from the stream
+        # (already decompressed if the file was gzipped) rather than seek through a pipe.
+        table = pq.ParquetFile(pa.BufferReader(stream.read()))
+        number = 0
+        for batch in table.iter_batches(batch_size=PARQUET_BATCH):
+            for row in batch.to_pylist():
+                number += 1
+                yield number, _plain(row)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(path, f"cannot read Parquet ({exc})") from None
+
+
+def _plain(value: Any) -> Any:
+    """A Parquet value as JSON can hold it: times as ISO text, bytes as UTF-8 text (or a
+    note of their size), decimals as numbers."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<{len(value)} bytes>"
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)  # durations and other scalars
