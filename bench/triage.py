@@ -224,6 +224,9 @@ def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> 
         f"{path.name}: {len(rows)} labelled pairs, {regressions} regressions,"
         f" best possible recall at 20% {ceiling:.2f} ({seconds:.1f} s)"
     )
+    if not regressions:
+        print("  no regressions among the labels: recall is undefined (null in the JSON)\n")
+        return
     print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
     for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
         if np.isnan(r20):

@@ -54,3 +54,15 @@ def test_runs_on_a_small_labelled_file_and_skips_unlabelled(tmp_path, capsys) ->
     # Every regression is the shortened answer: the prior alone finds them all first.
     assert summary["mine.jsonl.gz"]["learned"] == 1.0
     assert summary["mine.jsonl.gz"]["random"] == 0.2
+
+
+def test_a_file_without_regressions_says_so_and_gives_nulls(tmp_path, capsys) -> None:
+    rows = [{"prompt": f"q{i}", "baseline_output": "a " * (i + 1), "candidate_output": "b",
+             "preference": "tie" if i % 2 else "candidate"} for i in range(30)]
+    path = _write(tmp_path / "ties.jsonl.gz", rows)
+    assert _bench().main([str(path), "--embedder", "none"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert any("no regressions among the labels" in line for line in out)
+    assert not any("goal 0.6" in line for line in out)
+    summary = json.loads(out[-1])  # strict JSON: no NaN
+    assert summary["ties.jsonl.gz"]["learned"] is None
