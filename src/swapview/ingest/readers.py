@@ -223,8 +223,7 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        if len([line for line in text.splitlines() if line.strip()]) > 1 and _two_json_lines(
-                text.lstrip()):
+        if _two_json_lines(text.lstrip()):  # JSONL after all, its first line past the window
             yield from read_jsonl(io.BytesIO(raw), path)
             return
         raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno}); expected"
