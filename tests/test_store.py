@@ -97,6 +97,12 @@ def test_not_a_database_is_a_clear_error(tmp_path):
         open_db(bad)
 
 
+def test_a_database_in_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match=r"x\.db: no folder .*nope to hold the database"):
+        open_db(tmp_path / "nope" / "x.db")
+    assert not (tmp_path / "nope").exists()  # nothing created on the way
+
+
 def test_core_never_imports_textual():
     """Every module the import-linter contract calls core, submodules included, imports
     without pulling in Textual (one subprocess, so nothing else loaded it first)."""

@@ -52,7 +52,13 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Database
     path = path or default_db_path()
     if Path(path).is_dir():
         raise StoreError(f"{path}: is a folder, not a database file")
-    db = Database(connect(path))
+    if str(path) != ":memory:" and not Path(path).parent.is_dir():
+        raise StoreError(f"{path}: no folder {Path(path).parent} to hold the database;"
+                         " create it first or pass another --db")
+    try:
+        db = Database(connect(path))
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"{path}: cannot open the database ({exc})") from exc
     if migrate:
         try:
             migrations.apply(db)
