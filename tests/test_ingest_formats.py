@@ -334,3 +334,21 @@ def test_one_pretty_printed_row_with_a_message_list_is_a_row(tmp_path, db):
     path.write_text(json.dumps({"id": "1", "messages": CHAT, "old": "a", "new": "b"}, indent=2))
     assert load_files(db, [path]).loaded == 1
     assert decode_prompt(_pairs(db)["1"]["prompt"], _pairs(db)["1"]["prompt_format"]) == CHAT
+
+
+@pytest.mark.parametrize("role", ["prompt", "key", "baseline", "candidate"])
+def test_a_field_flag_naming_no_field_is_an_error(tmp_path, db, role):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "messages": CHAT, "old": "a", "new": "b"}]))
+    with pytest.raises(InputError, match="no such field") as err:
+        load_files(db, [path], LoadOptions(fields=FieldMap(**{role: "nope"})))
+    assert err.value.field == "nope"
+
+
+def test_an_output_field_flag_naming_no_field_is_an_error(tmp_path, db):
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "text": "a"}]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "text": "b"}]))
+    with pytest.raises(InputError, match="no such field") as err:
+        load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+                   LoadOptions(fields=FieldMap(output="answer")))
+    assert err.value.field == "answer"

@@ -143,8 +143,10 @@ class _FileReader:
 
     def _detect(self, row: dict[str, Any]) -> None:
         self.fields = F.detect(row.keys(), self.roles, self.flags)
-        if self.flags.key and self.flags.key not in row:
-            raise no_such_field(self.path, row, self.flags.key)
+        for role in self.roles:  # a field named by a flag must exist in the first row
+            named = getattr(self.flags, role)
+            if named and named not in row:
+                raise no_such_field(self.path, row, named)
         if not self.fields.key and not self.fields.prompt:
             raise InputError(self.path, "cannot identify rows: no key field (tried "
                              f"{', '.join(F.CANDIDATES['key'][:6])}, ...) and no prompt field;"
@@ -216,8 +218,6 @@ class PairFile(_FileReader):
         super()._detect(row)
         for role, flag in (("baseline", "--baseline-field"), ("candidate", "--candidate-field")):
             F.require(self.fields, role, self.path, flag, row)
-            if getattr(self.flags, role) and getattr(self.flags, role) not in row:
-                raise no_such_field(self.path, row, getattr(self.flags, role))
         # Model-name fields stay in each pair's metadata: they may differ between rows.
         self._used = self.fields.used() - {self.fields.baseline_model, self.fields.candidate_model}
         self._model_fields = [(role, getattr(self.fields, role))
