@@ -41,6 +41,20 @@ def test_parquet_rows_with_chat_prompts_and_timestamps(tmp_path, db):
     assert json.loads(pair["metadata"]) == {"at": "2026-11-26T09:30:00+00:00", "score": 1.5}
 
 
+def test_parquet_names_the_comparison_without_its_extension(tmp_path, db):
+    path = _write(tmp_path / "support-bot.parquet", [{"id": "1", "prompt": "p", "old": "a",
+                                                      "new": "b", "cost": float("nan")}])
+    assert load_files(db, [path]).comparison == "support-bot"
+    assert json.loads(_pairs(db)["1"]["metadata"]) == {"cost": None}  # strict JSON: no NaN
+
+
+def test_text_named_parquet_is_caught(tmp_path, db):
+    path = tmp_path / "x.parquet"
+    path.write_text('{"id": "1", "prompt": "p", "old": "a", "new": "b"}\n' * 2)
+    with pytest.raises(InputError, match="named like PARQUET but the content looks like JSONL"):
+        load_files(db, [path])
+
+
 def test_parquet_bad_row_is_named_by_its_row_number(tmp_path, db):
     # Saved chat messages as the new side; row 4's message has no text.
     rows = [{"id": str(i), "prompt": "p", "old": "a",

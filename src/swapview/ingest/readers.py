@@ -29,7 +29,7 @@ SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(2**31 - 1)
 
 _EXTENSIONS = {".jsonl": "json", ".ndjson": "json", ".json": "json", ".csv": "csv",
-               ".tsv": "csv", ".tab": "csv"}
+               ".tsv": "csv", ".tab": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def file_stem(path: str) -> str:

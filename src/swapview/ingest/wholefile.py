@@ -7,6 +7,7 @@ as ``data``; Parquet keeps its index at the end of the file, so it cannot be str
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -114,6 +115,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and infinities: JSON has no such numbers
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, bytes):
