@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from swapview import reviews
 from swapview.cli import main
 from swapview.errors import NotFoundError
 from swapview.scoring import runner
@@ -34,9 +35,15 @@ PAIRS = [
 
 
 def load(db, records, name: str = "demo") -> None:
+    load_report(db, records, name)
+
+
+def load_report(db, records, name: str = "demo") -> LoadReport:
+    report = LoadReport()
     with write_transaction(db):
         cid = ensure_comparison(db, name, baseline_model="old", candidate_model="new")
-        PairWriter(db, cid, LoadReport()).write(records)
+        PairWriter(db, cid, report).write(records)
+    return report
 
 
 def scores(db) -> dict[str, dict]:
@@ -91,6 +98,23 @@ def test_rerun_scores_only_what_changed(db, static_embedder):
     assert third.scored == 1 and third.texts_embedded == 0  # both texts already cached
     assert "refuse" not in signals(db)  # the old refusal signal is gone with the change
     assert scores(db)["refuse"]["semantic_distance"] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_new_metadata_alone_keeps_reviews_and_rescores_signals(db, static_embedder):
+    text = "The answer is here and it is complete."
+    load(db, [PairRecord("m", "p", text, text, {"finish_reason": "stop"})])
+    score_comparison(db, "demo", static_embedder)
+    before = signals(db).get("m", set())
+    pid = db.execute("SELECT id FROM pairs WHERE key = 'm'").fetchone()[0]
+    reviews.record(db, pid, "ana", tag="regression")
+    report = load_report(db, [PairRecord("m", "p", text, text, {"finish_reason": "length"})])
+    assert (report.updated, report.unchanged, report.metadata_updated) == (0, 1, 1)
+    assert json.loads(db.execute("SELECT metadata FROM pairs WHERE id = ?", [pid])
+                      .fetchone()[0]) == {"finish_reason": "length"}
+    assert not reviews.current(db, pid).stale  # the texts judged did not change
+    rerun = score_comparison(db, "demo", static_embedder)
+    assert rerun.scored == 1 and rerun.texts_embedded == 0
+    assert "truncated" in signals(db)["m"] and "truncated" not in before
 
 
 def test_new_scorer_version_or_model_rescores(db, static_embedder, monkeypatch):

@@ -134,6 +134,7 @@ class LoadReport:
     loaded: int = 0
     updated: int = 0
     unchanged: int = 0
+    metadata_updated: int = 0  # same texts, new metadata: counted in unchanged, re-scored
     stale_reviews: int = 0
     empty_outputs: int = 0
     identical_outputs: int = 0
@@ -268,25 +269,26 @@ class PairWriter:
         if rec.baseline_output is not None and rec.baseline_output == rec.candidate_output:
             self.report.identical_outputs += 1
 
-    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str]]:
+    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, str | None]]:
+        """(id, content hash, metadata) of the keys already stored."""
         if self._fresh:
             return {}
-        found: dict[str, tuple[int, str]] = {}
+        found: dict[str, tuple[int, str, str | None]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT key, id, content_hash FROM pairs WHERE comparison_id = ?"
+                f"SELECT key, id, content_hash, metadata FROM pairs WHERE comparison_id = ?"
                 f" AND key IN ({marks})",
                 [self.comparison_id, *chunk],
             )
-            found.update({k: (i, h) for k, i, h in rows})
+            found.update({k: (i, h, m) for k, i, h, m in rows})
         return found
 
     def _write_batch(self, batch: list[PairRecord]) -> None:
         existing = self._existing([r.key for r in batch])
         stamp = now()
-        inserts, updates, changed_ids = [], [], []
+        inserts, updates, changed_ids, meta_updates = [], [], [], []
         for rec in batch:
             prompt = rec.prompt_text()
             digest = content_hash(prompt, rec.baseline_output, rec.candidate_output)
@@ -302,13 +304,27 @@ class PairWriter:
                 changed_ids.append((old[0],))
             else:
                 self.report.unchanged += 1
+                if old[2] != meta:  # e.g. a finish reason: signals read it, reviews do not
+                    meta_updates.append((meta, stamp, old[0]))
         conn = self.db.conn
         conn.executemany(INSERT_PAIR, inserts)
         conn.executemany(UPDATE_PAIR, updates)
+        self._update_metadata(meta_updates)
         self.report.loaded += len(inserts)
         self.report.updated += len(updates)
         if changed_ids:
             self.report.stale_reviews += mark_stale(self.db, changed_ids)
+
+
+    def _update_metadata(self, rows: list[tuple[str | None, str, int]]) -> None:
+        """New metadata for pairs whose texts did not change: reviews stay current, but
+        the scores go, so the next ``score`` recomputes the signals that read metadata."""
+        if not rows:
+            return
+        conn = self.db.conn
+        conn.executemany("UPDATE pairs SET metadata = ?, updated = ? WHERE id = ?", rows)
+        conn.executemany("DELETE FROM scores WHERE pair_id = ?", [(r[2],) for r in rows])
+        self.report.metadata_updated += len(rows)
 
 
 def mark_stale(db: Database, pair_ids: list[tuple[int]]) -> int:

@@ -106,6 +106,9 @@ def format_report(r: LoadReport) -> str:
     lines = [f"{r.comparison}: {r.loaded} new, {r.updated} updated, {r.unchanged} unchanged"]
     if r.stale_reviews:
         lines.append(f"  {r.stale_reviews} reviews marked stale (their pair changed)")
+    if r.metadata_updated:
+        lines.append(f"  {r.metadata_updated} unchanged pairs got new metadata (re-score them;"
+                     " their reviews stand)")
     lines.append(f"  empty outputs {r.empty_outputs}, identical outputs {r.identical_outputs}")
     for label, keys in (("duplicate keys (first kept)", r.duplicate_keys),
                         ("only in the baseline file", r.unmatched_baseline),
