@@ -94,3 +94,21 @@ def test_progress_bar_goes_to_stderr_not_the_json(tmp_path, db_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["loaded"] == 1
     assert "Loading" in result.stderr
+
+
+def test_another_migration_into_a_named_comparison_is_refused(tmp_path, db_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    one.write_text(json.dumps({"id": "1", "prompt": "p", "baseline": "a", "candidate": "b",
+                               "baseline_model": "m-old", "candidate_model": "m-new"}) + "\n")
+    two.write_text(json.dumps({"id": "1", "prompt": "p", "baseline": "c", "candidate": "d",
+                               "baseline_model": "x-old", "candidate_model": "x-new"}) + "\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(db_path), "load", str(one), "-c", "mix"]).exit_code == 0
+    result = runner.invoke(main, ["--db", str(db_path), "load", str(two), "-c", "mix"])
+    assert result.exit_code == 1
+    assert "comparison 'mix' holds m-old -> m-new, but the old model here is x-old" in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT baseline_output FROM pairs").fetchall() == [("a",)]  # untouched
+    # Under its own name it loads; and the first file reloads into its own comparison.
+    assert runner.invoke(main, ["--db", str(db_path), "load", str(two), "-c", "x"]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(db_path), "load", str(one), "-c", "mix"]).exit_code == 0

@@ -90,13 +90,37 @@ def load(db: Database, source: PairSource, report: LoadReport,
             raise InputError(source.source, "no pairs to load (every row was skipped)")
         report.comparison = comparison or source.default_name()
         baseline, candidate = source.models()
+        _same_models(db, report.comparison, baseline, candidate, source.source)
         cid = ensure_comparison(db, report.comparison, baseline_model=baseline,
                                 candidate_model=candidate, source=source.source)
         PairWriter(db, cid, report).write(chain([first], records))
         baseline, candidate = source.models()  # a source may learn them late
+        _same_models(db, report.comparison, baseline, candidate, source.source)
         ensure_comparison(db, report.comparison, baseline_model=baseline,
                           candidate_model=candidate)
     return report
+
+
+def _same_models(db: Database, name: str, baseline: str | None, candidate: str | None,
+                 where: str) -> None:
+    """Refuse to pour another migration into a comparison: its pairs would replace this
+    one's under the same keys and every review would go stale."""
+    row = db.execute("SELECT baseline_model, candidate_model FROM comparisons WHERE name = ?",
+                     [name]).fetchone()
+    if row is None:
+        return
+    for side, stored, given in (("old", row[0], baseline), ("new", row[1], candidate)):
+        if stored and given and stored != given and not _many(stored) and not _many(given):
+            raise InputError(
+                where, f"comparison {name!r} holds {row[0]} -> {row[1]}, but the {side} model"
+                f" here is {given}; name another comparison with --comparison (or set"
+                " --baseline-model/--candidate-model if the names are wrong)")
+
+
+def _many(model: str) -> bool:
+    """The name a file with several models per side gets ("12 models")."""
+    count, _, word = model.partition(" ")
+    return count.isdigit() and word == "models"
 
 
 def load_files(db: Database, paths: list[str], options: LoadOptions | None = None,
