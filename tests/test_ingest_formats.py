@@ -352,3 +352,41 @@ def test_an_output_field_flag_naming_no_field_is_an_error(tmp_path, db):
         load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
                    LoadOptions(fields=FieldMap(output="answer")))
     assert err.value.field == "answer"
+
+
+@pytest.mark.parametrize(("message", "text"), [
+    ({"role": "assistant", "content": None, "refusal": "I can't help with that."},
+     "I can't help with that."),
+    ({"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function",
+         "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+     '[tool call: get_weather {"city": "Paris"}]'),
+    ({"role": "assistant", "content": "Checking.", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+     "Checking.\n[tool call: f {}]"),
+])
+def test_openai_messages_with_refusals_and_tool_calls(tmp_path, db, message, text):
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": message}]))
+    load_files(db, [path])
+    assert _pairs(db)["1"]["candidate_output"] == text
+
+
+def test_saved_responses_keep_their_finish_reason_and_json_text_is_unwrapped(tmp_path, db):
+    old = RESPONSE_SHAPES["openai chat completion"]
+    new = {"id": "msg_2", "type": "message", "role": "assistant", "model": "claude",
+           "content": [{"type": "text", "text": "cut of"}], "stop_reason": "max_tokens"}
+    # A CSV cell holds the response as JSON text; a JSON-mode answer stays as it is.
+    rows = [{"id": "1", "prompt": "p", "baseline_response": json.dumps(old),
+             "candidate_response": json.dumps(new)},
+            {"id": "2", "prompt": "p", "baseline_response": '{"answer": 4, "type": "sum"}',
+             "candidate_response": '{"object": "list", "data": []}'}]
+    path = tmp_path / "r.csv"
+    path.write_bytes(_as_csv(rows))
+    load_files(db, [path])
+    one, two = _pairs(db)["1"], _pairs(db)["2"]
+    assert (one["baseline_output"], one["candidate_output"]) == ("TEXT", "cut of")
+    assert json.loads(one["metadata"]) == {"baseline.finish_reason": "stop",
+                                           "candidate.finish_reason": "max_tokens"}
+    assert two["baseline_output"] == '{"answer": 4, "type": "sum"}'
+    assert two["candidate_output"] == '{"object": "list", "data": []}'

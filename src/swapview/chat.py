@@ -6,24 +6,49 @@ import json
 from typing import Any
 
 _TEXT_PARTS = ("text", "input_text", "output_text")
+# Reasoning the provider returns beside the answer: not what downstream code reads.
+_HIDDEN_PARTS = ("thinking", "redacted_thinking", "reasoning")
 
 
 def content_text(content: Any) -> str:
-    """The text of a message's content; non-text parts become a short marker."""
+    """The text of a message's content; a tool call becomes a line naming it and its
+    arguments, hidden reasoning is left out, other parts become a short marker."""
     if content is None:
         return ""
     if isinstance(content, str):
         return content
     if isinstance(content, list) and all(isinstance(p, dict) for p in content):
-        return "".join(_part_text(p) for p in content)
+        out = ""
+        for part in content:
+            text, is_text = _part_text(part)
+            if text and not is_text and out and not out.endswith("\n"):
+                out += "\n"  # a marker on a line of its own, not glued to the prose
+            out += text
+        return out
     return json.dumps(content, ensure_ascii=False)
 
 
-def _part_text(part: dict[str, Any]) -> str:
+def _part_text(part: dict[str, Any]) -> tuple[str, bool]:
+    """(text, whether it is the model's prose) of one content part."""
     kind = str(part.get("type", ""))
     if kind in _TEXT_PARTS or (not kind and isinstance(part.get("text"), str)):
-        return str(part.get("text", ""))
-    return f"[{kind or 'part'}]"
+        return str(part.get("text", "")), True
+    if kind in _HIDDEN_PARTS:
+        return "", False
+    if kind == "tool_use":  # Anthropic
+        return tool_call_text(part.get("name"), part.get("input")), False
+    return f"[{kind or 'part'}]", False
+
+
+def tool_call_text(name: Any, arguments: Any) -> str:
+    """A tool call as one line of text, so a changed call shows in the diff."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return f"[tool call: {name} {arguments}]"
+    args = json.dumps(arguments, ensure_ascii=False, sort_keys=True) if arguments else "{}"
+    return f"[tool call: {name} {args}]"
 
 
 def snippet_text(snippet: str) -> str:

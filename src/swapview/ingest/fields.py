@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..chat import content_text
+from ..chat import content_text, tool_call_text
 from ..errors import InputError
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -198,12 +198,16 @@ def _is_chat(value: list[Any]) -> bool:
 def as_output(value: Any) -> str | None:
     """A model output: a string, null, or the text inside a provider's response object.
 
-    Read: FastChat / OpenAI ``choices``, a chat message, content parts (OpenAI, Anthropic),
-    an OpenAI chat completion or Responses API object, an Anthropic message, a Gemini
-    ``candidates`` response, an Ollama ``message`` or ``response``.
+    Read: FastChat / OpenAI ``choices``, a chat message (its refusal and tool calls too),
+    content parts (OpenAI, Anthropic), an OpenAI chat completion or Responses API object,
+    an Anthropic message, a Gemini ``candidates`` response, an Ollama ``message`` or
+    ``response``; also any of these saved as a JSON string (a CSV cell, say).
     """
-    if value is None or type(value) is str:
+    if value is None:
         return value
+    if type(value) is str:
+        envelope = parse_envelope(value)
+        return value if envelope is None else as_output(envelope)
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         if all("type" in v for v in value):
             return content_text(value)  # content parts
@@ -220,12 +224,62 @@ def as_output(value: Any) -> str | None:
     )
 
 
+def parse_envelope(text: str) -> dict[str, Any] | None:
+    """A provider response saved as JSON text, else None. Strict, so that an answer that
+    is itself JSON (a JSON-mode output) is never taken for an envelope."""
+    if not text.startswith("{") or not _ENVELOPE_HINT.search(text[:4000]):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and _is_envelope(value) else None
+
+
+_ENVELOPE_HINT = re.compile(r'"(?:object|type|candidates)"\s*:')
+
+
+def _is_envelope(value: dict[str, Any]) -> bool:
+    kind = value.get("object") or value.get("type")
+    if kind in ("chat.completion", "text_completion") and isinstance(value.get("choices"), list):
+        return True  # OpenAI
+    if kind == "response" and isinstance(value.get("output"), list):
+        return True  # OpenAI Responses API
+    if kind == "message" and value.get("role") == "assistant" and isinstance(
+            value.get("content"), list):
+        return True  # Anthropic
+    candidates = value.get("candidates")
+    return (isinstance(candidates, list) and bool(candidates)
+            and isinstance(candidates[0], dict) and "content" in candidates[0])  # Gemini
+
+
+def finish_reason(value: Any) -> str | None:
+    """Why the provider stopped, when the output was saved as its response object:
+    OpenAI ``finish_reason``, Anthropic ``stop_reason``, Gemini ``finishReason``, Ollama
+    ``done_reason``, the Responses API's ``incomplete_details.reason``."""
+    if type(value) is str:
+        value = parse_envelope(value)
+    if not isinstance(value, Mapping):
+        return None
+    choices = value.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        value = {**value, **choices[0]}
+    candidates = value.get("candidates")
+    if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
+        value = {**value, **candidates[0]}
+    details = value.get("incomplete_details")
+    if isinstance(details, Mapping) and isinstance(details.get("reason"), str):
+        return details["reason"]
+    for name in ("finish_reason", "stop_reason", "finishReason", "done_reason"):
+        if isinstance(value.get(name), str):
+            return value[name]
+    return None
+
+
 def _response_text(value: Mapping[str, Any]) -> str | None:
-    content = value.get("content")
-    if type(content) is str:
-        return content  # a chat message
-    if isinstance(content, list):
-        return content_text(content)  # Anthropic message, parts
+    if "content" in value and (value["content"] is None or type(value["content"]) is str
+                               or isinstance(value["content"], list)):
+        return _message_text(value)  # a chat message, an Anthropic message
     for name in ("output_text", "text", "response"):
         if type(value.get(name)) is str:
             return value[name]
@@ -242,6 +296,24 @@ def _response_text(value: Mapping[str, Any]) -> str | None:
         return "".join(p.get("text", "") for p in parts if isinstance(p, Mapping))
     message = value.get("message")
     return _response_text(message) if isinstance(message, Mapping) else None
+
+
+def _message_text(message: Mapping[str, Any]) -> str | None:
+    """A message's text, its refusal when it has no content, and its tool calls as lines;
+    None for a message with none of these."""
+    content = message.get("content")
+    parts = [content_text(content)] if content is not None else []
+    if content is None and type(message.get("refusal")) is str:
+        parts.append(message["refusal"])  # OpenAI: a refusal instead of content
+    calls = message.get("tool_calls")
+    if isinstance(calls, list):
+        for call in calls:
+            if isinstance(call, Mapping):
+                fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
+                parts.append(tool_call_text(fn.get("name"), fn.get("arguments")))
+    if not parts:
+        return None
+    return "\n".join(p for p in parts if p)
 
 
 def _first_choice(choice: Mapping[str, Any]) -> str:

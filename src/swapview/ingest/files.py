@@ -244,12 +244,18 @@ class PairFile(_FileReader):
             key = self._key(row, prompt, line)  # last: see SideFile._side
         if self._model_fields:
             self._models(row)
-        return PairRecord(key, prompt, base, cand,
-                          {k: v for k, v in row.items() if k not in self._used})
+        meta = {k: v for k, v in row.items() if k not in self._used}
+        for side, name in (("baseline", f.baseline), ("candidate", f.candidate)):
+            value = row.get(name)  # type: ignore[arg-type]
+            if type(value) is not str or value[:1] == "{":  # a saved response object
+                reason = F.finish_reason(value)
+                if reason:
+                    meta[f"{side}.finish_reason"] = reason
+        return PairRecord(key, prompt, base, cand, meta)
 
     def _output(self, row: dict[str, Any], name: str, line: int) -> str | None:
         value = row.get(name, _MISSING)
-        if type(value) is str:
+        if type(value) is str and value[:1] != "{":
             return value
         if value is _MISSING:
             self._get(row, name, line)
@@ -314,6 +320,9 @@ class SideFile(_FileReader):
         # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
         prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}
+        reason = F.finish_reason(row.get(f.output))  # type: ignore[arg-type]
+        if reason:
+            meta["finish_reason"] = reason
         if f.model and len(self._names) < MAX_MODEL_NAMES:
             self._names.add(F.as_model(row.get(f.model)))
         return Side(key, prompt_key, prompt, output, meta)
