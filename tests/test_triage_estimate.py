@@ -76,6 +76,20 @@ def test_unsampled_band_widens_to_its_size() -> None:
     assert total["high"] >= 7 and total["low"] >= 0
 
 
+def test_no_point_estimate_while_a_risky_band_has_no_sample() -> None:
+    # A low-risk band sampled clean says nothing about a high-risk band never sampled,
+    # where the queue already found regressions: no "about 0 left".
+    calm = band_estimate(0, np.array([0, 0, 0, UNREVIEWED, UNREVIEWED, UNREVIEWED]))
+    # (the queue's finds sit later in the band's random order: no prefix sample)
+    risky = band_estimate(1, np.array([UNREVIEWED] + [REGRESSION] * 4 + [UNREVIEWED] * 9))
+    total = combine([calm, risky])
+    assert total["remaining"] is None and total["unsampled_bands"] == 1
+    assert total["high"] >= 10
+    risky = band_estimate(1, np.array([REGRESSION, 0, REGRESSION] + [UNREVIEWED] * 10))
+    total = combine([calm, risky])
+    assert total["complete"] and total["remaining"] is not None and total["remaining"] > 3
+
+
 def test_fully_reviewed_band_is_exact() -> None:
     est = band_estimate(0, np.array([REGRESSION, 0, REGRESSION]))
     assert (est.remaining, est.variance, est.found) == (0.0, 0.0, 2)

@@ -95,8 +95,9 @@ def estimate_command(state: State, comparison: str | None, as_json: bool) -> Non
         return
     if est["remaining"] is None:
         click.echo(
-            f"no estimate yet (no random sample tagged): {est['low']}-{est['high']}"
-            f" regressions may remain in {est['unreviewed']} unreviewed pairs"
+            f"no estimate yet ({est['unsampled_bands']} of {len(est['bands'])} bands have no"
+            f" random sample): {est['low']}-{est['high']} regressions may remain in"
+            f" {est['unreviewed']} unreviewed pairs"
         )
     else:
         click.echo(

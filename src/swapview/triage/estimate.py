@@ -12,7 +12,8 @@ Per band h with N pairs, a prefix sample of n with x regressions, and `found` re
 among all reviewed pairs of the band, the number still unreviewed is estimated by
 expansion minus what is known: R = N x / n - found. It is unbiased whatever order the queue
 took; its variance is N^2 (1 - n/N) p(1-p)/(n-1), p smoothed away from 0 and 1. Bands add up;
-a band with no sample yet contributes its whole unreviewed count to the upper bound.
+a band with no sample yet contributes its whole unreviewed count to the upper bound, and
+while any band lacks a sample there is no point estimate.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def combine(bands: list[BandEstimate], confidence: float = CONFIDENCE) -> dict:
     known_max = sum(b.unreviewed for b in sampled)
     low = max(0.0, point - z * sd)
     high = min(float(known_max), point + z * sd) + sum(b.unreviewed for b in unsampled)
-    rate = _pooled_rate(sampled)
-    # With no random sample anywhere there is no point estimate, only the bounds.
-    point = None if rate is None and unsampled else point + sum(
-        b.unreviewed * (rate or 0.0) for b in unsampled
-    )
+    # A band without a sample has no estimate of its own, and another band's rate says
+    # nothing about it (bands are cut by risk): until every band with unreviewed pairs has
+    # a sample there is no point estimate, only the bounds.
+    if unsampled:
+        point = None
     return {
         "unreviewed": sum(b.unreviewed for b in bands),
         "found": sum(b.found for b in bands),
@@ -101,14 +102,9 @@ def combine(bands: list[BandEstimate], confidence: float = CONFIDENCE) -> dict:
         "high": math.ceil(max(high, point or 0.0)),
         "confidence": confidence,
         "complete": not unsampled,
+        "unsampled_bands": sum(1 for b in unsampled if b.unreviewed),
         "bands": [b.as_dict() for b in bands],
     }
-
-
-def _pooled_rate(sampled: list[BandEstimate]) -> float | None:
-    """A stand-in rate for bands not sampled yet (shown, never trusted for the interval)."""
-    n = sum(b.sampled for b in sampled)
-    return sum(b.sample_regressions for b in sampled) / n if n else None
 
 
 def _z(confidence: float) -> float:

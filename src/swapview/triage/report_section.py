@@ -21,7 +21,8 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
     pct = round(est["confidence"] * 100)
     if est["remaining"] is None:
         lines = [
-            f"No estimate yet: no random sample has been tagged. Between {est['low']} and"
+            f"No estimate yet: {est['unsampled_bands']} of {len(est['bands'])} bands have no"
+            f" random sample tagged. Between {est['low']} and"
             f" {est['high']} regressions may remain among {est['unreviewed']} unreviewed"
             f" pairs; {est['found']} found so far.",
         ]
