@@ -43,12 +43,24 @@ def test_refit_clusters_tag_and_estimate(db_path: Path) -> None:
     assert out["refit"]["pairs"] == 30 and len(out["queue"]) == 3
     assert all(row["reason"].startswith("shorter by") for row in out["queue"])
     assert all(row["reason"].count("short") == 1 for row in out["queue"])
+    keys = {f"k{i}" for i in range(30)}
+    assert all(row["key"] in keys for row in out["queue"])  # keys, as `alike` takes them
+    text = _run(db_path, "triage", "refit", "--top", "2").splitlines()
+    assert text[1].split()[0] == out["queue"][0]["key"] and text[1].split()[1].endswith("%")
+    for args in (["refit", "--top", "-1"], ["sample", "--size", "0"], ["clusters", "--top", "0"]):
+        bad = CliRunner().invoke(main, ["--db", str(db_path), "triage", *args])
+        assert bad.exit_code == 2 and "is not in the range" in bad.output
     listing = _run(db_path, "triage", "clusters")
     # The refusals, and the 24 answers that all dropped the same repeated sentence.
     assert listing.startswith("2 clusters") and "i m sorry but i cannot" in listing
     line = next(x for x in listing.splitlines() if "refusal" in x)
     cluster_id = line.split("#")[1].split()[0]
-    assert "tagged 6 pairs" in _run(db_path, "triage", "tag-cluster", cluster_id, "regression",
+    bogus = CliRunner().invoke(main, ["--db", str(db_path), "triage", "tag-cluster", cluster_id,
+                                      "regresion", "--yes"])
+    assert bogus.exit_code == 2 and "'regresion' is not a tag" in bogus.output
+    assert "tagged 6 pairs as regression" in _run(db_path, "triage", "tag-cluster", cluster_id,
+                                                  "regression", "--yes")
+    assert "nothing to tag" in _run(db_path, "triage", "tag-cluster", cluster_id, "neutral",
                                     "--yes")
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM decisions WHERE tag = 'regression'").fetchone() == (6,)

@@ -7,8 +7,17 @@ from dataclasses import asdict
 
 import click
 
+from ..config import load_config
 from ..store import get_comparison
-from ..triage.clusters import build_clusters, cluster_of, more_like_this, tag_cluster
+from ..triage.clusters import (
+    build_clusters,
+    cluster_exists,
+    cluster_members,
+    cluster_of,
+    more_like_this,
+    tag_cluster,
+)
+from ..triage.learner import chance_percent
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
 from .app import State, default_reviewer, main, pass_state
@@ -31,7 +40,8 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
 
 @triage_group.command("refit")
 @COMPARISON
-@click.option("--top", default=10, show_default=True, help="How many of the queue to print.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many of the queue to print.")
 @AS_JSON
 @pass_state
 def refit_command(state: State, comparison: str | None, top: int, as_json: bool) -> None:
@@ -46,13 +56,16 @@ def refit_command(state: State, comparison: str | None, top: int, as_json: bool)
         f"{report.pairs} pairs scored from {report.tags} tags ({report.regressions} regressions)"
         f" in {report.seconds:.2f} s"
     )
+    width = max((len(row["key"]) for row in head), default=0)
     for row in head:
-        click.echo(f"  {row['pair_id']:>8}  {row['score']:+6.2f}  {row['reason'] or ''}")
+        click.echo(f"  {row['key']:<{width}}  {chance_percent(row['score']):>3d}%"
+                   f"  {row['reason'] or ''}")
 
 
 @triage_group.command("clusters")
 @COMPARISON
-@click.option("--top", default=10, show_default=True, help="How many clusters to print.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many clusters to print.")
 @pass_state
 def clusters_command(state: State, comparison: str | None, top: int) -> None:
     """Regroup pairs whose changes are alike and list the biggest groups."""
@@ -76,10 +89,20 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
 def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, yes: bool) -> None:
     """Tag every unreviewed pair of a cluster in one step."""
     db = state.open()
-    if not yes:
-        click.confirm(f"Tag every unreviewed pair of cluster {cluster_id} as {tag}?", abort=True)
+    known = {t.name for t in load_config().all_tags()}
+    if tag not in known:
+        raise click.BadParameter(f"{tag!r} is not a tag; use one of {', '.join(sorted(known))}"
+                                 " (custom tags come from the config file)", param_hint="TAG")
+    todo = len(cluster_members(db, cluster_id, unreviewed_only=True)) if cluster_exists(
+        db, cluster_id) else 0
+    if todo and not yes:
+        click.confirm(f"Tag the {todo} unreviewed pairs of cluster {cluster_id} as {tag}?",
+                      abort=True)
     done = tag_cluster(db, cluster_id, reviewer, tag)
-    click.echo(f"tagged {len(done)} pairs; review ids {done[0] if done else '-'}..")
+    if not done:
+        click.echo(f"nothing to tag: every pair of cluster {cluster_id} is already reviewed")
+        return
+    click.echo(f"tagged {len(done)} pairs as {tag} (review ids {done[0]}-{done[-1]})")
 
 
 @triage_group.command("estimate")
@@ -110,7 +133,8 @@ def estimate_command(state: State, comparison: str | None, as_json: bool) -> Non
 
 @triage_group.command("sample")
 @COMPARISON
-@click.option("--size", default=10, show_default=True, help="How many pairs to suggest.")
+@click.option("--size", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many pairs to suggest.")
 @pass_state
 def sample_command(state: State, comparison: str | None, size: int) -> None:
     """Random pairs to tag that would tighten the estimate most."""
@@ -125,7 +149,8 @@ def sample_command(state: State, comparison: str | None, size: int) -> None:
 @triage_group.command("alike")
 @click.argument("key")
 @COMPARISON
-@click.option("--limit", default=10, show_default=True, help="How many pairs to list.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many pairs to list.")
 @pass_state
 def alike_command(state: State, key: str, comparison: str | None, limit: int) -> None:
     """Unreviewed pairs most like the pair KEY: its cluster first, then nearest features."""

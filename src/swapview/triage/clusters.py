@@ -250,11 +250,16 @@ def cluster_members(db: Database, cluster_id: int, *, unreviewed_only: bool = Fa
     return [r[0] for r in db.execute(sql + " ORDER BY m.pair_id", [cluster_id])]
 
 
+def cluster_exists(db: Database, cluster_id: int) -> bool:
+    return db.execute("SELECT 1 FROM triage_clusters WHERE id = ?", [cluster_id]).fetchone() \
+        is not None
+
+
 def tag_cluster(
     db: Database, cluster_id: int, reviewer: str, tag: str, *, unreviewed_only: bool = True
 ) -> list[int]:
     """Tag every (unreviewed) pair of a cluster in one transaction; returns the review ids."""
-    if db.execute("SELECT 1 FROM triage_clusters WHERE id = ?", [cluster_id]).fetchone() is None:
+    if not cluster_exists(db, cluster_id):
         raise NotFoundError(f"no cluster with id {cluster_id}")
     with write_transaction(db):
         ids = cluster_members(db, cluster_id, unreviewed_only=unreviewed_only)

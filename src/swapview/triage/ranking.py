@@ -248,7 +248,8 @@ def likely_regressions(
 ) -> list[dict]:
     """One keyset page of unreviewed pairs, most likely regression first."""
     sql = (
-        "SELECT t.pair_id, t.score, t.reason FROM triage_scores t"
+        "SELECT t.pair_id, p.key, t.score, t.reason FROM triage_scores t"
+        " JOIN pairs p ON p.id = t.pair_id"
         " LEFT JOIN decisions d ON d.pair_id = t.pair_id AND d.tag IS NOT NULL AND d.stale = 0"
         " WHERE t.comparison_id = ? AND d.pair_id IS NULL"
     )
