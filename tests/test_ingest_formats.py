@@ -390,3 +390,14 @@ def test_saved_responses_keep_their_finish_reason_and_json_text_is_unwrapped(tmp
                                            "candidate.finish_reason": "max_tokens"}
     assert two["baseline_output"] == '{"answer": 4, "type": "sum"}'
     assert two["candidate_output"] == '{"object": "list", "data": []}'
+
+
+def test_two_files_sharing_no_key_say_so(tmp_path, db):
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"rid": "a1", "prompt": "p", "text": "x"}]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"rid": "b1", "prompt": "p", "text": "y"}]))
+    with pytest.raises(InputError, match=r"the 1 old and 1 new rows share no key \(old a1"
+                                         r"\.\.\.; new b1\.\.\.\); check --key"):
+        load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+                   LoadOptions(fields=FieldMap(key="rid")))
+    # Joined on the prompt instead, they pair.
+    assert load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"]).loaded == 1

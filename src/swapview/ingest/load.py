@@ -87,7 +87,7 @@ def load(db: Database, source: PairSource, report: LoadReport,
         records = iter(source.records())
         first = next(records, None)
         if first is None:
-            raise InputError(source.source, "no pairs to load (every row was skipped)")
+            raise InputError(source.source, _why_no_pairs(report))
         report.comparison = comparison or source.default_name()
         baseline, candidate = source.models()
         _same_models(db, report.comparison, baseline, candidate, source.source)
@@ -99,6 +99,19 @@ def load(db: Database, source: PairSource, report: LoadReport,
         ensure_comparison(db, report.comparison, baseline_model=baseline,
                           candidate_model=candidate)
     return report
+
+
+def _why_no_pairs(report: LoadReport) -> str:
+    old, new = report.unmatched_baseline, report.unmatched_candidate
+    if old and new:
+        return (f"no pairs: the {len(old)} old and {len(new)} new rows share no key (old"
+                f" {', '.join(old[:2])}...; new {', '.join(new[:2])}...); check --key, or"
+                " leave it out to join on the prompt")
+    if report.skipped:
+        return f"no pairs to load: every row was bad ({len(report.skipped)} skipped)"
+    if old or new:
+        return f"no pairs: only one side has rows ({len(old) or len(new)})"
+    return "no pairs to load"
 
 
 def _same_models(db: Database, name: str, baseline: str | None, candidate: str | None,
