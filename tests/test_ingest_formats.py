@@ -401,3 +401,18 @@ def test_two_files_sharing_no_key_say_so(tmp_path, db):
                    LoadOptions(fields=FieldMap(key="rid")))
     # Joined on the prompt instead, they pair.
     assert load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"]).loaded == 1
+
+
+def test_rows_that_lack_the_prompt_field_are_counted_in_a_warning(tmp_path, db):
+    rows = [{"id": "1", "messages": CHAT, "old": "a", "new": "b"},
+            {"id": "2", "prompt": "other field", "old": "c", "new": "d"},
+            {"id": "3", "prompt": "again", "old": "e", "new": "f"}]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    report = load_files(db, [path])
+    assert report.loaded == 3
+    assert any("2 rows have no 'messages' field" in w for w in report.warnings)
+    with pytest.raises(InputError, match="got an empty list") as err:
+        path.write_bytes(_as_jsonl([{"id": "1", "messages": [], "old": "a", "new": "b"}]))
+        load_files(db, [path])
+    assert err.value.field == "messages"

@@ -176,6 +176,8 @@ def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any
         return value
     if isinstance(value, list) and _is_chat(value):
         return value
+    if isinstance(value, list) and not value:
+        raise ValueError("expected a string or a list of chat messages, got an empty list")
     raise ValueError(
         f"expected a string or a list of chat messages ({{role, content}}), got {type_name(value)}"
     )

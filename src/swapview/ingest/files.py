@@ -140,6 +140,7 @@ class _FileReader:
         self.from_csv = False
         self._keys = KeyMaker()
         self._paths: list[str] = []  # dotted flags lifted to top-level fields, row by row
+        self.no_prompt = 0  # rows without the prompt field the first row had
 
     def _detect(self, row: dict[str, Any]) -> None:
         self.fields = F.detect(row.keys(), self.roles, self.flags)
@@ -180,7 +181,17 @@ class _FileReader:
         name = self.fields.prompt
         if not name:
             return None
-        return self._coerce(F.as_prompt, row.get(name), line, name, from_csv=self.from_csv)
+        if name not in row:
+            self.no_prompt += 1
+            return None
+        return self._coerce(F.as_prompt, row[name], line, name, from_csv=self.from_csv)
+
+    def prompt_warnings(self) -> list[str]:
+        """Rows that lacked the prompt field: their prompt is empty (rows mixing fields)."""
+        if not self.no_prompt:
+            return []
+        return [f"{self.path}: {self.no_prompt} rows have no {self.fields.prompt!r} field, so"
+                " their prompt is empty (pass --prompt-field if the rows use another)"]
 
     def _explicit_key(self, row: dict[str, Any], line: int) -> str | None:
         name = self.fields.key
@@ -274,7 +285,8 @@ class PairFile(_FileReader):
 
     def warnings(self) -> list[str]:
         return [f"{self.path}: {len(names)} different {role} values; each row keeps its own in"
-                " metadata" for role, names in self._names.items() if len(names) > 1]
+                " metadata" for role, names in self._names.items() if len(names) > 1
+                ] + self.prompt_warnings()
 
 
 def _one_name(names: set[str | None]) -> str | None:

@@ -78,6 +78,8 @@ class JoinedFiles:
             k for (k,) in spool.execute(f"SELECT {column} FROM side WHERE matched = 0"
                                         f" GROUP BY {column} ORDER BY min(rowid)")
         )
+        for reader in (self.baseline, self.candidate):
+            self.report.warnings.extend(reader.prompt_warnings())
 
     def _spool(self, spool: sqlite3.Connection) -> None:
         batch: list[tuple[Any, ...]] = []
