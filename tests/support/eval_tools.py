@@ -171,9 +171,13 @@ for model, fmt in (("old-model", "eval"), ("new-model", "json")):
 
 def inspect_logs(workdir: Path) -> tuple[Path, Path]:
     """Two real eval logs of task "qa": old model (.eval), new model (.json)."""
+    return _run_inspect(workdir, INSPECT_SCRIPT)
+
+
+def _run_inspect(workdir: Path, source: str) -> tuple[Path, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "make_logs.py"
-    script.write_text(INSPECT_SCRIPT)
+    script.write_text(source)
     env = {**os.environ, "INSPECT_LOG_DIR": str(workdir), "INSPECT_DISPLAY": "none"}
     proc = subprocess.run([sys.executable, str(script), str(workdir)], capture_output=True,
                           text=True, env=env, timeout=180)
@@ -181,6 +185,39 @@ def inspect_logs(workdir: Path) -> tuple[Path, Path]:
         raise RuntimeError(f"inspect eval failed:\n{proc.stdout}\n{proc.stderr}")
     old, new = proc.stdout.split()
     return Path(old.removeprefix("file://")), Path(new.removeprefix("file://"))
+
+
+INSPECT_FAILING_SCRIPT = """\
+import sys
+from inspect_ai import Task, eval as inspect_eval
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import includes
+from inspect_ai.solver import solver
+
+
+@solver
+def unreachable():
+    # what a provider's client raises when its endpoint is down, without waiting on retries
+    async def solve(state, generate):
+        raise ConnectionError("Connection refused: could not reach the model endpoint"
+                              " http://127.0.0.1:9/v1/chat/completions after 3 retries")
+    return solve
+
+
+# the old log ran two epochs, the new one: the old side's second epoch pairs with nothing
+for model, epochs in (("old-model", 2), ("new-model", 1)):
+    samples = [Sample(id=f"s{i}", input=f"question {i}", target="x") for i in range(3)]
+    task = Task(dataset=MemoryDataset(samples), name="qa", epochs=epochs, scorer=includes(),
+                solver=[unreachable()])
+    [log] = inspect_eval(task, model=f"mockllm/{model}", log_dir=sys.argv[1],
+                         display="none", fail_on_error=False)
+    print(log.location)
+"""
+
+
+def inspect_failing_logs(workdir: Path) -> tuple[Path, Path]:
+    """Two real eval logs in which every sample errored (ConnectionError): 6 old, 3 new."""
+    return _run_inspect(workdir, INSPECT_FAILING_SCRIPT)
 
 
 LLM_SCRIPT = """\

@@ -138,9 +138,25 @@ def run_import(db: Database, tool: str, paths: Sequence[str | Path],
 
 
 def _nothing_paired(result: ImportResult) -> str:
-    return (f"no pairs: {len(result.unmatched_baseline)} {result.baseline_model} answers and"
-            f" {len(result.unmatched_candidate)} {result.candidate_model} answers share no key,"
-            f" {len(result.failed)} failed")
+    """Why nothing paired: failed requests first (with the first error), then keys."""
+    names = (result.baseline_model or "baseline", result.candidate_model or "candidate")
+    unmatched = (len(result.unmatched_baseline), len(result.unmatched_candidate))
+    if not any(result.failures):
+        return (f"no pairs: {unmatched[0]} {names[0]} answers and {unmatched[1]} {names[1]}"
+                " answers share no key")
+    message = f"no pairs: {_failures(result, names)}"
+    if any(unmatched):
+        message += (f"; the other {unmatched[0]} {names[0]} and {unmatched[1]} {names[1]}"
+                    " answers share no key")
+    return message
+
+
+def _failures(result: ImportResult, names: tuple[str, str]) -> str:
+    """``all 6 old answers and 1 of 3 new answers failed; first error: ...``."""
+    counts = " and ".join(
+        f"all {n} {name} answers" if failures == n > 0 else f"{failures} of {n} {name} answers"
+        for name, n, failures in zip(names, result.answers, result.failures, strict=True))
+    return f"{counts} failed; first error: {result.first_error}"
 
 
 def _fill_report(report: LoadReport, result: ImportResult) -> None:
@@ -149,6 +165,9 @@ def _fill_report(report: LoadReport, result: ImportResult) -> None:
     report.duplicate_keys += result.duplicates
     report.skipped += [f"failed request, not loaded: {f}" for f in result.failed]
     report.warnings += result.warnings
+    if any(result.failures):  # per side: a pair where both failed is one skipped line
+        names = (result.baseline_model or "baseline", result.candidate_model or "candidate")
+        report.warnings.append(_failures(result, names))
 
 
 for _tool in IMPORTERS:
