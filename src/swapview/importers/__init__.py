@@ -30,8 +30,25 @@ IMPORTERS: dict[str, Importer] = {
     "langfuse": langfuse.import_run_items,
 }
 
-__all__ = ["IMPORTERS", "ImportResult", "ImportSource", "import_files", "run_import",
-           "tool_help"]
+# How the load report names answers that only one side has. Only swapview's own two-file
+# load has a baseline file and a candidate file; a tool's input is one database or export
+# holding both sides, or several files per side, so its sides are named as the tool knows them.
+UNMATCHED_LABELS: dict[str, tuple[str, str]] = {
+    "openai-batch": ("only in the old batch", "only in the new batch"),
+    "promptfoo": ("only for the old provider", "only for the new provider"),
+    "inspect": ("only in the old log", "only in the new log"),
+    "llm": ("only on the old side", "only on the new side"),
+    "langsmith": ("only in the old experiment", "only in the new experiment"),
+    "langfuse": ("only in the old run", "only in the new run"),
+}
+
+__all__ = ["IMPORTERS", "UNMATCHED_LABELS", "ImportResult", "ImportSource", "import_files",
+           "run_import", "tool_help", "unmatched_labels"]
+
+
+def unmatched_labels(tool: str) -> tuple[str, str]:
+    """The load report's words for what only the old / only the new side has."""
+    return UNMATCHED_LABELS.get(tool, ("only on the old side", "only on the new side"))
 
 
 def tool_help(tool: str) -> str:
