@@ -106,3 +106,11 @@ def test_the_load_report_counts_failures_per_side(logs: list[Path], tmp_path: Pa
     assert report.loaded == 4 and len(report.skipped) == 2
     assert ("0 of 8 mockllm/old-model answers and 2 of 6 mockllm/new-model answers failed;"
             " first error: RuntimeError('sample boom exploded')") in report.warnings
+
+
+def test_the_stop_reason_is_the_finish_reason(logs: list[Path]) -> None:
+    records = {r.key: r for r in import_files("inspect", logs).records}
+    for key, expected in (("2#1", "max_tokens"), ("q1#1", "stop")):
+        meta = records[key].metadata  # flat keys: what the truncated signal reads
+        assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == (
+            "stop", expected)

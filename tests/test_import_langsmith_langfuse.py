@@ -139,6 +139,19 @@ def test_langsmith_langchain_outputs_are_text(tmp_path: Path, old_out: Any, new_
     assert (record.baseline_output, record.candidate_output) == (old_text, new_text)
 
 
+def test_langsmith_finish_reason_from_langchain_outputs(tmp_path: Path) -> None:
+    old, new = run("ex-1", "exp-old", "claude", "x"), run("ex-1", "exp-new", "gpt", "x")
+    old[0]["outputs"] = {"output": ai_message("short", response_metadata={
+        "stop_reason": "max_tokens", "model": "claude-sonnet-4"})}  # Anthropic's word
+    new[0]["outputs"] = llm_result({"text": "done", "type": "Generation",
+                                    "generation_info": {"finish_reason": "length"}})
+    [record] = import_files("langsmith", [write_jsonl(tmp_path / "old.jsonl", old),
+                                          write_jsonl(tmp_path / "new.jsonl", new)]).records
+    meta = record.metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("max_tokens",
+                                                                                 "length")
+
+
 def test_langsmith_experiment_csv(tmp_path: Path) -> None:
     def write(name: str, rows: list[dict[str, str]]) -> Path:
         path = tmp_path / name

@@ -185,6 +185,28 @@ def test_an_empty_file_where_a_batch_begins_is_an_error(batches: list[Path],
         import_files("openai-batch", [empty, *batches])
 
 
+def test_finish_reasons_under_the_flat_keys(batches: list[Path], tmp_path: Path) -> None:
+    meta = import_files("openai-batch", batches).records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
+                                                                                 "length")
+
+    def line(cid: str, status: str, reason: str | None) -> dict[str, Any]:
+        body = {"id": f"resp_{cid}", "object": "response", "model": "m", "status": status,
+                "incomplete_details": {"reason": reason} if reason else None,
+                "output": [{"type": "message", "role": "assistant", "content": [
+                    {"type": "output_text", "text": "Once upon a", "annotations": []}]}]}
+        return {"id": "b", "custom_id": cid, "error": None,
+                "response": {"status_code": 200, "request_id": "r", "body": body}}
+
+    # the Responses API says why an answer stopped short in incomplete_details.reason
+    paths = [write(tmp_path / "a_out.jsonl", [line("x", "completed", None)]),
+             write(tmp_path / "b_out.jsonl", [line("x", "incomplete", "max_output_tokens")])]
+    meta = import_files("openai-batch", paths, baseline_model="o3",
+                        candidate_model="gpt-5").records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == (
+        "completed", "max_output_tokens")
+
+
 def test_output_files_alone(batches: list[Path]) -> None:
     result = import_files("openai-batch", [batches[1], batches[3]])
     assert [r.key for r in result.records] == ["q1"] and result.records[0].prompt is None

@@ -124,6 +124,46 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
     return {name: workdir / f"{name}.json" for name in runs}
 
 
+# A promptfoo JavaScript provider: unlike exec providers, it can report a finishReason, as
+# promptfoo's API providers do; the new model runs out of tokens on the long story.
+FINISH_PROVIDER_JS = """\
+module.exports = class {
+  constructor(options) { this.model = options.config.model; }
+  id() { return `answer:${this.model}`; }
+  async callApi(prompt) {
+    const cut = this.model === "new-model" && prompt.includes("long");
+    return { output: `[${this.model}] ${cut ? "It was a dark and" : prompt.toUpperCase()}`,
+             finishReason: cut ? "length" : "stop" };
+  }
+};
+"""
+
+FINISH_CONFIG = """\
+prompts: ["{{question}}"]
+providers:
+  - {id: "file://provider.js", label: old-model, config: {model: old-model}}
+  - {id: "file://provider.js", label: new-model, config: {model: new-model}}
+tests:
+  - vars: {question: "tell a long story"}
+  - vars: {question: "say hi"}
+"""
+
+
+def promptfoo_finish_reasons(workdir: Path) -> Path:
+    """A real eval whose provider reports finishReason (length for one new answer)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "provider.js").write_text(FINISH_PROVIDER_JS)
+    (workdir / "finish.yaml").write_text(FINISH_CONFIG)
+    env = {**os.environ, **PROMPTFOO_ENV, "PROMPTFOO_CONFIG_DIR": str(workdir / ".promptfoo")}
+    proc = subprocess.run([str(PROMPTFOO), "eval", "-c", "finish.yaml", "-o", "finish.json",
+                           "--no-cache", "--no-table", "--no-progress-bar"], cwd=workdir,
+                          env=env, capture_output=True, text=True, timeout=120)
+    if proc.returncode not in (0, 100) or not (workdir / "finish.json").exists():
+        raise RuntimeError(f"promptfoo eval failed ({proc.returncode}):\n{proc.stdout}"
+                           f"{proc.stderr}")
+    return workdir / "finish.json"
+
+
 INSPECT_SCRIPT = """\
 import sys
 from inspect_ai import Task, eval as inspect_eval
@@ -148,7 +188,10 @@ def answer(model, answers):
         if text is None:
             raise RuntimeError("sample boom exploded")
         text += f" (epoch {state.epoch})"
-        out = ModelOutput.from_content(model=model, content=text)
+        # the new model runs out of tokens on sample 2: its stop reason must reach swapview
+        cut = model == "new-model" and state.sample_id == 2
+        out = ModelOutput.from_content(model=model, content=text,
+                                       stop_reason="max_tokens" if cut else "stop")
         out.usage = ModelUsage(input_tokens=12, output_tokens=len(text.split()),
                                total_tokens=12 + len(text.split()))
         mock = get_model(f"mockllm/{model}", custom_outputs=[out])

@@ -45,6 +45,8 @@ def langchain_text(value: Any) -> str | None:
 
 def langchain_finish_reason(value: Any) -> str | None:
     """The provider's stop reason kept in a LangChain output, if it has one."""
+    if isinstance(value, dict) and len(value) == 1:  # {"output": message}
+        value = next(iter(value.values()))
     if not isinstance(value, dict):
         return None
     generation = _first_generation(value.get("generations"))

@@ -242,11 +242,19 @@ def _side(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         "id": body.get("id"),
         "request_id": get_path(row, "response", "request_id"),
         "resolved_model": body.get("model"),
-        "finish_reason": get_path(body, "choices", 0, "finish_reason") or body.get("status"),
+        "finish_reason": _finish_reason(body),
         "input_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
         "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
         "total_tokens": usage.get("total_tokens"),
     }
+
+
+def _finish_reason(body: dict[str, Any]) -> str | None:
+    """Chat's finish_reason; for the Responses API why an answer is incomplete (e.g.
+    max_output_tokens), else its status."""
+    reason = get_path(body, "choices", 0, "finish_reason") \
+        or get_path(body, "incomplete_details", "reason")
+    return reason or body.get("status")
 
 
 def _conversation(body: dict[str, Any]) -> Any:
