@@ -31,7 +31,8 @@ def test_import_writes_pairs_and_prints_the_report(db_path: Path) -> None:
     result = invoke(db_path, "llm", str(LOGS), "--comparison", "llm-migration")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "llm-migration: 5 new, 0 updated, 0 unchanged"
-    assert "only in the baseline file: 1" in result.output
+    # one logs.db holds both sides: no "baseline file" to speak of
+    assert "only on the old side: 1" in result.output and " file" not in result.output
     db = open_db(db_path)
     comp = db.execute("SELECT baseline_model, candidate_model, source FROM comparisons"
                       " WHERE name = 'llm-migration'").fetchone()
@@ -40,6 +41,23 @@ def test_import_writes_pairs_and_prints_the_report(db_path: Path) -> None:
     # flat keys: the review queue filters on top-level fields (candidate.latency_ms = ...)
     assert meta["baseline.model"] == "old-model" and meta["source"] == "llm"
     assert meta["candidate.latency_ms"] > 0 and "candidate" not in meta
+
+
+def test_unmatched_answers_are_worded_by_side(db_path: Path, tmp_path: Path) -> None:
+    rows = [{"datasetRunName": run, "datasetItemId": item, "input": item, "output": run + item}
+            for run, items in (("v1", "ab"), ("v2", "abc")) for item in items]
+    runs = tmp_path / "runs.json"  # one Langfuse export, both runs in it
+    runs.write_text(json.dumps(rows))
+    result = invoke(db_path, "langfuse", str(runs))
+    assert result.exit_code == 0, result.output
+    assert "only in the new run: 1 (c)" in result.output and " file" not in result.output
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"  # swapview's own two files
+    old.write_text('{"id": "a", "prompt": "p", "output": "x"}\n')
+    new.write_text('{"id": "a", "prompt": "p", "output": "y"}\n'
+                   '{"id": "b", "prompt": "q", "output": "z"}\n')
+    two = CliRunner().invoke(main, ["--db", str(db_path), "load", str(old), str(new),
+                                    "--key", "id"])
+    assert "only in the candidate file: 1 (b)" in two.output, two.output
 
 
 def test_json_report_and_default_name(db_path: Path) -> None:

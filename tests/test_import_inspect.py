@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from swapview.errors import InputError, SwapviewError
-from swapview.importers import import_files
+from swapview.importers import import_files, run_import
 from swapview.importers.base import side_metadata
-from tests.support.eval_tools import inspect_logs, made_once
+from swapview.store import open_db
+from tests.support.eval_tools import inspect_failing_logs, inspect_logs, made_once
 
 pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
 
@@ -81,3 +82,35 @@ def test_missing_inspect_ai_says_how_to_install(logs: list[Path],
     monkeypatch.setitem(sys.modules, "inspect_ai.log", None)  # makes the import fail
     with pytest.raises(SwapviewError, match=r"pip install 'swapview\[inspect\]'"):
         import_files("inspect", logs)
+
+
+def test_when_every_sample_failed_the_error_says_so(tmp_path_factory: pytest.TempPathFactory,
+                                                    tmp_path: Path) -> None:
+    logs = made_once(tmp_path_factory, "inspect-failing",
+                     lambda d: [str(p) for p in inspect_failing_logs(d)])
+    result = import_files("inspect", logs, baseline_model="old", candidate_model="new")
+    assert not result.records
+    assert (result.answers, result.failures) == ((6, 3), (6, 3))
+    assert len(result.failed) == 6 and not result.unmatched_baseline  # failed, not unmatched
+    with pytest.raises(InputError) as caught:
+        run_import(open_db(tmp_path / "x.db"), "inspect", logs, baseline_model="old",
+                   candidate_model="new")
+    message = str(caught.value)
+    assert "no pairs: all 6 old answers and all 3 new answers failed" in message
+    assert "first error: ConnectionError('Connection refused: could not reach" in message
+    assert len(message) < len(str(logs[0])) + 200  # the error is shortened
+
+
+def test_the_load_report_counts_failures_per_side(logs: list[Path], tmp_path: Path) -> None:
+    report = run_import(open_db(tmp_path / "x.db"), "inspect", logs)
+    assert report.loaded == 4 and len(report.skipped) == 2
+    assert ("0 of 8 mockllm/old-model answers and 2 of 6 mockllm/new-model answers failed;"
+            " first error: RuntimeError('sample boom exploded')") in report.warnings
+
+
+def test_the_stop_reason_is_the_finish_reason(logs: list[Path]) -> None:
+    records = {r.key: r for r in import_files("inspect", logs).records}
+    for key, expected in (("2#1", "max_tokens"), ("q1#1", "stop")):
+        meta = records[key].metadata  # flat keys: what the truncated signal reads
+        assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == (
+            "stop", expected)

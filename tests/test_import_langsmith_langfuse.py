@@ -87,6 +87,71 @@ def test_langsmith_one_file_two_experiments_chosen_by_model(experiments: list[Pa
     assert result.records[0].baseline_output == "4"
 
 
+def ai_message(content: Any, **kwargs: Any) -> dict[str, Any]:
+    """An AIMessage as LangChain's ``dumpd`` serialises it (how LangSmith stores outputs)."""
+    return {"lc": 1, "type": "constructor",
+            "id": ["langchain", "schema", "messages", "AIMessage"],
+            "kwargs": {"content": content, "type": "ai", "id": "run-abc",
+                       "response_metadata": {"finish_reason": "stop"},
+                       "tool_calls": [], "invalid_tool_calls": [], **kwargs}}
+
+
+def llm_result(generation: dict[str, Any]) -> dict[str, Any]:
+    """An LLM run's outputs: LangChain's LLMResult, one prompt, one generation."""
+    return {"generations": [[{"generation_info": {"finish_reason": "stop"}, **generation}]],
+            "llm_output": {"model_name": "m", "token_usage": {"total_tokens": 9}},
+            "run": None, "type": "LLMResult"}
+
+
+LANGCHAIN_OUTPUTS = [  # (old outputs, new outputs, old text, new text)
+    ({"output": ai_message("old one")}, {"output": ai_message("new one")}, "old one", "new one"),
+    (llm_result({"text": "old two", "type": "Generation"}),
+     llm_result({"text": "new two", "type": "Generation"}), "old two", "new two"),
+    (llm_result({"text": "old three", "type": "ChatGeneration",
+                 "message": ai_message("old three")}),
+     llm_result({"text": "", "type": "ChatGeneration", "message": ai_message(
+         [{"type": "text", "text": "new "}, {"type": "text", "text": "three"},
+          {"type": "tool_use", "id": "t1", "name": "lookup", "input": {"q": "x"}}],
+         tool_calls=[{"name": "lookup", "args": {"q": "x"}, "id": "t1",
+                      "type": "tool_call"}])}),
+     "old three", 'new three\n[tool call: lookup({"q": "x"})]'),
+    ({"output": ai_message("", additional_kwargs={"tool_calls": [
+        {"id": "c1", "type": "function",
+         "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]})},
+     {"messages": [{"lc": 1, "type": "constructor",
+                    "id": ["langchain", "schema", "messages", "HumanMessage"],
+                    "kwargs": {"content": "hi", "type": "human"}},
+                   ai_message("final answer")]},
+     '[tool call: weather({"city": "Paris"})]', "final answer"),
+]
+
+
+@pytest.mark.parametrize(("old_out", "new_out", "old_text", "new_text"), LANGCHAIN_OUTPUTS,
+                         ids=["message", "llm-result", "chat-generation", "tool-calls"])
+def test_langsmith_langchain_outputs_are_text(tmp_path: Path, old_out: Any, new_out: Any,
+                                              old_text: str, new_text: str) -> None:
+    # written from LangChain's serialisation (dumpd, LLMResult): LangSmith cannot run here
+    old, new = run("ex-1", "exp-old", "gpt-4o", "x"), run("ex-1", "exp-new", "gpt-4.1", "x")
+    old[0]["outputs"], new[0]["outputs"] = old_out, new_out
+    result = import_files("langsmith", [write_jsonl(tmp_path / "old.jsonl", old),
+                                        write_jsonl(tmp_path / "new.jsonl", new)])
+    [record] = result.records
+    assert (record.baseline_output, record.candidate_output) == (old_text, new_text)
+
+
+def test_langsmith_finish_reason_from_langchain_outputs(tmp_path: Path) -> None:
+    old, new = run("ex-1", "exp-old", "claude", "x"), run("ex-1", "exp-new", "gpt", "x")
+    old[0]["outputs"] = {"output": ai_message("short", response_metadata={
+        "stop_reason": "max_tokens", "model": "claude-sonnet-4"})}  # Anthropic's word
+    new[0]["outputs"] = llm_result({"text": "done", "type": "Generation",
+                                    "generation_info": {"finish_reason": "length"}})
+    [record] = import_files("langsmith", [write_jsonl(tmp_path / "old.jsonl", old),
+                                          write_jsonl(tmp_path / "new.jsonl", new)]).records
+    meta = record.metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("max_tokens",
+                                                                                 "length")
+
+
 def test_langsmith_experiment_csv(tmp_path: Path) -> None:
     def write(name: str, rows: list[dict[str, str]]) -> Path:
         path = tmp_path / name

@@ -8,6 +8,7 @@ answers of two OpenAI-compatible models served by tests/support/openai_server.py
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -113,6 +114,43 @@ def test_upgraded_database_and_a_third_model(tmp_path: Path) -> None:
     assert third.unmatched_candidate  # the new model's other answers
     with pytest.raises(InputError, match="--candidate-model 'gpt-9' is not in this input"):
         import_files("llm", [db], candidate_model="gpt-9")
+
+
+@pytest.mark.slow
+def test_a_length_stop_is_kept(tmp_path: Path) -> None:
+    calls = [["-m", "old-model", "Tell me a story"],
+             ["-m", "new-model", "-o", "max_tokens", "2", "Tell me a story"]]
+    with FakeOpenAI() as srv:  # answers past max_tokens are cut, finish_reason "length"
+        db = llm_logs(tmp_path, srv.base_url, calls)
+    meta = import_files("llm", [db]).records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
+                                                                                 "length")
+
+
+# response_json as llm's plugins log it (written from each provider's documented response):
+# llm-anthropic keeps the message (stop_reason); llm-gemini the chunks streamed (a list) or
+# the response (candidates[].finishReason); OpenAI streamed, llm's combined chunk.
+RESPONSE_JSON = [
+    ({"id": "msg_1", "type": "message", "stop_reason": "max_tokens"}, "max_tokens"),
+    ([{"candidates": [{"content": {"parts": [{"text": "a"}]}}]},
+      {"candidates": [{"finishReason": "MAX_TOKENS"}], "usageMetadata": {}}], "MAX_TOKENS"),
+    ({"candidates": [{"finishReason": "STOP"}]}, "STOP"),
+    ({"content": "x", "finish_reason": "length", "model": "gpt-4o"}, "length"),
+]
+
+
+@pytest.mark.parametrize(("response_json", "expected"), RESPONSE_JSON,
+                         ids=["anthropic", "gemini-stream", "gemini", "openai-stream"])
+def test_finish_reason_from_each_plugins_response_json(tmp_path: Path, response_json: object,
+                                                       expected: str) -> None:
+    db = tmp_path / "logs.db"
+    shutil.copy(OLD_DB, db)  # llm 0.31's responses table, which also keeps response_json
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE responses SET response_json = ? WHERE model = 'new-model'",
+                     [json.dumps(response_json)])
+    meta = import_files("llm", [db]).records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
+                                                                                 expected)
 
 
 def test_only_one_model_is_a_clear_error(tmp_path: Path) -> None:

@@ -158,6 +158,55 @@ def test_responses_api_batches(tmp_path: Path) -> None:
     assert side_metadata(record.metadata, "baseline")["output_tokens"] == 3
 
 
+def test_an_empty_error_file_means_no_failed_requests(batches: list[Path],
+                                                     tmp_path: Path) -> None:
+    old_err, new_err = tmp_path / "old_err.jsonl", tmp_path / "new_err.jsonl"
+    old_err.write_text("")
+    new_err.write_text("\n")  # a blank line is as empty
+    old_in, old_out, new_in, new_out, _ = batches
+    new_out = write(tmp_path / "new_all.jsonl",
+                    [output(c, "gpt-4.1", f"new answer {c}") for c in QUESTIONS])
+    result = import_files("openai-batch", [old_in, old_out, old_err, new_in, new_out, new_err])
+    assert len(result.records) == 4 and not result.failed
+    alone = import_files("openai-batch", [old_out, old_err, new_out, new_err])
+    assert len(alone.records) == 4 and not alone.failed
+    cli = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "load", "--from",
+                                    "openai-batch", *map(str, [old_in, old_out, old_err,
+                                                               new_in, new_out, new_err])])
+    assert cli.exit_code == 0 and "4 new" in cli.output, cli.output
+
+
+def test_an_empty_file_where_a_batch_begins_is_an_error(batches: list[Path],
+                                                        tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty.jsonl: empty file; a batch begins with its"
+                       " input or output JSONL"):
+        import_files("openai-batch", [empty, *batches])
+
+
+def test_finish_reasons_under_the_flat_keys(batches: list[Path], tmp_path: Path) -> None:
+    meta = import_files("openai-batch", batches).records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
+                                                                                 "length")
+
+    def line(cid: str, status: str, reason: str | None) -> dict[str, Any]:
+        body = {"id": f"resp_{cid}", "object": "response", "model": "m", "status": status,
+                "incomplete_details": {"reason": reason} if reason else None,
+                "output": [{"type": "message", "role": "assistant", "content": [
+                    {"type": "output_text", "text": "Once upon a", "annotations": []}]}]}
+        return {"id": "b", "custom_id": cid, "error": None,
+                "response": {"status_code": 200, "request_id": "r", "body": body}}
+
+    # the Responses API says why an answer stopped short in incomplete_details.reason
+    paths = [write(tmp_path / "a_out.jsonl", [line("x", "completed", None)]),
+             write(tmp_path / "b_out.jsonl", [line("x", "incomplete", "max_output_tokens")])]
+    meta = import_files("openai-batch", paths, baseline_model="o3",
+                        candidate_model="gpt-5").records[0].metadata
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == (
+        "completed", "max_output_tokens")
+
+
 def test_output_files_alone(batches: list[Path]) -> None:
     result = import_files("openai-batch", [batches[1], batches[3]])
     assert [r.key for r in result.records] == ["q1"] and result.records[0].prompt is None

@@ -12,7 +12,12 @@ import pytest
 from swapview.errors import InputError
 from swapview.importers import import_files
 from swapview.importers.base import side_metadata
-from tests.support.eval_tools import PROMPTFOO, made_once, promptfoo_results
+from tests.support.eval_tools import (
+    PROMPTFOO,
+    made_once,
+    promptfoo_finish_reasons,
+    promptfoo_results,
+)
 
 pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
 
@@ -124,3 +129,14 @@ def test_a_prompt_changed_with_the_model_pairs_by_test_case(results: dict[str, P
         ("[old-model] BRIEFLY: NAME A COLOUR", "[new-model] ANSWER: NAME A COLOUR"),
         ("[old-model] BRIEFLY: WHAT IS 2+2", "[new-model] ANSWER: WHAT IS 2+2")]
     assert len(result.failed) == 1  # "please fail": the new model's call errored
+
+
+def test_keeps_the_providers_finish_reason(tmp_path_factory: pytest.TempPathFactory) -> None:
+    if not PROMPTFOO.exists():
+        pytest.fail(f"promptfoo is not installed at {PROMPTFOO}: run scripts/install-test-tools")
+    path = made_once(tmp_path_factory, "promptfoo-finish", promptfoo_finish_reasons)
+    records = {r.metadata["vars"]["question"]: r.metadata
+               for r in import_files("promptfoo", [path]).records}
+    assert (records["tell a long story"]["baseline.finish_reason"],
+            records["tell a long story"]["candidate.finish_reason"]) == ("stop", "length")
+    assert records["say hi"]["candidate.finish_reason"] == "stop"

@@ -124,6 +124,46 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
     return {name: workdir / f"{name}.json" for name in runs}
 
 
+# A promptfoo JavaScript provider: unlike exec providers, it can report a finishReason, as
+# promptfoo's API providers do; the new model runs out of tokens on the long story.
+FINISH_PROVIDER_JS = """\
+module.exports = class {
+  constructor(options) { this.model = options.config.model; }
+  id() { return `answer:${this.model}`; }
+  async callApi(prompt) {
+    const cut = this.model === "new-model" && prompt.includes("long");
+    return { output: `[${this.model}] ${cut ? "It was a dark and" : prompt.toUpperCase()}`,
+             finishReason: cut ? "length" : "stop" };
+  }
+};
+"""
+
+FINISH_CONFIG = """\
+prompts: ["{{question}}"]
+providers:
+  - {id: "file://provider.js", label: old-model, config: {model: old-model}}
+  - {id: "file://provider.js", label: new-model, config: {model: new-model}}
+tests:
+  - vars: {question: "tell a long story"}
+  - vars: {question: "say hi"}
+"""
+
+
+def promptfoo_finish_reasons(workdir: Path) -> Path:
+    """A real eval whose provider reports finishReason (length for one new answer)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "provider.js").write_text(FINISH_PROVIDER_JS)
+    (workdir / "finish.yaml").write_text(FINISH_CONFIG)
+    env = {**os.environ, **PROMPTFOO_ENV, "PROMPTFOO_CONFIG_DIR": str(workdir / ".promptfoo")}
+    proc = subprocess.run([str(PROMPTFOO), "eval", "-c", "finish.yaml", "-o", "finish.json",
+                           "--no-cache", "--no-table", "--no-progress-bar"], cwd=workdir,
+                          env=env, capture_output=True, text=True, timeout=120)
+    if proc.returncode not in (0, 100) or not (workdir / "finish.json").exists():
+        raise RuntimeError(f"promptfoo eval failed ({proc.returncode}):\n{proc.stdout}"
+                           f"{proc.stderr}")
+    return workdir / "finish.json"
+
+
 INSPECT_SCRIPT = """\
 import sys
 from inspect_ai import Task, eval as inspect_eval
@@ -148,7 +188,10 @@ def answer(model, answers):
         if text is None:
             raise RuntimeError("sample boom exploded")
         text += f" (epoch {state.epoch})"
-        out = ModelOutput.from_content(model=model, content=text)
+        # the new model runs out of tokens on sample 2: its stop reason must reach swapview
+        cut = model == "new-model" and state.sample_id == 2
+        out = ModelOutput.from_content(model=model, content=text,
+                                       stop_reason="max_tokens" if cut else "stop")
         out.usage = ModelUsage(input_tokens=12, output_tokens=len(text.split()),
                                total_tokens=12 + len(text.split()))
         mock = get_model(f"mockllm/{model}", custom_outputs=[out])
@@ -171,9 +214,13 @@ for model, fmt in (("old-model", "eval"), ("new-model", "json")):
 
 def inspect_logs(workdir: Path) -> tuple[Path, Path]:
     """Two real eval logs of task "qa": old model (.eval), new model (.json)."""
+    return _run_inspect(workdir, INSPECT_SCRIPT)
+
+
+def _run_inspect(workdir: Path, source: str) -> tuple[Path, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "make_logs.py"
-    script.write_text(INSPECT_SCRIPT)
+    script.write_text(source)
     env = {**os.environ, "INSPECT_LOG_DIR": str(workdir), "INSPECT_DISPLAY": "none"}
     proc = subprocess.run([sys.executable, str(script), str(workdir)], capture_output=True,
                           text=True, env=env, timeout=180)
@@ -181,6 +228,39 @@ def inspect_logs(workdir: Path) -> tuple[Path, Path]:
         raise RuntimeError(f"inspect eval failed:\n{proc.stdout}\n{proc.stderr}")
     old, new = proc.stdout.split()
     return Path(old.removeprefix("file://")), Path(new.removeprefix("file://"))
+
+
+INSPECT_FAILING_SCRIPT = """\
+import sys
+from inspect_ai import Task, eval as inspect_eval
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import includes
+from inspect_ai.solver import solver
+
+
+@solver
+def unreachable():
+    # what a provider's client raises when its endpoint is down, without waiting on retries
+    async def solve(state, generate):
+        raise ConnectionError("Connection refused: could not reach the model endpoint"
+                              " http://127.0.0.1:9/v1/chat/completions after 3 retries")
+    return solve
+
+
+# the old log ran two epochs, the new one: the old side's second epoch pairs with nothing
+for model, epochs in (("old-model", 2), ("new-model", 1)):
+    samples = [Sample(id=f"s{i}", input=f"question {i}", target="x") for i in range(3)]
+    task = Task(dataset=MemoryDataset(samples), name="qa", epochs=epochs, scorer=includes(),
+                solver=[unreachable()])
+    [log] = inspect_eval(task, model=f"mockllm/{model}", log_dir=sys.argv[1],
+                         display="none", fail_on_error=False)
+    print(log.location)
+"""
+
+
+def inspect_failing_logs(workdir: Path) -> tuple[Path, Path]:
+    """Two real eval logs in which every sample errored (ConnectionError): 6 old, 3 new."""
+    return _run_inspect(workdir, INSPECT_FAILING_SCRIPT)
 
 
 LLM_SCRIPT = """\

@@ -17,6 +17,7 @@ from ..store import LoadReport
 from .app import State, main, pass_state
 
 PROGRESS_MIN_BYTES = 4 << 20
+FILE_LABELS = ("only in the baseline file", "only in the candidate file")
 SHOW_KEYS = 5
 
 
@@ -68,7 +69,8 @@ def load_command(state: State, files: tuple[str, ...], baseline_file: str | None
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(format_report(report))
+        only_in = importers.unmatched_labels(tool) if tool else FILE_LABELS
+        click.echo(format_report(report, only_in))
 
 
 
@@ -101,8 +103,11 @@ def _progress_bar(paths: list[str], wanted: bool | None) -> Iterator:
         yield bar.update
 
 
-def format_report(r: LoadReport) -> str:
-    """The load report for people: counts first, then what needs a look."""
+def format_report(r: LoadReport, only_in: tuple[str, str] = FILE_LABELS) -> str:
+    """The load report for people: counts first, then what needs a look.
+
+    ``only_in`` names what only the baseline / only the candidate side has.
+    """
     lines = [f"{r.comparison}: {r.loaded} new, {r.updated} updated, {r.unchanged} unchanged"]
     if r.stale_reviews:
         lines.append(f"  {r.stale_reviews} reviews marked stale (their pair changed)")
@@ -111,8 +116,8 @@ def format_report(r: LoadReport) -> str:
                      " their reviews stand)")
     lines.append(f"  empty outputs {r.empty_outputs}, identical outputs {r.identical_outputs}")
     for label, keys in (("duplicate keys (first kept)", r.duplicate_keys),
-                        ("only in the baseline file", r.unmatched_baseline),
-                        ("only in the candidate file", r.unmatched_candidate)):
+                        (only_in[0], r.unmatched_baseline),
+                        (only_in[1], r.unmatched_candidate)):
         if keys:
             lines.append(f"  {label}: {len(keys)} ({_some(keys)})")
     if r.skipped:

@@ -30,8 +30,25 @@ IMPORTERS: dict[str, Importer] = {
     "langfuse": langfuse.import_run_items,
 }
 
-__all__ = ["IMPORTERS", "ImportResult", "ImportSource", "import_files", "run_import",
-           "tool_help"]
+# How the load report names answers that only one side has. Only swapview's own two-file
+# load has a baseline file and a candidate file; a tool's input is one database or export
+# holding both sides, or several files per side, so its sides are named as the tool knows them.
+UNMATCHED_LABELS: dict[str, tuple[str, str]] = {
+    "openai-batch": ("only in the old batch", "only in the new batch"),
+    "promptfoo": ("only for the old provider", "only for the new provider"),
+    "inspect": ("only in the old log", "only in the new log"),
+    "llm": ("only on the old side", "only on the new side"),
+    "langsmith": ("only in the old experiment", "only in the new experiment"),
+    "langfuse": ("only in the old run", "only in the new run"),
+}
+
+__all__ = ["IMPORTERS", "UNMATCHED_LABELS", "ImportResult", "ImportSource", "import_files",
+           "run_import", "tool_help", "unmatched_labels"]
+
+
+def unmatched_labels(tool: str) -> tuple[str, str]:
+    """The load report's words for what only the old / only the new side has."""
+    return UNMATCHED_LABELS.get(tool, ("only on the old side", "only on the new side"))
 
 
 def tool_help(tool: str) -> str:
@@ -138,9 +155,25 @@ def run_import(db: Database, tool: str, paths: Sequence[str | Path],
 
 
 def _nothing_paired(result: ImportResult) -> str:
-    return (f"no pairs: {len(result.unmatched_baseline)} {result.baseline_model} answers and"
-            f" {len(result.unmatched_candidate)} {result.candidate_model} answers share no key,"
-            f" {len(result.failed)} failed")
+    """Why nothing paired: failed requests first (with the first error), then keys."""
+    names = (result.baseline_model or "baseline", result.candidate_model or "candidate")
+    unmatched = (len(result.unmatched_baseline), len(result.unmatched_candidate))
+    if not any(result.failures):
+        return (f"no pairs: {unmatched[0]} {names[0]} answers and {unmatched[1]} {names[1]}"
+                " answers share no key")
+    message = f"no pairs: {_failures(result, names)}"
+    if any(unmatched):
+        message += (f"; the other {unmatched[0]} {names[0]} and {unmatched[1]} {names[1]}"
+                    " answers share no key")
+    return message
+
+
+def _failures(result: ImportResult, names: tuple[str, str]) -> str:
+    """``all 6 old answers and 1 of 3 new answers failed; first error: ...``."""
+    counts = " and ".join(
+        f"all {n} {name} answers" if failures == n > 0 else f"{failures} of {n} {name} answers"
+        for name, n, failures in zip(names, result.answers, result.failures, strict=True))
+    return f"{counts} failed; first error: {result.first_error}"
 
 
 def _fill_report(report: LoadReport, result: ImportResult) -> None:
@@ -149,6 +182,9 @@ def _fill_report(report: LoadReport, result: ImportResult) -> None:
     report.duplicate_keys += result.duplicates
     report.skipped += [f"failed request, not loaded: {f}" for f in result.failed]
     report.warnings += result.warnings
+    if any(result.failures):  # per side: a pair where both failed is one skipped line
+        names = (result.baseline_model or "baseline", result.candidate_model or "candidate")
+        report.warnings.append(_failures(result, names))
 
 
 for _tool in IMPORTERS:

@@ -67,6 +67,11 @@ class ImportResult:
     failed: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # per side (baseline, candidate): answers read, and how many of them failed; a pair
+    # where both failed is one entry of ``failed`` but two failures here
+    answers: tuple[int, int] = (0, 0)
+    failures: tuple[int, int] = (0, 0)
+    first_error: str | None = None
 
 
 class Sides:
@@ -87,26 +92,53 @@ class Sides:
 
 
 def pair_answers(result: ImportResult, baseline: Sides, candidate: Sides) -> ImportResult:
-    """Fill ``result`` with one record per key both sides answered successfully."""
+    """Fill ``result`` with one record per key both sides answered successfully.
+
+    An answer that failed is reported as failed even when the other side has no answer
+    for its key: the failure, not the missing partner, is why it is not loaded.
+    """
     result.duplicates += [f"baseline {k}" for k in baseline.duplicates]
     result.duplicates += [f"candidate {k}" for k in candidate.duplicates]
+    _count(result, baseline, candidate)
     cand = candidate.answers
     for key, old in baseline.answers.items():
         new = cand.get(key)
-        if new is None:
-            result.unmatched_baseline.append(old.name)
-        elif old.error is not None or new.error is not None:
+        if old.error is not None or (new is not None and new.error is not None):
             result.failed.append(_failure(old.name, old, new))
+        elif new is None:
+            result.unmatched_baseline.append(old.name)
         else:
             result.records.append(_record(result.tool, old.name, old, new))
-    result.unmatched_candidate += [a.name for k, a in cand.items() if k not in baseline.answers]
+    for key, new in cand.items():
+        if key not in baseline.answers:
+            if new.error is not None:
+                result.failed.append(_failure(new.name, None, new))
+            else:
+                result.unmatched_candidate.append(new.name)
     return result
 
 
-def _failure(key: str, old: Answer, new: Answer) -> str:
+def _count(result: ImportResult, baseline: Sides, candidate: Sides) -> None:
+    sides = (list(baseline.answers.values()), list(candidate.answers.values()))
+    result.answers = (len(sides[0]), len(sides[1]))
+    errors = [[a.error for a in side if a.error is not None] for side in sides]
+    result.failures = (len(errors[0]), len(errors[1]))
+    first = errors[0][:1] or errors[1][:1]
+    result.first_error = shorten(first[0]) if first else None
+
+
+def shorten(message: str, limit: int = 120) -> str:
+    """An error's first line, cut to ``limit`` characters: enough to tell the cause."""
+    line = message.strip().splitlines()[0] if message.strip() else message
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+def _failure(key: str, old: Answer | None, new: Answer | None) -> str:
     parts = [f"{name} failed: {a.error}" for name, a in (("baseline", old), ("candidate", new))
-             if a.error is not None]
-    return f"{key}: " + "; ".join(parts)
+             if a is not None and a.error is not None]
+    alone = " (no candidate answer)" if new is None else \
+        " (no baseline answer)" if old is None else ""
+    return f"{key}: " + "; ".join(parts) + alone
 
 
 def _record(tool: str, key: str, old: Answer, new: Answer) -> PairRecord:

@@ -24,6 +24,7 @@ from .base import (
     read_jsonl,
     type_name,
 )
+from .langchain_outputs import langchain_text
 
 Row = dict[str, Any]
 # (path, line, row) -> (experiment name or None, model name or None, answer or None to skip)
@@ -111,7 +112,11 @@ def prompt_of(value: Any) -> str | list[dict[str, Any]] | None:
 
 
 def output_of(value: Any) -> str | None:
-    """Outputs as text: the only field's text, an assistant message, or JSON."""
+    """Outputs as text: the only field's text, an assistant message (LangChain's too), or
+    JSON."""
+    text = langchain_text(value)
+    if text is not None:
+        return text
     if isinstance(value, dict):
         if len(value) == 1:
             return output_of(next(iter(value.values())))

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import InputError
 from .base import Answer, ImportResult
 from .experiments import Row, number, output_of, pair_experiments, pick, prompt_of
+from .langchain_outputs import langchain_finish_reason
 
 MODEL_FIELDS = ("extra.metadata.ls_model_name", "extra.invocation_params.model",
                 "extra.invocation_params.model_name", "metadata.ls_model_name", "model")
@@ -67,6 +68,7 @@ def _meta(row: Row) -> dict[str, Any]:
         "cost": number(pick(row, "total_cost")),
         "scores": _scores(row) or None,
         "status": pick(row, "status"),
+        "finish_reason": langchain_finish_reason(row.get("outputs")),
     }
 
 

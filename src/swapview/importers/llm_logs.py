@@ -121,16 +121,26 @@ class _PartTexts:
 
 
 def _finish_reason(response_json: str | None) -> str | None:
+    """Why the answer stopped, as the provider said it: each plugin logs its own shape."""
     try:
         data = json.loads(response_json or "null")
     except json.JSONDecodeError:
         return None
-    if isinstance(data, dict):
-        choices = data.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-            return choices[0].get("finish_reason")
-        return data.get("stop_reason") or data.get("finish_reason")
+    # a streamed answer may be logged as its chunks; the reason comes with the last ones
+    for item in reversed(data) if isinstance(data, list) else [data]:
+        reason = _stop_field(item) if isinstance(item, dict) else None
+        if isinstance(reason, str) and reason:
+            return reason
     return None
+
+
+def _stop_field(data: dict[str, Any]) -> Any:
+    for name, field in (("choices", "finish_reason"), ("candidates", "finishReason")):
+        first = data.get(name)  # OpenAI's choices, Gemini's candidates
+        if isinstance(first, list) and first and isinstance(first[0], dict):
+            return first[0].get(field)
+    # Anthropic's stop_reason; llm's combined OpenAI chunks keep finish_reason on top
+    return data.get("stop_reason") or data.get("finish_reason")
 
 
 # -- llm 0.31 and earlier: responses ------------------------------------------------------
@@ -150,7 +160,8 @@ def _responses(conn: sqlite3.Connection, tables: set[str]) -> Iterator[Answer]:
         system = "\n".join([*frags.get("system", []), row["system"] or ""]).strip("\n") or None
         earlier = history[row["conversation_id"]] if row["conversation_id"] else []
         messages = [*earlier, {"role": "user", "content": prompt}]
-        yield _answer(row, system, messages, row["response"] or "", None)
+        yield _answer(row, system, messages, row["response"] or "",
+                      _finish_reason(_col(row, "response_json")))
         earlier += [{"role": "user", "content": prompt},
                     {"role": "assistant", "content": row["response"] or ""}]
 

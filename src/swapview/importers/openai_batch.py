@@ -1,7 +1,8 @@
 """OpenAI Batch API: the input JSONL and the output (and error) JSONL of two batches.
 
 A batch is an input file followed by its output file and, if any, its error file (both
-hold ``{"custom_id", "response": {"status_code", "body"}, "error"}`` lines). Pass the old
+hold ``{"custom_id", "response": {"status_code", "body"}, "error"}`` lines; an empty error
+file means no request failed). Pass the old
 model's batch first: ``old_in.jsonl old_out.jsonl new_in.jsonl new_out.jsonl``. Output
 files alone also work; the prompts are then unknown.
 
@@ -98,6 +99,14 @@ def _read_batches(paths: list[str]) -> list[Batch]:
     batches: list[Batch] = []
     for path in paths:
         kind, rows = _classify(path)
+        if kind == "empty":
+            # OpenAI's error file when no request failed (or one the user made): it
+            # belongs to the batch before it and adds no outcome
+            if not batches:
+                raise InputError(path, "empty file; a batch begins with its input or output"
+                                 " JSONL (an empty error file goes after its batch's output)")
+            batches[-1].outputs.append(path)
+            continue
         if kind == "input" or not batches or (kind == "output" and not batches[-1].inputs
                                                and batches[-1].outputs):
             batches.append(Batch())
@@ -121,11 +130,11 @@ def _read_batches(paths: list[str]) -> list[Batch]:
 
 
 def _classify(path: str) -> tuple[str, Iterator[tuple[int, dict[str, Any]]]]:
-    """Input or output file, told by its first line; then all its lines, streamed."""
+    """Input, output or empty file, told by its first line; then all its lines, streamed."""
     lines = read_jsonl(path)
     head = next(lines, None)
     if head is None:
-        raise InputError(path, "empty file; expected Batch API JSONL lines")
+        return "empty", iter(())
     line, first = head
     rows = chain([head], lines)
     if "custom_id" in first and ("response" in first or "error" in first):
@@ -233,11 +242,19 @@ def _side(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         "id": body.get("id"),
         "request_id": get_path(row, "response", "request_id"),
         "resolved_model": body.get("model"),
-        "finish_reason": get_path(body, "choices", 0, "finish_reason") or body.get("status"),
+        "finish_reason": _finish_reason(body),
         "input_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
         "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
         "total_tokens": usage.get("total_tokens"),
     }
+
+
+def _finish_reason(body: dict[str, Any]) -> str | None:
+    """Chat's finish_reason; for the Responses API why an answer is incomplete (e.g.
+    max_output_tokens), else its status."""
+    reason = get_path(body, "choices", 0, "finish_reason") \
+        or get_path(body, "incomplete_details", "reason")
+    return reason or body.get("status")
 
 
 def _conversation(body: dict[str, Any]) -> Any:
