@@ -22,7 +22,7 @@ from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison
          "Answer."),
         ([{"type": "text", "text": "Let me check."},
           {"type": "tool_use", "id": "t1", "name": "weather", "input": {"city": "Paris"}}],
-         'Let me check.\n[tool call: weather {"city": "Paris"}]'),
+         'Let me check.\n[tool call: weather({"city": "Paris"})]'),
         ([{"text": "untyped"}], "untyped"),
         ({"odd": 1}, '{"odd": 1}'),
     ],

@@ -360,10 +360,10 @@ def test_an_output_field_flag_naming_no_field_is_an_error(tmp_path, db):
     ({"role": "assistant", "content": None, "tool_calls": [
         {"id": "c1", "type": "function",
          "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
-     '[tool call: get_weather {"city": "Paris"}]'),
+     '[tool call: get_weather({"city": "Paris"})]'),
     ({"role": "assistant", "content": "Checking.", "tool_calls": [
         {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-     "Checking.\n[tool call: f {}]"),
+     "Checking.\n[tool call: f()]"),
 ])
 def test_openai_messages_with_refusals_and_tool_calls(tmp_path, db, message, text):
     path = tmp_path / "m.jsonl"

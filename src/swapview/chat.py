@@ -41,14 +41,16 @@ def _part_text(part: dict[str, Any]) -> tuple[str, bool]:
 
 
 def tool_call_text(name: Any, arguments: Any) -> str:
-    """A tool call as one line of text, so a changed call shows in the diff."""
+    """A tool call as one line of text, ``[tool call: name({"arg": ...})]``, so that a
+    changed call shows in the diff. Arguments may be JSON text (OpenAI) or an object."""
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments)
         except ValueError:
-            return f"[tool call: {name} {arguments}]"
-    args = json.dumps(arguments, ensure_ascii=False, sort_keys=True) if arguments else "{}"
-    return f"[tool call: {name} {args}]"
+            return f"[tool call: {name or '?'}({arguments})]"
+    args = "" if arguments in (None, {}) else json.dumps(arguments, ensure_ascii=False,
+                                                          sort_keys=True)
+    return f"[tool call: {name or '?'}({args})]"
 
 
 def snippet_text(snippet: str) -> str:

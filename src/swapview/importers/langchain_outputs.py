@@ -17,8 +17,9 @@ become ``[tool call: name({"arg": ...})]`` lines so that a change in them stays 
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from ..chat import tool_call_text
 
 # message classes whose content is the model's answer (the chunk classes are streamed)
 AI_CLASSES = {"AIMessage", "AIMessageChunk", "ChatMessage", "ChatMessageChunk"}
@@ -131,15 +132,4 @@ def _tool_calls(fields: dict[str, Any], parts: list[Any]) -> list[str]:
     if not calls:  # Anthropic content blocks
         calls = [(p.get("name"), p.get("input")) for p in parts
                  if isinstance(p, dict) and p.get("type") == "tool_use"]
-    return [f"[tool call: {name or '?'}({_args(args)})]" for name, args in calls]
-
-
-def _args(args: Any) -> str:
-    if isinstance(args, str):  # OpenAI sends arguments as JSON text
-        try:
-            args = json.loads(args)
-        except json.JSONDecodeError:
-            return args
-    if args in (None, {}):
-        return ""
-    return json.dumps(args, ensure_ascii=False, sort_keys=True)
+    return [tool_call_text(name, args) for name, args in calls]
