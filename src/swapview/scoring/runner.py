@@ -25,7 +25,9 @@ from .signals import compute_signals
 
 # Bump when lexical distance, length change or a signal's rule changes meaning:
 # every stored score with another version is recomputed on the next run.
-SCORER_VERSION = "1"
+# 2: finish reasons from importers' flat keys, lexical distance on lines for huge pairs,
+#    code/JSON ignored by language detection, more refusal phrasings, whole-output JSON only.
+SCORER_VERSION = "2"
 CHUNK_PAIRS = 256
 
 Progress = Callable[[int, int], None]  # (pairs done, pairs to do)
