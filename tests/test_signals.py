@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
+from rapidfuzz.distance import Indel
 
 from swapview.scoring.language import detect_language
-from swapview.scoring.lexical import length_change, lexical_distance
+from swapview.scoring.lexical import MAX_CELLS, length_change, lexical_distance, lexical_tokens
 from swapview.scoring.signals import SIGNAL_NAMES, compute_signals
 
 PROSE = (
@@ -170,6 +174,48 @@ def test_detect_language(text, lang):
 )
 def test_lexical_distance(a, b, expected):
     assert lexical_distance(a, b) == pytest.approx(expected)
+
+
+def _log(n_lines: int, changed_every: int = 0, tag: str = "copied") -> str:
+    """A long machine log, ~14 words a line; every ``changed_every``-th line reworded."""
+    out = []
+    for i in range(n_lines):
+        verb = "FAILED to copy" if changed_every and i % changed_every == 0 else tag
+        out.append(f"step {i}: {verb} block {i} of the archive to the new cluster, no errors")
+    return "\n".join(out)
+
+
+HUGE = _log(27_000)  # ~2 MB, ~380k words: ~1.8e11 word cells, ~17 s on words
+
+
+@pytest.mark.parametrize(
+    "baseline,candidate,method,low,high",
+    [
+        ("a b c d", "a b c e", "words", 0.25, 0.25),
+        (_log(6_000), _log(6_000, changed_every=50), "lines", 0.01, 0.03),
+        (HUGE, HUGE, "line groups", 0.0, 0.0),
+        (HUGE, HUGE + "\n" + _log(7_000, tag="moved"), "line groups", 0.05, 0.2),
+        (HUGE, _log(27_000, changed_every=100), "line groups", 0.01, 0.1),
+        (HUGE, _log(27_000, tag="skipped"), "line groups", 0.95, 1.0),
+    ],
+    ids=["small", "lines", "huge same", "huge grown", "huge reworded", "huge all changed"],
+)
+def test_lexical_cost_is_bounded(baseline, candidate, method, low, high):
+    chosen, a, b = lexical_tokens(baseline, candidate)
+    assert chosen == method
+    assert len(a) * len(b) <= MAX_CELLS  # the work Indel does, whatever the input size
+    assert low <= lexical_distance(baseline, candidate) <= high
+
+
+def test_usual_outputs_keep_their_exact_word_distance(realdata):
+    path = realdata / "pairs" / "arena_bench_v1__gpt-4-0314__gpt-4-1106-preview.jsonl.gz"
+    with gzip.open(path, "rt") as f:
+        rows = [json.loads(line) for line in f]
+    for row in rows:
+        a, b = row["baseline_output"], row["candidate_output"]
+        assert lexical_tokens(a, b)[0] == "words"
+        exact = Indel.normalized_distance(a.split(), b.split()) if a.split() or b.split() else 0
+        assert lexical_distance(a, b) == exact
 
 
 def test_length_change():
