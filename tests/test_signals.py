@@ -40,6 +40,31 @@ HEADED = "# Fruit\n\nWe have apples and pears in the store today, three and five
 CODE = "Use this:\n\n```python\nprint('hi')\n```\n\nThat prints a greeting to the screen."
 OPEN_CODE = "Use this:\n\n```python\ndef greet(name):\n    print('hi', name)\n"
 
+SQL = (
+    "SELECT d.name\nFROM department d\nJOIN employee e ON d.id = e.department_id\n"
+    "WHERE e.hired >= CURRENT_DATE - INTERVAL '3 months'\nGROUP BY d.id, d.name\n"
+    "HAVING COUNT(*) > 10;"
+)
+CHINESE_SQL = (
+    "上面的查询不正确，因为连接条件写错了，应该使用等于条件。以下是修正后的查询：\n\n" + SQL
+)
+CHINESE_FENCED_SQL = (
+    "您的查询几乎正确，但需要调整连接方式和时间条件。以下是更正后的查询：\n\n```sql\n" + SQL
+    + "\n```\n\n这个查询会返回员工超过十人的部门名称。"
+)
+CONTACTS = json.dumps({"contacts": [
+    {"name": n, "email": f"{n.split()[0].lower()}@{c.split()[0].lower()}.com", "company": c,
+     "possible_company": f"{c.split()[0].lower()}.com", "office_phone": "562.903.9010 ext. 110"}
+    for n, c in [("Roberta Douglas", "Fry Electronics Inc."), ("Daron Mallard", "Blockbuster Inc."),
+                 ("Kim Ranger", "Fry Electronics Inc."), ("Jessica Plyzik", "Blockbuster Inc.")]
+]}, indent=2)
+CONTACTS_PROSE = (
+    "I found four contacts in the email thread. Roberta Douglas, Daron Mallard and Kim Ranger"
+    " work for Fry Electronics, and Jessica Plyzik works for Blockbuster. Only the first one"
+    " gave an office phone number, and none of them gave a mobile number."
+)
+INDENTED_CODE = "Run this first:\n\n    x = compute(total) + offset\n    return x if x else None\n"
+
 ROWS = [
     # (id, baseline, candidate, metadata, expected signal names)
     ("identical prose", PROSE, PROSE, None, set()),
@@ -93,6 +118,13 @@ ROWS = [
     ("english to japanese", PROSE, JAPANESE, None, {"language_changed", "much_shorter"}),
     ("english to russian", PROSE, RUSSIAN, None, {"language_changed", "much_shorter"}),
     ("code keywords are no language", CODE, CODE.replace("hi", "hello"), None, set()),
+    ("unfenced sql is no language", CHINESE_SQL, CHINESE_FENCED_SQL, None, {"markdown_changed"}),
+    ("english to spanish around unfenced sql", PROSE + "\n\n" + SQL, SPANISH + "\n\n" + SQL,
+     None, {"language_changed"}),
+    ("contact json is no language", CONTACTS, CONTACTS_PROSE, None,
+     {"json_broke", "much_shorter"}),
+    ("json prose values keep a language", json.dumps({"answer": PROSE}),
+     json.dumps({"answer": SPANISH}), None, {"language_changed"}),
     ("ends mid-sentence", PROSE, PROSE_CUT, None, {"truncated"}),
     ("finish_reason length", PROSE, PROSE, {"finish_reason": "length"}, {"truncated"}),
     ("nested finish_reason", PROSE, PROSE, {"candidate": {"finish_reason": "length"}},
@@ -156,6 +188,13 @@ def test_signal_details_name_the_change():
     "text,lang",
     [(PROSE, "en"), (SPANISH, "es"), (FRENCH, "fr"), (CHINESE, "zh"), (JAPANESE, "ja"),
      (RUSSIAN, "ru"), ("ok", None), ("", None), (None, None),
+     pytest.param(CHINESE_SQL, "zh", id="chinese with unfenced sql"),
+     pytest.param(CONTACTS, None, id="contacts json"),
+     pytest.param(SQL, None, id="sql alone"),
+     pytest.param(INDENTED_CODE, None, id="indented code"),
+     pytest.param(SPANISH + "\n\n" + SQL, "es", id="spanish with unfenced sql"),
+     pytest.param("Write to maria.silva@empresa.com.br or see https://empresa.com/os/da/docs",
+                  None, id="addresses are no words"),
      ("Ich habe das nicht gewusst, aber es ist auch sehr gut für die Kinder.", "de")],
 )
 def test_detect_language(text, lang):

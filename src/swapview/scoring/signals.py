@@ -12,7 +12,7 @@ from typing import Any
 
 from . import jsonshape
 from .embeddings.base import is_blank
-from .language import STOPWORDS, detect_language, lacks_language
+from .language import STOPWORDS, detect_language, lacks_language, prose_values
 from .refusal import refusal_phrase
 from .structure import markdown_change, unfinished_reason
 
@@ -46,7 +46,7 @@ def compute_signals(
     text_a, text_b = _structure_text(baseline, before), _structure_text(candidate, after)
     if (detail := markdown_change(text_a, text_b)) is not None:
         found.append(Signal("markdown_changed", detail))
-    found += language_signals(text_a, text_b)
+    found += language_signals(_language_text(baseline, before), _language_text(candidate, after))
     found += truncation_signals(baseline, candidate, metadata or {})
     found += length_signals(baseline, candidate)
     return found
@@ -56,6 +56,13 @@ def _structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> st
     if parsed is None or parsed.fenced:
         return text  # a fence is itself markdown structure
     return "\n\n".join(jsonshape.string_leaves(parsed.value))
+
+
+def _language_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    if parsed is None or parsed.fenced:
+        return text
+    # Keys and short values (names, emails, phone numbers) are no language.
+    return "\n\n".join(prose_values(jsonshape.string_leaves(parsed.value)))
 
 
 def json_signals(
