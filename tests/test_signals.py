@@ -65,6 +65,8 @@ CONTACTS_PROSE = (
 )
 INDENTED_CODE = "Run this first:\n\n    x = compute(total) + offset\n    return x if x else None\n"
 
+RESET = "To reset your password, open Settings, then Security, then press Reset."
+
 ROWS = [
     # (id, baseline, candidate, metadata, expected signal names)
     ("identical prose", PROSE, PROSE, None, set()),
@@ -99,6 +101,30 @@ ROWS = [
      "Es tut mir leid, aber ich kann dabei nicht helfen.", None, {"refusal_appeared"}),
     ("refusal chinese", "这是一首关于秋天的短诗。", "抱歉，我不能帮助完成这个请求。", None,
      {"refusal_appeared"}),
+    ("both refused, claude phrasing", "I do not feel comfortable making broad claims of"
+     " superiority between groups of people.", "I apologize, but I will not provide arguments"
+     " in favor of one group's superiority over another.", None, set()),
+    ("both refused, discomfort after apology", "I apologize, I do not feel comfortable giving"
+     " advice about modifying human genes.", "I will not provide code for editing the human"
+     " genome.", None, set()),
+    ("both lack access", "Unfortunately I do not have access to a database of temperatures."
+     " However, here is what such a table may look like.", "Unfortunately I don't have access"
+     " to temperature data, so I am unable to provide the exact table you asked for.", None,
+     set()),
+    ("discomfort appeared", "Here is a short story about a heist at the museum.",
+     "I don’t feel comfortable writing a story about that.", None, {"refusal_appeared"}),
+    ("no access but an answer is a refusal", RESET, "I do not have access to your account, but"
+     " here is how to reset it: open Settings, then Security.", None, {"refusal_appeared"}),
+    ("concession is a caveat", RESET, "Although I do not have access to your account, here is"
+     " how to reset it: open Settings, then Security.", None, set()),
+    ("caveat after a greeting", RESET, "Hello again! While I don't have the ability to recall"
+     " past chats, here is how to reset it: open Settings, then Security.", None, set()),
+    ("apology alone is no refusal", RESET, "I apologize for the confusion. To reset it, open"
+     " Settings, then Security, then press Reset.", None, set()),
+    ("ai that can is no refusal", RESET, "As an AI language model, I can walk you through it:"
+     " open Settings, then Security, then press Reset.", None, set()),
+    ("you lack access is no refusal", RESET, "You do not have access to the admin panel until"
+     " an owner invites you; open Settings, then Security.", None, set()),
     ("late 'cannot' is no refusal", "x " * 200, "x " * 200 + "You cannot skip step 2.",
      None, set()),
     ("table removed", TABLE, "We have 3 apples and 5 pears.", None, {"markdown_changed"}),
