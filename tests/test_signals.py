@@ -65,6 +65,10 @@ CONTACTS_PROSE = (
 )
 INDENTED_CODE = "Run this first:\n\n    x = compute(total) + offset\n    return x if x else None\n"
 
+PACKAGE_PROSE = (
+    "To set up the project, create a package.json that names the test script:\n\n```json\n"
+    '{"name": "app", "scripts": {"test": "jest"}}\n```\n\nThen run npm install and npm test.'
+)
 RESET = "To reset your password, open Settings, then Security, then press Reset."
 
 ROWS = [
@@ -79,6 +83,22 @@ ROWS = [
      {"json_broke", "markdown_changed"}),
     ("json out of fence", '```json\n{"a": 1}\n```', '{"a": 1}', None,
      {"json_fixed", "markdown_changed"}),
+    ("prose with a json snippet is no json", "Create a package.json naming the test script,"
+     " then run npm install and npm test.", PACKAGE_PROSE, None,
+     {"markdown_changed", "much_longer"}),
+    ("snippets in prose on both sides", PACKAGE_PROSE,
+     PACKAGE_PROSE.replace('"jest"}}', '"vitest"}, "private": true}'), None, set()),
+    ("lead-in and one fence is json", '{"a": 1}', 'Here is the JSON:\n\n```json\n{"a": 1}\n```',
+     None, {"json_broke", "markdown_changed", "much_longer"}),
+    ("text after the fence is no json", '```json\n{"a": 1}\n```',
+     '```json\n{"a": 1}\n```\n\nThe key a holds the count.', None,
+     {"json_broke", "much_longer"}),
+    ("two fences are no json", '```json\n{"a": 1}\n```',
+     '```json\n{"a": 1}\n```\n```json\n{"b": 2}\n```', None, {"json_broke", "much_longer"}),
+    ("a paragraph before the fence is no json", '```json\n{"a": 1}\n```',
+     "The object below sets a to one, which the service reads on start-up and keeps until"
+     " the next restart, so change it before deploying.\n\n```json\n{\"a\": 1}\n```", None,
+     {"json_broke", "much_longer"}),
     ("both fenced same", '```json\n{"a": 1}\n```', '```\n{"a": 2}\n```', None, set()),
     ("json key renamed", '{"user_id": 1, "name": "x"}', '{"userId": 1, "name": "x"}', None,
      {"json_keys_changed"}),
