@@ -240,7 +240,7 @@ def test_signal_details_name_the_change():
      pytest.param(INDENTED_CODE, None, id="indented code"),
      pytest.param(SPANISH + "\n\n" + SQL, "es", id="spanish with unfenced sql"),
      pytest.param("Write to maria.silva@empresa.com.br or see https://empresa.com/os/da/docs",
-                  None, id="addresses are no words"),
+                  "latin", id="addresses are no words"),
      ("Ich habe das nicht gewusst, aber es ist auch sehr gut für die Kinder.", "de")],
 )
 def test_detect_language(text, lang):

@@ -75,12 +75,13 @@ _CODE_START = re.compile(
 )
 _INDENTED = re.compile(r"(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"(?:[-*+>]|\d+[.)])\s")
-CODE_SYMBOLS = frozenset(";{}()[]=<>")
+_DROP_SYMBOLS = str.maketrans("", "", ";{}()[]=<>")
 CODE_SYMBOL_SHARE = 0.08  # prose has a parenthesis now and then, code one every few chars
 # Identifiers and addresses: a_b, a.b, a@b, a/b, scheme:// (ASCII runs only, so Chinese
 # text written against an identifier keeps its characters).
 _IDENTIFIER = re.compile(
-    r"[A-Za-z0-9_\-]*(?:[A-Za-z0-9][./@\\][A-Za-z0-9]|_|://)[A-Za-z0-9_\-./@:\\%?=&#+~]*"
+    r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]*(?:[A-Za-z0-9][./@\\][A-Za-z0-9]|_|://)"
+    r"[A-Za-z0-9_\-./@:\\%?=&#+~]*"
 )
 MIN_VALUE_WORDS = 4  # a JSON string value shorter than this is a name or a label, not prose
 MIN_VALUE_DENSE = 6  # ...or, in a script without spaces, fewer characters than this
@@ -88,11 +89,10 @@ _DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def prose(text: str) -> str:
-    """The text without code (fenced, inline or code-like lines) and identifiers."""
+    """The text without code: fenced, inline, or lines that look like code."""
     if "`" in text:
         text = _INLINE_CODE.sub(" ", _FENCED.sub(" ", text))
-    kept = [line for line in text.splitlines() if not is_code_line(line)]
-    return _IDENTIFIER.sub(" ", "\n".join(kept))
+    return "\n".join(line for line in text.splitlines() if not is_code_line(line))
 
 
 def is_code_line(line: str) -> bool:
@@ -104,7 +104,7 @@ def is_code_line(line: str) -> bool:
         return True  # a Markdown indented code block
     if _CODE_START.match(stripped) or stripped[-1] in ";{" or stripped[0] in "}])":
         return True
-    symbols = sum(ch in CODE_SYMBOLS for ch in stripped)
+    symbols = len(stripped) - len(stripped.translate(_DROP_SYMBOLS))
     return symbols >= 2 and symbols >= CODE_SYMBOL_SHARE * len(stripped)
 
 
@@ -158,7 +158,8 @@ def _latin_language(body: str) -> str:
 
 def stopword_hits(text: str) -> tuple[Counter[str], int]:
     """Weighted stopword hits per language, and the number of words looked at."""
-    sample = text[:WORD_SAMPLE_CHARS].lower()
+    # ".com" is no Portuguese: identifiers and addresses go, on the sample only (speed)
+    sample = _IDENTIFIER.sub(" ", text[:WORD_SAMPLE_CHARS]).lower()
     words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
     seen = Counter(words)
     hits: Counter[str] = Counter()
