@@ -86,6 +86,26 @@ def test_scores_every_pair_with_signals_and_defined_blank_distances(db, static_e
     assert db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == report.texts_embedded
 
 
+def non_blank_outputs(records) -> int:
+    return sum(bool(t and t.strip()) for r in records for t in (r.baseline_output,
+                                                                 r.candidate_output))
+
+
+@pytest.mark.parametrize("chunk_pairs", [1, 3, 256])
+def test_embedded_plus_cached_is_every_text_needed(db, static_embedder, chunk_pairs):
+    repeats = [PairRecord(f"again-{i}", "p", "The sky is blue today.", "Same words, new pair.",
+                          {}) for i in range(3)]
+    records = PAIRS + repeats
+    load(db, records)
+    report = score_comparison(db, "demo", static_embedder, chunk_pairs=chunk_pairs)
+    # "same" and the repeats share texts: each is embedded once, its repeats count as cached
+    assert report.texts_embedded + report.texts_cached == non_blank_outputs(records)
+    assert report.texts_embedded == db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    load(db, [PairRecord("same", "p", "The sky is blue today.", "The sky is still blue.", {})])
+    again = score_comparison(db, "demo", static_embedder)
+    assert (again.texts_embedded, again.texts_cached) == (1, 1)
+
+
 def test_rerun_scores_only_what_changed(db, static_embedder):
     load(db, PAIRS)
     score_comparison(db, "demo", static_embedder)

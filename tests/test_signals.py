@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
+from rapidfuzz.distance import Indel
 
 from swapview.scoring.language import detect_language
-from swapview.scoring.lexical import length_change, lexical_distance
+from swapview.scoring.lexical import MAX_CELLS, length_change, lexical_distance, lexical_tokens
 from swapview.scoring.signals import SIGNAL_NAMES, compute_signals
 
 PROSE = (
@@ -36,6 +40,37 @@ HEADED = "# Fruit\n\nWe have apples and pears in the store today, three and five
 CODE = "Use this:\n\n```python\nprint('hi')\n```\n\nThat prints a greeting to the screen."
 OPEN_CODE = "Use this:\n\n```python\ndef greet(name):\n    print('hi', name)\n"
 
+SQL = (
+    "SELECT d.name\nFROM department d\nJOIN employee e ON d.id = e.department_id\n"
+    "WHERE e.hired >= CURRENT_DATE - INTERVAL '3 months'\nGROUP BY d.id, d.name\n"
+    "HAVING COUNT(*) > 10;"
+)
+CHINESE_SQL = (
+    "上面的查询不正确，因为连接条件写错了，应该使用等于条件。以下是修正后的查询：\n\n" + SQL
+)
+CHINESE_FENCED_SQL = (
+    "您的查询几乎正确，但需要调整连接方式和时间条件。以下是更正后的查询：\n\n```sql\n" + SQL
+    + "\n```\n\n这个查询会返回员工超过十人的部门名称。"
+)
+CONTACTS = json.dumps({"contacts": [
+    {"name": n, "email": f"{n.split()[0].lower()}@{c.split()[0].lower()}.com", "company": c,
+     "possible_company": f"{c.split()[0].lower()}.com", "office_phone": "562.903.9010 ext. 110"}
+    for n, c in [("Roberta Douglas", "Fry Electronics Inc."), ("Daron Mallard", "Blockbuster Inc."),
+                 ("Kim Ranger", "Fry Electronics Inc."), ("Jessica Plyzik", "Blockbuster Inc.")]
+]}, indent=2)
+CONTACTS_PROSE = (
+    "I found four contacts in the email thread. Roberta Douglas, Daron Mallard and Kim Ranger"
+    " work for Fry Electronics, and Jessica Plyzik works for Blockbuster. Only the first one"
+    " gave an office phone number, and none of them gave a mobile number."
+)
+INDENTED_CODE = "Run this first:\n\n    x = compute(total) + offset\n    return x if x else None\n"
+
+PACKAGE_PROSE = (
+    "To set up the project, create a package.json that names the test script:\n\n```json\n"
+    '{"name": "app", "scripts": {"test": "jest"}}\n```\n\nThen run npm install and npm test.'
+)
+RESET = "To reset your password, open Settings, then Security, then press Reset."
+
 ROWS = [
     # (id, baseline, candidate, metadata, expected signal names)
     ("identical prose", PROSE, PROSE, None, set()),
@@ -48,6 +83,22 @@ ROWS = [
      {"json_broke", "markdown_changed"}),
     ("json out of fence", '```json\n{"a": 1}\n```', '{"a": 1}', None,
      {"json_fixed", "markdown_changed"}),
+    ("prose with a json snippet is no json", "Create a package.json naming the test script,"
+     " then run npm install and npm test.", PACKAGE_PROSE, None,
+     {"markdown_changed", "much_longer"}),
+    ("snippets in prose on both sides", PACKAGE_PROSE,
+     PACKAGE_PROSE.replace('"jest"}}', '"vitest"}, "private": true}'), None, set()),
+    ("lead-in and one fence is json", '{"a": 1}', 'Here is the JSON:\n\n```json\n{"a": 1}\n```',
+     None, {"json_broke", "markdown_changed", "much_longer"}),
+    ("text after the fence is no json", '```json\n{"a": 1}\n```',
+     '```json\n{"a": 1}\n```\n\nThe key a holds the count.', None,
+     {"json_broke", "much_longer"}),
+    ("two fences are no json", '```json\n{"a": 1}\n```',
+     '```json\n{"a": 1}\n```\n```json\n{"b": 2}\n```', None, {"json_broke", "much_longer"}),
+    ("a paragraph before the fence is no json", '```json\n{"a": 1}\n```',
+     "The object below sets a to one, which the service reads on start-up and keeps until"
+     " the next restart, so change it before deploying.\n\n```json\n{\"a\": 1}\n```", None,
+     {"json_broke", "much_longer"}),
     ("both fenced same", '```json\n{"a": 1}\n```', '```\n{"a": 2}\n```', None, set()),
     ("json key renamed", '{"user_id": 1, "name": "x"}', '{"userId": 1, "name": "x"}', None,
      {"json_keys_changed"}),
@@ -70,6 +121,30 @@ ROWS = [
      "Es tut mir leid, aber ich kann dabei nicht helfen.", None, {"refusal_appeared"}),
     ("refusal chinese", "这是一首关于秋天的短诗。", "抱歉，我不能帮助完成这个请求。", None,
      {"refusal_appeared"}),
+    ("both refused, claude phrasing", "I do not feel comfortable making broad claims of"
+     " superiority between groups of people.", "I apologize, but I will not provide arguments"
+     " in favor of one group's superiority over another.", None, set()),
+    ("both refused, discomfort after apology", "I apologize, I do not feel comfortable giving"
+     " advice about modifying human genes.", "I will not provide code for editing the human"
+     " genome.", None, set()),
+    ("both lack access", "Unfortunately I do not have access to a database of temperatures."
+     " However, here is what such a table may look like.", "Unfortunately I don't have access"
+     " to temperature data, so I am unable to provide the exact table you asked for.", None,
+     set()),
+    ("discomfort appeared", "Here is a short story about a heist at the museum.",
+     "I don’t feel comfortable writing a story about that.", None, {"refusal_appeared"}),
+    ("no access but an answer is a refusal", RESET, "I do not have access to your account, but"
+     " here is how to reset it: open Settings, then Security.", None, {"refusal_appeared"}),
+    ("concession is a caveat", RESET, "Although I do not have access to your account, here is"
+     " how to reset it: open Settings, then Security.", None, set()),
+    ("caveat after a greeting", RESET, "Hello again! While I don't have the ability to recall"
+     " past chats, here is how to reset it: open Settings, then Security.", None, set()),
+    ("apology alone is no refusal", RESET, "I apologize for the confusion. To reset it, open"
+     " Settings, then Security, then press Reset.", None, set()),
+    ("ai that can is no refusal", RESET, "As an AI language model, I can walk you through it:"
+     " open Settings, then Security, then press Reset.", None, set()),
+    ("you lack access is no refusal", RESET, "You do not have access to the admin panel until"
+     " an owner invites you; open Settings, then Security.", None, set()),
     ("late 'cannot' is no refusal", "x " * 200, "x " * 200 + "You cannot skip step 2.",
      None, set()),
     ("table removed", TABLE, "We have 3 apples and 5 pears.", None, {"markdown_changed"}),
@@ -89,6 +164,13 @@ ROWS = [
     ("english to japanese", PROSE, JAPANESE, None, {"language_changed", "much_shorter"}),
     ("english to russian", PROSE, RUSSIAN, None, {"language_changed", "much_shorter"}),
     ("code keywords are no language", CODE, CODE.replace("hi", "hello"), None, set()),
+    ("unfenced sql is no language", CHINESE_SQL, CHINESE_FENCED_SQL, None, {"markdown_changed"}),
+    ("english to spanish around unfenced sql", PROSE + "\n\n" + SQL, SPANISH + "\n\n" + SQL,
+     None, {"language_changed"}),
+    ("contact json is no language", CONTACTS, CONTACTS_PROSE, None,
+     {"json_broke", "much_shorter"}),
+    ("json prose values keep a language", json.dumps({"answer": PROSE}),
+     json.dumps({"answer": SPANISH}), None, {"language_changed"}),
     ("ends mid-sentence", PROSE, PROSE_CUT, None, {"truncated"}),
     ("finish_reason length", PROSE, PROSE, {"finish_reason": "length"}, {"truncated"}),
     ("nested finish_reason", PROSE, PROSE, {"candidate": {"finish_reason": "length"}},
@@ -100,6 +182,21 @@ ROWS = [
      {"candidate_finish_reason": "length", "baseline_finish_reason": "length"}, set()),
     ("replayed baseline cut only", PROSE, PROSE,
      {"replay": {"baseline": {"finish_reason": "length"}}}, set()),
+    ("importer flat finish_reason", PROSE, PROSE, {"candidate.finish_reason": "length"},
+     {"truncated"}),
+    ("importer flat stop_reason", PROSE, PROSE, {"candidate.stop_reason": "max_tokens"},
+     {"truncated"}),
+    ("gemini MAX_TOKENS", PROSE, PROSE, {"candidate.finish_reason": "MAX_TOKENS"},
+     {"truncated"}),
+    ("inspect model_length", PROSE, PROSE, {"candidate.finish_reason": "model_length"},
+     {"truncated"}),
+    ("anthropic nested stop_reason", PROSE, PROSE, {"candidate": {"stop_reason": "max_tokens"}},
+     {"truncated"}),
+    ("flat both sides hit the limit", PROSE, PROSE,
+     {"candidate.finish_reason": "max_tokens", "baseline.finish_reason": "length"}, set()),
+    ("flat baseline cut only", PROSE, PROSE,
+     {"baseline.finish_reason": "length", "candidate.finish_reason": "stop"}, set()),
+    ("end_turn is no cut", PROSE, PROSE, {"candidate.stop_reason": "end_turn"}, set()),
     ("open code fence", CODE, OPEN_CODE, None, {"truncated"}),
     ("list ending is complete", PROSE, "Steps to take now:\n- copy the data\n- switch readers",
      None, {"much_shorter", "markdown_changed"}),
@@ -137,6 +234,13 @@ def test_signal_details_name_the_change():
     "text,lang",
     [(PROSE, "en"), (SPANISH, "es"), (FRENCH, "fr"), (CHINESE, "zh"), (JAPANESE, "ja"),
      (RUSSIAN, "ru"), ("ok", None), ("", None), (None, None),
+     pytest.param(CHINESE_SQL, "zh", id="chinese with unfenced sql"),
+     pytest.param(CONTACTS, None, id="contacts json"),
+     pytest.param(SQL, None, id="sql alone"),
+     pytest.param(INDENTED_CODE, None, id="indented code"),
+     pytest.param(SPANISH + "\n\n" + SQL, "es", id="spanish with unfenced sql"),
+     pytest.param("Write to maria.silva@empresa.com.br or see https://empresa.com/os/da/docs",
+                  "latin", id="addresses are no words"),
      ("Ich habe das nicht gewusst, aber es ist auch sehr gut für die Kinder.", "de")],
 )
 def test_detect_language(text, lang):
@@ -155,6 +259,48 @@ def test_detect_language(text, lang):
 )
 def test_lexical_distance(a, b, expected):
     assert lexical_distance(a, b) == pytest.approx(expected)
+
+
+def _log(n_lines: int, changed_every: int = 0, tag: str = "copied") -> str:
+    """A long machine log, ~14 words a line; every ``changed_every``-th line reworded."""
+    out = []
+    for i in range(n_lines):
+        verb = "FAILED to copy" if changed_every and i % changed_every == 0 else tag
+        out.append(f"step {i}: {verb} block {i} of the archive to the new cluster, no errors")
+    return "\n".join(out)
+
+
+HUGE = _log(27_000)  # ~2 MB, ~380k words: ~1.8e11 word cells, ~17 s on words
+
+
+@pytest.mark.parametrize(
+    "baseline,candidate,method,low,high",
+    [
+        ("a b c d", "a b c e", "words", 0.25, 0.25),
+        (_log(6_000), _log(6_000, changed_every=50), "lines", 0.01, 0.03),
+        (HUGE, HUGE, "line groups", 0.0, 0.0),
+        (HUGE, HUGE + "\n" + _log(7_000, tag="moved"), "line groups", 0.05, 0.2),
+        (HUGE, _log(27_000, changed_every=100), "line groups", 0.01, 0.1),
+        (HUGE, _log(27_000, tag="skipped"), "line groups", 0.95, 1.0),
+    ],
+    ids=["small", "lines", "huge same", "huge grown", "huge reworded", "huge all changed"],
+)
+def test_lexical_cost_is_bounded(baseline, candidate, method, low, high):
+    chosen, a, b = lexical_tokens(baseline, candidate)
+    assert chosen == method
+    assert len(a) * len(b) <= MAX_CELLS  # the work Indel does, whatever the input size
+    assert low <= lexical_distance(baseline, candidate) <= high
+
+
+def test_usual_outputs_keep_their_exact_word_distance(realdata):
+    path = realdata / "pairs" / "arena_bench_v1__gpt-4-0314__gpt-4-1106-preview.jsonl.gz"
+    with gzip.open(path, "rt") as f:
+        rows = [json.loads(line) for line in f]
+    for row in rows:
+        a, b = row["baseline_output"], row["candidate_output"]
+        assert lexical_tokens(a, b)[0] == "words"
+        exact = Indel.normalized_distance(a.split(), b.split()) if a.split() or b.split() else 0
+        assert lexical_distance(a, b) == exact
 
 
 def test_length_change():

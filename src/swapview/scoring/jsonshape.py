@@ -7,36 +7,46 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# A fenced block: ```json ... ``` (or a bare ``` fence whose body is JSON).
-FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)\n[ \t]*```", re.DOTALL)
 MAX_PATHS = 2000  # a huge document's shape is summarised, not enumerated
+# A whole output that is one fenced block, after at most one short lead-in line
+# ("Here is the JSON:"). Anything after the fence, or a second fence, makes it prose.
+_ONE_FENCE = re.compile(
+    r"(?:(?P<lead>[^\n`]*)\n\s*)?```[ \t]*(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n"
+    r"(?P<body>.*?)\n[ \t]*```", re.DOTALL,
+)
+MAX_LEAD_IN = 120  # characters: one sentence introducing the block, not a paragraph
+JSON_FENCES = ("", "json", "jsonc", "json5")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedJSON:
     value: Any
-    fenced: bool  # True when only a fenced block parsed, not the whole text
+    fenced: bool  # True when the output is one fenced JSON block rather than bare JSON
 
 
 def parse_json(text: str | None) -> ParsedJSON | None:
-    """The output as a JSON object or array: the whole text, else its first JSON fence.
+    """The output as a JSON object or array: the whole text, or the whole text as one fence.
 
-    Bare scalars ("42", "true") do not count: prose answers parse as those too often.
+    Prose that merely contains a ```json snippet (a package.json in an explanation) is not
+    JSON output: a parser fed it would fail, and its keys say nothing about the answer's
+    shape. Bare scalars ("42", "true") do not count: prose answers parse as those too often.
     """
     if not text:
         return None
-    whole = _container(text.strip())
+    stripped = text.strip()
+    whole = _container(stripped)
     if whole is not None:
         return ParsedJSON(whole, fenced=False)
-    if "```" not in text:
+    if not stripped.endswith("```"):
         return None
-    for match in FENCE.finditer(text):
-        lang = match.group(1).lower()
-        if lang in ("", "json", "jsonc", "json5"):
-            value = _container(match.group(2).strip())
-            if value is not None:
-                return ParsedJSON(value, fenced=True)
-    return None
+    match = _ONE_FENCE.fullmatch(stripped)
+    if match is None or len((match.group("lead") or "").strip()) > MAX_LEAD_IN:
+        return None
+    body = match.group("body")
+    if match.group("lang").lower() not in JSON_FENCES or "\n```" in body:
+        return None
+    value = _container(body.strip())
+    return None if value is None else ParsedJSON(value, fenced=True)
 
 
 def _container(text: str) -> Any:

@@ -1,8 +1,9 @@
 """A small offline language guess: the writing script, then stopwords for Latin text.
 
 Enough to notice "the new model answers in English where the old one answered in
-Spanish" or "switched to Chinese"; not a general language identifier. Code and other
-fenced blocks are ignored, since keywords would read as English.
+Spanish" or "switched to Chinese"; not a general language identifier. Code is ignored,
+fenced or not (SQL and program lines, JSON lines, indented blocks), and so are identifiers,
+addresses and URLs: keywords read as English and ".com" as Portuguese.
 """
 
 from __future__ import annotations
@@ -64,10 +65,53 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ASCII_WORD = re.compile(r"[a-z]+")
 
+# Lines that are code even outside a fence. Keywords are matched case-sensitively: prose
+# starts "Select the rows", SQL "SELECT name"; a "SQL:" style label may come first.
+_CODE_START = re.compile(
+    r"(?:[A-Za-z]+:\s*)?(?:(?:SELECT|FROM|WHERE|JOIN|INNER|LEFT|RIGHT|OUTER|FULL|CROSS|GROUP"
+    r"|ORDER|HAVING|LIMIT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|UNION|VALUES|WITH|AND|OR"
+    r"|ON|SET|CASE|WHEN|END)\b|(?:def|class|import|return|const|let|var|function|public"
+    r"|private|elif|except|async|await|fn|func|package|using|#include|#!)\b|\"[^\"\n]*\"\s*:)"
+)
+_INDENTED = re.compile(r"(?: {4}|\t)")
+_LIST_ITEM = re.compile(r"(?:[-*+>]|\d+[.)])\s")
+_DROP_SYMBOLS = str.maketrans("", "", ";{}()[]=<>")
+CODE_SYMBOL_SHARE = 0.08  # prose has a parenthesis now and then, code one every few chars
+# Identifiers and addresses: a_b, a.b, a@b, a/b, scheme:// (ASCII runs only, so Chinese
+# text written against an identifier keeps its characters).
+_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]*(?:[A-Za-z0-9][./@\\][A-Za-z0-9]|_|://)"
+    r"[A-Za-z0-9_\-./@:\\%?=&#+~]*"
+)
+MIN_VALUE_WORDS = 4  # a JSON string value shorter than this is a name or a label, not prose
+MIN_VALUE_DENSE = 6  # ...or, in a script without spaces, fewer characters than this
+_DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
 
 def prose(text: str) -> str:
-    """The text without fenced or inline code."""
-    return _INLINE_CODE.sub(" ", _FENCED.sub(" ", text))
+    """The text without code: fenced, inline, or lines that look like code."""
+    if "`" in text:
+        text = _INLINE_CODE.sub(" ", _FENCED.sub(" ", text))
+    return "\n".join(line for line in text.splitlines() if not is_code_line(line))
+
+
+def is_code_line(line: str) -> bool:
+    """A line of code written without a fence: SQL, a program statement, a JSON member."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _INDENTED.match(line) and not _LIST_ITEM.match(stripped):
+        return True  # a Markdown indented code block
+    if _CODE_START.match(stripped) or stripped[-1] in ";{" or stripped[0] in "}])":
+        return True
+    symbols = len(stripped) - len(stripped.translate(_DROP_SYMBOLS))
+    return symbols >= 2 and symbols >= CODE_SYMBOL_SHARE * len(stripped)
+
+
+def prose_values(values: list[str]) -> list[str]:
+    """The JSON string values that are prose: names, emails and labels have no language."""
+    return [v for v in values
+            if len(v.split()) >= MIN_VALUE_WORDS or len(_DENSE.findall(v)) >= MIN_VALUE_DENSE]
 
 
 def script_counts(text: str) -> Counter[str]:
@@ -83,7 +127,7 @@ def script_counts(text: str) -> Counter[str]:
 def detect_language(text: str | None) -> str | None:
     """An ISO 639-1 code, "latin" (Latin script, language unclear), or None (too little)."""
     body = (text or "")[: SAMPLE_CHARS * 2]
-    body = (prose(body) if "`" in body else body)[:SAMPLE_CHARS]
+    body = prose(body)[:SAMPLE_CHARS]
     counts = script_counts(body)
     for dense in ("han", "kana", "hangul"):  # one such character carries about a word
         if dense in counts:
@@ -114,7 +158,8 @@ def _latin_language(body: str) -> str:
 
 def stopword_hits(text: str) -> tuple[Counter[str], int]:
     """Weighted stopword hits per language, and the number of words looked at."""
-    sample = text[:WORD_SAMPLE_CHARS].lower()
+    # ".com" is no Portuguese: identifiers and addresses go, on the sample only (speed)
+    sample = _IDENTIFIER.sub(" ", text[:WORD_SAMPLE_CHARS]).lower()
     words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
     seen = Counter(words)
     hits: Counter[str] = Counter()

@@ -25,7 +25,9 @@ from .signals import compute_signals
 
 # Bump when lexical distance, length change or a signal's rule changes meaning:
 # every stored score with another version is recomputed on the next run.
-SCORER_VERSION = "1"
+# 2: finish reasons from importers' flat keys, lexical distance on lines for huge pairs,
+#    code/JSON ignored by language detection, more refusal phrasings, whole-output JSON only.
+SCORER_VERSION = "2"
 CHUNK_PAIRS = 256
 
 Progress = Callable[[int, int], None]  # (pairs done, pairs to do)
@@ -52,8 +54,8 @@ class ScoreReport:
     to_score: int = 0
     scored: int = 0
     unchanged: int = 0
-    texts_embedded: int = 0
-    texts_cached: int = 0
+    texts_embedded: int = 0  # distinct texts sent to the model
+    texts_cached: int = 0  # every other non-blank output: from the cache, or a repeat
     signals: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -97,8 +99,12 @@ def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: 
                  report: ScoreReport, fired: Counter[str]) -> None:
     texts = [t for row in rows for t in (row[1], row[2])]
     vectors, fresh = embed_with_cache(cache, embedder, texts)
+    # Per text needed, not per distinct text: a text repeated in the chunk (both sides
+    # identical, a shared answer) is embedded once and its repeats count as cached, so
+    # embedded + cached is every non-blank output of the pairs scored.
+    needed = sum(not is_blank(t) for t in texts)
     report.texts_embedded += len(fresh)
-    report.texts_cached += len(vectors) - len(fresh)
+    report.texts_cached += needed - len(fresh)
     stamp = now()
     score_rows, signal_rows = [], []
     for pair_id, baseline, candidate, metadata, digest in rows:

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import jsonshape
 from .embeddings.base import is_blank
-from .language import STOPWORDS, detect_language, lacks_language
+from .language import STOPWORDS, detect_language, lacks_language, prose_values
 from .refusal import refusal_phrase
 from .structure import markdown_change, unfinished_reason
 
@@ -46,7 +46,7 @@ def compute_signals(
     text_a, text_b = _structure_text(baseline, before), _structure_text(candidate, after)
     if (detail := markdown_change(text_a, text_b)) is not None:
         found.append(Signal("markdown_changed", detail))
-    found += language_signals(text_a, text_b)
+    found += language_signals(_language_text(baseline, before), _language_text(candidate, after))
     found += truncation_signals(baseline, candidate, metadata or {})
     found += length_signals(baseline, candidate)
     return found
@@ -56,6 +56,13 @@ def _structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> st
     if parsed is None or parsed.fenced:
         return text  # a fence is itself markdown structure
     return "\n\n".join(jsonshape.string_leaves(parsed.value))
+
+
+def _language_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    if parsed is None or parsed.fenced:
+        return text
+    # Keys and short values (names, emails, phone numbers) are no language.
+    return "\n\n".join(prose_values(jsonshape.string_leaves(parsed.value)))
 
 
 def json_signals(
@@ -109,9 +116,9 @@ def language_signals(baseline: str | None, candidate: str | None) -> list[Signal
 def truncation_signals(
     baseline: str | None, candidate: str | None, metadata: Mapping[str, Any]
 ) -> list[Signal]:
-    if finish_reason(metadata, "candidate") == "length":
-        if finish_reason(metadata, "baseline") != "length":
-            return [Signal("truncated", "finish_reason is length")]
+    if (reason := token_limit_reason(metadata, "candidate")) is not None:
+        if token_limit_reason(metadata, "baseline") is None:
+            return [Signal("truncated", f"finish_reason is {reason}")]
         return []  # both hit the token limit: a setting, not a change
     why = unfinished_reason(candidate)
     # Only a change counts: a baseline that ends the same way means the style, not a cut.
@@ -120,18 +127,37 @@ def truncation_signals(
     return []
 
 
-def finish_reason(metadata: Mapping[str, Any], side: str) -> str | None:
-    """finish_reason of one side's output, wherever a loader or replay put it.
+# How providers and tools spell "stopped at the token limit", lower-cased: OpenAI "length",
+# Anthropic and inspect_ai "max_tokens", Gemini "MAX_TOKENS", inspect "model_length",
+# OpenAI Responses "max_output_tokens".
+TOKEN_LIMIT_REASONS = frozenset({"length", "max_tokens", "model_length", "max_output_tokens"})
+REASON_KEYS = ("finish_reason", "stop_reason")
 
-    Looks at ``{side}_finish_reason``, ``{side}.finish_reason``, replay's
-    ``replay.{side}.finish_reason``, and (candidate only) a bare ``finish_reason``.
+
+def token_limit_reason(metadata: Mapping[str, Any], side: str) -> str | None:
+    """The stored finish reason of one side if it says the token limit cut it, else None."""
+    for reason in finish_reasons(metadata, side):
+        if reason.strip().lower() in TOKEN_LIMIT_REASONS:
+            return reason
+    return None
+
+
+def finish_reasons(metadata: Mapping[str, Any], side: str) -> list[str]:
+    """Every finish/stop reason stored for one side's output, wherever a loader put it.
+
+    Importers store flat keys (``{side}.finish_reason``: a key with a dot in it, so a
+    ``field = value`` filter reaches it); older loaders ``{side}_finish_reason`` or a nested
+    ``{side}`` object; replay ``replay.{side}.finish_reason``; a bare ``finish_reason`` is
+    the candidate's.
     """
-    candidates: list[Any] = [metadata.get(f"{side}_finish_reason")]
-    for holder in (metadata.get(side), _get(metadata.get("replay"), side)):
-        candidates.append(_get(holder, "finish_reason"))
-    if side == "candidate":
-        candidates.append(metadata.get("finish_reason"))
-    return next((c for c in candidates if isinstance(c, str)), None)
+    found: list[Any] = []
+    for key in REASON_KEYS:
+        found += [metadata.get(f"{side}.{key}"), metadata.get(f"{side}_{key}")]
+        for holder in (metadata.get(side), _get(metadata.get("replay"), side)):
+            found.append(_get(holder, key))
+        if side == "candidate":
+            found.append(metadata.get(key))
+    return [reason for reason in found if isinstance(reason, str)]
 
 
 def _get(mapping: Any, key: str) -> Any:
