@@ -91,6 +91,9 @@ def replay(
         raise click.ClickException(summary.stopped)
     if summary.interrupted:
         sys.exit(INTERRUPTED)
+    if summary.all_failed:
+        # A script checking the exit code must not take "nothing answered" for success.
+        raise click.ClickException(f"every prompt failed ({summary.failed}), none answered")
 
 
 class ProgressLine:

@@ -30,6 +30,10 @@ from .writer import StoreWriter
 # key is wrong, not the prompts: stop before spending a request on every pair.
 AUTH_FAILURES_TO_STOP = 3
 NOT_FOUND_TO_STOP = 3
+# Before the server has answered anything, a few failed connections mean it is down or the
+# URL is wrong: retrying every prompt with backoff would take minutes to say nothing. Once
+# it has answered, a refused connection is a restart or a blip and is retried.
+CONNECT_FAILURES_TO_STOP = 3
 
 
 class Stop(Exception):
@@ -61,6 +65,11 @@ class Summary:
     @property
     def finished(self) -> int:
         return self.done + self.failed + self.skipped
+
+    @property
+    def all_failed(self) -> bool:
+        """Every prompt the run finished failed: nothing was answered."""
+        return self.failed > 0 and self.done == 0 and self.skipped == 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +104,8 @@ class Replayer:
         self._auth_streak = 0
         self._not_found_streak = 0
         self._answered_any = False
+        self._reached = False  # any HTTP response at all from the server in this run
+        self._connect_failures = 0
         self._typical_reply = 256.0
 
     # -- the run ---------------------------------------------------------------------
@@ -200,6 +211,7 @@ class Replayer:
                 await self._store_answer(job, result, attempt)
                 return
             self._limiter.settle(estimate, 0)
+            self._reached = self._reached or result.status is not None
             self._check_streaks(result)
             delay = self._retry_delay(result, attempt)
             if delay is None:
@@ -229,7 +241,12 @@ class Replayer:
         return delay
 
     def _check_streaks(self, failure: Failure) -> None:
-        if failure.status in AUTH_STATUS:
+        if failure.kind == "connect" and not self._reached:
+            self._connect_failures += 1
+            if self._connect_failures >= CONNECT_FAILURES_TO_STOP:
+                raise Stop(f"cannot connect to {self.config.display_url}: {failure.message};"
+                           " is the server running and the base URL right?")
+        elif failure.status in AUTH_STATUS:
             self._auth_streak += 1
             if self._auth_streak >= min(AUTH_FAILURES_TO_STOP, max(1, self.summary.pending)):
                 raise Stop(self._auth_message(failure))
@@ -248,7 +265,7 @@ class Replayer:
 
     async def _store_answer(self, job: Job, answer: Answer, attempts: int) -> None:
         self._auth_streak = self._not_found_streak = 0
-        self._answered_any = True
+        self._answered_any = self._reached = True
         usage = answer.usage
         completion = usage.get("completion_tokens")
         if completion is not None:
