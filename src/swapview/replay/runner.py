@@ -54,6 +54,7 @@ class Summary:
     retried: int = 0
     requests: int = 0
     skipped: int = 0  # answered meanwhile by another run
+    left_failed: int = 0  # not sent: failed in an earlier run (--skip-failed)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     elapsed: float = 0.0
@@ -106,6 +107,10 @@ class Replayer:
         self._answered_any = False
         self._reached = False  # any HTTP response at all from the server in this run
         self._connect_failures = 0
+        # Failures that may be the run's fault rather than the prompt's (a refused key, a
+        # 404 before any answer): recorded only once the run shows otherwise, dropped when
+        # it stops, so the next run sends those prompts again.
+        self._held: list[tuple[Job, Failure, int]] = []
         self._typical_reply = 256.0
 
     # -- the run ---------------------------------------------------------------------
@@ -117,6 +122,9 @@ class Replayer:
             s.warnings.append(warning)
         s.pending = records.count_pending(self.db, self.cid, cfg.side, cfg.retry_failed,
                                           self.keys)
+        if not cfg.retry_failed:
+            s.left_failed = records.count_pending(self.db, self.cid, cfg.side, True,
+                                                  self.keys) - s.pending
         if self.limit is not None:
             s.pending = min(s.pending, self.limit)
         no_prompt = records.count_without_prompt(self.db, self.cid, cfg.side)
@@ -130,6 +138,7 @@ class Replayer:
         self._limiter = RateLimiter(cfg.requests_per_minute, cfg.tokens_per_minute)
         try:
             await self._run_workers()
+            await self._record_held()
         except Stop as stop:
             s.stopped = str(stop)
         except asyncio.CancelledError:
@@ -215,7 +224,7 @@ class Replayer:
             self._check_streaks(result)
             delay = self._retry_delay(result, attempt)
             if delay is None:
-                await self._store_failure(job, result, attempt)
+                await self._give_up(job, result, attempt)
                 return
             self.summary.retried += 1
             await asyncio.sleep(delay)
@@ -263,9 +272,22 @@ class Replayer:
                     " set SWAPVIEW_API_KEY or OPENAI_API_KEY")
         return f"the API key was refused by {url} ({status}): {failure.message}"
 
+    async def _give_up(self, job: Job, failure: Failure, attempts: int) -> None:
+        if failure.status in AUTH_STATUS or (failure.status == 404 and not self._answered_any):
+            self._held.append((job, failure, attempts))
+        else:
+            await self._store_failure(job, failure, attempts)
+
+    async def _record_held(self) -> None:
+        """The run went on (or ended) without stopping: held failures were the prompts'."""
+        held, self._held = self._held, []
+        for job, failure, attempts in held:
+            await self._store_failure(job, failure, attempts)
+
     async def _store_answer(self, job: Job, answer: Answer, attempts: int) -> None:
         self._auth_streak = self._not_found_streak = 0
         self._answered_any = self._reached = True
+        await self._record_held()
         usage = answer.usage
         completion = usage.get("completion_tokens")
         if completion is not None:
