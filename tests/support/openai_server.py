@@ -107,6 +107,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.down = False  # see go_down()
 
     # -- control ---------------------------------------------------------------------
     def fail_next(self, n: int, kind: str, **kw: Any) -> None:
@@ -140,9 +141,9 @@ class FakeOpenAI:
         return None
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> FakeOpenAI:
+    def start(self, port: int = 0) -> FakeOpenAI:
         handler = type("Handler", (_Handler,), {"server_ref": self})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, 0.5 s by default.
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
@@ -154,6 +155,19 @@ class FakeOpenAI:
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+    def go_down(self) -> None:
+        """An outage: new connections are refused, kept-alive ones hang up on the next request.
+
+        Safe to call from ``chat_fn``: the request being answered still gets its answer.
+        """
+        self.down = True
+        self.stop()
+
+    def come_back(self) -> None:
+        """End the outage: listen again on the same port."""
+        self.down = False
+        self.start(self.port)
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()
@@ -210,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         srv = self.server_ref
+        if srv.down:  # a connection kept alive from before the outage: hang up unanswered
+            self.close_connection = True
+            return
         endpoint = {"/v1/chat/completions": "chat", "/v1/embeddings": "embeddings"}.get(
             self.path.split("?")[0]
         )

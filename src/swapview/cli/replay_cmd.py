@@ -91,6 +91,9 @@ def replay(
         raise click.ClickException(summary.stopped)
     if summary.interrupted:
         sys.exit(INTERRUPTED)
+    if summary.all_failed:
+        # A script checking the exit code must not take "nothing answered" for success.
+        raise click.ClickException(f"every prompt failed ({summary.failed}), none answered")
 
 
 class ProgressLine:
@@ -144,12 +147,17 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
     for warning in s.warnings:
         click.echo(f"warning: {warning}", err=True)
     rate = s.requests / s.elapsed if s.elapsed else 0.0
+    left = f", {s.left_failed} skipped (failed before)" if s.left_failed else ""
     click.echo(
         f"{s.comparison} ({s.side}, {s.model} at {s.base_url}): {s.done} answered,"
-        f" {s.failed} failed, {s.retried} retried; {s.requests} requests in {s.elapsed:.1f} s"
+        f" {s.failed} failed{left}, {s.retried} retried; {s.requests} requests in"
+        f" {s.elapsed:.1f} s"
         f" ({rate:.1f}/s); tokens {s.prompt_tokens} prompt + {s.completion_tokens} completion")
     if s.skipped:
         click.echo(f"{s.skipped} answered meanwhile by another run (left as they were)")
+    if s.left_failed:
+        click.echo(f"{s.left_failed} prompts that failed in an earlier run were not sent"
+                   " (--skip-failed); the command without it sends them")
     if s.errors:
         click.echo("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
         click.echo("failed prompts are listed in the replay_errors table; the same command"

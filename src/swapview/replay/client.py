@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ class Answer:
 class Failure:
     """Why a request did not give an answer; ``kind`` is a short stable word."""
 
-    kind: str  # http, timeout, connection, malformed, error_body
+    # connect (no connection made), timeout, connection (lost mid-request), http,
+    # malformed, error_body
+    kind: str
     message: str
     retryable: bool
     status: int | None = None
@@ -73,7 +76,8 @@ class ChatClient:
         pools = math.ceil(config.concurrency / CONNECTIONS_PER_POOL)
         size = math.ceil(config.concurrency / pools)
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0))
+        self._connect_timeout = min(config.timeout, 10.0)
+        timeout = httpx.Timeout(config.timeout, connect=self._connect_timeout)
         # Loading the CA bundle costs about 0.1 s per client: once, and only for https.
         tls: ssl.SSLContext | bool = False
         if config.base_url.startswith("https://"):
@@ -102,8 +106,14 @@ class ChatClient:
         try:
             resp = await http.post(self._url, json=self.body(messages))
             raw = await resp.aread()
+        except httpx.ConnectTimeout:
+            return Failure("connect", f"no connection within {self._connect_timeout:g}s",
+                           True, latency_ms=_ms(start))
         except httpx.TimeoutException:
             return Failure("timeout", f"no answer within {self.config.timeout:g}s", True,
+                           latency_ms=_ms(start))
+        except httpx.ConnectError as exc:
+            return Failure("connect", self.redact(connect_cause(exc)), True,
                            latency_ms=_ms(start))
         except httpx.TransportError as exc:
             return Failure("connection", f"connection failed: {type(exc).__name__}", True,
@@ -148,6 +158,31 @@ class ChatClient:
             # Gateways echo a masked key ("sk-proj-****abcd"): drop anything starting alike.
             text = re.sub(re.escape(key[:8]) + r"\S*", "[redacted]", text)
         return text
+
+
+def connect_cause(exc: BaseException) -> str:
+    """Why no connection was made, in words: the OS error under httpx's and anyio's wrappers.
+
+    anyio reports a refused port as "All connection attempts failed"; the cause that a user
+    can act on ("connection refused", an unknown host name) is further down the chain.
+    """
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return f"host name not found ({seen.strerror or seen})"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS handshake failed ({seen.reason or seen})"
+        if isinstance(seen, OSError) and seen.errno is not None and seen.strerror:
+            return seen.strerror.lower()
+        if isinstance(seen, BaseExceptionGroup) and seen.exceptions:
+            seen = seen.exceptions[0]
+            continue
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
 
 
 def _answer(payload: dict[str, Any], latency: float) -> Answer | None:

@@ -113,8 +113,11 @@ def _pending_sql(side: Side, retry_failed: bool) -> str:
     sql = (f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
            " AND p.prompt IS NOT NULL")
     if not retry_failed:
+        # A refused key says nothing about the prompt (runs before the key check was
+        # fixed recorded them), so those are sent again even with --skip-failed.
         sql += (" AND NOT EXISTS (SELECT 1 FROM replay_errors e"
-                " WHERE e.pair_id = p.id AND e.side = ?)")
+                " WHERE e.pair_id = p.id AND e.side = ?"
+                " AND coalesce(e.status, 0) NOT IN (401, 403))")
     return sql
 
 

@@ -30,6 +30,10 @@ from .writer import StoreWriter
 # key is wrong, not the prompts: stop before spending a request on every pair.
 AUTH_FAILURES_TO_STOP = 3
 NOT_FOUND_TO_STOP = 3
+# Before the server has answered anything, a few failed connections mean it is down or the
+# URL is wrong: retrying every prompt with backoff would take minutes to say nothing. Once
+# it has answered, a refused connection is a restart or a blip and is retried.
+CONNECT_FAILURES_TO_STOP = 3
 
 
 class Stop(Exception):
@@ -50,6 +54,7 @@ class Summary:
     retried: int = 0
     requests: int = 0
     skipped: int = 0  # answered meanwhile by another run
+    left_failed: int = 0  # not sent: failed in an earlier run (--skip-failed)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     elapsed: float = 0.0
@@ -61,6 +66,11 @@ class Summary:
     @property
     def finished(self) -> int:
         return self.done + self.failed + self.skipped
+
+    @property
+    def all_failed(self) -> bool:
+        """Every prompt the run finished failed: nothing was answered."""
+        return self.failed > 0 and self.done == 0 and self.skipped == 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +105,12 @@ class Replayer:
         self._auth_streak = 0
         self._not_found_streak = 0
         self._answered_any = False
+        self._reached = False  # any HTTP response at all from the server in this run
+        self._connect_failures = 0
+        # Failures that may be the run's fault rather than the prompt's (a refused key, a
+        # 404 before any answer): recorded only once the run shows otherwise, dropped when
+        # it stops, so the next run sends those prompts again.
+        self._held: list[tuple[Job, Failure, int]] = []
         self._typical_reply = 256.0
 
     # -- the run ---------------------------------------------------------------------
@@ -106,6 +122,9 @@ class Replayer:
             s.warnings.append(warning)
         s.pending = records.count_pending(self.db, self.cid, cfg.side, cfg.retry_failed,
                                           self.keys)
+        if not cfg.retry_failed:
+            s.left_failed = records.count_pending(self.db, self.cid, cfg.side, True,
+                                                  self.keys) - s.pending
         if self.limit is not None:
             s.pending = min(s.pending, self.limit)
         no_prompt = records.count_without_prompt(self.db, self.cid, cfg.side)
@@ -119,6 +138,7 @@ class Replayer:
         self._limiter = RateLimiter(cfg.requests_per_minute, cfg.tokens_per_minute)
         try:
             await self._run_workers()
+            await self._record_held()
         except Stop as stop:
             s.stopped = str(stop)
         except asyncio.CancelledError:
@@ -200,10 +220,11 @@ class Replayer:
                 await self._store_answer(job, result, attempt)
                 return
             self._limiter.settle(estimate, 0)
+            self._reached = self._reached or result.status is not None
             self._check_streaks(result)
             delay = self._retry_delay(result, attempt)
             if delay is None:
-                await self._store_failure(job, result, attempt)
+                await self._give_up(job, result, attempt)
                 return
             self.summary.retried += 1
             await asyncio.sleep(delay)
@@ -229,7 +250,12 @@ class Replayer:
         return delay
 
     def _check_streaks(self, failure: Failure) -> None:
-        if failure.status in AUTH_STATUS:
+        if failure.kind == "connect" and not self._reached:
+            self._connect_failures += 1
+            if self._connect_failures >= CONNECT_FAILURES_TO_STOP:
+                raise Stop(f"cannot connect to {self.config.display_url}: {failure.message};"
+                           " is the server running and the base URL right?")
+        elif failure.status in AUTH_STATUS:
             self._auth_streak += 1
             if self._auth_streak >= min(AUTH_FAILURES_TO_STOP, max(1, self.summary.pending)):
                 raise Stop(self._auth_message(failure))
@@ -246,9 +272,22 @@ class Replayer:
                     " set SWAPVIEW_API_KEY or OPENAI_API_KEY")
         return f"the API key was refused by {url} ({status}): {failure.message}"
 
+    async def _give_up(self, job: Job, failure: Failure, attempts: int) -> None:
+        if failure.status in AUTH_STATUS or (failure.status == 404 and not self._answered_any):
+            self._held.append((job, failure, attempts))
+        else:
+            await self._store_failure(job, failure, attempts)
+
+    async def _record_held(self) -> None:
+        """The run went on (or ended) without stopping: held failures were the prompts'."""
+        held, self._held = self._held, []
+        for job, failure, attempts in held:
+            await self._store_failure(job, failure, attempts)
+
     async def _store_answer(self, job: Job, answer: Answer, attempts: int) -> None:
         self._auth_streak = self._not_found_streak = 0
-        self._answered_any = True
+        self._answered_any = self._reached = True
+        await self._record_held()
         usage = answer.usage
         completion = usage.get("completion_tokens")
         if completion is not None:
