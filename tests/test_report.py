@@ -20,7 +20,7 @@ from swapview.report import (
     wilson,
 )
 from swapview.store import LoadReport, PairRecord, PairWriter, write_transaction
-from tests.support.export_data import STANDARD_CASES, build
+from tests.support.export_data import STANDARD_CASES, Case, build
 
 
 @pytest.fixture
@@ -114,7 +114,8 @@ def test_empty_comparison_report(db):
     ],
 )
 def test_parse_gate(expr, metric, op, threshold):
-    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"})
+    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"},
+                      tags={"regression", "hallucination"})
     assert (gate.metric, gate.op, gate.threshold) == (metric, op, pytest.approx(threshold))
 
 
@@ -125,11 +126,15 @@ def test_parse_gate(expr, metric, op, threshold):
         ("regression_rate>>0.1", "expected METRIC OP NUMBER"),
         ("regression_rate > lots", "expected METRIC OP NUMBER"),
         ("regresion_rate>0.1", "unknown metric 'regresion_rate'"),
+        # A misspelt tag or signal would read 0 and pass for ever.
+        ("signal.json_brokee>0", "unknown signal 'json_brokee'; known: empty_output, json_broke"),
+        ("signal.>0", "unknown signal ''"),
+        ("tag.regresion>0", "unknown tag 'regresion'; known: hallucination, regression"),
     ],
 )
 def test_bad_gate_is_a_clear_error(expr, message):
     with pytest.raises(SwapviewError, match=message):
-        parse_gate(expr, {"regression_rate"})
+        parse_gate(expr, {"regression_rate"}, tags={"regression", "hallucination"})
 
 
 def test_gates_evaluate_and_undefined_trips():
@@ -167,6 +172,31 @@ def test_cli_report_gates_exit_codes(db_path, ids):
     assert "pairs<8" not in tripped.stderr
     bad = _report(db_path, "--fail-if", "regression_rate=>0.1")
     assert bad.exit_code == 1 and "expected METRIC OP NUMBER" in bad.output
+
+
+def test_cli_report_rejects_unknown_tag_and_signal_gates(db_path, ids):
+    for expr, message, listed in [
+        ("signal.json_brokee>0", "unknown signal 'json_brokee'", "json_broke, json_fixed"),
+        ("tag.regresion>0", "unknown tag 'regresion'", "regression, skip"),
+    ]:
+        result = _report(db_path, "--fail-if", expr)
+        assert result.exit_code == 1, result.output
+        assert message in result.stderr and listed in result.stderr
+
+
+def test_cli_report_tag_gates_accept_config_and_database_tags(
+    db_path, db, ids, tmp_path, monkeypatch
+):
+    config = tmp_path / "config.toml"
+    config.write_text('[[tags]]\nname = "wrong_fact"\nkey = "f"\n')
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(config))
+    build(db, [Case("h", "p", "x", "y", tag="hallucination")], comparison="m2")
+    gates = ["tag.wrong_fact>0", "tag.hallucination>5", "tag.skip>5", "signal.much_longer>0"]
+    result = _report(db_path, "-c", "m1", *[a for g in gates for a in ("--fail-if", g)])
+    assert result.exit_code == 0, result.output
+    assert "- ok: tag.wrong_fact>0 (tag.wrong_fact = 0)" in result.stdout
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(tmp_path / "none.toml"))
+    assert _report(db_path, "-c", "m1", "--fail-if", "tag.wrong_fact>0").exit_code == 1
 
 
 def test_cli_report_json(db_path, ids):

@@ -24,6 +24,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from .config import load_config
+from .reviews import DEFAULT_TAGS
 from .store import get_comparison
 
 Z95 = 1.959963984540054
@@ -251,6 +253,12 @@ def metrics(report: Report) -> dict[str, float | None]:
     for section in report.sections:
         out |= section.metrics
     return out
+
+
+def known_tags(db: Database) -> set[str]:
+    """Tags a `tag.X` gate may name: the defaults, the config's custom tags, any in use."""
+    in_use = {t for (t,) in db.execute("SELECT DISTINCT tag FROM decisions WHERE tag IS NOT NULL")}
+    return set(DEFAULT_TAGS) | {t.name for t in load_config().tags} | in_use
 
 
 BAR_WIDTH = 30
