@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -10,6 +11,8 @@ from ..errors import SwapviewError
 from ..export import FORMATS, Selection, check_policy, export
 from ..store import list_comparisons
 from .app import State, main, pass_state
+
+INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
 
 @main.command("export")
@@ -58,7 +61,13 @@ def export_command(
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
     )
-    result = export(db, selection, format_name, output, append=append, config_path=config_path)
+    try:
+        result = export(db, selection, format_name, output, append=append,
+                        config_path=config_path)
+    except KeyboardInterrupt:
+        where = "" if output == "-" else f": {output} left as it was"
+        click.echo(f"Interrupted{where}", err=True)
+        sys.exit(INTERRUPTED)
     if as_json and output != "-":
         click.echo(json.dumps(result.as_dict(), indent=2))
     elif output != "-":

@@ -1,17 +1,22 @@
 """Atomic JSONL writes: a temporary file in the same folder, renamed over the target.
 
 An interrupted export leaves the old file as it was (the rename is the only step that
-touches it), and no reader ever sees half a file.
+touches it), and no reader ever sees half a file. A kill (SIGTERM) during the write raises
+like Ctrl-C does, so the temporary file is removed rather than left behind, hidden.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from ..errors import InputError, SwapviewError
@@ -50,21 +55,46 @@ def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = Fals
     while `lines` is being produced, the target is untouched and the temporary file removed.
     """
     folder = check_writable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
-    try:
-        count = _fill(fd, path, lines, keep_existing)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
+    with _sigterm_raises():
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
+        try:
+            count = _fill(fd, path, lines, keep_existing)
+            os.chmod(tmp, _mode_for(path))
+            os.replace(tmp, path)
+        except OSError as exc:
+            _remove_quietly(tmp)
+            raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
+        except BaseException:
+            _remove_quietly(tmp)
+            raise
     return count
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises SystemExit(143) instead of ending the process on the spot.
+
+    Only where a handler can be set (the main thread) and SIGTERM still has its default
+    action: a handler the program set, or SIG_IGN, is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # the shell's convention for "killed by signal N"
 
 
 def _fill(fd: int, path: Path, lines: Iterable[str], keep_existing: bool) -> int:
