@@ -208,3 +208,98 @@ def test_cli_report_json(db_path, ids):
     assert data["metrics"]["signal.much_shorter"] == 2
     assert data["gates"] == [{"expression": "signal.json_broke>=1", "metric":
                               "signal.json_broke", "value": 1, "tripped": True}]
+
+
+# --- Markdown from untrusted data, checked with a real CommonMark parser -----------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "![](http://tracker.example/pixel.png)",
+    "<img src=x onerror=alert(1)>",
+    "`code` and ``more``",
+    "*bold* _it_ ~~gone~~ \\[x\\](y)",
+    "&lt;already escaped&gt; &amp;",
+]
+FORBIDDEN_TOKENS = {"html_inline", "html_block", "link_open", "image"}
+
+
+def _tokens(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    flat = []
+    for token in MarkdownIt("commonmark").parse(text):
+        flat.append(token)
+        flat += token.children or []
+    return flat
+
+
+def _inline_text(tokens: list) -> str:
+    return "".join(t.content for t in tokens if t.type in ("text", "code_inline"))
+
+
+@pytest.mark.parametrize(
+    "key", ["plain", "a`b", "`lead", "trail`", "``double``", " spaced ", "<b>", "a  b", "`"]
+)
+def test_md_code_holds_any_key(key):
+    from swapview.mdsafe import md_code
+
+    code = [t for t in _tokens(md_code(key)) if t.type == "code_inline"]
+    assert [t.content for t in code] == [" ".join(key.split()) or " "]
+
+
+@pytest.mark.parametrize(
+    "text", [*HOSTILE, "# heading", "- item", "1. one", "10) ten", "> quote", "---", "+ x",
+             "=== x", "| a | b |", "json_broke and _x_"],
+)
+def test_md_text_renders_as_itself_at_a_line_start(text):
+    from swapview.mdsafe import md_text
+
+    tokens = _tokens(f"- {md_text(text, line_start=True)}\n")
+    assert not FORBIDDEN_TOKENS & {t.type for t in tokens}
+    assert [t.type for t in tokens if t.type.endswith("_open")] == [
+        "bullet_list_open", "list_item_open", "paragraph_open"]
+    assert _inline_text(tokens) == text
+
+
+def test_markdown_shows_untrusted_text_literally_and_keeps_items_in_the_list(db):
+    cases = [
+        Case(f"k{i:02d}`{HOSTILE[i % len(HOSTILE)]}", "p", f"old {i} {HOSTILE[i % 7]}",
+             f"new {i} {HOSTILE[(i + 1) % 7]} " + "x" * i, tag="regression",
+             note=f"note {HOSTILE[(i + 2) % 7]}", reviewer=HOSTILE[(i + 3) % 7])
+        for i in range(11)
+    ]
+    cases.append(Case("t", "p", "a", "b", tag="# <i>tag</i> [t](javascript:x)"))
+    build(db, cases, comparison="<b>c</b>")
+    report = build_report(db, "<b>c</b>", top=11)
+    tokens = _tokens(to_markdown(report))
+    assert not FORBIDDEN_TOKENS & {t.type for t in tokens}
+    text = _inline_text(tokens)
+    for hostile in HOSTILE:
+        assert hostile in text
+    assert "Migration report: <b>c</b>" in text and "# <i>tag</i> [t](javascript:x): 1" in text
+    assert {t.content for t in tokens if t.type == "code_inline"} >= {c.key for c in cases[:11]}
+    # One ordered list of 11 items, each with its own note/old/new bullet list.
+    ordered = [t for t in tokens if t.type == "ordered_list_open"]
+    assert len(ordered) == 1
+    items = _ordered_items(tokens)
+    assert len(items) == 11
+    for item in items:
+        bullets = [content.split(":")[0] for content in item[1:]]
+        assert bullets == ["note", "old", "new"]
+
+
+def _ordered_items(tokens: list) -> list[list[str]]:
+    """The inline contents in each item of the (only) ordered list, nested lists included."""
+    items: list[list[str]] = []
+    level = None
+    for t in tokens:
+        if t.type == "ordered_list_open":
+            level = t.level + 1
+        elif t.type == "ordered_list_close":
+            level = None
+        elif level is not None and t.type == "list_item_open" and t.level == level:
+            items.append([])
+        elif level is not None and t.type == "inline":
+            items[-1].append(t.content)
+    return items
