@@ -14,6 +14,7 @@ from swapview.cli import main
 from swapview.errors import InputError, SwapviewError
 from swapview.export import FORMATS, Selection, export, select_cases
 from swapview.export.assertions import count_words
+from swapview.export.formats import detect_format
 from swapview.export.models import (
     InspectSample,
     LangSmithExample,
@@ -204,6 +205,54 @@ def test_append_keeps_hand_written_cases(db, ids, tmp_path):
     result = export(db, Selection(comparison="m1"), "promptfoo", str(out), append=True)
     lines = out.read_text().splitlines()
     assert result.written == 6 and lines[0] == mine and len(lines) == 7
+
+
+@pytest.mark.parametrize("existing", list(FORMATS))
+def test_append_refuses_a_file_of_another_format(db, ids, tmp_path, existing):
+    out = tmp_path / "cases.jsonl"
+    export(db, Selection(comparison="m1", tags=("regression",)), existing, str(out))
+    before = out.read_text()
+    assert detect_format(json.loads(before.splitlines()[0])) == existing
+    for name in FORMATS:
+        if name == existing:
+            continue
+        with pytest.raises(SwapviewError) as err:
+            export(db, Selection(comparison="m1"), name, str(out), append=True)
+        assert str(err.value) == (f"{out}: holds {existing} records, cannot append {name} ones"
+                                  f" (use --format {existing}, or another file)")
+        assert out.read_text() == before
+    again = export(db, Selection(comparison="m1"), existing, str(out), append=True)
+    assert (again.written, again.already_present) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('{"vars": {"q": 1}}', "promptfoo"),
+        ('{"assert": [{"type": "contains", "value": "x"}]}', "promptfoo"),
+        ('{"input": "q", "target": "a"}', "inspect"),
+        ('{"input": [], "ideal": "a"}', "openai-evals"),
+        ('{"inputs": {}, "outputs": {}}', "langsmith"),
+        ('{"id": "m1/json"}', None),  # a hand-written record of no known shape
+        ('{"input": "q", "target": "a", "ideal": "a"}', None),  # two shapes: no guess
+        ("[1, 2]", None),
+    ],
+)
+def test_detect_format(line, found):
+    assert detect_format(json.loads(line)) == found
+
+
+def test_cli_append_mismatch_is_one_line(db_path, ids, tmp_path):
+    out = tmp_path / "tests.jsonl"
+    runner = CliRunner()
+    args = ["--db", str(db_path), "export", "-o", str(out)]
+    assert runner.invoke(main, [*args, "-f", "promptfoo"]).exit_code == 0
+    before = out.read_text()
+    result = runner.invoke(main, [*args, "-f", "inspect", "--append"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {out}: holds promptfoo records, cannot append inspect"
+                             " ones (use --format promptfoo, or another file)\n")
+    assert out.read_text() == before
 
 
 def test_append_to_a_file_that_is_not_jsonl_fails_cleanly(db, ids, tmp_path):

@@ -41,6 +41,18 @@ def existing_ids(path: Path, record_id: Callable[[dict[str, Any]], Any]) -> list
     return ids
 
 
+def first_record(path: Path) -> Any:
+    """The first record of a JSONL file; None when it has none."""
+    with _open_for_read(path) as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    return json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
+    return None
+
+
 def _open_for_read(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8")
