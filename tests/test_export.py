@@ -335,6 +335,39 @@ def test_cli_stdout_and_file(db_path, ids, tmp_path):
     assert config["tests"] == "file://t.jsonl" and config["providers"] == ["echo"]
 
 
+def test_cli_json_summary_goes_to_stderr_when_cases_go_to_stdout(db_path, ids):
+    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-f", "inspect",
+                                       "-o", "-", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len([json.loads(line) for line in result.stdout.splitlines()]) == 6
+    summary = json.loads(result.stderr)
+    assert (summary["output"], summary["written"], summary["tags"]["regression"]) == ("-", 6, 4)
+
+
+def test_append_counts_what_was_written(db_path, ids, tmp_path):
+    out = tmp_path / "t.jsonl"
+    args = ["--db", str(db_path), "export", "-o", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(main, [*args, "--tag", "regression"]).exit_code == 0
+    result = runner.invoke(main, [*args, "--append"])
+    assert result.stderr == (f"Wrote 2 swapview cases to {out} (improvement 1, neutral 1,"
+                             " 4 already in the file)\n")
+    summary = json.loads(runner.invoke(main, [*args, "--append", "--json"]).stdout)
+    assert (summary["written"], summary["already_present"], summary["tags"]) == (0, 6, {})
+    result = runner.invoke(main, [*args, "--append"])
+    assert result.stderr == f"Wrote 0 swapview cases to {out} (6 already in the file)\n"
+
+
+@pytest.mark.parametrize("command", [["report"], ["export"], ["stats"], ["stats", "--json"]])
+def test_read_only_commands_do_not_create_a_missing_database(tmp_path, command):
+    missing = tmp_path / "nonexist.db"
+    result = CliRunner().invoke(main, ["--db", str(missing), *command])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {missing}: no such database; load pairs into it first"
+                             " (swapview --db PATH load FILE) or pass another --db\n")
+    assert os.listdir(tmp_path) == []
+
+
 def test_cli_needs_comparison_when_several(db_path, db, ids):
     build(db, [Case("a", "p", "x", "y", tag="regression")], comparison="m2")
     result = CliRunner().invoke(main, ["--db", str(db_path), "export"])

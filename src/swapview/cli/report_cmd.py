@@ -35,7 +35,7 @@ def report_command(
     fail_if: tuple[str, ...],
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
-    db = state.open()
+    db = state.open_existing()
     report = build_report(db, comparison or only_comparison(db), top=top)
     values = metrics(report)
     # The config file is read only for a tag gate: a broken one should not fail other gates.

@@ -66,11 +66,10 @@ def export(
     if not cases:
         raise SwapviewError(f"no tagged cases match in {selection.comparison!r}{_why(selection)}")
     result = ExportResult(format=fmt.name, output=output, selected=len(cases))
-    for case in cases:
-        result.tags[case.tag] = result.tags.get(case.tag, 0) + 1
     if output == STDOUT:
         _write_stream(stdout or sys.stdout, fmt, cases)
         result.written = len(cases)
+        result.tags = _count_tags(cases)
         return result
     path = Path(output)
     check_writable(path)
@@ -84,11 +83,19 @@ def export(
     result.already_present = len(cases) - len(fresh)
     lines = (record_line(fmt, c) for c in fresh)
     result.written = write_atomic(path, lines, keep_existing=append)
+    result.tags = _count_tags(fresh)  # what was written, not what was selected
     if config_path:
         text = promptfoo_config(config_path, output, selection.comparison)
         write_atomic(Path(config_path), [text.rstrip("\n")])
         result.config = config_path
     return result
+
+
+def _count_tags(cases: list[ExportCase]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for case in cases:
+        counts[case.tag] = counts.get(case.tag, 0) + 1
+    return counts
 
 
 def _format(name: str) -> Format:
