@@ -6,11 +6,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from swapview.export.writer import write_atomic
 from swapview.store import (
     LoadReport,
     PairRecord,
@@ -97,3 +99,21 @@ def test_signal_mid_export_removes_the_temp_file_and_keeps_the_target(
     assert message in stderr.decode() and "Aborted" not in stderr.decode()
     assert _temp_files(out_dir) == []
     assert target.read_text() == '{"id": "old"}\n'
+
+
+def test_signal_right_after_the_temp_file_is_made_still_removes_it(tmp_path, monkeypatch):
+    """The race the subprocess test can hit: the signal lands inside mkstemp's return."""
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # before write_atomic learns the name
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    target = tmp_path / "cases.jsonl"
+    with pytest.raises(SystemExit) as exited:
+        write_atomic(target, ["a"])
+    assert exited.value.code == 128 + signal.SIGTERM
+    assert os.listdir(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import stat
 import tempfile
@@ -67,22 +68,36 @@ def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = Fals
     while `lines` is being produced, the target is untouched and the temporary file removed.
     """
     folder = check_writable(path)
+    # A name part only this write uses: a signal can land inside mkstemp, after the file
+    # exists but before its name is returned, and the cleanup must still find it.
+    prefix = f".{path.name}.{secrets.token_hex(6)}."
     with _sigterm_raises():
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        except OSError as exc:
-            raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
-        try:
+            fd, tmp = _make_temp(path, folder, prefix)
             count = _fill(fd, path, lines, keep_existing)
             os.chmod(tmp, _mode_for(path))
             os.replace(tmp, path)
         except OSError as exc:
-            _remove_quietly(tmp)
+            _remove_made(folder, prefix)
             raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
         except BaseException:
-            _remove_quietly(tmp)
+            _remove_made(folder, prefix)
             raise
     return count
+
+
+def _make_temp(path: Path, folder: Path, prefix: str) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+    except OSError as exc:
+        raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def _remove_made(folder: Path, prefix: str) -> None:
+    """Remove this write's temporary file, if it was made and not yet renamed."""
+    for name in os.listdir(folder):
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            _remove_quietly(folder / name)
 
 
 @contextmanager
@@ -151,8 +166,8 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _remove_quietly(tmp: str) -> None:
+def _remove_quietly(tmp: Path) -> None:
     try:
-        os.unlink(tmp)
+        tmp.unlink()
     except FileNotFoundError:
-        pass  # already renamed or never created: nothing to clean up
+        pass  # removed in between: nothing to clean up
