@@ -14,6 +14,7 @@ from swapview.cli import main
 from swapview.errors import InputError, SwapviewError
 from swapview.export import FORMATS, Selection, export, select_cases
 from swapview.export.assertions import count_words
+from swapview.export.formats import detect_format
 from swapview.export.models import (
     InspectSample,
     LangSmithExample,
@@ -206,6 +207,54 @@ def test_append_keeps_hand_written_cases(db, ids, tmp_path):
     assert result.written == 6 and lines[0] == mine and len(lines) == 7
 
 
+@pytest.mark.parametrize("existing", list(FORMATS))
+def test_append_refuses_a_file_of_another_format(db, ids, tmp_path, existing):
+    out = tmp_path / "cases.jsonl"
+    export(db, Selection(comparison="m1", tags=("regression",)), existing, str(out))
+    before = out.read_text()
+    assert detect_format(json.loads(before.splitlines()[0])) == existing
+    for name in FORMATS:
+        if name == existing:
+            continue
+        with pytest.raises(SwapviewError) as err:
+            export(db, Selection(comparison="m1"), name, str(out), append=True)
+        assert str(err.value) == (f"{out}: holds {existing} records, cannot append {name} ones"
+                                  f" (use --format {existing}, or another file)")
+        assert out.read_text() == before
+    again = export(db, Selection(comparison="m1"), existing, str(out), append=True)
+    assert (again.written, again.already_present) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('{"vars": {"q": 1}}', "promptfoo"),
+        ('{"assert": [{"type": "contains", "value": "x"}]}', "promptfoo"),
+        ('{"input": "q", "target": "a"}', "inspect"),
+        ('{"input": [], "ideal": "a"}', "openai-evals"),
+        ('{"inputs": {}, "outputs": {}}', "langsmith"),
+        ('{"id": "m1/json"}', None),  # a hand-written record of no known shape
+        ('{"input": "q", "target": "a", "ideal": "a"}', None),  # two shapes: no guess
+        ("[1, 2]", None),
+    ],
+)
+def test_detect_format(line, found):
+    assert detect_format(json.loads(line)) == found
+
+
+def test_cli_append_mismatch_is_one_line(db_path, ids, tmp_path):
+    out = tmp_path / "tests.jsonl"
+    runner = CliRunner()
+    args = ["--db", str(db_path), "export", "-o", str(out)]
+    assert runner.invoke(main, [*args, "-f", "promptfoo"]).exit_code == 0
+    before = out.read_text()
+    result = runner.invoke(main, [*args, "-f", "inspect", "--append"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {out}: holds promptfoo records, cannot append inspect"
+                             " ones (use --format promptfoo, or another file)\n")
+    assert out.read_text() == before
+
+
 def test_append_to_a_file_that_is_not_jsonl_fails_cleanly(db, ids, tmp_path):
     out = tmp_path / "cases.jsonl"
     out.write_text('{"id": "m1/json"}\nnot json\n')
@@ -284,6 +333,39 @@ def test_cli_stdout_and_file(db_path, ids, tmp_path):
     assert summary["written"] == 6 and summary["tags"]["regression"] == 4
     config = json.loads(cfg.read_text().split("\n", 3)[3])  # JSON under a comment header
     assert config["tests"] == "file://t.jsonl" and config["providers"] == ["echo"]
+
+
+def test_cli_json_summary_goes_to_stderr_when_cases_go_to_stdout(db_path, ids):
+    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-f", "inspect",
+                                       "-o", "-", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len([json.loads(line) for line in result.stdout.splitlines()]) == 6
+    summary = json.loads(result.stderr)
+    assert (summary["output"], summary["written"], summary["tags"]["regression"]) == ("-", 6, 4)
+
+
+def test_append_counts_what_was_written(db_path, ids, tmp_path):
+    out = tmp_path / "t.jsonl"
+    args = ["--db", str(db_path), "export", "-o", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(main, [*args, "--tag", "regression"]).exit_code == 0
+    result = runner.invoke(main, [*args, "--append"])
+    assert result.stderr == (f"Wrote 2 swapview cases to {out} (improvement 1, neutral 1,"
+                             " 4 already in the file)\n")
+    summary = json.loads(runner.invoke(main, [*args, "--append", "--json"]).stdout)
+    assert (summary["written"], summary["already_present"], summary["tags"]) == (0, 6, {})
+    result = runner.invoke(main, [*args, "--append"])
+    assert result.stderr == f"Wrote 0 swapview cases to {out} (6 already in the file)\n"
+
+
+@pytest.mark.parametrize("command", [["report"], ["export"], ["stats"], ["stats", "--json"]])
+def test_read_only_commands_do_not_create_a_missing_database(tmp_path, command):
+    missing = tmp_path / "nonexist.db"
+    result = CliRunner().invoke(main, ["--db", str(missing), *command])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {missing}: no such database; load pairs into it first"
+                             " (swapview --db PATH load FILE) or pass another --db\n")
+    assert os.listdir(tmp_path) == []
 
 
 def test_cli_needs_comparison_when_several(db_path, db, ids):

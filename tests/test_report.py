@@ -20,7 +20,7 @@ from swapview.report import (
     wilson,
 )
 from swapview.store import LoadReport, PairRecord, PairWriter, write_transaction
-from tests.support.export_data import STANDARD_CASES, build
+from tests.support.export_data import STANDARD_CASES, Case, build
 
 
 @pytest.fixture
@@ -114,7 +114,8 @@ def test_empty_comparison_report(db):
     ],
 )
 def test_parse_gate(expr, metric, op, threshold):
-    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"})
+    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"},
+                      tags={"regression", "hallucination"})
     assert (gate.metric, gate.op, gate.threshold) == (metric, op, pytest.approx(threshold))
 
 
@@ -125,11 +126,15 @@ def test_parse_gate(expr, metric, op, threshold):
         ("regression_rate>>0.1", "expected METRIC OP NUMBER"),
         ("regression_rate > lots", "expected METRIC OP NUMBER"),
         ("regresion_rate>0.1", "unknown metric 'regresion_rate'"),
+        # A misspelt tag or signal would read 0 and pass for ever.
+        ("signal.json_brokee>0", "unknown signal 'json_brokee'; known: empty_output, json_broke"),
+        ("signal.>0", "unknown signal ''"),
+        ("tag.regresion>0", "unknown tag 'regresion'; known: hallucination, regression"),
     ],
 )
 def test_bad_gate_is_a_clear_error(expr, message):
     with pytest.raises(SwapviewError, match=message):
-        parse_gate(expr, {"regression_rate"})
+        parse_gate(expr, {"regression_rate"}, tags={"regression", "hallucination"})
 
 
 def test_gates_evaluate_and_undefined_trips():
@@ -169,6 +174,31 @@ def test_cli_report_gates_exit_codes(db_path, ids):
     assert bad.exit_code == 1 and "expected METRIC OP NUMBER" in bad.output
 
 
+def test_cli_report_rejects_unknown_tag_and_signal_gates(db_path, ids):
+    for expr, message, listed in [
+        ("signal.json_brokee>0", "unknown signal 'json_brokee'", "json_broke, json_fixed"),
+        ("tag.regresion>0", "unknown tag 'regresion'", "regression, skip"),
+    ]:
+        result = _report(db_path, "--fail-if", expr)
+        assert result.exit_code == 1, result.output
+        assert message in result.stderr and listed in result.stderr
+
+
+def test_cli_report_tag_gates_accept_config_and_database_tags(
+    db_path, db, ids, tmp_path, monkeypatch
+):
+    config = tmp_path / "config.toml"
+    config.write_text('[[tags]]\nname = "wrong_fact"\nkey = "f"\n')
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(config))
+    build(db, [Case("h", "p", "x", "y", tag="hallucination")], comparison="m2")
+    gates = ["tag.wrong_fact>0", "tag.hallucination>5", "tag.skip>5", "signal.much_longer>0"]
+    result = _report(db_path, "-c", "m1", *[a for g in gates for a in ("--fail-if", g)])
+    assert result.exit_code == 0, result.output
+    assert "- ok: tag.wrong_fact>0 (tag.wrong_fact = 0)" in result.stdout
+    monkeypatch.setenv("SWAPVIEW_CONFIG", str(tmp_path / "none.toml"))
+    assert _report(db_path, "-c", "m1", "--fail-if", "tag.wrong_fact>0").exit_code == 1
+
+
 def test_cli_report_json(db_path, ids):
     result = _report(db_path, "-c", "m1", "--json", "--fail-if", "signal.json_broke>=1")
     assert result.exit_code == 3
@@ -178,3 +208,98 @@ def test_cli_report_json(db_path, ids):
     assert data["metrics"]["signal.much_shorter"] == 2
     assert data["gates"] == [{"expression": "signal.json_broke>=1", "metric":
                               "signal.json_broke", "value": 1, "tripped": True}]
+
+
+# --- Markdown from untrusted data, checked with a real CommonMark parser -----------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "![](http://tracker.example/pixel.png)",
+    "<img src=x onerror=alert(1)>",
+    "`code` and ``more``",
+    "*bold* _it_ ~~gone~~ \\[x\\](y)",
+    "&lt;already escaped&gt; &amp;",
+]
+FORBIDDEN_TOKENS = {"html_inline", "html_block", "link_open", "image"}
+
+
+def _tokens(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    flat = []
+    for token in MarkdownIt("commonmark").parse(text):
+        flat.append(token)
+        flat += token.children or []
+    return flat
+
+
+def _inline_text(tokens: list) -> str:
+    return "".join(t.content for t in tokens if t.type in ("text", "code_inline"))
+
+
+@pytest.mark.parametrize(
+    "key", ["plain", "a`b", "`lead", "trail`", "``double``", " spaced ", "<b>", "a  b", "`"]
+)
+def test_md_code_holds_any_key(key):
+    from swapview.mdsafe import md_code
+
+    code = [t for t in _tokens(md_code(key)) if t.type == "code_inline"]
+    assert [t.content for t in code] == [" ".join(key.split()) or " "]
+
+
+@pytest.mark.parametrize(
+    "text", [*HOSTILE, "# heading", "- item", "1. one", "10) ten", "> quote", "---", "+ x",
+             "=== x", "| a | b |", "json_broke and _x_"],
+)
+def test_md_text_renders_as_itself_at_a_line_start(text):
+    from swapview.mdsafe import md_text
+
+    tokens = _tokens(f"- {md_text(text, line_start=True)}\n")
+    assert not FORBIDDEN_TOKENS & {t.type for t in tokens}
+    assert [t.type for t in tokens if t.type.endswith("_open")] == [
+        "bullet_list_open", "list_item_open", "paragraph_open"]
+    assert _inline_text(tokens) == text
+
+
+def test_markdown_shows_untrusted_text_literally_and_keeps_items_in_the_list(db):
+    cases = [
+        Case(f"k{i:02d}`{HOSTILE[i % len(HOSTILE)]}", "p", f"old {i} {HOSTILE[i % 7]}",
+             f"new {i} {HOSTILE[(i + 1) % 7]} " + "x" * i, tag="regression",
+             note=f"note {HOSTILE[(i + 2) % 7]}", reviewer=HOSTILE[(i + 3) % 7])
+        for i in range(11)
+    ]
+    cases.append(Case("t", "p", "a", "b", tag="# <i>tag</i> [t](javascript:x)"))
+    build(db, cases, comparison="<b>c</b>")
+    report = build_report(db, "<b>c</b>", top=11)
+    tokens = _tokens(to_markdown(report))
+    assert not FORBIDDEN_TOKENS & {t.type for t in tokens}
+    text = _inline_text(tokens)
+    for hostile in HOSTILE:
+        assert hostile in text
+    assert "Migration report: <b>c</b>" in text and "# <i>tag</i> [t](javascript:x): 1" in text
+    assert {t.content for t in tokens if t.type == "code_inline"} >= {c.key for c in cases[:11]}
+    # One ordered list of 11 items, each with its own note/old/new bullet list.
+    ordered = [t for t in tokens if t.type == "ordered_list_open"]
+    assert len(ordered) == 1
+    items = _ordered_items(tokens)
+    assert len(items) == 11
+    for item in items:
+        bullets = [content.split(":")[0] for content in item[1:]]
+        assert bullets == ["note", "old", "new"]
+
+
+def _ordered_items(tokens: list) -> list[list[str]]:
+    """The inline contents in each item of the (only) ordered list, nested lists included."""
+    items: list[list[str]] = []
+    level = None
+    for t in tokens:
+        if t.type == "ordered_list_open":
+            level = t.level + 1
+        elif t.type == "ordered_list_close":
+            level = None
+        elif level is not None and t.type == "list_item_open" and t.level == level:
+            items.append([])
+        elif level is not None and t.type == "inline":
+            items[-1].append(t.content)
+    return items

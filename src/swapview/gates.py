@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from .errors import SwapviewError
+from .scoring.signals import SIGNAL_NAMES
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -53,8 +54,18 @@ class GateResult:
                 "value": self.value, "tripped": self.tripped}
 
 
-def parse_gate(expression: str, known: set[str]) -> Gate:
-    """Parse one `--fail-if` expression; SwapviewError naming what is wrong."""
+def parse_gate(
+    expression: str,
+    known: set[str],
+    *,
+    tags: Collection[str] = (),
+    signals: Collection[str] = SIGNAL_NAMES,
+) -> Gate:
+    """Parse one `--fail-if` expression; SwapviewError naming what is wrong.
+
+    `tag.X` and `signal.X` are 0 when nothing carries them, so a misspelt name would read
+    0 and pass for ever: X must be a known tag (`tags`) or signal name (`signals`).
+    """
     m = _GATE.match(expression)
     if not m:
         raise SwapviewError(
@@ -66,8 +77,19 @@ def parse_gate(expression: str, known: set[str]) -> Gate:
         raise SwapviewError(
             f"--fail-if {expression!r}: unknown metric {name!r}; known: {', '.join(sorted(known))}"
         )
+    _check_name(expression, name, "tag", tags)
+    _check_name(expression, name, "signal", signals)
     threshold = float(m["num"]) / (100 if m["pct"] else 1)
     return Gate(expression.strip(), name, m["op"], threshold)
+
+
+def _check_name(expression: str, metric: str, kind: str, names: Collection[str]) -> None:
+    prefix = f"{kind}."
+    if metric.startswith(prefix) and metric[len(prefix):] not in names:
+        raise SwapviewError(
+            f"--fail-if {expression!r}: unknown {kind} {metric[len(prefix):]!r}; known:"
+            f" {', '.join(sorted(names)) or 'none'}"
+        )
 
 
 def evaluate(gates: list[Gate], metrics: dict[str, float | None]) -> list[GateResult]:

@@ -24,6 +24,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from .config import load_config
+from .mdsafe import md_code, md_text
+from .reviews import DEFAULT_TAGS
 from .store import get_comparison
 
 Z95 = 1.959963984540054
@@ -253,16 +256,29 @@ def metrics(report: Report) -> dict[str, float | None]:
     return out
 
 
+def known_tags(db: Database) -> set[str]:
+    """Tags a `tag.X` gate may name: the defaults, the config's custom tags, any in use."""
+    in_use = {t for (t,) in db.execute("SELECT DISTINCT tag FROM decisions WHERE tag IS NOT NULL")}
+    return set(DEFAULT_TAGS) | {t.name for t in load_config().tags} | in_use
+
+
 BAR_WIDTH = 30
 
 
 def to_markdown(report: Report) -> str:
-    """The report as Markdown, for a PR comment or a CI summary."""
+    """The report as Markdown, for a PR comment or a CI summary.
+
+    Everything that came from the data (names, keys, notes, outputs) is escaped to show as
+    literal text: see mdsafe.
+    """
     r = report
+    models = md_text(r.baseline_model or "?", line_start=True) + " → " + md_text(
+        r.candidate_model or "?"
+    )
     lines = [
-        f"# Migration report: {r.comparison}",
+        f"# Migration report: {md_text(r.comparison)}",
         "",
-        f"{r.baseline_model or '?'} → {r.candidate_model or '?'}",
+        models,
         "",
         f"- Pairs: {r.pairs}",
         f"- Reviewed: {r.reviewed} ({_pct(r.reviewed, r.pairs)})"
@@ -272,9 +288,13 @@ def to_markdown(report: Report) -> str:
         "## Tags",
         "",
     ]
-    lines += [f"- {tag}: {n}" for tag, n in r.tags.items()] or ["No tags yet."]
+    lines += [f"- {md_text(tag, line_start=True)}: {n}" for tag, n in r.tags.items()] or [
+        "No tags yet."
+    ]
     lines += ["", "## Quirk signals", ""]
-    lines += [f"- {name}: {n}" for name, n in r.signals.items()] or ["None fired (or not scored)."]
+    lines += [f"- {md_text(name, line_start=True)}: {n}" for name, n in r.signals.items()] or [
+        "None fired (or not scored)."
+    ]
     lines += ["", "## Semantic distance", ""] + _histogram_lines(r)
     lines += ["", "## Top regressions", ""] + _top_lines(r.top_regressions)
     for section in r.sections:
@@ -315,9 +335,14 @@ def _top_lines(cases: list[TopCase]) -> list[str]:
         dist = f"distance {c.semantic_distance:.3f}" if c.semantic_distance is not None else (
             "not scored"
         )
-        quirks = f", {', '.join(c.signals)}" if c.signals else ""
-        out += [f"{i}. `{c.key}` ({dist}{quirks}; {c.reviewer})"]
+        quirks = "".join(f", {md_text(name)}" for name in c.signals)
+        marker = f"{i}. "
+        out += [f"{marker}{md_code(c.key)} ({dist}{quirks}; {md_text(c.reviewer)})"]
+        # Nested lines belong to the item only when indented by its marker's width
+        # ("10. " is 4): with less, CommonMark ends the numbered list.
+        indent = " " * len(marker)
         if c.note:
-            out.append(f"   - note: {excerpt(c.note, 400)}")
-        out += [f'   - old: "{c.baseline_excerpt}"', f'   - new: "{c.candidate_excerpt}"']
+            out.append(f"{indent}- note: {md_text(excerpt(c.note, 400))}")
+        out += [f'{indent}- old: "{md_text(c.baseline_excerpt)}"',
+                f'{indent}- new: "{md_text(c.candidate_excerpt)}"']
     return out

@@ -6,12 +6,13 @@ import getpass
 import importlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
 from sqlite_utils import Database
 
-from ..errors import SwapviewError
+from ..errors import StoreError, SwapviewError
 from ..store import DEFAULT_DB, open_db
 
 
@@ -22,6 +23,13 @@ class State:
     db_path: str
 
     def open(self) -> Database:
+        return open_db(self.db_path)
+
+    def open_existing(self) -> Database:
+        """For commands that only read: a missing file is an error, not a new empty one."""
+        if self.db_path != ":memory:" and not Path(self.db_path).exists():
+            raise StoreError(f"{self.db_path}: no such database; load pairs into it first"
+                             " (swapview --db PATH load FILE) or pass another --db")
         return open_db(self.db_path)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -10,6 +11,8 @@ from ..errors import SwapviewError
 from ..export import FORMATS, Selection, check_policy, export
 from ..store import list_comparisons
 from .app import State, main, pass_state
+
+INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
 
 @main.command("export")
@@ -49,7 +52,7 @@ def export_command(
     as_json: bool,
 ) -> None:
     """Export tagged pairs as eval cases (promptfoo, inspect, OpenAI evals, LangSmith)."""
-    db = state.open()
+    db = state.open_existing()
     selection = Selection(
         comparison=comparison or only_comparison(db),
         tags=tags,
@@ -58,16 +61,22 @@ def export_command(
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
     )
-    result = export(db, selection, format_name, output, append=append, config_path=config_path)
-    if as_json and output != "-":
-        click.echo(json.dumps(result.as_dict(), indent=2))
+    try:
+        result = export(db, selection, format_name, output, append=append,
+                        config_path=config_path)
+    except KeyboardInterrupt:
+        where = "" if output == "-" else f": {output} left as it was"
+        click.echo(f"Interrupted{where}", err=True)
+        sys.exit(INTERRUPTED)
+    if as_json:
+        # With the cases on stdout, the summary goes to stderr so the JSONL stays clean.
+        click.echo(json.dumps(result.as_dict(), indent=2), err=output == "-")
     elif output != "-":
-        tags_text = ", ".join(f"{t} {n}" for t, n in sorted(result.tags.items()))
-        kept = f", {result.already_present} already in the file" if append else ""
-        click.echo(
-            f"Wrote {result.written} {result.format} cases to {output} ({tags_text}{kept})",
-            err=True,
-        )
+        parts = [f"{t} {n}" for t, n in sorted(result.tags.items())]
+        if append:
+            parts.append(f"{result.already_present} already in the file")
+        detail = f" ({', '.join(parts)})" if parts else ""
+        click.echo(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
         if result.config:
             click.echo(f"Wrote promptfoo config to {result.config}", err=True)
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..gates import evaluate, parse_gate
-from ..report import build_report, metrics, to_markdown
+from ..report import build_report, known_tags, metrics, to_markdown
 from ..triage import report_section  # noqa: F401  (registers the remaining-regressions section)
 from .app import State, main, pass_state
 from .export_cmd import only_comparison
@@ -35,10 +35,12 @@ def report_command(
     fail_if: tuple[str, ...],
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
-    db = state.open()
+    db = state.open_existing()
     report = build_report(db, comparison or only_comparison(db), top=top)
     values = metrics(report)
-    gates = [parse_gate(expr, set(values)) for expr in fail_if]
+    # The config file is read only for a tag gate: a broken one should not fail other gates.
+    tags = known_tags(db) if any(e.strip().startswith("tag.") for e in fail_if) else set()
+    gates = [parse_gate(expr, set(values), tags=tags) for expr in fail_if]
     results = evaluate(gates, values)
     if as_json:
         data = report.model_dump(mode="json") | {

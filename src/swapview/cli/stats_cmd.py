@@ -15,7 +15,7 @@ from .app import State, main, pass_state
 @pass_state
 def stats(state: State, as_json: bool) -> None:
     """Counts per comparison: pairs, reviewed, tags, score summaries."""
-    rows = comparison_stats(state.open())
+    rows = comparison_stats(state.open_existing())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -14,10 +14,10 @@ from typing import TextIO
 from sqlite_utils import Database
 
 from ..errors import SwapviewError
-from .formats import FORMATS, Format, promptfoo_config, record_line
+from .formats import FORMATS, Format, detect_format, promptfoo_config, record_line
 from .models import ExportCase, Selection
 from .select import check_policy, expected_answer, select_cases
-from .writer import check_writable, existing_ids, write_atomic
+from .writer import check_writable, existing_ids, first_record, write_atomic
 
 __all__ = [
     "FORMATS",
@@ -66,26 +66,36 @@ def export(
     if not cases:
         raise SwapviewError(f"no tagged cases match in {selection.comparison!r}{_why(selection)}")
     result = ExportResult(format=fmt.name, output=output, selected=len(cases))
-    for case in cases:
-        result.tags[case.tag] = result.tags.get(case.tag, 0) + 1
     if output == STDOUT:
         _write_stream(stdout or sys.stdout, fmt, cases)
         result.written = len(cases)
+        result.tags = _count_tags(cases)
         return result
     path = Path(output)
     check_writable(path)
     if config_path:
         check_writable(Path(config_path))
-    skip = set(existing_ids(path, fmt.record_id)) if append and path.exists() else set()
+    appending = append and path.exists()
+    if appending:
+        _check_same_format(path, fmt)
+    skip = set(existing_ids(path, fmt.record_id)) if appending else set()
     fresh = [c for c in cases if c.id not in skip]
     result.already_present = len(cases) - len(fresh)
     lines = (record_line(fmt, c) for c in fresh)
     result.written = write_atomic(path, lines, keep_existing=append)
+    result.tags = _count_tags(fresh)  # what was written, not what was selected
     if config_path:
         text = promptfoo_config(config_path, output, selection.comparison)
         write_atomic(Path(config_path), [text.rstrip("\n")])
         result.config = config_path
     return result
+
+
+def _count_tags(cases: list[ExportCase]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for case in cases:
+        counts[case.tag] = counts.get(case.tag, 0) + 1
+    return counts
 
 
 def _format(name: str) -> Format:
@@ -101,6 +111,16 @@ def _check_options(fmt: Format, output: str, append: bool, config_path: str | No
         raise SwapviewError("--promptfoo-config only goes with --format promptfoo")
     if config_path and output == STDOUT:
         raise SwapviewError("--promptfoo-config needs the tests written to a file, not stdout")
+
+
+def _check_same_format(path: Path, fmt: Format) -> None:
+    """Refuse to append one tool's records to a file of another's (its first record says)."""
+    found = detect_format(first_record(path))
+    if found is not None and found != fmt.name:
+        raise SwapviewError(
+            f"{path}: holds {found} records, cannot append {fmt.name} ones"
+            f" (use --format {found}, or another file)"
+        )
 
 
 def _why(sel: Selection) -> str:

@@ -109,6 +109,26 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# Keys that only one format's records hold together: how `--append` tells what a file
+# holds from its first record. promptfoo cases written by hand may lack `vars` or `assert`.
+SHAPES: dict[str, tuple[frozenset[str], ...]] = {
+    "swapview": (frozenset({"ideal_source", "acceptable"}),),
+    "openai-evals": (frozenset({"input", "ideal"}),),
+    "inspect": (frozenset({"input", "target"}),),
+    "promptfoo": (frozenset({"vars"}), frozenset({"assert"})),
+    "langsmith": (frozenset({"inputs", "outputs"}),),
+}
+
+
+def detect_format(record: Any) -> str | None:
+    """The format a record is in, or None when its shape is not one of ours."""
+    if not isinstance(record, dict):
+        return None
+    keys = set(record)
+    found = [name for name, shapes in SHAPES.items() if any(s <= keys for s in shapes)]
+    return found[0] if len(found) == 1 else None
+
+
 def record_line(fmt: Format, case: ExportCase) -> str:
     """One JSONL line (no newline) for a case."""
     data = fmt.to_record(case).model_dump(mode="json", by_alias=True)

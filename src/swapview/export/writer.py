@@ -1,17 +1,23 @@
 """Atomic JSONL writes: a temporary file in the same folder, renamed over the target.
 
 An interrupted export leaves the old file as it was (the rename is the only step that
-touches it), and no reader ever sees half a file.
+touches it), and no reader ever sees half a file. A kill (SIGTERM) during the write raises
+like Ctrl-C does, so the temporary file is removed rather than left behind, hidden.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import signal
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from ..errors import InputError, SwapviewError
@@ -36,6 +42,18 @@ def existing_ids(path: Path, record_id: Callable[[dict[str, Any]], Any]) -> list
     return ids
 
 
+def first_record(path: Path) -> Any:
+    """The first record of a JSONL file; None when it has none."""
+    with _open_for_read(path) as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    return json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
+    return None
+
+
 def _open_for_read(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8")
@@ -50,21 +68,60 @@ def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = Fals
     while `lines` is being produced, the target is untouched and the temporary file removed.
     """
     folder = check_writable(path)
+    # A name part only this write uses: a signal can land inside mkstemp, after the file
+    # exists but before its name is returned, and the cleanup must still find it.
+    prefix = f".{path.name}.{secrets.token_hex(6)}."
+    with _sigterm_raises():
+        try:
+            fd, tmp = _make_temp(path, folder, prefix)
+            count = _fill(fd, path, lines, keep_existing)
+            os.chmod(tmp, _mode_for(path))
+            os.replace(tmp, path)
+        except OSError as exc:
+            _remove_made(folder, prefix)
+            raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
+        except BaseException:
+            _remove_made(folder, prefix)
+            raise
+    return count
+
+
+def _make_temp(path: Path, folder: Path, prefix: str) -> tuple[int, str]:
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
     except OSError as exc:
         raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def _remove_made(folder: Path, prefix: str) -> None:
+    """Remove this write's temporary file, if it was made and not yet renamed."""
+    for name in os.listdir(folder):
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            _remove_quietly(folder / name)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises SystemExit(143) instead of ending the process on the spot.
+
+    Only where a handler can be set (the main thread) and SIGTERM still has its default
+    action: a handler the program set, or SIG_IGN, is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        count = _fill(fd, path, lines, keep_existing)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise SwapviewError(f"{path}: write failed, file left as it was ({exc})") from exc
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    return count
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # the shell's convention for "killed by signal N"
 
 
 def _fill(fd: int, path: Path, lines: Iterable[str], keep_existing: bool) -> int:
@@ -109,8 +166,8 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _remove_quietly(tmp: str) -> None:
+def _remove_quietly(tmp: Path) -> None:
     try:
-        os.unlink(tmp)
+        tmp.unlink()
     except FileNotFoundError:
-        pass  # already renamed or never created: nothing to clean up
+        pass  # removed in between: nothing to clean up
