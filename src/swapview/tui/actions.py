@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -87,19 +88,29 @@ class ActionsMixin:
         if d is None:
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        # Resolve the command before suspending: textual's suspend() has no finally, so an
+        # exception inside it would leave the terminal handed over and the app blank.
+        command, problem = _editor_command(editor)
+        if command is None:
+            self.notify(f"cannot run {editor}: {problem}; using the inline editor",
+                        severity="error", markup=False)
+            self.action_note()
+            return
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"note-{d.pair_id}.txt"
             path.write_text(d.note or "", encoding="utf-8")
             try:
                 with self.app.suspend():
-                    code = subprocess.call([*shlex.split(editor), str(path)])
+                    code, error = _run_editor(command, path)
             except SuspendNotSupported:
                 self.notify("This terminal cannot hand over to $EDITOR; using the inline editor.",
                             markup=False)
                 self.action_note()
                 return
-            except OSError as exc:
-                self.notify(f"cannot run {editor}: {exc}", severity="error", markup=False)
+            if error is not None:
+                self.notify(f"cannot run {editor}: {error}; using the inline editor",
+                            severity="error", markup=False)
+                self.action_note()
                 return
             text = path.read_text(encoding="utf-8")
         if code == 0 and text.strip() != (d.note or "").strip():
@@ -279,3 +290,25 @@ class ActionsMixin:
         if action in _NEEDS_ROW:
             return (self.pair_list.cursor_row is not None) or None
         return True
+
+
+def _editor_command(editor: str) -> tuple[list[str] | None, str]:
+    """The editor as an argv with its program resolved, or None and why not."""
+    try:
+        words = shlex.split(editor)
+    except ValueError as exc:
+        return None, str(exc)
+    if not words:
+        return None, "no editor set"
+    program = shutil.which(words[0])
+    if program is None:
+        return None, "not found"
+    return [program, *words[1:]], ""
+
+
+def _run_editor(command: list[str], path: Path) -> tuple[int, str | None]:
+    """Run the editor; never raises, so the suspended app always resumes."""
+    try:
+        return subprocess.call([*command, str(path)]), None
+    except (OSError, subprocess.SubprocessError) as exc:
+        return -1, str(exc)

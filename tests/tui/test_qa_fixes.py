@@ -1,0 +1,85 @@
+"""Bugs a QA pass found in the review app, each pinned by the key presses that showed it."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from .fixtures import make_app, make_db
+from .helpers import decision, screen_text, settle
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def review_db(tmp_path):
+    path = tmp_path / "review.db"
+    make_db(path)
+    return path
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def fake_suspend(app, monkeypatch) -> list[str]:
+    """A suspend that works (run_test has none), recording that it ran and resumed."""
+    calls: list[str] = []
+
+    @contextlib.contextmanager
+    def suspend():
+        calls.append("suspended")
+        yield
+        calls.append("resumed")
+
+    monkeypatch.setattr(app, "suspend", suspend)
+    return calls
+
+
+async def test_missing_editor_is_reported_before_suspending(review_db, monkeypatch):
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor --wait")
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        calls = fake_suspend(app, monkeypatch)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert calls == []  # never handed the terminal over
+        assert any("cannot run /nonexistent/editor" in n for n in notes(app))
+        assert type(app.screen).__name__ == "NoteEditor"
+        await pilot.press(*"inline instead", "ctrl+s")
+        await settle(pilot)
+        assert decision(review_db, "order-status")[2] == "inline instead"
+
+
+async def test_editor_that_fails_to_start_still_resumes(review_db, monkeypatch, tmp_path):
+    bad = tmp_path / "bad-editor"
+    bad.write_bytes(b"\x00\x01 not a program")
+    bad.chmod(0o755)  # found on PATH, but exec fails with an OSError
+    monkeypatch.setenv("VISUAL", str(bad))
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        calls = fake_suspend(app, monkeypatch)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert calls == ["suspended", "resumed"]
+        assert any(f"cannot run {bad}" in n for n in notes(app))
+        assert type(app.screen).__name__ == "NoteEditor"
+
+
+async def test_external_editor_writes_the_note(review_db, monkeypatch, tmp_path):
+    script = tmp_path / "ed.sh"
+    script.write_text('#!/bin/sh\nprintf "from the editor" > "$1"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(script))
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        fake_suspend(app, monkeypatch)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert decision(review_db, "order-status")[2] == "from the editor"
+        assert "✎ from the editor" in screen_text(app)
