@@ -6,8 +6,10 @@ import contextlib
 
 import pytest
 
+from swapview.store import open_db
+
 from .fixtures import make_app, make_db
-from .helpers import decision, screen_text, settle
+from .helpers import decision, line_with, screen_text, settle
 
 SIZE = (120, 40)
 
@@ -83,3 +85,50 @@ async def test_external_editor_writes_the_note(review_db, monkeypatch, tmp_path)
         await settle(pilot)
         assert decision(review_db, "order-status")[2] == "from the editor"
         assert "✎ from the editor" in screen_text(app)
+
+
+def rename_keys(path, keys: dict[str, str]) -> None:
+    db = open_db(path, migrate=False)
+    for old, new in keys.items():
+        db.execute("UPDATE pairs SET key = ? WHERE key = ?", [new, old])
+    db.conn.commit()
+    db.close()
+
+
+def add_signals(path, key: str, names: list[str]) -> None:
+    db = open_db(path, migrate=False)
+    pid = db.execute("SELECT id FROM pairs WHERE key = ?", [key]).fetchone()[0]
+    for name in names:
+        db.execute("INSERT INTO signals (pair_id, name) VALUES (?, ?)", [pid, name])
+    db.conn.commit()
+    db.close()
+
+
+async def test_keys_that_differ_at_the_end_stay_distinct(review_db):
+    rename_keys(review_db, {"order-status": "alpaca_eval-639", "refund": "alpaca_eval-62",
+                            "password": "alpaca_eval-628",
+                            "hostile": "conversation-2024-06-alpha-0001",
+                            "shipping": "conversation-2024-06-alpha-0002"})
+    app = make_app(review_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        for key in ("alpaca_eval-639", "alpaca_eval-62 ", "alpaca_eval-628"):
+            assert key in text
+        assert "…4-06-alpha-0001 " in text and "…4-06-alpha-0002 " in text
+        head = line_with(app, "quirks")
+        row = line_with(app, "alpaca_eval-639")
+        # Titles line up with the columns: the scores start under "sem".
+        assert row.index("0.900") == head.index("sem")
+
+
+async def test_quirks_get_room_on_a_wide_terminal(review_db):
+    add_signals(review_db, "order-status", ["refusal_appeared", "truncated", "much_shorter"])
+    app = make_app(review_db)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        assert "keys,short,refusal,trunc " in line_with(app, "order-status")
+    app = make_app(review_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "keys,shor…" in line_with(app, "order-status")

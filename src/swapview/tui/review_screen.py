@@ -168,6 +168,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.request_refit()
         self.request_estimate()
 
+    def on_resize(self) -> None:
+        self._update_status()  # the status parts and the column titles fit the width
+
     def on_unmount(self) -> None:
         self.session.close()
         self.conn.close()
@@ -220,7 +223,10 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     @on(RowsLoaded)
     def _rows_loaded(self, msg: RowsLoaded) -> None:
+        keys = self.pair_list.key_cells
         self.pair_list.put_rows(msg.generation, msg.start, msg.rows)
+        if self.pair_list.key_cells != keys:
+            self._update_status()  # the header follows the key column
 
     @on(PairList.Highlighted)
     def _highlighted(self, msg: PairList.Highlighted) -> None:
@@ -303,7 +309,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
                 f"{order.name} │ filter: {filters} │ {self.reviewer}")
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
-        head = Content(header_text(self.size.width, self.pair_list.columns))
+        plist = self.pair_list
+        head = Content(header_text(plist.size.width or self.size.width, plist.columns,
+                                   plist.key_cells))
         self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
