@@ -132,3 +132,47 @@ async def test_quirks_get_room_on_a_wide_terminal(review_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "keys,shor…" in line_with(app, "order-status")
+
+
+async def test_saving_a_note_never_silently_overwrites_another_reviewers(review_db):
+    ana, bob = make_app(review_db, "ana"), make_app(review_db, "bob")
+    async with ana.run_test(size=SIZE) as pa, bob.run_test(size=SIZE) as pb:
+        await settle(pa)
+        await settle(pb)
+        await pb.press("a")  # bob opens the editor on order-status
+        await settle(pb)
+        await pa.press("a")
+        await settle(pa)
+        await pa.press(*"ana was here", "ctrl+s")
+        await settle(pa)
+        assert decision(review_db, "order-status")[2] == "ana was here"
+        await pb.press(*"bob thinks", "ctrl+s")
+        await settle(pb)
+        # Not saved: bob is warned, still in the editor, with his text.
+        assert decision(review_db, "order-status")[2] == "ana was here"
+        assert type(bob.screen).__name__ == "NoteEditor"
+        text = screen_text(bob)
+        assert "not saved: ana changed this note since you opened it" in text
+        assert '"ana was here"' in text and "ctrl+s again to save" in text
+        await pb.press("ctrl+s")  # bob chooses to save anyway
+        await settle(pb)
+        assert decision(review_db, "order-status")[1:] == ("bob", "bob thinks")
+        assert type(bob.screen).__name__ == "ReviewScreen"
+
+
+async def test_escape_after_the_warning_keeps_the_other_note(review_db):
+    ana, bob = make_app(review_db, "ana"), make_app(review_db, "bob")
+    async with ana.run_test(size=SIZE) as pa, bob.run_test(size=SIZE) as pb:
+        await settle(pa)
+        await settle(pb)
+        await pb.press("a")
+        await settle(pb)
+        await pa.press("a")
+        await settle(pa)
+        await pa.press(*"keep me", "ctrl+s")
+        await settle(pa)
+        await pb.press(*"lose me", "ctrl+s")
+        await settle(pb)
+        await pb.press("escape")
+        await settle(pb)
+        assert decision(review_db, "order-status")[1:] == ("ana", "keep me")

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlite_utils import Database
 from textual.app import SuspendNotSupported, SystemCommand
 
-from .. import queue
+from .. import queue, reviews
 from ..queue import status as facets
 from ..queue.search import SearchResult
 from ..textsafe import visible
@@ -71,17 +72,32 @@ class ActionsMixin:
     def action_redo(self: ReviewScreen) -> None:
         self.session.redo()
 
-    def action_note(self: ReviewScreen) -> None:
+    def action_note(self: ReviewScreen, text: str | None = None,
+                    warning: str | None = None) -> None:
         d = self.detail
         if d is None:
             return
         pair_id = d.pair_id
 
-        def saved(text: str | None) -> None:
-            if text is not None and text != (d.note or ""):
-                self.session.note(pair_id, text.strip() or None)
+        def saved(new: str | None) -> None:
+            if new is not None and new != (d.note or ""):
+                self.session.note(pair_id, new.strip() or None)
 
-        self.app.push_screen(NoteEditor(f"Note on {d.key}", d.note), saved)
+        self.app.push_screen(
+            NoteEditor(f"Note on {d.key}", d.note if text is None else text,
+                       lambda: self._note_conflict(pair_id, d.note), warning),
+            saved)
+
+    def _note_conflict(self: ReviewScreen, pair_id: int, opened: str | None) -> str | None:
+        """Why saving now would overwrite a note changed since ``opened`` was read."""
+        now = reviews.current(Database(self.conn), pair_id)
+        stored = now.note if now is not None else None
+        if (stored or "") == (opened or ""):
+            return None
+        who = now.reviewer if now is not None else "someone"
+        shown = " ".join((stored or "").split())
+        shown = f'"{shown[:60]}…"' if len(shown) > 60 else f'"{shown}"' if shown else "none"
+        return f"not saved: {who} changed this note since you opened it (now: {shown})"
 
     def action_note_external(self: ReviewScreen) -> None:
         d = self.detail
@@ -113,8 +129,13 @@ class ActionsMixin:
                 self.action_note()
                 return
             text = path.read_text(encoding="utf-8")
-        if code == 0 and text.strip() != (d.note or "").strip():
-            self.session.note(d.pair_id, text.strip() or None)
+        if code != 0 or text.strip() == (d.note or "").strip():
+            return
+        warning = self._note_conflict(d.pair_id, d.note)
+        if warning:  # someone saved a note meanwhile: let the reviewer choose in the editor
+            self.action_note(text, warning)
+            return
+        self.session.note(d.pair_id, text.strip() or None)
 
     # ----- views
     def action_toggle(self: ReviewScreen, what: str) -> None:
