@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 
+from swapview import reviews
 from swapview.store import open_db
 
 from .fixtures import make_app, make_db
@@ -176,3 +177,43 @@ async def test_escape_after_the_warning_keeps_the_other_note(review_db):
         await pb.press("escape")
         await settle(pb)
         assert decision(review_db, "order-status")[1:] == ("ana", "keep me")
+
+
+def tag_key(path, key: str, reviewer: str = "ana", tag: str = "regression") -> None:
+    db = open_db(path, migrate=False)
+    pid = db.execute("SELECT id FROM pairs WHERE key = ?", [key]).fetchone()[0]
+    reviews.record(db, pid, reviewer, tag=tag)
+    db.close()
+
+
+@pytest.fixture
+def big_db(tmp_path):
+    path = tmp_path / "big.db"
+    make_db(path, n_extra=295)
+    return path
+
+
+async def test_resume_far_down_shows_the_cursor_row(big_db):
+    tag_key(big_db, "extra-240")  # row 246 of 300 in semantic order; resume goes one past
+    app = make_app(big_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "247/300" in screen_text(app)
+        assert "extra-241" in line_with(app, "▶")
+
+
+async def test_clear_filters_keeps_the_cursor_row_in_view(big_db):
+    app = make_app(big_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(":")
+        await pilot.press(*"extra-240", "enter")
+        await settle(pilot)
+        assert "extra-240" in line_with(app, "▶")
+        await pilot.press("/", *"extra-240", "enter")  # a short queue: the list shrinks
+        await settle(pilot)
+        assert "extra-240" in line_with(app, "▶")
+        await pilot.press("F")
+        await settle(pilot)
+        assert "246/300" in screen_text(app)
+        assert "extra-240" in line_with(app, "▶")

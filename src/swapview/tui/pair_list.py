@@ -185,6 +185,10 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, total)
         self.cursor = max(0, min(cursor, total - 1))
         self._scroll_to_cursor(center=True)
+        # The new virtual size only bounds scrolling after the next layout (before it, a
+        # scroll past the old size is clamped), and the first reset may come before the
+        # list has a height: scroll again once refreshed.
+        self.call_after_refresh(self._scroll_to_cursor, True)
         self.refresh()
         self._want_around(self.cursor)
         self._announce()
@@ -256,7 +260,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.total)
         self._strips.clear()
-        self._scroll_to_cursor()
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
