@@ -217,3 +217,25 @@ async def test_clear_filters_keeps_the_cursor_row_in_view(big_db):
         await settle(pilot)
         assert "246/300" in screen_text(app)
         assert "extra-240" in line_with(app, "▶")
+
+
+MORE_SIGNALS = ["truncated", "much_shorter", "much_longer", "empty_output", "markdown_changed",
+                "json_broke", "json_fixed", "refusal_gone", "json_types_changed"]
+
+
+async def test_filter_dialog_scrolls_to_the_option_at_80x24(review_db):
+    add_signals(review_db, "extra-001", MORE_SIGNALS)  # 20 options: more than fit
+    app = make_app(review_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "up")  # up from the first wraps to the last option
+        await settle(pilot)
+        text = screen_text(app)
+        assert "enter to choose · escape cancel" in text
+        last = app.screen.query_one("OptionList")
+        assert last.highlighted == last.option_count - 1
+        assert "comparison support (gpt-old → gpt-new)" in text
+        await pilot.press("home")
+        await settle(pilot)
+        assert "all pairs (clear filters)" in screen_text(app)
+        assert "enter to choose · escape cancel" in screen_text(app)

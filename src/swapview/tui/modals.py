@@ -97,6 +97,10 @@ class AskLine(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+PICKER_ROWS = 20  # at most this many options at once
+PICKER_CHROME = 10  # rows around the list: borders (4), title, hint, a margin to the screen
+
+
 class Picker(ModalScreen[str | None]):
     """Choose one of a list (order, filter, comparison); returns the option id."""
 
@@ -121,6 +125,16 @@ class Picker(ModalScreen[str | None]):
         if self._current in ids:
             olist.highlighted = ids.index(self._current)
         olist.focus()
+        self._fit_list()
+
+    def on_resize(self) -> None:
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        # The list scrolls within what the screen leaves (border, title, hint, margin),
+        # so the hint stays visible and the highlighted option is scrolled to.
+        room = self.app.size.height - PICKER_CHROME
+        self.query_one(OptionList).styles.max_height = max(min(room, PICKER_ROWS), 3)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
