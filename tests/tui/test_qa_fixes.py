@@ -239,3 +239,24 @@ async def test_filter_dialog_scrolls_to_the_option_at_80x24(review_db):
         await settle(pilot)
         assert "all pairs (clear filters)" in screen_text(app)
         assert "enter to choose · escape cancel" in screen_text(app)
+
+
+async def test_narrow_status_keeps_filter_and_reviewer(review_db):
+    app = make_app(review_db, untagged=True, signal="refusal_appeared")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        status = screen_text(app).splitlines()[0].rstrip()
+        assert "signal=refusal_appeared │ ana" in status, status
+
+
+async def test_wrap_and_whitespace_toggles_say_so(review_db):
+    app = make_app(review_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "W")
+        await settle(pilot)
+        assert notes(app)[-2:] == ["wrap off (h/l scroll sideways)",
+                                   "whitespace and reflow ignored"]
+        await pilot.press("w", "W")
+        await settle(pilot)
+        assert notes(app)[-2:] == ["wrap on", "whitespace shown"]

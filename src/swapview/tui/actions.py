@@ -145,10 +145,15 @@ class ActionsMixin:
         elif what == "wrap":
             self.wrap = not self.wrap
             self.diff_view.set_mode(wrap=self.wrap)
+            # The diff titles say so too, but a narrow terminal cuts that part off.
+            self.notify("wrap on" if self.wrap else "wrap off (h/l scroll sideways)",
+                        markup=False, timeout=2)
         elif what == "ignore_ws":
             self.ignore_ws = not self.ignore_ws
             if self.detail is not None:
                 self._show_pair(self.detail.pair_id)
+            self.notify("whitespace and reflow ignored" if self.ignore_ws
+                        else "whitespace shown", markup=False, timeout=2)
         elif what == "prompt":
             modes = PROMPT_MODES
             self.prompt_mode = modes[(modes.index(self.prompt_mode) + 1) % len(modes)]

@@ -37,6 +37,7 @@ from .loading import (
 )
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
+from .status_line import StatusParts, status_text
 from .triage import TriageMixin
 from .triage_actions import TRIAGE_BINDINGS, TriageActionsMixin
 
@@ -302,11 +303,18 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
-        order = self.spec.order_def
-        filters = self.spec.describe_filters() or "all"
-        pos = f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0"
-        text = (f"{self.progress.summary()}{self.estimate_status()} │ {pos} │ order: "
-                f"{order.name} │ filter: {filters} │ {self.reviewer}")
+        p = self.progress
+        regressions = p.tags.get("regression", 0)
+        parts = StatusParts(
+            progress=p.summary(),
+            progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
+            estimate=self.estimate_status().removeprefix(", "),
+            position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",
+            order=self.spec.order_def.name,
+            filters=self.spec.describe_filters() or "all",
+            reviewer=self.reviewer,
+        )
+        text = status_text(parts, self.size.width - 2)  # less the status line's padding
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
         plist = self.pair_list
