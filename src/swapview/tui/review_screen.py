@@ -171,6 +171,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     def on_resize(self) -> None:
         self._update_status()  # the status parts and the column titles fit the width
+        self.query_one(PromptView).fit_height(self.size.height)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -314,7 +315,8 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             filters=self.spec.describe_filters() or "all",
             reviewer=self.reviewer,
         )
-        text = status_text(parts, self.size.width - 2)  # less the status line's padding
+        # Less the status line's padding, and one cell: a line that fills it exactly is cut.
+        text = status_text(parts, self.size.width - 3)
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
         plist = self.pair_list
