@@ -260,3 +260,71 @@ async def test_wrap_and_whitespace_toggles_say_so(review_db):
         await pilot.press("w", "W")
         await settle(pilot)
         assert notes(app)[-2:] == ["wrap on", "whitespace shown"]
+
+
+async def test_search_words_in_any_order_and_ids_exactly(review_db):
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("/", *"canada ship", "enter")
+        await settle(pilot)
+        assert "1/1" in screen_text(app) and "shipping" in line_with(app, "▶")
+        await pilot.press("/", "ctrl+u", *"extra-012", "enter")  # not extra-013 or 002
+        await settle(pilot)
+        assert "1/1" in screen_text(app) and "extra-012" in line_with(app, "▶")
+        await pilot.press("/", "ctrl+u", *"refnud", "enter")  # a typo in a longer word
+        await settle(pilot)
+        assert "1/1" in screen_text(app) and "refund" in line_with(app, "▶")
+
+
+async def test_jump_to_key_ignores_case_when_nothing_else_matches(review_db):
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *"EXTRA-007", "enter")
+        await settle(pilot)
+        assert "extra-007" in line_with(app, "▶")
+        await pilot.press(":", *"Shipp", "enter")
+        await settle(pilot)
+        assert "shipping" in line_with(app, "▶")
+
+
+async def test_an_empty_queue_shows_no_pair(review_db):
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"a note to forget", "ctrl+s")
+        await settle(pilot)
+        assert "a note to forget" in screen_text(app)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press(*["down"] * _option_index(app.screen, "meta"), "enter")
+        await settle(pilot)
+        await pilot.press(*"lang=xx", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "0/0" in text and "No pairs in this queue." in text
+        for stale in ("a note to forget", "Where is my order", "no note", "(no prompt)"):
+            assert stale not in text
+
+
+async def test_undo_in_untagged_queue_brings_the_pair_back(review_db):
+    app = make_app(review_db, untagged=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("R")  # the tagged pair leaves the untagged queue
+        await settle(pilot)
+        assert "1/44" in screen_text(app) and "refund" in line_with(app, "▶")
+        await pilot.press("u")
+        await settle(pilot)
+        assert decision(review_db, "order-status")[0] is None
+        assert "1/45" in screen_text(app)
+        assert "order-status" in line_with(app, "▶")
+
+
+def _option_index(screen, option_id: str) -> int:
+    ids = [screen.query_one("OptionList").get_option_at_index(i).id
+           for i in range(screen.query_one("OptionList").option_count)]
+    return ids.index(option_id)

@@ -179,6 +179,7 @@ class PromptView(ScrollView, can_focus=False):
         self._turns: list[tuple[str, str]] = []
         self._rows: list[tuple[Segment, ...]] = []
         self._width = 0
+        self._pair = False
         self.mode = "turns"
 
     @property
@@ -191,6 +192,7 @@ class PromptView(ScrollView, can_focus=False):
         self.set_class(mode == "full", "full")
         self.fit_height(self.screen.size.height if self.is_attached else 0)
         self._turns = chat_turns(d.prompt) if d is not None else []
+        self._pair = d is not None
         self._width = -1
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._layout()
@@ -233,7 +235,7 @@ class PromptView(ScrollView, can_focus=False):
         else:
             rows, _ = _turn_rows(*self._turns[focus], PROMPT_CHARS, width)
             rows.append((Segment("summary", f"{summary} (p to expand)"),))
-        self._rows = rows or [(Segment("marker", "(no prompt)"),)]
+        self._rows = rows or ([(Segment("marker", "(no prompt)"),)] if self._pair else [])
         self.virtual_size = Size(width, len(self._rows))
         self.refresh()
 

@@ -284,7 +284,10 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.detail = detail
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
-        self.query_one(NoteLine).show(detail.note if detail else None)
+        if detail is None:
+            self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
+        else:
+            self.query_one(NoteLine).show(detail.note)
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
@@ -344,6 +347,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             verb = "undone" if o.action == "undo" else "redone"
             tag = o.decision.tag if o.decision else None
             self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
+            if self.spec.untagged or self.spec.tag:
+                # The pair may have come into (or left) a queue filtered on tags.
+                self.reload(target=o.pair_id)
         self.refresh_worker([], self.spec.comparison_id, self.progress.total)
         if o.action in ("tag", "undo", "redo"):
             self.request_refit()
