@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 # A word matches with this partial_ratio (0-100): one typo in a word of five or more;
-# words of four or five letters need 90 (no typo but a near-identical run), and ids,
+# words of four letters need 90 (in effect no typo), and ids,
 # numbers and words of up to three letters must occur exactly (EXACT: no fuzzy pass).
 CUTOFF = 80
 SHORT_CUTOFF = 90
@@ -82,7 +82,7 @@ def _score(needle: str, texts: list[str | None]) -> float:
                 break
             if cutoff <= 100:
                 best = max(best, fuzz.partial_ratio(word, low, score_cutoff=cutoff))
-        if best < cutoff:
+        if best < min(cutoff, 100.0):
             return 0.0
         worst = min(worst, best)
     return worst
@@ -90,10 +90,10 @@ def _score(needle: str, texts: list[str | None]) -> float:
 
 def word_cutoff(word: str) -> float:
     """How close a word must come: ids, numbers and short words exactly (one typo in
-    "0165" is another ticket); a typo per five characters in longer words."""
+    "0165" is another ticket); one typo in a word of five letters or more."""
     if len(word) <= 3 or any(ch.isdigit() for ch in word):
         return EXACT
-    return SHORT_CUTOFF if len(word) <= 5 else CUTOFF
+    return SHORT_CUTOFF if len(word) == 4 else CUTOFF
 
 
 def _ranked(hits: list[tuple[float, int]]) -> tuple[int, ...]:
