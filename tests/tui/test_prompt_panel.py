@@ -95,3 +95,24 @@ def test_focus_and_summary_of_unusual_chats():
     assert others_summary([("system", "only")], 0) == ""
     assert others_summary([("user", "a"), ("assistant", "b"), ("user", "c")], 2) \
         == "+ 2 earlier turns"
+
+
+async def test_all_turns_leave_the_diff_room_at_80x24(chat_db):
+    app = make_app(chat_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "p")  # one line -> last question -> all turns
+        await settle(pilot)
+        prompt = app.screen.query_one("PromptView")
+        assert prompt.mode == "full" and prompt.outer_size.height == 4
+        assert app.screen.query_one("DiffView").size.height >= 5
+        assert '"Kept 30 days."' in "\n".join(screen_lines(app))  # the diff is on screen
+        await pilot.press("P")  # the panel scrolls instead of growing
+        await settle(pilot)
+        assert prompt.scroll_y > 0
+    app = make_app(chat_db)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # tall screen: last question -> all turns, a taller panel
+        await settle(pilot)
+        assert app.screen.query_one("PromptView").outer_size.height == 12

@@ -298,7 +298,8 @@ def sort_key(conn: sqlite3.Connection, spec: QueueSpec, pair_id: int) -> SortKey
 
 
 def find_key(conn: sqlite3.Connection, comparison_id: int | None, key: str) -> int | None:
-    """Pair id of the exact key, else of the first key at or after it (a prefix jump)."""
+    """Pair id of the exact key, else of the first key at or after it (a prefix jump);
+    failing both, the same ignoring case ("SUP-0001" finds "sup-0001")."""
     where, args = ("comparison_id = ? AND ", [comparison_id]) if comparison_id else ("", [])
     row = conn.execute(
         f"SELECT id FROM pairs WHERE {where}key = ?", [*args, key]
@@ -309,6 +310,18 @@ def find_key(conn: sqlite3.Connection, comparison_id: int | None, key: str) -> i
         ).fetchone()
         if row is not None and not _key_of(conn, row[0]).startswith(key):
             row = None
+    if row is None:
+        # Scans the comparison's keys: only reached when the exact and prefix look-ups fail.
+        row = conn.execute(
+            f"SELECT id FROM pairs WHERE {where}key = ? COLLATE NOCASE ORDER BY key LIMIT 1",
+            [*args, key],
+        ).fetchone()
+    if row is None:
+        pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        row = conn.execute(
+            f"SELECT id FROM pairs WHERE {where}key LIKE ? ESCAPE '\\' ORDER BY key LIMIT 1",
+            [*args, pattern],
+        ).fetchone()
     return row[0] if row else None
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlite_utils import Database
 from textual.app import SuspendNotSupported, SystemCommand
 
-from .. import queue
+from .. import queue, reviews
 from ..queue import status as facets
 from ..queue.search import SearchResult
 from ..textsafe import visible
@@ -70,40 +72,70 @@ class ActionsMixin:
     def action_redo(self: ReviewScreen) -> None:
         self.session.redo()
 
-    def action_note(self: ReviewScreen) -> None:
+    def action_note(self: ReviewScreen, text: str | None = None,
+                    warning: str | None = None) -> None:
         d = self.detail
         if d is None:
             return
         pair_id = d.pair_id
 
-        def saved(text: str | None) -> None:
-            if text is not None and text != (d.note or ""):
-                self.session.note(pair_id, text.strip() or None)
+        def saved(new: str | None) -> None:
+            if new is not None and new != (d.note or ""):
+                self.session.note(pair_id, new.strip() or None)
 
-        self.app.push_screen(NoteEditor(f"Note on {d.key}", d.note), saved)
+        self.app.push_screen(
+            NoteEditor(f"Note on {d.key}", d.note if text is None else text,
+                       lambda: self._note_conflict(pair_id, d.note), warning),
+            saved)
+
+    def _note_conflict(self: ReviewScreen, pair_id: int, opened: str | None) -> str | None:
+        """Why saving now would overwrite a note changed since ``opened`` was read."""
+        now = reviews.current(Database(self.conn), pair_id)
+        stored = now.note if now is not None else None
+        if (stored or "") == (opened or ""):
+            return None
+        who = now.reviewer if now is not None else "someone"
+        shown = " ".join((stored or "").split())
+        shown = f'"{shown[:60]}…"' if len(shown) > 60 else f'"{shown}"' if shown else "none"
+        return f"not saved: {who} changed this note since you opened it (now: {shown})"
 
     def action_note_external(self: ReviewScreen) -> None:
         d = self.detail
         if d is None:
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        # Resolve the command before suspending: textual's suspend() has no finally, so an
+        # exception inside it would leave the terminal handed over and the app blank.
+        command, problem = _editor_command(editor)
+        if command is None:
+            self.notify(f"cannot run {editor}: {problem}; using the inline editor",
+                        severity="error", markup=False)
+            self.action_note()
+            return
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"note-{d.pair_id}.txt"
             path.write_text(d.note or "", encoding="utf-8")
             try:
                 with self.app.suspend():
-                    code = subprocess.call([*shlex.split(editor), str(path)])
+                    code, error = _run_editor(command, path)
             except SuspendNotSupported:
                 self.notify("This terminal cannot hand over to $EDITOR; using the inline editor.",
                             markup=False)
                 self.action_note()
                 return
-            except OSError as exc:
-                self.notify(f"cannot run {editor}: {exc}", severity="error", markup=False)
+            if error is not None:
+                self.notify(f"cannot run {editor}: {error}; using the inline editor",
+                            severity="error", markup=False)
+                self.action_note()
                 return
             text = path.read_text(encoding="utf-8")
-        if code == 0 and text.strip() != (d.note or "").strip():
-            self.session.note(d.pair_id, text.strip() or None)
+        if code != 0 or text.strip() == (d.note or "").strip():
+            return
+        warning = self._note_conflict(d.pair_id, d.note)
+        if warning:  # someone saved a note meanwhile: let the reviewer choose in the editor
+            self.action_note(text, warning)
+            return
+        self.session.note(d.pair_id, text.strip() or None)
 
     # ----- views
     def action_toggle(self: ReviewScreen, what: str) -> None:
@@ -113,10 +145,15 @@ class ActionsMixin:
         elif what == "wrap":
             self.wrap = not self.wrap
             self.diff_view.set_mode(wrap=self.wrap)
+            # The diff titles say so too, but a narrow terminal cuts that part off.
+            self.notify("wrap on" if self.wrap else "wrap off (h/l scroll sideways)",
+                        markup=False, timeout=2)
         elif what == "ignore_ws":
             self.ignore_ws = not self.ignore_ws
             if self.detail is not None:
                 self._show_pair(self.detail.pair_id)
+            self.notify("whitespace and reflow ignored" if self.ignore_ws
+                        else "whitespace shown", markup=False, timeout=2)
         elif what == "prompt":
             modes = PROMPT_MODES
             self.prompt_mode = modes[(modes.index(self.prompt_mode) + 1) % len(modes)]
@@ -279,3 +316,25 @@ class ActionsMixin:
         if action in _NEEDS_ROW:
             return (self.pair_list.cursor_row is not None) or None
         return True
+
+
+def _editor_command(editor: str) -> tuple[list[str] | None, str]:
+    """The editor as an argv with its program resolved, or None and why not."""
+    try:
+        words = shlex.split(editor)
+    except ValueError as exc:
+        return None, str(exc)
+    if not words:
+        return None, "no editor set"
+    program = shutil.which(words[0])
+    if program is None:
+        return None, "not found"
+    return [program, *words[1:]], ""
+
+
+def _run_editor(command: list[str], path: Path) -> tuple[int, str | None]:
+    """Run the editor; never raises, so the suspended app always resumes."""
+    try:
+        return subprocess.call([*command, str(path)]), None
+    except (OSError, subprocess.SubprocessError) as exc:
+        return -1, str(exc)

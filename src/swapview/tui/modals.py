@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,31 +16,58 @@ from ..textsafe import visible
 
 
 class NoteEditor(ModalScreen[str | None]):
-    """Edit a pair's note in place; ctrl+s saves, escape cancels."""
+    """Edit a pair's note in place; ctrl+s saves, escape cancels.
+
+    ``conflict`` (given by the screen that does the I/O) says why saving would overwrite
+    a note someone changed since the editor opened; the editor then stays open with the
+    warning, and a second ctrl+s saves anyway."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save note", id="note_save"),
         Binding("escape", "cancel", "Cancel", id="note_cancel"),
     ]
 
-    def __init__(self, title: str, note: str | None) -> None:
+    def __init__(self, title: str, note: str | None,
+                 conflict: Callable[[], str | None] | None = None,
+                 warning: str | None = None) -> None:
         super().__init__()
         self._title = title
         self._note = note or ""
+        self._conflict = conflict
+        self._warning = warning  # already warned (the external editor's save collided)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Content(visible(self._title)), classes="dialog-title")
             yield TextArea(self._note, id="note-area", soft_wrap=True, show_line_numbers=False)
-            yield Static("ctrl+s save · escape cancel", classes="dialog-help")
+            yield Static(id="note-warning", classes="dialog-warning")
+            yield Static("ctrl+s save · escape cancel", id="note-help", classes="dialog-help")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
+        if self._warning:
+            self._warn(self._warning)
+        else:
+            self.query_one("#note-warning").display = False
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        text = self.query_one(TextArea).text
+        if self._warning is None and self._conflict is not None:
+            warning = self._conflict()
+            if warning:
+                self._warn(warning)
+                return
+        self.dismiss(text)
+
+    def _warn(self, warning: str) -> None:
+        self._warning = warning
+        box = self.query_one("#note-warning", Static)
+        box.update(Content(visible(warning)))
+        box.display = True
+        self.query_one("#note-help", Static).update(
+            "ctrl+s again to save yours over it · escape to keep theirs")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -68,6 +97,10 @@ class AskLine(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+PICKER_ROWS = 20  # at most this many options at once
+PICKER_CHROME = 10  # rows around the list: borders (4), title, hint, a margin to the screen
+
+
 class Picker(ModalScreen[str | None]):
     """Choose one of a list (order, filter, comparison); returns the option id."""
 
@@ -92,6 +125,16 @@ class Picker(ModalScreen[str | None]):
         if self._current in ids:
             olist.highlighted = ids.index(self._current)
         olist.focus()
+        self._fit_list()
+
+    def on_resize(self) -> None:
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        # The list scrolls within what the screen leaves (border, title, hint, margin),
+        # so the hint stays visible and the highlighted option is scrolled to.
+        room = self.app.size.height - PICKER_CHROME
+        self.query_one(OptionList).styles.max_height = max(min(room, PICKER_ROWS), 3)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -75,13 +75,45 @@ class Columns:
 REASON_CELLS = 24
 
 
-def header_text(width: int, columns: Columns = Columns()) -> str:
-    """Column titles matching the rows below."""
+KEY_MIN, KEY_NARROW, KEY_WIDE = 8, 16, 28  # key column: from the keys, up to a cap
+QUIRK_CELLS, QUIRK_MAX = 10, 36
+
+
+def key_cap(width: int) -> int:
+    return KEY_NARROW if width < 100 else KEY_WIDE
+
+
+def quirk_cells(width: int) -> int:
+    """Quirks get half of what a wide terminal has beyond 100 cells (the prompt the rest)."""
+    return min(QUIRK_CELLS + max(width - 100, 0) // 2, QUIRK_MAX)
+
+
+def clip_start(text: str, cells: int) -> str:
+    """``text`` in ``cells`` cells, cut at the start ("…eval-639"): keys differ at the end."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    tail = text[::-1]
+    return "…" + clip_cells(tail, cells - 1)[::-1]
+
+
+def clip_end(text: str, cells: int) -> str:
+    """``text`` in ``cells`` cells, with an ellipsis when it was cut."""
+    if cell_len(text) <= cells:
+        return text
+    return clip_cells(text, max(cells - 1, 0)) + "…"
+
+
+def header_text(width: int, columns: Columns = Columns(), key_cells: int = 14) -> str:
+    """Column titles matching the rows below (drawn ``width`` cells wide)."""
     scores = "like " if columns.likely else "sem   lex   len   "
     cluster = "≋    " if columns.clusters else ""
     tail = "why".ljust(REASON_CELLS + 1) + "prompt" if columns.likely else "prompt"
-    # quirks (10 cells), the note mark and a space: 12 cells before the next column.
-    return clip_cells(f"  tag key            {scores}quirks      {cluster}{tail}", width)
+    key = "key".ljust(min(key_cells, key_cap(width)) + 1)
+    # quirks, the note mark and a space before the next column.
+    quirks = "quirks".ljust(quirk_cells(width) + 2)
+    return clip_cells(f"  tag {key}{scores}{quirks}{cluster}{tail}", width)
 
 
 class PairList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -131,6 +163,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._announced: int | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self.columns = Columns()
+        self.key_cells = KEY_MIN  # widest key seen in this queue (grows as pages come)
 
     # ----- what the screen calls
     def set_columns(self, columns: Columns) -> None:
@@ -146,11 +179,16 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows, self._index_of, self._wanted = {}, {}, set()
         self._strips.clear()
         self._announced = None
+        self.key_cells = KEY_MIN
         for index, row in (rows or {}).items():
             self._store(index, row)
         self.virtual_size = Size(self.scrollable_content_region.width, total)
         self.cursor = max(0, min(cursor, total - 1))
         self._scroll_to_cursor(center=True)
+        # The new virtual size only bounds scrolling after the next layout (before it, a
+        # scroll past the old size is clamped), and the first reset may come before the
+        # list has a height: scroll again once refreshed.
+        self.call_after_refresh(self._scroll_to_cursor, True)
         self.refresh()
         self._want_around(self.cursor)
         self._announce()
@@ -222,7 +260,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.total)
         self._strips.clear()
-        self._scroll_to_cursor()
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -258,11 +296,12 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             tag_text, tag_style = tag_badge(row.tag), self._tag_style(row.tag, base)
         quirks = ",".join(SIGNAL_SHORT.get(s, s) for s in row.signals)
         cols = self.columns
+        keys, qcells = min(self.key_cells, key_cap(width)), quirk_cells(width)
         parts: list[tuple[str, Style]] = [
             ("▶ " if is_cursor else "  ", base),
             (tag_text, tag_style),
             (" ", base),
-            (clip_cells(visible(row.key), 14).ljust(14), base),
+            (clip_start(visible(row.key), keys).ljust(keys), base),
             (" ", base),
         ]
         if cols.likely:
@@ -271,7 +310,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             parts += [(fmt_num(row.semantic), base), (" ", base), (fmt_num(row.lexical), dim),
                       (" ", base), (fmt_change(row.length_change), dim), (" ", base)]
         parts += [
-            (clip_cells(quirks, 10).ljust(10), base + self._part("pair-list--signal")),
+            (clip_end(quirks, qcells).ljust(qcells), base + self._part("pair-list--signal")),
             ("✎" if row.has_note else " ", base + self._part("pair-list--note")),
             (" ", base),
         ]
@@ -279,8 +318,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             parts += [(fmt_cluster(row.cluster_size), dim), (" ", base)]
         if cols.likely:
             why = visible(row.likely_reason or "")
-            if cell_len(why) > REASON_CELLS:
-                why = clip_cells(why, REASON_CELLS - 1) + "…"
+            why = clip_end(why, REASON_CELLS)
             parts += [(why.ljust(REASON_CELLS), dim), (" ", base)]
         parts.append((" ".join(visible(row.snippet).split()), base))
         segments = [RichSegment(text, style) for text, style in parts]
@@ -298,6 +336,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- the window of rows
     def _store(self, index: int, row: QueueRow) -> None:
+        self.key_cells = max(self.key_cells, cell_len(visible(row.key)))
         old = self._rows.get(index)
         if old is not None:
             self._index_of.pop(old.pair_id, None)

@@ -139,6 +139,8 @@ class DiffTitles(LineWidget):
 
 
 PROMPT_MODES = ("turns", "full", "collapsed")
+# "full" mode's panel: 4 rows (as "turns") up to 12, leaving the rest of the screen 28 rows.
+FULL_MIN_ROWS, FULL_MAX_ROWS, FULL_LEAVES_ROWS = 4, 12, 28
 
 
 def focus_turn(turns: list[tuple[str, str]]) -> int:
@@ -177,6 +179,7 @@ class PromptView(ScrollView, can_focus=False):
         self._turns: list[tuple[str, str]] = []
         self._rows: list[tuple[Segment, ...]] = []
         self._width = 0
+        self._pair = False
         self.mode = "turns"
 
     @property
@@ -187,13 +190,25 @@ class PromptView(ScrollView, can_focus=False):
         self.mode = mode
         self.set_class(mode == "collapsed", "collapsed")
         self.set_class(mode == "full", "full")
+        self.fit_height(self.screen.size.height if self.is_attached else 0)
         self._turns = chat_turns(d.prompt) if d is not None else []
+        self._pair = d is not None
         self._width = -1
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._layout()
 
     def on_resize(self) -> None:
         self._layout()
+
+    def fit_height(self, screen_height: int) -> None:
+        """Every turn gets a taller panel only where the diff keeps its rows; on a short
+        screen it is as tall as the last-question panel (and scrolls, with P)."""
+        if self.mode == "full" and screen_height:
+            height = max(FULL_MIN_ROWS, min(FULL_MAX_ROWS, screen_height - FULL_LEAVES_ROWS))
+            if self.styles.height != height:
+                self.styles.height = height
+        elif self.styles.has_rule("height"):
+            self.styles.clear_rule("height")
 
     def page_down(self) -> None:
         """Scroll a page, back to the top after the end."""
@@ -220,7 +235,7 @@ class PromptView(ScrollView, can_focus=False):
         else:
             rows, _ = _turn_rows(*self._turns[focus], PROMPT_CHARS, width)
             rows.append((Segment("summary", f"{summary} (p to expand)"),))
-        self._rows = rows or [(Segment("marker", "(no prompt)"),)]
+        self._rows = rows or ([(Segment("marker", "(no prompt)"),)] if self._pair else [])
         self.virtual_size = Size(width, len(self._rows))
         self.refresh()
 

@@ -37,6 +37,7 @@ from .loading import (
 )
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
+from .status_line import StatusParts, status_text
 from .triage import TriageMixin
 from .triage_actions import TRIAGE_BINDINGS, TriageActionsMixin
 
@@ -168,6 +169,10 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.request_refit()
         self.request_estimate()
 
+    def on_resize(self) -> None:
+        self._update_status()  # the status parts and the column titles fit the width
+        self.query_one(PromptView).fit_height(self.size.height)
+
     def on_unmount(self) -> None:
         self.session.close()
         self.conn.close()
@@ -220,7 +225,10 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     @on(RowsLoaded)
     def _rows_loaded(self, msg: RowsLoaded) -> None:
+        keys = self.pair_list.key_cells
         self.pair_list.put_rows(msg.generation, msg.start, msg.rows)
+        if self.pair_list.key_cells != keys:
+            self._update_status()  # the header follows the key column
 
     @on(PairList.Highlighted)
     def _highlighted(self, msg: PairList.Highlighted) -> None:
@@ -276,7 +284,10 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.detail = detail
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         self.query_one(PairInfo).show(detail, pending)
-        self.query_one(NoteLine).show(detail.note if detail else None)
+        if detail is None:
+            self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
+        else:
+            self.query_one(NoteLine).show(detail.note)
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
@@ -296,14 +307,24 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
-        order = self.spec.order_def
-        filters = self.spec.describe_filters() or "all"
-        pos = f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0"
-        text = (f"{self.progress.summary()}{self.estimate_status()} │ {pos} │ order: "
-                f"{order.name} │ filter: {filters} │ {self.reviewer}")
+        p = self.progress
+        regressions = p.tags.get("regression", 0)
+        parts = StatusParts(
+            progress=p.summary(),
+            progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
+            estimate=self.estimate_status().removeprefix(", "),
+            position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",
+            order=self.spec.order_def.name,
+            filters=self.spec.describe_filters() or "all",
+            reviewer=self.reviewer,
+        )
+        # Less the status line's padding, and one cell: a line that fills it exactly is cut.
+        text = status_text(parts, self.size.width - 3)
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
-        head = Content(header_text(self.size.width, self.pair_list.columns))
+        plist = self.pair_list
+        head = Content(header_text(plist.size.width or self.size.width, plist.columns,
+                                   plist.key_cells))
         self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
@@ -326,6 +347,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             verb = "undone" if o.action == "undo" else "redone"
             tag = o.decision.tag if o.decision else None
             self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
+            if self.spec.untagged or self.spec.tag:
+                # The pair may have come into (or left) a queue filtered on tags.
+                self.reload(target=o.pair_id)
         self.refresh_worker([], self.spec.comparison_id, self.progress.total)
         if o.action in ("tag", "undo", "redo"):
             self.request_refit()
