@@ -50,6 +50,7 @@ SCRIPT_LANGUAGE = {"cyrillic": "ru", "greek": "el", "arabic": "ar", "hebrew": "h
                    "han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi", "thai": "th"}
 _SCRIPT_RE = {name: re.compile(f"[{chars}]+") for name, chars in SCRIPTS.items()}
 _NOT_ASCII_LETTER = re.compile("[^A-Za-z]+")
+_ASCII = re.compile("[\x00-\x7f]+")
 CJK_WEIGHT = 3
 SAMPLE_CHARS = 3000  # the opening is enough to tell a language, and keeps this fast
 SAMPLE_WORDS = 200
@@ -83,6 +84,7 @@ _IDENTIFIER = re.compile(
     r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]*(?:[A-Za-z0-9][./@\\][A-Za-z0-9]|_|://)"
     r"[A-Za-z0-9_\-./@:\\%?=&#+~]*"
 )
+_MAYBE_IDENTIFIER = re.compile(r"[A-Za-z0-9][./@\\][A-Za-z0-9]|_|://")
 MIN_VALUE_WORDS = 4  # a JSON string value shorter than this is a name or a label, not prose
 MIN_VALUE_DENSE = 6  # ...or, in a script without spaces, fewer characters than this
 _DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -117,10 +119,15 @@ def prose_values(values: list[str]) -> list[str]:
 def script_counts(text: str) -> Counter[str]:
     """Letters per script in the text (pass a sample: this scans it once per script)."""
     # Counting by deletion (len before - after) avoids building a list per match.
+    ascii_letters = len(_NOT_ASCII_LETTER.sub("", text))
     if text.isascii():
-        return Counter({"latin": len(_NOT_ASCII_LETTER.sub("", text))})
-    size = len(text)
-    counts = Counter({name: size - len(rx.sub("", text)) for name, rx in _SCRIPT_RE.items()})
+        return Counter({"latin": ascii_letters})
+    # Only the non-ASCII characters go through the per-script scans: in mostly-English
+    # text (curly quotes, a dash) that is a handful, not the whole sample once per script.
+    rest = _ASCII.sub("", text)
+    size = len(rest)
+    counts = Counter({name: size - len(rx.sub("", rest)) for name, rx in _SCRIPT_RE.items()})
+    counts["latin"] += ascii_letters
     return +counts  # drop zeros
 
 
@@ -159,7 +166,10 @@ def _latin_language(body: str) -> str:
 def stopword_hits(text: str) -> tuple[Counter[str], int]:
     """Weighted stopword hits per language, and the number of words looked at."""
     # ".com" is no Portuguese: identifiers and addresses go, on the sample only (speed)
-    sample = _IDENTIFIER.sub(" ", text[:WORD_SAMPLE_CHARS]).lower()
+    sample = text[:WORD_SAMPLE_CHARS]
+    if _MAYBE_IDENTIFIER.search(sample):  # one quick scan spares most prose the slow one
+        sample = _IDENTIFIER.sub(" ", sample)
+    sample = sample.lower()
     words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
     seen = Counter(words)
     hits: Counter[str] = Counter()
