@@ -112,3 +112,23 @@ def test_another_migration_into_a_named_comparison_is_refused(tmp_path, db_path)
     # Under its own name it loads; and the first file reloads into its own comparison.
     assert runner.invoke(main, ["--db", str(db_path), "load", str(two), "-c", "x"]).exit_code == 0
     assert runner.invoke(main, ["--db", str(db_path), "load", str(one), "-c", "mix"]).exit_code == 0
+
+
+def test_standard_input_as_one_file_or_one_side(tmp_path, db_path):
+    rows = "".join(json.dumps({"id": str(i), "prompt": f"p{i}", "baseline": "a",
+                               "candidate": "b"}) + "\n" for i in range(3))
+    runner = CliRunner()
+    result = runner.invoke(main, ["--db", str(db_path), "load", "-"], input=rows)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("stdin: 3 new")
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps({"id": "1", "prompt": "q", "text": "old"}) + "\n")
+    new = json.dumps({"id": "1", "prompt": "q", "text": "new"}) + "\n"
+    result = runner.invoke(main, ["--db", str(db_path), "load", "--baseline", str(old),
+                                  "--candidate", "-", "-c", "piped"], input=new)
+    assert result.exit_code == 0, result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT candidate_output FROM pairs p JOIN comparisons c"
+                      " ON c.id = p.comparison_id WHERE c.name = 'piped'").fetchall() == [("new",)]
+    twice = runner.invoke(main, ["--db", str(db_path), "load", "-", "-"], input=rows)
+    assert twice.exit_code == 2 and "can be read once" in twice.output

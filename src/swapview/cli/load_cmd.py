@@ -85,6 +85,8 @@ def _paths(files: tuple[str, ...], baseline: str | None, candidate: str | None,
         raise click.UsageError("give a file with both outputs, or a baseline and a candidate file")
     if tool is None and len(paths) > 2:
         raise click.UsageError("at most two files: the baseline's, then the candidate's")
+    if paths.count("-") > 1:
+        raise click.UsageError("standard input ('-') can be read once: give it for one side")
     if tool is not None and tool not in IMPORTERS:
         known = ", ".join(sorted(IMPORTERS)) or "none yet"
         raise click.UsageError(f"--from {tool}: no such importer (known: {known})")

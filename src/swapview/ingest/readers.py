@@ -34,6 +34,8 @@ _EXTENSIONS = {".jsonl": "json", ".ndjson": "json", ".json": "json", ".csv": "cs
 
 def file_stem(path: str) -> str:
     """The file name without compression and format suffixes: claude-2.1.jsonl.gz -> claude-2.1."""
+    if path == "-":
+        return "stdin"
     name = Path(path).name
     for _ in range(2):
         base, dot, ext = name.rpartition(".")

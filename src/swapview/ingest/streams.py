@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,38 @@ class InputStream(io.RawIOBase):
         super().close()
 
 
+STDIN = "-"
+
+
+class _Borrowed(io.RawIOBase):
+    """Standard input read through our streams without closing it at the end."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open_raw(name: str) -> BinaryIO:
+    """The file (or standard input, for "-") as raw bytes."""
+    if name == STDIN:
+        return _Borrowed(sys.stdin.buffer)
+    try:
+        return open(name, "rb")  # noqa: SIM115  (closed by the InputStream)
+    except FileNotFoundError as exc:
+        raise InputError(name, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputError(name, "is a folder, expected a data file") from exc
+    except OSError as exc:
+        raise InputError(name, f"cannot read ({exc.strerror})") from exc
+
+
 @contextmanager
 def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[io.BufferedReader]:
     """The file's content as a buffered byte stream, gunzipped when it starts with gzip magic.
@@ -88,16 +121,8 @@ def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[i
     gzip both read correctly.
     """
     name = str(path)
-    try:
-        raw = open(name, "rb")  # noqa: SIM115  (closed by the InputStream)
-    except FileNotFoundError as exc:
-        raise InputError(name, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(name, "is a folder, expected a data file") from exc
-    except OSError as exc:
-        raise InputError(name, f"cannot read ({exc.strerror})") from exc
-    magic = raw.read(2)
-    raw.seek(0)
+    raw = io.BufferedReader(_open_raw(name), CHUNK)  # peek, never seek: stdin is a pipe
+    magic = raw.peek(2)[:2]
     counter = CountingReader(raw, progress)
     gz = magic == GZIP_MAGIC
     inner: BinaryIO = gzip.GzipFile(fileobj=io.BufferedReader(counter, CHUNK), mode="rb") if gz \
