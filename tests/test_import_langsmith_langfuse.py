@@ -258,6 +258,23 @@ def test_langfuse_snake_case_jsonl_and_csv(tmp_path: Path) -> None:
     assert side_metadata(result.records[0].metadata, "baseline")["scores"] == {"quality": 0.5}
 
 
+def test_langfuse_rows_with_a_nested_trace_object(tmp_path: Path) -> None:
+    # Written from Langfuse's documented trace fields (input, output) nested under "trace".
+    def nested(run: str, item_id: str, output: str | None) -> dict[str, Any]:
+        return {"datasetRunName": run, "datasetItemId": item_id,
+                "trace": {"id": f"t-{run}-{item_id}", "input": {"question": item_id},
+                          "output": output}}
+
+    rows = [nested("old", "a", "A1"), nested("new", "a", "A2"), nested("old", "b", "B1"),
+            nested("new", "b", None)]
+    path = write_jsonl(tmp_path / "runs.jsonl", rows)
+    result = import_files("langfuse", [path])
+    [record] = result.records
+    assert (record.key, record.baseline_output, record.candidate_output) == ("a", "A1", "A2")
+    assert result.failed == ["b: candidate failed: no output (neither output nor trace.output"
+                             " holds one)"]
+
+
 def test_langfuse_bad_inputs(tmp_path: Path, experiments: list[Path]) -> None:
     one = tmp_path / "one.json"
     one.write_text(json.dumps([item("only-run", "a", "x"), item("only-run", "b", "y")]))

@@ -36,12 +36,12 @@ def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answ
     model = pick(row, "datasetRunMetadata.model", "dataset_run_metadata.model",
                   "metadata.model", "model")
     error = pick(row, "error")
-    answer = Answer(str(item), prompt_of(pick(row, "input", "datasetItemInput",
+    answer = Answer(str(item), prompt_of(pick(row, "input", "trace.input", "datasetItemInput",
                                               "dataset_item_input")),
-                    output_of(pick(row, "output")),
+                    output_of(pick(row, "output", "trace.output")),
                     error=str(error).splitlines()[0][:200] if error else None)
     if answer.output is None and answer.error is None:
-        answer.error = "no output (the trace has none)"
+        answer.error = "no output (neither output nor trace.output holds one)"
     target = pick(row, "expectedOutput", "expected_output", "datasetItemExpectedOutput",
                   "dataset_item_expected_output")
     if target is not None:

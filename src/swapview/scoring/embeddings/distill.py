@@ -56,7 +56,7 @@ def _cache_file() -> str:
 def build_static_model(progress: Say | None = None, *,
                        token_budget: int = TOKEN_BUDGET) -> dict[str, np.ndarray]:
     say = progress or (lambda _msg: None)
-    say("Building the static embedding model from MiniLM (first run only, 1 to 2 minutes)")
+    say("Building the static embedding model from MiniLM (first run only, 1 to 3 minutes)")
     session = load_session()
     tokenizer = load_tokenizer(MAX_TOKENS)
     fallback = isolated_vectors(session, tokenizer.get_vocab_size())
