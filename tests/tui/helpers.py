@@ -20,6 +20,17 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.pause()
 
 
+async def eventually(pilot, check, timeout: float = 5.0) -> None:
+    """Wait until ``check()`` holds, for what is drawn a frame or two after the work is done
+    (a scroll after layout): on a loaded machine that can lag the settled state."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"not true within {timeout} s:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.05)
+
+
 def screen_lines(app) -> list[str]:
     """What the active screen draws, as text lines (through the widgets' line caches,
     so a line that was changed but never marked for repaint shows its old text)."""

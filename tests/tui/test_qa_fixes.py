@@ -10,7 +10,7 @@ from swapview import reviews
 from swapview.store import open_db
 
 from .fixtures import make_app, make_db
-from .helpers import decision, line_with, screen_text, settle
+from .helpers import decision, eventually, line_with, screen_text, settle
 
 SIZE = (120, 40)
 
@@ -199,6 +199,7 @@ async def test_resume_far_down_shows_the_cursor_row(big_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "247/300" in screen_text(app)
+        await eventually(pilot, lambda: "▶" in screen_text(app))
         assert "extra-241" in line_with(app, "▶")
 
 
@@ -216,6 +217,7 @@ async def test_clear_filters_keeps_the_cursor_row_in_view(big_db):
         await pilot.press("F")
         await settle(pilot)
         assert "246/300" in screen_text(app)
+        await eventually(pilot, lambda: "▶" in screen_text(app))
         assert "extra-240" in line_with(app, "▶")
 
 

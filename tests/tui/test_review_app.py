@@ -295,9 +295,21 @@ async def test_help_lists_keys_as_mapped(review_db):
         assert "Regression" in line_with(app, "Regression") and " z " in line_with(
             app, "Regression") + " "
         assert "Wrong_fact" in help_text
+        rows = {binding_id: (keys, desc) for keys, desc, binding_id in app.screen._rows}
+        assert rows["tag_regression"] == ("z", "Regression")  # with the id to remap it by
         await pilot.press("escape")
         await settle(pilot)
         assert review_screen(app) is app.screen
+
+
+async def test_a_remap_by_an_unknown_id_is_reported(review_db):
+    app = make_app(review_db)
+    app.context.config = Config(keys={"tag_regresion": "z", "undo": "y"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("no key has the id tag_regresion" in m for m in messages), messages
+        assert not any("undo" in m for m in messages)
 
 
 async def test_first_load_started_before_the_app_is_used(review_db):

@@ -283,11 +283,10 @@ class ActionsMixin:
         self.app.exit()
 
     # ----- introspection for help and the command palette
-    def key_rows(self: ReviewScreen) -> list[tuple[str, str]]:
-        rows = []
-        for key, binding in self._key_bindings():
-            rows.append((key, binding.description))
-        return rows
+    def key_rows(self: ReviewScreen) -> list[tuple[str, str, str]]:
+        """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
+        return [(key, binding.description, binding.id or "")
+                for key, binding in self._key_bindings()]
 
     def _key_bindings(self: ReviewScreen):
         seen: dict[str, tuple[list[str], object]] = {}

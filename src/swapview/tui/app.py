@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from .review_screen import ReviewContext, ReviewScreen
+from .review_screen import ReviewContext, ReviewScreen, binding_ids
 
 DEFAULT_THEME = "textual-dark"
 
@@ -36,9 +36,18 @@ class SwapviewApp(App[None]):
         self.theme = self._theme_name
         if self.context.config.keys:
             self.set_keymap(self.context.config.keys)
+            self._warn_unknown_key_ids()
         self.open_review()
         if self._frame_log is not None:
             self._frame_log.attach(self)
+
+    def _warn_unknown_key_ids(self) -> None:
+        """Textual ignores a remap whose id matches no binding: say so (a typo, usually)."""
+        config = self.context.config
+        unknown = sorted(set(config.keys) - binding_ids(config.all_tags()))
+        if unknown:
+            self.notify(f"config [keys]: no key has the id {', '.join(unknown)}; press ? to see"
+                        " the ids", severity="warning", markup=False, timeout=10)
 
     def open_review(self) -> None:
         """Show the review screen (a front end may first ask who is reviewing)."""

@@ -150,22 +150,20 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close help", id="help_close"),
     ]
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
-        self._rows = rows
+        self._rows = rows  # (keys, description, binding id)
 
     def compose(self) -> ComposeResult:
-        width = max((len(k) for k, _ in self._rows), default=4) + 2
-        lines = [(f"{k:<{width}}", "bold") for k, _ in self._rows]
+        width = max((len(k) for k, _, _ in self._rows), default=4) + 2
         parts: list[Content | tuple[str, str] | str] = []
-        for (key, _), (desc_key, desc) in zip(lines, self._rows, strict=True):
-            del desc_key
-            parts += [(key, "bold"), desc, "\n"]
+        for key, desc, binding_id in self._rows:
+            parts += [(f"{key:<{width}}", "bold"), desc, ("  " + binding_id, "dim"), "\n"]
         with Vertical(id="dialog", classes="help"):
             yield Static("swapview keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content.assemble(*parts))
-            yield Static("escape, ? or q to close · ctrl+p for every command",
+            yield Static("esc, ? or q close · ^p every command · dim: id for config [keys]",
                          classes="dialog-help")
 
     def action_close(self) -> None:

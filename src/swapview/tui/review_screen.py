@@ -110,6 +110,11 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
     return b
 
 
+def binding_ids(tags: list[TagConfig]) -> set[str]:
+    """Every id a config's [keys] table can remap."""
+    return {b.id for b in _bindings(tags) if b.id}
+
+
 class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, Screen):
     """Pages through one queue; all writes go through the reviewer's ReviewSession."""
 
