@@ -416,3 +416,19 @@ def test_rows_that_lack_the_prompt_field_are_counted_in_a_warning(tmp_path, db):
         path.write_bytes(_as_jsonl([{"id": "1", "messages": [], "old": "a", "new": "b"}]))
         load_files(db, [path])
     assert err.value.field == "messages"
+
+
+def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
+    # Chatbot Arena's pairwise rows keep whole conversations per model.
+    def convo(answer):
+        return [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "first"},
+                {"role": "user", "content": "and?"}, {"role": "assistant", "content": answer}]
+
+    path = tmp_path / "arena.jsonl"
+    path.write_bytes(_as_jsonl([{"question_id": "q1", "model_a": "m1", "model_b": "m2",
+                                 "conversation_a": convo("old"), "conversation_b": convo("new"),
+                                 "winner": "model_a"}]))
+    flags = FieldMap(baseline="conversation_a", candidate="conversation_b")
+    load_files(db, [path], LoadOptions(fields=flags))
+    pair = _pairs(db)["q1"]
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")

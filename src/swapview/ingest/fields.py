@@ -213,6 +213,9 @@ def as_output(value: Any) -> str | None:
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         if all("type" in v for v in value):
             return content_text(value)  # content parts
+        if _is_chat(value):  # a whole conversation (Chatbot Arena's conversation_a): its answer
+            answers = [m for m in value if m.get("role") in ("assistant", "model", "gpt")]
+            return _message_text(answers[-1] if answers else value[-1]) or ""
         return _first_choice(value[0])
     if isinstance(value, Mapping):
         text = _response_text(value)
