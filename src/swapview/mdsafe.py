@@ -11,7 +11,7 @@ import re
 
 # Inline syntax: backslash escapes, code spans, emphasis, strikethrough, links and images.
 # `_` only at a word's edge: inside a word (json_broke) it cannot open emphasis.
-_INLINE = re.compile(r"[\\`*\[\]~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_INLINE = re.compile(r"[\\`*\[\]~<]|&(?=#?[A-Za-z0-9]+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # What opens a block at the start of a line: heading, list, quote, rule, table, fence.
 _BLOCK_START = re.compile(r"^(?:[#>+=|:-]|\d{1,9}(?=[.)]))")
 _BACKTICKS = re.compile(r"`+")
@@ -25,8 +25,10 @@ def one_line(text: str) -> str:
 def md_text(text: str, *, line_start: bool = False) -> str:
     """Text that renders as itself; `line_start` when it opens a line or a list item."""
     flat = one_line(text)
-    safe = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    safe = _INLINE.sub(lambda m: "\\" + m.group(), safe)
+    # Backslash escapes rather than entities, so the report still reads well as plain text
+    # in a terminal: "<" (raw HTML, autolinks) always, "&" only where it would start an
+    # entity ("&amp;" is one; "R&D" is not).
+    safe = _INLINE.sub(lambda m: "\\" + m.group(), flat)
     if line_start:
         safe = _escape_block_start(safe)
     return safe
