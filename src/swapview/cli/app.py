@@ -100,6 +100,6 @@ def default_reviewer() -> str:
 def config_option(command: Any) -> Any:
     """`--config FILE`: what report, export and triage read custom tags' counts_as from."""
     return click.option(
-        "--config", "config_path", type=click.Path(dir_okay=False),
+        "--config", "config_file", type=click.Path(dir_okay=False),
         help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
     )(command)

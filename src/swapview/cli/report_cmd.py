@@ -35,11 +35,11 @@ def report_command(
     as_json: bool,
     top: int,
     fail_if: tuple[str, ...],
-    config_path: str | None,
+    config_file: str | None,
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
     # Read first and always: custom tags' counts_as decide what a regression is.
-    config = load_config(config_path)
+    config = load_config(config_file)
     db = state.open_existing()
     report = build_report(db, comparison or only_comparison(db), top=top,
                           kinds=config.tag_kinds())

@@ -35,9 +35,9 @@ def _comparison_id(state: State, name: str | None) -> tuple:
     return db, get_comparison(db, name or only_comparison(db))["id"]
 
 
-def _kinds(config_path: str | None) -> TagKinds:
+def _kinds(config_file: str | None) -> TagKinds:
     """What each tag counts as, from the config file (read before the database opens)."""
-    return load_config(config_path).tag_kinds()
+    return load_config(config_file).tag_kinds()
 
 
 COMPARISON = click.option("-c", "--comparison", help="Comparison name (needed when several).")
@@ -52,9 +52,9 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
 @config_option
 @pass_state
 def refit_command(state: State, comparison: str | None, top: int, as_json: bool,
-                  config_path: str | None) -> None:
+                  config_file: str | None) -> None:
     """Refit from the current tags and print the head of the likely-regression queue."""
-    kinds = _kinds(config_path)
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
     report = refit_and_store(db, cid, kinds)
     head = likely_regressions(db, cid, limit=top)
@@ -120,9 +120,9 @@ def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, 
 @config_option
 @pass_state
 def estimate_command(state: State, comparison: str | None, as_json: bool,
-                     config_path: str | None) -> None:
+                     config_file: str | None) -> None:
     """Estimate how many regressions remain among the unreviewed pairs."""
-    kinds = _kinds(config_path)
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
     est = estimate_remaining(db, cid, kinds=kinds)
     if as_json:
@@ -150,9 +150,9 @@ def estimate_command(state: State, comparison: str | None, as_json: bool,
 @config_option
 @pass_state
 def sample_command(state: State, comparison: str | None, size: int,
-                   config_path: str | None) -> None:
+                   config_file: str | None) -> None:
     """Random pairs to tag that would tighten the estimate most."""
-    kinds = _kinds(config_path)
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
     suggestion = suggest_sample(db, cid, size=size, kinds=kinds)
     click.echo(suggestion.reason)
