@@ -12,6 +12,7 @@ InputError naming the file, line and field.
     name = "wrong_fact"
     key = "f"
     label = "plausible but wrong fact"
+    counts_as = "regression"     # or improvement, neutral, skip (default: neutral)
 
     [keys]                       # binding id = key(s), comma-separated
     tag_regression = "x"
@@ -26,10 +27,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .errors import InputError
 from .reviews import DEFAULT_TAGS
+from .tagkinds import DEFAULT_KINDS, UNNAMED_KIND, TagKind
 
 _TAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -41,6 +50,9 @@ class TagConfig(BaseModel):
     name: str
     key: str = Field(min_length=1, max_length=20)
     label: str | None = None
+    # What the tag means for the numbers (regression rate, export's expected answer, the
+    # learned order); None keeps a custom tag a judged pair that is neither (neutral).
+    counts_as: TagKind | None = None
 
     @field_validator("name")
     @classmethod
@@ -48,6 +60,20 @@ class TagConfig(BaseModel):
         if not _TAG_NAME.match(value):
             raise ValueError("use lower-case letters, digits, '_' or '-' (at most 40)")
         return value
+
+    @field_validator("counts_as")
+    @classmethod
+    def _defaults_keep_their_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Remapping "regression" to count as an improvement would turn every report upside
+        # down; a default tag may only change its key and label.
+        own = DEFAULT_KINDS.get(info.data.get("name", ""))
+        if own is not None and value not in (None, own):
+            raise ValueError(f"{info.data['name']!r} is a default tag: it always counts as {own}")
+        return value
+
+    @property
+    def kind(self) -> str:
+        return self.counts_as or DEFAULT_KINDS.get(self.name) or UNNAMED_KIND
 
 
 class Config(BaseModel):
@@ -69,6 +95,15 @@ class Config(BaseModel):
             custom.pop(name, TagConfig(name=name, key=key)) for name, key in DEFAULT_TAGS.items()
         ]
         return tags + list(custom.values())
+
+    def tag_kinds(self) -> dict[str, str]:
+        """Every configured tag name -> what it counts as (defaults are their own kind)."""
+        return {t.name: t.kind for t in self.all_tags()}
+
+
+def tag_kinds(config: Config | None = None) -> dict[str, str]:
+    """The kinds of the config's tags; with no config, of the default tags only."""
+    return dict(DEFAULT_KINDS) if config is None else config.tag_kinds()
 
 
 def config_path() -> Path:

@@ -5,7 +5,7 @@ them for `--fail-if` gates (see gates.py). Other modules add sections (and gate-
 metrics) with `register_section`, e.g. triage's "estimated regressions remaining":
 
     @register_section
-    def remaining(db, comparison):  # comparison: the comparisons row
+    def remaining(db, comparison):  # the comparisons row, plus "tag_kinds" (see tagkinds)
         est = estimate_remaining(db, comparison["id"])
         return Section(key="remaining", title="Estimated regressions remaining",
                        markdown=f"About {est['remaining']} ...", data=est,
@@ -24,10 +24,18 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from .config import load_config
+from .config import Config
 from .mdsafe import md_code, md_text
 from .reviews import DEFAULT_TAGS
 from .store import get_comparison
+from .tagkinds import (
+    UNNAMED_KIND,
+    TagKinds,
+    count_of_kind,
+    kind_of,
+    sql_marks,
+    tags_of_kind,
+)
 
 Z95 = 1.959963984540054
 HISTOGRAM_BINS = 10
@@ -76,6 +84,8 @@ class Report(BaseModel):
     judged: int  # reviewed, minus skip and minus stale decisions: the rates' denominator
     stale: int
     tags: dict[str, int]
+    # What each tag in `tags` counts as ("wrong_fact": "regression"): the config's counts_as.
+    tag_kinds: dict[str, str] = {}
     regression_rate: Interval
     signals: dict[str, int]
     scored: int
@@ -96,13 +106,23 @@ def register_section(provider: SectionProvider) -> SectionProvider:
 
 
 def build_report(
-    db: Database, comparison: str, *, top: int = 10, sections: list[SectionProvider] | None = None
+    db: Database,
+    comparison: str,
+    *,
+    top: int = 10,
+    sections: list[SectionProvider] | None = None,
+    kinds: TagKinds | None = None,
 ) -> Report:
-    """Everything the report shows, as numbers (no rendering)."""
+    """Everything the report shows, as numbers (no rendering).
+
+    ``kinds`` says what each tag counts as (``Config.tag_kinds()``); default tags only
+    when not given.
+    """
     comp = get_comparison(db, comparison)
     cid = comp["id"]
     tags, stale = _tag_counts(db, cid)
-    judged = sum(n for tag, n in tags.items() if tag != "skip")
+    tag_kinds = {tag: kind_of(tag, kinds) for tag in tags}
+    judged = sum(n for tag, n in tags.items() if tag_kinds[tag] != "skip")
     scored_distances = _distances(db, cid)
     providers = _SECTION_PROVIDERS if sections is None else sections
     return Report(
@@ -114,12 +134,14 @@ def build_report(
         judged=judged,
         stale=stale,
         tags=tags,
-        regression_rate=wilson(tags.get("regression", 0), judged),
+        tag_kinds=tag_kinds,
+        regression_rate=wilson(count_of_kind(tags, "regression", kinds), judged),
         signals=_signal_counts(db, cid),
         scored=len(scored_distances),
         histogram=histogram(scored_distances),
-        top_regressions=_top_regressions(db, cid, top),
-        sections=[s for s in (p(db, comp) for p in providers) if s is not None],
+        top_regressions=_top_regressions(db, cid, top, tags_of_kind("regression", kinds)),
+        sections=[s for s in (p(db, comp | {"tag_kinds": kinds}) for p in providers)
+                  if s is not None],
     )
 
 
@@ -190,15 +212,17 @@ def _signal_counts(db: Database, cid: int) -> dict[str, int]:
     return {name: n for name, n in rows}
 
 
-def _top_regressions(db: Database, cid: int, limit: int) -> list[TopCase]:
+def _top_regressions(
+    db: Database, cid: int, limit: int, regression_tags: tuple[str, ...]
+) -> list[TopCase]:
     rows = db.execute(
         "SELECT p.id, p.key, d.reviewer, d.note, p.baseline_output, p.candidate_output,"
         f" CASE WHEN {_CURRENT_SCORE} THEN s.semantic_distance END AS dist"
         " FROM decisions d JOIN pairs p ON p.id = d.pair_id"
         " LEFT JOIN scores s ON s.pair_id = p.id"
-        " WHERE p.comparison_id = ? AND d.tag = 'regression' AND d.stale = 0"
-        " ORDER BY dist IS NULL, dist DESC, p.key LIMIT ?",
-        [cid, limit],
+        f" WHERE p.comparison_id = ? AND d.tag IN ({sql_marks(regression_tags)})"
+        " AND d.stale = 0 ORDER BY dist IS NULL, dist DESC, p.key LIMIT ?",
+        [cid, *regression_tags, limit],
     ).fetchall()
     names = _signal_names(db, [r[0] for r in rows])
     return [
@@ -235,18 +259,20 @@ def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
 def metrics(report: Report) -> dict[str, float | None]:
     """Every number a `--fail-if` gate can test, by name."""
     judged = report.judged
+    regressions = count_of_kind(report.tags, "regression", report.tag_kinds)
+    improvements = count_of_kind(report.tags, "improvement", report.tag_kinds)
     out: dict[str, float | None] = {
         "pairs": report.pairs,
         "reviewed": report.reviewed,
         "judged": judged,
         "unreviewed": report.pairs - report.reviewed,
         "stale": report.stale,
-        "regressions": report.tags.get("regression", 0),
-        "improvements": report.tags.get("improvement", 0),
+        "regressions": regressions,
+        "improvements": improvements,
         "regression_rate": report.regression_rate.value,
         "regression_rate_low": report.regression_rate.low,
         "regression_rate_high": report.regression_rate.high,
-        "improvement_rate": report.tags.get("improvement", 0) / judged if judged else None,
+        "improvement_rate": improvements / judged if judged else None,
         "signals": sum(report.signals.values()),
     }
     out |= {f"tag.{tag}": n for tag, n in report.tags.items()}
@@ -256,10 +282,10 @@ def metrics(report: Report) -> dict[str, float | None]:
     return out
 
 
-def known_tags(db: Database) -> set[str]:
+def known_tags(db: Database, config: Config) -> set[str]:
     """Tags a `tag.X` gate may name: the defaults, the config's custom tags, any in use."""
     in_use = {t for (t,) in db.execute("SELECT DISTINCT tag FROM decisions WHERE tag IS NOT NULL")}
-    return set(DEFAULT_TAGS) | {t.name for t in load_config().tags} | in_use
+    return set(DEFAULT_TAGS) | {t.name for t in config.tags} | in_use
 
 
 BAR_WIDTH = 30
@@ -288,7 +314,8 @@ def to_markdown(report: Report) -> str:
         "## Tags",
         "",
     ]
-    lines += [f"- {md_text(tag, line_start=True)}: {n}" for tag, n in r.tags.items()] or [
+    lines += [f"- {md_text(tag, line_start=True)}{_kind_note(r, tag)}: {n}"
+              for tag, n in r.tags.items()] or [
         "No tags yet."
     ]
     lines += ["", "## Quirk signals", ""]
@@ -300,6 +327,12 @@ def to_markdown(report: Report) -> str:
     for section in r.sections:
         lines += ["", f"## {section.title}", "", section.markdown.rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def _kind_note(r: Report, tag: str) -> str:
+    """" (counts as regression)" for a custom tag that counts as more than a judged pair."""
+    kind = r.tag_kinds.get(tag)
+    return f" (counts as {kind})" if kind not in (None, tag, UNNAMED_KIND) else ""
 
 
 def _pct(k: int, n: int) -> str:

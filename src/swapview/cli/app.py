@@ -95,3 +95,11 @@ def main(ctx: click.Context, db_path: str) -> None:
 def default_reviewer() -> str:
     """$SWAPVIEW_REVIEWER, else the login name."""
     return os.environ.get("SWAPVIEW_REVIEWER") or os.environ.get("USER") or getpass.getuser()
+
+
+def config_option(command: Any) -> Any:
+    """`--config FILE`: what report, export and triage read custom tags' counts_as from."""
+    return click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False),
+        help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
+    )(command)

@@ -7,10 +7,11 @@ import sys
 
 import click
 
+from ..config import load_config
 from ..errors import SwapviewError
 from ..export import FORMATS, Selection, check_policy, export
 from ..store import list_comparisons
-from .app import State, main, pass_state
+from .app import State, config_option, main, pass_state
 
 INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
@@ -22,13 +23,15 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
     show_default=True, help="Named after the tool that runs the cases.",
 )
 @click.option("-o", "--output", default="-", show_default=True, help="JSONL file, or - for stdout.")
-@click.option("-t", "--tag", "tags", multiple=True, help="Only these tags (default: all but skip).")
+@click.option("-t", "--tag", "tags", multiple=True,
+              help="Only these tags (default: all but skip and tags counted as skip).")
 @click.option("--reviewer", "reviewers", multiple=True, help="Only decisions by this reviewer.")
 @click.option("--signal", "signals", multiple=True, help="Only pairs where this signal fired.")
 @click.option("--include-stale", is_flag=True, help="Also decisions made on older outputs.")
 @click.option(
     "--ideal", "ideal", multiple=True, metavar="TAG=SOURCE",
-    help="Expected answer for a (custom) tag: baseline, candidate or both.",
+    help="Expected answer for a (custom) tag: baseline, candidate or both (default: what the"
+    " tag counts as in the config: regression baseline, improvement candidate, else both).",
 )
 @click.option("--append", is_flag=True, help="Add only cases whose id is not in the file yet.")
 @click.option(
@@ -36,6 +39,7 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
     help="Also write a promptfoo config that replays the stored outputs.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@config_option
 @pass_state
 def export_command(
     state: State,
@@ -50,8 +54,10 @@ def export_command(
     append: bool,
     config_path: str | None,
     as_json: bool,
+    config_file: str | None,
 ) -> None:
     """Export tagged pairs as eval cases (promptfoo, inspect, OpenAI evals, LangSmith)."""
+    kinds = load_config(config_file).tag_kinds()
     db = state.open_existing()
     selection = Selection(
         comparison=comparison or only_comparison(db),
@@ -60,6 +66,7 @@ def export_command(
         signals=signals,
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
+        kinds=kinds,
     )
     try:
         result = export(db, selection, format_name, output, append=append,

@@ -6,10 +6,11 @@ import json
 
 import click
 
+from ..config import load_config
 from ..gates import evaluate, parse_gate
 from ..report import build_report, known_tags, metrics, to_markdown
 from ..triage import report_section  # noqa: F401  (registers the remaining-regressions section)
-from .app import State, main, pass_state
+from .app import State, config_option, main, pass_state
 from .export_cmd import only_comparison
 
 GATE_EXIT_CODE = 3
@@ -24,6 +25,7 @@ GATE_EXIT_CODE = 3
     help=f"Gate, e.g. 'regression_rate>0.02' or 'signal.json_broke>=1'; exit {GATE_EXIT_CODE}"
     " when any trips.",
 )
+@config_option
 @pass_state
 @click.pass_context
 def report_command(
@@ -33,13 +35,16 @@ def report_command(
     as_json: bool,
     top: int,
     fail_if: tuple[str, ...],
+    config_file: str | None,
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
+    # Read first and always: custom tags' counts_as decide what a regression is.
+    config = load_config(config_file)
     db = state.open_existing()
-    report = build_report(db, comparison or only_comparison(db), top=top)
+    report = build_report(db, comparison or only_comparison(db), top=top,
+                          kinds=config.tag_kinds())
     values = metrics(report)
-    # The config file is read only for a tag gate: a broken one should not fail other gates.
-    tags = known_tags(db) if any(e.strip().startswith("tag.") for e in fail_if) else set()
+    tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
     gates = [parse_gate(expr, set(values), tags=tags) for expr in fail_if]
     results = evaluate(gates, values)
     if as_json:

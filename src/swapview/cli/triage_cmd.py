@@ -9,6 +9,7 @@ import click
 
 from ..config import load_config
 from ..store import get_comparison
+from ..tagkinds import TagKinds
 from ..triage.clusters import (
     build_clusters,
     cluster_exists,
@@ -20,7 +21,7 @@ from ..triage.clusters import (
 from ..triage.learner import chance_percent
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
-from .app import State, default_reviewer, main, pass_state
+from .app import State, config_option, default_reviewer, main, pass_state
 from .export_cmd import only_comparison
 
 
@@ -34,6 +35,11 @@ def _comparison_id(state: State, name: str | None) -> tuple:
     return db, get_comparison(db, name or only_comparison(db))["id"]
 
 
+def _kinds(config_file: str | None) -> TagKinds:
+    """What each tag counts as, from the config file (read before the database opens)."""
+    return load_config(config_file).tag_kinds()
+
+
 COMPARISON = click.option("-c", "--comparison", help="Comparison name (needed when several).")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -43,11 +49,14 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many of the queue to print.")
 @AS_JSON
+@config_option
 @pass_state
-def refit_command(state: State, comparison: str | None, top: int, as_json: bool) -> None:
+def refit_command(state: State, comparison: str | None, top: int, as_json: bool,
+                  config_file: str | None) -> None:
     """Refit from the current tags and print the head of the likely-regression queue."""
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
-    report = refit_and_store(db, cid)
+    report = refit_and_store(db, cid, kinds)
     head = likely_regressions(db, cid, limit=top)
     if as_json:
         click.echo(json.dumps({"refit": asdict(report), "queue": head}))
@@ -108,11 +117,14 @@ def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, 
 @triage_group.command("estimate")
 @COMPARISON
 @AS_JSON
+@config_option
 @pass_state
-def estimate_command(state: State, comparison: str | None, as_json: bool) -> None:
+def estimate_command(state: State, comparison: str | None, as_json: bool,
+                     config_file: str | None) -> None:
     """Estimate how many regressions remain among the unreviewed pairs."""
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
-    est = estimate_remaining(db, cid)
+    est = estimate_remaining(db, cid, kinds=kinds)
     if as_json:
         click.echo(json.dumps(est))
         return
@@ -135,11 +147,14 @@ def estimate_command(state: State, comparison: str | None, as_json: bool) -> Non
 @COMPARISON
 @click.option("--size", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many pairs to suggest.")
+@config_option
 @pass_state
-def sample_command(state: State, comparison: str | None, size: int) -> None:
+def sample_command(state: State, comparison: str | None, size: int,
+                   config_file: str | None) -> None:
     """Random pairs to tag that would tighten the estimate most."""
+    kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
-    suggestion = suggest_sample(db, cid, size=size)
+    suggestion = suggest_sample(db, cid, size=size, kinds=kinds)
     click.echo(suggestion.reason)
     for pid in suggestion.pair_ids:
         key = db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0]

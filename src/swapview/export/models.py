@@ -6,9 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Where the expected answer comes from, per tag. Unknown (custom) tags accept both outputs
-# unless the caller maps them: swapview cannot know whether "hallucination" means the old
-# answer was right.
+from ..tagkinds import kind_of, tags_of_kind
+
+# Where the expected answer comes from, per kind of tag. A custom tag follows what it
+# counts as (config `counts_as`); one that does not say accepts both outputs unless the
+# caller maps it: swapview cannot know whether "hallucination" means the old answer was right.
 IdealSource = Literal["baseline", "candidate", "both"]
 DEFAULT_POLICY: dict[str, IdealSource] = {
     "regression": "baseline",
@@ -30,9 +32,15 @@ class Selection(BaseModel):
     signals: tuple[str, ...] = ()  # any of these signals fired
     include_stale: bool = False
     policy: dict[str, IdealSource] = Field(default_factory=dict)  # overrides DEFAULT_POLICY
+    # What each tag counts as (Config.tag_kinds()); empty: the default tags only.
+    kinds: dict[str, str] = Field(default_factory=dict)
 
     def source_for(self, tag: str) -> IdealSource:
-        return self.policy.get(tag) or DEFAULT_POLICY.get(tag, "both")
+        return self.policy.get(tag) or DEFAULT_POLICY[kind_of(tag, self.kinds)]
+
+    def excluded_tags(self) -> tuple[str, ...]:
+        """Tags left out when no --tag is given: skip and every tag that counts as skip."""
+        return tuple(dict.fromkeys(DEFAULT_EXCLUDED_TAGS + tags_of_kind("skip", self.kinds)))
 
 
 class Scores(BaseModel):

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
-from .models import DEFAULT_EXCLUDED_TAGS, ExportCase, IdealSource, Scores, Selection, Signal
+from .models import ExportCase, IdealSource, Scores, Selection, Signal
 
 _CASES_SQL = """
 SELECT p.id AS pair_id, p.key, p.prompt, p.prompt_format, p.baseline_output,
@@ -42,8 +42,9 @@ def _filtered_sql(comparison_id: int, sel: Selection) -> tuple[str, list[Any]]:
         sql += f" AND d.tag IN ({_marks(sel.tags)})"
         args += sel.tags
     else:
-        sql += f" AND d.tag NOT IN ({_marks(DEFAULT_EXCLUDED_TAGS)})"
-        args += DEFAULT_EXCLUDED_TAGS
+        excluded = sel.excluded_tags()
+        sql += f" AND d.tag NOT IN ({_marks(excluded)})"
+        args += excluded
     if sel.reviewers:
         sql += f" AND d.reviewer IN ({_marks(sel.reviewers)})"
         args += sel.reviewers

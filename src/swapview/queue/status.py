@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..tagkinds import TagKinds, count_of_kind
 from .spec import only_comparison
 
 
@@ -17,14 +18,17 @@ class Progress:
     reviewed: int
     tags: dict[str, int] = field(default_factory=dict)
 
-    def summary(self, headline_tag: str = "regression") -> str:
-        n = self.tags.get(headline_tag, 0)
-        noun = headline_tag if n == 1 else _plural(headline_tag)
-        return f"{self.reviewed:,} of {self.total:,} reviewed, {n:,} {noun}"
+    def regressions(self, kinds: TagKinds | None = None) -> int:
+        """Pairs tagged with any tag that counts as a regression ("wrong_fact" too)."""
+        return count_of_kind(self.tags, "regression", kinds)
+
+    def summary(self, kinds: TagKinds | None = None) -> str:
+        n = self.regressions(kinds)
+        return f"{self.reviewed:,} of {self.total:,} reviewed, {n:,} regression{_plural_s(n)}"
 
 
-def _plural(word: str) -> str:
-    return word + ("es" if word.endswith("s") else "s")
+def _plural_s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 def progress(

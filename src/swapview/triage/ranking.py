@@ -16,14 +16,21 @@ import numpy as np
 from sqlite_utils import Database
 
 from ..store import now, write_transaction
+from ..tagkinds import TagKinds, sql_marks, tags_of_kind
 from .features import FEATURE_NAMES, SCORE_NAMES, SIGNAL_NAMES, TEXT_FEATURES, text_features
 from .learner import Model, fit_auto, fit_scaler, too_few_to_validate, with_assumed_rate
 from .reasons import explain
 
 FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
-REGRESSION_TAG = "regression"
-# Tags that carry no judgement: the pair is left out of training and of the estimate.
-NON_LABEL_TAGS = ("skip",)
+
+
+def label_tags(kinds: TagKinds | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tags that label a regression, tags that carry no label), from what each counts as.
+
+    Skip-kind tags carry no judgement: those pairs are left out of training and of the
+    estimate.
+    """
+    return tags_of_kind("regression", kinds), tags_of_kind("skip", kinds)
 CHUNK = 2000
 
 
@@ -127,16 +134,16 @@ def _fill_signals(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.
             X[position[pid], column[name]] = 1.0
 
 
-def labels(db: Database, comparison_id: int) -> dict[int, int]:
-    """Current, non-stale judgements: 1 for a regression, 0 for any other real tag."""
-    marks = ",".join("?" * len(NON_LABEL_TAGS))
+def labels(db: Database, comparison_id: int, kinds: TagKinds | None = None) -> dict[int, int]:
+    """Current, non-stale judgements: 1 for a regression-kind tag, 0 for any other real tag."""
+    positive, unlabelled = label_tags(kinds)
     rows = db.execute(
         "SELECT d.pair_id, d.tag FROM decisions d JOIN pairs p ON p.id = d.pair_id"
         f" WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.stale = 0"
-        f" AND d.tag NOT IN ({marks}) ORDER BY d.review_id",
-        [comparison_id, *NON_LABEL_TAGS],
+        f" AND d.tag NOT IN ({sql_marks(unlabelled)}) ORDER BY d.review_id",
+        [comparison_id, *unlabelled],
     )
-    return {pid: int(tag == REGRESSION_TAG) for pid, tag in rows}
+    return {pid: int(tag in positive) for pid, tag in rows}
 
 
 def fit_tagged(table: FeatureTable, Z: np.ndarray, tagged: dict[int, int]) -> Model:
@@ -160,9 +167,10 @@ class Ranker:
     ``invalidate()`` after a reload that changed outputs but was not re-scored.
     """
 
-    def __init__(self, db: Database, comparison_id: int) -> None:
+    def __init__(self, db: Database, comparison_id: int, kinds: TagKinds | None = None) -> None:
         self.db = db
         self.comparison_id = comparison_id
+        self.kinds = kinds
         self._key: tuple | None = None
         self._table: FeatureTable | None = None
         self._Z: np.ndarray | None = None
@@ -196,7 +204,7 @@ class Ranker:
             self._Z = fit_scaler(self._table.X).transform(self._table.X)
             self._key = key
         table, Z = self._table, self._Z
-        model = fit_tagged(table, Z, labels(self.db, self.comparison_id))
+        model = fit_tagged(table, Z, labels(self.db, self.comparison_id, self.kinds))
         reasons = explain(Z, table.X, model.weights)
         _store(self.db, self.comparison_id, table.pair_ids, model.score(Z), reasons, model)
         return RefitReport(
@@ -205,9 +213,11 @@ class Ranker:
         )
 
 
-def refit_and_store(db: Database, comparison_id: int) -> RefitReport:
+def refit_and_store(
+    db: Database, comparison_id: int, kinds: TagKinds | None = None
+) -> RefitReport:
     """One-off refit (a CLI call); a long-lived front end keeps a ``Ranker`` instead."""
-    return Ranker(db, comparison_id).refit()
+    return Ranker(db, comparison_id, kinds).refit()
 
 
 def _store(

@@ -15,6 +15,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from ..store import now, write_transaction
+from ..tagkinds import TagKinds, sql_marks
 from .estimate import (
     CONFIDENCE,
     NEGATIVE,
@@ -28,7 +29,7 @@ from .estimate import (
     sample_gain,
 )
 from .learner import MODEL_VERSION, fit_scaler, prior_model
-from .ranking import NON_LABEL_TAGS, REGRESSION_TAG, load_features, refresh_features
+from .ranking import label_tags, load_features, refresh_features
 
 BANDS = 5
 SAMPLE_SIZE = 10
@@ -99,16 +100,18 @@ def _edges(db: Database, comparison_id: int, scores: np.ndarray, bands: int) -> 
     return edges
 
 
-def band_statuses(db: Database, comparison_id: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def band_statuses(
+    db: Database, comparison_id: int, kinds: TagKinds | None = None
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """{band: (pair ids, statuses)} in sample_key order."""
-    marks = ",".join("?" * len(NON_LABEL_TAGS))
+    positive, unlabelled = label_tags(kinds)
     rows = db.execute(
         "SELECT b.band, b.pair_id, CASE WHEN d.tag IS NULL OR d.stale = 1 THEN ?"
-        f" WHEN d.tag IN ({marks}) THEN ? WHEN d.tag = ? THEN ? ELSE ? END"
+        f" WHEN d.tag IN ({sql_marks(unlabelled)}) THEN ?"
+        f" WHEN d.tag IN ({sql_marks(positive)}) THEN ? ELSE ? END"
         " FROM triage_bands b LEFT JOIN decisions d ON d.pair_id = b.pair_id"
         " WHERE b.comparison_id = ? ORDER BY b.band, b.sample_key",
-        [UNREVIEWED, *NON_LABEL_TAGS, SKIPPED, REGRESSION_TAG, REGRESSION, NEGATIVE,
-         comparison_id],
+        [UNREVIEWED, *unlabelled, SKIPPED, *positive, REGRESSION, NEGATIVE, comparison_id],
     ).fetchall()
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if not rows:
@@ -121,20 +124,26 @@ def band_statuses(db: Database, comparison_id: int) -> dict[int, tuple[np.ndarra
 
 
 def estimate_remaining(
-    db: Database, comparison_id: int, *, confidence: float = CONFIDENCE, assign: bool = True
+    db: Database,
+    comparison_id: int,
+    *,
+    confidence: float = CONFIDENCE,
+    assign: bool = True,
+    kinds: TagKinds | None = None,
 ) -> dict:
     """Regressions still among the unreviewed pairs: point, interval, per band, next sample.
 
     Keys: unreviewed, found, remaining, low, high, confidence, complete (every band with
     unreviewed pairs has a sample), bands (list of per-band dicts), suggest (band, pair_ids,
     reason). ``assign=False`` (for a quick report) leaves pairs without a band as they are:
-    they count as a band with no sample (band -1), so the interval stays honest.
+    they count as a band with no sample (band -1), so the interval stays honest. ``kinds``
+    says which tags count as regressions (the config's counts_as).
     """
     if assign:
         assign_bands(db, comparison_id)
-    statuses = band_statuses(db, comparison_id)
+    statuses = band_statuses(db, comparison_id, kinds)
     bands = [band_estimate(b, st) for b, (_, st) in statuses.items()]
-    bands += _unassigned(db, comparison_id)
+    bands += _unassigned(db, comparison_id, kinds)
     result = combine(bands, confidence)
     suggestion = _suggest(statuses, SAMPLE_SIZE)
     result["comparison_id"] = comparison_id
@@ -144,17 +153,19 @@ def estimate_remaining(
     return result
 
 
-def _unassigned(db: Database, comparison_id: int) -> list[BandEstimate]:
+def _unassigned(
+    db: Database, comparison_id: int, kinds: TagKinds | None = None
+) -> list[BandEstimate]:
     """Pairs with no band yet, as one unsampled pseudo-band (-1), if there are any."""
-    marks = ",".join("?" * len(NON_LABEL_TAGS))
+    positive, unlabelled = label_tags(kinds)
     total, unreviewed, found = db.execute(
         "SELECT count(*), coalesce(sum(d.tag IS NULL OR d.stale = 1), 0),"
-        f" coalesce(sum(d.tag = ? AND d.stale = 0), 0) FROM pairs p"
+        f" coalesce(sum(d.tag IN ({sql_marks(positive)}) AND d.stale = 0), 0) FROM pairs p"
         " LEFT JOIN triage_bands b ON b.pair_id = p.id"
         " LEFT JOIN decisions d ON d.pair_id = p.id"
         f" WHERE p.comparison_id = ? AND b.pair_id IS NULL"
-        f" AND (d.tag IS NULL OR d.tag NOT IN ({marks}))",
-        [REGRESSION_TAG, comparison_id, *NON_LABEL_TAGS],
+        f" AND (d.tag IS NULL OR d.tag NOT IN ({sql_marks(unlabelled)}))",
+        [*positive, comparison_id, *unlabelled],
     ).fetchone()
     if not total:
         return []
@@ -163,10 +174,12 @@ def _unassigned(db: Database, comparison_id: int) -> list[BandEstimate]:
     return [BandEstimate(-1, total, unreviewed, 0, 0, found, math.nan, math.inf)]
 
 
-def suggest_sample(db: Database, comparison_id: int, *, size: int = SAMPLE_SIZE) -> Suggestion:
+def suggest_sample(
+    db: Database, comparison_id: int, *, size: int = SAMPLE_SIZE, kinds: TagKinds | None = None
+) -> Suggestion:
     """The band whose next ``size`` random pairs would tighten the estimate most."""
     assign_bands(db, comparison_id)
-    return _suggest(band_statuses(db, comparison_id), size)
+    return _suggest(band_statuses(db, comparison_id, kinds), size)
 
 
 def _suggest(statuses: dict[int, tuple[np.ndarray, np.ndarray]], size: int) -> Suggestion:

@@ -132,6 +132,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.reviewer = context.reviewer
         self.spec = context.spec
         self.tags = context.config.all_tags()
+        self.tag_kinds = context.config.tag_kinds()  # what each tag counts as
         # Bindings depend on the config (custom tags), so they are added per instance;
         # BindingsMap splits "j,down" into one binding per key, as BINDINGS would.
         for key, bindings in BindingsMap(_bindings(self.tags)).key_to_bindings.items():
@@ -313,9 +314,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     def _update_status(self) -> None:
         p = self.progress
-        regressions = p.tags.get("regression", 0)
+        regressions = p.regressions(self.tag_kinds)
         parts = StatusParts(
-            progress=p.summary(),
+            progress=p.summary(self.tag_kinds),
             progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
             estimate=self.estimate_status().removeprefix(", "),
             position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",

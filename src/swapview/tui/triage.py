@@ -111,7 +111,7 @@ class TriageMixin:
                 generation = gate.begin()
                 ranker = state["rankers"].get(comparison_id)
                 if ranker is None:
-                    ranker = Ranker(open_db(self.db_path), comparison_id)
+                    ranker = Ranker(open_db(self.db_path), comparison_id, self.tag_kinds)
                     state["rankers"][comparison_id] = ranker
                 self.post_message(TriageRefitted(comparison_id, ranker.refit()))
                 if gate.finish(generation):

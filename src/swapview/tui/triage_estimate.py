@@ -130,7 +130,9 @@ class EstimateMixin:
             # the reviewer is triaging, not on every review.
             banded = db.execute("SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1",
                                 [comparison_id]).fetchone() is not None
-            return estimate_remaining(db, comparison_id) if banded or wanted else None
+            if not (banded or wanted):
+                return None
+            return estimate_remaining(db, comparison_id, kinds=self.tag_kinds)
         finally:
             db.close()
 
@@ -155,12 +157,12 @@ class EstimateMixin:
     def sample_worker(self: ReviewScreen, comparison_id: int) -> None:
         db = open_db(self.db_path, migrate=False)
         try:
-            suggestion = suggest_sample(db, comparison_id)
+            suggestion = suggest_sample(db, comparison_id, kinds=self.tag_kinds)
             ids: list[int] = []
             if suggestion.band is not None:
                 # The band's next unreviewed pairs in sample order: a short queue, so it
                 # pages as fast at a million pairs as at a hundred.
-                pairs, status = band_statuses(db, comparison_id)[suggestion.band]
+                pairs, status = band_statuses(db, comparison_id, self.tag_kinds)[suggestion.band]
                 ids = pairs[status == UNREVIEWED][:SAMPLE_QUEUE].tolist()
         finally:
             db.close()
