@@ -34,6 +34,12 @@ SIGNAL_SHORT = {
 KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
 
 
+def tag_class(tag: str, kinds: dict[str, str]) -> str:
+    """The style of a tag: its kind's (a custom tag counted as a regression looks like one)."""
+    kind = kinds.get(tag, tag)
+    return f"tag-{kind}" if kind in KNOWN_TAGS else "tag-custom"
+
+
 def tag_badge(tag: str | None) -> str:
     return (tag[:3].upper() if tag else "·").ljust(3)
 
@@ -151,8 +157,9 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             self.start = start
             self.count = count
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.tag_kinds = tag_kinds or {}  # a tag's colour is its kind's
         self.total = 0
         self.cursor = 0
         self.generation = 0
@@ -331,7 +338,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
     def _tag_style(self, tag: str | None, base: Style) -> Style:
         if tag is None:
             return base + self._part("pair-list--dim")
-        name = f"pair-list--tag-{tag}" if tag in KNOWN_TAGS else "pair-list--tag-custom"
+        name = f"pair-list--{tag_class(tag, self.tag_kinds)}"
         return base + self._part(name)
 
     # ----- the window of rows

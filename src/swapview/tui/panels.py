@@ -20,9 +20,9 @@ from ..diff import Segment
 from ..layout import wrap_line
 from ..textsafe import visible
 from ..triage.learner import chance_percent
+from .pair_list import KNOWN_TAGS, tag_class
 
 PROMPT_CHARS = 20_000  # a prompt longer than this is clipped in the panel, with a marker
-KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
 
 
 def pct(value: float | None) -> str:
@@ -64,6 +64,10 @@ class PairInfo(LineWidget):
     """Tag, key, reviewer, scores and quirk badges of the current pair."""
 
     PREFIX = "pair-info"
+
+    def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.tag_kinds = tag_kinds or {}  # a tag's colour is its kind's
     COMPONENT_CLASSES = {f"pair-info--{c}" for c in (
         "key", "scores", "badge", "stale", "tag-none", "tag-pending", "tag-custom",
         *(f"tag-{t}" for t in KNOWN_TAGS))}
@@ -77,7 +81,7 @@ class PairInfo(LineWidget):
         elif d.tag is None:
             tag = (" untagged ", "tag-none")
         else:
-            cls = f"tag-{d.tag}" if d.tag in KNOWN_TAGS else "tag-custom"
+            cls = tag_class(d.tag, self.tag_kinds)
             tag = (f" {visible(d.tag)} ", cls)
         who = f" by {visible(d.reviewer)}" if d.tag and d.reviewer else ""
         parts = [tag, (f" {visible(d.key)}{who}  ", "key"), *_triage_parts(d),

@@ -156,8 +156,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         yield Static(id="queue-head")
-        yield PairList(id="queue")
-        yield PairInfo(id="pair-info")
+        # Custom tags take the colour of what they count as (wrong_fact as a regression).
+        yield PairList(id="queue", tag_kinds=self.tag_kinds)
+        yield PairInfo(id="pair-info", tag_kinds=self.tag_kinds)
         yield NoteLine(id="note-line")
         yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
