@@ -163,7 +163,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("swapview keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content.assemble(*parts))
-            yield Static("esc, ? or q close · ^p every command · dim: id for config [keys]",
+            yield Static("esc/?/q close · ^p all commands · dim: id for [keys]",
                          classes="dialog-help")
 
     def action_close(self) -> None:
