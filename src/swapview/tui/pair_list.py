@@ -171,6 +171,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self.columns = Columns()
         self.key_cells = KEY_MIN  # widest key seen in this queue (grows as pages come)
+        self._recentre = False  # a reset's cursor still to bring into view once drawn
 
     # ----- what the screen calls
     def set_columns(self, columns: Columns) -> None:
@@ -194,8 +195,10 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_to_cursor(center=True)
         # The new virtual size only bounds scrolling after the next layout (before it, a
         # scroll past the old size is clamped), and the first reset may come before the
-        # list has a height: scroll again once refreshed.
+        # list has a height: scroll again once refreshed, and once more when the list is
+        # next drawn with a height (a refresh can come before the layout that gives one).
         self.call_after_refresh(self._scroll_to_cursor, True)
+        self._recentre = True
         self.refresh()
         self._want_around(self.cursor)
         self._announce()
@@ -275,6 +278,11 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- drawing
     def render_line(self, y: int) -> Strip:
+        if self._recentre and self.size.height:
+            self._recentre = False
+            top = int(self.scroll_offset.y)
+            if not top <= self.cursor < top + self.size.height:
+                self.call_later(self._scroll_to_cursor, True)
         index = int(self.scroll_offset.y) + y
         width = self.size.width
         if index >= self.total:
