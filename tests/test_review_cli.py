@@ -36,3 +36,11 @@ def test_bad_config_names_file_line_or_field(db, db_path, tmp_path):
     cfg.write_text("[[tags]]\nname = 'x'\n")
     res = run("--db", str(db_path), "review", "--config", str(cfg))
     assert res.exit_code == 1 and "c.toml: field 'tags.0.key'" in res.output
+
+
+def test_without_a_terminal_it_says_so_instead_of_hanging(db, db_path):
+    with write_transaction(db):
+        cid = ensure_comparison(db, "m1")
+        PairWriter(db, cid, LoadReport()).write([PairRecord("k", "p", "a", "b")])
+    res = run("--db", str(db_path), "review")  # CliRunner: stdin and stdout are not a tty
+    assert res.exit_code == 1 and "review needs a terminal" in res.output

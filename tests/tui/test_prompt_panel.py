@@ -8,7 +8,7 @@ from swapview.store import LoadReport, PairRecord, PairWriter, open_db, write_tr
 from swapview.tui.panels import focus_turn, others_summary
 
 from .fixtures import make_app, make_db
-from .helpers import line_with, screen_lines, settle
+from .helpers import line_with, screen_lines, screen_text, settle
 
 SYSTEM = ("You are Acme's support assistant. Reply with exactly one JSON object and nothing "
           "else. Answer only from the help centre, in the customer's language. " * 3)
@@ -116,3 +116,27 @@ async def test_all_turns_leave_the_diff_room_at_80x24(chat_db):
         await pilot.press("p")  # tall screen: last question -> all turns, a taller panel
         await settle(pilot)
         assert app.screen.query_one("PromptView").outer_size.height == 12
+
+
+@pytest.mark.parametrize("prompt", ["hello\n", "two lines\nend\n\n",
+                                    [{"role": "user", "content": "trailing\n"}]])
+async def test_prompts_ending_in_a_newline_show_in_every_mode(tmp_path, prompt):
+    path = tmp_path / "review.db"
+    make_db(path, n_extra=1)
+    db = open_db(path)
+    with write_transaction(db):
+        PairWriter(db, 1, LoadReport()).write([PairRecord("nl", prompt, "x y", "x z", {})])
+        pid = db.execute("SELECT id FROM pairs WHERE key = 'nl'").fetchone()[0]
+        db.execute("INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+                   " semantic_distance, lexical_distance, length_change, signal_count, scored)"
+                   " VALUES (?, 'h', 'v1', 'test', 0.99, 0.5, 0.0, 0, 't')", [pid])
+    db.close()
+    app = make_app(path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(3):  # last question, all turns, one line: none may crash
+            assert app.return_code is None
+            assert "trailing" in screen_text(app) or "hello" in screen_text(app) \
+                or "two lines" in screen_text(app)
+            await pilot.press("p")
+            await settle(pilot)

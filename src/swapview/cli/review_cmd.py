@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..config import load_config
@@ -37,6 +39,10 @@ def review(state: State, comparison: str | None, reviewer: str | None, order: st
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     db.close()
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would take over a terminal that is not there and wait forever.
+        raise click.ClickException("review needs a terminal (run it in one, over SSH, or in"
+                                   " a browser with `swapview serve`)")
     name = reviewer or config.reviewer or default_reviewer()
     spec = QueueSpec(order=order_name, seed=seed, comparison_id=cid, untagged=untagged)
     # The first queue read runs while Textual imports: the first screen comes sooner.
@@ -45,7 +51,10 @@ def review(state: State, comparison: str | None, reviewer: str | None, order: st
 
     context = ReviewContext(db_path=state.db_path, reviewer=name, spec=spec, config=config,
                             resume=not no_resume, comparisons=comps, preloaded=first)
-    SwapviewApp(context, theme=theme).run()
+    app = SwapviewApp(context, theme=theme)
+    app.run()
+    if app.return_code:  # a crash inside the app: Textual printed it; say so to the shell
+        sys.exit(app.return_code)
 
 
 def _comparison_id(comps: list[tuple], name: str | None) -> int:

@@ -234,7 +234,7 @@ class PromptView(ScrollView, can_focus=False):
             for role, body in self._turns:
                 turn_rows, budget = _turn_rows(role, body, budget, width)
                 rows.extend(turn_rows)
-                if turn_rows[-1][0].kind == "marker":
+                if turn_rows and turn_rows[-1] and turn_rows[-1][0].kind == "marker":
                     break  # the budget ran out in this turn
         else:
             rows, _ = _turn_rows(*self._turns[focus], PROMPT_CHARS, width)
