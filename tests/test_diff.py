@@ -153,3 +153,15 @@ def test_lazy_diff_computes_hunks_on_use_and_matches_eager():
     assert sides(lazy) == sides(eager)
     assert (lazy.inserted_words, lazy.deleted_words) == (eager.inserted_words,
                                                          eager.deleted_words) == (2, 2)
+
+
+def test_texts_that_differ_only_past_the_shown_lines_are_not_identical(monkeypatch):
+    from swapview import diff as diff_module
+
+    monkeypatch.setattr(diff_module, "MAX_LINES", 50)
+    body = "\n".join(f"line {i}" for i in range(200))
+    same_head = diff_module.diff_texts(body, body[: len(body) // 2])
+    assert not same_head.identical and same_head.differs_beyond
+    assert any("more lines not shown" in n for n in same_head.notes)
+    truly_same = diff_module.diff_texts(body, body)
+    assert truly_same.identical and not truly_same.differs_beyond

@@ -93,10 +93,12 @@ class Block:
 class Diff:
     blocks: list[Block]
     notes: list[str] = field(default_factory=list)
+    # The texts differ only past what is shown (lines beyond MAX_LINES, or clipped tails).
+    differs_beyond: bool = False
 
     @property
     def identical(self) -> bool:
-        return not any(b.changed for b in self.blocks)
+        return not self.differs_beyond and not any(b.changed for b in self.blocks)
 
     @property
     def counted(self) -> bool:
@@ -146,7 +148,14 @@ def diff_texts(
             diff.blocks.append(block)
     _add_notes(diff, a, "old")
     _add_notes(diff, b, "new")
+    cut = a.hidden_lines or b.hidden_lines or a.clipped or b.clipped
+    if cut and not any(block.changed for block in diff.blocks):
+        diff.differs_beyond = _normal(old, ignore_whitespace) != _normal(new, ignore_whitespace)
     return diff
+
+
+def _normal(text: str | None, ignore_whitespace: bool) -> str:
+    return " ".join((text or "").split()) if ignore_whitespace else (text or "")
 
 
 def _units(text: str, reflow: bool) -> _Side:

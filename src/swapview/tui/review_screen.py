@@ -307,6 +307,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             stats = "counting…"  # a lazy diff: counted once laid out
         elif diff is not None:
             stats = ("identical" if diff.identical
+                     else "same as far as shown; differs further on" if diff.differs_beyond
                      else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words")
 
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
