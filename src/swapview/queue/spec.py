@@ -77,8 +77,9 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         conds.append("EXISTS (SELECT 1 FROM signals g1 WHERE g1.pair_id = p.id AND g1.name = ?)")
         args.append(spec.signal)
     if spec.meta_field:
-        # Compare as text so `--meta lang=en` and a JSON number 3 vs "3" both match.
-        conds.append("CAST(json_extract(p.metadata, ?) AS TEXT) = ?")
+        # Compare as text so `--meta lang=en` and a JSON number 3 vs "3" both match, and
+        # without case: labels come as "Old", "old" and "OLD" from hand-made sheets.
+        conds.append("lower(CAST(json_extract(p.metadata, ?) AS TEXT)) = lower(?)")
         args.extend([meta_path(spec.meta_field), spec.meta_value])
     if spec.ids is not None:
         conds.append("p.id IN (SELECT value FROM json_each(?))")

@@ -234,7 +234,11 @@ class ActionsMixin:
         if not sep or not field.strip():
             self.notify("write it as field=value", severity="warning", markup=False)
             return
-        self.set_spec(self.spec.with_(meta_field=field.strip(), meta_value=value.strip()))
+        field = field.strip()
+        # Field names as the data spells them: "winner" finds a "Winner" column.
+        known = facets.metadata_fields(self.conn, self.spec.comparison_id)
+        field = next((k for k in known if k.lower() == field.lower()), field)
+        self.set_spec(self.spec.with_(meta_field=field, meta_value=value.strip()))
 
     def action_search(self: ReviewScreen) -> None:
         def asked(text: str | None) -> None:
