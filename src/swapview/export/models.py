@@ -118,7 +118,10 @@ class ExportCase(BaseModel):
 
 
 class OpenAIEvalsSample(BaseModel):
-    """A sample for openai/evals' Match-style evals; `id` is extra and ignored by evals."""
+    """A sample for openai/evals' Match-style evals; `id` and the pair's metadata
+    (`pair_metadata`, `pair_metadata_skipped`) are extra keys that evals ignores."""
+
+    model_config = ConfigDict(extra="allow")
 
     input: list[dict[str, Any]]
     ideal: str | list[str]

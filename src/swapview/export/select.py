@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
 from .models import ExportCase, IdealSource, Scores, Selection, Signal
+from .pairmeta import json_safe
 
 _CASES_SQL = """
 SELECT p.id AS pair_id, p.key, p.prompt, p.prompt_format, p.baseline_output,
@@ -111,7 +112,7 @@ def _case(
         rejected=rejected,
         scores=None if outdated or row["score_hash"] is None else _scores(row),
         signals=[] if outdated else signals,
-        pair_metadata=json.loads(row["metadata"]) if row["metadata"] else None,
+        pair_metadata=json_safe(json.loads(row["metadata"])) if row["metadata"] else None,
     )
 
 
