@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from swapview.export import FORMATS, Selection, export
+from swapview.cli import main
+from swapview.errors import SwapviewError
+from swapview.export import FORMATS, Selection, export, select_cases
 from swapview.export.pairmeta import MAX_VALUE_BYTES, exported_metadata, json_safe
 from tests.support.export_data import STANDARD_CASES, Case, build
 
@@ -91,3 +94,72 @@ def test_json_safe_sorts_nested_keys():
     assert json.dumps(json_safe({"b": {"d": 1, "c": 2}, "a": None})) == (
         '{"a": null, "b": {"c": 2, "d": 1}}'
     )
+
+
+# --where: select by the pair's metadata ------------------------------------------------
+
+WHERE_CASES = [
+    Case("a", "p1", "old a", "new a", tag="regression",
+         metadata={"Winner": "baseline", "rating": 2, "human": {"Preference": "model_a"}}),
+    Case("b", "p2", "old b", "new b", tag="improvement",
+         metadata={"Winner": "candidate", "rating": 5, "flagged": True}),
+    Case("c", "p3", "old c", "new c", tag="regression",
+         metadata={"winner": "baseline", "rating": "5", "gen.model": "m-2"}),
+    Case("d", "p4", "old d", "new d", tag="neutral"),
+]
+
+
+def _where_keys(db, *where: str) -> list[str]:
+    from swapview.export.where import parse_where
+
+    sel = Selection(comparison="m1", where=parse_where(list(where)))
+    return [c.key for c in select_cases(db, sel)]
+
+
+@pytest.mark.parametrize(
+    ("where", "keys"),
+    [
+        (("Winner=baseline",), ["a", "c"]),  # field names ignore case
+        (("winner=baseline",), ["a", "c"]),
+        (("WINNER=Baseline",), []),  # values compare exactly
+        (("rating=5",), ["b", "c"]),  # the number 5 and the string "5"
+        (("flagged=true",), ["b"]),
+        (("human.preference=model_a",), ["a"]),  # a dotted path into nested metadata
+        (("gen.model=m-2",), ["c"]),  # a key that holds a dot
+        (("winner=baseline", "rating=2"), ["a"]),  # repeated: all must hold
+        (("missing=x",), []),
+        (("winner=",), []),
+    ],
+)
+def test_where_selects_by_pair_metadata(db, where, keys):
+    build(db, WHERE_CASES)
+    assert _where_keys(db, *where) == keys
+
+
+@pytest.mark.parametrize("bad", ["winner", "=x", "human..preference=a", ".x=1"])
+def test_where_needs_field_equals_value(bad):
+    from swapview.export.where import parse_where
+
+    with pytest.raises(SwapviewError, match="FIELD=VALUE"):
+        parse_where([bad])
+
+
+def test_where_through_the_cli(db, db_path, tmp_path):
+    build(db, WHERE_CASES)
+    out = tmp_path / "old-wins.jsonl"
+    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-f", "inspect",
+                                       "-o", str(out), "--where", "winner=baseline",
+                                       "--where", "RATING=5"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["m1/c"]
+
+
+def test_where_matching_nothing_says_which_field_no_pair_has(db, db_path):
+    build(db, WHERE_CASES)
+    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "--where", "winer=x",
+                                       "--where", "winner=nobody"])
+    assert result.exit_code == 1
+    assert "where winer=x, winner=nobody" in result.output
+    assert "no exported pair has a metadata field 'winer'" in result.output
+    assert "'winner'" not in result.output.split("no exported pair")[1]

@@ -30,6 +30,8 @@ class Selection(BaseModel):
     tags: tuple[str, ...] = ()  # empty: every tag except skip
     reviewers: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()  # any of these signals fired
+    # (metadata path, value) pairs that must all hold: `--where human.winner=baseline`.
+    where: tuple[tuple[tuple[str, ...], str], ...] = ()
     include_stale: bool = False
     policy: dict[str, IdealSource] = Field(default_factory=dict)  # overrides DEFAULT_POLICY
     # What each tag counts as (Config.tag_kinds()); empty: the default tags only.
