@@ -3,7 +3,9 @@
     PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
 
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
-candidate_output, preference (``baseline`` = the candidate is worse = a regression). The
+candidate_output, preference (``baseline`` = the candidate is worse = a regression;
+``candidate``, ``tie`` or null otherwise, in any case; any other label is an error naming
+file, line, field and value, as it would silently count as "not a regression"). The
 default is every file in ../shared/realdata/pairs/; files without labels are skipped with a
 note. For each file it prints recall at 20% of the queue and the share found within the
 first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
@@ -30,6 +32,7 @@ from swapview.triage.simulate import budget, expected_recall, simulate_learned
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "realdata" / "pairs"
 TAGS = 50
+PREFERENCES = ("baseline", "candidate", "tie")
 CACHE = ROOT / "bench" / ".cache" / "embeddings.db"
 
 
@@ -57,7 +60,20 @@ def _parse(path: Path, number: int, line: str) -> dict:
     for name in ("baseline_output", "candidate_output"):
         if not isinstance(row.get(name), str | None):
             raise InputError(str(path), "expected a string", line=number, field=name)
+    row["preference"] = _preference(path, number, row.get("preference"))
     return row
+
+
+def _preference(path: Path, number: int, value: object) -> str | None:
+    """The label in lower case; anything else would silently count as "not a regression"."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in PREFERENCES:
+        return value.strip().lower()
+    raise InputError(
+        str(path), f"expected baseline, candidate, tie or null (any case), got {value!r}",
+        line=number, field="preference",
+    )
 
 
 def _prompt_text(prompt: object) -> str:

@@ -66,3 +66,41 @@ def test_a_file_without_regressions_says_so_and_gives_nulls(tmp_path, capsys) ->
     assert not any("goal 0.6" in line for line in out)
     summary = json.loads(out[-1])  # strict JSON: no NaN
     assert summary["ties.jsonl.gz"]["learned"] is None
+
+
+def _labelled(preferences: list[str | None]) -> list[dict]:
+    """Regressions (whatever the label spells) are the shortened answers."""
+    long = "A long and careful answer. " * 6
+    return [
+        {"prompt": f"q{i}", "baseline_output": long,
+         "candidate_output": "Short." if str(p).lower() == "baseline" else long,
+         "preference": p}
+        for i, p in enumerate(preferences)
+    ]
+
+
+def test_preference_spelt_in_any_case_counts(tmp_path, capsys) -> None:
+    prefs = ["Baseline" if i % 6 == 0 else ("TIE" if i % 2 else "Candidate") for i in range(60)]
+    path = _write(tmp_path / "caps.jsonl.gz", _labelled(prefs))
+    assert _bench().main([str(path), "--embedder", "none"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "caps.jsonl.gz: 60 labelled pairs, 10 regressions" in out[0]
+    assert json.loads(out[-1])["caps.jsonl.gz"]["learned"] == 1.0
+
+
+@pytest.mark.parametrize("bad", ["model_a", "worse", 1, True, ""])
+def test_unknown_preference_names_file_line_field_and_value(tmp_path, capsys, bad) -> None:
+    rows = _labelled(["baseline", "tie", bad])
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InputError, match=rf"bad.jsonl:3: field 'preference': .*{bad!r}"):
+        _bench().read_pairs(path)
+    assert _bench().main([str(path), "--embedder", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.jsonl:3: field 'preference'" in err and repr(bad) in err
+
+
+def test_null_outputs_and_missing_preference_still_load(tmp_path) -> None:
+    path = tmp_path / "ok.jsonl"
+    path.write_text('{"prompt": "p", "baseline_output": null, "candidate_output": "b"}\n')
+    assert _bench().read_pairs(path)[0]["preference"] is None
