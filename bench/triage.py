@@ -5,7 +5,8 @@
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
 candidate_output, preference (``baseline`` = the candidate is worse = a regression;
 ``candidate``, ``tie`` or null otherwise, in any case; any other label is an error naming
-file, line, field and value, as it would silently count as "not a regression"). The
+file, line, field and value, as it would silently count as "not a regression"; a row
+without baseline_output or candidate_output is one too: null is the empty answer). The
 default is every file in ../shared/realdata/pairs/; files without labels are skipped with a
 note. For each file it prints recall at 20% of the queue and the share found within the
 first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
@@ -58,7 +59,11 @@ def _parse(path: Path, number: int, line: str) -> dict:
     if not isinstance(row, dict):
         raise InputError(str(path), "expected a JSON object", line=number)
     for name in ("baseline_output", "candidate_output"):
-        if not isinstance(row.get(name), str | None):
+        # null is an empty answer; an absent field is a broken row, not an empty answer.
+        if name not in row:
+            raise InputError(str(path), "missing (null for an empty answer)", line=number,
+                             field=name)
+        if not isinstance(row[name], str | None):
             raise InputError(str(path), "expected a string", line=number, field=name)
     row["preference"] = _preference(path, number, row.get("preference"))
     return row

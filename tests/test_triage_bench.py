@@ -100,6 +100,16 @@ def test_unknown_preference_names_file_line_field_and_value(tmp_path, capsys, ba
     assert "bad.jsonl:3: field 'preference'" in err and repr(bad) in err
 
 
+@pytest.mark.parametrize("field", ["baseline_output", "candidate_output"])
+def test_missing_output_names_file_line_and_field(tmp_path, field) -> None:
+    rows = _labelled(["baseline", "tie"])
+    del rows[1][field]
+    path = tmp_path / "gap.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InputError, match=rf"gap.jsonl:2: field '{field}': missing"):
+        _bench().read_pairs(path)
+
+
 def test_null_outputs_and_missing_preference_still_load(tmp_path) -> None:
     path = tmp_path / "ok.jsonl"
     path.write_text('{"prompt": "p", "baseline_output": null, "candidate_output": "b"}\n')
