@@ -10,7 +10,8 @@ without baseline_output or candidate_output is one too: null is the empty answer
 default is every file in ../shared/realdata/pairs/; files without labels are skipped with a
 note. For each file it prints recall at 20% of the queue and the share found within the
 first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
-package is present), every single feature, and random. The last line is one JSON object
+package is present; ``--embedder none`` turns it off and the table says so), every single
+feature, and random. The last line is one JSON object
 ``{file: {ordering: recall_at_20pct}}`` with the learned order under ``learned``.
 """
 
@@ -87,13 +88,14 @@ def _prompt_text(prompt: object) -> str:
 
 def scoring_inputs(
     rows: list[dict], embedder: str | None
-) -> tuple[list[dict | None], list[list[str]], str]:
-    """Per-row scores and signal names from swapview.scoring, when it is installed."""
+) -> tuple[list[dict | None], list[list[str]], str | None]:
+    """Per-row scores and signal names from swapview.scoring, when it is installed, and
+    why semantic distance is missing (None when it is there)."""
     try:
         from swapview.scoring.lexical import lexical_distance
         from swapview.scoring.signals import compute_signals
     except ImportError:
-        return [None] * len(rows), [[] for _ in rows], "no scoring package"
+        return [None] * len(rows), [[] for _ in rows], "not available (needs swapview.scoring)"
     signals = [
         [sig.name for sig in compute_signals(r.get("baseline_output"), r.get("candidate_output"))]
         for r in rows
@@ -106,20 +108,21 @@ def scoring_inputs(
         }
         for r, names in zip(rows, signals, strict=True)
     ]
-    note = "semantic distance skipped (--embedder none)"
-    if embedder:
-        distances, note = semantic_distances(rows, embedder)
-        for score, distance in zip(scores, distances, strict=True):
-            score["semantic_distance"] = distance  # type: ignore[index]
-    return scores, signals, note
+    if not embedder:
+        return scores, signals, "turned off (--embedder none)"
+    distances, missing = semantic_distances(rows, embedder)
+    for score, distance in zip(scores, distances, strict=True):
+        score["semantic_distance"] = distance  # type: ignore[index]
+    return scores, signals, missing
 
 
-def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str]:
-    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk."""
+def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str | None]:
+    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk;
+    and why there are none (None when there are)."""
     try:
         from swapview.scoring.embeddings import cosine_distance, is_blank, make_embedder
     except ImportError as exc:
-        return [None] * len(rows), f"no embedding model ({exc})"
+        return [None] * len(rows), f"not available (no embedding model: {exc})"
     from swapview.store import open_db, text_hash, write_transaction
 
     embedder = make_embedder(kind)
@@ -157,12 +160,15 @@ def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None],
         )
         for r in rows
     ]
-    return out, embedder.name
+    return out, None
 
 
-def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[float, float]]:
-    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}."""
-    scores, signals, _ = scoring_inputs(rows, embedder)
+def evaluate(
+    rows: list[dict], embedder: str | None = None
+) -> tuple[dict[str, tuple[float, float]], str | None]:
+    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, and why
+    semantic distance is missing (None when it is there)."""
+    scores, signals, semantic_note = scoring_inputs(rows, embedder)
     X = np.vstack(
         [
             pair_features(
@@ -188,7 +194,7 @@ def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[f
             continue
         out[name] = (expected_recall(values, y, k), expected_recall(values, y, tags))
     out["random"] = (k / len(y), tags / len(y))
-    return out
+    return out, semantic_note
 
 
 def chance_max(y: np.ndarray, orders: int, runs: int = 200) -> float:
@@ -227,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: no labels, skipped\n")
             continue
         start = time.perf_counter()
-        result = evaluate(rows, None if args.embedder == "none" else args.embedder)
-        _print_table(path, rows, result, time.perf_counter() - start)
+        result, semantic_note = evaluate(rows, None if args.embedder == "none" else args.embedder)
+        _print_table(path, rows, result, time.perf_counter() - start, semantic_note)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))
     return 0
@@ -238,7 +244,9 @@ def _round(value: float) -> float | None:
     return None if np.isnan(value) else round(float(value), 3)
 
 
-def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> None:
+def _print_table(
+    path: Path, rows: list[dict], result: dict, seconds: float, semantic_note: str | None
+) -> None:
     regressions = sum(r["preference"] == "baseline" for r in rows)
     ceiling = min(1.0, budget(len(rows)) / max(regressions, 1))
     print(
@@ -251,7 +259,7 @@ def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> 
     print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
     for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
         if np.isnan(r20):
-            print(f"  {name:<34} not available (needs swapview.scoring)")
+            print(f"  {name:<34} {semantic_note or 'not available'}")
             continue
         print(f"  {name:<34} {r20:>10.3f} {r50:>10.3f}")
     learned = result["learned"][0]

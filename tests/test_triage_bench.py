@@ -114,3 +114,13 @@ def test_null_outputs_and_missing_preference_still_load(tmp_path) -> None:
     path = tmp_path / "ok.jsonl"
     path.write_text('{"prompt": "p", "baseline_output": null, "candidate_output": "b"}\n')
     assert _bench().read_pairs(path)[0]["preference"] is None
+
+
+def test_embedder_none_says_semantic_distance_is_turned_off(tmp_path, capsys) -> None:
+    prefs = ["baseline" if i % 6 == 0 else "tie" for i in range(60)]
+    path = _write(tmp_path / "off.jsonl.gz", _labelled(prefs))
+    assert _bench().main([str(path), "--embedder", "none"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("semantic_distance"))
+    assert "turned off (--embedder none)" in line
+    assert "needs swapview.scoring" not in out
