@@ -124,3 +124,14 @@ def test_embedder_none_says_semantic_distance_is_turned_off(tmp_path, capsys) ->
     line = next(x for x in out.splitlines() if x.strip().startswith("semantic_distance"))
     assert "turned off (--embedder none)" in line
     assert "needs swapview.scoring" not in out
+
+
+def test_best_single_feature_skips_features_without_a_value(tmp_path, capsys) -> None:
+    # A tiny file where nothing but the (turned off) semantic distance could be "best".
+    rows = [{"prompt": "p", "baseline_output": "same", "candidate_output": "same",
+             "preference": p} for p in ("baseline", "tie", "candidate", "tie")]
+    path = _write(tmp_path / "tiny.jsonl.gz", rows)
+    assert _bench().main([str(path), "--embedder", "none"]) == 0
+    goal = next(x for x in capsys.readouterr().out.splitlines() if "goal 0.6" in x)
+    assert "nan" not in goal and "semantic_distance" not in goal
+    assert "no single feature varies" in goal
