@@ -1,6 +1,7 @@
 """Simulated reviewer on labelled pair files: how early does each order find the regressions?
 
     PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
+        [--cache PATH]
 
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
 candidate_output, preference (``baseline`` = the candidate is worse = a regression;
@@ -12,7 +13,8 @@ note. For each file it prints recall at 20% of the queue and the share found wit
 first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
 package is present; ``--embedder none`` turns it off and the table says so), every single
 feature, and random; then the learned order against the best single feature that has a
-value (none on a file too small for any to vary). The last line is one JSON object
+value (none on a file too small for any to vary). Embeddings are cached in a SQLite file,
+bench/.cache/embeddings.db unless ``--cache PATH`` names another. The last line is one JSON object
 ``{file: {ordering: recall_at_20pct}}`` with the learned order under ``learned``.
 """
 
@@ -88,7 +90,7 @@ def _prompt_text(prompt: object) -> str:
 
 
 def scoring_inputs(
-    rows: list[dict], embedder: str | None
+    rows: list[dict], embedder: str | None, cache: Path = CACHE
 ) -> tuple[list[dict | None], list[list[str]], str | None]:
     """Per-row scores and signal names from swapview.scoring, when it is installed, and
     why semantic distance is missing (None when it is there)."""
@@ -111,13 +113,15 @@ def scoring_inputs(
     ]
     if not embedder:
         return scores, signals, "turned off (--embedder none)"
-    distances, missing = semantic_distances(rows, embedder)
+    distances, missing = semantic_distances(rows, embedder, cache)
     for score, distance in zip(scores, distances, strict=True):
         score["semantic_distance"] = distance  # type: ignore[index]
     return scores, signals, missing
 
 
-def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str | None]:
+def semantic_distances(
+    rows: list[dict], kind: str, cache: Path = CACHE
+) -> tuple[list[float | None], str | None]:
     """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk;
     and why there are none (None when there are)."""
     try:
@@ -127,8 +131,8 @@ def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None],
     from swapview.store import open_db, text_hash, write_transaction
 
     embedder = make_embedder(kind)
-    CACHE.parent.mkdir(exist_ok=True)
-    db = open_db(CACHE)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    db = open_db(cache)
     texts = {t for r in rows for t in (r.get("baseline_output"), r.get("candidate_output")) if t}
     cached = {
         h: np.frombuffer(v, dtype=np.float32)
@@ -165,11 +169,11 @@ def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None],
 
 
 def evaluate(
-    rows: list[dict], embedder: str | None = None
+    rows: list[dict], embedder: str | None = None, cache: Path = CACHE
 ) -> tuple[dict[str, tuple[float, float]], str | None]:
     """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, and why
     semantic distance is missing (None when it is there)."""
-    scores, signals, semantic_note = scoring_inputs(rows, embedder)
+    scores, signals, semantic_note = scoring_inputs(rows, embedder, cache)
     X = np.vstack(
         [
             pair_features(
@@ -219,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--embedder", default="static",
         help="swapview.scoring embedder for semantic distance: static (default, fast),"
-        " minilm (about 10 texts/s the first time; vectors cached in bench/.cache/), none",
+        " minilm (about 10 texts/s the first time; vectors cached, see --cache), none",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=CACHE, metavar="PATH",
+        help="SQLite file for the embedding cache (default: bench/.cache/embeddings.db)",
     )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
@@ -234,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: no labels, skipped\n")
             continue
         start = time.perf_counter()
-        result, semantic_note = evaluate(rows, None if args.embedder == "none" else args.embedder)
+        embedder = None if args.embedder == "none" else args.embedder
+        result, semantic_note = evaluate(rows, embedder, args.cache)
         _print_table(path, rows, result, time.perf_counter() - start, semantic_note)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))

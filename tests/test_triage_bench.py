@@ -46,7 +46,8 @@ def test_runs_on_a_small_labelled_file_and_skips_unlabelled(tmp_path, capsys) ->
     ]
     labelled = _write(tmp_path / "mine.jsonl.gz", rows)
     unlabelled = _write(tmp_path / "none.jsonl.gz", [dict(r, preference=None) for r in rows])
-    assert _bench().main([str(labelled), str(unlabelled)]) == 0
+    cache = tmp_path / "embeddings.db"  # not the repo's bench/.cache
+    assert _bench().main([str(labelled), str(unlabelled), "--cache", str(cache)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert any("none.jsonl.gz: no labels, skipped" in line for line in out)
     summary = json.loads(out[-1])
@@ -135,3 +136,15 @@ def test_best_single_feature_skips_features_without_a_value(tmp_path, capsys) ->
     goal = next(x for x in capsys.readouterr().out.splitlines() if "goal 0.6" in x)
     assert "nan" not in goal and "semantic_distance" not in goal
     assert "no single feature varies" in goal
+
+
+def test_cache_path_is_an_option(tmp_path, capsys) -> None:
+    prefs = ["baseline" if i % 6 == 0 else "tie" for i in range(30)]
+    path = _write(tmp_path / "c.jsonl.gz", _labelled(prefs))
+    cache = tmp_path / "sub" / "vectors.db"
+    assert _bench().main([str(path), "--embedder", "static", "--cache", str(cache)]) == 0
+    import sqlite3
+
+    with sqlite3.connect(cache) as conn:
+        # Two distinct texts in the file: both embedded once, into the named cache.
+        assert conn.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 2
