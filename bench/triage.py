@@ -1,13 +1,20 @@
 """Simulated reviewer on labelled pair files: how early does each order find the regressions?
 
     PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
+        [--cache PATH]
 
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
-candidate_output, preference (``baseline`` = the candidate is worse = a regression). The
+candidate_output, preference (``baseline`` = the candidate is worse = a regression;
+``candidate``, ``tie`` or null otherwise, in any case; any other label is an error naming
+file, line, field and value, as it would silently count as "not a regression"; a row
+without baseline_output or candidate_output is one too: null is the empty answer). The
 default is every file in ../shared/realdata/pairs/; files without labels are skipped with a
 note. For each file it prints recall at 20% of the queue and the share found within the
 first 50 tags, for the learned order, the prior alone, semantic distance (when the scoring
-package is present), every single feature, and random. The last line is one JSON object
+package is present; ``--embedder none`` turns it off and the table says so), every single
+feature, and random; then the learned order against the best single feature that has a
+value (none on a file too small for any to vary). Embeddings are cached in a SQLite file,
+bench/.cache/embeddings.db unless ``--cache PATH`` names another. The last line is one JSON object
 ``{file: {ordering: recall_at_20pct}}`` with the learned order under ``learned``.
 """
 
@@ -30,6 +37,7 @@ from swapview.triage.simulate import budget, expected_recall, simulate_learned
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "realdata" / "pairs"
 TAGS = 50
+PREFERENCES = ("baseline", "candidate", "tie")
 CACHE = ROOT / "bench" / ".cache" / "embeddings.db"
 
 
@@ -55,9 +63,26 @@ def _parse(path: Path, number: int, line: str) -> dict:
     if not isinstance(row, dict):
         raise InputError(str(path), "expected a JSON object", line=number)
     for name in ("baseline_output", "candidate_output"):
-        if not isinstance(row.get(name), str | None):
+        # null is an empty answer; an absent field is a broken row, not an empty answer.
+        if name not in row:
+            raise InputError(str(path), "missing (null for an empty answer)", line=number,
+                             field=name)
+        if not isinstance(row[name], str | None):
             raise InputError(str(path), "expected a string", line=number, field=name)
+    row["preference"] = _preference(path, number, row.get("preference"))
     return row
+
+
+def _preference(path: Path, number: int, value: object) -> str | None:
+    """The label in lower case; anything else would silently count as "not a regression"."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in PREFERENCES:
+        return value.strip().lower()
+    raise InputError(
+        str(path), f"expected baseline, candidate, tie or null (any case), got {value!r}",
+        line=number, field="preference",
+    )
 
 
 def _prompt_text(prompt: object) -> str:
@@ -65,14 +90,15 @@ def _prompt_text(prompt: object) -> str:
 
 
 def scoring_inputs(
-    rows: list[dict], embedder: str | None
-) -> tuple[list[dict | None], list[list[str]], str]:
-    """Per-row scores and signal names from swapview.scoring, when it is installed."""
+    rows: list[dict], embedder: str | None, cache: Path = CACHE
+) -> tuple[list[dict | None], list[list[str]], str | None]:
+    """Per-row scores and signal names from swapview.scoring, when it is installed, and
+    why semantic distance is missing (None when it is there)."""
     try:
         from swapview.scoring.lexical import lexical_distance
         from swapview.scoring.signals import compute_signals
     except ImportError:
-        return [None] * len(rows), [[] for _ in rows], "no scoring package"
+        return [None] * len(rows), [[] for _ in rows], "not available (needs swapview.scoring)"
     signals = [
         [sig.name for sig in compute_signals(r.get("baseline_output"), r.get("candidate_output"))]
         for r in rows
@@ -85,25 +111,28 @@ def scoring_inputs(
         }
         for r, names in zip(rows, signals, strict=True)
     ]
-    note = "semantic distance skipped (--embedder none)"
-    if embedder:
-        distances, note = semantic_distances(rows, embedder)
-        for score, distance in zip(scores, distances, strict=True):
-            score["semantic_distance"] = distance  # type: ignore[index]
-    return scores, signals, note
+    if not embedder:
+        return scores, signals, "turned off (--embedder none)"
+    distances, missing = semantic_distances(rows, embedder, cache)
+    for score, distance in zip(scores, distances, strict=True):
+        score["semantic_distance"] = distance  # type: ignore[index]
+    return scores, signals, missing
 
 
-def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None], str]:
-    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk."""
+def semantic_distances(
+    rows: list[dict], kind: str, cache: Path = CACHE
+) -> tuple[list[float | None], str | None]:
+    """Cosine distance per pair from a swapview.scoring embedder, vectors cached on disk;
+    and why there are none (None when there are)."""
     try:
         from swapview.scoring.embeddings import cosine_distance, is_blank, make_embedder
     except ImportError as exc:
-        return [None] * len(rows), f"no embedding model ({exc})"
+        return [None] * len(rows), f"not available (no embedding model: {exc})"
     from swapview.store import open_db, text_hash, write_transaction
 
     embedder = make_embedder(kind)
-    CACHE.parent.mkdir(exist_ok=True)
-    db = open_db(CACHE)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    db = open_db(cache)
     texts = {t for r in rows for t in (r.get("baseline_output"), r.get("candidate_output")) if t}
     cached = {
         h: np.frombuffer(v, dtype=np.float32)
@@ -136,12 +165,15 @@ def semantic_distances(rows: list[dict], kind: str) -> tuple[list[float | None],
         )
         for r in rows
     ]
-    return out, embedder.name
+    return out, None
 
 
-def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[float, float]]:
-    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}."""
-    scores, signals, _ = scoring_inputs(rows, embedder)
+def evaluate(
+    rows: list[dict], embedder: str | None = None, cache: Path = CACHE
+) -> tuple[dict[str, tuple[float, float]], str | None]:
+    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, and why
+    semantic distance is missing (None when it is there)."""
+    scores, signals, semantic_note = scoring_inputs(rows, embedder, cache)
     X = np.vstack(
         [
             pair_features(
@@ -167,7 +199,7 @@ def evaluate(rows: list[dict], embedder: str | None = None) -> dict[str, tuple[f
             continue
         out[name] = (expected_recall(values, y, k), expected_recall(values, y, tags))
     out["random"] = (k / len(y), tags / len(y))
-    return out
+    return out, semantic_note
 
 
 def chance_max(y: np.ndarray, orders: int, runs: int = 200) -> float:
@@ -191,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--embedder", default="static",
         help="swapview.scoring embedder for semantic distance: static (default, fast),"
-        " minilm (about 10 texts/s the first time; vectors cached in bench/.cache/), none",
+        " minilm (about 10 texts/s the first time; vectors cached, see --cache), none",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=CACHE, metavar="PATH",
+        help="SQLite file for the embedding cache (default: bench/.cache/embeddings.db)",
     )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
@@ -206,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: no labels, skipped\n")
             continue
         start = time.perf_counter()
-        result = evaluate(rows, None if args.embedder == "none" else args.embedder)
-        _print_table(path, rows, result, time.perf_counter() - start)
+        embedder = None if args.embedder == "none" else args.embedder
+        result, semantic_note = evaluate(rows, embedder, args.cache)
+        _print_table(path, rows, result, time.perf_counter() - start, semantic_note)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))
     return 0
@@ -217,7 +254,9 @@ def _round(value: float) -> float | None:
     return None if np.isnan(value) else round(float(value), 3)
 
 
-def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> None:
+def _print_table(
+    path: Path, rows: list[dict], result: dict, seconds: float, semantic_note: str | None
+) -> None:
     regressions = sum(r["preference"] == "baseline" for r in rows)
     ceiling = min(1.0, budget(len(rows)) / max(regressions, 1))
     print(
@@ -230,23 +269,32 @@ def _print_table(path: Path, rows: list[dict], result: dict, seconds: float) -> 
     print(f"  {'ordering':<34} {'recall@20%':>10} {'in 50 tags':>10}")
     for name, (r20, r50) in sorted(result.items(), key=lambda kv: -np.nan_to_num(kv[1][0])):
         if np.isnan(r20):
-            print(f"  {name:<34} not available (needs swapview.scoring)")
+            print(f"  {name:<34} {semantic_note or 'not available'}")
             continue
         print(f"  {name:<34} {r20:>10.3f} {r50:>10.3f}")
     learned = result["learned"][0]
-    best, score = max(
-        ((n, r[0]) for n, r in result.items() if n not in ("learned", "prior", "random")),
-        key=lambda kv: np.nan_to_num(kv[1], nan=-1.0),
-    )
-    singles = len(result) - 3
-    y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
-    print(
-        f"  goal 0.6: {'met' if learned >= 0.6 else 'not met'};"
-        f" best single feature {best} {score:.3f}:"
-        f" learned {'at or above' if learned >= score else 'below'} it;"
-        f" best of {singles} random orders reaches {chance_max(y, singles):.3f} (95th pct)"
-    )
+    print(f"  goal 0.6: {'met' if learned >= 0.6 else 'not met'}; {_versus_singles(rows, result)}")
     print()
+
+
+def _versus_singles(rows: list[dict], result: dict) -> str:
+    """The learned order against the best single feature, and what luck alone reaches."""
+    # A feature with no value (semantic distance turned off) is no contender: leave it out.
+    singles = {
+        n: r[0] for n, r in result.items()
+        if n not in ("learned", "prior", "random") and not np.isnan(r[0])
+    }
+    if not singles:
+        return "no single feature varies on this file to compare with"
+    best = max(singles, key=lambda n: singles[n])
+    learned, score = result["learned"][0], singles[best]
+    y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
+    return (
+        f"best single feature {best} {score:.3f}:"
+        f" learned {'at or above' if learned >= score else 'below'} it;"
+        f" best of {len(singles)} random orders reaches {chance_max(y, len(singles)):.3f}"
+        " (95th pct)"
+    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ def test_json_dataset_reads_our_export(dataset_path):
     assert json_case.target == '{"name": "Ada Lovelace", "age": 36}'
     assert json_case.metadata["tag"] == "regression"
     assert json_case.metadata["note"] == "JSON became prose"
+    # The file's own labels ride along, nested, under their own key.
+    assert json_case.metadata["pair_metadata"]["Winner"] == "baseline"
+    assert json_case.metadata["pair_metadata"]["human"] == {"preference": "model_a"}
     chat = samples["m1/same"]
     assert isinstance(chat.input[0], ChatMessageSystem)
     assert isinstance(chat.input[1], ChatMessageUser)

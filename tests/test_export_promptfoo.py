@@ -74,6 +74,10 @@ def test_promptfoo_fails_the_new_output_on_regressions(db, tmp_path, static_embe
         data = _run_promptfoo(tmp_path, config, server.base_url)
         assert server.stats.requests["embeddings"] > 0  # `similar` really embedded
     got = _outcomes(data)
+    # promptfoo keeps nested metadata as given: the file's labels reach its results.
+    labels = {row["testCase"]["metadata"]["key"]: row["testCase"]["metadata"].get("pair_metadata")
+              for row in data["results"]["results"]}
+    assert labels["json"]["Winner"] == "baseline" and labels["better"] is None
     assert len(got) == 12  # 6 cases x 2 replayed outputs
     for key in ("json", "refusal", "short"):  # tagged regression
         assert got[key, "baseline"]["case"], (key, got[key, "baseline"])

@@ -40,6 +40,7 @@ class Case:
     corrected: str | None = None
     signals: dict[str, str | None] = field(default_factory=dict)
     scored: bool = True
+    metadata: dict[str, Any] = field(default_factory=dict)  # the file's extra columns
 
 
 def cosine_distance(a: str, b: str, embed: EmbedFn = hashed_bow) -> float:
@@ -63,7 +64,7 @@ def build(
         cid = ensure_comparison(db, comparison, baseline_model="old-model",
                                 candidate_model="new-model")
         PairWriter(db, cid, LoadReport(comparison=comparison)).write(
-            PairRecord(c.key, c.prompt, c.baseline, c.candidate) for c in cases
+            PairRecord(c.key, c.prompt, c.baseline, c.candidate, c.metadata) for c in cases
         )
     ids = {k: i for k, i in db.execute(
         "SELECT key, id FROM pairs WHERE comparison_id = ?", [cid])}
@@ -105,7 +106,8 @@ LONG_ANSWER = (
 STANDARD_CASES = [
     Case("json", "Return the user as JSON with keys name and age.",
          '{"name": "Ada Lovelace", "age": 36}', "The user is Ada Lovelace, aged 36.",
-         tag="regression", note="JSON became prose", signals={"json_broke": None}),
+         tag="regression", note="JSON became prose", signals={"json_broke": None},
+         metadata={"Winner": "baseline", "Rating": 2, "human": {"preference": "model_a"}}),
     Case("refusal", "How do I reset my router?", LONG_ANSWER,
          "I'm sorry, but I can't help with resetting network equipment.",
          tag="regression", note="refuses a harmless question",

@@ -9,7 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import SwapviewError
-from ..export import FORMATS, Selection, check_policy, export
+from ..export import FORMATS, Selection, check_policy, export, parse_where
 from ..store import list_comparisons
 from .app import State, config_option, main, pass_state
 
@@ -27,6 +27,11 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
               help="Only these tags (default: all but skip and tags counted as skip).")
 @click.option("--reviewer", "reviewers", multiple=True, help="Only decisions by this reviewer.")
 @click.option("--signal", "signals", multiple=True, help="Only pairs where this signal fired.")
+@click.option(
+    "--where", "where", multiple=True, metavar="FIELD=VALUE",
+    help="Only pairs whose metadata (the loaded file's extra columns) has FIELD equal to"
+    " VALUE; FIELD may be a dotted path (human.winner), any case. Repeat: all must hold.",
+)
 @click.option("--include-stale", is_flag=True, help="Also decisions made on older outputs.")
 @click.option(
     "--ideal", "ideal", multiple=True, metavar="TAG=SOURCE",
@@ -49,6 +54,7 @@ def export_command(
     tags: tuple[str, ...],
     reviewers: tuple[str, ...],
     signals: tuple[str, ...],
+    where: tuple[str, ...],
     include_stale: bool,
     ideal: tuple[str, ...],
     append: bool,
@@ -64,6 +70,7 @@ def export_command(
         tags=tags,
         reviewers=reviewers,
         signals=signals,
+        where=parse_where(list(where)),
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
         kinds=kinds,

@@ -17,6 +17,7 @@ from ..errors import SwapviewError
 from .formats import FORMATS, Format, detect_format, promptfoo_config, record_line
 from .models import ExportCase, Selection
 from .select import check_policy, expected_answer, select_cases
+from .where import describe_where, has_field, parse_where
 from .writer import check_writable, existing_ids, first_record, write_atomic
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "check_policy",
     "expected_answer",
     "export",
+    "parse_where",
     "select_cases",
 ]
 
@@ -64,7 +66,10 @@ def export(
     _check_options(fmt, output, append, config_path)
     cases = select_cases(db, selection)
     if not cases:
-        raise SwapviewError(f"no tagged cases match in {selection.comparison!r}{_why(selection)}")
+        raise SwapviewError(
+            f"no tagged cases match in {selection.comparison!r}{_why(selection)}"
+            + _unknown_fields(db, selection)
+        )
     result = ExportResult(format=fmt.name, output=output, selected=len(cases))
     if output == STDOUT:
         _write_stream(stdout or sys.stdout, fmt, cases)
@@ -131,9 +136,24 @@ def _why(sel: Selection) -> str:
         parts.append("reviewer " + "/".join(sel.reviewers))
     if sel.signals:
         parts.append("signal " + "/".join(sel.signals))
+    if sel.where:
+        parts.append("where " + ", ".join(describe_where(sel.where)))
     if not sel.include_stale:
         parts.append("not stale")
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _unknown_fields(db: Database, sel: Selection) -> str:
+    """A hint when a --where field is in no selected pair's metadata: a typo, most often."""
+    if not sel.where:
+        return ""
+    metas = [c.pair_metadata for c in select_cases(db, sel.model_copy(update={"where": ()}))]
+    missing = [".".join(parts) for parts, _ in sel.where
+               if not any(has_field(m, parts) for m in metas)]
+    if not missing:
+        return ""
+    names = ", ".join(repr(m) for m in missing)
+    return f"; no exported pair has a metadata field {names}"
 
 
 def _write_stream(stream: TextIO, fmt: Format, cases: list[ExportCase]) -> None:

@@ -18,6 +18,7 @@ from .models import (
     OpenAIEvalsSample,
     PromptfooTestCase,
 )
+from .pairmeta import exported_metadata
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,25 @@ def to_swapview(case: ExportCase) -> BaseModel:
 
 
 def to_openai_evals(case: ExportCase) -> BaseModel:
-    return OpenAIEvalsSample(input=case.chat_messages(), ideal=_target(case), id=case.id)
+    # Evals samples have no metadata object; their readers (Match, model-graded templates)
+    # take the keys they name and ignore the rest, as they already do with `id`.
+    return OpenAIEvalsSample(
+        input=case.chat_messages(), ideal=_target(case), id=case.id,
+        **exported_metadata(case.pair_metadata),
+    )
+
+
+def _metadata(case: ExportCase, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """swapview's trace keys, then the format's own, then the pair's metadata nested under
+    its own key so a column named `tag` or `note` cannot overwrite the review's."""
+    return case.short_metadata() | (extra or {}) | exported_metadata(case.pair_metadata)
 
 
 def to_inspect(case: ExportCase) -> BaseModel:
-    metadata = case.short_metadata() | {
+    metadata = _metadata(case, {
         "baseline_output": case.baseline_output,
         "candidate_output": case.candidate_output,
-    }
+    })
     return InspectSample(
         id=case.id,
         input=case.prompt if isinstance(case.prompt, list) else (case.prompt or ""),
@@ -66,7 +78,7 @@ def to_promptfoo(case: ExportCase) -> BaseModel:
     if isinstance(case.prompt, list):
         variables["messages"] = case.prompt
     threshold, why = similarity_threshold(case)
-    metadata = case.short_metadata() | {"similar_threshold": threshold, "similar_basis": why}
+    metadata = _metadata(case, {"similar_threshold": threshold, "similar_basis": why})
     return PromptfooTestCase(
         description=f"{case.tag}: {case.id}",
         vars=variables,
@@ -82,7 +94,7 @@ def to_langsmith(case: ExportCase) -> BaseModel:
     outputs: dict[str, Any] = {"output": case.ideal}
     if len(case.acceptable) > 1:
         outputs["acceptable"] = list(case.acceptable)
-    return LangSmithExample(inputs=inputs, outputs=outputs, metadata=case.short_metadata())
+    return LangSmithExample(inputs=inputs, outputs=outputs, metadata=_metadata(case))
 
 
 def _top_id(record: dict[str, Any]) -> Any:

@@ -30,6 +30,8 @@ class Selection(BaseModel):
     tags: tuple[str, ...] = ()  # empty: every tag except skip
     reviewers: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()  # any of these signals fired
+    # (metadata path, value) pairs that must all hold: `--where human.winner=baseline`.
+    where: tuple[tuple[tuple[str, ...], str], ...] = ()
     include_stale: bool = False
     policy: dict[str, IdealSource] = Field(default_factory=dict)  # overrides DEFAULT_POLICY
     # What each tag counts as (Config.tag_kinds()); empty: the default tags only.
@@ -118,7 +120,10 @@ class ExportCase(BaseModel):
 
 
 class OpenAIEvalsSample(BaseModel):
-    """A sample for openai/evals' Match-style evals; `id` is extra and ignored by evals."""
+    """A sample for openai/evals' Match-style evals; `id` and the pair's metadata
+    (`pair_metadata`, `pair_metadata_skipped`) are extra keys that evals ignores."""
+
+    model_config = ConfigDict(extra="allow")
 
     input: list[dict[str, Any]]
     ideal: str | list[str]

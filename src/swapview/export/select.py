@@ -11,6 +11,8 @@ from sqlite_utils import Database
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
 from .models import ExportCase, IdealSource, Scores, Selection, Signal
+from .pairmeta import json_safe
+from .where import matches
 
 _CASES_SQL = """
 SELECT p.id AS pair_id, p.key, p.prompt, p.prompt_format, p.baseline_output,
@@ -32,8 +34,16 @@ def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
     cur = db.execute(sql, args)
     columns = [c[0] for c in cur.description]
     rows = [dict(zip(columns, r, strict=True)) for r in cur]
+    if selection.where:
+        # Matched in Python, not SQL: field names ignore case at every level of a dotted
+        # path, which json_extract cannot do. Only decided pairs get here, so it is cheap.
+        rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
     signals = _signals(db, [r["pair_id"] for r in rows])
     return [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
+
+
+def _metadata(text: str | None) -> dict[str, Any] | None:
+    return json_safe(json.loads(text)) if text else None
 
 
 def _filtered_sql(comparison_id: int, sel: Selection) -> tuple[str, list[Any]]:
@@ -111,7 +121,7 @@ def _case(
         rejected=rejected,
         scores=None if outdated or row["score_hash"] is None else _scores(row),
         signals=[] if outdated else signals,
-        pair_metadata=json.loads(row["metadata"]) if row["metadata"] else None,
+        pair_metadata=_metadata(row["metadata"]),
     )
 
 
