@@ -121,7 +121,8 @@ def _where_keys(db, *where: str) -> list[str]:
     [
         (("Winner=baseline",), ["a", "c"]),  # field names ignore case
         (("winner=baseline",), ["a", "c"]),
-        (("WINNER=Baseline",), []),  # values compare exactly
+        (("WINNER=Baseline",), ["a", "c"]),  # values too, like the review app's filter
+        (("winner=candidate",), ["b"]),
         (("rating=5",), ["b", "c"]),  # the number 5 and the string "5"
         (("flagged=true",), ["b"]),
         (("human.preference=model_a",), ["a"]),  # a dotted path into nested metadata

@@ -77,7 +77,9 @@ def matches(meta: dict[str, Any] | None, where: tuple[Where, ...]) -> bool:
     """Whether every `--where` condition holds for this pair's metadata."""
     for parts, wanted in where:
         value = lookup(meta or {}, parts)
-        if value is _MISSING or as_text(value) != wanted:
+        # Without case, like the review app's metadata filter: hand-made labels come as
+        # "Old", "old" and "OLD".
+        if value is _MISSING or as_text(value).casefold() != wanted.casefold():
             return False
     return True
 
