@@ -432,3 +432,26 @@ def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
     load_files(db, [path], LoadOptions(fields=flags))
     pair = _pairs(db)["q1"]
     assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
+
+
+EXCEL_EU = ("Prompt;GPT-4o response;GPT-4.1 response;Notes;Rating\n"
+            'Say hi;Hello, there;Hi!;"ok; short";4\n'
+            "Count;1, 2, 3;1,2,3;;5\n")
+
+
+@pytest.mark.parametrize("delimiter", [";", "|", "\t", ","])
+@pytest.mark.parametrize("fmt", [None, "csv"], ids=["sniffed", "forced"])
+def test_csv_delimiter_is_sniffed_from_the_header(tmp_path, db, delimiter, fmt):
+    # European Excel writes ";"; the same rows with the other delimiters, quoted as a
+    # writer would quote them.
+    out = io.StringIO()
+    rows = csv.reader(io.StringIO(EXCEL_EU), delimiter=";")
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    path = tmp_path / "eu.csv"
+    path.write_text(EXCEL_EU if delimiter == ";" else out.getvalue())
+    flags = FieldMap(baseline="GPT-4o response", candidate="GPT-4.1 response")
+    assert load_files(db, [path], LoadOptions(fields=flags, fmt=fmt)).loaded == 2
+    pairs = {r["prompt"]: r for r in db.query("SELECT * FROM pairs")}
+    assert (pairs["Count"]["baseline_output"], pairs["Count"]["candidate_output"]) == (
+        "1, 2, 3", "1,2,3")
+    assert json.loads(pairs["Say hi"]["metadata"]) == {"Notes": "ok; short", "Rating": "4"}

@@ -97,12 +97,51 @@ def _sniff(text: str, path: str) -> str:
         return "json"
     if text[0] == "{":
         return "jsonl" if _two_json_lines(text) else JSON_DOCUMENT
-    first = text.split("\n", 1)[0]
-    if "\t" in first and first.count("\t") >= first.count(","):
-        return "tsv"
-    if "," in first:
-        return "csv"
+    delimiter = sniff_delimiter(text)
+    if delimiter is not None:
+        return "tsv" if delimiter == "\t" else "csv"
     raise InputError(path, f"cannot tell the format (starts {text[:30]!r}); {EXPECTED}", line=1)
+
+
+# Excel writes ";" where the decimal mark is a comma (most of Europe), "\t" for "Unicode
+# text"; "|" is common in database dumps. Ties go to the earlier one.
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def sniff_delimiter(text: str) -> str | None:
+    """The delimiter that splits the header into the most non-empty names (at least two),
+    preferring one that splits the second record into as many cells as the header."""
+    records = _first_records(text)
+    if not records:
+        return None
+    ranked = []
+    for delimiter in DELIMITERS:
+        rows = records[delimiter]
+        named = sum(1 for cell in rows[0] if cell.strip()) if rows else 0
+        if named >= 2:
+            consistent = len(rows) < 2 or len(rows[1]) == len(rows[0])
+            ranked.append((consistent, named, -DELIMITERS.index(delimiter), delimiter))
+    return max(ranked)[3] if ranked else None
+
+
+def _first_records(text: str) -> dict[str, list[list[str]]]:
+    """The header and the second record as each delimiter would read them."""
+    whole = text[: text.rfind("\n") + 1] or text  # the window may cut the last line
+    out: dict[str, list[list[str]]] = {}
+    for delimiter in DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(whole), delimiter=delimiter)
+            out[delimiter] = [row for _, row in zip(range(2), reader, strict=False)]
+        except csv.Error:
+            out[delimiter] = []
+    return out
+
+
+def stream_delimiter(stream: io.BufferedReader) -> str:
+    """The delimiter of a CSV stream, from its first lines (',' when nothing fits)."""
+    head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    head = head[len(BOM):] if head.startswith(BOM) else head
+    return sniff_delimiter(head.decode("utf-8", "ignore").lstrip()) or ","
 
 
 def _two_json_lines(text: str) -> bool:
@@ -127,7 +166,7 @@ def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[
         return read_parquet(stream, path)
     if fmt == "json":
         return iter(JsonArrayReader(stream, path))
-    return read_csv(stream, path, "\t" if fmt == "tsv" else ",")
+    return read_csv(stream, path, "\t" if fmt == "tsv" else stream_delimiter(stream))
 
 
 def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, InputError | None]]:
