@@ -27,7 +27,8 @@ BAD_INPUTS = [
      "{p}:2: field 'prompt': expected a string or a list of chat messages ({{role, content}}),"
      " got object"),
     ("badutf8.jsonl", (GOOD + '{"prompt": "caf\xe9", "baseline": "a", "candidate": "b"}\n')
-     .encode("latin-1"), "{p}:2: invalid UTF-8 at column 16; expected UTF-8 text"),
+     .encode("latin-1"), "{p}:2: not UTF-8 text (column 16); convert it: iconv -f cp1252 -t"
+     " utf-8 {p} > {stem}.utf8.jsonl"),
     ("binary.jsonl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10,
      "{p} (byte 0): not UTF-8 text; " + EXPECTED),
     ("empty.jsonl", "", "{p}: empty file; " + EXPECTED),
@@ -95,7 +96,8 @@ def test_bad_input_is_one_exact_line_and_stores_nothing(tmp_path, db, name, cont
     path = _write(tmp_path, name, content)
     with pytest.raises(InputError) as caught:
         load_files(db, [path])
-    assert str(caught.value) == message.format(p=path, size=path.stat().st_size)
+    assert str(caught.value) == message.format(p=path, size=path.stat().st_size,
+                                               stem=path.with_suffix(""))
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 0
 
@@ -132,7 +134,9 @@ def test_skip_bad_goes_past_bad_utf8_in_csv(tmp_path, db):
     path = _write(tmp_path, "utf.csv", data)
     report = load_files(db, [path], LoadOptions(skip_bad=True))
     assert report.loaded == 2
-    assert report.skipped == [f"{path}:3: invalid UTF-8 at column 4; expected UTF-8 text"]
+    assert report.skipped == [
+        f'{path}:3: not UTF-8 text (column 4); if it came from Excel, save it as "CSV UTF-8",'
+        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/utf.utf8.csv"]
 
 
 def test_skip_bad_does_not_hide_a_damaged_file(tmp_path, db):

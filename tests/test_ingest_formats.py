@@ -157,7 +157,8 @@ def test_json_array_reader_across_chunk_boundaries(monkeypatch, chunk):
 
 def test_json_array_reader_bad_utf8_gives_byte_offset():
     data = b'[{"a": "ok"}, {"a": "\xff"}]'
-    with pytest.raises(InputError, match=r"t.json \(byte 21\): invalid UTF-8"):
+    with pytest.raises(InputError, match=r"t.json \(byte 21\): not UTF-8 text; convert it:"
+                                         r" iconv -f cp1252 -t utf-8 t.json > t.utf8.json$"):
         list(JsonArrayReader(io.BytesIO(data), "t.json"))
 
 
@@ -455,3 +456,40 @@ def test_csv_delimiter_is_sniffed_from_the_header(tmp_path, db, delimiter, fmt):
     assert (pairs["Count"]["baseline_output"], pairs["Count"]["candidate_output"]) == (
         "1, 2, 3", "1,2,3")
     assert json.loads(pairs["Say hi"]["metadata"]) == {"Notes": "ok; short", "Rating": "4"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_utf16_with_a_byte_order_mark_is_read_as_text(tmp_path, db, encoding, fmt, gz):
+    # Excel's "Unicode text" is UTF-16 TSV; PowerShell's `>` writes UTF-16 too.
+    rows = [{"id": "1", "prompt": "Caf\u00e9 \U0001f600 \u4e2d\u6587", "old": "a\u00e9",
+             "new": "b" * 70000}, {"id": "2", "prompt": "p", "old": "x", "new": "y"}]
+    text = (_as_csv(rows, "\t") if fmt == "tsv" else _as_jsonl(rows)).decode()
+    data = "\ufeff".encode(encoding) + text.replace("\n", "\r\n").encode(encoding)
+    path = tmp_path / f"unicode.{fmt}"
+    path.write_bytes(gzip.compress(data) if gz else data)
+    assert load_files(db, [path]).loaded == 2
+    pairs = _pairs(db)
+    assert (pairs["1"]["prompt"], pairs["1"]["baseline_output"]) == (rows[0]["prompt"], "a\u00e9")
+    assert pairs["1"]["candidate_output"] == "b" * 70000
+
+
+def test_utf16_that_breaks_off_is_a_clear_error(tmp_path, db):
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes("\ufeff".encode("utf-16-le") + '{"id": "1"}\n'.encode("utf-16-le")[:-1])
+    with pytest.raises(InputError, match=r"cut.jsonl \(byte \d+\): invalid UTF-16 text"):
+        load_files(db, [path])
+
+
+def test_cp1252_csv_is_refused_with_how_to_convert_it(tmp_path, db):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("prompt;old;new\nCaf\u00e9 \u201cq\u201d;a;b\n".encode("cp1252"))
+    with pytest.raises(InputError) as err:
+        load_files(db, [path])
+    assert str(err.value) == (
+        f'{path}:2: not UTF-8 text (column 4); if it came from Excel, save it as "CSV UTF-8",'
+        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/excel.utf8.csv")
+    path.write_bytes("R\u00e9ponse,old,new\np,a,b\n".encode("cp1252"))  # in the header
+    with pytest.raises(InputError, match=r"excel.csv:1: not UTF-8 text \(column 2\); if it"):
+        load_files(db, [path])

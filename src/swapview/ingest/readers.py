@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from .badrows import RowError, check_surrogates, may_hold_surrogates
+from .badrows import RowError, check_surrogates, may_hold_surrogates, utf8_hint
 from .jsonarray import JsonArrayReader
 from .wholefile import PARQUET_MAGIC, document_rows, read_parquet
 
@@ -89,7 +89,12 @@ def _check_text(head: bytes, path: str) -> None:
         first_line = head.find(b"\n")
         cut_by_window = exc.start >= len(head) - 4 and len(head) == SNIFF_BYTES
         if (first_line < 0 or exc.start < first_line) and not cut_by_window:
-            raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
+            if b"\x00" in head:  # binary, or UTF-16/32 without a byte order mark
+                raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
+            line = head[: first_line if first_line >= 0 else len(head)]
+            hint = utf8_hint(path, line, excel=line.lstrip()[:1] not in (b"{", b"["))
+            raise InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
+                             line=1) from exc
 
 
 def _sniff(text: str, path: str) -> str:
@@ -169,8 +174,10 @@ def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[
     return read_csv(stream, path, "\t" if fmt == "tsv" else stream_delimiter(stream))
 
 
-def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, InputError | None]]:
-    """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column.
+def decoded_lines(stream: BinaryIO, path: str, *, excel: bool = False,
+                  ) -> Iterator[tuple[int, str, InputError | None]]:
+    """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column
+    and saying how to convert the file (``excel``: how to save it from Excel too).
 
     The text of a bad line is decoded with surrogateescape so a reader can go on past it.
     """
@@ -180,8 +187,9 @@ def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, Input
         try:
             yield number, raw.decode("utf-8"), None
         except UnicodeDecodeError as exc:
-            error = InputError(path, f"invalid UTF-8 at column {exc.start + 1};"
-                               " expected UTF-8 text", line=number)
+            hint = utf8_hint(path, raw, excel=excel)
+            error = InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
+                               line=number)
             yield number, raw.decode("utf-8", "surrogateescape"), error
 
 
@@ -229,7 +237,7 @@ def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int,
 
 
 def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> Iterator[str]:
-    for number, text, error in decoded_lines(stream, path):
+    for number, text, error in decoded_lines(stream, path, excel=True):
         if error is not None:
             bad_utf8[number] = error
         yield text
@@ -260,7 +268,10 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, "not UTF-8 text; expected UTF-8 JSON", offset=exc.start) from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        hint = utf8_hint(path, raw[exc.start - column + 1: exc.end + 200], excel=False)
+        raise InputError(path, f"not UTF-8 text (column {column}){hint}", line=line) from exc
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
