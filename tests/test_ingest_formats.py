@@ -493,3 +493,27 @@ def test_cp1252_csv_is_refused_with_how_to_convert_it(tmp_path, db):
     path.write_bytes("R\u00e9ponse,old,new\np,a,b\n".encode("cp1252"))  # in the header
     with pytest.raises(InputError, match=r"excel.csv:1: not UTF-8 text \(column 2\); if it"):
         load_files(db, [path])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_excel_csv_with_unnamed_empty_columns_and_blank_rows(tmp_path, db, delimiter):
+    text = ("ID,Prompt,Old Output,New Output,Winner,,\n"
+            "1,p1,a,b,new,,\n"
+            ",,,,,,\n"
+            "\n"
+            "2,p2,c,d,old\n"  # a row that stops before the unnamed columns
+            ",,,,,,\n")
+    path = tmp_path / "excel.csv"
+    path.write_text(text.replace(",", delimiter))
+    flags = FieldMap(baseline="Old Output", candidate="New Output")
+    report = load_files(db, [path], LoadOptions(fields=flags))
+    assert (report.loaded, report.skipped) == (2, [])
+    assert json.loads(_pairs(db)["1"]["metadata"]) == {"Winner": "new"}
+    # An unnamed column holding data is refused: it is not a stray column.
+    path.write_text(text.replace("2,p2,c,d,old", "2,p2,c,d,old,,oops").replace(",", delimiter))
+    with pytest.raises(InputError) as err:
+        load_files(db, [path], LoadOptions(fields=flags))
+    assert str(err.value) == (f"{path}:5: column 7 has no name in the header but holds 'oops';"
+                              " name it in the header, or delete the column")
+    path.write_text("prompt;old;new\n;;\np;a;b\n;;\n".replace(";", delimiter))
+    assert load_files(db, [path]).loaded == 1

@@ -213,7 +213,9 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
 def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int, Any]]:
     bad_utf8: dict[int, InputError] = {}
     reader = csv.reader(_csv_lines(stream, path, bad_utf8), delimiter=delimiter, strict=True)
-    header = _csv_header(reader, path, bad_utf8)
+    header, blank = _csv_header(reader, path, bad_utf8)
+    # Columns a row may stop short of: Excel's unnamed trailing ones (ID,Prompt,,).
+    needed = max(i for i, name in enumerate(header) if name) + 1
     while True:
         start = reader.line_num + 1
         try:
@@ -226,14 +228,28 @@ def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int,
         if bad_utf8:
             yield start, RowError(bad_utf8.pop(min(bad_utf8)))
             bad_utf8.clear()
-        elif not cells or cells == [""]:
-            continue
-        elif len(cells) != len(header):
+        elif not cells or (not cells[0] and not any(cells)):
+            continue  # a blank line, or a spreadsheet's blank row (,,,,)
+        elif len(cells) != len(header) and not (blank and needed <= len(cells) < len(header)):
             yield start, RowError(InputError(
                 path, f"expected {len(header)} columns as in the header, found {len(cells)}",
                 line=start))
+        elif blank:
+            yield start, _named_cells(header, cells, blank, path, start)
         else:
             yield start, dict(zip(header, cells, strict=True))
+
+
+def _named_cells(header: list[str], cells: list[str], blank: list[int], path: str,
+                 line: int) -> dict[str, str] | RowError:
+    """The row without the header's unnamed columns, which must be empty: a spreadsheet's
+    stray columns, not data nobody named."""
+    for i in blank:
+        if i < len(cells) and cells[i].strip():
+            return RowError(InputError(
+                path, f"column {i + 1} has no name in the header but holds {cells[i][:30]!r};"
+                " name it in the header, or delete the column", line=line))
+    return {name: cell for name, cell in zip(header, cells, strict=False) if name}
 
 
 def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> Iterator[str]:
@@ -243,7 +259,9 @@ def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> 
         yield text
 
 
-def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list[str]:
+def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError],
+                ) -> tuple[list[str], list[int]]:
+    """The column names, and where the unnamed ones are (a spreadsheet's empty columns)."""
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -251,10 +269,11 @@ def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list
     if bad_utf8:
         raise bad_utf8[min(bad_utf8)]
     names = [h.strip() for h in header]
-    if any(not n for n in names) or len(set(names)) != len(names):
+    named = [n for n in names if n]
+    if not named or len(set(named)) != len(named):
         raise InputError(path, f"the header needs unique, non-empty column names, got {header}",
                          line=1)
-    return names
+    return names, [i for i, n in enumerate(names) if not n]
 
 
 def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
