@@ -21,8 +21,10 @@ BAD_INPUTS = [
     ("missing.jsonl", GOOD + '{"prompt": "p2", "baseline": "a"}\n',
      "{p}:2: field 'candidate': missing; expected it in every row (this row has prompt,"
      " baseline)"),
-    ("wrongtype.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate": 42}\n',
-     "{p}:2: field 'candidate': expected a string, got number"),
+    ("error_output.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate":'
+     ' {"error": {"message": "Rate limit reached", "type": "requests"}, "status": 429}}\n',
+     "{p}:2: field 'candidate': the output is an error response: Rate limit reached; expected"
+     " the model's answer (--skip-bad loads the other rows)"),
     ("prompttype.jsonl", GOOD + '{"prompt": {"x": 1}, "baseline": "a", "candidate": "b"}\n',
      "{p}:2: field 'prompt': expected a string or a list of chat messages ({{role, content}}),"
      " got object"),
@@ -70,7 +72,8 @@ BAD_INPUTS = [
     ("surrogate.jsonl", GOOD + '{"prompt": "p2", "baseline": "\\ud800x", "candidate": "b"}\n',
      "{p}:2: field 'baseline': holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without"
      " its pair); expected valid Unicode text"),
-    ("bad_choices.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate": [{"i": 0}]}\n',
+    ("bad_choices.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate":'
+     ' [{"index": 0, "message": {"role": "assistant"}}]}\n',
      "{p}:2: field 'candidate': expected a string, or choices holding turns (FastChat),"
      " message.content or text (OpenAI)"),
     ("truncated.jsonl.gz", _GZ[: len(_GZ) // 2],
@@ -115,7 +118,7 @@ def test_skip_bad_loads_good_rows_and_reports_every_bad_one(tmp_path, db):
     lines = [GOOD,
              '{"prompt": "p2", "baseline": "a"}\n',
              "not json\n",
-             '{"prompt": "p4", "baseline": "a", "candidate": 4}\n',
+             '{"prompt": "p4", "baseline": "a", "candidate": {"error": "overloaded"}}\n',
              '{"prompt": "p5", "baseline": "x", "candidate": "y"}\n']
     path = _write(tmp_path, "mixed.jsonl", "".join(lines))
     report = load_files(db, [path], LoadOptions(skip_bad=True))
@@ -125,7 +128,8 @@ def test_skip_bad_loads_good_rows_and_reports_every_bad_one(tmp_path, db):
         " baseline)",
         f"{path}:3: not valid JSON (Expecting value at column 1); expected one JSON object"
         " per line",
-        f"{path}:4: field 'candidate': expected a string, got number",
+        f"{path}:4: field 'candidate': the output is an error response: overloaded; expected"
+        " the model's answer (--skip-bad loads the other rows)",
     ]
 
 

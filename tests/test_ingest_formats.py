@@ -302,19 +302,42 @@ def test_provider_response_objects_read_as_their_text(tmp_path, db, shape):
     assert _pairs(db)["1"]["candidate_output"] == "TEXT"
 
 
-def test_an_object_with_no_text_is_a_clear_error(tmp_path, db):
+@pytest.mark.parametrize("error", [
+    {"error": "x"},
+    {"error": {"message": "x", "type": "invalid_request_error", "code": None}},
+    {"type": "error", "error": {"type": "overloaded_error", "message": "x"}},  # Anthropic
+    {"error": {"code": 429, "message": "x", "status": "RESOURCE_EXHAUSTED"}},  # Gemini
+    {"error": "x", "status": 500},
+])
+def test_an_error_response_as_the_output_is_a_clear_error(tmp_path, db, error):
     path = tmp_path / "r.jsonl"
-    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": {"error": "x"}}]))
-    with pytest.raises(InputError, match=r"expected a string or a model response") as err:
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": error}]))
+    with pytest.raises(InputError, match=r"the output is an error response: x; expected") as err:
         load_files(db, [path])
     assert (err.value.line, err.value.field) == (1, "new")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ({"name": "a", "age": 3}, {"name": "a", "age": "3"}),
+    ([{"name": "a"}, {"name": "b"}], [{"type": "cat", "name": "\u00e9"}]),
+    (42, 4.5),
+    (True, []),
+    ({"error": None, "result": 1}, {"error": "not found", "query": "x"}),  # answers about errors
+])
+def test_parsed_json_mode_outputs_are_stored_as_json_text(tmp_path, db, old, new):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "give json", "old": old, "new": new}]))
+    load_files(db, [path])
+    pair = _pairs(db)["1"]
+    assert pair["baseline_output"] == json.dumps(old, ensure_ascii=False)
+    assert pair["candidate_output"] == json.dumps(new, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty"])
 def test_a_json_object_wrapping_the_rows_under_data(tmp_path, db, indent):
     rows = [{"id": "1", "prompt": "p", "old": "a", "new": "b"},
             {"id": "2", "prompt": "q", "old": "c", "new": "d"},
-            {"id": "3", "prompt": "r", "old": "e", "new": 7}]
+            {"id": "3", "prompt": "r", "old": "e", "new": {"error": "overloaded"}}]
     path = tmp_path / "wrapped.json"
     path.write_text(json.dumps({"version": 2, "data": rows}, indent=indent))
     with pytest.raises(InputError) as err:

@@ -203,7 +203,9 @@ def as_output(value: Any) -> str | None:
     Read: FastChat / OpenAI ``choices``, a chat message (its refusal and tool calls too),
     content parts (OpenAI, Anthropic), an OpenAI chat completion or Responses API object,
     an Anthropic message, a Gemini ``candidates`` response, an Ollama ``message`` or
-    ``response``; also any of these saved as a JSON string (a CSV cell, say).
+    ``response``; also any of these saved as a JSON string (a CSV cell, say). Any other
+    object, array, number or boolean is a parsed JSON-mode answer: stored as its JSON text.
+    An object holding only an error is refused: the call failed, there is no answer.
     """
     if value is None:
         return value
@@ -211,22 +213,59 @@ def as_output(value: Any) -> str | None:
         envelope = parse_envelope(value)
         return value if envelope is None else as_output(envelope)
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        if all("type" in v for v in value):
-            return content_text(value)  # content parts
+        if _is_content_parts(value):
+            return content_text(value)
         if _is_chat(value):  # a whole conversation (Chatbot Arena's conversation_a): its answer
             answers = [m for m in value if m.get("role") in ("assistant", "model", "gpt")]
             return _message_text(answers[-1] if answers else value[-1]) or ""
-        return _first_choice(value[0])
+        if _is_choice(value[0]):
+            return _first_choice(value[0])
     if isinstance(value, Mapping):
         text = _response_text(value)
         if text is not None:
             return text
-    if not isinstance(value, Mapping | list):
-        raise ValueError(f"expected a string, got {type_name(value)}")
-    raise ValueError(
-        f"expected a string or a model response (with choices, content, output_text or"
-        f" candidates), got an {type_name(value)} without text"
-    )
+        if _is_error_response(value):
+            raise ValueError(f"the output is an error response: {_error_detail(value)};"
+                             " expected the model's answer (--skip-bad loads the other rows)")
+        if "role" in value and "content" in value:
+            raise ValueError("expected a model response with text, got a chat message with no"
+                             " content, refusal or tool calls")
+    return json.dumps(value, ensure_ascii=False)
+
+
+_PART_TYPES = frozenset({"text", "input_text", "output_text", "refusal", "tool_use",
+                         "tool_result", "thinking", "redacted_thinking", "reasoning", "image",
+                         "image_url", "input_image", "document"})
+
+
+def _is_content_parts(value: list[Mapping[str, Any]]) -> bool:
+    """OpenAI or Anthropic content parts, not a JSON answer whose objects have a "type"."""
+    return all("type" in v for v in value) and any(v["type"] in _PART_TYPES for v in value)
+
+
+def _is_choice(value: Mapping[str, Any]) -> bool:
+    """A FastChat or OpenAI choice, not a JSON answer's object."""
+    return "turns" in value or "message" in value or (
+        "text" in value and ("index" in value or "finish_reason" in value))
+
+
+# The fields an API's error body has beside its "error": {"error": {...}, "status": 429}.
+_ERROR_FIELDS = frozenset({"error", "status", "status_code", "code", "type", "message",
+                           "detail", "details", "request_id", "error_code", "error_type",
+                           "error_message"})
+
+
+def _is_error_response(value: Mapping[str, Any]) -> bool:
+    return bool(value.get("error")) and all(
+        isinstance(k, str) and k.lower() in _ERROR_FIELDS for k in value)
+
+
+def _error_detail(value: Mapping[str, Any]) -> str:
+    error = value["error"]
+    if isinstance(error, Mapping) and type(error.get("message")) is str:
+        error = error["message"]
+    detail = error if type(error) is str else json.dumps(error, ensure_ascii=False)
+    return detail if len(detail) <= 200 else detail[:200] + "..."
 
 
 def parse_envelope(text: str) -> dict[str, Any] | None:
