@@ -540,3 +540,35 @@ def test_excel_csv_with_unnamed_empty_columns_and_blank_rows(tmp_path, db, delim
                               " name it in the header, or delete the column")
     path.write_text("prompt;old;new\n;;\np;a;b\n;;\n".replace(";", delimiter))
     assert load_files(db, [path]).loaded == 1
+
+
+SHAREGPT = [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"},
+            {"from": "gpt", "value": "Hello"}, {"from": "human", "value": "Name a colour"}]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_sharegpt_conversations_as_prompt_and_output(tmp_path, db, fmt):
+    def answer(text):  # a CSV cell's JSON text is taken as the answer itself
+        return SHAREGPT + [{"from": "gpt", "value": text}] if fmt == "jsonl" else text
+
+    rows = [{"id": "1", "conversations": SHAREGPT, "old": answer("Red"), "new": answer("Blue")}]
+    path = tmp_path / f"sharegpt.{fmt}"
+    path.write_bytes(_as_jsonl(rows) if fmt == "jsonl" else _as_csv(rows))
+    load_files(db, [path], LoadOptions(fields=FieldMap(prompt="conversations")))
+    pair = _pairs(db)["1"]
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Name a colour"}]
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("Red", "Blue")
+
+
+def test_a_prompt_list_that_is_not_messages_says_what_is_wrong(tmp_path, db):
+    path = tmp_path / "p.jsonl"
+    for prompt, why in [([{"speaker": "user", "text": "hi"}],
+                         "whose message 1 lacks role or content (it has speaker, text)"),
+                        (["hi"], "whose item 1 is a string, not a message")]:
+        path.write_bytes(_as_jsonl([{"id": "1", "prompt": prompt, "old": "a", "new": "b"}]))
+        with pytest.raises(InputError) as err:
+            load_files(db, [path])
+        assert str(err.value) == (f"{path}:1: field 'prompt': expected a string or a list of chat"
+                                  f" messages ({{role, content}}), got an array {why}")

@@ -169,18 +169,33 @@ def type_name(value: Any) -> str:
 
 
 def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any]] | None:
-    """A prompt is text or a chat message list; raises ValueError saying what was expected."""
+    """A prompt is text or a chat message list ({role, content}, or ShareGPT's {from,
+    value}, stored as role and content); raises ValueError saying what was expected."""
     if value is None or type(value) is str:
         if from_csv and value and value.lstrip().startswith("[{"):
             return _chat_from_text(value)
         return value
-    if isinstance(value, list) and _is_chat(value):
-        return value
-    if isinstance(value, list) and not value:
-        raise ValueError("expected a string or a list of chat messages, got an empty list")
+    if isinstance(value, list):
+        chat = as_chat(value)
+        if chat is not None:
+            return chat
+        if not value:
+            raise ValueError("expected a string or a list of chat messages, got an empty list")
+        raise ValueError("expected a string or a list of chat messages ({role, content}), got"
+                         f" an array {_why_not_chat(value)}")
     raise ValueError(
         f"expected a string or a list of chat messages ({{role, content}}), got {type_name(value)}"
     )
+
+
+def _why_not_chat(value: list[Any]) -> str:
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            return f"whose item {i} is a {type_name(item)}, not a message"
+        if not (isinstance(item.get("role"), str) and "content" in item):
+            has = ", ".join(map(str, item)) or "no fields"
+            return f"whose message {i} lacks role or content (it has {has})"
+    return "of messages"
 
 
 def _chat_from_text(value: str) -> str | list[dict[str, Any]]:
@@ -188,13 +203,32 @@ def _chat_from_text(value: str) -> str | list[dict[str, Any]]:
         parsed = json.loads(value)
     except json.JSONDecodeError:
         return value
-    return parsed if isinstance(parsed, list) and _is_chat(parsed) else value
+    chat = as_chat(parsed) if isinstance(parsed, list) else None
+    return value if chat is None else chat
 
 
 def _is_chat(value: list[Any]) -> bool:
     return bool(value) and all(
         isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in value
     )
+
+
+# ShareGPT (the usual Hugging Face conversation shape) names its speakers its own way.
+_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                   "model": "assistant", "chatgpt": "assistant", "bard": "assistant",
+                   "bing": "assistant", "system": "system"}
+
+
+def as_chat(value: list[Any]) -> list[dict[str, Any]] | None:
+    """The list as chat messages: as it is when it holds {role, content} messages,
+    converted when it is a ShareGPT conversation ({from, value}); else None."""
+    if _is_chat(value):
+        return value
+    if value and all(isinstance(m, dict) and isinstance(m.get("from"), str) and "value" in m
+                     for m in value):
+        return [{"role": _SHAREGPT_ROLES.get(m["from"].lower(), m["from"]),
+                 "content": m["value"]} for m in value]
+    return None
 
 
 def as_output(value: Any) -> str | None:
@@ -215,9 +249,10 @@ def as_output(value: Any) -> str | None:
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         if _is_content_parts(value):
             return content_text(value)
-        if _is_chat(value):  # a whole conversation (Chatbot Arena's conversation_a): its answer
-            answers = [m for m in value if m.get("role") in ("assistant", "model", "gpt")]
-            return _message_text(answers[-1] if answers else value[-1]) or ""
+        chat = as_chat(value)
+        if chat is not None:  # a whole conversation (Chatbot Arena, ShareGPT): its answer
+            answers = [m for m in chat if m.get("role") in ("assistant", "model", "gpt")]
+            return _message_text(answers[-1] if answers else chat[-1]) or ""
         if _is_choice(value[0]):
             return _first_choice(value[0])
     if isinstance(value, Mapping):
