@@ -453,9 +453,39 @@ def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
                                  "conversation_a": convo("old"), "conversation_b": convo("new"),
                                  "winner": "model_a"}]))
     flags = FieldMap(baseline="conversation_a", candidate="conversation_b")
-    load_files(db, [path], LoadOptions(fields=flags))
+    report = load_files(db, [path], LoadOptions(fields=flags))
     pair = _pairs(db)["q1"]
     assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
+    # No prompt field: the conversation up to its answer is the prompt.
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == convo("old")[:3]
+    assert report.warnings == []
+
+
+def test_prompt_one_level_down_in_two_request_logs_joined_by_key(tmp_path, db):
+    def log(rid, answer):
+        return {"request_id": rid, "request": {"model": "m", "messages": CHAT},
+                "response": {"choices": [{"message": {"role": "assistant", "content": answer}}]}}
+
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl([log("r1", "a"), log("r2", "b")]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([log("r2", "d"), log("r1", "c")]))
+    report = load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+                        LoadOptions(fields=FieldMap(key="request_id")))
+    assert (report.loaded, report.warnings) == (2, [])
+    pair = _pairs(db)["r1"]
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == CHAT
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("a", "c")
+    assert json.loads(pair["metadata"]) == {"request": {"model": "m"}}
+
+
+def test_no_prompt_field_found_is_a_load_warning(tmp_path, db):
+    path = tmp_path / "noprompt.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "task": "t", "old": "a", "new": "b"}]))
+    report = load_files(db, [path])
+    assert report.loaded == 1
+    assert report.warnings == [
+        f"{path}: no prompt field found (tried prompt, input, question, instruction, messages,"
+        " query, user_input, user_prompt, and one level down), so the pairs have no prompt;"
+        " pass --prompt-field"]
 
 
 EXCEL_EU = ("Prompt;GPT-4o response;GPT-4.1 response;Notes;Rating\n"

@@ -188,6 +188,33 @@ def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any
     )
 
 
+def conversation_prompt(value: Any) -> list[dict[str, Any]] | None:
+    """The messages before a conversation's answer (its last assistant message, as
+    ``as_output`` takes it); None when the value is no conversation or nothing comes first."""
+    chat = as_chat(value) if isinstance(value, list) else None
+    if not chat:
+        return None
+    answers = [i for i, m in enumerate(chat) if m.get("role") in ("assistant", "model", "gpt")]
+    return chat[: answers[-1] if answers else len(chat) - 1] or None
+
+
+def nested_prompt(row: Mapping[str, Any], skip: frozenset[str]) -> str | None:
+    """A dotted path to a prompt one level down (``request.messages`` in a request log),
+    for rows with none at the top level; objects named in ``skip`` (the outputs) are not
+    searched, and the value found must be a prompt."""
+    containers = [(name, {k.lower(): k for k in value}) for name, value in row.items()
+                  if isinstance(value, Mapping) and name not in skip]
+    for wanted in CANDIDATES["prompt"]:
+        for name, inner in containers:
+            if wanted in inner:
+                try:
+                    as_prompt(row[name][inner[wanted]])
+                except ValueError:
+                    continue
+                return f"{name}.{inner[wanted]}"
+    return None
+
+
 def _why_not_chat(value: list[Any]) -> str:
     for i, item in enumerate(value, 1):
         if not isinstance(item, dict):
