@@ -13,6 +13,7 @@ from ..store import LoadReport, PairRecord, text_hash
 from . import fields as F
 from .badrows import RowError
 from .fields import FieldMap
+from .outputs import as_output, finish_reason
 from .readers import detect_format, read_rows
 from .streams import Progress, open_input
 
@@ -289,7 +290,7 @@ class PairFile(_FileReader):
         for side, name in (("baseline", f.baseline), ("candidate", f.candidate)):
             value = row.get(name)  # type: ignore[arg-type]
             if type(value) is not str or value[:1] == "{":  # a saved response object
-                reason = F.finish_reason(value)
+                reason = finish_reason(value)
                 if reason:
                     meta[f"{side}.finish_reason"] = reason
         return PairRecord(key, prompt, base, cand, meta)
@@ -300,7 +301,7 @@ class PairFile(_FileReader):
             return value
         if value is _MISSING:
             self._get(row, name, line)
-        return self._coerce(F.as_output, value, line, name)
+        return self._coerce(as_output, value, line, name)
 
     def _models(self, row: dict[str, Any]) -> None:
         for role, name in self._model_fields:
@@ -355,14 +356,14 @@ class SideFile(_FileReader):
         f = self.fields
         prompt = self._prompt(row, line)
         key = self._explicit_key(row, line)
-        output = self._coerce(F.as_output, self._get(row, f.output, line), line, f.output)
+        output = self._coerce(as_output, self._get(row, f.output, line), line, f.output)
         if key is None and prompt is None:
             raise InputError(self.path, "missing, and the rows have no key field to use instead",
                              line=line, field=f.prompt)
         # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
         prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}
-        reason = F.finish_reason(row.get(f.output))  # type: ignore[arg-type]
+        reason = finish_reason(row.get(f.output))  # type: ignore[arg-type]
         if reason:
             meta["finish_reason"] = reason
         if f.model and len(self._names) < MAX_MODEL_NAMES:
