@@ -21,13 +21,16 @@ BAD_INPUTS = [
     ("missing.jsonl", GOOD + '{"prompt": "p2", "baseline": "a"}\n',
      "{p}:2: field 'candidate': missing; expected it in every row (this row has prompt,"
      " baseline)"),
-    ("wrongtype.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate": 42}\n',
-     "{p}:2: field 'candidate': expected a string, got number"),
+    ("error_output.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate":'
+     ' {"error": {"message": "Rate limit reached", "type": "requests"}, "status": 429}}\n',
+     "{p}:2: field 'candidate': the output is an error response: Rate limit reached; expected"
+     " the model's answer (--skip-bad loads the other rows)"),
     ("prompttype.jsonl", GOOD + '{"prompt": {"x": 1}, "baseline": "a", "candidate": "b"}\n',
      "{p}:2: field 'prompt': expected a string or a list of chat messages ({{role, content}}),"
      " got object"),
     ("badutf8.jsonl", (GOOD + '{"prompt": "caf\xe9", "baseline": "a", "candidate": "b"}\n')
-     .encode("latin-1"), "{p}:2: invalid UTF-8 at column 16; expected UTF-8 text"),
+     .encode("latin-1"), "{p}:2: not UTF-8 text (column 16); convert it: iconv -f cp1252 -t"
+     " utf-8 {p} > {stem}.utf8.jsonl"),
     ("binary.jsonl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10,
      "{p} (byte 0): not UTF-8 text; " + EXPECTED),
     ("empty.jsonl", "", "{p}: empty file; " + EXPECTED),
@@ -69,7 +72,8 @@ BAD_INPUTS = [
     ("surrogate.jsonl", GOOD + '{"prompt": "p2", "baseline": "\\ud800x", "candidate": "b"}\n',
      "{p}:2: field 'baseline': holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without"
      " its pair); expected valid Unicode text"),
-    ("bad_choices.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate": [{"i": 0}]}\n',
+    ("bad_choices.jsonl", GOOD + '{"prompt": "p2", "baseline": "a", "candidate":'
+     ' [{"index": 0, "message": {"role": "assistant"}}]}\n',
      "{p}:2: field 'candidate': expected a string, or choices holding turns (FastChat),"
      " message.content or text (OpenAI)"),
     ("truncated.jsonl.gz", _GZ[: len(_GZ) // 2],
@@ -95,7 +99,8 @@ def test_bad_input_is_one_exact_line_and_stores_nothing(tmp_path, db, name, cont
     path = _write(tmp_path, name, content)
     with pytest.raises(InputError) as caught:
         load_files(db, [path])
-    assert str(caught.value) == message.format(p=path, size=path.stat().st_size)
+    assert str(caught.value) == message.format(p=path, size=path.stat().st_size,
+                                               stem=path.with_suffix(""))
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 0
 
@@ -113,7 +118,7 @@ def test_skip_bad_loads_good_rows_and_reports_every_bad_one(tmp_path, db):
     lines = [GOOD,
              '{"prompt": "p2", "baseline": "a"}\n',
              "not json\n",
-             '{"prompt": "p4", "baseline": "a", "candidate": 4}\n',
+             '{"prompt": "p4", "baseline": "a", "candidate": {"error": "overloaded"}}\n',
              '{"prompt": "p5", "baseline": "x", "candidate": "y"}\n']
     path = _write(tmp_path, "mixed.jsonl", "".join(lines))
     report = load_files(db, [path], LoadOptions(skip_bad=True))
@@ -123,7 +128,8 @@ def test_skip_bad_loads_good_rows_and_reports_every_bad_one(tmp_path, db):
         " baseline)",
         f"{path}:3: not valid JSON (Expecting value at column 1); expected one JSON object"
         " per line",
-        f"{path}:4: field 'candidate': expected a string, got number",
+        f"{path}:4: field 'candidate': the output is an error response: overloaded; expected"
+        " the model's answer (--skip-bad loads the other rows)",
     ]
 
 
@@ -132,7 +138,9 @@ def test_skip_bad_goes_past_bad_utf8_in_csv(tmp_path, db):
     path = _write(tmp_path, "utf.csv", data)
     report = load_files(db, [path], LoadOptions(skip_bad=True))
     assert report.loaded == 2
-    assert report.skipped == [f"{path}:3: invalid UTF-8 at column 4; expected UTF-8 text"]
+    assert report.skipped == [
+        f'{path}:3: not UTF-8 text (column 4); if it came from Excel, save it as "CSV UTF-8",'
+        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/utf.utf8.csv"]
 
 
 def test_skip_bad_does_not_hide_a_damaged_file(tmp_path, db):

@@ -157,7 +157,8 @@ def test_json_array_reader_across_chunk_boundaries(monkeypatch, chunk):
 
 def test_json_array_reader_bad_utf8_gives_byte_offset():
     data = b'[{"a": "ok"}, {"a": "\xff"}]'
-    with pytest.raises(InputError, match=r"t.json \(byte 21\): invalid UTF-8"):
+    with pytest.raises(InputError, match=r"t.json \(byte 21\): not UTF-8 text; convert it:"
+                                         r" iconv -f cp1252 -t utf-8 t.json > t.utf8.json$"):
         list(JsonArrayReader(io.BytesIO(data), "t.json"))
 
 
@@ -301,19 +302,42 @@ def test_provider_response_objects_read_as_their_text(tmp_path, db, shape):
     assert _pairs(db)["1"]["candidate_output"] == "TEXT"
 
 
-def test_an_object_with_no_text_is_a_clear_error(tmp_path, db):
+@pytest.mark.parametrize("error", [
+    {"error": "x"},
+    {"error": {"message": "x", "type": "invalid_request_error", "code": None}},
+    {"type": "error", "error": {"type": "overloaded_error", "message": "x"}},  # Anthropic
+    {"error": {"code": 429, "message": "x", "status": "RESOURCE_EXHAUSTED"}},  # Gemini
+    {"error": "x", "status": 500},
+])
+def test_an_error_response_as_the_output_is_a_clear_error(tmp_path, db, error):
     path = tmp_path / "r.jsonl"
-    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": {"error": "x"}}]))
-    with pytest.raises(InputError, match=r"expected a string or a model response") as err:
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": error}]))
+    with pytest.raises(InputError, match=r"the output is an error response: x; expected") as err:
         load_files(db, [path])
     assert (err.value.line, err.value.field) == (1, "new")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ({"name": "a", "age": 3}, {"name": "a", "age": "3"}),
+    ([{"name": "a"}, {"name": "b"}], [{"type": "cat", "name": "\u00e9"}]),
+    (42, 4.5),
+    (True, []),
+    ({"error": None, "result": 1}, {"error": "not found", "query": "x"}),  # answers about errors
+])
+def test_parsed_json_mode_outputs_are_stored_as_json_text(tmp_path, db, old, new):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "give json", "old": old, "new": new}]))
+    load_files(db, [path])
+    pair = _pairs(db)["1"]
+    assert pair["baseline_output"] == json.dumps(old, ensure_ascii=False)
+    assert pair["candidate_output"] == json.dumps(new, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty"])
 def test_a_json_object_wrapping_the_rows_under_data(tmp_path, db, indent):
     rows = [{"id": "1", "prompt": "p", "old": "a", "new": "b"},
             {"id": "2", "prompt": "q", "old": "c", "new": "d"},
-            {"id": "3", "prompt": "r", "old": "e", "new": 7}]
+            {"id": "3", "prompt": "r", "old": "e", "new": {"error": "overloaded"}}]
     path = tmp_path / "wrapped.json"
     path.write_text(json.dumps({"version": 2, "data": rows}, indent=indent))
     with pytest.raises(InputError) as err:
@@ -429,6 +453,152 @@ def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
                                  "conversation_a": convo("old"), "conversation_b": convo("new"),
                                  "winner": "model_a"}]))
     flags = FieldMap(baseline="conversation_a", candidate="conversation_b")
-    load_files(db, [path], LoadOptions(fields=flags))
+    report = load_files(db, [path], LoadOptions(fields=flags))
     pair = _pairs(db)["q1"]
     assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
+    # No prompt field: the conversation up to its answer is the prompt.
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == convo("old")[:3]
+    assert report.warnings == []
+
+
+def test_prompt_one_level_down_in_two_request_logs_joined_by_key(tmp_path, db):
+    def log(rid, answer):
+        return {"request_id": rid, "request": {"model": "m", "messages": CHAT},
+                "response": {"choices": [{"message": {"role": "assistant", "content": answer}}]}}
+
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl([log("r1", "a"), log("r2", "b")]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([log("r2", "d"), log("r1", "c")]))
+    report = load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+                        LoadOptions(fields=FieldMap(key="request_id")))
+    assert (report.loaded, report.warnings) == (2, [])
+    pair = _pairs(db)["r1"]
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == CHAT
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("a", "c")
+    assert json.loads(pair["metadata"]) == {"request": {"model": "m"}}
+
+
+def test_no_prompt_field_found_is_a_load_warning(tmp_path, db):
+    path = tmp_path / "noprompt.jsonl"
+    path.write_bytes(_as_jsonl([{"id": "1", "task": "t", "old": "a", "new": "b"}]))
+    report = load_files(db, [path])
+    assert report.loaded == 1
+    assert report.warnings == [
+        f"{path}: no prompt field found (tried prompt, input, question, instruction, messages,"
+        " query, user_input, user_prompt, and one level down), so the pairs have no prompt;"
+        " pass --prompt-field"]
+
+
+EXCEL_EU = ("Prompt;GPT-4o response;GPT-4.1 response;Notes;Rating\n"
+            'Say hi;Hello, there;Hi!;"ok; short";4\n'
+            "Count;1, 2, 3;1,2,3;;5\n")
+
+
+@pytest.mark.parametrize("delimiter", [";", "|", "\t", ","])
+@pytest.mark.parametrize("fmt", [None, "csv"], ids=["sniffed", "forced"])
+def test_csv_delimiter_is_sniffed_from_the_header(tmp_path, db, delimiter, fmt):
+    # European Excel writes ";"; the same rows with the other delimiters, quoted as a
+    # writer would quote them.
+    out = io.StringIO()
+    rows = csv.reader(io.StringIO(EXCEL_EU), delimiter=";")
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    path = tmp_path / "eu.csv"
+    path.write_text(EXCEL_EU if delimiter == ";" else out.getvalue())
+    flags = FieldMap(baseline="GPT-4o response", candidate="GPT-4.1 response")
+    assert load_files(db, [path], LoadOptions(fields=flags, fmt=fmt)).loaded == 2
+    pairs = {r["prompt"]: r for r in db.query("SELECT * FROM pairs")}
+    assert (pairs["Count"]["baseline_output"], pairs["Count"]["candidate_output"]) == (
+        "1, 2, 3", "1,2,3")
+    assert json.loads(pairs["Say hi"]["metadata"]) == {"Notes": "ok; short", "Rating": "4"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_utf16_with_a_byte_order_mark_is_read_as_text(tmp_path, db, encoding, fmt, gz):
+    # Excel's "Unicode text" is UTF-16 TSV; PowerShell's `>` writes UTF-16 too.
+    rows = [{"id": "1", "prompt": "Caf\u00e9 \U0001f600 \u4e2d\u6587", "old": "a\u00e9",
+             "new": "b" * 70000}, {"id": "2", "prompt": "p", "old": "x", "new": "y"}]
+    text = (_as_csv(rows, "\t") if fmt == "tsv" else _as_jsonl(rows)).decode()
+    data = "\ufeff".encode(encoding) + text.replace("\n", "\r\n").encode(encoding)
+    path = tmp_path / f"unicode.{fmt}"
+    path.write_bytes(gzip.compress(data) if gz else data)
+    assert load_files(db, [path]).loaded == 2
+    pairs = _pairs(db)
+    assert (pairs["1"]["prompt"], pairs["1"]["baseline_output"]) == (rows[0]["prompt"], "a\u00e9")
+    assert pairs["1"]["candidate_output"] == "b" * 70000
+
+
+def test_utf16_that_breaks_off_is_a_clear_error(tmp_path, db):
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes("\ufeff".encode("utf-16-le") + '{"id": "1"}\n'.encode("utf-16-le")[:-1])
+    with pytest.raises(InputError, match=r"cut.jsonl \(byte \d+\): invalid UTF-16 text"):
+        load_files(db, [path])
+
+
+def test_cp1252_csv_is_refused_with_how_to_convert_it(tmp_path, db):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("prompt;old;new\nCaf\u00e9 \u201cq\u201d;a;b\n".encode("cp1252"))
+    with pytest.raises(InputError) as err:
+        load_files(db, [path])
+    assert str(err.value) == (
+        f'{path}:2: not UTF-8 text (column 4); if it came from Excel, save it as "CSV UTF-8",'
+        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/excel.utf8.csv")
+    path.write_bytes("R\u00e9ponse,old,new\np,a,b\n".encode("cp1252"))  # in the header
+    with pytest.raises(InputError, match=r"excel.csv:1: not UTF-8 text \(column 2\); if it"):
+        load_files(db, [path])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_excel_csv_with_unnamed_empty_columns_and_blank_rows(tmp_path, db, delimiter):
+    text = ("ID,Prompt,Old Output,New Output,Winner,,\n"
+            "1,p1,a,b,new,,\n"
+            ",,,,,,\n"
+            "\n"
+            "2,p2,c,d,old\n"  # a row that stops before the unnamed columns
+            ",,,,,,\n")
+    path = tmp_path / "excel.csv"
+    path.write_text(text.replace(",", delimiter))
+    flags = FieldMap(baseline="Old Output", candidate="New Output")
+    report = load_files(db, [path], LoadOptions(fields=flags))
+    assert (report.loaded, report.skipped) == (2, [])
+    assert json.loads(_pairs(db)["1"]["metadata"]) == {"Winner": "new"}
+    # An unnamed column holding data is refused: it is not a stray column.
+    path.write_text(text.replace("2,p2,c,d,old", "2,p2,c,d,old,,oops").replace(",", delimiter))
+    with pytest.raises(InputError) as err:
+        load_files(db, [path], LoadOptions(fields=flags))
+    assert str(err.value) == (f"{path}:5: column 7 has no name in the header but holds 'oops';"
+                              " name it in the header, or delete the column")
+    path.write_text("prompt;old;new\n;;\np;a;b\n;;\n".replace(";", delimiter))
+    assert load_files(db, [path]).loaded == 1
+
+
+SHAREGPT = [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"},
+            {"from": "gpt", "value": "Hello"}, {"from": "human", "value": "Name a colour"}]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_sharegpt_conversations_as_prompt_and_output(tmp_path, db, fmt):
+    def answer(text):  # a CSV cell's JSON text is taken as the answer itself
+        return SHAREGPT + [{"from": "gpt", "value": text}] if fmt == "jsonl" else text
+
+    rows = [{"id": "1", "conversations": SHAREGPT, "old": answer("Red"), "new": answer("Blue")}]
+    path = tmp_path / f"sharegpt.{fmt}"
+    path.write_bytes(_as_jsonl(rows) if fmt == "jsonl" else _as_csv(rows))
+    load_files(db, [path], LoadOptions(fields=FieldMap(prompt="conversations")))
+    pair = _pairs(db)["1"]
+    assert decode_prompt(pair["prompt"], pair["prompt_format"]) == [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Name a colour"}]
+    assert (pair["baseline_output"], pair["candidate_output"]) == ("Red", "Blue")
+
+
+def test_a_prompt_list_that_is_not_messages_says_what_is_wrong(tmp_path, db):
+    path = tmp_path / "p.jsonl"
+    for prompt, why in [([{"speaker": "user", "text": "hi"}],
+                         "whose message 1 lacks role or content (it has speaker, text)"),
+                        (["hi"], "whose item 1 is a string, not a message")]:
+        path.write_bytes(_as_jsonl([{"id": "1", "prompt": prompt, "old": "a", "new": "b"}]))
+        with pytest.raises(InputError) as err:
+            load_files(db, [path])
+        assert str(err.value) == (f"{path}:1: field 'prompt': expected a string or a list of chat"
+                                  f" messages ({{role, content}}), got an array {why}")

@@ -52,11 +52,13 @@ def test_load_two_files_with_flags_and_json_report(realdata, db_path):
 
 def test_bad_file_is_one_line_exit_1_nothing_stored(tmp_path, db_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text(GOOD + '{"id": "k2", "prompt": "p", "baseline": "a", "candidate": 1}\n')
+    path.write_text(GOOD + '{"id": "k2", "prompt": "p", "baseline": "a", "candidate":'
+                    ' {"error": "timeout"}}\n')
     result = _run(db_path, path)
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {path}:2: field 'candidate': expected a string, got number\n")
+        f"Error: {path}:2: field 'candidate': the output is an error response: timeout;"
+        " expected the model's answer (--skip-bad loads the other rows)\n")
     assert _count(db_path) == 0
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
@@ -38,3 +40,27 @@ def check_surrogates(row: Any, path: str, line: int) -> Any:
                 path, "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair);"
                 " expected valid Unicode text", line=line, field=name))
     return row
+
+
+def utf8_hint(path: str, raw: bytes, *, excel: bool) -> str:
+    """How to fix text in a legacy encoding: guessing it is unsafe, so say how to convert it.
+
+    cp1252 is what Excel and Windows tools write in the West; bytes it cannot hold are
+    latin-1 at worst (every byte is a latin-1 character)."""
+    try:
+        raw.decode("cp1252")
+        codec = "cp1252"
+    except UnicodeDecodeError:
+        codec = "latin1"
+    excel_step = 'if it came from Excel, save it as "CSV UTF-8", or ' if excel else ""
+    if path == "-":
+        return f"; {excel_step}pipe it through iconv -f {codec} -t utf-8"
+    p = Path(path)
+    gz = p.suffix.lower() in (".gz", ".gzip")
+    name = p.stem if gz else p.name
+    base, dot, ext = name.rpartition(".")
+    out = str(p.with_name(f"{base}.utf8.{ext}" if dot and base else f"{name}.utf8"))
+    src, dst = shlex.quote(path), shlex.quote(out)
+    convert = (f"gunzip -c {src} | iconv -f {codec} -t utf-8 > {dst}" if gz
+               else f"iconv -f {codec} -t utf-8 {src} > {dst}")
+    return f"; {excel_step}convert it: {convert}"

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..chat import content_text, tool_call_text
 from ..errors import InputError
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -169,18 +168,60 @@ def type_name(value: Any) -> str:
 
 
 def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any]] | None:
-    """A prompt is text or a chat message list; raises ValueError saying what was expected."""
+    """A prompt is text or a chat message list ({role, content}, or ShareGPT's {from,
+    value}, stored as role and content); raises ValueError saying what was expected."""
     if value is None or type(value) is str:
         if from_csv and value and value.lstrip().startswith("[{"):
             return _chat_from_text(value)
         return value
-    if isinstance(value, list) and _is_chat(value):
-        return value
-    if isinstance(value, list) and not value:
-        raise ValueError("expected a string or a list of chat messages, got an empty list")
+    if isinstance(value, list):
+        chat = as_chat(value)
+        if chat is not None:
+            return chat
+        if not value:
+            raise ValueError("expected a string or a list of chat messages, got an empty list")
+        raise ValueError("expected a string or a list of chat messages ({role, content}), got"
+                         f" an array {_why_not_chat(value)}")
     raise ValueError(
         f"expected a string or a list of chat messages ({{role, content}}), got {type_name(value)}"
     )
+
+
+def conversation_prompt(value: Any) -> list[dict[str, Any]] | None:
+    """The messages before a conversation's answer (its last assistant message, as
+    ``as_output`` takes it); None when the value is no conversation or nothing comes first."""
+    chat = as_chat(value) if isinstance(value, list) else None
+    if not chat:
+        return None
+    answers = [i for i, m in enumerate(chat) if m.get("role") in ("assistant", "model", "gpt")]
+    return chat[: answers[-1] if answers else len(chat) - 1] or None
+
+
+def nested_prompt(row: Mapping[str, Any], skip: frozenset[str]) -> str | None:
+    """A dotted path to a prompt one level down (``request.messages`` in a request log),
+    for rows with none at the top level; objects named in ``skip`` (the outputs) are not
+    searched, and the value found must be a prompt."""
+    containers = [(name, {k.lower(): k for k in value}) for name, value in row.items()
+                  if isinstance(value, Mapping) and name not in skip]
+    for wanted in CANDIDATES["prompt"]:
+        for name, inner in containers:
+            if wanted in inner:
+                try:
+                    as_prompt(row[name][inner[wanted]])
+                except ValueError:
+                    continue
+                return f"{name}.{inner[wanted]}"
+    return None
+
+
+def _why_not_chat(value: list[Any]) -> str:
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            return f"whose item {i} is a {type_name(item)}, not a message"
+        if not (isinstance(item.get("role"), str) and "content" in item):
+            has = ", ".join(map(str, item)) or "no fields"
+            return f"whose message {i} lacks role or content (it has {has})"
+    return "of messages"
 
 
 def _chat_from_text(value: str) -> str | list[dict[str, Any]]:
@@ -188,7 +229,8 @@ def _chat_from_text(value: str) -> str | list[dict[str, Any]]:
         parsed = json.loads(value)
     except json.JSONDecodeError:
         return value
-    return parsed if isinstance(parsed, list) and _is_chat(parsed) else value
+    chat = as_chat(parsed) if isinstance(parsed, list) else None
+    return value if chat is None else chat
 
 
 def _is_chat(value: list[Any]) -> bool:
@@ -197,145 +239,22 @@ def _is_chat(value: list[Any]) -> bool:
     )
 
 
-def as_output(value: Any) -> str | None:
-    """A model output: a string, null, or the text inside a provider's response object.
+# ShareGPT (the usual Hugging Face conversation shape) names its speakers its own way.
+_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                   "model": "assistant", "chatgpt": "assistant", "bard": "assistant",
+                   "bing": "assistant", "system": "system"}
 
-    Read: FastChat / OpenAI ``choices``, a chat message (its refusal and tool calls too),
-    content parts (OpenAI, Anthropic), an OpenAI chat completion or Responses API object,
-    an Anthropic message, a Gemini ``candidates`` response, an Ollama ``message`` or
-    ``response``; also any of these saved as a JSON string (a CSV cell, say).
-    """
-    if value is None:
+
+def as_chat(value: list[Any]) -> list[dict[str, Any]] | None:
+    """The list as chat messages: as it is when it holds {role, content} messages,
+    converted when it is a ShareGPT conversation ({from, value}); else None."""
+    if _is_chat(value):
         return value
-    if type(value) is str:
-        envelope = parse_envelope(value)
-        return value if envelope is None else as_output(envelope)
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        if all("type" in v for v in value):
-            return content_text(value)  # content parts
-        if _is_chat(value):  # a whole conversation (Chatbot Arena's conversation_a): its answer
-            answers = [m for m in value if m.get("role") in ("assistant", "model", "gpt")]
-            return _message_text(answers[-1] if answers else value[-1]) or ""
-        return _first_choice(value[0])
-    if isinstance(value, Mapping):
-        text = _response_text(value)
-        if text is not None:
-            return text
-    if not isinstance(value, Mapping | list):
-        raise ValueError(f"expected a string, got {type_name(value)}")
-    raise ValueError(
-        f"expected a string or a model response (with choices, content, output_text or"
-        f" candidates), got an {type_name(value)} without text"
-    )
-
-
-def parse_envelope(text: str) -> dict[str, Any] | None:
-    """A provider response saved as JSON text, else None. Strict, so that an answer that
-    is itself JSON (a JSON-mode output) is never taken for an envelope."""
-    if not text.startswith("{") or not _ENVELOPE_HINT.search(text[:4000]):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) and _is_envelope(value) else None
-
-
-_ENVELOPE_HINT = re.compile(r'"(?:object|type|candidates)"\s*:')
-
-
-def _is_envelope(value: dict[str, Any]) -> bool:
-    kind = value.get("object") or value.get("type")
-    if kind in ("chat.completion", "text_completion") and isinstance(value.get("choices"), list):
-        return True  # OpenAI
-    if kind == "response" and isinstance(value.get("output"), list):
-        return True  # OpenAI Responses API
-    if kind == "message" and value.get("role") == "assistant" and isinstance(
-            value.get("content"), list):
-        return True  # Anthropic
-    candidates = value.get("candidates")
-    return (isinstance(candidates, list) and bool(candidates)
-            and isinstance(candidates[0], dict) and "content" in candidates[0])  # Gemini
-
-
-def finish_reason(value: Any) -> str | None:
-    """Why the provider stopped, when the output was saved as its response object:
-    OpenAI ``finish_reason``, Anthropic ``stop_reason``, Gemini ``finishReason``, Ollama
-    ``done_reason``, the Responses API's ``incomplete_details.reason``."""
-    if type(value) is str:
-        value = parse_envelope(value)
-    if not isinstance(value, Mapping):
-        return None
-    choices = value.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
-        value = {**value, **choices[0]}
-    candidates = value.get("candidates")
-    if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
-        value = {**value, **candidates[0]}
-    details = value.get("incomplete_details")
-    if isinstance(details, Mapping) and isinstance(details.get("reason"), str):
-        return details["reason"]
-    for name in ("finish_reason", "stop_reason", "finishReason", "done_reason"):
-        if isinstance(value.get(name), str):
-            return value[name]
+    if value and all(isinstance(m, dict) and isinstance(m.get("from"), str) and "value" in m
+                     for m in value):
+        return [{"role": _SHAREGPT_ROLES.get(m["from"].lower(), m["from"]),
+                 "content": m["value"]} for m in value]
     return None
-
-
-def _response_text(value: Mapping[str, Any]) -> str | None:
-    if "content" in value and (value["content"] is None or type(value["content"]) is str
-                               or isinstance(value["content"], list)):
-        return _message_text(value)  # a chat message, an Anthropic message
-    for name in ("output_text", "text", "response"):
-        if type(value.get(name)) is str:
-            return value[name]
-    choices = value.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
-        return _first_choice(choices[0])  # OpenAI chat completion object
-    output = value.get("output")
-    if isinstance(output, list):  # OpenAI Responses API: message items hold output_text
-        return "".join(content_text(item.get("content")) for item in output
-                       if isinstance(item, Mapping) and item.get("type") == "message")
-    candidates = value.get("candidates")
-    if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
-        parts = (candidates[0].get("content") or {}).get("parts") or []  # Gemini
-        return "".join(p.get("text", "") for p in parts if isinstance(p, Mapping))
-    message = value.get("message")
-    return _response_text(message) if isinstance(message, Mapping) else None
-
-
-def _message_text(message: Mapping[str, Any]) -> str | None:
-    """A message's text, its refusal when it has no content, and its tool calls as lines;
-    None for a message with none of these."""
-    content = message.get("content")
-    parts = [content_text(content)] if content is not None else []
-    if content is None and type(message.get("refusal")) is str:
-        parts.append(message["refusal"])  # OpenAI: a refusal instead of content
-    calls = message.get("tool_calls")
-    if isinstance(calls, list):
-        for call in calls:
-            if isinstance(call, Mapping):
-                fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
-                parts.append(tool_call_text(fn.get("name"), fn.get("arguments")))
-    if not parts:
-        return None
-    return "\n".join(p for p in parts if p)
-
-
-def _first_choice(choice: Mapping[str, Any]) -> str:
-    turns = choice.get("turns")
-    if isinstance(turns, list) and turns:
-        return as_output(turns[0]) or ""
-    message = choice.get("message")
-    if isinstance(message, Mapping):
-        text = _response_text(message)
-        if text is not None:
-            return text
-    if type(choice.get("text")) is str:
-        return choice["text"]
-    raise ValueError(
-        "expected a string, or choices holding turns (FastChat), message.content or text"
-        " (OpenAI)"
-    )
 
 
 def as_key(value: Any) -> str:

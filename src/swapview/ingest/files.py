@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from ..store import LoadReport, PairRecord, text_hash
 from . import fields as F
 from .badrows import RowError
 from .fields import FieldMap
+from .outputs import as_output, finish_reason
 from .readers import detect_format, read_rows
 from .streams import Progress, open_input
 
@@ -140,7 +141,20 @@ class _FileReader:
         self.from_csv = False
         self._keys = KeyMaker()
         self._paths: list[str] = []  # dotted flags lifted to top-level fields, row by row
+        self._nested_prompt: str | None = None  # a prompt found one level down
+        self._prompt_from: str | None = None  # an output field holding whole conversations
         self.no_prompt = 0  # rows without the prompt field the first row had
+
+    @property
+    def has_prompt(self) -> bool:
+        return bool(self.fields.prompt or self._prompt_from)
+
+    def _find_nested_prompt(self, row: dict[str, Any]) -> str | None:
+        """A dotted path to the prompt, when the row has none at the top level."""
+        if self.flags.prompt or F.detect(row.keys(), ("prompt",), FieldMap()).prompt:
+            return None
+        outputs = F.detect(row.keys(), self.roles, self.flags).used()
+        return F.nested_prompt(row, outputs)
 
     def _detect(self, row: dict[str, Any]) -> None:
         self.fields = F.detect(row.keys(), self.roles, self.flags)
@@ -148,7 +162,14 @@ class _FileReader:
             named = getattr(self.flags, role)
             if named and named not in row:
                 raise no_such_field(self.path, row, named)
-        if not self.fields.key and not self.fields.prompt:
+        if not self.fields.prompt and self._nested_prompt:
+            self.fields = replace(self.fields, prompt=self._nested_prompt)
+        if not self.fields.prompt:
+            # Whole conversations as outputs (Chatbot Arena): what comes before the answer.
+            self._prompt_from = next(
+                (name for role in ("baseline", "output") if (name := getattr(self.fields, role))
+                 and F.conversation_prompt(row.get(name)) is not None), None)
+        if not self.fields.key and not self.has_prompt:
             raise InputError(self.path, "cannot identify rows: no key field (tried "
                              f"{', '.join(F.CANDIDATES['key'][:6])}, ...) and no prompt field;"
                              f" pass {KEY_FLAG} or --prompt-field")
@@ -162,6 +183,9 @@ class _FileReader:
                 self.from_csv = found[0] in ("csv", "tsv")
                 self._paths = [name for name in self.flags.used()
                                if name not in row and F.resolve_path(row, name) is not F.MISSING]
+                self._nested_prompt = self._find_nested_prompt(row)
+                if self._nested_prompt:
+                    self._paths.append(self._nested_prompt)
             if self._paths:
                 row = lift_paths(row, self._paths)
             if first:
@@ -180,6 +204,8 @@ class _FileReader:
     def _prompt(self, row: dict[str, Any], line: int) -> Any:
         name = self.fields.prompt
         if not name:
+            if self._prompt_from:
+                return F.conversation_prompt(row.get(self._prompt_from))
             return None
         if name not in row:
             self.no_prompt += 1
@@ -187,7 +213,12 @@ class _FileReader:
         return self._coerce(F.as_prompt, row[name], line, name, from_csv=self.from_csv)
 
     def prompt_warnings(self) -> list[str]:
-        """Rows that lacked the prompt field: their prompt is empty (rows mixing fields)."""
+        """No prompt field at all, or rows that lacked it (rows mixing fields): their prompt
+        is empty."""
+        if not self.has_prompt and self.fields.key:
+            tried = ", ".join(F.CANDIDATES["prompt"])
+            return [f"{self.path}: no prompt field found (tried {tried}, and one level down), so"
+                    " the pairs have no prompt; pass --prompt-field"]
         if not self.no_prompt:
             return []
         return [f"{self.path}: {self.no_prompt} rows have no {self.fields.prompt!r} field, so"
@@ -259,7 +290,7 @@ class PairFile(_FileReader):
         for side, name in (("baseline", f.baseline), ("candidate", f.candidate)):
             value = row.get(name)  # type: ignore[arg-type]
             if type(value) is not str or value[:1] == "{":  # a saved response object
-                reason = F.finish_reason(value)
+                reason = finish_reason(value)
                 if reason:
                     meta[f"{side}.finish_reason"] = reason
         return PairRecord(key, prompt, base, cand, meta)
@@ -270,7 +301,7 @@ class PairFile(_FileReader):
             return value
         if value is _MISSING:
             self._get(row, name, line)
-        return self._coerce(F.as_output, value, line, name)
+        return self._coerce(as_output, value, line, name)
 
     def _models(self, row: dict[str, Any]) -> None:
         for role, name in self._model_fields:
@@ -325,14 +356,14 @@ class SideFile(_FileReader):
         f = self.fields
         prompt = self._prompt(row, line)
         key = self._explicit_key(row, line)
-        output = self._coerce(F.as_output, self._get(row, f.output, line), line, f.output)
+        output = self._coerce(as_output, self._get(row, f.output, line), line, f.output)
         if key is None and prompt is None:
             raise InputError(self.path, "missing, and the rows have no key field to use instead",
                              line=line, field=f.prompt)
         # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
         prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}
-        reason = F.finish_reason(row.get(f.output))  # type: ignore[arg-type]
+        reason = finish_reason(row.get(f.output))  # type: ignore[arg-type]
         if reason:
             meta["finish_reason"] = reason
         if f.model and len(self._names) < MAX_MODEL_NAMES:

@@ -99,10 +99,11 @@ class JoinedFiles:
         b, c = self.baseline.fields, self.candidate.fields
         if b.key and c.key:
             column, self.join_field = "key", b.key if b.key == c.key else f"{b.key}={c.key}"
-        elif b.prompt and c.prompt:
+        elif self.baseline.has_prompt and self.candidate.has_prompt:
             column, self.join_field = "pkey", "prompt text"
         else:
-            missing = self.baseline if not (b.key or b.prompt) else self.candidate
+            missing = self.baseline if not (b.key or self.baseline.has_prompt) \
+                else self.candidate
             raise InputError(missing.path, "nothing to join on: the two files share no key"
                              " field and do not both have prompts; pass --key FIELD")
         spool.execute(f"CREATE INDEX side_{column} ON side ({column})")

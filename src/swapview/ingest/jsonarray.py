@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from .badrows import check_surrogates, may_hold_surrogates
+from .badrows import check_surrogates, may_hold_surrogates, utf8_hint
 
 CHUNK = 1 << 20
 # An error this close to the end of the buffer may only mean the element continues in the
@@ -128,10 +128,9 @@ class JsonArrayReader:
             try:
                 text = self._utf8.decode(data, final=not data)
             except UnicodeDecodeError as exc:
-                raise InputError(
-                    self._path, "invalid UTF-8; expected UTF-8 text",
-                    offset=self._bytes_in + exc.start,
-                ) from exc
+                hint = utf8_hint(self._path, data[exc.start:exc.start + 200], excel=False)
+                raise InputError(self._path, f"not UTF-8 text{hint}",
+                                 offset=self._bytes_in + exc.start) from exc
             self._bytes_in += len(data)
             self._eof = not data
             parts.append(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from .badrows import RowError, check_surrogates, may_hold_surrogates
+from .badrows import RowError, check_surrogates, may_hold_surrogates, utf8_hint
 from .jsonarray import JsonArrayReader
 from .wholefile import PARQUET_MAGIC, document_rows, read_parquet
 
@@ -89,7 +89,12 @@ def _check_text(head: bytes, path: str) -> None:
         first_line = head.find(b"\n")
         cut_by_window = exc.start >= len(head) - 4 and len(head) == SNIFF_BYTES
         if (first_line < 0 or exc.start < first_line) and not cut_by_window:
-            raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
+            if b"\x00" in head:  # binary, or UTF-16/32 without a byte order mark
+                raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
+            line = head[: first_line if first_line >= 0 else len(head)]
+            hint = utf8_hint(path, line, excel=line.lstrip()[:1] not in (b"{", b"["))
+            raise InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
+                             line=1) from exc
 
 
 def _sniff(text: str, path: str) -> str:
@@ -97,12 +102,51 @@ def _sniff(text: str, path: str) -> str:
         return "json"
     if text[0] == "{":
         return "jsonl" if _two_json_lines(text) else JSON_DOCUMENT
-    first = text.split("\n", 1)[0]
-    if "\t" in first and first.count("\t") >= first.count(","):
-        return "tsv"
-    if "," in first:
-        return "csv"
+    delimiter = sniff_delimiter(text)
+    if delimiter is not None:
+        return "tsv" if delimiter == "\t" else "csv"
     raise InputError(path, f"cannot tell the format (starts {text[:30]!r}); {EXPECTED}", line=1)
+
+
+# Excel writes ";" where the decimal mark is a comma (most of Europe), "\t" for "Unicode
+# text"; "|" is common in database dumps. Ties go to the earlier one.
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def sniff_delimiter(text: str) -> str | None:
+    """The delimiter that splits the header into the most non-empty names (at least two),
+    preferring one that splits the second record into as many cells as the header."""
+    records = _first_records(text)
+    if not records:
+        return None
+    ranked = []
+    for delimiter in DELIMITERS:
+        rows = records[delimiter]
+        named = sum(1 for cell in rows[0] if cell.strip()) if rows else 0
+        if named >= 2:
+            consistent = len(rows) < 2 or len(rows[1]) == len(rows[0])
+            ranked.append((consistent, named, -DELIMITERS.index(delimiter), delimiter))
+    return max(ranked)[3] if ranked else None
+
+
+def _first_records(text: str) -> dict[str, list[list[str]]]:
+    """The header and the second record as each delimiter would read them."""
+    whole = text[: text.rfind("\n") + 1] or text  # the window may cut the last line
+    out: dict[str, list[list[str]]] = {}
+    for delimiter in DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(whole), delimiter=delimiter)
+            out[delimiter] = [row for _, row in zip(range(2), reader, strict=False)]
+        except csv.Error:
+            out[delimiter] = []
+    return out
+
+
+def stream_delimiter(stream: io.BufferedReader) -> str:
+    """The delimiter of a CSV stream, from its first lines (',' when nothing fits)."""
+    head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    head = head[len(BOM):] if head.startswith(BOM) else head
+    return sniff_delimiter(head.decode("utf-8", "ignore").lstrip()) or ","
 
 
 def _two_json_lines(text: str) -> bool:
@@ -127,11 +171,13 @@ def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[
         return read_parquet(stream, path)
     if fmt == "json":
         return iter(JsonArrayReader(stream, path))
-    return read_csv(stream, path, "\t" if fmt == "tsv" else ",")
+    return read_csv(stream, path, "\t" if fmt == "tsv" else stream_delimiter(stream))
 
 
-def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, InputError | None]]:
-    """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column.
+def decoded_lines(stream: BinaryIO, path: str, *, excel: bool = False,
+                  ) -> Iterator[tuple[int, str, InputError | None]]:
+    """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column
+    and saying how to convert the file (``excel``: how to save it from Excel too).
 
     The text of a bad line is decoded with surrogateescape so a reader can go on past it.
     """
@@ -141,8 +187,9 @@ def decoded_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str, Input
         try:
             yield number, raw.decode("utf-8"), None
         except UnicodeDecodeError as exc:
-            error = InputError(path, f"invalid UTF-8 at column {exc.start + 1};"
-                               " expected UTF-8 text", line=number)
+            hint = utf8_hint(path, raw, excel=excel)
+            error = InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
+                               line=number)
             yield number, raw.decode("utf-8", "surrogateescape"), error
 
 
@@ -166,7 +213,9 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
 def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int, Any]]:
     bad_utf8: dict[int, InputError] = {}
     reader = csv.reader(_csv_lines(stream, path, bad_utf8), delimiter=delimiter, strict=True)
-    header = _csv_header(reader, path, bad_utf8)
+    header, blank = _csv_header(reader, path, bad_utf8)
+    # Columns a row may stop short of: Excel's unnamed trailing ones (ID,Prompt,,).
+    needed = max(i for i, name in enumerate(header) if name) + 1
     while True:
         start = reader.line_num + 1
         try:
@@ -179,24 +228,40 @@ def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int,
         if bad_utf8:
             yield start, RowError(bad_utf8.pop(min(bad_utf8)))
             bad_utf8.clear()
-        elif not cells or cells == [""]:
-            continue
-        elif len(cells) != len(header):
+        elif not cells or (not cells[0] and not any(cells)):
+            continue  # a blank line, or a spreadsheet's blank row (,,,,)
+        elif len(cells) != len(header) and not (blank and needed <= len(cells) < len(header)):
             yield start, RowError(InputError(
                 path, f"expected {len(header)} columns as in the header, found {len(cells)}",
                 line=start))
+        elif blank:
+            yield start, _named_cells(header, cells, blank, path, start)
         else:
             yield start, dict(zip(header, cells, strict=True))
 
 
+def _named_cells(header: list[str], cells: list[str], blank: list[int], path: str,
+                 line: int) -> dict[str, str] | RowError:
+    """The row without the header's unnamed columns, which must be empty: a spreadsheet's
+    stray columns, not data nobody named."""
+    for i in blank:
+        if i < len(cells) and cells[i].strip():
+            return RowError(InputError(
+                path, f"column {i + 1} has no name in the header but holds {cells[i][:30]!r};"
+                " name it in the header, or delete the column", line=line))
+    return {name: cell for name, cell in zip(header, cells, strict=False) if name}
+
+
 def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> Iterator[str]:
-    for number, text, error in decoded_lines(stream, path):
+    for number, text, error in decoded_lines(stream, path, excel=True):
         if error is not None:
             bad_utf8[number] = error
         yield text
 
 
-def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list[str]:
+def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError],
+                ) -> tuple[list[str], list[int]]:
+    """The column names, and where the unnamed ones are (a spreadsheet's empty columns)."""
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -204,10 +269,11 @@ def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError]) -> list
     if bad_utf8:
         raise bad_utf8[min(bad_utf8)]
     names = [h.strip() for h in header]
-    if any(not n for n in names) or len(set(names)) != len(names):
+    named = [n for n in names if n]
+    if not named or len(set(named)) != len(named):
         raise InputError(path, f"the header needs unique, non-empty column names, got {header}",
                          line=1)
-    return names
+    return names, [i for i, n in enumerate(names) if not n]
 
 
 def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
@@ -221,7 +287,10 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, "not UTF-8 text; expected UTF-8 JSON", offset=exc.start) from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        hint = utf8_hint(path, raw[exc.start - column + 1: exc.end + 200], excel=False)
+        raise InputError(path, f"not UTF-8 text (column {column}){hint}", line=line) from exc
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

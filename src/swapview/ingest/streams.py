@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import sys
@@ -14,6 +15,7 @@ from typing import BinaryIO
 from ..errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 CHUNK = 1 << 20
 
 Progress = Callable[[int], None]
@@ -81,6 +83,43 @@ class InputStream(io.RawIOBase):
         super().close()
 
 
+class Utf16Stream(io.RawIOBase):
+    """UTF-16 text (Excel's "Unicode text", PowerShell's ``>``) as UTF-8 bytes, decoded as
+    it streams, so every reader sees UTF-8. The codec reads the BOM to tell the byte order."""
+
+    def __init__(self, path: str, inner: io.BufferedReader) -> None:
+        self.path = path
+        self._inner = inner
+        self._decoder = codecs.getincrementaldecoder("utf-16")("strict")
+        self._pending = b""
+        self._read = 0  # UTF-16 bytes decoded so far, for the error's offset
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            data = self._inner.read(CHUNK)
+            try:
+                text = self._decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                raise InputError(self.path, f"invalid UTF-16 text ({exc.reason}); expected"
+                                 " UTF-16 throughout, as its byte order mark says",
+                                 offset=self._read + max(exc.start, 0)) from exc
+            self._read += len(data)
+            self._pending = text.encode("utf-8")
+            if not data:
+                break
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
 STDIN = "-"
 
 
@@ -115,7 +154,8 @@ def _open_raw(name: str) -> BinaryIO:
 
 @contextmanager
 def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[io.BufferedReader]:
-    """The file's content as a buffered byte stream, gunzipped when it starts with gzip magic.
+    """The file's content as a buffered byte stream, gunzipped when it starts with gzip magic
+    and turned into UTF-8 when it starts with a UTF-16 byte order mark.
 
     The file name is never trusted: a ``.gz`` that is plain text and a ``.jsonl`` that is
     gzip both read correctly.
@@ -128,6 +168,8 @@ def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[i
     inner: BinaryIO = gzip.GzipFile(fileobj=io.BufferedReader(counter, CHUNK), mode="rb") if gz \
         else counter  # type: ignore[assignment]
     stream = io.BufferedReader(InputStream(name, inner, counter, gz), CHUNK)
+    if stream.peek(2)[:2] in UTF16_BOMS:
+        stream = io.BufferedReader(Utf16Stream(name, stream), CHUNK)
     try:
         yield stream
     finally:
