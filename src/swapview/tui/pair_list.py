@@ -32,6 +32,7 @@ SIGNAL_SHORT = {
     "empty_output": "empty", "much_shorter": "short", "much_longer": "long",
 }
 KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
+RECENTRE_FRAMES = 20
 
 
 def tag_class(tag: str, kinds: dict[str, str]) -> str:
@@ -171,7 +172,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self.columns = Columns()
         self.key_cells = KEY_MIN  # widest key seen in this queue (grows as pages come)
-        self._recentre = False  # a reset's cursor still to bring into view once drawn
+        self._recentre = 0  # frames left to bring a reset's cursor into view once drawn
 
     # ----- what the screen calls
     def set_columns(self, columns: Columns) -> None:
@@ -198,7 +199,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         # list has a height: scroll again once refreshed, and once more when the list is
         # next drawn with a height (a refresh can come before the layout that gives one).
         self.call_after_refresh(self._scroll_to_cursor, True)
-        self._recentre = True
+        self._recentre = RECENTRE_FRAMES
         self.refresh()
         self._want_around(self.cursor)
         self._announce()
@@ -278,10 +279,12 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- drawing
     def render_line(self, y: int) -> Strip:
-        if self._recentre and self.size.height:
-            self._recentre = False
+        if self._recentre and self.size.height and y == 0:
             top = int(self.scroll_offset.y)
-            if not top <= self.cursor < top + self.size.height:
+            if top <= self.cursor < top + self.size.height:
+                self._recentre = 0
+            else:  # retried on later frames: a scroll before the layout lands is clamped
+                self._recentre -= 1
                 self.call_later(self._scroll_to_cursor, True)
         index = int(self.scroll_offset.y) + y
         width = self.size.width
