@@ -54,9 +54,16 @@ def _load(db: Database) -> tuple[int, dict[str, int]]:
 
 def test_refusal_phrase_only_when_new() -> None:
     assert refusal_phrase("Sure.", "Well. Sorry, I can't do that. Here is why.") == (
-        "sorry i can t do that"
+        "i can t do that"
     )
     assert refusal_phrase("I cannot say.", "I cannot say for sure.") is None
+    assert refusal_phrase("Sure.", "I'm sorry, but I can't help with that request.") == (
+        "i m sorry but i can"
+    )
+    # What the scorer does not call a refusal makes no refusal cluster: prose, and a new
+    # refusal where the old answer refused too.
+    assert refusal_phrase("Sure.", "I can't stop delaying the launch, so here is a plan.") is None
+    assert refusal_phrase("I'm unable to help.", "I cannot help with that.") is None
 
 
 def test_minhash_tracks_jaccard_of_changed_bigrams() -> None:

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .features import APOLOGY, REFUSAL
+from ..scoring.refusal import OPENING_CHARS
+from ..scoring.refusal import refusal_phrase as opening_refusal
 
 # Signals whose detail says *what* changed; pairs sharing name+detail are alike.
 DETAIL_SIGNALS = (
@@ -27,6 +28,7 @@ DETAIL_SIGNALS = (
 MINHASHES = 32
 LSH_BANDS = 8  # 8 bands of 4 rows: pairs above ~0.6 Jaccard almost always meet
 MIN_SHINGLES = 3  # fewer changed bigrams than this ("the" -> "a") is no signature
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 PHRASE_WORDS = 6  # of a refusal: enough to tell "as an ai assistant" from "i cannot"
 LABEL_WORDS = 10
 
@@ -39,15 +41,17 @@ _B = _rng.integers(0, _PRIME, MINHASHES, dtype=np.uint64)
 
 
 def refusal_phrase(baseline: str, candidate: str) -> str | None:
-    """The candidate's new refusal or apology, first words from where it starts; None if
-    the baseline already had one."""
-    found = [m for m in (REFUSAL.search(candidate), APOLOGY.search(candidate)) if m]
-    if not found or REFUSAL.search(baseline) or APOLOGY.search(baseline):
+    """The candidate's new refusal, its first words from where it starts; None if it has
+    none or the baseline refused too. Refusals are what the scorer's ``refusal_appeared``
+    calls one (its written rule), so a cluster never rests on "I can't stop ..." in prose."""
+    found = opening_refusal(candidate)
+    if found is None or opening_refusal(baseline):
         return None
-    start = min(m.start() for m in found)
-    end = _SENTENCE_END.search(candidate, max(m.end() for m in found if m.start() == start))
-    sentence = candidate[start : end.start() if end else len(candidate)]
-    return " ".join(_WORD.findall(sentence.lower())[:PHRASE_WORDS]) or None
+    opening = " ".join(candidate[:OPENING_CHARS].lower().translate(_QUOTES).split())
+    start = opening.find(found)
+    end = _SENTENCE_END.search(opening, start + len(found))
+    sentence = opening[start : end.start() if end else len(opening)]
+    return " ".join(_WORD.findall(sentence)[:PHRASE_WORDS]) or None
 
 
 def signal_keys(signals: Iterable[tuple[str, str | None]]) -> list[str]:
