@@ -602,3 +602,22 @@ def test_a_prompt_list_that_is_not_messages_says_what_is_wrong(tmp_path, db):
             load_files(db, [path])
         assert str(err.value) == (f"{path}:1: field 'prompt': expected a string or a list of chat"
                                   f" messages ({{role, content}}), got an array {why}")
+
+
+@pytest.mark.parametrize(("old", "new", "models"), [
+    ("GPT-4o response", "GPT-4.1 response", ("GPT-4o", "GPT-4.1")),
+    ("responses.gpt-4o", "responses.gpt-4.1", ("gpt-4o", "gpt-4.1")),
+    ("old_answer", "new_answer", (None, None)),  # no model in the name: none made up
+])
+def test_model_names_come_from_the_output_fields_when_the_rows_have_none(tmp_path, db, old, new,
+                                                                         models):
+    row = {"id": "1", "prompt": "p"}
+    if old.startswith("responses."):
+        row["responses"] = {"gpt-4o": "a", "gpt-4.1": "b"}
+    else:
+        row |= {old: "a", new: "b"}
+    path = tmp_path / "sheet.jsonl"
+    path.write_bytes(_as_jsonl([row]))
+    load_files(db, [path], LoadOptions(fields=FieldMap(baseline=old, candidate=new)))
+    assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() \
+        == models

@@ -270,3 +270,41 @@ def as_key(value: Any) -> str:
 
 def as_model(value: Any) -> str | None:
     return value if type(value) is str and value else None
+
+
+_GENERIC_WORDS = _OUTPUT_WORDS | _SIDE_WORDS["baseline"] | _SIDE_WORDS["candidate"] | {
+    "model", "message", "messages", "value", "choices", "a", "b", "side", "version", "v"}
+_MODEL_LIKE = re.compile(r"(?=.*[A-Za-z])(?=.*[\d.\-])[\w.\-]+")
+
+
+def model_in_name(field: str | None) -> str | None:
+    """The model a field is named after: `GPT-4o response` -> GPT-4o, a dotted path's last
+    key (`responses.gpt-4.1` -> gpt-4.1). Only names that look like a model (letters with a
+    digit, dash or dot), so `old_answer` or `choices.0.message.content` name none."""
+    if not field:
+        return None
+    head = field.partition(".")[0]
+    if "." in field and head.isalpha():  # a path: the key holding the output may be a model
+        return _path_tail(field) or None
+    return _model_word(field)
+
+
+def _model_word(name: str) -> str | None:
+    words = [w for w in re.split(r"[\s_]+", name) if w and w.lower() not in _GENERIC_WORDS]
+    if (len(words) == 1 and len(words[0]) >= 3 and _MODEL_LIKE.fullmatch(words[0])
+            and not words[0][0].isdigit()):
+        return words[0]
+    return None
+
+
+def _path_tail(path: str) -> str:
+    """The last key of a dotted path, where the key may itself hold dots (`gpt-4.1`): the
+    shortest tail that reads as a model name, none of its parts a generic word."""
+    parts = path.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        tail = parts[i:]
+        if any(p.lower() in _GENERIC_WORDS for p in tail):
+            continue
+        if _model_word(".".join(tail)):
+            return ".".join(tail)
+    return ""

@@ -311,8 +311,11 @@ class PairFile(_FileReader):
                 names.add(value)
 
     def models(self) -> tuple[str | None, str | None]:
-        """Each side's model name: the one the rows give, or "N models" when they vary."""
-        return _one_name(self._names["baseline_model"]), _one_name(self._names["candidate_model"])
+        """Each side's model name: the one the rows give, or "N models" when they vary;
+        failing that, the one the output field is named after ("GPT-4o response")."""
+        return (_one_name(self._names["baseline_model"]) or F.model_in_name(self.fields.baseline),
+                _one_name(self._names["candidate_model"])
+                or F.model_in_name(self.fields.candidate))
 
     def warnings(self) -> list[str]:
         return [f"{self.path}: {len(names)} different {role} values; each row keeps its own in"
