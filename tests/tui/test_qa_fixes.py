@@ -15,13 +15,6 @@ from .helpers import decision, eventually, line_with, screen_text, settle
 SIZE = (120, 40)
 
 
-@pytest.fixture
-def review_db(tmp_path):
-    path = tmp_path / "review.db"
-    make_db(path)
-    return path
-
-
 def notes(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 

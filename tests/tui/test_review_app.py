@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from swapview.config import Config, TagConfig
 
-from .fixtures import make_app, make_db
+from .fixtures import make_app
 from .helpers import decision, history, line_with, review_screen, screen_lines, screen_text, settle
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-def review_db(tmp_path):
-    path = tmp_path / "review.db"
-    make_db(path)
-    return path
 
 
 def cursor_line(app) -> str:

@@ -5,23 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
-
 from swapview.store import open_db
 from swapview.tui import triage
 from swapview.tui.triage import RefitGate
 
-from .fixtures import make_app, make_db
+from .fixtures import make_app
 from .helpers import line_with, review_screen, screen_text, settle
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-def review_db(tmp_path):
-    path = tmp_path / "review.db"
-    make_db(path)
-    return path
 
 
 def _model(path) -> tuple[int, int] | None:
