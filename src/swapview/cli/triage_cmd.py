@@ -94,11 +94,13 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
 @click.argument("tag")
 @click.option("--reviewer", default=default_reviewer, help="Who tags (default $USER).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@config_option
 @pass_state
-def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, yes: bool) -> None:
+def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, yes: bool,
+                        config_file: str | None) -> None:
     """Tag every unreviewed pair of a cluster in one step."""
+    known = set(_kinds(config_file))  # every tag: the defaults and the config's own
     db = state.open()
-    known = {t.name for t in load_config().all_tags()}
     if tag not in known:
         raise click.BadParameter(f"{tag!r} is not a tag; use one of {', '.join(sorted(known))}"
                                  " (custom tags come from the config file)", param_hint="TAG")
