@@ -419,12 +419,16 @@ def test_saved_responses_keep_their_finish_reason_and_json_text_is_unwrapped(tmp
 def test_two_files_sharing_no_key_say_so(tmp_path, db):
     (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"rid": "a1", "prompt": "p", "text": "x"}]))
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"rid": "b1", "prompt": "p", "text": "y"}]))
-    with pytest.raises(InputError, match=r"the 1 old and 1 new rows share no key \(old a1"
-                                         r"\.\.\.; new b1\.\.\.\); check --key"):
+    with pytest.raises(InputError, match=r"the 1 old and 1 new rows share no key \(old a1;"
+                                         r" new b1\); check --key"):
         load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
                    LoadOptions(fields=FieldMap(key="rid")))
     # Joined on the prompt instead, they pair.
     assert load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"]).loaded == 1
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"rid": "b1", "prompt": "q", "text": "y"}]))
+    with pytest.raises(InputError, match=r"share no prompt; if the files have a common id"
+                                         r" field, join on it with --key FIELD"):
+        load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"])
 
 
 def test_rows_that_lack_the_prompt_field_are_counted_in_a_warning(tmp_path, db):
@@ -621,3 +625,15 @@ def test_model_names_come_from_the_output_fields_when_the_rows_have_none(tmp_pat
     load_files(db, [path], LoadOptions(fields=FieldMap(baseline=old, candidate=new)))
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() \
         == models
+
+
+def test_both_sides_cut_at_the_limit_keep_their_finish_reasons_per_side(tmp_path, db):
+    done = {"object": "chat.completion", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "cut"},
+         "finish_reason": "length"}]}
+    (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "output": done}]))
+    (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "output": done}]))
+    load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"])
+    meta = json.loads(_pairs(db)["1"]["metadata"])
+    assert meta["baseline"]["finish_reason"] == meta["candidate"]["finish_reason"] == "length"
+    assert "finish_reason" not in meta  # a bare one would read as the candidate's alone

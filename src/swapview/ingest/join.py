@@ -146,13 +146,18 @@ def _pair(found: tuple, cand: Side, key: str) -> PairRecord:
     return PairRecord(key, prompt, base_output, cand.output, meta)
 
 
+# Kept under each side even when equal: a bare finish_reason reads as the candidate's (the
+# truncated signal would fire when both answers hit the limit).
+PER_SIDE = frozenset({"finish_reason", "stop_reason"})
+
+
 def _merge_metadata(base: dict[str, Any], cand: dict[str, Any]) -> dict[str, Any]:
     """Fields equal on both sides stay on top; the rest go under baseline / candidate."""
     merged: dict[str, Any] = {}
     only_base: dict[str, Any] = {}
     only_cand: dict[str, Any] = {}
     for k, v in base.items():
-        if k in cand and cand[k] == v:
+        if k in cand and cand[k] == v and k not in PER_SIDE:
             merged[k] = v
         else:
             only_base[k] = v

@@ -87,7 +87,8 @@ def load(db: Database, source: PairSource, report: LoadReport,
         records = iter(source.records())
         first = next(records, None)
         if first is None:
-            raise InputError(source.source, _why_no_pairs(report))
+            raise InputError(source.source,
+                             _why_no_pairs(report, getattr(source, "join_field", "")))
         report.comparison = comparison or source.default_name()
         baseline, candidate = source.models()
         _same_models(db, report.comparison, baseline, candidate, source.source)
@@ -101,17 +102,24 @@ def load(db: Database, source: PairSource, report: LoadReport,
     return report
 
 
-def _why_no_pairs(report: LoadReport) -> str:
+def _why_no_pairs(report: LoadReport, join_field: str = "") -> str:
     old, new = report.unmatched_baseline, report.unmatched_candidate
     if old and new:
+        if join_field == "prompt text":  # keys made from the prompts: no use to show them
+            return (f"no pairs: the {len(old)} old and {len(new)} new rows share no prompt;"
+                    " if the files have a common id field, join on it with --key FIELD")
         return (f"no pairs: the {len(old)} old and {len(new)} new rows share no key (old"
-                f" {', '.join(old[:2])}...; new {', '.join(new[:2])}...); check --key, or"
-                " leave it out to join on the prompt")
+                f" {_first_two(old)}; new {_first_two(new)}); check --key, or leave it out to"
+                " join on the prompt")
     if report.skipped:
         return f"no pairs to load: every row was bad ({len(report.skipped)} skipped)"
     if old or new:
         return f"no pairs: only one side has rows ({len(old) or len(new)})"
     return "no pairs to load"
+
+
+def _first_two(keys: list[str]) -> str:
+    return ", ".join(keys[:2]) + (", ..." if len(keys) > 2 else "")
 
 
 def _same_models(db: Database, name: str, baseline: str | None, candidate: str | None,
