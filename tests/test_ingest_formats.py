@@ -637,3 +637,18 @@ def test_both_sides_cut_at_the_limit_keep_their_finish_reasons_per_side(tmp_path
     meta = json.loads(_pairs(db)["1"]["metadata"])
     assert meta["baseline"]["finish_reason"] == meta["candidate"]["finish_reason"] == "length"
     assert "finish_reason" not in meta  # a bare one would read as the candidate's alone
+
+
+def test_jsonl_whose_first_line_outruns_the_sniff_window_is_streamed(tmp_path, db, monkeypatch):
+    from swapview.ingest import readers
+
+    rows = [{"id": str(i), "prompt": "p", "old": "word " * 20_000, "new": "text " * 20_000}
+            for i in range(3)]  # each line about 200 KB, past the 64 KB window
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(_as_jsonl(rows))
+    seen = []  # lengths of the texts checked for JSONL: the whole file must never be one
+    check = readers._two_json_lines
+    monkeypatch.setattr(readers, "_two_json_lines", lambda text: seen.append(len(text))
+                        or check(text))
+    assert load_files(db, [path]).loaded == 3
+    assert seen and max(seen) <= readers.SNIFF_BYTES

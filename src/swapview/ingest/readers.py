@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,13 +277,27 @@ def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError],
     return names, [i for i, n in enumerate(names) if not n]
 
 
+def _json_line(line: bytes) -> Any:
+    """The line parsed as one JSON value, or None."""
+    try:
+        return json.loads(line[len(BOM):] if line.startswith(BOM) else line)
+    except ValueError:  # also bad UTF-8
+        return None
+
+
 def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
     """Rows of a one-object file: the object itself, or the objects of its one list.
 
     Read whole (a wrapper cannot be streamed without a parser of our own); each row is
     reported at the line it starts on.
     """
-    raw = stream.read()
+    first = stream.readline()
+    whole_line = _json_line(first)
+    if whole_line is not None and stream.peek(1):  # type: ignore[attr-defined]
+        # JSONL whose first line outran the sniff window (long outputs): stream it.
+        yield from read_jsonl(itertools.chain([first], stream), path)  # type: ignore[arg-type]
+        return
+    raw = first + stream.read()
     raw = raw[len(BOM):] if raw.startswith(BOM) else raw
     try:
         text = raw.decode("utf-8")
