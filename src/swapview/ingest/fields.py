@@ -113,7 +113,7 @@ def resolve_path(row: Mapping[str, Any], path: str) -> Any:
     parts = path.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
-        value = _step(row, head)
+        value = row.get(head, MISSING)
         if isinstance(value, Mapping):
             found = resolve_path(value, rest)
         elif isinstance(value, list):
@@ -123,10 +123,6 @@ def resolve_path(row: Mapping[str, Any], path: str) -> Any:
         if found is not MISSING:
             return found
     return MISSING
-
-
-def _step(container: Mapping[str, Any], key: str) -> Any:
-    return container.get(key, MISSING)
 
 
 def _in_list(items: list[Any], path: str) -> Any:

@@ -311,12 +311,8 @@ def find_key(conn: sqlite3.Connection, comparison_id: int | None, key: str) -> i
         if row is not None and not _key_of(conn, row[0]).startswith(key):
             row = None
     if row is None:
-        # Scans the comparison's keys: only reached when the exact and prefix look-ups fail.
-        row = conn.execute(
-            f"SELECT id FROM pairs WHERE {where}key = ? COLLATE NOCASE ORDER BY key LIMIT 1",
-            [*args, key],
-        ).fetchone()
-    if row is None:
+        # LIKE ignores ASCII case; one scan of the comparison's keys, only reached when the
+        # exact and prefix look-ups fail (the exact key sorts before longer ones).
         pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         row = conn.execute(
             f"SELECT id FROM pairs WHERE {where}key LIKE ? ESCAPE '\\' ORDER BY key LIMIT 1",
