@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputError
+from ..ingest.outputs import finish_reason
 from ..store import text_hash
 from .base import Answer, ImportResult, Prompt, Sides, canonical, pair_answers, pick_two
 
@@ -128,19 +129,10 @@ def _finish_reason(response_json: str | None) -> str | None:
         return None
     # a streamed answer may be logged as its chunks; the reason comes with the last ones
     for item in reversed(data) if isinstance(data, list) else [data]:
-        reason = _stop_field(item) if isinstance(item, dict) else None
-        if isinstance(reason, str) and reason:
+        reason = finish_reason(item)
+        if reason:
             return reason
     return None
-
-
-def _stop_field(data: dict[str, Any]) -> Any:
-    for name, field in (("choices", "finish_reason"), ("candidates", "finishReason")):
-        first = data.get(name)  # OpenAI's choices, Gemini's candidates
-        if isinstance(first, list) and first and isinstance(first[0], dict):
-            return first[0].get(field)
-    # Anthropic's stop_reason; llm's combined OpenAI chunks keep finish_reason on top
-    return data.get("stop_reason") or data.get("finish_reason")
 
 
 # -- llm 0.31 and earlier: responses ------------------------------------------------------

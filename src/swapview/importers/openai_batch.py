@@ -27,6 +27,7 @@ from itertools import chain
 from typing import Any
 
 from ..errors import InputError, SwapviewError
+from ..ingest.outputs import finish_reason
 from .base import (
     Answer,
     ImportResult,
@@ -252,9 +253,7 @@ def _side(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 def _finish_reason(body: dict[str, Any]) -> str | None:
     """Chat's finish_reason; for the Responses API why an answer is incomplete (e.g.
     max_output_tokens), else its status."""
-    reason = get_path(body, "choices", 0, "finish_reason") \
-        or get_path(body, "incomplete_details", "reason")
-    return reason or body.get("status")
+    return finish_reason(body) or body.get("status")
 
 
 def _conversation(body: dict[str, Any]) -> Any:
