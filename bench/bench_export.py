@@ -62,8 +62,10 @@ def main() -> None:
         for key, tag in tagged:
             reviews.record(db, ids[key], "judge", tag=tag)
         t2 = time.perf_counter()
-        print(f"loaded {len(ids)} pairs in {t1 - t0:.1f} s; tagged {len(tagged)} in"
-              f" {t2 - t1:.1f} s (one transaction per tag, as the review screen does)")
+        print(
+            f"loaded {len(ids)} pairs in {t1 - t0:.1f} s; tagged {len(tagged)} in"
+            f" {t2 - t1:.1f} s (one transaction per tag, as the review screen does)"
+        )
         print(f"{'format':<14}{'cases':>8}{'seconds':>10}{'MB':>8}")
         for name in FORMATS:
             out = Path(tmp) / f"{name}.jsonl"
@@ -72,8 +74,13 @@ def main() -> None:
             took = time.perf_counter() - start
             print(f"{name:<14}{result.written:>8}{took:>10.2f}{out.stat().st_size / 1e6:>8.1f}")
         start = time.perf_counter()
-        again = export(db, Selection(comparison="scale"), "promptfoo",
-                       str(Path(tmp) / "promptfoo.jsonl"), append=True)
+        again = export(
+            db,
+            Selection(comparison="scale"),
+            "promptfoo",
+            str(Path(tmp) / "promptfoo.jsonl"),
+            append=True,
+        )
         print(f"{'--append noop':<14}{again.written:>8}{time.perf_counter() - start:>10.2f}")
         start = time.perf_counter()
         to_markdown(build_report(db, "scale"))

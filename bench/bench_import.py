@@ -43,28 +43,85 @@ def write_jsonl(path: Path, items) -> Path:  # noqa: ANN001
 def batch_files(folder: Path, data: list[dict]) -> list[Path]:
     paths = []
     for side, model in (("baseline", "gpt-3.5"), ("candidate", "gpt-4")):
-        paths.append(write_jsonl(folder / f"{side}_in.jsonl", (
-            {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
-             "body": {"model": model, "messages": [{"role": "user", "content": r["prompt"]}]}}
-            for i, r in enumerate(data))))
-        paths.append(write_jsonl(folder / f"{side}_out.jsonl", (
-            {"id": f"b{i}", "custom_id": f"r{i}", "error": None,
-             "response": {"status_code": 200, "request_id": f"q{i}", "body": {
-                 "id": f"c{i}", "model": model, "choices": [{"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": r[f"{side}_output"]}}],
-                 "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}}}
-            for i, r in enumerate(data))))
+        paths.append(
+            write_jsonl(
+                folder / f"{side}_in.jsonl",
+                (
+                    {
+                        "custom_id": f"r{i}",
+                        "method": "POST",
+                        "url": "/v1/chat/completions",
+                        "body": {
+                            "model": model,
+                            "messages": [{"role": "user", "content": r["prompt"]}],
+                        },
+                    }
+                    for i, r in enumerate(data)
+                ),
+            )
+        )
+        paths.append(
+            write_jsonl(
+                folder / f"{side}_out.jsonl",
+                (
+                    {
+                        "id": f"b{i}",
+                        "custom_id": f"r{i}",
+                        "error": None,
+                        "response": {
+                            "status_code": 200,
+                            "request_id": f"q{i}",
+                            "body": {
+                                "id": f"c{i}",
+                                "model": model,
+                                "choices": [
+                                    {
+                                        "index": 0,
+                                        "finish_reason": "stop",
+                                        "message": {
+                                            "role": "assistant",
+                                            "content": r[f"{side}_output"],
+                                        },
+                                    }
+                                ],
+                                "usage": {
+                                    "prompt_tokens": 10,
+                                    "completion_tokens": 20,
+                                    "total_tokens": 30,
+                                },
+                            },
+                        },
+                    }
+                    for i, r in enumerate(data)
+                ),
+            )
+        )
     return paths
 
 
 def langsmith_files(folder: Path, data: list[dict]) -> list[Path]:
-    return [write_jsonl(folder / f"{side}.jsonl", (
-        {"id": f"{side}-{i}", "session_id": side, "reference_example_id": f"ex{i}",
-         "parent_run_id": None, "inputs": {"question": r["prompt"]},
-         "outputs": {"answer": r[f"{side}_output"]}, "error": None,
-         "start_time": "2025-03-01T10:00:00", "end_time": "2025-03-01T10:00:01.5",
-         "total_tokens": 30, "feedback_stats": {"correct": {"n": 1, "avg": 1.0}}}
-        for i, r in enumerate(data))) for side in ("baseline", "candidate")]
+    return [
+        write_jsonl(
+            folder / f"{side}.jsonl",
+            (
+                {
+                    "id": f"{side}-{i}",
+                    "session_id": side,
+                    "reference_example_id": f"ex{i}",
+                    "parent_run_id": None,
+                    "inputs": {"question": r["prompt"]},
+                    "outputs": {"answer": r[f"{side}_output"]},
+                    "error": None,
+                    "start_time": "2025-03-01T10:00:00",
+                    "end_time": "2025-03-01T10:00:01.5",
+                    "total_tokens": 30,
+                    "feedback_stats": {"correct": {"n": 1, "avg": 1.0}},
+                }
+                for i, r in enumerate(data)
+            ),
+        )
+        for side in ("baseline", "candidate")
+    ]
 
 
 CHILD = """
@@ -80,8 +137,12 @@ print(json.dumps({"pairs": report.loaded, "seconds": time.perf_counter() - t0,
 
 
 def measure(tool: str, paths: list[Path], folder: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, tool, str(folder / f"{tool}.db"),
-                          *map(str, paths)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, tool, str(folder / f"{tool}.db"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -93,16 +154,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        inputs = {"openai-batch": batch_files(folder, data),
-                  "langsmith": langsmith_files(folder, data)}
+        inputs = {
+            "openai-batch": batch_files(folder, data),
+            "langsmith": langsmith_files(folder, data),
+        }
         print(f"wrote inputs in {time.perf_counter() - t0:.1f} s")
         print("| importer | pairs | MB read | seconds (read, pair, store) | peak MB |")
         print("|---|---:|---:|---:|---:|")
         for tool, paths in inputs.items():
             size = sum(p.stat().st_size for p in paths) / 1e6
             m = measure(tool, paths, folder)
-            print(f"| {tool} | {m['pairs']:,} | {size:.1f} | {m['seconds']:.2f} |"
-                  f" {m['rss']:.0f} |")
+            print(f"| {tool} | {m['pairs']:,} | {size:.1f} | {m['seconds']:.2f} | {m['rss']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ def _records(n: int, groups):
         b = answers[(k * 7 + 3) % len(answers)]
         if a is b:
             b = answers[(k + 1) % len(answers)]
-        yield PairRecord(f"p{i:07d}", prompt, a[1], b[1],
-                         {"baseline_model": a[0], "candidate_model": b[0]})
+        yield PairRecord(
+            f"p{i:07d}", prompt, a[1], b[1], {"baseline_model": a[0], "candidate_model": b[0]}
+        )
 
 
 def _long_records(groups):
@@ -69,8 +70,13 @@ def _long_records(groups):
             _, answers = groups[g % len(groups)]
             lines_a += answers[0][1].splitlines()
             lines_b += answers[1][1].splitlines() if g % 3 == 0 else answers[0][1].splitlines()
-        yield PairRecord(f"long-{j:02d}", "Write a long report.", "\n".join(lines_a[:2000]),
-                         "\n".join(lines_b[:2000]), {"long": True})
+        yield PairRecord(
+            f"long-{j:02d}",
+            "Write a long report.",
+            "\n".join(lines_a[:2000]),
+            "\n".join(lines_b[:2000]),
+            {"long": True},
+        )
 
 
 def _unit(pid: int, salt: str) -> float:
@@ -93,14 +99,27 @@ def build(path: Path, n: int) -> None:
         for pid, key in rows:
             sem = 0.9 + _unit(pid, "l") / 10 if key.startswith("long-") else _unit(pid, "s")
             nsig = 1 if _unit(pid, "q") < 0.05 else 0
-            batch.append((pid, "h", "bench", "bench", sem, _unit(pid, "x"),
-                          _unit(pid, "len") - 0.5, nsig, "t"))
+            batch.append(
+                (
+                    pid,
+                    "h",
+                    "bench",
+                    "bench",
+                    sem,
+                    _unit(pid, "x"),
+                    _unit(pid, "len") - 0.5,
+                    nsig,
+                    "t",
+                )
+            )
             if nsig:
                 sig.append((pid, SIGNALS[pid % len(SIGNALS)]))
         db.conn.executemany(
             "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
             " semantic_distance, lexical_distance, length_change, signal_count, scored)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
         db.conn.executemany("INSERT INTO signals (pair_id, name) VALUES (?, ?)", sig)
     db.close()
     print(f"built {path} ({n:,} pairs) in {time.perf_counter() - t0:.0f}s", flush=True)

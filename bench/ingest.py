@@ -29,8 +29,13 @@ from swapview.ingest import load_files
 from swapview.store import INSERT_PAIR, content_hash, ensure_comparison, now, open_db
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE = (ROOT.parent / "shared" / "realdata" / "scale"
-         / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz")
+SCALE = (
+    ROOT.parent
+    / "shared"
+    / "realdata"
+    / "scale"
+    / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz"
+)
 BATCH = 2000
 
 
@@ -51,12 +56,22 @@ def build_input(rows: int, path: Path) -> None:
             # baseline: one model's answer; candidate: another row's answer to the same prompt
             # (the shared candidate model's, or a second baseline model's on later rounds).
             cand = b["candidate_output"] if j < len(group) else b["baseline_output"]
-            out.write(json.dumps({
-                "id": f"bench-{i:07d}", "prompt": a["prompt"],
-                "baseline_model": a["baseline_model"], "candidate_model": b["candidate_model"],
-                "baseline_output": a["baseline_output"], "candidate_output": cand,
-                "preference": a.get("preference"), "source_subset": a.get("source_subset"),
-            }, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"bench-{i:07d}",
+                        "prompt": a["prompt"],
+                        "baseline_model": a["baseline_model"],
+                        "candidate_model": b["candidate_model"],
+                        "baseline_output": a["baseline_output"],
+                        "candidate_output": cand,
+                        "preference": a.get("preference"),
+                        "source_subset": a.get("source_subset"),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 def raw_load(src: Path, db_path: Path) -> tuple[float, float]:
@@ -75,8 +90,7 @@ def raw_load(src: Path, db_path: Path) -> tuple[float, float]:
             d = json.loads(line)
             meta = json.dumps({k: v for k, v in d.items() if k not in used}, ensure_ascii=False)
             p, b, c = d["prompt"], d["baseline_output"], d["candidate_output"]
-            batch.append((cid, d["id"], p, "text", b, c, meta, content_hash(p, b, c),
-                          stamp, stamp))
+            batch.append((cid, d["id"], p, "text", b, c, meta, content_hash(p, b, c), stamp, stamp))
             if len(batch) >= BATCH:
                 t = time.perf_counter()
                 conn.executemany(INSERT_PAIR, batch)
@@ -109,7 +123,11 @@ def run_phase(phase: str, src: Path, db_path: Path) -> dict:
     """One loader in a fresh process, so its peak memory is its own."""
     out = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--src", str(src), "--db", str(db_path)],
-        check=True, capture_output=True, text=True, env=os.environ)
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
     result = json.loads(out.stdout)
     result["db_mb"] = db_path.stat().st_size / 1e6
     _drop(db_path)
@@ -130,8 +148,12 @@ def phase_main(phase: str, src: Path, db_path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="alternate the two loaders this many times; report the best")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="alternate the two loaders this many times; report the best",
+    )
     parser.add_argument("--work", type=Path, help="folder for the input (reused) and the dbs")
     parser.add_argument("--phase", choices=["raw", "swapview"], help=argparse.SUPPRESS)
     parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
@@ -148,10 +170,15 @@ def main() -> None:
         build_input(args.rows, src)
         print(f"built {src} in {time.perf_counter() - t:.0f} s", flush=True)
     size = src.stat().st_size
-    print(f"input: {args.rows:,} pairs recombined from rows of {SCALE.name}"
-          f" ({size / 1e6:,.0f} MB gzip)")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python"
-          f" {platform.python_version()}", flush=True)
+    print(
+        f"input: {args.rows:,} pairs recombined from rows of {SCALE.name}"
+        f" ({size / 1e6:,.0f} MB gzip)"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python"
+        f" {platform.python_version()}",
+        flush=True,
+    )
 
     raw_runs, sv_runs = [], []
     for _ in range(args.repeat):  # alternating, so a busy neighbour hurts both alike
@@ -163,13 +190,19 @@ def main() -> None:
     if args.repeat > 1:
         print(f"best of {args.repeat} alternating runs")
     print("\n| loader | seconds | pairs/s | peak RSS MB |\n|---|---:|---:|---:|")
-    print(f"| raw json.loads + executemany | {raw['seconds']:.1f} |"
-          f" {args.rows / raw['seconds']:,.0f} | {raw['max_rss_mb']:.0f} |")
+    print(
+        f"| raw json.loads + executemany | {raw['seconds']:.1f} |"
+        f" {args.rows / raw['seconds']:,.0f} | {raw['max_rss_mb']:.0f} |"
+    )
     print(f"| (of which inside executemany + commit) | {raw['in_sqlite']:.1f} | | |")
-    print(f"| swapview load | {sv['seconds']:.1f} | {args.rows / sv['seconds']:,.0f} |"
-          f" {sv['max_rss_mb']:.0f} |")
-    print(f"\nratio swapview / raw: {sv['seconds'] / raw['seconds']:.2f}x (goal: at most 1.5x);"
-          f" database {raw['db_mb']:,.0f} MB")
+    print(
+        f"| swapview load | {sv['seconds']:.1f} | {args.rows / sv['seconds']:,.0f} |"
+        f" {sv['max_rss_mb']:.0f} |"
+    )
+    print(
+        f"\nratio swapview / raw: {sv['seconds'] / raw['seconds']:.2f}x (goal: at most 1.5x);"
+        f" database {raw['db_mb']:,.0f} MB"
+    )
     if not args.work:
         src.unlink()
         work.rmdir()

@@ -46,36 +46,51 @@ def seed(path: Path, n: int) -> None:
     db = open_db(path)
     with write_transaction(db):
         cid = ensure_comparison(db, "bench", baseline_model="old")
-        records = (PairRecord(f"k{i}", f"Summarise item {i} in one line.", f"old {i}", None)
-                   for i in range(n))
+        records = (
+            PairRecord(f"k{i}", f"Summarise item {i} in one line.", f"old {i}", None)
+            for i in range(n)
+        )
         PairWriter(db, cid, LoadReport()).write(records)
     db.close()
 
 
-def run_level(base_url: str, concurrency: int, latency: float, seconds: float,
-              folder: Path) -> dict[str, float]:
+def run_level(
+    base_url: str, concurrency: int, latency: float, seconds: float, folder: Path
+) -> dict[str, float]:
     waves = max(3, math.ceil(seconds / latency))
     n = concurrency * waves
     path = folder / f"bench-{concurrency}.db"
     seed(path, n)
     db = open_db(path)
-    config = ReplayConfig(base_url=base_url, model="bench-model", concurrency=concurrency,
-                          timeout=30)
+    config = ReplayConfig(
+        base_url=base_url, model="bench-model", concurrency=concurrency, timeout=30
+    )
     cpu0, wall0 = time.process_time(), time.perf_counter()
     summary = asyncio.run(Replayer(db, "bench", config).run())
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    lat = [row[0] for row in db.execute(
-        "SELECT json_extract(metadata, '$.replay.candidate.latency_ms') FROM pairs")]
+    lat = [
+        row[0]
+        for row in db.execute(
+            "SELECT json_extract(metadata, '$.replay.candidate.latency_ms') FROM pairs"
+        )
+    ]
     db.close()
     assert summary.done == n, summary
     ideal = concurrency / latency
     # What the server actually took, as the client saw it: on a busy machine it runs
     # over the configured latency, and the client cannot beat concurrency / that.
     seen = statistics.fmean(lat) / 1000
-    return {"concurrency": concurrency, "requests": n, "seconds": wall,
-            "achieved": n / wall, "ideal": ideal, "ratio": n / wall / ideal,
-            "busy": n / wall / (concurrency / seen), "cpu_ms": cpu / n * 1000,
-            "latency_mean": seen * 1000}
+    return {
+        "concurrency": concurrency,
+        "requests": n,
+        "seconds": wall,
+        "achieved": n / wall,
+        "ideal": ideal,
+        "ratio": n / wall / ideal,
+        "busy": n / wall / (concurrency / seen),
+        "cpu_ms": cpu / n * 1000,
+        "latency_mean": seen * 1000,
+    }
 
 
 def main() -> None:
@@ -98,19 +113,26 @@ def main() -> None:
     finally:
         stop.set()
         server.join(timeout=10)
-    print(f"\n{platform.processor() or platform.machine()}, {mp.cpu_count()} cores,"
-          f" Python {platform.python_version()}, server latency {args.latency * 1000:.0f} ms")
+    print(
+        f"\n{platform.processor() or platform.machine()}, {mp.cpu_count()} cores,"
+        f" Python {platform.python_version()}, server latency {args.latency * 1000:.0f} ms"
+    )
 
 
 def print_row(r: dict[str, float]) -> None:
     if r["concurrency"] == 1 or not hasattr(print_row, "header"):
         print_row.header = True  # type: ignore[attr-defined]
-        print("| in flight | requests | seconds | achieved req/s | ideal req/s | achieved/ideal"
-              " | mean latency seen ms | lanes busy | client CPU ms/request |")
+        print(
+            "| in flight | requests | seconds | achieved req/s | ideal req/s | achieved/ideal"
+            " | mean latency seen ms | lanes busy | client CPU ms/request |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {r['concurrency']} | {r['requests']} | {r['seconds']:.2f} | {r['achieved']:.1f}"
-          f" | {r['ideal']:.0f} | {r['ratio']:.3f} | {r['latency_mean']:.0f}"
-          f" | {r['busy']:.3f} | {r['cpu_ms']:.2f} |", flush=True)
+    print(
+        f"| {r['concurrency']} | {r['requests']} | {r['seconds']:.2f} | {r['achieved']:.1f}"
+        f" | {r['ideal']:.0f} | {r['ratio']:.3f} | {r['latency_mean']:.0f}"
+        f" | {r['busy']:.3f} | {r['cpu_ms']:.2f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

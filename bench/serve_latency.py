@@ -31,8 +31,13 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE = (ROOT.parent / "shared" / "realdata" / "scale"
-         / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz")
+SCALE = (
+    ROOT.parent
+    / "shared"
+    / "realdata"
+    / "scale"
+    / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz"
+)
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
@@ -52,13 +57,20 @@ def load(db_path: Path, limit: int) -> int:
             if n >= limit:
                 break
             row = json.loads(line)
-            records.append(PairRecord(f"{n:06d}-{row['id']}", row["prompt"],
-                                      row["baseline_output"] or "",
-                                      row["candidate_output"] or "", {}))
+            records.append(
+                PairRecord(
+                    f"{n:06d}-{row['id']}",
+                    row["prompt"],
+                    row["baseline_output"] or "",
+                    row["candidate_output"] or "",
+                    {},
+                )
+            )
     db = open_db(db_path)
     with write_transaction(db):
-        cid = ensure_comparison(db, "scale", baseline_model="many",
-                                candidate_model="gpt4_1106_preview")
+        cid = ensure_comparison(
+            db, "scale", baseline_model="many", candidate_model="gpt4_1106_preview"
+        )
         PairWriter(db, cid, LoadReport()).write(records)
     db.close()
     return len(records)
@@ -114,9 +126,15 @@ async def run_tabs(url: str, n_tabs: int, keys: int, total: int) -> dict:
                 kbytes.append((tab.bytes - before) / 1024)
         for ws in sockets:
             await ws.close()
-    return {"start": max(starts), "moved": pct(moved, 50), "p50": pct(shown, 50),
-            "p95": pct(shown, 95), "max": max(shown), "kb": statistics.median(kbytes),
-            "shown_at": shown_at}
+    return {
+        "start": max(starts),
+        "moved": pct(moved, 50),
+        "p50": pct(shown, 50),
+        "p95": pct(shown, 95),
+        "max": max(shown),
+        "kb": statistics.median(kbytes),
+        "shown_at": shown_at,
+    }
 
 
 def pct(values: list[float], p: int) -> float:
@@ -163,12 +181,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "scale.db"
         total = load(db, args.pairs)
-        cmd = [sys.executable, "-c", "from swapview.cli import main; main()", "--db", str(db),
-               "serve", "--port", "0", "--reviewer", "bench", "--order", "key", "--no-resume"]
+        cmd = [
+            sys.executable,
+            "-c",
+            "from swapview.cli import main; main()",
+            "--db",
+            str(db),
+            "serve",
+            "--port",
+            "0",
+            "--reviewer",
+            "bench",
+            "--order",
+            "key",
+            "--no-resume",
+        ]
         frame_log = Path(tmp) / "frames.log"
         env = dict(os.environ, SWAPVIEW_FRAME_LOG=str(frame_log))  # the tabs inherit it
-        server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True, env=env)
+        server = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
         try:
             assert server.stdout is not None
             url = ""
@@ -179,16 +211,20 @@ def main() -> None:
                 if m := re.search(r"(http://\S+/)", line):
                     url = m.group(1)
             print(f"{total:,} pairs, 120x40, {args.keys} j presses per tab, loopback\n")
-            print("| tabs | tab start s | j -> queue moved p50 ms | j -> pair shown p50 / p95 /"
-                  " max ms | relay ms | kB per key | MB per tab | server MB |")
+            print(
+                "| tabs | tab start s | j -> queue moved p50 ms | j -> pair shown p50 / p95 /"
+                " max ms | relay ms | kB per key | MB per tab | server MB |"
+            )
             print("|---:|---:|---:|---:|---:|---:|---:|---:|")
             for n in args.tabs:
                 frame_log.write_text("")
                 res = asyncio.run(measure(url, n, args.keys, total, server.pid))
                 relay = f"{relay_ms(frame_log, res['shown_at']):.1f}" if n == 1 else "-"
-                print(f"| {n} | {res['start']:.2f} | {res['moved']:.1f} | {res['p50']:.1f} /"
-                      f" {res['p95']:.1f} / {res['max']:.0f} | {relay} | {res['kb']:.1f} |"
-                      f" {res['tab_mb']:.0f} | {res['server_mb']:.0f} |")
+                print(
+                    f"| {n} | {res['start']:.2f} | {res['moved']:.1f} | {res['p50']:.1f} /"
+                    f" {res['p95']:.1f} / {res['max']:.0f} | {relay} | {res['kb']:.1f} |"
+                    f" {res['tab_mb']:.0f} | {res['server_mb']:.0f} |"
+                )
         finally:
             server.terminate()
             server.wait(timeout=15)

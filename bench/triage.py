@@ -65,8 +65,9 @@ def _parse(path: Path, number: int, line: str) -> dict:
     for name in ("baseline_output", "candidate_output"):
         # null is an empty answer; an absent field is a broken row, not an empty answer.
         if name not in row:
-            raise InputError(str(path), "missing (null for an empty answer)", line=number,
-                             field=name)
+            raise InputError(
+                str(path), "missing (null for an empty answer)", line=number, field=name
+            )
         if not isinstance(row[name], str | None):
             raise InputError(str(path), "expected a string", line=number, field=name)
     row["preference"] = _preference(path, number, row.get("preference"))
@@ -80,8 +81,10 @@ def _preference(path: Path, number: int, value: object) -> str | None:
     if isinstance(value, str) and value.strip().lower() in PREFERENCES:
         return value.strip().lower()
     raise InputError(
-        str(path), f"expected baseline, candidate, tie or null (any case), got {value!r}",
-        line=number, field="preference",
+        str(path),
+        f"expected baseline, candidate, tie or null (any case), got {value!r}",
+        line=number,
+        field="preference",
     )
 
 
@@ -105,8 +108,9 @@ def scoring_inputs(
     ]
     scores: list[dict | None] = [
         {
-            "lexical_distance": lexical_distance(r.get("baseline_output"),
-                                                 r.get("candidate_output")),
+            "lexical_distance": lexical_distance(
+                r.get("baseline_output"), r.get("candidate_output")
+            ),
             "signal_count": len(names),
         }
         for r, names in zip(rows, signals, strict=True)
@@ -148,8 +152,10 @@ def semantic_distances(
             db.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector)"
                 " VALUES (?, ?, ?, ?)",
-                [(embedder.name, text_hash(t), embedder.dim, v.astype(np.float32).tobytes())
-                 for t, v in zip(batch, vectors, strict=True)],
+                [
+                    (embedder.name, text_hash(t), embedder.dim, v.astype(np.float32).tobytes())
+                    for t, v in zip(batch, vectors, strict=True)
+                ],
             )
         cached.update({text_hash(t): v for t, v in zip(batch, vectors, strict=True)})
     zero = np.zeros(embedder.dim, dtype=np.float32)
@@ -159,7 +165,8 @@ def semantic_distances(
 
     out = [
         cosine_distance(
-            vec(r.get("baseline_output")), vec(r.get("candidate_output")),
+            vec(r.get("baseline_output")),
+            vec(r.get("candidate_output")),
             blank_a=is_blank(r.get("baseline_output")),
             blank_b=is_blank(r.get("candidate_output")),
         )
@@ -177,8 +184,11 @@ def evaluate(
     X = np.vstack(
         [
             pair_features(
-                _prompt_text(r.get("prompt")), r.get("baseline_output"),
-                r.get("candidate_output"), s, g,
+                _prompt_text(r.get("prompt")),
+                r.get("baseline_output"),
+                r.get("candidate_output"),
+                s,
+                g,
             )
             for r, s, g in zip(rows, scores, signals, strict=True)
         ]
@@ -221,12 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument(
-        "--embedder", default="static",
+        "--embedder",
+        default="static",
         help="swapview.scoring embedder for semantic distance: static (default, fast),"
         " minilm (about 10 texts/s the first time; vectors cached, see --cache), none",
     )
     parser.add_argument(
-        "--cache", type=Path, default=CACHE, metavar="PATH",
+        "--cache",
+        type=Path,
+        default=CACHE,
+        metavar="PATH",
         help="SQLite file for the embedding cache (default: bench/.cache/embeddings.db)",
     )
     args = parser.parse_args(argv)
@@ -281,7 +295,8 @@ def _versus_singles(rows: list[dict], result: dict) -> str:
     """The learned order against the best single feature, and what luck alone reaches."""
     # A feature with no value (semantic distance turned off) is no contender: leave it out.
     singles = {
-        n: r[0] for n, r in result.items()
+        n: r[0]
+        for n, r in result.items()
         if n not in ("learned", "prior", "random") and not np.isnan(r[0])
     }
     if not singles:

@@ -48,12 +48,17 @@ def group_write(path: Path, label: str, write) -> None:
     outcomes: stdqueue.Queue = stdqueue.Queue()
     session = ReviewSession(path, "bench", outcomes.put)
     try:
-        for step, call in [("", lambda: session.group("tag_cluster", write)),
-                           (" undo", session.undo), (" redo", session.redo)]:
+        for step, call in [
+            ("", lambda: session.group("tag_cluster", write)),
+            (" undo", session.undo),
+            (" redo", session.redo),
+        ]:
+
             def run(call=call) -> None:
                 call()
                 session.wait_idle(600)
                 assert outcomes.get().error is None
+
             timed(f"{label}{step}", run)
     finally:
         session.close()
@@ -81,18 +86,28 @@ def main() -> None:
     ids = tuple(pairs[status == UNREVIEWED][:50].tolist())
     conn = connect(path)
     spec = queue.QueueSpec(order="sample", comparison_id=cid, ids=ids, label="sample")
-    timed("sample queue: count + first page", lambda: queue.page_at(
-        conn, spec, 0, 100, queue.shape(conn, spec)), 5)
+    timed(
+        "sample queue: count + first page",
+        lambda: queue.page_at(conn, spec, 0, 100, queue.shape(conn, spec)),
+        5,
+    )
     member = db.execute("SELECT pair_id FROM triage_cluster_members LIMIT 1").fetchone()[0]
     timed("more like this (m), 50 pairs", lambda: more_like_this(db, member, limit=50), 3)
     biggest, size = db.execute(
-        "SELECT id, size FROM triage_clusters ORDER BY size DESC LIMIT 1").fetchone()
+        "SELECT id, size FROM triage_clusters ORDER BY size DESC LIMIT 1"
+    ).fetchone()
     db.close()
-    group_write(path, f"tag the biggest cluster ({size} pairs)",
-                lambda d, who: tag_cluster(d, biggest, who, "regression"))
+    group_write(
+        path,
+        f"tag the biggest cluster ({size} pairs)",
+        lambda d, who: tag_cluster(d, biggest, who, "regression"),
+    )
     some = list(range(1, min(10_000, args.pairs) + 1))
-    group_write(path, f"group write of {len(some):,} pairs",
-                lambda d, who: [reviews.record(d, p, who, tag="neutral") for p in some])
+    group_write(
+        path,
+        f"group write of {len(some):,} pairs",
+        lambda d, who: [reviews.record(d, p, who, tag="neutral") for p in some],
+    )
     width = max(len(label) for label, _ in ROWS)
     print(f"{'step':<{width}}  ms")
     for label, ms in ROWS:

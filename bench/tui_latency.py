@@ -41,15 +41,36 @@ class Run:
         self.log = log
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {**os.environ, "SWAPVIEW_FRAME_LOG": str(log), "TERM": "xterm-256color",
-               "COLORTERM": "truecolor", "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "SWAPVIEW_FRAME_LOG": str(log),
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         env.pop("NO_COLOR", None)
         self.started = time.time()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swapview", "--db", str(db), "review", "--reviewer", "bench",
-             "--no-resume", "--order", order],
-            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "swapview",
+                "--db",
+                str(db),
+                "review",
+                "--reviewer",
+                "bench",
+                "--no-resume",
+                "--order",
+                order,
+            ],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
         os.close(slave)
         self.master = master
         self.output = 0
@@ -96,8 +117,11 @@ class Run:
 
     def memory_mb(self) -> tuple[float, float]:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        vals = {k: v.split()[0] for k, _, v in (ln.partition(":") for ln in status.splitlines())
-                if v.split()}
+        vals = {
+            k: v.split()[0]
+            for k, _, v in (ln.partition(":") for ln in status.splitlines())
+            if v.split()
+        }
         return int(vals["VmRSS"]) / 1024, int(vals["VmHWM"]) / 1024
 
     def quit(self) -> None:
@@ -153,8 +177,13 @@ def main() -> None:
             first, _ = run.wait_frame(0, lambda pid, rows: pid != -1 and rows > 0)
             starts.append((first - run.started) * 1000)
             run.quit()
-        rows.append(("first screen after process start, median", statistics.median(starts),
-                     f"min {min(starts):.0f}, max {max(starts):.0f}, n={len(starts)}"))
+        rows.append(
+            (
+                "first screen after process start, median",
+                statistics.median(starts),
+                f"min {min(starts):.0f}, max {max(starts):.0f}, n={len(starts)}",
+            )
+        )
         typical = Run(args.db, "lexical", Path(tmp) / "typical.log")
         typical.wait_frame(0, lambda pid, rows: pid != -1 and rows > 0)
         time.sleep(0.5)
@@ -171,16 +200,17 @@ def main() -> None:
         lat_long = press_j(long, 19, args.long_gap)  # keys long-00..long-19 come first in key order
         rss_l, hwm_l = long.memory_mb()
         long.quit()
-        rows.append(("j -> frame, 2,000-line pairs, p50", pct(lat_long, 50),
-                     f"n={len(lat_long)}"))
+        rows.append(("j -> frame, 2,000-line pairs, p50", pct(lat_long, 50), f"n={len(lat_long)}"))
         rows.append(("j -> frame, 2,000-line pairs, p95", pct(lat_long, 95), ""))
         rows.append(("memory, 2,000-line run (RSS / peak), MB", rss_l, f"peak {hwm_l:.0f}"))
     print(f"{'measure':45s} {'value':>9s}")
     for name, value, extra in rows:
         unit = "" if "MB" in name else " ms"
         print(f"{name:45s} {value:9.1f}{unit} {extra}")
-    print(f"(mean typical {statistics.mean(lat):.1f} ms; all typical: "
-          f"{' '.join(f'{x:.0f}' for x in lat)})")
+    print(
+        f"(mean typical {statistics.mean(lat):.1f} ms; all typical: "
+        f"{' '.join(f'{x:.0f}' for x in lat)})"
+    )
 
 
 if __name__ == "__main__":

@@ -22,32 +22,53 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "support_assistant.jsonl"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SWAPVIEW = [sys.executable, "-c", "from swapview.cli import main; main()"]
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 FIXTURE = [  # key, question, old answer, new answer
-    ("refund-window", "Can I get a refund after 40 days?",
-     "Refunds are available within 30 days of purchase. After that we can offer store "
-     "credit for the remaining value of your plan.",
-     "I'm sorry, but I can't help with refund requests. Please contact billing."),
-    ("invite-bookkeeper", "How do I add my bookkeeper to our account?",
-     "Invite people from Settings > Team > Invite. The Accountant role lets someone view "
-     "and export without sending invoices.",
-     "Go to Settings > Team and click Invite. Choose the Accountant role: they can view and "
-     "export, but not send invoices."),
-    ("export-csv", "Can I export invoices as CSV?",
-     "Yes: Invoices > Export > CSV. The file includes every invoice in the date range.",
-     "Yes. Open Invoices, choose Export and pick CSV."),
-    ("2fa-lost-phone", "I lost my phone and can't log in (2FA).",
-     "Use one of your backup codes on the login page. If you have none, our team can "
-     "verify your identity and reset 2FA.",
-     "Use a backup code. If you have none, reply here and a human agent will help."),
-    ("webhook-retries", "Do you retry failed webhooks?",
-     "Yes, failed webhooks are retried 5 times with exponential backoff over 24 hours.",
-     "Webhooks are retried up to 3 times within 1 hour."),
+    (
+        "refund-window",
+        "Can I get a refund after 40 days?",
+        "Refunds are available within 30 days of purchase. After that we can offer store "
+        "credit for the remaining value of your plan.",
+        "I'm sorry, but I can't help with refund requests. Please contact billing.",
+    ),
+    (
+        "invite-bookkeeper",
+        "How do I add my bookkeeper to our account?",
+        "Invite people from Settings > Team > Invite. The Accountant role lets someone view "
+        "and export without sending invoices.",
+        "Go to Settings > Team and click Invite. Choose the Accountant role: they can view and "
+        "export, but not send invoices.",
+    ),
+    (
+        "export-csv",
+        "Can I export invoices as CSV?",
+        "Yes: Invoices > Export > CSV. The file includes every invoice in the date range.",
+        "Yes. Open Invoices, choose Export and pick CSV.",
+    ),
+    (
+        "2fa-lost-phone",
+        "I lost my phone and can't log in (2FA).",
+        "Use one of your backup codes on the login page. If you have none, our team can "
+        "verify your identity and reset 2FA.",
+        "Use a backup code. If you have none, reply here and a human agent will help.",
+    ),
+    (
+        "webhook-retries",
+        "Do you retry failed webhooks?",
+        "Yes, failed webhooks are retried 5 times with exponential backoff over 24 hours.",
+        "Webhooks are retried up to 3 times within 1 hour.",
+    ),
 ]
 
 
@@ -95,11 +116,17 @@ def load_fixture(db_path: Path) -> None:
     )
 
     db = open_db(db_path)
-    records = [PairRecord(key, question, old, new, {"channel": "chat"})
-               for key, question, old, new in FIXTURE]
+    records = [
+        PairRecord(key, question, old, new, {"channel": "chat"})
+        for key, question, old, new in FIXTURE
+    ]
     with write_transaction(db):
-        cid = ensure_comparison(db, "support_answer", baseline_model="gpt-4o-2024-08-06",
-                                candidate_model="gpt-4.1-mini-2025-04-14")
+        cid = ensure_comparison(
+            db,
+            "support_answer",
+            baseline_model="gpt-4o-2024-08-06",
+            candidate_model="gpt-4.1-mini-2025-04-14",
+        )
         PairWriter(db, cid, LoadReport()).write(records)
     db.close()
 
@@ -107,20 +134,35 @@ def load_fixture(db_path: Path) -> None:
 def shoot(db: Path, out: Path, profile: Path, width: int, height: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    server = subprocess.Popen([*SWAPVIEW, "--db", str(db), "serve", "--port", "0"],
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    server = subprocess.Popen(
+        [*SWAPVIEW, "--db", str(db), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         url = wait_for_url(server)
         with sync_playwright() as p:
             context = p.chromium.launch_persistent_context(
-                str(profile), executable_path="/usr/bin/chromium", headless=True,
-                args=CHROMIUM_ARGS, viewport={"width": width, "height": height})
+                str(profile),
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": width, "height": height},
+            )
             page = context.pages[0] if context.pages else context.new_page()
             drawn: list[str] = []
-            page.on("websocket", lambda ws: ws.on(
-                "framereceived",
-                lambda data: drawn.append(data.decode("utf-8", "replace"))
-                if isinstance(data, bytes) else None))
+            page.on(
+                "websocket",
+                lambda ws: ws.on(
+                    "framereceived",
+                    lambda data: (
+                        drawn.append(data.decode("utf-8", "replace"))
+                        if isinstance(data, bytes)
+                        else None
+                    ),
+                ),
+            )
             page.goto(url)
             page.wait_for_selector("body.-first-byte", state="attached")
             page.click("#terminal")

@@ -36,37 +36,71 @@ from swapview.tui import ReviewContext, SwapviewApp  # noqa: E402
 SAMPLE = ROOT / "sample_data" / "support_assistant.jsonl"
 OUT = ROOT / "screenshots"
 SIZE = (120, 40)
-NOTE = ("Longer, and adds a pointer to the privacy form the old answer lacked."
-        " Check the form exists before calling it an improvement.")
+NOTE = (
+    "Longer, and adds a pointer to the privacy form the old answer lacked."
+    " Check the form exists before calling it an improvement."
+)
 
 DEMO = [
-    ("ticket-0412", "My order #88123 hasn't arrived. Can you check the status?",
-     '{"reply": "Your order #88123 shipped on May 2 with UPS and should arrive by May 6.",'
-     ' "category": "shipping", "needs_human": false}',
-     '{"answer": "Order #88123 shipped May 2 via UPS; expected delivery is May 6.",'
-     ' "category": "shipping"}', 0.41, 0.52, -0.08, ["json_keys_changed"]),
-    ("ticket-0977", "Can I get a refund 45 days after purchase?",
-     '{"reply": "Refunds are available within 30 days. After that we can offer store'
-     ' credit for the full amount.", "category": "billing", "needs_human": false}',
-     "I'm sorry, but I can't help with refund requests. Please contact support.",
-     0.63, 0.88, -0.31, ["json_broke", "refusal_appeared"]),
-    ("ticket-1203", "How do I reset my password?",
-     '{"reply": "Go to Settings > Security and choose Reset password. We will email you'
-     ' a link that is valid for 24 hours.", "category": "account", "needs_human": false}',
-     '{"reply": "Open Settings > Security and pick Reset password. A link valid for 24'
-     ' hours will be emailed to you.", "category": "account", "needs_human": false}',
-     0.08, 0.35, -0.02, []),
-    ("ticket-1388", "Do you ship to Canada?",
-     '{"reply": "Yes, we ship to Canada. Delivery takes 5 to 7 business days.",'
-     ' "category": "shipping", "needs_human": false}',
-     '{"reply": "Oui, nous livrons au Canada en 5 à 7 jours ouvrables.",'
-     ' "category": "shipping", "needs_human": false}', 0.37, 0.81, 0.05, ["language_changed"]),
-    ("ticket-1502", "The app crashes when I upload a photo.",
-     '{"reply": "Sorry about that! Please update to version 4.2, which fixes a crash when'
-     ' uploading photos larger than 10 MB. If it still happens, reply with your phone'
-     ' model.", "category": "bug", "needs_human": true}',
-     '{"reply": "Sorry about that! Please update to version 4.2", "category": "bug"',
-     0.29, 0.58, -0.52, ["json_broke", "truncated", "much_shorter"]),
+    (
+        "ticket-0412",
+        "My order #88123 hasn't arrived. Can you check the status?",
+        '{"reply": "Your order #88123 shipped on May 2 with UPS and should arrive by May 6.",'
+        ' "category": "shipping", "needs_human": false}',
+        '{"answer": "Order #88123 shipped May 2 via UPS; expected delivery is May 6.",'
+        ' "category": "shipping"}',
+        0.41,
+        0.52,
+        -0.08,
+        ["json_keys_changed"],
+    ),
+    (
+        "ticket-0977",
+        "Can I get a refund 45 days after purchase?",
+        '{"reply": "Refunds are available within 30 days. After that we can offer store'
+        ' credit for the full amount.", "category": "billing", "needs_human": false}',
+        "I'm sorry, but I can't help with refund requests. Please contact support.",
+        0.63,
+        0.88,
+        -0.31,
+        ["json_broke", "refusal_appeared"],
+    ),
+    (
+        "ticket-1203",
+        "How do I reset my password?",
+        '{"reply": "Go to Settings > Security and choose Reset password. We will email you'
+        ' a link that is valid for 24 hours.", "category": "account", "needs_human": false}',
+        '{"reply": "Open Settings > Security and pick Reset password. A link valid for 24'
+        ' hours will be emailed to you.", "category": "account", "needs_human": false}',
+        0.08,
+        0.35,
+        -0.02,
+        [],
+    ),
+    (
+        "ticket-1388",
+        "Do you ship to Canada?",
+        '{"reply": "Yes, we ship to Canada. Delivery takes 5 to 7 business days.",'
+        ' "category": "shipping", "needs_human": false}',
+        '{"reply": "Oui, nous livrons au Canada en 5 à 7 jours ouvrables.",'
+        ' "category": "shipping", "needs_human": false}',
+        0.37,
+        0.81,
+        0.05,
+        ["language_changed"],
+    ),
+    (
+        "ticket-1502",
+        "The app crashes when I upload a photo.",
+        '{"reply": "Sorry about that! Please update to version 4.2, which fixes a crash when'
+        " uploading photos larger than 10 MB. If it still happens, reply with your phone"
+        ' model.", "category": "bug", "needs_human": true}',
+        '{"reply": "Sorry about that! Please update to version 4.2", "category": "bug"',
+        0.29,
+        0.58,
+        -0.52,
+        ["json_broke", "truncated", "much_shorter"],
+    ),
 ]
 
 
@@ -90,17 +124,20 @@ def load_sample(db_path: Path) -> str:
 def load_demo(db_path: Path) -> str:
     db = open_db(db_path)
     with write_transaction(db):
-        cid = ensure_comparison(db, "support-assistant", baseline_model="support-v1",
-                                candidate_model="support-v2")
+        cid = ensure_comparison(
+            db, "support-assistant", baseline_model="support-v1", candidate_model="support-v2"
+        )
         PairWriter(db, cid, LoadReport()).write(
-            [PairRecord(k, p, a, b, {"channel": "email"}) for k, p, a, b, *_ in DEMO])
+            [PairRecord(k, p, a, b, {"channel": "email"}) for k, p, a, b, *_ in DEMO]
+        )
         ids = {key: pid for pid, key in db.execute("SELECT id, key FROM pairs")}
         for key, _p, _a, _b, sem, lex, length, signals in DEMO:
             db.execute(
                 "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
                 " semantic_distance, lexical_distance, length_change, signal_count, scored)"
                 " VALUES (?, 'demo', 'demo', 'demo', ?, ?, ?, ?, 'demo')",
-                [ids[key], sem, lex, length, len(signals)])
+                [ids[key], sem, lex, length, len(signals)],
+            )
             for name in signals:
                 db.execute("INSERT INTO signals (pair_id, name) VALUES (?, ?)", [ids[key], name])
     db.close()
@@ -112,12 +149,18 @@ async def shoot(db_path: Path, comparison: str) -> list[Path]:
     comps = comparisons(db.conn)
     db.close()
     cid = next(c[0] for c in comps if c[1] == comparison)
-    ctx = ReviewContext(db_path=str(db_path), reviewer="ana",
-                        spec=QueueSpec(comparison_id=cid), resume=False, comparisons=comps)
+    ctx = ReviewContext(
+        db_path=str(db_path),
+        reviewer="ana",
+        spec=QueueSpec(comparison_id=cid),
+        resume=False,
+        comparisons=comps,
+    )
     app = SwapviewApp(ctx, theme="textual-dark")
     shots: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with app.run_test(size=SIZE) as pilot:
+
             async def settle() -> None:
                 await pilot.pause()
                 await app.workers.wait_for_complete()

@@ -35,14 +35,24 @@ def sides(diff):
         ("guilty", "not guilty", False, ["guilty"], ["{+not +}guilty"]),
         ("a b c", "a c", False, ["a [-b -]c"], ["a c"]),
         ("", "new text", False, [], ["{+new +}{+text+}"]),
-        ("line one\nline two\nline three", "line one\nline 2\nline three", False,
-         ["line one", "line [-two-]", "line three"], ["line one", "line {+2+}", "line three"]),
+        (
+            "line one\nline two\nline three",
+            "line one\nline 2\nline three",
+            False,
+            ["line one", "line [-two-]", "line three"],
+            ["line one", "line {+2+}", "line three"],
+        ),
         # Whitespace attached to the word: a double space is a change in strict mode...
         ("a  b", "a b", False, ["[-a  -]b"], ["{+a +}b"]),
         # ...and nothing in "ignore whitespace and reflow" mode, where lines re-wrap.
         ("a  b\nc d", "a b c\nd", True, ["a b c d"], ["a b c d"]),
-        ("para one\n\npara two", "para one\n\npara 2", True,
-         ["para one", "", "para [-two-]"], ["para one", "", "para {+2+}"]),
+        (
+            "para one\n\npara two",
+            "para one\n\npara 2",
+            True,
+            ["para one", "", "para [-two-]"],
+            ["para one", "", "para {+2+}"],
+        ),
     ],
 )
 def test_word_diff_table(old, new, ws, want_old, want_new):
@@ -58,7 +68,11 @@ def test_counts_and_unified_order():
     assert (d.deleted_words, d.inserted_words) == (1, 1)
     (line,) = [ln for b in d.blocks for ln in b.unified]
     assert [(s.kind, s.text) for s in line] == [
-        (EQUAL, "keep this "), (DELETE, "old "), (INSERT, "new "), (EQUAL, "word here")]
+        (EQUAL, "keep this "),
+        (DELETE, "old "),
+        (INSERT, "new "),
+        (EQUAL, "word here"),
+    ]
     assert not d.identical and diff_texts("x", "x").identical
 
 
@@ -77,8 +91,10 @@ def test_absurd_line_is_clipped_with_a_marker_and_fast():
     new = [s for b in d.blocks for ln in b.new for s in ln]
     assert sum(len(s.text) for s in new if s.kind != MARKER) <= MAX_LINE_CHARS
     assert any(s.kind == MARKER and "more characters" in s.text for s in new)
-    assert d.notes == ["old: 1 line clipped at 10,000 characters",
-                       "new: 1 line clipped at 10,000 characters"]
+    assert d.notes == [
+        "old: 1 line clipped at 10,000 characters",
+        "new: 1 line clipped at 10,000 characters",
+    ]
 
 
 def test_many_lines_diff_by_lines_first_in_time():
@@ -117,9 +133,13 @@ def test_wrap_keeps_every_character_and_the_width(seed):
 
     rng = random.Random(seed)
     words = ["a", "bb", "ccc", "dddddddddddd", "é", "日本", " ", "  "]
-    segs = [Segment(rng.choice([EQUAL, INSERT, DELETE]),
-                    "".join(rng.choice(words) + " " for _ in range(rng.randint(1, 12))))
-            for _ in range(rng.randint(1, 6))]
+    segs = [
+        Segment(
+            rng.choice([EQUAL, INSERT, DELETE]),
+            "".join(rng.choice(words) + " " for _ in range(rng.randint(1, 12))),
+        )
+        for _ in range(rng.randint(1, 6))
+    ]
     width = rng.randint(1, 15)
     rows = wrap_line(segs, width)
     assert all(row_cells(r) <= width for r in rows)
@@ -151,8 +171,11 @@ def test_lazy_diff_computes_hunks_on_use_and_matches_eager():
     assert not first.ready and first.lines == 1
     assert marked(first.new) == ["line 10 {+gamma +}beta"] and first.ready
     assert sides(lazy) == sides(eager)
-    assert (lazy.inserted_words, lazy.deleted_words) == (eager.inserted_words,
-                                                         eager.deleted_words) == (2, 2)
+    assert (
+        (lazy.inserted_words, lazy.deleted_words)
+        == (eager.inserted_words, eager.deleted_words)
+        == (2, 2)
+    )
 
 
 def test_texts_that_differ_only_past_the_shown_lines_are_not_identical(monkeypatch):

@@ -14,18 +14,26 @@ from swapview.scoring.embeddings.modelcache import load_or_build
 
 # (text, paraphrase, unrelated): written for these tests.
 TRIPLES = [
-    ("The meeting has been moved to Thursday afternoon.",
-     "We rescheduled the meeting for Thursday after lunch.",
-     "Photosynthesis turns sunlight, water and carbon dioxide into sugar."),
-    ("Preheat the oven to 200 degrees and bake the bread for forty minutes.",
-     "Bake the loaf for about 40 minutes in an oven heated to 200 degrees.",
-     "The central bank raised interest rates by a quarter of a percent."),
-    ("Your password must contain at least twelve characters.",
-     "Passwords need a minimum length of 12 characters.",
-     "The river flooded the village after three days of heavy rain."),
-    ("I'm sorry, but I can't help with that request.",
-     "Unfortunately I am unable to assist with this.",
-     "Here is a Python function that sorts a list of numbers in place."),
+    (
+        "The meeting has been moved to Thursday afternoon.",
+        "We rescheduled the meeting for Thursday after lunch.",
+        "Photosynthesis turns sunlight, water and carbon dioxide into sugar.",
+    ),
+    (
+        "Preheat the oven to 200 degrees and bake the bread for forty minutes.",
+        "Bake the loaf for about 40 minutes in an oven heated to 200 degrees.",
+        "The central bank raised interest rates by a quarter of a percent.",
+    ),
+    (
+        "Your password must contain at least twelve characters.",
+        "Passwords need a minimum length of 12 characters.",
+        "The river flooded the village after three days of heavy rain.",
+    ),
+    (
+        "I'm sorry, but I can't help with that request.",
+        "Unfortunately I am unable to assist with this.",
+        "Here is a Python function that sorts a list of numbers in place.",
+    ),
 ]
 
 
@@ -100,8 +108,10 @@ def test_model_cache_builds_once_across_threads(tmp_path, monkeypatch):
         return {"vectors": np.arange(6, dtype=np.float32).reshape(2, 3)}
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(load_or_build("m.npz", build)))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(load_or_build("m.npz", build)))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -42,8 +42,13 @@ def _keys(db, **kw) -> list[str]:
 def test_default_selection_is_every_tag_but_skip_in_key_order(db, ids):
     assert _keys(db) == ["better", "fixed", "json", "refusal", "same", "short"]
     assert _keys(db, tags=("skip",)) == ["skipped"]
-    assert _keys(db, tags=("regression", "neutral")) == ["fixed", "json", "refusal", "same",
-                                                         "short"]
+    assert _keys(db, tags=("regression", "neutral")) == [
+        "fixed",
+        "json",
+        "refusal",
+        "same",
+        "short",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -62,8 +67,14 @@ def test_filters(db, ids, kw, keys):
 def test_stale_decisions_left_out_unless_asked(db, ids):
     with write_transaction(db):
         PairWriter(db, 1, LoadReport()).write(
-            [PairRecord("json", "Return the user as JSON with keys name and age.",
-                        '{"name": "Ada Lovelace", "age": 36}', "Reworded answer.")]
+            [
+                PairRecord(
+                    "json",
+                    "Return the user as JSON with keys name and age.",
+                    '{"name": "Ada Lovelace", "age": 36}',
+                    "Reworded answer.",
+                )
+            ]
         )
     assert "json" not in _keys(db)
     cases = select_cases(db, Selection(comparison="m1", include_stale=True))
@@ -75,13 +86,28 @@ def test_stale_decisions_left_out_unless_asked(db, ids):
 @pytest.mark.parametrize(
     ("key", "source", "ideal", "acceptable", "rejected"),
     [
-        ("json", "baseline", '{"name": "Ada Lovelace", "age": 36}', 1,
-         "The user is Ada Lovelace, aged 36."),
-        ("better", "candidate", "The capital of Australia is Canberra, not Sydney, which is"
-         " the largest city.", 1, "The capital of Australia is Sydney."),
+        (
+            "json",
+            "baseline",
+            '{"name": "Ada Lovelace", "age": 36}',
+            1,
+            "The user is Ada Lovelace, aged 36.",
+        ),
+        (
+            "better",
+            "candidate",
+            "The capital of Australia is Canberra, not Sydney, which is the largest city.",
+            1,
+            "The capital of Australia is Sydney.",
+        ),
         ("same", "both", "2 + 2 = 4.", 2, None),
-        ("fixed", "corrected", "Prince Hamlet avenges his father's murder by his uncle, and"
-         " almost everyone dies.", 1, "A meh summary."),
+        (
+            "fixed",
+            "corrected",
+            "Prince Hamlet avenges his father's murder by his uncle, and almost everyone dies.",
+            1,
+            "A meh summary.",
+        ),
     ],
 )
 def test_expected_answer_follows_the_decision(db, ids, key, source, ideal, acceptable, rejected):
@@ -94,8 +120,7 @@ def test_custom_tag_policy(db, ids):
     reviews.record(db, ids["untagged"], "ana", tag="hallucination")
     sel = Selection(comparison="m1", tags=("hallucination",))
     assert select_cases(db, sel)[0].ideal_source == "both"
-    sel = Selection(comparison="m1", tags=("hallucination",), policy={"hallucination":
-                                                                      "baseline"})
+    sel = Selection(comparison="m1", tags=("hallucination",), policy={"hallucination": "baseline"})
     case = select_cases(db, sel)[0]
     assert (case.ideal, case.rejected) == ("old words", ["new words"])
 
@@ -109,9 +134,22 @@ def _export_all(db, tmp_path, name) -> list[dict]:
 def test_swapview_format_has_every_field(db, ids, tmp_path):
     rows = _export_all(db, tmp_path, "swapview")
     row = next(r for r in rows if r["key"] == "refusal")
-    for field in ("id", "prompt", "baseline_output", "candidate_output", "baseline_model",
-                  "candidate_model", "tag", "note", "reviewer", "decided", "scores",
-                  "signals", "ideal", "corrected_output"):
+    for field in (
+        "id",
+        "prompt",
+        "baseline_output",
+        "candidate_output",
+        "baseline_model",
+        "candidate_model",
+        "tag",
+        "note",
+        "reviewer",
+        "decided",
+        "scores",
+        "signals",
+        "ideal",
+        "corrected_output",
+    ):
         assert field in row
     assert row["id"] == "m1/refusal" and row["scores"]["embedding_model"] == "hashed-bow-64"
     assert {s["name"] for s in row["signals"]} == {"refusal_appeared", "much_shorter"}
@@ -123,7 +161,8 @@ def test_openai_evals_format(db, ids, tmp_path):
         OpenAIEvalsSample.model_validate(row)
         assert all({"role", "content"} <= set(m) for m in row["input"])
     assert rows["m1/json"]["input"] == [
-        {"role": "user", "content": "Return the user as JSON with keys name and age."}]
+        {"role": "user", "content": "Return the user as JSON with keys name and age."}
+    ]
     assert rows["m1/same"]["input"][0] == {"role": "system", "content": "Answer briefly."}
     assert rows["m1/same"]["ideal"] == ["2 + 2 = 4.", "It is 4."]
 
@@ -166,8 +205,10 @@ def test_promptfoo_assertions_drafted_from_the_decision(db, ids, tmp_path):
     short = next(c for c in STANDARD_CASES if c.key == "short")
     assert count_words(short.candidate) < bound <= count_words(short.baseline)
     assert _asserts(rows, "better")["similar"]["value"] == "{{candidate_output}}"
-    assert _asserts(rows, "same")["similar"]["value"] == ["{{baseline_output}}",
-                                                         "{{candidate_output}}"]
+    assert _asserts(rows, "same")["similar"]["value"] == [
+        "{{baseline_output}}",
+        "{{candidate_output}}",
+    ]
     fixed = _asserts(rows, "fixed")
     assert fixed["similar"]["value"] == "{{corrected_output}}"
     assert rows["m1/fixed"]["metadata"]["similar_basis"].startswith("default")
@@ -218,8 +259,10 @@ def test_append_refuses_a_file_of_another_format(db, ids, tmp_path, existing):
             continue
         with pytest.raises(SwapviewError) as err:
             export(db, Selection(comparison="m1"), name, str(out), append=True)
-        assert str(err.value) == (f"{out}: holds {existing} records, cannot append {name} ones"
-                                  f" (use --format {existing}, or another file)")
+        assert str(err.value) == (
+            f"{out}: holds {existing} records, cannot append {name} ones"
+            f" (use --format {existing}, or another file)"
+        )
         assert out.read_text() == before
     again = export(db, Selection(comparison="m1"), existing, str(out), append=True)
     assert (again.written, again.already_present) == (2, 4)
@@ -250,8 +293,10 @@ def test_cli_append_mismatch_is_one_line(db_path, ids, tmp_path):
     before = out.read_text()
     result = runner.invoke(main, [*args, "-f", "inspect", "--append"])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {out}: holds promptfoo records, cannot append inspect"
-                             " ones (use --format promptfoo, or another file)\n")
+    assert result.stderr == (
+        f"Error: {out}: holds promptfoo records, cannot append inspect"
+        " ones (use --format promptfoo, or another file)\n"
+    )
     assert out.read_text() == before
 
 
@@ -300,8 +345,10 @@ def test_os_error_during_write_is_a_clean_error(tmp_path, monkeypatch):
         (["-c", "nope"], "no comparison named 'nope'"),
         (["-c", "m1", "--tag", "nonesuch"], "no tagged cases match"),
         (["-c", "m1", "-o", "missing/dir/x.jsonl"], "does not exist"),
-        (["-c", "m1", "-f", "inspect", "--promptfoo-config", "p.yaml", "-o", "x.jsonl"],
-         "only goes with --format promptfoo"),
+        (
+            ["-c", "m1", "-f", "inspect", "--promptfoo-config", "p.yaml", "-o", "x.jsonl"],
+            "only goes with --format promptfoo",
+        ),
         (["-c", "m1", "--append"], "not stdout"),
         (["-c", "m1", "--ideal", "hallucination=old"], "TAG=baseline"),
     ],
@@ -320,14 +367,28 @@ def test_cli_bad_selections_leave_files_untouched(
 
 def test_cli_stdout_and_file(db_path, ids, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["--db", str(db_path), "export", "-f", "openai-evals",
-                                  "--tag", "regression"])
+    result = runner.invoke(
+        main, ["--db", str(db_path), "export", "-f", "openai-evals", "--tag", "regression"]
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in lines] == ["m1/fixed", "m1/json", "m1/refusal", "m1/short"]
     out, cfg = tmp_path / "t.jsonl", tmp_path / "promptfooconfig.yaml"
-    result = runner.invoke(main, ["--db", str(db_path), "export", "-f", "promptfoo", "-o",
-                                  str(out), "--promptfoo-config", str(cfg), "--json"])
+    result = runner.invoke(
+        main,
+        [
+            "--db",
+            str(db_path),
+            "export",
+            "-f",
+            "promptfoo",
+            "-o",
+            str(out),
+            "--promptfoo-config",
+            str(cfg),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["written"] == 6 and summary["tags"]["regression"] == 4
@@ -336,8 +397,9 @@ def test_cli_stdout_and_file(db_path, ids, tmp_path):
 
 
 def test_cli_json_summary_goes_to_stderr_when_cases_go_to_stdout(db_path, ids):
-    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-f", "inspect",
-                                       "-o", "-", "--json"])
+    result = CliRunner().invoke(
+        main, ["--db", str(db_path), "export", "-f", "inspect", "-o", "-", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert len([json.loads(line) for line in result.stdout.splitlines()]) == 6
     summary = json.loads(result.stderr)
@@ -350,8 +412,9 @@ def test_append_counts_what_was_written(db_path, ids, tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, [*args, "--tag", "regression"]).exit_code == 0
     result = runner.invoke(main, [*args, "--append"])
-    assert result.stderr == (f"Wrote 2 swapview cases to {out} (improvement 1, neutral 1,"
-                             " 4 already in the file)\n")
+    assert result.stderr == (
+        f"Wrote 2 swapview cases to {out} (improvement 1, neutral 1, 4 already in the file)\n"
+    )
     summary = json.loads(runner.invoke(main, [*args, "--append", "--json"]).stdout)
     assert (summary["written"], summary["already_present"], summary["tags"]) == (0, 6, {})
     result = runner.invoke(main, [*args, "--append"])
@@ -363,8 +426,10 @@ def test_read_only_commands_do_not_create_a_missing_database(tmp_path, command):
     missing = tmp_path / "nonexist.db"
     result = CliRunner().invoke(main, ["--db", str(missing), *command])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {missing}: no such database; load pairs into it first"
-                             " (swapview --db PATH load FILE) or pass another --db\n")
+    assert result.stderr == (
+        f"Error: {missing}: no such database; load pairs into it first"
+        " (swapview --db PATH load FILE) or pass another --db\n"
+    )
     assert os.listdir(tmp_path) == []
 
 

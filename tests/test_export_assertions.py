@@ -14,16 +14,37 @@ from swapview.export.assertions import (
 from swapview.export.models import ExportCase, Scores, Signal
 
 
-def _case(old: str, new: str, source: str = "baseline", *, distance: float | None = 0.4,
-          signals: tuple[str, ...] = (), detail: str | None = None,
-          corrected: str | None = None) -> ExportCase:
+def _case(
+    old: str,
+    new: str,
+    source: str = "baseline",
+    *,
+    distance: float | None = 0.4,
+    signals: tuple[str, ...] = (),
+    detail: str | None = None,
+    corrected: str | None = None,
+) -> ExportCase:
     ideal_source, ideal, acceptable, rejected = expected_answer(source, old, new, corrected)
     return ExportCase(
-        id="m/k", comparison="m", key="k", prompt="p", prompt_format="text",
-        baseline_model=None, candidate_model=None, baseline_output=old, candidate_output=new,
-        tag="t", note=None, reviewer="r", decided="now", stale=False,
-        corrected_output=corrected, ideal_source=ideal_source, ideal=ideal,
-        acceptable=acceptable, rejected=rejected,
+        id="m/k",
+        comparison="m",
+        key="k",
+        prompt="p",
+        prompt_format="text",
+        baseline_model=None,
+        candidate_model=None,
+        baseline_output=old,
+        candidate_output=new,
+        tag="t",
+        note=None,
+        reviewer="r",
+        decided="now",
+        stale=False,
+        corrected_output=corrected,
+        ideal_source=ideal_source,
+        ideal=ideal,
+        acceptable=acceptable,
+        rejected=rejected,
         scores=None if distance is None else Scores(semantic_distance=distance),
         signals=[Signal(name=s, detail=detail) for s in signals],
     )
@@ -67,12 +88,27 @@ def test_similarity_threshold(kw, threshold, basis):
 @pytest.mark.parametrize(
     ("old", "new", "source", "signals", "bound"),
     [
-        ("one two three four five six seven eight", "one two", "baseline", ("much_shorter",),
-         {"min": 5}),
-        ("one two", "one two three four five six seven eight", "candidate", ("much_longer",),
-         {"min": 5}),  # the improvement added what the old answer lacked
-        ("one two three four five six seven eight", "one two", "candidate", ("much_shorter",),
-         {"max": 5}),  # the improvement cut the padding
+        (
+            "one two three four five six seven eight",
+            "one two",
+            "baseline",
+            ("much_shorter",),
+            {"min": 5},
+        ),
+        (
+            "one two",
+            "one two three four five six seven eight",
+            "candidate",
+            ("much_longer",),
+            {"min": 5},
+        ),  # the improvement added what the old answer lacked
+        (
+            "one two three four five six seven eight",
+            "one two",
+            "candidate",
+            ("much_shorter",),
+            {"max": 5},
+        ),  # the improvement cut the padding
         ("a b c d e f", "", "baseline", ("empty_output",), {"min": 3}),
         ("a b c d e f", "a", "baseline", (), None),  # no length signal fired
         ("a b c", "x y z", "baseline", ("truncated",), None),  # same length: nothing to bound
@@ -86,15 +122,27 @@ def test_word_bound(old, new, source, signals, bound):
 @pytest.mark.parametrize(
     ("old", "new", "kw", "phrase"),
     [
-        ("Here you go.", "I’m sorry, but I can’t do that.", {"signals": ("refusal_appeared",)},
-         "I’m sorry, but I can’t"),
+        (
+            "Here you go.",
+            "I’m sorry, but I can’t do that.",
+            {"signals": ("refusal_appeared",)},
+            "I’m sorry, but I can’t",
+        ),
         ("Here you go.", "Sorry: I'm unable to help.", {"distance": None}, "I'm unable to"),
         # Scored, and the scorer saw no refusal: a phrase deep in a helpful answer is not one.
         ("Here you go.", "Steps... I'm unable to test this myself.", {}, None),
-        ("I'm unable to help.", "I'm unable to help, sorry.", {"signals": ("refusal_appeared",)},
-         None),  # the ideal says it too
-        ("x", "Je ne peux pas.", {"signals": ("refusal_appeared",),
-                                  "detail": "candidate says 'je ne peux pas'"}, "Je ne peux pas"),
+        (
+            "I'm unable to help.",
+            "I'm unable to help, sorry.",
+            {"signals": ("refusal_appeared",)},
+            None,
+        ),  # the ideal says it too
+        (
+            "x",
+            "Je ne peux pas.",
+            {"signals": ("refusal_appeared",), "detail": "candidate says 'je ne peux pas'"},
+            "Je ne peux pas",
+        ),
     ],
 )
 def test_refusal_phrase(old, new, kw, phrase):
@@ -103,8 +151,13 @@ def test_refusal_phrase(old, new, kw, phrase):
 
 @pytest.mark.parametrize(
     ("ideal", "is_json"),
-    [('{"a": 1}', True), (" [1, 2] \n", True), ("42", False), ('{"a": NaN}', False),
-     ("```json\n{}\n```", False)],
+    [
+        ('{"a": 1}', True),
+        (" [1, 2] \n", True),
+        ("42", False),
+        ('{"a": NaN}', False),
+        ("```json\n{}\n```", False),
+    ],
 )
 def test_is_json_only_for_json_containers(ideal, is_json):
     types = [a["type"] for a in draft_assertions(_case(ideal, "prose"))]

@@ -42,8 +42,14 @@ def test_json_dataset_reads_our_export(dataset_path):
     from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 
     samples = {s.id: s for s in json_dataset(str(dataset_path))}
-    assert sorted(samples) == ["m1/better", "m1/fixed", "m1/json", "m1/refusal", "m1/same",
-                               "m1/short"]
+    assert sorted(samples) == [
+        "m1/better",
+        "m1/fixed",
+        "m1/json",
+        "m1/refusal",
+        "m1/same",
+        "m1/short",
+    ]
     json_case = samples["m1/json"]
     assert json_case.input == "Return the user as JSON with keys name and age."
     assert json_case.target == '{"name": "Ada Lovelace", "age": 36}'
@@ -79,15 +85,15 @@ def test_inspect_eval_scores_replayed_outputs(dataset_path, tmp_path):
         return solve
 
     tasks = [
-        Task(dataset=json_dataset(str(dataset_path)), solver=replay(side), scorer=exact(),
-             name=side)
+        Task(
+            dataset=json_dataset(str(dataset_path)), solver=replay(side), scorer=exact(), name=side
+        )
         for side in ("baseline", "candidate")
     ]
-    logs = inspect_eval(tasks, model="mockllm/model", log_dir=str(tmp_path / "logs"),
-                        display="none")
-    scores = {
-        log.eval.task: {s.id: s.scores["exact"].value for s in log.samples} for log in logs
-    }
+    logs = inspect_eval(
+        tasks, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none"
+    )
+    scores = {log.eval.task: {s.id: s.scores["exact"].value for s in log.samples} for log in logs}
     assert all(log.status == "success" for log in logs)
     for key in ("json", "refusal", "short"):  # regressions: old passes, new fails
         assert scores["baseline"][f"m1/{key}"] == "C"
@@ -106,8 +112,17 @@ def test_real_pairs_export_loads_whole(db, realdata, tmp_path):
     path = realdata / "pairs" / "arena_bench_v1__gpt-3.5-turbo__gpt-3.5-turbo-1106.jsonl.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
-    cases = [Case(r["id"], r["prompt"], r["baseline_output"], r["candidate_output"],
-                  tag=tags.get(r["preference"]), scored=False) for r in rows]
+    cases = [
+        Case(
+            r["id"],
+            r["prompt"],
+            r["baseline_output"],
+            r["candidate_output"],
+            tag=tags.get(r["preference"]),
+            scored=False,
+        )
+        for r in rows
+    ]
     build(db, cases)
     tagged = sum(c.tag is not None for c in cases)
     for name, model in FORMAT_MODELS.items():

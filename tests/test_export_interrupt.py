@@ -45,7 +45,8 @@ def _big_comparison(db_path: Path) -> None:
         for pid, phash in db.execute("SELECT id, content_hash FROM pairs").fetchall():
             rid = db.execute(
                 "INSERT INTO reviews (pair_id, reviewer, action, tag, pair_hash, created)"
-                " VALUES (?, 'ana', 'tag', 'regression', ?, ?)", [pid, phash, stamp],
+                " VALUES (?, 'ana', 'tag', 'regression', ?, ?)",
+                [pid, phash, stamp],
             ).lastrowid
             db.execute(
                 "INSERT INTO decisions (pair_id, tag, reviewer, review_id, pair_hash, stale,"
@@ -80,9 +81,21 @@ def test_signal_mid_export_removes_the_temp_file_and_keeps_the_target(
     target.write_text('{"id": "old"}\n')
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "swapview", "--db", str(db_path), "export", "-f", "inspect",
-         "-o", str(target)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "swapview",
+            "--db",
+            str(db_path),
+            "export",
+            "-f",
+            "inspect",
+            "-o",
+            str(target),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60

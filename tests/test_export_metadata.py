@@ -53,8 +53,19 @@ def test_every_format_carries_the_pairs_labels(db, tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["inspect", "langsmith", "promptfoo", "openai-evals"])
 def test_big_values_are_left_out_with_a_note(db, tmp_path, fmt):
     transcript = "x" * (MAX_VALUE_BYTES + 100)
-    build(db, [Case("a", "p", "old", "new", tag="regression",
-                    metadata={"transcript": transcript, "winner": "baseline"})])
+    build(
+        db,
+        [
+            Case(
+                "a",
+                "p",
+                "old",
+                "new",
+                tag="regression",
+                metadata={"transcript": transcript, "winner": "baseline"},
+            )
+        ],
+    )
     record = _records(db, tmp_path, fmt)["a"]
     carried = _carried(fmt, record)
     assert carried["pair_metadata"] == {"winner": "baseline"}
@@ -64,8 +75,19 @@ def test_big_values_are_left_out_with_a_note(db, tmp_path, fmt):
 
 
 def test_output_is_strict_json_and_repeatable(db, tmp_path):
-    build(db, [Case("a", "p", "old", "new", tag="regression",
-                    metadata={"z": 1, "score": float("nan"), "a": {"y": 2, "b": 3}})])
+    build(
+        db,
+        [
+            Case(
+                "a",
+                "p",
+                "old",
+                "new",
+                tag="regression",
+                metadata={"z": 1, "score": float("nan"), "a": {"y": 2, "b": 3}},
+            )
+        ],
+    )
     first = (tmp_path / "one.jsonl", tmp_path / "two.jsonl")
     for path in first:
         export(db, Selection(comparison="m1"), "inspect", str(path))
@@ -82,8 +104,10 @@ def test_output_is_strict_json_and_repeatable(db, tmp_path):
         (None, {}),
         ({}, {}),
         ({"b": [1.5, float("inf")], "a": "x"}, {"pair_metadata": {"a": "x", "b": [1.5, None]}}),
-        ({"big": "é" * MAX_VALUE_BYTES},  # counted in UTF-8 bytes, not characters
-         {"pair_metadata": {}, "pair_metadata_skipped": {"big": 2 * MAX_VALUE_BYTES + 2}}),
+        (
+            {"big": "é" * MAX_VALUE_BYTES},  # counted in UTF-8 bytes, not characters
+            {"pair_metadata": {}, "pair_metadata_skipped": {"big": 2 * MAX_VALUE_BYTES + 2}},
+        ),
     ],
 )
 def test_exported_metadata(meta, expected):
@@ -99,12 +123,30 @@ def test_json_safe_sorts_nested_keys():
 # --where: select by the pair's metadata ------------------------------------------------
 
 WHERE_CASES = [
-    Case("a", "p1", "old a", "new a", tag="regression",
-         metadata={"Winner": "baseline", "rating": 2, "human": {"Preference": "model_a"}}),
-    Case("b", "p2", "old b", "new b", tag="improvement",
-         metadata={"Winner": "candidate", "rating": 5, "flagged": True}),
-    Case("c", "p3", "old c", "new c", tag="regression",
-         metadata={"winner": "baseline", "rating": "5", "gen.model": "m-2"}),
+    Case(
+        "a",
+        "p1",
+        "old a",
+        "new a",
+        tag="regression",
+        metadata={"Winner": "baseline", "rating": 2, "human": {"Preference": "model_a"}},
+    ),
+    Case(
+        "b",
+        "p2",
+        "old b",
+        "new b",
+        tag="improvement",
+        metadata={"Winner": "candidate", "rating": 5, "flagged": True},
+    ),
+    Case(
+        "c",
+        "p3",
+        "old c",
+        "new c",
+        tag="regression",
+        metadata={"winner": "baseline", "rating": "5", "gen.model": "m-2"},
+    ),
     Case("d", "p4", "old d", "new d", tag="neutral"),
 ]
 
@@ -148,9 +190,22 @@ def test_where_needs_field_equals_value(bad):
 def test_where_through_the_cli(db, db_path, tmp_path):
     build(db, WHERE_CASES)
     out = tmp_path / "old-wins.jsonl"
-    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-f", "inspect",
-                                       "-o", str(out), "--where", "winner=baseline",
-                                       "--where", "RATING=5"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            str(db_path),
+            "export",
+            "-f",
+            "inspect",
+            "-o",
+            str(out),
+            "--where",
+            "winner=baseline",
+            "--where",
+            "RATING=5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["m1/c"]
@@ -158,8 +213,9 @@ def test_where_through_the_cli(db, db_path, tmp_path):
 
 def test_where_matching_nothing_says_which_field_no_pair_has(db, db_path):
     build(db, WHERE_CASES)
-    result = CliRunner().invoke(main, ["--db", str(db_path), "export", "--where", "winer=x",
-                                       "--where", "winner=nobody"])
+    result = CliRunner().invoke(
+        main, ["--db", str(db_path), "export", "--where", "winer=x", "--where", "winner=nobody"]
+    )
     assert result.exit_code == 1
     assert "where winer=x, winner=nobody" in result.output
     assert "no exported pair has a metadata field 'winer'" in result.output

@@ -30,11 +30,15 @@ FAILED_EXIT = 100  # promptfoo's exit code when any test case fails
 def _offline_env(home: Path, base_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PROMPTFOO_"))}
     # Anything not for 127.0.0.1 goes to a closed port: nothing leaves the machine.
-    return env | PROMPTFOO_ENV | {
-        "HOME": str(home),
-        "PROMPTFOO_CONFIG_DIR": str(home / ".promptfoo"),
-        "OPENAI_BASE_URL": base_url,
-    }
+    return (
+        env
+        | PROMPTFOO_ENV
+        | {
+            "HOME": str(home),
+            "PROMPTFOO_CONFIG_DIR": str(home / ".promptfoo"),
+            "OPENAI_BASE_URL": base_url,
+        }
+    )
 
 
 def _run_promptfoo(tmp_path: Path, config: Path, base_url: str) -> dict:
@@ -43,8 +47,11 @@ def _run_promptfoo(tmp_path: Path, config: Path, base_url: str) -> dict:
     results = tmp_path / "results.json"
     proc = subprocess.run(
         [str(PROMPTFOO), "eval", "-c", str(config), "-o", str(results), "--no-cache"],
-        cwd=tmp_path, env=_offline_env(tmp_path / "home", base_url),
-        capture_output=True, text=True, timeout=180,
+        cwd=tmp_path,
+        env=_offline_env(tmp_path / "home", base_url),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == FAILED_EXIT, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(results.read_text())
@@ -75,8 +82,10 @@ def test_promptfoo_fails_the_new_output_on_regressions(db, tmp_path, static_embe
         assert server.stats.requests["embeddings"] > 0  # `similar` really embedded
     got = _outcomes(data)
     # promptfoo keeps nested metadata as given: the file's labels reach its results.
-    labels = {row["testCase"]["metadata"]["key"]: row["testCase"]["metadata"].get("pair_metadata")
-              for row in data["results"]["results"]}
+    labels = {
+        row["testCase"]["metadata"]["key"]: row["testCase"]["metadata"].get("pair_metadata")
+        for row in data["results"]["results"]
+    }
     assert labels["json"]["Winner"] == "baseline" and labels["better"] is None
     assert len(got) == 12  # 6 cases x 2 replayed outputs
     for key in ("json", "refusal", "short"):  # tagged regression

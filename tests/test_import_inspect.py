@@ -27,8 +27,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 def test_pairs_samples_by_id_and_epoch(logs: list[Path]) -> None:
     assert [p.suffix for p in logs] == [".eval", ".json"]
     result = import_files("inspect", logs)
-    assert (result.baseline_model, result.candidate_model) == ("mockllm/old-model",
-                                                               "mockllm/new-model")
+    assert (result.baseline_model, result.candidate_model) == (
+        "mockllm/old-model",
+        "mockllm/new-model",
+    )
     records = {r.key: r for r in result.records}
     assert sorted(records) == ["2#1", "2#2", "q1#1", "q1#2"]
     assert records["q1#2"].baseline_output == "4 (epoch 2)"
@@ -38,14 +40,19 @@ def test_pairs_samples_by_id_and_epoch(logs: list[Path]) -> None:
     assert not result.unmatched_candidate
     assert sorted(result.failed) == [
         "boom#1: candidate failed: RuntimeError('sample boom exploded')",
-        "boom#2: candidate failed: RuntimeError('sample boom exploded')"]
+        "boom#2: candidate failed: RuntimeError('sample boom exploded')",
+    ]
 
 
 def test_keeps_scores_usage_and_target(logs: list[Path]) -> None:
     record = next(r for r in import_files("inspect", logs).records if r.key == "q1#1")
     meta = record.metadata
     assert (meta["source"], meta["sample_id"], meta["epoch"], meta["task"]) == (
-        "inspect", "q1", 1, "qa")
+        "inspect",
+        "q1",
+        1,
+        "qa",
+    )
     assert meta["target"] == "4"
     old, new = side_metadata(meta, "baseline"), side_metadata(meta, "candidate")
     assert old["scores"] == {"includes": "C"} and new["scores"] == {"includes": "I"}
@@ -57,8 +64,7 @@ def test_keeps_scores_usage_and_target(logs: list[Path]) -> None:
 def test_the_same_model_twice_is_a_clear_error(logs: list[Path]) -> None:
     with pytest.raises(InputError, match="both logs ran model 'mockllm/old-model'"):
         import_files("inspect", [logs[0], logs[0]])
-    renamed = import_files("inspect", [logs[0], logs[0]], baseline_model="v1",
-                           candidate_model="v2")
+    renamed = import_files("inspect", [logs[0], logs[0]], baseline_model="v1", candidate_model="v2")
     assert len(renamed.records) == 8  # a log against itself: every sample pairs
 
 
@@ -77,24 +83,28 @@ def test_bad_logs(logs: list[Path], tmp_path: Path) -> None:
         import_files("inspect", [logs[0]])
 
 
-def test_missing_inspect_ai_says_how_to_install(logs: list[Path],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_inspect_ai_says_how_to_install(
+    logs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "inspect_ai.log", None)  # makes the import fail
     with pytest.raises(SwapviewError, match=r"pip install 'swapview\[inspect\]'"):
         import_files("inspect", logs)
 
 
-def test_when_every_sample_failed_the_error_says_so(tmp_path_factory: pytest.TempPathFactory,
-                                                    tmp_path: Path) -> None:
-    logs = made_once(tmp_path_factory, "inspect-failing",
-                     lambda d: [str(p) for p in inspect_failing_logs(d)])
+def test_when_every_sample_failed_the_error_says_so(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    logs = made_once(
+        tmp_path_factory, "inspect-failing", lambda d: [str(p) for p in inspect_failing_logs(d)]
+    )
     result = import_files("inspect", logs, baseline_model="old", candidate_model="new")
     assert not result.records
     assert (result.answers, result.failures) == ((6, 3), (6, 3))
     assert len(result.failed) == 6 and not result.unmatched_baseline  # failed, not unmatched
     with pytest.raises(InputError) as caught:
-        run_import(open_db(tmp_path / "x.db"), "inspect", logs, baseline_model="old",
-                   candidate_model="new")
+        run_import(
+            open_db(tmp_path / "x.db"), "inspect", logs, baseline_model="old", candidate_model="new"
+        )
     message = str(caught.value)
     assert "no pairs: all 6 old answers and all 3 new answers failed" in message
     assert "first error: ConnectionError('Connection refused: could not reach" in message
@@ -104,8 +114,10 @@ def test_when_every_sample_failed_the_error_says_so(tmp_path_factory: pytest.Tem
 def test_the_load_report_counts_failures_per_side(logs: list[Path], tmp_path: Path) -> None:
     report = run_import(open_db(tmp_path / "x.db"), "inspect", logs)
     assert report.loaded == 4 and len(report.skipped) == 2
-    assert ("0 of 8 mockllm/old-model answers and 2 of 6 mockllm/new-model answers failed;"
-            " first error: RuntimeError('sample boom exploded')") in report.warnings
+    assert (
+        "0 of 8 mockllm/old-model answers and 2 of 6 mockllm/new-model answers failed;"
+        " first error: RuntimeError('sample boom exploded')"
+    ) in report.warnings
 
 
 def test_the_stop_reason_is_the_finish_reason(logs: list[Path]) -> None:
@@ -113,4 +125,6 @@ def test_the_stop_reason_is_the_finish_reason(logs: list[Path]) -> None:
     for key, expected in (("2#1", "max_tokens"), ("q1#1", "stop")):
         meta = records[key].metadata  # flat keys: what the truncated signal reads
         assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == (
-            "stop", expected)
+            "stop",
+            expected,
+        )

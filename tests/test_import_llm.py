@@ -25,13 +25,19 @@ OLD_DB = Path(__file__).parent / "data" / "llm-0.31-logs.sqlite"
 
 
 def _calls(context: Path) -> list[list[str]]:
-    both = [["What is 2+2?"], ["-s", "Answer in French.", "Name a colour"],
-            ["-f", str(context), "What colour is the sky?"], ["Tell me a joke"],
-            ["-c", "Another one"]]
+    both = [
+        ["What is 2+2?"],
+        ["-s", "Answer in French.", "Name a colour"],
+        ["-f", str(context), "What colour is the sky?"],
+        ["Tell me a joke"],
+        ["-c", "Another one"],
+    ]
     calls = [["-m", m, *args] for m in ("old-model", "new-model") for args in both]
-    calls += [["-m", "new-model", "Name a colour"],  # no system prompt: pairs with nothing
-              ["-m", "old-model", "Only the old model saw this"],
-              ["-m", "old-model", "What is 2+2?"]]  # asked twice of the old model
+    calls += [
+        ["-m", "new-model", "Name a colour"],  # no system prompt: pairs with nothing
+        ["-m", "old-model", "Only the old model saw this"],
+        ["-m", "old-model", "What is 2+2?"],
+    ]  # asked twice of the old model
     return calls
 
 
@@ -43,6 +49,7 @@ def llm_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         context.write_text("The sky is blue.\n")
         with FakeOpenAI() as srv:
             return str(llm_logs(folder, srv.base_url, _calls(context)))
+
     return made_once(tmp_path_factory, "llm", make)
 
 
@@ -55,8 +62,9 @@ def test_the_real_database_uses_the_new_tables(llm_db: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("which", "only_old", "only_new"), [("new", 2, 1), ("old", 1, 1)])
-def test_pairs_same_prompt_and_system_across_models(which: str, only_old: int, only_new: int,
-                                                    llm_db: Path) -> None:
+def test_pairs_same_prompt_and_system_across_models(
+    which: str, only_old: int, only_new: int, llm_db: Path
+) -> None:
     result = import_files("llm", [llm_db if which == "new" else OLD_DB])
     assert (result.baseline_model, result.candidate_model) == ("old-model", "new-model")
     by_prompt = {str(r.prompt): r for r in result.records}
@@ -66,11 +74,18 @@ def test_pairs_same_prompt_and_system_across_models(which: str, only_old: int, o
         assert record.candidate_output.startswith("[new-model] answer to:")
     sky = by_prompt["The sky is blue.\n\nWhat colour is the sky?"]  # fragment expanded
     assert "The sky is blue." in sky.candidate_output
-    french = next(r for r in result.records if isinstance(r.prompt, list)
-                  and r.prompt[0] == {"role": "system", "content": "Answer in French."})
+    french = next(
+        r
+        for r in result.records
+        if isinstance(r.prompt, list)
+        and r.prompt[0] == {"role": "system", "content": "Answer in French."}
+    )
     assert french.prompt[1] == {"role": "user", "content": "Name a colour"}
-    conversation = next(r for r in result.records if isinstance(r.prompt, list)
-                        and r.prompt[-1] == {"role": "user", "content": "Another one"})
+    conversation = next(
+        r
+        for r in result.records
+        if isinstance(r.prompt, list) and r.prompt[-1] == {"role": "user", "content": "Another one"}
+    )
     assert conversation.prompt[0] == {"role": "user", "content": "Tell me a joke"}
     # a prompt only one model saw, a prompt asked twice of one model (its 2nd is "~2"),
     # the same prompt without the system prompt
@@ -105,11 +120,9 @@ def test_upgraded_database_and_a_third_model(tmp_path: Path) -> None:
         db = llm_logs(tmp_path, srv.base_url, calls, ("old-model", "new-model", "third-model"))
     with pytest.raises(InputError, match="has 3 models .*name them with --baseline-model"):
         import_files("llm", [db])
-    both_eras = import_files("llm", [db], baseline_model="old-model",
-                             candidate_model="new-model")
+    both_eras = import_files("llm", [db], baseline_model="old-model", candidate_model="new-model")
     assert len(both_eras.records) == 6  # 5 from 0.31 (2+2 asked twice), 1 from 0.36
-    third = import_files("llm", [db], baseline_model="third-model",
-                         candidate_model="new-model")
+    third = import_files("llm", [db], baseline_model="third-model", candidate_model="new-model")
     assert [r.baseline_output for r in third.records] == ["[third-model] answer to: What is 2+2?"]
     assert third.unmatched_candidate  # the new model's other answers
     with pytest.raises(InputError, match="--candidate-model 'gpt-9' is not in this input"):
@@ -118,13 +131,14 @@ def test_upgraded_database_and_a_third_model(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_length_stop_is_kept(tmp_path: Path) -> None:
-    calls = [["-m", "old-model", "Tell me a story"],
-             ["-m", "new-model", "-o", "max_tokens", "2", "Tell me a story"]]
+    calls = [
+        ["-m", "old-model", "Tell me a story"],
+        ["-m", "new-model", "-o", "max_tokens", "2", "Tell me a story"],
+    ]
     with FakeOpenAI() as srv:  # answers past max_tokens are cut, finish_reason "length"
         db = llm_logs(tmp_path, srv.base_url, calls)
     meta = import_files("llm", [db]).records[0].metadata
-    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
-                                                                                 "length")
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop", "length")
 
 
 # response_json as llm's plugins log it (written from each provider's documented response):
@@ -132,25 +146,35 @@ def test_a_length_stop_is_kept(tmp_path: Path) -> None:
 # the response (candidates[].finishReason); OpenAI streamed, llm's combined chunk.
 RESPONSE_JSON = [
     ({"id": "msg_1", "type": "message", "stop_reason": "max_tokens"}, "max_tokens"),
-    ([{"candidates": [{"content": {"parts": [{"text": "a"}]}}]},
-      {"candidates": [{"finishReason": "MAX_TOKENS"}], "usageMetadata": {}}], "MAX_TOKENS"),
+    (
+        [
+            {"candidates": [{"content": {"parts": [{"text": "a"}]}}]},
+            {"candidates": [{"finishReason": "MAX_TOKENS"}], "usageMetadata": {}},
+        ],
+        "MAX_TOKENS",
+    ),
     ({"candidates": [{"finishReason": "STOP"}]}, "STOP"),
     ({"content": "x", "finish_reason": "length", "model": "gpt-4o"}, "length"),
 ]
 
 
-@pytest.mark.parametrize(("response_json", "expected"), RESPONSE_JSON,
-                         ids=["anthropic", "gemini-stream", "gemini", "openai-stream"])
-def test_finish_reason_from_each_plugins_response_json(tmp_path: Path, response_json: object,
-                                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    ("response_json", "expected"),
+    RESPONSE_JSON,
+    ids=["anthropic", "gemini-stream", "gemini", "openai-stream"],
+)
+def test_finish_reason_from_each_plugins_response_json(
+    tmp_path: Path, response_json: object, expected: str
+) -> None:
     db = tmp_path / "logs.db"
     shutil.copy(OLD_DB, db)  # llm 0.31's responses table, which also keeps response_json
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE responses SET response_json = ? WHERE model = 'new-model'",
-                     [json.dumps(response_json)])
+        conn.execute(
+            "UPDATE responses SET response_json = ? WHERE model = 'new-model'",
+            [json.dumps(response_json)],
+        )
     meta = import_files("llm", [db]).records[0].metadata
-    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop",
-                                                                                 expected)
+    assert (meta["baseline.finish_reason"], meta["candidate.finish_reason"]) == ("stop", expected)
 
 
 def test_only_one_model_is_a_clear_error(tmp_path: Path) -> None:
@@ -158,8 +182,11 @@ def test_only_one_model_is_a_clear_error(tmp_path: Path) -> None:
     shutil.copy(OLD_DB, db)
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM responses WHERE model = 'new-model'")
-    with pytest.raises(InputError, match=r"logs.db: a comparison needs two models; this input"
-                       r" has only 'old-model'"):
+    with pytest.raises(
+        InputError,
+        match=r"logs.db: a comparison needs two models; this input"
+        r" has only 'old-model'",
+    ):
         import_files("llm", [db])
 
 

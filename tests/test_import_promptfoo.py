@@ -40,8 +40,12 @@ def test_one_file_with_two_providers(results: dict[str, Path]) -> None:
         assert record.baseline_output == "[old-model] " + record.prompt.upper()
         assert record.candidate_output == "[new-model] " + record.prompt.upper()
     prompts = sorted(r.prompt for r in result.records)
-    assert prompts == ["Answer: name a colour", "Answer: what is 2+2",
-                       "Briefly: name a colour", "Briefly: what is 2+2"]
+    assert prompts == [
+        "Answer: name a colour",
+        "Answer: what is 2+2",
+        "Briefly: name a colour",
+        "Briefly: what is 2+2",
+    ]
 
 
 def test_keeps_scores_latency_and_test_case(results: dict[str, Path]) -> None:
@@ -61,8 +65,9 @@ def test_keeps_scores_latency_and_test_case(results: dict[str, Path]) -> None:
 
 def test_two_files(results: dict[str, Path]) -> None:
     """The old model's run, then the new model's (here picked from a two-provider run)."""
-    result = import_files("promptfoo", [results["old"], results["both"]],
-                          candidate_model="new-model")
+    result = import_files(
+        "promptfoo", [results["old"], results["both"]], candidate_model="new-model"
+    )
     assert (result.baseline_model, result.candidate_model) == ("old-model", "new-model")
     assert len(result.records) == 4 and len(result.failed) == 2
     same_keys = {r.key for r in import_files("promptfoo", [results["both"]]).records}
@@ -70,16 +75,20 @@ def test_two_files(results: dict[str, Path]) -> None:
 
 
 def test_providers_chosen_and_swapped(results: dict[str, Path]) -> None:
-    result = import_files("promptfoo", [results["both"]], baseline_model="new-model",
-                          candidate_model="old-model")
+    result = import_files(
+        "promptfoo", [results["both"]], baseline_model="new-model", candidate_model="old-model"
+    )
     assert result.records[0].baseline_output.startswith("[new-model]")
     with pytest.raises(InputError, match="'gpt-9' is not in this input"):
         import_files("promptfoo", [results["both"]], baseline_model="gpt-9")
 
 
 def test_only_one_provider_is_a_clear_error(results: dict[str, Path]) -> None:
-    with pytest.raises(InputError, match=r"old.json: a comparison needs two providers; this"
-                       r" input has only 'old-model'"):
+    with pytest.raises(
+        InputError,
+        match=r"old.json: a comparison needs two providers; this"
+        r" input has only 'old-model'",
+    ):
         import_files("promptfoo", [results["old"]])
     with pytest.raises(InputError, match="both files hold provider 'old-model'"):
         import_files("promptfoo", [results["old"], results["old"]])
@@ -110,24 +119,36 @@ def test_truncated_and_wrong_files(results: dict[str, Path], tmp_path: Path) -> 
         import_files("promptfoo", [old])
 
 
-def test_a_prompt_changed_with_the_model_pairs_by_test_case(results: dict[str, Path],
-                                                           tmp_path: Path) -> None:
+def test_a_prompt_changed_with_the_model_pairs_by_test_case(
+    results: dict[str, Path], tmp_path: Path
+) -> None:
     """Old run with prompt A, new run with prompt B (the real rows, split by provider and
     prompt): the test case alone pairs them."""
     doc = json.loads(results["both"].read_text())
-    for name, (provider, label) in {"a": ("old-model", "terse"),
-                                    "b": ("new-model", "Answer: {{question}}")}.items():
-        rows = [r for r in doc["results"]["results"] if r["provider"]["label"] == provider
-                and r["prompt"]["label"] == label]
-        part = {**doc, "results": {**doc["results"], "results": rows,
-                                   "prompts": [p for p in doc["results"]["prompts"]
-                                               if p["provider"] == provider]}}
+    for name, (provider, label) in {
+        "a": ("old-model", "terse"),
+        "b": ("new-model", "Answer: {{question}}"),
+    }.items():
+        rows = [
+            r
+            for r in doc["results"]["results"]
+            if r["provider"]["label"] == provider and r["prompt"]["label"] == label
+        ]
+        part = {
+            **doc,
+            "results": {
+                **doc["results"],
+                "results": rows,
+                "prompts": [p for p in doc["results"]["prompts"] if p["provider"] == provider],
+            },
+        }
         (tmp_path / f"{name}.json").write_text(json.dumps(part))
     result = import_files("promptfoo", [tmp_path / "a.json", tmp_path / "b.json"])
     assert "pairing by test case only" in result.warnings[0]
     assert sorted((r.baseline_output, r.candidate_output) for r in result.records) == [
         ("[old-model] BRIEFLY: NAME A COLOUR", "[new-model] ANSWER: NAME A COLOUR"),
-        ("[old-model] BRIEFLY: WHAT IS 2+2", "[new-model] ANSWER: WHAT IS 2+2")]
+        ("[old-model] BRIEFLY: WHAT IS 2+2", "[new-model] ANSWER: WHAT IS 2+2"),
+    ]
     assert len(result.failed) == 1  # "please fail": the new model's call errored
 
 
@@ -135,8 +156,12 @@ def test_keeps_the_providers_finish_reason(tmp_path_factory: pytest.TempPathFact
     if not PROMPTFOO.exists():
         pytest.fail(f"promptfoo is not installed at {PROMPTFOO}: run scripts/install-test-tools")
     path = made_once(tmp_path_factory, "promptfoo-finish", promptfoo_finish_reasons)
-    records = {r.metadata["vars"]["question"]: r.metadata
-               for r in import_files("promptfoo", [path]).records}
-    assert (records["tell a long story"]["baseline.finish_reason"],
-            records["tell a long story"]["candidate.finish_reason"]) == ("stop", "length")
+    records = {
+        r.metadata["vars"]["question"]: r.metadata
+        for r in import_files("promptfoo", [path]).records
+    }
+    assert (
+        records["tell a long story"]["baseline.finish_reason"],
+        records["tell a long story"]["candidate.finish_reason"],
+    ) == ("stop", "length")
     assert records["say hi"]["candidate.finish_reason"] == "stop"

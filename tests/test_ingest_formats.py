@@ -86,12 +86,17 @@ def test_flags_override_detected_fields(tmp_path, db):
     assert (pair["prompt"], pair["baseline_output"], pair["candidate_output"]) == ("p", "b", "c")
     assert json.loads(pair["metadata"]) == {"prompt": "decoy"}
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
-        "m1", "m2")
+        "m1",
+        "m2",
+    )
 
 
 def test_rows_without_key_are_keyed_by_prompt_and_repeats_kept_apart(tmp_path, db):
-    rows = [{"prompt": "same", "a": "1", "b": "2"}, {"prompt": "same", "a": "3", "b": "4"},
-            {"prompt": "other", "a": "5", "b": "6"}]
+    rows = [
+        {"prompt": "same", "a": "1", "b": "2"},
+        {"prompt": "same", "a": "3", "b": "4"},
+        {"prompt": "other", "a": "5", "b": "6"},
+    ]
     path = tmp_path / "r.jsonl"
     path.write_bytes(_as_jsonl(rows))
     assert load_files(db, [path]).loaded == 3
@@ -101,9 +106,14 @@ def test_rows_without_key_are_keyed_by_prompt_and_repeats_kept_apart(tmp_path, d
 
 
 def test_openai_style_choices_and_message_outputs(tmp_path, db):
-    rows = [{"custom_id": "c1", "input": "p",
-             "baseline": [{"message": {"role": "assistant", "content": "old"}}],
-             "candidate": {"role": "assistant", "content": "new"}}]
+    rows = [
+        {
+            "custom_id": "c1",
+            "input": "p",
+            "baseline": [{"message": {"role": "assistant", "content": "old"}}],
+            "candidate": {"role": "assistant", "content": "new"},
+        }
+    ]
     path = tmp_path / "o.jsonl"
     path.write_bytes(_as_jsonl(rows))
     load_files(db, [path])
@@ -112,23 +122,40 @@ def test_openai_style_choices_and_message_outputs(tmp_path, db):
 
 
 def test_two_generic_jsonl_files_joined_by_key_flag(tmp_path, db):
-    (tmp_path / "old.jsonl").write_bytes(_as_jsonl(
-        [{"uid": "1", "ticket": 9, "text": "a", "model": "m-old"},
-         {"uid": "2", "ticket": 8, "text": "b", "model": "m-old"}]))
-    (tmp_path / "new.jsonl").write_bytes(_as_jsonl(
-        [{"ticket": 8, "text": "B", "model": "m-new"},
-         {"ticket": 9, "text": "A", "model": "m-new"}]))
-    report = load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
-                        LoadOptions(fields=FieldMap(key="ticket")))
+    (tmp_path / "old.jsonl").write_bytes(
+        _as_jsonl(
+            [
+                {"uid": "1", "ticket": 9, "text": "a", "model": "m-old"},
+                {"uid": "2", "ticket": 8, "text": "b", "model": "m-old"},
+            ]
+        )
+    )
+    (tmp_path / "new.jsonl").write_bytes(
+        _as_jsonl(
+            [
+                {"ticket": 8, "text": "B", "model": "m-new"},
+                {"ticket": 9, "text": "A", "model": "m-new"},
+            ]
+        )
+    )
+    report = load_files(
+        db,
+        [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+        LoadOptions(fields=FieldMap(key="ticket")),
+    )
     assert (report.loaded, report.comparison) == (2, "m-old-vs-m-new")
     pairs = _pairs(db)
     assert (pairs["9"]["baseline_output"], pairs["9"]["candidate_output"]) == ("a", "A")
     assert json.loads(pairs["9"]["metadata"]) == {
-        "baseline": {"uid": "1", "model": "m-old"}, "candidate": {"model": "m-new"}}
+        "baseline": {"uid": "1", "model": "m-old"},
+        "candidate": {"model": "m-new"},
+    }
 
 
-HOSTILE = ("\x00NUL\x00 \x1b[31mred\x1b[0m \x07 [bold]x[/bold] [@click=app.quit]q[/] <b>&amp;</b>"
-           " \r\n crlf \u2028 \U0001f600 \ufeff é")
+HOSTILE = (
+    "\x00NUL\x00 \x1b[31mred\x1b[0m \x07 [bold]x[/bold] [@click=app.quit]q[/] <b>&amp;</b>"
+    " \r\n crlf \u2028 \U0001f600 \ufeff é"
+)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
@@ -146,8 +173,12 @@ def test_hostile_and_huge_text_stored_byte_for_byte(tmp_path, db, fmt):
 @pytest.mark.parametrize("chunk", [7, 64, 1000])
 def test_json_array_reader_across_chunk_boundaries(monkeypatch, chunk):
     monkeypatch.setattr(jsonarray, "CHUNK", chunk)
-    values = [{"n": 12345.5, "s": "caf\u00e9 \\u00e9 \U0001f600", "t": True, "z": None},
-              {"long": "x" * 5000, "nested": [1, [2, {"k": "v"}]]}, {"e": "\\u12"}, {}]
+    values = [
+        {"n": 12345.5, "s": "caf\u00e9 \\u00e9 \U0001f600", "t": True, "z": None},
+        {"long": "x" * 5000, "nested": [1, [2, {"k": "v"}]]},
+        {"e": "\\u12"},
+        {},
+    ]
     text = "\ufeff[\n" + ",\n\n".join(json.dumps(v) for v in values) + "\n]\n"
     reader = JsonArrayReader(io.BytesIO(text.encode()), "t.json")
     got = list(reader)
@@ -157,8 +188,11 @@ def test_json_array_reader_across_chunk_boundaries(monkeypatch, chunk):
 
 def test_json_array_reader_bad_utf8_gives_byte_offset():
     data = b'[{"a": "ok"}, {"a": "\xff"}]'
-    with pytest.raises(InputError, match=r"t.json \(byte 21\): not UTF-8 text; convert it:"
-                                         r" iconv -f cp1252 -t utf-8 t.json > t.utf8.json$"):
+    with pytest.raises(
+        InputError,
+        match=r"t.json \(byte 21\): not UTF-8 text; convert it:"
+        r" iconv -f cp1252 -t utf-8 t.json > t.utf8.json$",
+    ):
         list(JsonArrayReader(io.BytesIO(data), "t.json"))
 
 
@@ -180,14 +214,24 @@ def test_json_array_memory_stays_flat(tmp_path):
 
 
 def test_prompt_join_pairs_repeats_in_order_and_reports_baseline_duplicates(tmp_path, db):
-    (tmp_path / "a.json").write_text(json.dumps(
-        [{"instruction": "same", "output": "a1", "generator": "old"},
-         {"instruction": "same", "output": "a2", "generator": "old"},
-         {"instruction": "only-old", "output": "a3", "generator": "old"}]))
-    (tmp_path / "b.jsonl").write_bytes(_as_jsonl(
-        [{"id": 7, "instruction": "same", "output": "b1", "generator": "new"},
-         {"id": 8, "instruction": "same", "output": "b2", "generator": "new"},
-         {"id": 9, "instruction": "only-new", "output": "b3", "generator": "new"}]))
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            [
+                {"instruction": "same", "output": "a1", "generator": "old"},
+                {"instruction": "same", "output": "a2", "generator": "old"},
+                {"instruction": "only-old", "output": "a3", "generator": "old"},
+            ]
+        )
+    )
+    (tmp_path / "b.jsonl").write_bytes(
+        _as_jsonl(
+            [
+                {"id": 7, "instruction": "same", "output": "b1", "generator": "new"},
+                {"id": 8, "instruction": "same", "output": "b2", "generator": "new"},
+                {"id": 9, "instruction": "only-new", "output": "b3", "generator": "new"},
+            ]
+        )
+    )
     report = load_files(db, [tmp_path / "a.json", tmp_path / "b.jsonl"])
     # The baseline file has no key field, so the join falls back to the prompt text.
     assert report.loaded == 2
@@ -213,14 +257,23 @@ def test_duplicate_keys_in_one_file_keep_the_first(tmp_path, db):
 
 
 def test_dotted_paths_reach_nested_fields_even_through_dotted_model_names(tmp_path, db):
-    rows = [{"id": "a1", "request": {"messages": CHAT, "temperature": 0},
-             "responses": {"gpt-4o": "old", "gpt-4.1": "new"}},
-            {"id": "a2", "request": {"messages": [{"role": "user", "content": "q"}]},
-             "responses": {"gpt-4o": "o2", "gpt-4.1": "n2"}}]
+    rows = [
+        {
+            "id": "a1",
+            "request": {"messages": CHAT, "temperature": 0},
+            "responses": {"gpt-4o": "old", "gpt-4.1": "new"},
+        },
+        {
+            "id": "a2",
+            "request": {"messages": [{"role": "user", "content": "q"}]},
+            "responses": {"gpt-4o": "o2", "gpt-4.1": "n2"},
+        },
+    ]
     path = tmp_path / "nested.jsonl"
     path.write_bytes(_as_jsonl(rows))
-    flags = FieldMap(prompt="request.messages", baseline="responses.gpt-4o",
-                     candidate="responses.gpt-4.1")
+    flags = FieldMap(
+        prompt="request.messages", baseline="responses.gpt-4o", candidate="responses.gpt-4.1"
+    )
     assert load_files(db, [path], LoadOptions(fields=flags)).loaded == 2
     pair = _pairs(db)["a1"]
     assert (pair["baseline_output"], pair["candidate_output"]) == ("old", "new")
@@ -231,8 +284,10 @@ def test_dotted_paths_reach_nested_fields_even_through_dotted_model_names(tmp_pa
 
 
 def test_dotted_path_into_a_list_and_a_row_that_lacks_it(tmp_path, db):
-    rows = [{"id": "1", "old": "a", "new": {"choices": [{"message": {"content": "b"}}]}},
-            {"id": "2", "old": "c", "new": {"error": "rate limited"}}]
+    rows = [
+        {"id": "1", "old": "a", "new": {"choices": [{"message": {"content": "b"}}]}},
+        {"id": "2", "old": "c", "new": {"error": "rate limited"}},
+    ]
     path = tmp_path / "list.jsonl"
     path.write_bytes(_as_jsonl(rows))
     flags = FieldMap(candidate="new.choices.0.message.content")
@@ -247,15 +302,23 @@ def test_dotted_path_into_a_list_and_a_row_that_lacks_it(tmp_path, db):
 def test_nested_rows_without_flags_get_a_dotted_path_hint(tmp_path, db):
     path = tmp_path / "n.jsonl"
     path.write_bytes(_as_jsonl([{"id": "1", "responses": {"m1": "a", "m2": "b"}}]))
-    with pytest.raises(InputError, match=r"pass --baseline-field; nested fields take a dotted"
-                                         r" path, e\.g\. responses\.m1"):
+    with pytest.raises(
+        InputError,
+        match=r"pass --baseline-field; nested fields take a dotted"
+        r" path, e\.g\. responses\.m1",
+    ):
         load_files(db, [path])
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("old_answer", "new_answer"), ("oldResponse", "newResponse"),
-    ("previous_model_output", "next_model_output"), ("control_text", "treatment_text"),
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("old_answer", "new_answer"),
+        ("oldResponse", "newResponse"),
+        ("previous_model_output", "next_model_output"),
+        ("control_text", "treatment_text"),
+    ],
+)
 def test_output_fields_found_by_their_words(tmp_path, db, old, new):
     path = tmp_path / "w.jsonl"
     path.write_bytes(_as_jsonl([{"question": "q", old: "a", new: "b", "old_score": 3}]))
@@ -266,28 +329,52 @@ def test_output_fields_found_by_their_words(tmp_path, db, old, new):
 
 def test_two_fields_with_the_same_words_are_not_guessed(tmp_path, db):
     path = tmp_path / "amb.jsonl"
-    path.write_bytes(_as_jsonl([{"question": "q", "old_answer": "a", "old_reply": "a2",
-                                 "new_answer": "b"}]))
+    path.write_bytes(
+        _as_jsonl([{"question": "q", "old_answer": "a", "old_reply": "a2", "new_answer": "b"}])
+    )
     with pytest.raises(InputError, match="cannot find the baseline field"):
         load_files(db, [path])
 
 
 # One row per provider response shape people save from their logs.
 RESPONSE_SHAPES = {
-    "openai chat completion": {"id": "chatcmpl-1", "object": "chat.completion", "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "TEXT"},
-         "finish_reason": "stop"}], "usage": {"total_tokens": 3}},
-    "openai responses api": {"id": "resp_1", "output": [
-        {"type": "reasoning", "summary": []},
-        {"type": "message", "role": "assistant",
-         "content": [{"type": "output_text", "text": "TEXT"}]}]},
+    "openai chat completion": {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "TEXT"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"total_tokens": 3},
+    },
+    "openai responses api": {
+        "id": "resp_1",
+        "output": [
+            {"type": "reasoning", "summary": []},
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "TEXT"}],
+            },
+        ],
+    },
     "openai output_text": {"id": "resp_2", "output_text": "TEXT"},
-    "anthropic message": {"id": "msg_1", "type": "message", "role": "assistant",
-                          "content": [{"type": "text", "text": "TEXT"}],
-                          "stop_reason": "end_turn"},
+    "anthropic message": {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": "TEXT"}],
+        "stop_reason": "end_turn",
+    },
     "anthropic content list": [{"type": "text", "text": "TE"}, {"type": "text", "text": "XT"}],
-    "gemini": {"candidates": [{"content": {"role": "model", "parts": [{"text": "TEXT"}]},
-                               "finishReason": "STOP"}]},
+    "gemini": {
+        "candidates": [
+            {"content": {"role": "model", "parts": [{"text": "TEXT"}]}, "finishReason": "STOP"}
+        ]
+    },
     "ollama chat": {"model": "llama3", "message": {"role": "assistant", "content": "TEXT"}},
     "ollama generate": {"model": "llama3", "response": "TEXT", "done": True},
 }
@@ -296,19 +383,23 @@ RESPONSE_SHAPES = {
 @pytest.mark.parametrize("shape", list(RESPONSE_SHAPES))
 def test_provider_response_objects_read_as_their_text(tmp_path, db, shape):
     path = tmp_path / "r.jsonl"
-    path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "before",
-                                 "new": RESPONSE_SHAPES[shape]}]))
+    path.write_bytes(
+        _as_jsonl([{"id": "1", "prompt": "p", "old": "before", "new": RESPONSE_SHAPES[shape]}])
+    )
     load_files(db, [path])
     assert _pairs(db)["1"]["candidate_output"] == "TEXT"
 
 
-@pytest.mark.parametrize("error", [
-    {"error": "x"},
-    {"error": {"message": "x", "type": "invalid_request_error", "code": None}},
-    {"type": "error", "error": {"type": "overloaded_error", "message": "x"}},  # Anthropic
-    {"error": {"code": 429, "message": "x", "status": "RESOURCE_EXHAUSTED"}},  # Gemini
-    {"error": "x", "status": 500},
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"error": "x"},
+        {"error": {"message": "x", "type": "invalid_request_error", "code": None}},
+        {"type": "error", "error": {"type": "overloaded_error", "message": "x"}},  # Anthropic
+        {"error": {"code": 429, "message": "x", "status": "RESOURCE_EXHAUSTED"}},  # Gemini
+        {"error": "x", "status": 500},
+    ],
+)
 def test_an_error_response_as_the_output_is_a_clear_error(tmp_path, db, error):
     path = tmp_path / "r.jsonl"
     path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": error}]))
@@ -317,13 +408,19 @@ def test_an_error_response_as_the_output_is_a_clear_error(tmp_path, db, error):
     assert (err.value.line, err.value.field) == (1, "new")
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ({"name": "a", "age": 3}, {"name": "a", "age": "3"}),
-    ([{"name": "a"}, {"name": "b"}], [{"type": "cat", "name": "\u00e9"}]),
-    (42, 4.5),
-    (True, []),
-    ({"error": None, "result": 1}, {"error": "not found", "query": "x"}),  # answers about errors
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"name": "a", "age": 3}, {"name": "a", "age": "3"}),
+        ([{"name": "a"}, {"name": "b"}], [{"type": "cat", "name": "\u00e9"}]),
+        (42, 4.5),
+        (True, []),
+        (
+            {"error": None, "result": 1},
+            {"error": "not found", "query": "x"},
+        ),  # answers about errors
+    ],
+)
 def test_parsed_json_mode_outputs_are_stored_as_json_text(tmp_path, db, old, new):
     path = tmp_path / "j.jsonl"
     path.write_bytes(_as_jsonl([{"id": "1", "prompt": "give json", "old": old, "new": new}]))
@@ -335,9 +432,11 @@ def test_parsed_json_mode_outputs_are_stored_as_json_text(tmp_path, db, old, new
 
 @pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty"])
 def test_a_json_object_wrapping_the_rows_under_data(tmp_path, db, indent):
-    rows = [{"id": "1", "prompt": "p", "old": "a", "new": "b"},
-            {"id": "2", "prompt": "q", "old": "c", "new": "d"},
-            {"id": "3", "prompt": "r", "old": "e", "new": {"error": "overloaded"}}]
+    rows = [
+        {"id": "1", "prompt": "p", "old": "a", "new": "b"},
+        {"id": "2", "prompt": "q", "old": "c", "new": "d"},
+        {"id": "3", "prompt": "r", "old": "e", "new": {"error": "overloaded"}},
+    ]
     path = tmp_path / "wrapped.json"
     path.write_text(json.dumps({"version": 2, "data": rows}, indent=indent))
     with pytest.raises(InputError) as err:
@@ -373,22 +472,47 @@ def test_an_output_field_flag_naming_no_field_is_an_error(tmp_path, db):
     (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "text": "a"}]))
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "text": "b"}]))
     with pytest.raises(InputError, match="no such field") as err:
-        load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
-                   LoadOptions(fields=FieldMap(output="answer")))
+        load_files(
+            db,
+            [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+            LoadOptions(fields=FieldMap(output="answer")),
+        )
     assert err.value.field == "answer"
 
 
-@pytest.mark.parametrize(("message", "text"), [
-    ({"role": "assistant", "content": None, "refusal": "I can't help with that."},
-     "I can't help with that."),
-    ({"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function",
-         "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
-     '[tool call: get_weather({"city": "Paris"})]'),
-    ({"role": "assistant", "content": "Checking.", "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-     "Checking.\n[tool call: f()]"),
-])
+@pytest.mark.parametrize(
+    ("message", "text"),
+    [
+        (
+            {"role": "assistant", "content": None, "refusal": "I can't help with that."},
+            "I can't help with that.",
+        ),
+        (
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
+            },
+            '[tool call: get_weather({"city": "Paris"})]',
+        ),
+        (
+            {
+                "role": "assistant",
+                "content": "Checking.",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ],
+            },
+            "Checking.\n[tool call: f()]",
+        ),
+    ],
+)
 def test_openai_messages_with_refusals_and_tool_calls(tmp_path, db, message, text):
     path = tmp_path / "m.jsonl"
     path.write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "old": "a", "new": message}]))
@@ -398,20 +522,38 @@ def test_openai_messages_with_refusals_and_tool_calls(tmp_path, db, message, tex
 
 def test_saved_responses_keep_their_finish_reason_and_json_text_is_unwrapped(tmp_path, db):
     old = RESPONSE_SHAPES["openai chat completion"]
-    new = {"id": "msg_2", "type": "message", "role": "assistant", "model": "claude",
-           "content": [{"type": "text", "text": "cut of"}], "stop_reason": "max_tokens"}
+    new = {
+        "id": "msg_2",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude",
+        "content": [{"type": "text", "text": "cut of"}],
+        "stop_reason": "max_tokens",
+    }
     # A CSV cell holds the response as JSON text; a JSON-mode answer stays as it is.
-    rows = [{"id": "1", "prompt": "p", "baseline_response": json.dumps(old),
-             "candidate_response": json.dumps(new)},
-            {"id": "2", "prompt": "p", "baseline_response": '{"answer": 4, "type": "sum"}',
-             "candidate_response": '{"object": "list", "data": []}'}]
+    rows = [
+        {
+            "id": "1",
+            "prompt": "p",
+            "baseline_response": json.dumps(old),
+            "candidate_response": json.dumps(new),
+        },
+        {
+            "id": "2",
+            "prompt": "p",
+            "baseline_response": '{"answer": 4, "type": "sum"}',
+            "candidate_response": '{"object": "list", "data": []}',
+        },
+    ]
     path = tmp_path / "r.csv"
     path.write_bytes(_as_csv(rows))
     load_files(db, [path])
     one, two = _pairs(db)["1"], _pairs(db)["2"]
     assert (one["baseline_output"], one["candidate_output"]) == ("TEXT", "cut of")
-    assert json.loads(one["metadata"]) == {"baseline.finish_reason": "stop",
-                                           "candidate.finish_reason": "max_tokens"}
+    assert json.loads(one["metadata"]) == {
+        "baseline.finish_reason": "stop",
+        "candidate.finish_reason": "max_tokens",
+    }
     assert two["baseline_output"] == '{"answer": 4, "type": "sum"}'
     assert two["candidate_output"] == '{"object": "list", "data": []}'
 
@@ -419,22 +561,33 @@ def test_saved_responses_keep_their_finish_reason_and_json_text_is_unwrapped(tmp
 def test_two_files_sharing_no_key_say_so(tmp_path, db):
     (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"rid": "a1", "prompt": "p", "text": "x"}]))
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"rid": "b1", "prompt": "p", "text": "y"}]))
-    with pytest.raises(InputError, match=r"the 1 old and 1 new rows share no key \(old a1;"
-                                         r" new b1\); check --key"):
-        load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
-                   LoadOptions(fields=FieldMap(key="rid")))
+    with pytest.raises(
+        InputError,
+        match=r"the 1 old and 1 new rows share no key \(old a1;"
+        r" new b1\); check --key",
+    ):
+        load_files(
+            db,
+            [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+            LoadOptions(fields=FieldMap(key="rid")),
+        )
     # Joined on the prompt instead, they pair.
     assert load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"]).loaded == 1
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"rid": "b1", "prompt": "q", "text": "y"}]))
-    with pytest.raises(InputError, match=r"share no prompt; if the files have a common id"
-                                         r" field, join on it with --key FIELD"):
+    with pytest.raises(
+        InputError,
+        match=r"share no prompt; if the files have a common id"
+        r" field, join on it with --key FIELD",
+    ):
         load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"])
 
 
 def test_rows_that_lack_the_prompt_field_are_counted_in_a_warning(tmp_path, db):
-    rows = [{"id": "1", "messages": CHAT, "old": "a", "new": "b"},
-            {"id": "2", "prompt": "other field", "old": "c", "new": "d"},
-            {"id": "3", "prompt": "again", "old": "e", "new": "f"}]
+    rows = [
+        {"id": "1", "messages": CHAT, "old": "a", "new": "b"},
+        {"id": "2", "prompt": "other field", "old": "c", "new": "d"},
+        {"id": "3", "prompt": "again", "old": "e", "new": "f"},
+    ]
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(_as_jsonl(rows))
     report = load_files(db, [path])
@@ -449,13 +602,28 @@ def test_rows_that_lack_the_prompt_field_are_counted_in_a_warning(tmp_path, db):
 def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
     # Chatbot Arena's pairwise rows keep whole conversations per model.
     def convo(answer):
-        return [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "first"},
-                {"role": "user", "content": "and?"}, {"role": "assistant", "content": answer}]
+        return [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "first"},
+            {"role": "user", "content": "and?"},
+            {"role": "assistant", "content": answer},
+        ]
 
     path = tmp_path / "arena.jsonl"
-    path.write_bytes(_as_jsonl([{"question_id": "q1", "model_a": "m1", "model_b": "m2",
-                                 "conversation_a": convo("old"), "conversation_b": convo("new"),
-                                 "winner": "model_a"}]))
+    path.write_bytes(
+        _as_jsonl(
+            [
+                {
+                    "question_id": "q1",
+                    "model_a": "m1",
+                    "model_b": "m2",
+                    "conversation_a": convo("old"),
+                    "conversation_b": convo("new"),
+                    "winner": "model_a",
+                }
+            ]
+        )
+    )
     flags = FieldMap(baseline="conversation_a", candidate="conversation_b")
     report = load_files(db, [path], LoadOptions(fields=flags))
     pair = _pairs(db)["q1"]
@@ -467,13 +635,19 @@ def test_a_conversation_as_the_output_field_gives_its_last_answer(tmp_path, db):
 
 def test_prompt_one_level_down_in_two_request_logs_joined_by_key(tmp_path, db):
     def log(rid, answer):
-        return {"request_id": rid, "request": {"model": "m", "messages": CHAT},
-                "response": {"choices": [{"message": {"role": "assistant", "content": answer}}]}}
+        return {
+            "request_id": rid,
+            "request": {"model": "m", "messages": CHAT},
+            "response": {"choices": [{"message": {"role": "assistant", "content": answer}}]},
+        }
 
     (tmp_path / "old.jsonl").write_bytes(_as_jsonl([log("r1", "a"), log("r2", "b")]))
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([log("r2", "d"), log("r1", "c")]))
-    report = load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
-                        LoadOptions(fields=FieldMap(key="request_id")))
+    report = load_files(
+        db,
+        [tmp_path / "old.jsonl", tmp_path / "new.jsonl"],
+        LoadOptions(fields=FieldMap(key="request_id")),
+    )
     assert (report.loaded, report.warnings) == (2, [])
     pair = _pairs(db)["r1"]
     assert decode_prompt(pair["prompt"], pair["prompt_format"]) == CHAT
@@ -489,12 +663,15 @@ def test_no_prompt_field_found_is_a_load_warning(tmp_path, db):
     assert report.warnings == [
         f"{path}: no prompt field found (tried prompt, input, question, instruction, messages,"
         " query, user_input, user_prompt, and one level down), so the pairs have no prompt;"
-        " pass --prompt-field"]
+        " pass --prompt-field"
+    ]
 
 
-EXCEL_EU = ("Prompt;GPT-4o response;GPT-4.1 response;Notes;Rating\n"
-            'Say hi;Hello, there;Hi!;"ok; short";4\n'
-            "Count;1, 2, 3;1,2,3;;5\n")
+EXCEL_EU = (
+    "Prompt;GPT-4o response;GPT-4.1 response;Notes;Rating\n"
+    'Say hi;Hello, there;Hi!;"ok; short";4\n'
+    "Count;1, 2, 3;1,2,3;;5\n"
+)
 
 
 @pytest.mark.parametrize("delimiter", [";", "|", "\t", ","])
@@ -511,7 +688,9 @@ def test_csv_delimiter_is_sniffed_from_the_header(tmp_path, db, delimiter, fmt):
     assert load_files(db, [path], LoadOptions(fields=flags, fmt=fmt)).loaded == 2
     pairs = {r["prompt"]: r for r in db.query("SELECT * FROM pairs")}
     assert (pairs["Count"]["baseline_output"], pairs["Count"]["candidate_output"]) == (
-        "1, 2, 3", "1,2,3")
+        "1, 2, 3",
+        "1,2,3",
+    )
     assert json.loads(pairs["Say hi"]["metadata"]) == {"Notes": "ok; short", "Rating": "4"}
 
 
@@ -520,8 +699,15 @@ def test_csv_delimiter_is_sniffed_from_the_header(tmp_path, db, delimiter, fmt):
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
 def test_utf16_with_a_byte_order_mark_is_read_as_text(tmp_path, db, encoding, fmt, gz):
     # Excel's "Unicode text" is UTF-16 TSV; PowerShell's `>` writes UTF-16 too.
-    rows = [{"id": "1", "prompt": "Caf\u00e9 \U0001f600 \u4e2d\u6587", "old": "a\u00e9",
-             "new": "b" * 70000}, {"id": "2", "prompt": "p", "old": "x", "new": "y"}]
+    rows = [
+        {
+            "id": "1",
+            "prompt": "Caf\u00e9 \U0001f600 \u4e2d\u6587",
+            "old": "a\u00e9",
+            "new": "b" * 70000,
+        },
+        {"id": "2", "prompt": "p", "old": "x", "new": "y"},
+    ]
     text = (_as_csv(rows, "\t") if fmt == "tsv" else _as_jsonl(rows)).decode()
     data = "\ufeff".encode(encoding) + text.replace("\n", "\r\n").encode(encoding)
     path = tmp_path / f"unicode.{fmt}"
@@ -546,7 +732,8 @@ def test_cp1252_csv_is_refused_with_how_to_convert_it(tmp_path, db):
         load_files(db, [path])
     assert str(err.value) == (
         f'{path}:2: not UTF-8 text (column 4); if it came from Excel, save it as "CSV UTF-8",'
-        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/excel.utf8.csv")
+        f" or convert it: iconv -f cp1252 -t utf-8 {path} > {tmp_path}/excel.utf8.csv"
+    )
     path.write_bytes("R\u00e9ponse,old,new\np,a,b\n".encode("cp1252"))  # in the header
     with pytest.raises(InputError, match=r"excel.csv:1: not UTF-8 text \(column 2\); if it"):
         load_files(db, [path])
@@ -554,12 +741,14 @@ def test_cp1252_csv_is_refused_with_how_to_convert_it(tmp_path, db):
 
 @pytest.mark.parametrize("delimiter", [",", ";"])
 def test_excel_csv_with_unnamed_empty_columns_and_blank_rows(tmp_path, db, delimiter):
-    text = ("ID,Prompt,Old Output,New Output,Winner,,\n"
-            "1,p1,a,b,new,,\n"
-            ",,,,,,\n"
-            "\n"
-            "2,p2,c,d,old\n"  # a row that stops before the unnamed columns
-            ",,,,,,\n")
+    text = (
+        "ID,Prompt,Old Output,New Output,Winner,,\n"
+        "1,p1,a,b,new,,\n"
+        ",,,,,,\n"
+        "\n"
+        "2,p2,c,d,old\n"  # a row that stops before the unnamed columns
+        ",,,,,,\n"
+    )
     path = tmp_path / "excel.csv"
     path.write_text(text.replace(",", delimiter))
     flags = FieldMap(baseline="Old Output", candidate="New Output")
@@ -570,14 +759,20 @@ def test_excel_csv_with_unnamed_empty_columns_and_blank_rows(tmp_path, db, delim
     path.write_text(text.replace("2,p2,c,d,old", "2,p2,c,d,old,,oops").replace(",", delimiter))
     with pytest.raises(InputError) as err:
         load_files(db, [path], LoadOptions(fields=flags))
-    assert str(err.value) == (f"{path}:5: column 7 has no name in the header but holds 'oops';"
-                              " name it in the header, or delete the column")
+    assert str(err.value) == (
+        f"{path}:5: column 7 has no name in the header but holds 'oops';"
+        " name it in the header, or delete the column"
+    )
     path.write_text("prompt;old;new\n;;\np;a;b\n;;\n".replace(";", delimiter))
     assert load_files(db, [path]).loaded == 1
 
 
-SHAREGPT = [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"},
-            {"from": "gpt", "value": "Hello"}, {"from": "human", "value": "Name a colour"}]
+SHAREGPT = [
+    {"from": "system", "value": "Be brief."},
+    {"from": "human", "value": "Hi"},
+    {"from": "gpt", "value": "Hello"},
+    {"from": "human", "value": "Name a colour"},
+]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
@@ -591,30 +786,43 @@ def test_sharegpt_conversations_as_prompt_and_output(tmp_path, db, fmt):
     load_files(db, [path], LoadOptions(fields=FieldMap(prompt="conversations")))
     pair = _pairs(db)["1"]
     assert decode_prompt(pair["prompt"], pair["prompt_format"]) == [
-        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Name a colour"}]
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "Name a colour"},
+    ]
     assert (pair["baseline_output"], pair["candidate_output"]) == ("Red", "Blue")
 
 
 def test_a_prompt_list_that_is_not_messages_says_what_is_wrong(tmp_path, db):
     path = tmp_path / "p.jsonl"
-    for prompt, why in [([{"speaker": "user", "text": "hi"}],
-                         "whose message 1 lacks role or content (it has speaker, text)"),
-                        (["hi"], "whose item 1 is a string, not a message")]:
+    for prompt, why in [
+        (
+            [{"speaker": "user", "text": "hi"}],
+            "whose message 1 lacks role or content (it has speaker, text)",
+        ),
+        (["hi"], "whose item 1 is a string, not a message"),
+    ]:
         path.write_bytes(_as_jsonl([{"id": "1", "prompt": prompt, "old": "a", "new": "b"}]))
         with pytest.raises(InputError) as err:
             load_files(db, [path])
-        assert str(err.value) == (f"{path}:1: field 'prompt': expected a string or a list of chat"
-                                  f" messages ({{role, content}}), got an array {why}")
+        assert str(err.value) == (
+            f"{path}:1: field 'prompt': expected a string or a list of chat"
+            f" messages ({{role, content}}), got an array {why}"
+        )
 
 
-@pytest.mark.parametrize(("old", "new", "models"), [
-    ("GPT-4o response", "GPT-4.1 response", ("GPT-4o", "GPT-4.1")),
-    ("responses.gpt-4o", "responses.gpt-4.1", ("gpt-4o", "gpt-4.1")),
-    ("old_answer", "new_answer", (None, None)),  # no model in the name: none made up
-])
-def test_model_names_come_from_the_output_fields_when_the_rows_have_none(tmp_path, db, old, new,
-                                                                         models):
+@pytest.mark.parametrize(
+    ("old", "new", "models"),
+    [
+        ("GPT-4o response", "GPT-4.1 response", ("GPT-4o", "GPT-4.1")),
+        ("responses.gpt-4o", "responses.gpt-4.1", ("gpt-4o", "gpt-4.1")),
+        ("old_answer", "new_answer", (None, None)),  # no model in the name: none made up
+    ],
+)
+def test_model_names_come_from_the_output_fields_when_the_rows_have_none(
+    tmp_path, db, old, new, models
+):
     row = {"id": "1", "prompt": "p"}
     if old.startswith("responses."):
         row["responses"] = {"gpt-4o": "a", "gpt-4.1": "b"}
@@ -623,14 +831,22 @@ def test_model_names_come_from_the_output_fields_when_the_rows_have_none(tmp_pat
     path = tmp_path / "sheet.jsonl"
     path.write_bytes(_as_jsonl([row]))
     load_files(db, [path], LoadOptions(fields=FieldMap(baseline=old, candidate=new)))
-    assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() \
-        == models
+    assert (
+        db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == models
+    )
 
 
 def test_both_sides_cut_at_the_limit_keep_their_finish_reasons_per_side(tmp_path, db):
-    done = {"object": "chat.completion", "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "cut"},
-         "finish_reason": "length"}]}
+    done = {
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "cut"},
+                "finish_reason": "length",
+            }
+        ],
+    }
     (tmp_path / "old.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "output": done}]))
     (tmp_path / "new.jsonl").write_bytes(_as_jsonl([{"id": "1", "prompt": "p", "output": done}]))
     load_files(db, [tmp_path / "old.jsonl", tmp_path / "new.jsonl"])
@@ -642,13 +858,16 @@ def test_both_sides_cut_at_the_limit_keep_their_finish_reasons_per_side(tmp_path
 def test_jsonl_whose_first_line_outruns_the_sniff_window_is_streamed(tmp_path, db, monkeypatch):
     from swapview.ingest import readers
 
-    rows = [{"id": str(i), "prompt": "p", "old": "word " * 20_000, "new": "text " * 20_000}
-            for i in range(3)]  # each line about 200 KB, past the 64 KB window
+    rows = [
+        {"id": str(i), "prompt": "p", "old": "word " * 20_000, "new": "text " * 20_000}
+        for i in range(3)
+    ]  # each line about 200 KB, past the 64 KB window
     path = tmp_path / "long.jsonl"
     path.write_bytes(_as_jsonl(rows))
     seen = []  # lengths of the texts checked for JSONL: the whole file must never be one
     check = readers._two_json_lines
-    monkeypatch.setattr(readers, "_two_json_lines", lambda text: seen.append(len(text))
-                        or check(text))
+    monkeypatch.setattr(
+        readers, "_two_json_lines", lambda text: seen.append(len(text)) or check(text)
+    )
     assert load_files(db, [path]).loaded == 3
     assert seen and max(seen) <= readers.SNIFF_BYTES

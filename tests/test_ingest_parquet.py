@@ -30,8 +30,17 @@ def _pairs(db):
 
 def test_parquet_rows_with_chat_prompts_and_timestamps(tmp_path, db):
     when = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
-    rows = [{"id": f"r{i}", "messages": CHAT, "old": f"a{i}", "new": f"b{i}", "at": when,
-             "score": 0.5 * i} for i in range(5)]
+    rows = [
+        {
+            "id": f"r{i}",
+            "messages": CHAT,
+            "old": f"a{i}",
+            "new": f"b{i}",
+            "at": when,
+            "score": 0.5 * i,
+        }
+        for i in range(5)
+    ]
     path = _write(tmp_path / "pairs.data", rows)  # the name says nothing
     report = load_files(db, [path])
     assert report.loaded == 5
@@ -42,8 +51,10 @@ def test_parquet_rows_with_chat_prompts_and_timestamps(tmp_path, db):
 
 
 def test_parquet_names_the_comparison_without_its_extension(tmp_path, db):
-    path = _write(tmp_path / "support-bot.parquet", [{"id": "1", "prompt": "p", "old": "a",
-                                                      "new": "b", "cost": float("nan")}])
+    path = _write(
+        tmp_path / "support-bot.parquet",
+        [{"id": "1", "prompt": "p", "old": "a", "new": "b", "cost": float("nan")}],
+    )
     assert load_files(db, [path]).comparison == "support-bot"
     assert json.loads(_pairs(db)["1"]["metadata"]) == {"cost": None}  # strict JSON: no NaN
 
@@ -57,9 +68,15 @@ def test_text_named_parquet_is_caught(tmp_path, db):
 
 def test_parquet_bad_row_is_named_by_its_row_number(tmp_path, db):
     # Saved chat messages as the new side; row 4's message has no text.
-    rows = [{"id": str(i), "prompt": "p", "old": "a",
-             "new": {"role": "assistant", "content": None if i == 4 else f"b{i}"}}
-            for i in range(1, 6)]
+    rows = [
+        {
+            "id": str(i),
+            "prompt": "p",
+            "old": "a",
+            "new": {"role": "assistant", "content": None if i == 4 else f"b{i}"},
+        }
+        for i in range(1, 6)
+    ]
     path = _write(tmp_path / "p.parquet", rows)
     with pytest.raises(InputError) as err:
         load_files(db, [path])
@@ -70,12 +87,20 @@ def test_parquet_bad_row_is_named_by_its_row_number(tmp_path, db):
 
 
 def test_two_parquet_files_one_per_model_join_on_the_key(tmp_path, db):
-    _write(tmp_path / "gpt-4o.parquet",
-           [{"question_id": 1, "question": "q1", "answer": "old one"},
-            {"question_id": 2, "question": "q2", "answer": "old two"}])
-    _write(tmp_path / "gpt-4.1.parquet",
-           [{"question_id": 2, "question": "q2", "answer": "new two"},
-            {"question_id": 1, "question": "q1", "answer": "new one"}])
+    _write(
+        tmp_path / "gpt-4o.parquet",
+        [
+            {"question_id": 1, "question": "q1", "answer": "old one"},
+            {"question_id": 2, "question": "q2", "answer": "old two"},
+        ],
+    )
+    _write(
+        tmp_path / "gpt-4.1.parquet",
+        [
+            {"question_id": 2, "question": "q2", "answer": "new two"},
+            {"question_id": 1, "question": "q1", "answer": "new one"},
+        ],
+    )
     report = load_files(db, [tmp_path / "gpt-4o.parquet", tmp_path / "gpt-4.1.parquet"])
     assert report.loaded == 2
     assert _pairs(db)["1"]["candidate_output"] == "new one"

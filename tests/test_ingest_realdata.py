@@ -13,13 +13,25 @@ from swapview.store import decode_prompt
 
 PAIRS = [
     ("alpaca_eval__claude-2__claude-2.1", 805, "claude-2", "claude-2.1"),
-    ("alpaca_eval__gpt-3.5-turbo-0301__gpt-3.5-turbo-0613", 805, "gpt-3.5-turbo-0301",
-     "gpt-3.5-turbo-0613"),
-    ("alpaca_eval__gpt-3.5-turbo-1106__gpt4_1106_preview", 805, "gpt-3.5-turbo-1106",
-     "gpt4_1106_preview"),
+    (
+        "alpaca_eval__gpt-3.5-turbo-0301__gpt-3.5-turbo-0613",
+        805,
+        "gpt-3.5-turbo-0301",
+        "gpt-3.5-turbo-0613",
+    ),
+    (
+        "alpaca_eval__gpt-3.5-turbo-1106__gpt4_1106_preview",
+        805,
+        "gpt-3.5-turbo-1106",
+        "gpt4_1106_preview",
+    ),
     ("arena_bench_v1__claude-2__claude-2.1", 300, "claude-2", "claude-2.1"),
-    ("arena_bench_v1__gpt-3.5-turbo__gpt-3.5-turbo-1106", 300, "gpt-3.5-turbo",
-     "gpt-3.5-turbo-1106"),
+    (
+        "arena_bench_v1__gpt-3.5-turbo__gpt-3.5-turbo-1106",
+        300,
+        "gpt-3.5-turbo",
+        "gpt-3.5-turbo-1106",
+    ),
     ("arena_bench_v1__gpt-4-0314__gpt-4-1106-preview", 300, "gpt-4-0314", "gpt-4-1106-preview"),
 ]
 
@@ -30,8 +42,9 @@ def _source_rows(path):
 
 
 @pytest.mark.parametrize("stem, count, baseline, candidate", PAIRS, ids=[p[0] for p in PAIRS])
-def test_every_pairs_file_loads_with_fields_and_metadata(realdata, db, stem, count, baseline,
-                                                          candidate):
+def test_every_pairs_file_loads_with_fields_and_metadata(
+    realdata, db, stem, count, baseline, candidate
+):
     path = realdata / "pairs" / f"{stem}.jsonl.gz"
     report = load_files(db, [path])
     assert (report.comparison, report.loaded, report.skipped) == (stem, count, [])
@@ -44,7 +57,9 @@ def test_every_pairs_file_loads_with_fields_and_metadata(realdata, db, stem, cou
         pair = stored[row["id"]]
         assert pair["prompt"] == row["prompt"]
         assert (pair["baseline_output"], pair["candidate_output"]) == (
-            row["baseline_output"], row["candidate_output"])
+            row["baseline_output"],
+            row["candidate_output"],
+        )
         meta = json.loads(pair["metadata"])
         assert meta["preference"] == row["preference"]
         assert meta["baseline_model"] == baseline
@@ -58,18 +73,25 @@ def test_every_pairs_file_loads_with_fields_and_metadata(realdata, db, stem, cou
 
 def test_alpaca_raw_model_outputs_join_on_instruction(realdata, db):
     raw = realdata / "raw" / "alpaca_eval"
-    report = load_files(db, [raw / "claude-2" / "model_outputs.json",
-                             raw / "claude-2.1" / "model_outputs.json"])
+    report = load_files(
+        db, [raw / "claude-2" / "model_outputs.json", raw / "claude-2.1" / "model_outputs.json"]
+    )
     assert report.loaded == 805
     assert (report.unmatched_baseline, report.unmatched_candidate) == ([], [])
     assert report.comparison == "claude-2-vs-claude-2.1"
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
-        "claude-2", "claude-2.1")
+        "claude-2",
+        "claude-2.1",
+    )
     old = json.loads((raw / "claude-2" / "model_outputs.json").read_text())
-    new = {r["instruction"]: r["output"]
-           for r in json.loads((raw / "claude-2.1" / "model_outputs.json").read_text())}
-    stored = {r[0]: r[1:] for r in db.execute(
-        "SELECT prompt, baseline_output, candidate_output, metadata FROM pairs")}
+    new = {
+        r["instruction"]: r["output"]
+        for r in json.loads((raw / "claude-2.1" / "model_outputs.json").read_text())
+    }
+    stored = {
+        r[0]: r[1:]
+        for r in db.execute("SELECT prompt, baseline_output, candidate_output, metadata FROM pairs")
+    }
     for row in old[::50]:
         base, cand, meta = stored[row["instruction"]]
         assert (base, cand) == (row["output"], new[row["instruction"]])
@@ -82,7 +104,9 @@ def test_arena_fastchat_answers_join_on_question_id(realdata, db):
     assert report.loaded == 300
     assert (report.unmatched_baseline, report.unmatched_candidate) == ([], [])
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
-        "gpt-4-0314", "gpt-4-1106-preview")
+        "gpt-4-0314",
+        "gpt-4-1106-preview",
+    )
     first = json.loads((raw / "gpt-4-0314.jsonl").open().readline())
     pair = next(db.query("SELECT * FROM pairs WHERE key = ?", [first["question_id"]]))
     assert pair["baseline_output"] == first["choices"][0]["turns"][0]
@@ -116,8 +140,7 @@ def test_reload_changes_nothing_then_new_version_updates_and_marks_stale(realdat
     newer = tmp_path / "v2.jsonl"
     newer.write_text("".join(json.dumps(r) + "\n" for r in rows))
     update = load_files(db, [newer], comparison=first.comparison)
-    assert (update.loaded, update.updated, update.unchanged, update.stale_reviews) == (
-        0, 1, 299, 1)
+    assert (update.loaded, update.updated, update.unchanged, update.stale_reviews) == (0, 1, 299, 1)
     decision = reviews.current(db, pid)
     assert decision.tag == "regression" and decision.stale
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 300

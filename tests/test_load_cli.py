@@ -40,9 +40,18 @@ def test_load_one_file_prints_report_and_writes_db(realdata, db_path):
 
 def test_load_two_files_with_flags_and_json_report(realdata, db_path):
     raw = realdata / "raw" / "arena_bench_v1"
-    result = _run(db_path, "--baseline", raw / "gpt-4-0314.jsonl", "--candidate",
-                  raw / "gpt-4-1106-preview.jsonl", "--key", "question_id",
-                  "--comparison", "gpt4-upgrade", "--json")
+    result = _run(
+        db_path,
+        "--baseline",
+        raw / "gpt-4-0314.jsonl",
+        "--candidate",
+        raw / "gpt-4-1106-preview.jsonl",
+        "--key",
+        "question_id",
+        "--comparison",
+        "gpt4-upgrade",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert (report["comparison"], report["loaded"]) == ("gpt4-upgrade", 300)
@@ -52,13 +61,15 @@ def test_load_two_files_with_flags_and_json_report(realdata, db_path):
 
 def test_bad_file_is_one_line_exit_1_nothing_stored(tmp_path, db_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text(GOOD + '{"id": "k2", "prompt": "p", "baseline": "a", "candidate":'
-                    ' {"error": "timeout"}}\n')
+    path.write_text(
+        GOOD + '{"id": "k2", "prompt": "p", "baseline": "a", "candidate": {"error": "timeout"}}\n'
+    )
     result = _run(db_path, path)
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {path}:2: field 'candidate': the output is an error response: timeout;"
-        " expected the model's answer (--skip-bad loads the other rows)\n")
+        " expected the model's answer (--skip-bad loads the other rows)\n"
+    )
     assert _count(db_path) == 0
 
 
@@ -92,7 +103,8 @@ def test_progress_bar_goes_to_stderr_not_the_json(tmp_path, db_path):
     path = tmp_path / "p.jsonl"
     path.write_text(GOOD)
     result = CliRunner().invoke(
-        main, ["--db", str(db_path), "load", str(path), "--progress", "--json"])
+        main, ["--db", str(db_path), "load", str(path), "--progress", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["loaded"] == 1
     assert "Loading" in result.stderr
@@ -100,10 +112,32 @@ def test_progress_bar_goes_to_stderr_not_the_json(tmp_path, db_path):
 
 def test_another_migration_into_a_named_comparison_is_refused(tmp_path, db_path):
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    one.write_text(json.dumps({"id": "1", "prompt": "p", "baseline": "a", "candidate": "b",
-                               "baseline_model": "m-old", "candidate_model": "m-new"}) + "\n")
-    two.write_text(json.dumps({"id": "1", "prompt": "p", "baseline": "c", "candidate": "d",
-                               "baseline_model": "x-old", "candidate_model": "x-new"}) + "\n")
+    one.write_text(
+        json.dumps(
+            {
+                "id": "1",
+                "prompt": "p",
+                "baseline": "a",
+                "candidate": "b",
+                "baseline_model": "m-old",
+                "candidate_model": "m-new",
+            }
+        )
+        + "\n"
+    )
+    two.write_text(
+        json.dumps(
+            {
+                "id": "1",
+                "prompt": "p",
+                "baseline": "c",
+                "candidate": "d",
+                "baseline_model": "x-old",
+                "candidate_model": "x-new",
+            }
+        )
+        + "\n"
+    )
     runner = CliRunner()
     assert runner.invoke(main, ["--db", str(db_path), "load", str(one), "-c", "mix"]).exit_code == 0
     result = runner.invoke(main, ["--db", str(db_path), "load", str(two), "-c", "mix"])
@@ -117,8 +151,10 @@ def test_another_migration_into_a_named_comparison_is_refused(tmp_path, db_path)
 
 
 def test_standard_input_as_one_file_or_one_side(tmp_path, db_path):
-    rows = "".join(json.dumps({"id": str(i), "prompt": f"p{i}", "baseline": "a",
-                               "candidate": "b"}) + "\n" for i in range(3))
+    rows = "".join(
+        json.dumps({"id": str(i), "prompt": f"p{i}", "baseline": "a", "candidate": "b"}) + "\n"
+        for i in range(3)
+    )
     runner = CliRunner()
     result = runner.invoke(main, ["--db", str(db_path), "load", "-"], input=rows)
     assert result.exit_code == 0, result.output
@@ -126,11 +162,16 @@ def test_standard_input_as_one_file_or_one_side(tmp_path, db_path):
     old = tmp_path / "old.jsonl"
     old.write_text(json.dumps({"id": "1", "prompt": "q", "text": "old"}) + "\n")
     new = json.dumps({"id": "1", "prompt": "q", "text": "new"}) + "\n"
-    result = runner.invoke(main, ["--db", str(db_path), "load", "--baseline", str(old),
-                                  "--candidate", "-", "-c", "piped"], input=new)
+    result = runner.invoke(
+        main,
+        ["--db", str(db_path), "load", "--baseline", str(old), "--candidate", "-", "-c", "piped"],
+        input=new,
+    )
     assert result.exit_code == 0, result.output
     db = open_db(db_path)
-    assert db.execute("SELECT candidate_output FROM pairs p JOIN comparisons c"
-                      " ON c.id = p.comparison_id WHERE c.name = 'piped'").fetchall() == [("new",)]
+    assert db.execute(
+        "SELECT candidate_output FROM pairs p JOIN comparisons c"
+        " ON c.id = p.comparison_id WHERE c.name = 'piped'"
+    ).fetchall() == [("new",)]
     twice = runner.invoke(main, ["--db", str(db_path), "load", "-", "-"], input=rows)
     assert twice.exit_code == 2 and "can be read once" in twice.output

@@ -15,8 +15,13 @@ def load(db, n, name="m1", meta=None):
     with write_transaction(db):
         cid = ensure_comparison(db, name, baseline_model="old", candidate_model="new")
         recs = [
-            PairRecord(f"{name}-k{i:04d}", f"prompt {i}", f"old {i}", f"new {i}",
-                       (meta or (lambda i: {"lang": "en" if i % 3 else "fr"}))(i))
+            PairRecord(
+                f"{name}-k{i:04d}",
+                f"prompt {i}",
+                f"old {i}",
+                f"new {i}",
+                (meta or (lambda i: {"lang": "en" if i % 3 else "fr"}))(i),
+            )
             for i in range(n)
         ]
         PairWriter(db, cid, report).write(recs)
@@ -41,8 +46,10 @@ def score(db, rng, *, unscored=0.1, ties=True):
     )
     for pid, *_rest, signal_count, _ in rows:
         for k in range(signal_count):
-            db.execute("INSERT INTO signals (pair_id, name) VALUES (?, ?)",
-                       [pid, ["json_broke", "truncated"][k]])
+            db.execute(
+                "INSERT INTO signals (pair_id, name) VALUES (?, ?)",
+                [pid, ["json_broke", "truncated"][k]],
+            )
     db.conn.commit()
 
 
@@ -188,20 +195,32 @@ def test_rows_carry_decisions_signals_and_chat_snippet(db):
     report = LoadReport()
     with write_transaction(db):
         cid = ensure_comparison(db, "chat")
-        PairWriter(db, cid, report).write([
-            PairRecord("c1", [{"role": "system", "content": "be nice"},
-                              {"role": "user", "content": "first question"},
-                              {"role": "assistant", "content": "answer"},
-                              {"role": "user", "content": "[bold]second[/] question"}],
-                       "a", "b"),
-        ])
+        PairWriter(db, cid, report).write(
+            [
+                PairRecord(
+                    "c1",
+                    [
+                        {"role": "system", "content": "be nice"},
+                        {"role": "user", "content": "first question"},
+                        {"role": "assistant", "content": "answer"},
+                        {"role": "user", "content": "[bold]second[/] question"},
+                    ],
+                    "a",
+                    "b",
+                ),
+            ]
+        )
     pid = db.execute("SELECT id FROM pairs").fetchone()[0]
     db.execute("INSERT INTO signals (pair_id, name) VALUES (?, 'refusal_appeared')", [pid])
     reviews.record(db, pid, "ana", tag="regression", note="worse")
     (row,) = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, 5)
     assert row.snippet == "[bold]second[/] question"
     assert (row.tag, row.reviewer, row.has_note, row.signals) == (
-        "regression", "ana", True, ("refusal_appeared",))
+        "regression",
+        "ana",
+        True,
+        ("refusal_appeared",),
+    )
     assert row.semantic is None and row.sort[0] == 1
 
 
@@ -237,12 +256,18 @@ def test_the_likely_regression_order_pages_triage_scores(scored_db):
     assert got == sorted(got, reverse=True) and len(got) == 120
 
 
-@pytest.mark.parametrize("order, index", [
-    ("semantic", "scores_semantic"), ("lexical", "scores_lexical"),
-    ("length", "scores_length"), ("quirk", "scores_quirk"),
-    ("key", "sqlite_autoindex_pairs_1"), ("random", "pairs_random"),
-    ("regression", "triage_scores_order"),
-])
+@pytest.mark.parametrize(
+    "order, index",
+    [
+        ("semantic", "scores_semantic"),
+        ("lexical", "scores_lexical"),
+        ("length", "scores_length"),
+        ("quirk", "scores_quirk"),
+        ("key", "sqlite_autoindex_pairs_1"),
+        ("random", "pairs_random"),
+        ("regression", "triage_scores_order"),
+    ],
+)
 def test_each_order_pages_by_its_index(scored_db, order, index):
     # A keyset page must seek in the order's index: a full scan plus sort is what makes
     # paging cost seconds at 1M rows.
@@ -253,8 +278,10 @@ def test_each_order_pages_by_its_index(scored_db, order, index):
     key = queue.page_after(db.conn, spec, None, 3)[-1].sort
     q = _Query(db.conn, spec)
     extra, args = q._bound(0, key, q._desc(0, True))
-    sql = (f"SELECT {q.select} FROM {q._from(0, True)}{q._where(0, extra)}"
-           f"{q._order_by(0, q._desc(0, True))} LIMIT 10")
+    sql = (
+        f"SELECT {q.select} FROM {q._from(0, True)}{q._where(0, extra)}"
+        f"{q._order_by(0, q._desc(0, True))} LIMIT 10"
+    )
     plan = " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql, [*q.args, *args]))
     assert f"INDEX {index}" in plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan.split("CORRELATED")[0]

@@ -23,8 +23,15 @@ def _prompt_is(text: str):
 async def test_answers_every_missing_pair_with_metadata(db):
     seed(db, 12)
     with FakeOpenAI(latency=0.01) as srv:
-        summary = await replay(db, srv.base_url, temperature=0.2, max_tokens=50, seed=3,
-                               system_prompt="Be brief.", extra={"top_p": 0.9})
+        summary = await replay(
+            db,
+            srv.base_url,
+            temperature=0.2,
+            max_tokens=50,
+            seed=3,
+            system_prompt="Be brief.",
+            extra={"top_p": 0.9},
+        )
         bodies = list(srv.stats.bodies)
     assert (summary.done, summary.failed, summary.requests) == (12, 0, 12)
     got = outcomes(db)
@@ -72,11 +79,17 @@ async def test_every_prompt_ends_with_one_answer_or_one_error_under_faults(db):
         assert (output is None) != (err is None), key  # exactly one of the two
     failed = {k: e for k, (_, e) in got.items() if e}
     assert set(failed) == {"k7", "k13", "k21", "k30"}
-    assert (failed["k7"]["status"], failed["k7"]["attempts"], failed["k7"]["retryable"]) \
-        == (400, 1, 0)
+    assert (failed["k7"]["status"], failed["k7"]["attempts"], failed["k7"]["retryable"]) == (
+        400,
+        1,
+        0,
+    )
     assert failed["k21"]["status"] == 404 and failed["k21"]["attempts"] == 1
-    assert (failed["k13"]["status"], failed["k13"]["attempts"], failed["k13"]["retryable"]) \
-        == (500, 7, 1)
+    assert (failed["k13"]["status"], failed["k13"]["attempts"], failed["k13"]["retryable"]) == (
+        500,
+        7,
+        1,
+    )
     assert failed["k30"]["kind"] == "error_body"
     for i in set(range(n)) - {7, 13, 21, 30}:
         assert got[f"k{i}"][0] == expected_answer(i)  # each answer belongs to its prompt
@@ -142,11 +155,12 @@ async def test_backoff_without_retry_after_grows(db):
 async def test_refused_key_stops_at_once_without_showing_it(db):
     seed(db, 200)
     with FakeOpenAI(api_key="sk-right-key-000000000") as srv:
-        summary = await replay(db, srv.base_url, api_key="sk-wrong-key-111111111",
-                               concurrency=4)
+        summary = await replay(db, srv.base_url, api_key="sk-wrong-key-111111111", concurrency=4)
         sent = srv.stats.requests["chat"]
-    assert summary.stopped == f"the API key was refused by {srv.base_url} (401):" \
+    assert (
+        summary.stopped == f"the API key was refused by {srv.base_url} (401):"
         " Incorrect API key provided"
+    )
     assert sent <= 4 + 3  # the first in-flight wave, not 200
     assert summary.done == 0
 
@@ -227,9 +241,19 @@ async def test_answer_never_overwrites_one_stored_meanwhile(db):
     (pid,) = db.execute("SELECT id FROM pairs").fetchone()
     assert records.save_answer(db, pid, "candidate", "first", {})
     assert not records.save_answer(db, pid, "candidate", "second", {})
-    assert not records.save_error(db, pid, "candidate", {
-        "model": "m", "kind": "http", "status": 500, "message": "x", "attempts": 1,
-        "retryable": True})
+    assert not records.save_error(
+        db,
+        pid,
+        "candidate",
+        {
+            "model": "m",
+            "kind": "http",
+            "status": 500,
+            "message": "x",
+            "attempts": 1,
+            "retryable": True,
+        },
+    )
     assert outcomes(db)["k0"] == ("first", None)
 
 
@@ -238,6 +262,7 @@ async def test_chat_prompts_are_sent_as_messages(db, tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text(f'{{"key": "c1", "messages": {__import__("json").dumps(chat)}}}\n')
     from swapview.replay import import_prompts, read_prompts
+
     import_prompts(db, "chat", path, read_prompts(path))
     with FakeOpenAI() as srv:
         await replay(db, srv.base_url, name="chat", system_prompt="Ignored here.")
@@ -274,6 +299,7 @@ async def test_limit_and_pairs_without_a_prompt(db):
     with FakeOpenAI() as srv:
         from swapview.replay import Replayer
         from tests.support.replay_helpers import fast_config
+
         first = await Replayer(db, "cmp", fast_config(srv.base_url), limit=4).run()
         rest = await replay(db, srv.base_url)
     assert (first.pending, first.done) == (4, 4) and (rest.pending, rest.done) == (5, 5)

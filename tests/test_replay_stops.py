@@ -41,8 +41,10 @@ async def test_an_endpoint_that_refuses_connections_stops_the_run_at_once(db):
     seed(db, 200)
     url = f"http://127.0.0.1:{closed_port()}/v1"
     summary = await replay(db, url, concurrency=4, max_retries=5)
-    assert summary.stopped == (f"cannot connect to {url}: connection refused;"
-                               " is the server running and the base URL right?")
+    assert summary.stopped == (
+        f"cannot connect to {url}: connection refused;"
+        " is the server running and the base URL right?"
+    )
     # The first wave of four, not 200 prompts x 6 attempts.
     assert summary.requests <= 4 + 2
     assert (summary.done, summary.failed) == (0, 0)
@@ -78,8 +80,9 @@ async def test_a_short_outage_after_answering_is_ridden_out(db):
     srv = FakeOpenAI()
     srv.chat_fn = down_after(srv, 2, back_after=0.2)
     with srv:
-        summary = await replay(db, srv.base_url, concurrency=1, max_retries=60,
-                               backoff_base=0.02, backoff_max=0.05)
+        summary = await replay(
+            db, srv.base_url, concurrency=1, max_retries=60, backoff_base=0.02, backoff_max=0.05
+        )
     assert summary.stopped is None and (summary.done, summary.failed) == (8, 0)
     assert summary.retried >= 2
 
@@ -88,9 +91,23 @@ def test_cli_names_the_url_and_exits_non_zero_on_a_closed_port(tmp_path: Path, d
     prompts = tmp_path / "p.jsonl"
     prompts.write_text("\n".join(json.dumps(f"question {i}") for i in range(16)) + "\n")
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    result = CliRunner().invoke(main, ["--db", str(db_path), "replay", "-c", "down",
-                                       "--prompts", str(prompts), "-m", "m", "--base-url", url,
-                                       "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            str(db_path),
+            "replay",
+            "-c",
+            "down",
+            "--prompts",
+            str(prompts),
+            "-m",
+            "m",
+            "--base-url",
+            url,
+            "--json",
+        ],
+    )
     assert result.exit_code == 1
     assert f"Error: cannot connect to {url}: connection refused" in result.output
     assert json.loads(result.stdout)["requests"] <= 8 + 2
@@ -101,15 +118,29 @@ def test_a_run_where_every_prompt_failed_exits_non_zero(tmp_path: Path, db_path:
     prompts.write_text("\n".join(json.dumps(f"question {i}") for i in range(5)) + "\n")
     with FakeOpenAI() as srv:
         srv.fail_when(lambda body: True, "400")
-        result = CliRunner().invoke(main, ["--db", str(db_path), "replay", "-c", "bad",
-                                           "--prompts", str(prompts), "-m", "m",
-                                           "--base-url", srv.base_url])
+        result = CliRunner().invoke(
+            main,
+            [
+                "--db",
+                str(db_path),
+                "replay",
+                "-c",
+                "bad",
+                "--prompts",
+                str(prompts),
+                "-m",
+                "m",
+                "--base-url",
+                srv.base_url,
+            ],
+        )
     assert result.exit_code == 1
     assert "0 answered, 5 failed" in result.stdout
     assert "every prompt failed (5), none answered" in result.output
 
 
 # -- what a stopped run leaves behind ------------------------------------------------
+
 
 def _nulls(db) -> int:
     return db.execute("SELECT count(*) FROM pairs WHERE candidate_output IS NULL").fetchone()[0]
@@ -118,14 +149,13 @@ def _nulls(db) -> int:
 async def test_a_refused_key_marks_no_prompt_failed_so_skip_failed_still_sends_all(db):
     seed(db, 200)
     with FakeOpenAI(api_key="sk-right-key-000000000") as srv:
-        refused = await replay(db, srv.base_url, api_key="sk-wrong-key-111111111",
-                               concurrency=4)
+        refused = await replay(db, srv.base_url, api_key="sk-wrong-key-111111111", concurrency=4)
         assert refused.stopped.startswith("the API key was refused")
         assert db.execute("SELECT count(*) FROM replay_errors").fetchone()[0] == 0
-        assert "replay" not in json.loads(db.execute(
-            "SELECT metadata FROM pairs WHERE key = 'k0'").fetchone()[0])
-        fixed = await replay(db, srv.base_url, api_key="sk-right-key-000000000",
-                             retry_failed=False)
+        assert "replay" not in json.loads(
+            db.execute("SELECT metadata FROM pairs WHERE key = 'k0'").fetchone()[0]
+        )
+        fixed = await replay(db, srv.base_url, api_key="sk-right-key-000000000", retry_failed=False)
     assert (fixed.pending, fixed.done, fixed.failed, fixed.left_failed) == (200, 200, 0, 0)
     assert _nulls(db) == 0
 
@@ -146,21 +176,31 @@ async def test_a_404_or_401_for_one_prompt_is_its_own_failure_once_others_answer
         srv.fail_when(lambda body: body["messages"][-1]["content"] == "prompt 4", "401")
         summary = await replay(db, srv.base_url, concurrency=1)
     assert summary.stopped is None
-    assert (summary.done, summary.failed, summary.errors) == (3, 2, {"http 404": 1,
-                                                                    "http 401": 1})
+    assert (summary.done, summary.failed, summary.errors) == (3, 2, {"http 404": 1, "http 401": 1})
     failed = {k: e["status"] for k, (_, e) in outcomes(db).items() if e}
     assert failed == {"k0": 404, "k4": 401}
 
 
 async def test_skip_failed_counts_what_it_leaves_out_and_resends_refused_key_records(db):
     from swapview.replay import records
+
     seed(db, 6)
     ids = dict(db.execute("SELECT key, id FROM pairs").fetchall())
     for key, status in (("k1", 401), ("k2", 400), ("k3", 403)):
         # As an older version recorded them: a refused key stored as the prompt's failure.
-        records.save_error(db, ids[key], "candidate", {
-            "model": "new-model", "kind": "http", "status": status, "message": "no",
-            "attempts": 1, "retryable": False})
+        records.save_error(
+            db,
+            ids[key],
+            "candidate",
+            {
+                "model": "new-model",
+                "kind": "http",
+                "status": status,
+                "message": "no",
+                "attempts": 1,
+                "retryable": False,
+            },
+        )
     with FakeOpenAI() as srv:
         summary = await replay(db, srv.base_url, retry_failed=False)
         sent = {b["messages"][-1]["content"] for b in srv.stats.bodies}
@@ -176,8 +216,7 @@ def test_cli_summary_names_the_prompts_skip_failed_left_out(tmp_path: Path, db_p
     prompts.write_text("\n".join(json.dumps(f"question {i}") for i in range(5)) + "\n")
     with FakeOpenAI() as srv:
         srv.fail_when(lambda b: b["messages"][-1]["content"] == "question 2", "400", times=1)
-        args = ["--db", str(db_path), "replay", "-c", "s", "-m", "m", "--base-url",
-                srv.base_url]
+        args = ["--db", str(db_path), "replay", "-c", "s", "-m", "m", "--base-url", srv.base_url]
         first = CliRunner().invoke(main, [*args, "--prompts", str(prompts)])
         skipped = CliRunner().invoke(main, [*args, "--skip-failed"])
         as_json = CliRunner().invoke(main, [*args, "--skip-failed", "--json"])

@@ -20,16 +20,18 @@ from swapview.replay.prompts import to_messages
 
 def test_flags_beat_swapview_env_beat_config_file_beat_openai_env(tmp_path):
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[replay]\nbase_url = "http://file/v1"\nmodel = "file-model"\n'
-                   'concurrency = 3\n')
+    cfg.write_text('[replay]\nbase_url = "http://file/v1"\nmodel = "file-model"\nconcurrency = 3\n')
     env = {"OPENAI_BASE_URL": "http://openai/v1", "OPENAI_API_KEY": "sk-openai"}
     assert build_config({}, config_path=cfg, environ=env).base_url == "http://file/v1"
     env["SWAPVIEW_BASE_URL"] = "http://swapview/v1"
     got = build_config({}, config_path=cfg, environ=env)
     assert (got.base_url, got.model, got.concurrency) == ("http://swapview/v1", "file-model", 3)
     assert got.secret() == "sk-openai"
-    got = build_config({"base_url": "http://flag/v1", "model": "m", "concurrency": None},
-                       config_path=cfg, environ=env)
+    got = build_config(
+        {"base_url": "http://flag/v1", "model": "m", "concurrency": None},
+        config_path=cfg,
+        environ=env,
+    )
     assert (got.base_url, got.model, got.concurrency) == ("http://flag/v1", "m", 3)
 
 
@@ -54,8 +56,9 @@ def test_base_url_is_normalised(given, expected):
 
 def test_bad_settings_name_the_setting_but_never_echo_values():
     with pytest.raises(SwapviewError) as err:
-        build_config({"model": "m", "base_url": "ftp://sk-secret-in-url", "concurrency": 0},
-                     environ={})
+        build_config(
+            {"model": "m", "base_url": "ftp://sk-secret-in-url", "concurrency": 0}, environ={}
+        )
     text = str(err.value)
     assert "base_url" in text and "concurrency" in text and "sk-secret" not in text
 
@@ -116,8 +119,10 @@ def test_gzip_prompt_file(tmp_path):
         (b"42\n", "{path}:1: a prompt is a string or a non-empty list"),
         (b"[]\n", "{path}:1: a prompt is a string or a non-empty list"),
         (b'[{"content": "x"}]\n', "{path}:1: field 'messages[0]': each chat message needs"),
-        (b'[{"role": "user"}]\n', "{path}:1: field 'messages[0]': each chat message needs a"
-                                  " 'content'"),
+        (
+            b'[{"role": "user"}]\n',
+            "{path}:1: field 'messages[0]': each chat message needs a 'content'",
+        ),
         (b'{"key": "", "prompt": "x"}\n', "{path}:1: field 'key': must be a non-empty"),
         (b'"caf\xe9"\n', "{path} (byte 4): not UTF-8 text"),
     ],
@@ -141,8 +146,11 @@ def test_missing_prompt_file(tmp_path):
         ("hi", None, ["user"]),
         ("hi", "sys", ["system", "user"]),
         ([{"role": "user", "content": "hi"}], "sys", ["system", "user"]),
-        ([{"role": "system", "content": "own"}, {"role": "user", "content": "hi"}], "sys",
-         ["system", "user"]),
+        (
+            [{"role": "system", "content": "own"}, {"role": "user", "content": "hi"}],
+            "sys",
+            ["system", "user"],
+        ),
     ],
 )
 def test_to_messages(prompt, system, expected_roles):

@@ -30,8 +30,12 @@ def ids(db):
 
 @pytest.mark.parametrize(
     ("k", "n", "low", "high"),
-    [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (1, 100, 0.0018, 0.0545),
-     (10, 10, 0.7225, 1.0)],
+    [
+        (0, 10, 0.0, 0.2775),
+        (5, 10, 0.2366, 0.7634),
+        (1, 100, 0.0018, 0.0545),
+        (10, 10, 0.7225, 1.0),
+    ],
 )
 def test_wilson_interval(k, n, low, high):
     interval = wilson(k, n)
@@ -61,8 +65,7 @@ def test_report_numbers(db, ids):
     assert r.tags == {"regression": 4, "improvement": 1, "neutral": 1, "skip": 1}
     assert r.regression_rate.value == pytest.approx(4 / 6)
     assert r.regression_rate.n == 6
-    assert r.signals == {"much_shorter": 2, "json_broke": 1, "refusal_appeared": 1,
-                         "truncated": 1}
+    assert r.signals == {"much_shorter": 2, "json_broke": 1, "refusal_appeared": 1, "truncated": 1}
     assert r.scored == 8 and sum(b.count for b in r.histogram) == 8
     distances = [c.semantic_distance for c in r.top_regressions]
     assert len(distances) == 3 and distances == sorted(distances, reverse=True)
@@ -114,8 +117,11 @@ def test_empty_comparison_report(db):
     ],
 )
 def test_parse_gate(expr, metric, op, threshold):
-    gate = parse_gate(expr, {"regression_rate", "regressions", "regression_rate_high"},
-                      tags={"regression", "hallucination"})
+    gate = parse_gate(
+        expr,
+        {"regression_rate", "regressions", "regression_rate_high"},
+        tags={"regression", "hallucination"},
+    )
     assert (gate.metric, gate.op, gate.threshold) == (metric, op, pytest.approx(threshold))
 
 
@@ -139,16 +145,21 @@ def test_bad_gate_is_a_clear_error(expr, message):
 
 def test_gates_evaluate_and_undefined_trips():
     values = {"regression_rate": 0.01, "pairs": 10, "judged_rate": None}
-    gates = [parse_gate(e, set(values)) for e in
-             ("regression_rate>0.02", "pairs<10", "judged_rate>0.5", "signal.empty_output>0")]
+    gates = [
+        parse_gate(e, set(values))
+        for e in ("regression_rate>0.02", "pairs<10", "judged_rate>0.5", "signal.empty_output>0")
+    ]
     assert [r.tripped for r in evaluate(gates, values)] == [False, False, True, False]
 
 
 def test_sections_hook_adds_markdown_json_and_gateable_metrics(db, ids):
     def remaining(db, comparison):
-        return Section(key="remaining", title="Estimated regressions remaining",
-                       markdown="About 12 (95% CI 5 to 20).",
-                       metrics={"estimated_regressions_remaining": 12})
+        return Section(
+            key="remaining",
+            title="Estimated regressions remaining",
+            markdown="About 12 (95% CI 5 to 20).",
+            metrics={"estimated_regressions_remaining": 12},
+        )
 
     r = build_report(db, "m1", sections=[remaining, lambda db, comp: None])
     assert [s.key for s in r.sections] == ["remaining"]
@@ -206,8 +217,14 @@ def test_cli_report_json(db_path, ids):
     assert data["pairs"] == 8 and data["tags"]["regression"] == 4
     assert data["regression_rate"]["low"] < 4 / 6 < data["regression_rate"]["high"]
     assert data["metrics"]["signal.much_shorter"] == 2
-    assert data["gates"] == [{"expression": "signal.json_broke>=1", "metric":
-                              "signal.json_broke", "value": 1, "tripped": True}]
+    assert data["gates"] == [
+        {
+            "expression": "signal.json_broke>=1",
+            "metric": "signal.json_broke",
+            "value": 1,
+            "tripped": True,
+        }
+    ]
 
 
 # --- Markdown from untrusted data, checked with a real CommonMark parser -----------------
@@ -249,8 +266,20 @@ def test_md_code_holds_any_key(key):
 
 
 @pytest.mark.parametrize(
-    "text", [*HOSTILE, "# heading", "- item", "1. one", "10) ten", "> quote", "---", "+ x",
-             "=== x", "| a | b |", "json_broke and _x_"],
+    "text",
+    [
+        *HOSTILE,
+        "# heading",
+        "- item",
+        "1. one",
+        "10) ten",
+        "> quote",
+        "---",
+        "+ x",
+        "=== x",
+        "| a | b |",
+        "json_broke and _x_",
+    ],
 )
 def test_md_text_renders_as_itself_at_a_line_start(text):
     from swapview.mdsafe import md_text
@@ -258,15 +287,24 @@ def test_md_text_renders_as_itself_at_a_line_start(text):
     tokens = _tokens(f"- {md_text(text, line_start=True)}\n")
     assert not FORBIDDEN_TOKENS & {t.type for t in tokens}
     assert [t.type for t in tokens if t.type.endswith("_open")] == [
-        "bullet_list_open", "list_item_open", "paragraph_open"]
+        "bullet_list_open",
+        "list_item_open",
+        "paragraph_open",
+    ]
     assert _inline_text(tokens) == text
 
 
 def test_markdown_shows_untrusted_text_literally_and_keeps_items_in_the_list(db):
     cases = [
-        Case(f"k{i:02d}`{HOSTILE[i % len(HOSTILE)]}", "p", f"old {i} {HOSTILE[i % 7]}",
-             f"new {i} {HOSTILE[(i + 1) % 7]} " + "x" * i, tag="regression",
-             note=f"note {HOSTILE[(i + 2) % 7]}", reviewer=HOSTILE[(i + 3) % 7])
+        Case(
+            f"k{i:02d}`{HOSTILE[i % len(HOSTILE)]}",
+            "p",
+            f"old {i} {HOSTILE[i % 7]}",
+            f"new {i} {HOSTILE[(i + 1) % 7]} " + "x" * i,
+            tag="regression",
+            note=f"note {HOSTILE[(i + 2) % 7]}",
+            reviewer=HOSTILE[(i + 3) % 7],
+        )
         for i in range(11)
     ]
     cases.append(Case("t", "p", "a", "b", tag="# <i>tag</i> [t](javascript:x)"))

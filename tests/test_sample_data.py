@@ -12,14 +12,25 @@ from swapview.ingest import load_files
 from swapview.store import decode_prompt
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
-FAILURE_KINDS = {"json_broke", "json_keys_changed", "json_types_changed", "refusal_appeared",
-                 "much_shorter", "truncated", "language_changed", "markdown_changed",
-                 "wrong_fact"}
+FAILURE_KINDS = {
+    "json_broke",
+    "json_keys_changed",
+    "json_types_changed",
+    "refusal_appeared",
+    "much_shorter",
+    "truncated",
+    "language_changed",
+    "markdown_changed",
+    "wrong_fact",
+}
 
 
 def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
-    subprocess.run([sys.executable, str(SAMPLE_DATA / "make_sample.py"), str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(SAMPLE_DATA / "make_sample.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for name in ("support_assistant.jsonl", "answer_key.jsonl"):
         assert (tmp_path / name).read_bytes() == (SAMPLE_DATA / name).read_bytes(), name
 
@@ -29,7 +40,9 @@ def test_sample_loads_with_chat_prompts_models_and_metadata(db):
     assert (report.comparison, report.loaded, report.skipped) == ("support_assistant", 300, [])
     assert report.identical_outputs == 56
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
-        "gpt-4o-2024-08-06", "gpt-4.1-mini-2025-04-14")
+        "gpt-4o-2024-08-06",
+        "gpt-4.1-mini-2025-04-14",
+    )
     formats = Counter(f for (f,) in db.execute("SELECT prompt_format FROM pairs"))
     assert formats == {"chat": 200, "text": 100}
     pair = next(db.query("SELECT * FROM pairs WHERE key LIKE 'sup-%' LIMIT 1"))
@@ -44,7 +57,10 @@ def test_answer_key_covers_every_pair_and_every_failure_kind():
     assert [r["id"] for r in rows] == list(key)
     assert {k["planted"] for k in key.values()} - {None} == FAILURE_KINDS
     assert Counter(k["expected_tag"] for k in key.values()) == {
-        "neutral": 148, "regression": 120, "improvement": 32}
+        "neutral": 148,
+        "regression": 120,
+        "improvement": 32,
+    }
     for row in rows:  # unchanged means identical; every planted failure changed something
         same = row["baseline_output"] == row["candidate_output"]
         assert same == (key[row["id"]]["kind"] == "unchanged"), row["id"]

@@ -23,11 +23,17 @@ from swapview.store import (
 
 PAIRS = [
     PairRecord("same", "p", "The sky is blue today.", "The sky is blue today.", {}),
-    PairRecord("para", "p", "The meeting moved to Thursday.", "We moved the meeting to Thursday.",
-               {}),
+    PairRecord(
+        "para", "p", "The meeting moved to Thursday.", "We moved the meeting to Thursday.", {}
+    ),
     PairRecord("json", "p", '{"name": "Ada", "age": 36}', "Her name is Ada and she is 36.", {}),
-    PairRecord("refuse", "p", "Here are three tips for sleeping better at night.",
-               "I'm sorry, but I can't help with that.", {}),
+    PairRecord(
+        "refuse",
+        "p",
+        "Here are three tips for sleeping better at night.",
+        "I'm sorry, but I can't help with that.",
+        {},
+    ),
     PairRecord("empty", "p", "A full answer with several words in it.", "", {}),
     PairRecord("both-empty", "p", "", None, {}),
     PairRecord("cut", "p", "Short answer.", "Fine.", {"finish_reason": "length"}),
@@ -63,8 +69,13 @@ def signals(db) -> dict[str, set[str]]:
 def test_scores_every_pair_with_signals_and_defined_blank_distances(db, static_embedder):
     load(db, PAIRS)
     calls = []
-    report = score_comparison(db, "demo", static_embedder, chunk_pairs=3,
-                              progress=lambda done, total: calls.append((done, total)))
+    report = score_comparison(
+        db,
+        "demo",
+        static_embedder,
+        chunk_pairs=3,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert report.scored == report.pairs == len(PAIRS)
     assert calls[0] == (0, 7) and calls[-1] == (7, 7)
     got = scores(db)
@@ -87,14 +98,17 @@ def test_scores_every_pair_with_signals_and_defined_blank_distances(db, static_e
 
 
 def non_blank_outputs(records) -> int:
-    return sum(bool(t and t.strip()) for r in records for t in (r.baseline_output,
-                                                                 r.candidate_output))
+    return sum(
+        bool(t and t.strip()) for r in records for t in (r.baseline_output, r.candidate_output)
+    )
 
 
 @pytest.mark.parametrize("chunk_pairs", [1, 3, 256])
 def test_embedded_plus_cached_is_every_text_needed(db, static_embedder, chunk_pairs):
-    repeats = [PairRecord(f"again-{i}", "p", "The sky is blue today.", "Same words, new pair.",
-                          {}) for i in range(3)]
+    repeats = [
+        PairRecord(f"again-{i}", "p", "The sky is blue today.", "Same words, new pair.", {})
+        for i in range(3)
+    ]
     records = PAIRS + repeats
     load(db, records)
     report = score_comparison(db, "demo", static_embedder, chunk_pairs=chunk_pairs)
@@ -111,8 +125,13 @@ def test_rerun_scores_only_what_changed(db, static_embedder):
     score_comparison(db, "demo", static_embedder)
     again = score_comparison(db, "demo", static_embedder)
     assert again.scored == 0 and again.unchanged == len(PAIRS)
-    changed = PairRecord("refuse", "p", "Here are three tips for sleeping better at night.",
-                         "Here are three tips for sleeping better at night.", {})
+    changed = PairRecord(
+        "refuse",
+        "p",
+        "Here are three tips for sleeping better at night.",
+        "Here are three tips for sleeping better at night.",
+        {},
+    )
     load(db, [changed])
     third = score_comparison(db, "demo", static_embedder)
     assert third.scored == 1 and third.texts_embedded == 0  # both texts already cached
@@ -129,8 +148,9 @@ def test_new_metadata_alone_keeps_reviews_and_rescores_signals(db, static_embedd
     reviews.record(db, pid, "ana", tag="regression")
     report = load_report(db, [PairRecord("m", "p", text, text, {"finish_reason": "length"})])
     assert (report.updated, report.unchanged, report.metadata_updated) == (0, 1, 1)
-    assert json.loads(db.execute("SELECT metadata FROM pairs WHERE id = ?", [pid])
-                      .fetchone()[0]) == {"finish_reason": "length"}
+    assert json.loads(
+        db.execute("SELECT metadata FROM pairs WHERE id = ?", [pid]).fetchone()[0]
+    ) == {"finish_reason": "length"}
     assert not reviews.current(db, pid).stale  # the texts judged did not change
     rerun = score_comparison(db, "demo", static_embedder)
     assert rerun.scored == 1 and rerun.texts_embedded == 0

@@ -30,8 +30,11 @@ def test_every_planted_signal_fires(scored):
     _, fired, answer_key = scored
     planted = [k for k in answer_key if k["planted"] in SIGNAL_NAMES]
     assert len(planted) > 90
-    missed = [(k["key"], k["planted"], sorted(fired[k["key"]]))
-              for k in planted if k["planted"] not in fired[k["key"]]]
+    missed = [
+        (k["key"], k["planted"], sorted(fired[k["key"]]))
+        for k in planted
+        if k["planted"] not in fired[k["key"]]
+    ]
     assert missed == []
 
 
@@ -48,8 +51,11 @@ def test_quiet_where_nothing_was_planted(scored):
 
 def test_unchanged_pairs_score_zero_and_planted_ones_move(scored):
     db, _, answer_key = scored
-    distance = dict(db.execute(
-        "SELECT p.key, s.semantic_distance FROM scores s JOIN pairs p ON p.id = s.pair_id"))
+    distance = dict(
+        db.execute(
+            "SELECT p.key, s.semantic_distance FROM scores s JOIN pairs p ON p.id = s.pair_id"
+        )
+    )
     kinds = {k["key"]: k["kind"] for k in answer_key}
     unchanged = [distance[k] for k, kind in kinds.items() if kind == "unchanged"]
     assert max(unchanged) == pytest.approx(0.0, abs=1e-5)

@@ -25,7 +25,8 @@ def pair_ids(db):
     with write_transaction(db):
         cid = ensure_comparison(db, "m")
         PairWriter(db, cid, LoadReport()).write(
-            [PairRecord(f"k{i}", "p", "a", "b") for i in range(5)])
+            [PairRecord(f"k{i}", "p", "a", "b") for i in range(5)]
+        )
     return [r[0] for r in db.execute("SELECT id FROM pairs ORDER BY id")]
 
 
@@ -35,8 +36,14 @@ def test_outcomes_arrive_after_commit_in_order(db_path, pair_ids):
     def on_outcome(outcome):
         # Reported only once committed: a fresh connection already sees it.
         other = open_db(db_path, migrate=False)
-        seen.append((outcome.action, outcome.pair_id, outcome.decision and outcome.decision.tag,
-                     reviews.current(other, outcome.pair_id).tag if outcome.pair_id else None))
+        seen.append(
+            (
+                outcome.action,
+                outcome.pair_id,
+                outcome.decision and outcome.decision.tag,
+                reviews.current(other, outcome.pair_id).tag if outcome.pair_id else None,
+            )
+        )
         other.close()
 
     s = ReviewSession(db_path, "ana", on_outcome)
@@ -88,8 +95,9 @@ def test_writes_wait_for_a_held_lock_without_blocking_the_caller(db, db_path, pa
 def test_config_defaults_custom_tags_and_errors(tmp_path):
     assert load_config(tmp_path / "missing.toml") == Config()
     good = tmp_path / "c.toml"
-    good.write_text('reviewer = "ana"\n[[tags]]\nname = "wrong_fact"\nkey = "f"\n'
-                    '[keys]\ntag_regression = "x"\n')
+    good.write_text(
+        'reviewer = "ana"\n[[tags]]\nname = "wrong_fact"\nkey = "f"\n[keys]\ntag_regression = "x"\n'
+    )
     cfg = load_config(good)
     assert [t.name for t in cfg.all_tags()][-1] == "wrong_fact"
     assert cfg.keys == {"tag_regression": "x"} and cfg.reviewer == "ana"
@@ -113,8 +121,10 @@ def test_one_config_file_serves_review_replay_and_score(tmp_path):
     from swapview.scoring.embeddings.config import embeddings_settings
 
     path = tmp_path / "config.toml"
-    path.write_text('reviewer = "ana"\n[replay]\nmodel = "gpt-x"\n'
-                    '[embeddings]\nembedder = "static"\n', encoding="utf-8")
+    path.write_text(
+        'reviewer = "ana"\n[replay]\nmodel = "gpt-x"\n[embeddings]\nembedder = "static"\n',
+        encoding="utf-8",
+    )
     assert load_config(path).reviewer == "ana"
     assert embeddings_settings(path) == {"embedder": "static"}
     path.write_text('reviewer = "ana"\nreplay = 3\n', encoding="utf-8")

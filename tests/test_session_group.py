@@ -22,8 +22,10 @@ REFUSAL = "I'm sorry, but I can't help with that. Please contact support."
 
 def _setup(path) -> list[int]:
     db = open_db(path)
-    recs = [PairRecord(f"p{i}", f"question {i}?", f"A full answer about topic {i}.", REFUSAL, {})
-            for i in range(6)]
+    recs = [
+        PairRecord(f"p{i}", f"question {i}?", f"A full answer about topic {i}.", REFUSAL, {})
+        for i in range(6)
+    ]
     recs.append(PairRecord("other", "hi?", "Hello there.", "Hello there!", {}))
     with write_transaction(db):
         cid = ensure_comparison(db, "c")
@@ -61,8 +63,13 @@ def test_group_tag_undo_redo_as_one_step(db_path):
         session.tag(ids[0], "neutral")  # reviewed already: the cluster tag leaves it
         assert session.wait_idle(10)
         outcomes.get_nowait()
-        o = _run(session, outcomes, lambda: session.group(
-            "tag_cluster", lambda db, who: tag_cluster(db, cluster, who, "regression")))
+        o = _run(
+            session,
+            outcomes,
+            lambda: session.group(
+                "tag_cluster", lambda db, who: tag_cluster(db, cluster, who, "regression")
+            ),
+        )
         assert o.error is None and [pid for pid, _ in o.group] == ids[1:]
         assert all(d.tag == "regression" and d.reviewer == "ana" for _, d in o.group)
         assert _tags(db_path, ids) == [("neutral", "ana")] + [("regression", "ana")] * 5
@@ -88,16 +95,20 @@ def test_group_undo_keeps_another_reviewers_later_decision(db_path):
     outcomes: stdqueue.Queue = stdqueue.Queue()
     session = ReviewSession(db_path, "ana", outcomes.put)
     try:
-        _run(session, outcomes, lambda: session.group(
-            "tag_cluster", lambda db, who: tag_cluster(db, cluster, who, "regression")))
+        _run(
+            session,
+            outcomes,
+            lambda: session.group(
+                "tag_cluster", lambda db, who: tag_cluster(db, cluster, who, "regression")
+            ),
+        )
         other = open_db(db_path, migrate=False)
         reviews.record(other, ids[2], "bo", tag="improvement")
         other.close()
         o = _run(session, outcomes, session.undo)
         assert len(o.group) == 5 and "1 of 6 pairs kept" in o.error
         assert _tags(db_path, ids)[2] == ("improvement", "bo")
-        assert [t for t, _ in _tags(db_path, ids)] == [None, None, "improvement", None, None,
-                                                       None]
+        assert [t for t, _ in _tags(db_path, ids)] == [None, None, "improvement", None, None, None]
     finally:
         session.close()
 

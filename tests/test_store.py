@@ -83,8 +83,14 @@ def test_tag_undo_redo_keeps_history_and_attribution(db):
     assert reviews.current(db, pid).tag == "improvement"
     reviews.undo(db, r1, "ana")
     actions = [(h["reviewer"], h["action"]) for h in reviews.history(db, pid)]
-    assert actions == [("ana", "tag"), ("ana", "note"), ("bo", "tag"), ("bo", "undo"),
-                       ("bo", "redo"), ("ana", "undo")]
+    assert actions == [
+        ("ana", "tag"),
+        ("ana", "note"),
+        ("bo", "tag"),
+        ("bo", "undo"),
+        ("bo", "redo"),
+        ("ana", "undo"),
+    ]
     assert reviews.current(db, pid).tag is None
     assert undo_id > r3
     assert reviews.last_reviewed_pair(db, "bo") == pid

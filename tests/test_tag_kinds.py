@@ -66,11 +66,19 @@ def test_tags_of_kind_and_counts():
 
 
 def test_config_maps_every_tag_to_its_kind():
-    cfg = Config(tags=[TagConfig(name="wrong_fact", key="1", counts_as="regression"),
-                       TagConfig(name="meh", key="2")])
+    cfg = Config(
+        tags=[
+            TagConfig(name="wrong_fact", key="1", counts_as="regression"),
+            TagConfig(name="meh", key="2"),
+        ]
+    )
     assert cfg.tag_kinds() == {
-        "regression": "regression", "improvement": "improvement", "neutral": "neutral",
-        "skip": "skip", "wrong_fact": "regression", "meh": "neutral",
+        "regression": "regression",
+        "improvement": "improvement",
+        "neutral": "neutral",
+        "skip": "skip",
+        "wrong_fact": "regression",
+        "meh": "neutral",
     }
     assert tag_kinds(None)["regression"] == "regression" and "wrong_fact" not in tag_kinds()
 
@@ -78,11 +86,15 @@ def test_config_maps_every_tag_to_its_kind():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[tags]]\nname = "wrong_fact"\nkey = "1"\ncounts_as = "regresion"\n',
-         "'regression', 'improvement', 'neutral' or 'skip'"),
+        (
+            '[[tags]]\nname = "wrong_fact"\nkey = "1"\ncounts_as = "regresion"\n',
+            "'regression', 'improvement', 'neutral' or 'skip'",
+        ),
         ('[[tags]]\nname = "wrong_fact"\nkey = "1"\ncounts_as = 1\n', "counts_as"),
-        ('[[tags]]\nname = "regression"\nkey = "x"\ncounts_as = "improvement"\n',
-         "'regression' is a default tag: it always counts as regression"),
+        (
+            '[[tags]]\nname = "regression"\nkey = "x"\ncounts_as = "improvement"\n',
+            "'regression' is a default tag: it always counts as regression",
+        ),
     ],
 )
 def test_bad_counts_as_is_a_config_error_naming_the_field(tmp_path, text, message):
@@ -175,8 +187,7 @@ def test_export_keeps_the_baseline_for_a_regression_kind_tag(db_path, ids, tmp_p
 
 def test_export_custom_tag_without_counts_as_accepts_both(db_path, ids, tmp_path, monkeypatch):
     _config(tmp_path, monkeypatch, PLAIN_CUSTOM)
-    assert _inspect_targets(db_path, tmp_path / "i.jsonl")["m1/capital"] == [
-        "Canberra.", "Sydney."]
+    assert _inspect_targets(db_path, tmp_path / "i.jsonl")["m1/capital"] == ["Canberra.", "Sydney."]
     similar = _promptfoo_similar(db_path, tmp_path / "pf.jsonl")
     assert similar["capital"] == ("both", ["{{baseline_output}}", "{{candidate_output}}"])
 
@@ -184,8 +195,9 @@ def test_export_custom_tag_without_counts_as_accepts_both(db_path, ids, tmp_path
 def test_export_ideal_option_overrides_the_kind(db_path, ids, tmp_path, monkeypatch):
     _config(tmp_path, monkeypatch, WRONG_FACT)
     out = tmp_path / "i.jsonl"
-    result = _run(db_path, "export", "-f", "inspect", "-o", str(out),
-                  "--ideal", "wrong_fact=candidate")
+    result = _run(
+        db_path, "export", "-f", "inspect", "-o", str(out), "--ideal", "wrong_fact=candidate"
+    )
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r["target"] for r in map(json.loads, out.read_text().splitlines())}
     assert rows["m1/capital"] == "Sydney."
@@ -212,5 +224,6 @@ def test_cli_triage_refit_counts_a_regression_kind_tag(db_path, ids, tmp_path, m
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["refit"]["regressions"] == 1
     monkeypatch.setenv("SWAPVIEW_CONFIG", str(tmp_path / "none.toml"))
-    assert json.loads(_run(db_path, "triage", "refit", "--json").stdout)["refit"][
-        "regressions"] == 0
+    assert (
+        json.loads(_run(db_path, "triage", "refit", "--json").stdout)["refit"]["regressions"] == 0
+    )

@@ -39,9 +39,12 @@ def test_bad_line_names_file_line_and_field(tmp_path: Path) -> None:
 
 def test_runs_on_a_small_labelled_file_and_skips_unlabelled(tmp_path, capsys) -> None:
     rows = [
-        {"prompt": f"q{i}", "baseline_output": "A long and careful answer. " * 6,
-         "candidate_output": "Short." if i % 6 == 0 else "A long and careful answer. " * 6,
-         "preference": "baseline" if i % 6 == 0 else "tie"}
+        {
+            "prompt": f"q{i}",
+            "baseline_output": "A long and careful answer. " * 6,
+            "candidate_output": "Short." if i % 6 == 0 else "A long and careful answer. " * 6,
+            "preference": "baseline" if i % 6 == 0 else "tie",
+        }
         for i in range(60)
     ]
     labelled = _write(tmp_path / "mine.jsonl.gz", rows)
@@ -58,8 +61,15 @@ def test_runs_on_a_small_labelled_file_and_skips_unlabelled(tmp_path, capsys) ->
 
 
 def test_a_file_without_regressions_says_so_and_gives_nulls(tmp_path, capsys) -> None:
-    rows = [{"prompt": f"q{i}", "baseline_output": "a " * (i + 1), "candidate_output": "b",
-             "preference": "tie" if i % 2 else "candidate"} for i in range(30)]
+    rows = [
+        {
+            "prompt": f"q{i}",
+            "baseline_output": "a " * (i + 1),
+            "candidate_output": "b",
+            "preference": "tie" if i % 2 else "candidate",
+        }
+        for i in range(30)
+    ]
     path = _write(tmp_path / "ties.jsonl.gz", rows)
     assert _bench().main([str(path), "--embedder", "none"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
@@ -73,9 +83,12 @@ def _labelled(preferences: list[str | None]) -> list[dict]:
     """Regressions (whatever the label spells) are the shortened answers."""
     long = "A long and careful answer. " * 6
     return [
-        {"prompt": f"q{i}", "baseline_output": long,
-         "candidate_output": "Short." if str(p).lower() == "baseline" else long,
-         "preference": p}
+        {
+            "prompt": f"q{i}",
+            "baseline_output": long,
+            "candidate_output": "Short." if str(p).lower() == "baseline" else long,
+            "preference": p,
+        }
         for i, p in enumerate(preferences)
     ]
 
@@ -129,8 +142,10 @@ def test_embedder_none_says_semantic_distance_is_turned_off(tmp_path, capsys) ->
 
 def test_best_single_feature_skips_features_without_a_value(tmp_path, capsys) -> None:
     # A tiny file where nothing but the (turned off) semantic distance could be "best".
-    rows = [{"prompt": "p", "baseline_output": "same", "candidate_output": "same",
-             "preference": p} for p in ("baseline", "tie", "candidate", "tie")]
+    rows = [
+        {"prompt": "p", "baseline_output": "same", "candidate_output": "same", "preference": p}
+        for p in ("baseline", "tie", "candidate", "tie")
+    ]
     path = _write(tmp_path / "tiny.jsonl.gz", rows)
     assert _bench().main([str(path), "--embedder", "none"]) == 0
     goal = next(x for x in capsys.readouterr().out.splitlines() if "goal 0.6" in x)

@@ -22,8 +22,12 @@ def _load(db_path: Path) -> None:
     db = open_db(db_path)
     cid = ensure_comparison(db, "m", baseline_model="old", candidate_model="new")
     records = [
-        PairRecord(f"k{i}", f"question {i}", "A complete answer. " * (2 + i % 6),
-                   "I'm sorry, but I cannot answer that." if i % 5 == 0 else "Short.")
+        PairRecord(
+            f"k{i}",
+            f"question {i}",
+            "A complete answer. " * (2 + i % 6),
+            "I'm sorry, but I cannot answer that." if i % 5 == 0 else "Short.",
+        )
         for i in range(30)
     ]
     with write_transaction(db):
@@ -55,13 +59,16 @@ def test_refit_clusters_tag_and_estimate(db_path: Path) -> None:
     assert listing.startswith("2 clusters") and "i m sorry but i cannot" in listing
     line = next(x for x in listing.splitlines() if "refusal" in x)
     cluster_id = line.split("#")[1].split()[0]
-    bogus = CliRunner().invoke(main, ["--db", str(db_path), "triage", "tag-cluster", cluster_id,
-                                      "regresion", "--yes"])
+    bogus = CliRunner().invoke(
+        main, ["--db", str(db_path), "triage", "tag-cluster", cluster_id, "regresion", "--yes"]
+    )
     assert bogus.exit_code == 2 and "'regresion' is not a tag" in bogus.output
-    assert "tagged 6 pairs as regression" in _run(db_path, "triage", "tag-cluster", cluster_id,
-                                                  "regression", "--yes")
-    assert "nothing to tag" in _run(db_path, "triage", "tag-cluster", cluster_id, "neutral",
-                                    "--yes")
+    assert "tagged 6 pairs as regression" in _run(
+        db_path, "triage", "tag-cluster", cluster_id, "regression", "--yes"
+    )
+    assert "nothing to tag" in _run(
+        db_path, "triage", "tag-cluster", cluster_id, "neutral", "--yes"
+    )
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM decisions WHERE tag = 'regression'").fetchone() == (6,)
     alike = _run(db_path, "triage", "alike", "k0", "--limit", "3").splitlines()

@@ -32,11 +32,20 @@ def _planted() -> list[PairRecord]:
     for i, topic in enumerate(TOPICS):
         base = f"Here is a short history of {topic}. It starts long ago and goes on."
         # Three alike changes: a new refusal, a new disclaimer passage, an unrelated rewrite.
-        out.append(PairRecord(f"refuse-{i}", topic, base,
-                              f"I'm sorry, but I cannot help with {topic} today."))
-        out.append(PairRecord(f"disclaim-{i}", topic, base, base +
-                              " Please remember that this summary was generated automatically"
-                              " and may contain mistakes, so verify it with a trusted source."))
+        out.append(
+            PairRecord(
+                f"refuse-{i}", topic, base, f"I'm sorry, but I cannot help with {topic} today."
+            )
+        )
+        out.append(
+            PairRecord(
+                f"disclaim-{i}",
+                topic,
+                base,
+                base + " Please remember that this summary was generated automatically"
+                " and may contain mistakes, so verify it with a trusted source.",
+            )
+        )
         # Unrelated rewrites of unrelated answers share no change: no cluster.
         own = " ".join(f"{topic}{i}w{j}" for j in range(12))
         out.append(PairRecord(f"other-{i}", topic, own, f"{own[::-1]} {i * 7}."))
@@ -121,8 +130,12 @@ def test_pairs_whose_meaning_moved_alike_cluster_by_embedding(db: Database) -> N
     cid = ensure_comparison(db, "m")
     rng = np.random.default_rng(3)
     records = [
-        PairRecord(f"k{i}", "p", " ".join(f"b{i}x{j}" for j in range(8)),
-                   " ".join(f"c{i}y{j}" for j in range(8)))
+        PairRecord(
+            f"k{i}",
+            "p",
+            " ".join(f"b{i}x{j}" for j in range(8)),
+            " ".join(f"c{i}y{j}" for j in range(8)),
+        )
         for i in range(20)
     ]
     with write_transaction(db):

@@ -96,10 +96,12 @@ def test_missing_scores_are_neutral() -> None:
     assert (Z[:, FEATURE_INDEX["semantic_distance"]] == 0).all()
 
 
-@pytest.mark.parametrize(("tags", "regressions", "rate"), [(0, 0, 0.1), (1, 1, 2 / 11),
-                                                            (4, 0, 1 / 14)])
+@pytest.mark.parametrize(
+    ("tags", "regressions", "rate"), [(0, 0, 0.1), (1, 1, 2 / 11), (4, 0, 1 / 14)]
+)
 def test_before_cross_validation_the_chance_assumes_a_rate_and_keeps_the_order(
-        tags, regressions, rate) -> None:
+    tags, regressions, rate
+) -> None:
     X, _ = _planted(3000, 4, "hedge_delta")
     X[:50, FEATURE_INDEX["signal:json_broke"]] = 1.0  # a prior that is very sure of a few
     X[:50, FEATURE_INDEX["signal:refusal_appeared"]] = 1.0
@@ -113,7 +115,8 @@ def test_before_cross_validation_the_chance_assumes_a_rate_and_keeps_the_order(
     assert np.array_equal(shown.weights, raw.weights)
 
 
-@pytest.mark.parametrize(("score", "shown"), [(-60.0, 1), (-2.0, 12), (0.0, 50), (3.0, 95),
-                                              (9.0, 99), (60.0, 99)])
+@pytest.mark.parametrize(
+    ("score", "shown"), [(-60.0, 1), (-2.0, 12), (0.0, 50), (3.0, 95), (9.0, 99), (60.0, 99)]
+)
 def test_a_chance_is_never_shown_as_certain(score, shown) -> None:
     assert chance_percent(score) == shown

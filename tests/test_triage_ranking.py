@@ -106,7 +106,8 @@ def test_ranker_notices_a_scoring_run(db: Database) -> None:
     with write_transaction(db):  # what a scoring run writes for one pair
         db.execute(
             "INSERT INTO scores (pair_id, content_hash, scorer_version, scored)"
-            " SELECT id, content_hash, 'v', 'later' FROM pairs WHERE id = ?", [target]
+            " SELECT id, content_hash, 'v', 'later' FROM pairs WHERE id = ?",
+            [target],
         )
         db.execute("INSERT INTO signals (pair_id, name) VALUES (?, 'json_broke')", [target])
     before = db.execute("SELECT score FROM triage_scores WHERE pair_id = ?", [target]).fetchone()

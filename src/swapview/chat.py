@@ -48,8 +48,9 @@ def tool_call_text(name: Any, arguments: Any) -> str:
             arguments = json.loads(arguments)
         except ValueError:
             return f"[tool call: {name or '?'}({arguments})]"
-    args = "" if arguments in (None, {}) else json.dumps(arguments, ensure_ascii=False,
-                                                          sort_keys=True)
+    args = (
+        "" if arguments in (None, {}) else json.dumps(arguments, ensure_ascii=False, sort_keys=True)
+    )
     return f"[tool call: {name or '?'}({args})]"
 
 

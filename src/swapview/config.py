@@ -134,8 +134,9 @@ def read_config_file(path: str | Path | None = None, *, explicit: bool = False) 
         raise InputError(str(p), f"not valid TOML ({exc})", line=line) from exc
 
 
-def config_table(name: str, path: str | Path | None = None, *, explicit: bool = False
-                 ) -> dict[str, Any]:
+def config_table(
+    name: str, path: str | Path | None = None, *, explicit: bool = False
+) -> dict[str, Any]:
     """One ``[name]`` table of the config file; {} when absent."""
     table = read_config_file(path, explicit=explicit).get(name, {})
     if not isinstance(table, dict):

@@ -66,12 +66,29 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         conn.execute("SELECT name, detail FROM signals WHERE pair_id = ? ORDER BY name", [pair_id])
     )
     return PairDetail(
-        pair_id=row[0], key=row[1], comparison=row[2], baseline_model=row[3],
-        candidate_model=row[4], prompt=_prompt(row[5], row[6]), baseline=row[7],
-        candidate=row[8], metadata=_metadata(row[9]), content_hash=row[10], semantic=row[11],
-        lexical=row[12], length_change=row[13], embedding_model=row[14], signals=signals,
-        tag=row[15], note=row[16], reviewer=row[17], stale=bool(row[18]),
-        likely=row[19], likely_reason=row[20], cluster_size=row[21], cluster_label=row[22],
+        pair_id=row[0],
+        key=row[1],
+        comparison=row[2],
+        baseline_model=row[3],
+        candidate_model=row[4],
+        prompt=_prompt(row[5], row[6]),
+        baseline=row[7],
+        candidate=row[8],
+        metadata=_metadata(row[9]),
+        content_hash=row[10],
+        semantic=row[11],
+        lexical=row[12],
+        length_change=row[13],
+        embedding_model=row[14],
+        signals=signals,
+        tag=row[15],
+        note=row[16],
+        reviewer=row[17],
+        stale=bool(row[18]),
+        likely=row[19],
+        likely_reason=row[20],
+        cluster_size=row[21],
+        cluster_label=row[22],
     )
 
 

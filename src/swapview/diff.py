@@ -52,12 +52,18 @@ class Block:
     A changed hunk of a lazy diff computes its word diff on first use, so a front end
     showing the top of a 2,000-line pair pays only for the hunks on screen."""
 
-    __slots__ = ("changed", "lines", "_old", "_new", "_unified", "_make", "inserted",
-                 "deleted")
+    __slots__ = ("changed", "lines", "_old", "_new", "_unified", "_make", "inserted", "deleted")
 
-    def __init__(self, changed: bool, old: list[Line] | None = None,
-                 new: list[Line] | None = None, unified: list[Line] | None = None, *,
-                 make: Callable[[], _Parts] | None = None, lines: int = 0) -> None:
+    def __init__(
+        self,
+        changed: bool,
+        old: list[Line] | None = None,
+        new: list[Line] | None = None,
+        unified: list[Line] | None = None,
+        *,
+        make: Callable[[], _Parts] | None = None,
+        lines: int = 0,
+    ) -> None:
         self.changed = changed
         self._old, self._new, self._unified = old or [], new or [], unified or []
         self._make = make
@@ -278,8 +284,9 @@ def split_lines(segments: list[Segment]) -> list[Line]:
 def _add_notes(diff: Diff, side: _Side, name: str) -> None:
     if side.clipped:
         n = len(side.clipped)
-        diff.notes.append(f"{name}: {n:,} line{'s' if n > 1 else ''} clipped at"
-                          f" {MAX_LINE_CHARS:,} characters")
+        diff.notes.append(
+            f"{name}: {n:,} line{'s' if n > 1 else ''} clipped at {MAX_LINE_CHARS:,} characters"
+        )
     if side.hidden_lines:
         diff.notes.append(f"{name}: {side.hidden_lines:,} more lines not shown")
         marker = [Segment(MARKER, f"… {side.hidden_lines:,} more lines not shown")]

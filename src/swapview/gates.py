@@ -50,8 +50,12 @@ class GateResult:
         return f"{state}: {self.gate.expression} ({self.gate.metric} = {value})"
 
     def as_dict(self) -> dict[str, object]:
-        return {"expression": self.gate.expression, "metric": self.gate.metric,
-                "value": self.value, "tripped": self.tripped}
+        return {
+            "expression": self.gate.expression,
+            "metric": self.gate.metric,
+            "value": self.value,
+            "tripped": self.tripped,
+        }
 
 
 def parse_gate(
@@ -85,9 +89,9 @@ def parse_gate(
 
 def _check_name(expression: str, metric: str, kind: str, names: Collection[str]) -> None:
     prefix = f"{kind}."
-    if metric.startswith(prefix) and metric[len(prefix):] not in names:
+    if metric.startswith(prefix) and metric[len(prefix) :] not in names:
         raise SwapviewError(
-            f"--fail-if {expression!r}: unknown {kind} {metric[len(prefix):]!r}; known:"
+            f"--fail-if {expression!r}: unknown {kind} {metric[len(prefix) :]!r}; known:"
             f" {', '.join(sorted(names)) or 'none'}"
         )
 

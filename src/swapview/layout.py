@@ -42,16 +42,12 @@ def side_by_side(
     diff: Diff, width: int, *, wrap: bool = True, measure: Measure = cell_len
 ) -> list[Row]:
     """Rows of two columns, each ``width`` cells wide (no-wrap rows may be wider)."""
-    return [row for block in diff.blocks for row in block_rows(block, width, False, wrap,
-                                                                 measure)]
+    return [row for block in diff.blocks for row in block_rows(block, width, False, wrap, measure)]
 
 
-def unified(
-    diff: Diff, width: int, *, wrap: bool = True, measure: Measure = cell_len
-) -> list[Row]:
+def unified(diff: Diff, width: int, *, wrap: bool = True, measure: Measure = cell_len) -> list[Row]:
     """Rows of one column: unchanged text once, changes inline (deletions then insertions)."""
-    return [row for block in diff.blocks for row in block_rows(block, width, True, wrap,
-                                                                 measure)]
+    return [row for block in diff.blocks for row in block_rows(block, width, True, wrap, measure)]
 
 
 def block_rows(
@@ -60,8 +56,7 @@ def block_rows(
     """The rows of one block, so a front end can lay out a long diff a few blocks at a time."""
     if one_column:
         lines = block.unified if block.changed else _unified_equal(block)
-        return [Row(cells, None, block.changed) for cells in _wrap_all(lines, width, wrap,
-                                                                         measure)]
+        return [Row(cells, None, block.changed) for cells in _wrap_all(lines, width, wrap, measure)]
     if block.changed:
         left = _wrap_all(block.old, width, wrap, measure)
         right = _wrap_all(block.new, width, wrap, measure)

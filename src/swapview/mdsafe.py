@@ -39,7 +39,7 @@ def _escape_block_start(text: str) -> str:
     if not m:
         return text
     if m.group()[0].isdigit():  # "1. x" would start an ordered list: escape the dot
-        return m.group() + "\\" + text[m.end():]
+        return m.group() + "\\" + text[m.end() :]
     return "\\" + text
 
 

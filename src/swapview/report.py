@@ -140,8 +140,9 @@ def build_report(
         scored=len(scored_distances),
         histogram=histogram(scored_distances),
         top_regressions=_top_regressions(db, cid, top, tags_of_kind("regression", kinds)),
-        sections=[s for s in (p(db, comp | {"tag_kinds": kinds}) for p in providers)
-                  if s is not None],
+        sections=[
+            s for s in (p(db, comp | {"tag_kinds": kinds}) for p in providers) if s is not None
+        ],
     )
 
 
@@ -227,9 +228,13 @@ def _top_regressions(
     names = _signal_names(db, [r[0] for r in rows])
     return [
         TopCase(
-            key=key, reviewer=reviewer, note=note, semantic_distance=dist,
+            key=key,
+            reviewer=reviewer,
+            note=note,
+            semantic_distance=dist,
             signals=names.get(pid, []),
-            baseline_excerpt=excerpt(old), candidate_excerpt=excerpt(new),
+            baseline_excerpt=excerpt(old),
+            candidate_excerpt=excerpt(new),
         )
         for pid, key, reviewer, note, old, new, dist in rows
     ]
@@ -298,8 +303,10 @@ def to_markdown(report: Report) -> str:
     literal text: see mdsafe.
     """
     r = report
-    models = md_text(r.baseline_model or "?", line_start=True) + " → " + md_text(
-        r.candidate_model or "?"
+    models = (
+        md_text(r.baseline_model or "?", line_start=True)
+        + " → "
+        + md_text(r.candidate_model or "?")
     )
     lines = [
         f"# Migration report: {md_text(r.comparison)}",
@@ -314,10 +321,9 @@ def to_markdown(report: Report) -> str:
         "## Tags",
         "",
     ]
-    lines += [f"- {md_text(tag, line_start=True)}{_kind_note(r, tag)}: {n}"
-              for tag, n in r.tags.items()] or [
-        "No tags yet."
-    ]
+    lines += [
+        f"- {md_text(tag, line_start=True)}{_kind_note(r, tag)}: {n}" for tag, n in r.tags.items()
+    ] or ["No tags yet."]
     lines += ["", "## Quirk signals", ""]
     lines += [f"- {md_text(name, line_start=True)}: {n}" for name, n in r.signals.items()] or [
         "None fired (or not scored)."
@@ -330,7 +336,7 @@ def to_markdown(report: Report) -> str:
 
 
 def _kind_note(r: Report, tag: str) -> str:
-    """" (counts as regression)" for a custom tag that counts as more than a judged pair."""
+    """ " (counts as regression)" for a custom tag that counts as more than a judged pair."""
     kind = r.tag_kinds.get(tag)
     return f" (counts as {kind})" if kind not in (None, tag, UNNAMED_KIND) else ""
 
@@ -365,8 +371,10 @@ def _top_lines(cases: list[TopCase]) -> list[str]:
         return ["No regressions tagged."]
     out: list[str] = []
     for i, c in enumerate(cases, 1):
-        dist = f"distance {c.semantic_distance:.3f}" if c.semantic_distance is not None else (
-            "not scored"
+        dist = (
+            f"distance {c.semantic_distance:.3f}"
+            if c.semantic_distance is not None
+            else ("not scored")
         )
         quirks = "".join(f", {md_text(name)}" for name in c.signals)
         marker = f"{i}. "
@@ -376,6 +384,8 @@ def _top_lines(cases: list[TopCase]) -> list[str]:
         indent = " " * len(marker)
         if c.note:
             out.append(f"{indent}- note: {md_text(excerpt(c.note, 400))}")
-        out += [f'{indent}- old: "{md_text(c.baseline_excerpt)}"',
-                f'{indent}- new: "{md_text(c.candidate_excerpt)}"']
+        out += [
+            f'{indent}- old: "{md_text(c.baseline_excerpt)}"',
+            f'{indent}- new: "{md_text(c.candidate_excerpt)}"',
+        ]
     return out

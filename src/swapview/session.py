@@ -55,8 +55,9 @@ class _Command:
 class ReviewSession:
     """Serialised writes for one reviewer; ``on_outcome`` is called on the writer thread."""
 
-    def __init__(self, db_path: str | Path, reviewer: str,
-                 on_outcome: Callable[[Outcome], None]) -> None:
+    def __init__(
+        self, db_path: str | Path, reviewer: str, on_outcome: Callable[[Outcome], None]
+    ) -> None:
         if not reviewer:
             raise SwapviewError("a reviewer name is needed (--reviewer, config or $USER)")
         self.db_path = str(db_path)
@@ -154,8 +155,9 @@ class ReviewSession:
         self._redo.clear()
         return self._outcome(db, cmd.action, cmd.pair_id, rid, cmd.token)
 
-    def _undo_or_redo(self, db, cmd: _Command, source: list[int], target: list[int],
-                      apply: Callable) -> Outcome:
+    def _undo_or_redo(
+        self, db, cmd: _Command, source: list[int], target: list[int], apply: Callable
+    ) -> Outcome:
         if not source:
             raise SwapviewError(f"nothing to {cmd.action}")
         event = source[-1]
@@ -193,8 +195,9 @@ class ReviewSession:
         self._redo.clear()
         return self._group_outcome(db, cmd.action, rids, cmd.token)
 
-    def _undo_or_redo_group(self, db, cmd: _Command, source: list, target: list,
-                            apply: Callable) -> Outcome:
+    def _undo_or_redo_group(
+        self, db, cmd: _Command, source: list, target: list, apply: Callable
+    ) -> Outcome:
         events: tuple[int, ...] = source.pop()
         with write_transaction(db):
             # Pairs another reviewer decided since keep their decision; the rest go back.
@@ -211,8 +214,9 @@ class ReviewSession:
         note = note if left else None
         return self._group_outcome(db, cmd.action, keep, cmd.token, note)
 
-    def _group_outcome(self, db, action: str, rids: list[int], token: object,
-                       error: str | None = None) -> Outcome:
+    def _group_outcome(
+        self, db, action: str, rids: list[int], token: object, error: str | None = None
+    ) -> Outcome:
         pairs = list(dict.fromkeys(_pair_of(db, rid) for rid in rids))
         group = tuple((pid, reviews.current(db, pid)) for pid in pairs)
         return Outcome(action, None, rids[-1], None, error=error, token=token, group=group)

@@ -53,8 +53,10 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Database
     if Path(path).is_dir():
         raise StoreError(f"{path}: is a folder, not a database file")
     if str(path) != ":memory:" and not Path(path).parent.is_dir():
-        raise StoreError(f"{path}: no folder {Path(path).parent} to hold the database;"
-                         " create it first or pass another --db")
+        raise StoreError(
+            f"{path}: no folder {Path(path).parent} to hold the database;"
+            " create it first or pass another --db"
+        )
     try:
         db = Database(connect(path))
     except sqlite3.OperationalError as exc:
@@ -223,8 +225,7 @@ class PairWriter:
         self.report = report
         # Keys written so far in this load live in a TEMP table (disk-backed, per connection),
         # not a Python set: a set of every key made memory grow with the file.
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS load_seen (key TEXT PRIMARY KEY)"
-                   " WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS load_seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
         db.execute("DELETE FROM temp.load_seen")
         self._fresh = (
             db.execute(
@@ -248,8 +249,9 @@ class PairWriter:
             seen.add(rec.key)
             kept.append(rec)
             self._count_quirks(rec)
-        self.db.conn.executemany("INSERT INTO temp.load_seen (key) VALUES (?)",
-                                 [(k,) for k in seen])
+        self.db.conn.executemany(
+            "INSERT INTO temp.load_seen (key) VALUES (?)", [(k,) for k in seen]
+        )
         return kept
 
     def _seen_before(self, keys: list[str]) -> set[str]:
@@ -257,8 +259,12 @@ class PairWriter:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(k for (k,) in self.db.execute(
-                f"SELECT key FROM temp.load_seen WHERE key IN ({marks})", chunk))
+            found.update(
+                k
+                for (k,) in self.db.execute(
+                    f"SELECT key FROM temp.load_seen WHERE key IN ({marks})", chunk
+                )
+            )
         return found
 
     def _count_quirks(self, rec: PairRecord) -> None:
@@ -295,12 +301,33 @@ class PairWriter:
             meta = json.dumps(rec.metadata, ensure_ascii=False) if rec.metadata else None
             old = existing.get(rec.key)
             if old is None:
-                inserts.append((self.comparison_id, rec.key, prompt, rec.prompt_format,
-                                rec.baseline_output, rec.candidate_output, meta, digest,
-                                stamp, stamp))
+                inserts.append(
+                    (
+                        self.comparison_id,
+                        rec.key,
+                        prompt,
+                        rec.prompt_format,
+                        rec.baseline_output,
+                        rec.candidate_output,
+                        meta,
+                        digest,
+                        stamp,
+                        stamp,
+                    )
+                )
             elif old[1] != digest:
-                updates.append((prompt, rec.prompt_format, rec.baseline_output,
-                                rec.candidate_output, meta, digest, stamp, old[0]))
+                updates.append(
+                    (
+                        prompt,
+                        rec.prompt_format,
+                        rec.baseline_output,
+                        rec.candidate_output,
+                        meta,
+                        digest,
+                        stamp,
+                        old[0],
+                    )
+                )
                 changed_ids.append((old[0],))
             else:
                 self.report.unchanged += 1
@@ -314,7 +341,6 @@ class PairWriter:
         self.report.updated += len(updates)
         if changed_ids:
             self.report.stale_reviews += mark_stale(self.db, changed_ids)
-
 
     def _update_metadata(self, rows: list[tuple[str | None, str, int]]) -> None:
         """New metadata for pairs whose texts did not change: reviews stay current, but

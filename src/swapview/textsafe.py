@@ -17,8 +17,7 @@ TAB = "    "
 # C0 controls except newline, DEL, C1 controls, bidi embeddings/overrides/isolates and
 # marks, line/paragraph separators, lone surrogates.
 _UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-    "\ud800-\udfff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 

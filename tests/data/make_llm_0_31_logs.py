@@ -26,14 +26,16 @@ HERE = Path(__file__).parent
 def main(llm: str) -> None:
     with tempfile.TemporaryDirectory() as home, FakeOpenAI() as srv:
         Path(home, "extra-openai-models.yaml").write_text(
-            "".join(f"- model_id: {m}\n  model_name: {m}\n  api_base: {srv.base_url}\n"
-                    for m in ("old-model", "new-model")))
+            "".join(
+                f"- model_id: {m}\n  model_name: {m}\n  api_base: {srv.base_url}\n"
+                for m in ("old-model", "new-model")
+            )
+        )
         Path(home, "context.txt").write_text("The sky is blue.\n")
         env = dict(os.environ, LLM_USER_PATH=home, OPENAI_API_KEY="dummy")
 
         def run(*args: str) -> None:
-            subprocess.run([llm, "--no-stream", *args], env=env, check=True,
-                           capture_output=True)
+            subprocess.run([llm, "--no-stream", *args], env=env, check=True, capture_output=True)
 
         for model in ("old-model", "new-model"):
             run("-m", model, "What is 2+2?")

@@ -56,10 +56,15 @@ def _paths(value):  # noqa: ANN001, ANN202 - JSON back to Paths
 # off too: promptfoo 0.121.20 sometimes writes to its log file after closing it at exit
 # ("NodeError: write after end" from winston), which turns a finished eval into exit code 1.
 PROMPTFOO_ENV = {
-    "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
-    "PROMPTFOO_DISABLE_SHARING": "1", "PROMPTFOO_DISABLE_REMOTE_GENERATION": "1",
-    "PROMPTFOO_DISABLE_DEBUG_LOG": "1", "PROMPTFOO_DISABLE_ERROR_LOG": "1",
-    "OPENAI_API_KEY": "dummy", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+    "PROMPTFOO_DISABLE_TELEMETRY": "1",
+    "PROMPTFOO_DISABLE_UPDATE": "1",
+    "PROMPTFOO_DISABLE_SHARING": "1",
+    "PROMPTFOO_DISABLE_REMOTE_GENERATION": "1",
+    "PROMPTFOO_DISABLE_DEBUG_LOG": "1",
+    "PROMPTFOO_DISABLE_ERROR_LOG": "1",
+    "OPENAI_API_KEY": "dummy",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
     "NO_PROXY": "127.0.0.1,localhost",
 }
 
@@ -110,12 +115,29 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
     for name, providers in runs.items():
         (workdir / f"{name}.yaml").write_text(PROMPTFOO_CONFIG % json.dumps(providers))
         # one config dir (promptfoo's own SQLite database) per run: they run at once
-        env = {**os.environ, **PROMPTFOO_ENV,
-               "PROMPTFOO_CONFIG_DIR": str(workdir / f".promptfoo-{name}")}
+        env = {
+            **os.environ,
+            **PROMPTFOO_ENV,
+            "PROMPTFOO_CONFIG_DIR": str(workdir / f".promptfoo-{name}"),
+        }
         procs[name] = subprocess.Popen(
-            [str(PROMPTFOO), "eval", "-c", f"{name}.yaml", "-o", f"{name}.json", "--no-cache",
-             "--no-table", "--no-progress-bar"],
-            cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                str(PROMPTFOO),
+                "eval",
+                "-c",
+                f"{name}.yaml",
+                "-o",
+                f"{name}.json",
+                "--no-cache",
+                "--no-table",
+                "--no-progress-bar",
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     for name, proc in procs.items():
         out, _ = proc.communicate(timeout=120)
         # 100: some assertion failed (the failing prompt), which is expected here
@@ -155,12 +177,28 @@ def promptfoo_finish_reasons(workdir: Path) -> Path:
     (workdir / "provider.js").write_text(FINISH_PROVIDER_JS)
     (workdir / "finish.yaml").write_text(FINISH_CONFIG)
     env = {**os.environ, **PROMPTFOO_ENV, "PROMPTFOO_CONFIG_DIR": str(workdir / ".promptfoo")}
-    proc = subprocess.run([str(PROMPTFOO), "eval", "-c", "finish.yaml", "-o", "finish.json",
-                           "--no-cache", "--no-table", "--no-progress-bar"], cwd=workdir,
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            str(PROMPTFOO),
+            "eval",
+            "-c",
+            "finish.yaml",
+            "-o",
+            "finish.json",
+            "--no-cache",
+            "--no-table",
+            "--no-progress-bar",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode not in (0, 100) or not (workdir / "finish.json").exists():
-        raise RuntimeError(f"promptfoo eval failed ({proc.returncode}):\n{proc.stdout}"
-                           f"{proc.stderr}")
+        raise RuntimeError(
+            f"promptfoo eval failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
+        )
     return workdir / "finish.json"
 
 
@@ -222,8 +260,13 @@ def _run_inspect(workdir: Path, source: str) -> tuple[Path, Path]:
     script = workdir / "make_logs.py"
     script.write_text(source)
     env = {**os.environ, "INSPECT_LOG_DIR": str(workdir), "INSPECT_DISPLAY": "none"}
-    proc = subprocess.run([sys.executable, str(script), str(workdir)], capture_output=True,
-                          text=True, env=env, timeout=180)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(workdir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"inspect eval failed:\n{proc.stdout}\n{proc.stderr}")
     old, new = proc.stdout.split()
@@ -275,16 +318,25 @@ for args in json.loads(sys.argv[1]):
 """
 
 
-def llm_logs(workdir: Path, base_url: str, calls: list[list[str]],
-             models: tuple[str, ...] = ("old-model", "new-model")) -> Path:
+def llm_logs(
+    workdir: Path,
+    base_url: str,
+    calls: list[list[str]],
+    models: tuple[str, ...] = ("old-model", "new-model"),
+) -> Path:
     """A real logs.db written by llm's own CLI, its models served from ``base_url``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "extra-openai-models.yaml").write_text("".join(
-        f"- model_id: {m}\n  model_name: {m}\n  api_base: {base_url}\n" for m in models))
+    (workdir / "extra-openai-models.yaml").write_text(
+        "".join(f"- model_id: {m}\n  model_name: {m}\n  api_base: {base_url}\n" for m in models)
+    )
     env = {**os.environ, "LLM_USER_PATH": str(workdir), "OPENAI_API_KEY": "dummy"}
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(LLM_SCRIPT),
-                           json.dumps(calls)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(LLM_SCRIPT), json.dumps(calls)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"llm failed:\n{proc.stdout}\n{proc.stderr}")
     return workdir / "logs.db"

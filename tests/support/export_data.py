@@ -61,17 +61,18 @@ def build(
 ) -> dict[str, int]:
     """Load, review and score the cases; returns pair ids by key."""
     with write_transaction(db):
-        cid = ensure_comparison(db, comparison, baseline_model="old-model",
-                                candidate_model="new-model")
+        cid = ensure_comparison(
+            db, comparison, baseline_model="old-model", candidate_model="new-model"
+        )
         PairWriter(db, cid, LoadReport(comparison=comparison)).write(
             PairRecord(c.key, c.prompt, c.baseline, c.candidate, c.metadata) for c in cases
         )
-    ids = {k: i for k, i in db.execute(
-        "SELECT key, id FROM pairs WHERE comparison_id = ?", [cid])}
+    ids = {k: i for k, i in db.execute("SELECT key, id FROM pairs WHERE comparison_id = ?", [cid])}
     for c in cases:
         if c.tag is not None:
-            reviews.record(db, ids[c.key], c.reviewer, tag=c.tag, note=c.note,
-                           corrected_output=c.corrected)
+            reviews.record(
+                db, ids[c.key], c.reviewer, tag=c.tag, note=c.note, corrected_output=c.corrected
+            )
     with write_transaction(db):
         for c in cases:
             if c.scored:
@@ -86,13 +87,23 @@ def _score(db: Database, pair_id: int, c: Case, embed: EmbedFn, model_name: str)
         "INSERT OR REPLACE INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
         " semantic_distance, lexical_distance, length_change, signal_count, scored)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [pair_id, digest, "test", model_name, cosine_distance(old, new, embed), None,
-         (len(new) - len(old)) / max(len(old), 1), len(c.signals), now()],
+        [
+            pair_id,
+            digest,
+            "test",
+            model_name,
+            cosine_distance(old, new, embed),
+            None,
+            (len(new) - len(old)) / max(len(old), 1),
+            len(c.signals),
+            now(),
+        ],
     )
     db.execute("DELETE FROM signals WHERE pair_id = ?", [pair_id])
     for name, detail in c.signals.items():
-        db.execute("INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)",
-                   [pair_id, name, detail])
+        db.execute(
+            "INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)", [pair_id, name, detail]
+        )
 
 
 LONG_ANSWER = (
@@ -104,30 +115,68 @@ LONG_ANSWER = (
 
 # A handful of realistic cases, one per kind of break the assertions are drafted for.
 STANDARD_CASES = [
-    Case("json", "Return the user as JSON with keys name and age.",
-         '{"name": "Ada Lovelace", "age": 36}', "The user is Ada Lovelace, aged 36.",
-         tag="regression", note="JSON became prose", signals={"json_broke": None},
-         metadata={"Winner": "baseline", "Rating": 2, "human": {"preference": "model_a"}}),
-    Case("refusal", "How do I reset my router?", LONG_ANSWER,
-         "I'm sorry, but I can't help with resetting network equipment.",
-         tag="regression", note="refuses a harmless question",
-         signals={"refusal_appeared": "candidate says \"i'm sorry, but i\"",
-                  "much_shorter": None}),
-    Case("short", "Explain how to reset the router.", LONG_ANSWER,
-         "To reset the router, unplug it from the wall,",
-         tag="regression", note="cut off", signals={"truncated": None, "much_shorter": None}),
-    Case("better", "What is the capital of Australia?",
-         "The capital of Australia is Sydney.",
-         "The capital of Australia is Canberra, not Sydney, which is the largest city.",
-         tag="improvement"),
-    Case("same", [{"role": "system", "content": "Answer briefly."},
-                  {"role": "user", "content": "What is 2 + 2?"}],
-         "2 + 2 = 4.", "It is 4.", tag="neutral", reviewer="bo"),
-    Case("fixed", "Summarise the plot of Hamlet in one sentence.",
-         "Hamlet is a play.", "A meh summary.", tag="regression", reviewer="bo",
-         corrected="Prince Hamlet avenges his father's murder by his uncle, and almost"
-                   " everyone dies."),
-    Case("skipped", "Tell me a joke.", "Why did the chicken cross the road?",
-         "Knock knock.", tag="skip"),
+    Case(
+        "json",
+        "Return the user as JSON with keys name and age.",
+        '{"name": "Ada Lovelace", "age": 36}',
+        "The user is Ada Lovelace, aged 36.",
+        tag="regression",
+        note="JSON became prose",
+        signals={"json_broke": None},
+        metadata={"Winner": "baseline", "Rating": 2, "human": {"preference": "model_a"}},
+    ),
+    Case(
+        "refusal",
+        "How do I reset my router?",
+        LONG_ANSWER,
+        "I'm sorry, but I can't help with resetting network equipment.",
+        tag="regression",
+        note="refuses a harmless question",
+        signals={"refusal_appeared": 'candidate says "i\'m sorry, but i"', "much_shorter": None},
+    ),
+    Case(
+        "short",
+        "Explain how to reset the router.",
+        LONG_ANSWER,
+        "To reset the router, unplug it from the wall,",
+        tag="regression",
+        note="cut off",
+        signals={"truncated": None, "much_shorter": None},
+    ),
+    Case(
+        "better",
+        "What is the capital of Australia?",
+        "The capital of Australia is Sydney.",
+        "The capital of Australia is Canberra, not Sydney, which is the largest city.",
+        tag="improvement",
+    ),
+    Case(
+        "same",
+        [
+            {"role": "system", "content": "Answer briefly."},
+            {"role": "user", "content": "What is 2 + 2?"},
+        ],
+        "2 + 2 = 4.",
+        "It is 4.",
+        tag="neutral",
+        reviewer="bo",
+    ),
+    Case(
+        "fixed",
+        "Summarise the plot of Hamlet in one sentence.",
+        "Hamlet is a play.",
+        "A meh summary.",
+        tag="regression",
+        reviewer="bo",
+        corrected="Prince Hamlet avenges his father's murder by his uncle, and almost"
+        " everyone dies.",
+    ),
+    Case(
+        "skipped",
+        "Tell me a joke.",
+        "Why did the chicken cross the road?",
+        "Knock knock.",
+        tag="skip",
+    ),
     Case("untagged", "Untouched prompt", "old words", "new words"),
 ]

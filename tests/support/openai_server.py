@@ -29,8 +29,17 @@ ChatFn = Callable[[dict[str, Any]], str]
 EmbedFn = Callable[[list[str]], list[list[float]]]
 
 FAULT_KINDS = {
-    "429", "500", "502", "503", "400", "401", "404",
-    "slow", "drop", "malformed", "error_body",
+    "429",
+    "500",
+    "502",
+    "503",
+    "400",
+    "401",
+    "404",
+    "slow",
+    "drop",
+    "malformed",
+    "error_body",
 }
 
 
@@ -115,8 +124,11 @@ class FakeOpenAI:
             self._queue.extend(Fault(kind, **kw) for _ in range(n))
 
     def fail_when(
-        self, predicate: Callable[[dict[str, Any]], bool], kind: str,
-        times: int | None = None, **kw: Any,
+        self,
+        predicate: Callable[[dict[str, Any]], bool],
+        kind: str,
+        times: int | None = None,
+        **kw: Any,
     ) -> None:
         with self._lock:
             self._rules.append(Rule(predicate, Fault(kind, **kw), times))
@@ -146,8 +158,7 @@ class FakeOpenAI:
         self._httpd = _QuietServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, 0.5 s by default.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
         return self
 
@@ -286,14 +297,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._raw(200, b'{"id": "x", "choices": [ this is not json')
             return True
         if kind == "error_body":
-            self._json(200, _error(fault.message or "The server had an error processing"
-                                   " your request.", "server_error"))
+            self._json(
+                200,
+                _error(
+                    fault.message or "The server had an error processing your request.",
+                    "server_error",
+                ),
+            )
             return True
         headers = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
-        messages = {"429": "Rate limit reached", "401": "Incorrect API key provided",
-                    "404": "The model does not exist", "400": "Invalid request"}
+        messages = {
+            "429": "Rate limit reached",
+            "401": "Incorrect API key provided",
+            "404": "The model does not exist",
+            "400": "Invalid request",
+        }
         message = fault.message or messages.get(kind, "Internal server error")
         self._json(int(kind), _error(message, kind), headers)
         return True
@@ -329,10 +349,14 @@ def _chat_payload(srv: FakeOpenAI, body: dict[str, Any]) -> dict[str, Any]:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "model"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                     "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -348,5 +372,9 @@ def _embed_payload(srv: FakeOpenAI, body: dict[str, Any]) -> dict[str, Any]:
             emb = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
         data.append({"object": "embedding", "index": i, "embedding": emb})
     tokens = sum(len(t.split()) for t in texts)
-    return {"object": "list", "data": data, "model": body.get("model", "model"),
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+    return {
+        "object": "list",
+        "data": data,
+        "model": body.get("model", "model"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

@@ -17,8 +17,13 @@ def seed(db: Database, n: int, name: str = "cmp", *, candidate: bool = False) ->
     with write_transaction(db):
         cid = ensure_comparison(db, name, baseline_model="old-model")
         records = (
-            PairRecord(f"k{i}", f"prompt {i}", f"old answer {i}",
-                       f"given {i}" if candidate else None, {"row": i})
+            PairRecord(
+                f"k{i}",
+                f"prompt {i}",
+                f"old answer {i}",
+                f"given {i}" if candidate else None,
+                {"row": i},
+            )
             for i in range(n)
         )
         PairWriter(db, cid, LoadReport()).write(records)
@@ -27,8 +32,14 @@ def seed(db: Database, n: int, name: str = "cmp", *, candidate: bool = False) ->
 
 def fast_config(base_url: str, **overrides: Any) -> ReplayConfig:
     """Small timeouts and backoffs so fault tests take fractions of a second."""
-    settings: dict[str, Any] = dict(base_url=base_url, model="new-model", timeout=0.5,
-                                    backoff_base=0.01, backoff_max=0.05, concurrency=4)
+    settings: dict[str, Any] = dict(
+        base_url=base_url,
+        model="new-model",
+        timeout=0.5,
+        backoff_base=0.01,
+        backoff_max=0.05,
+        concurrency=4,
+    )
     settings.update(overrides)
     return ReplayConfig(**settings)
 
@@ -44,10 +55,20 @@ def outcomes(db: Database, side: str = "candidate") -> dict[str, tuple[str | Non
     rows = db.execute(
         f"SELECT p.key, p.{side}_output, e.kind, e.status, e.message, e.attempts, e.retryable"
         " FROM pairs p LEFT JOIN replay_errors e ON e.pair_id = p.id AND e.side = ?",
-        [side]).fetchall()
+        [side],
+    ).fetchall()
     for key, output, kind, status, message, attempts, retryable in rows:
-        err = None if kind is None else {"kind": kind, "status": status, "message": message,
-                                         "attempts": attempts, "retryable": retryable}
+        err = (
+            None
+            if kind is None
+            else {
+                "kind": kind,
+                "status": status,
+                "message": message,
+                "attempts": attempts,
+                "retryable": retryable,
+            }
+        )
         out[key] = (output, err)
     return out
 

@@ -55,7 +55,9 @@ def decision(db_path, key: str):
     db = open_db(db_path, migrate=False)
     row = db.execute(
         "SELECT d.tag, d.reviewer, d.note FROM decisions d JOIN pairs p ON p.id = d.pair_id"
-        " WHERE p.key = ?", [key]).fetchone()
+        " WHERE p.key = ?",
+        [key],
+    ).fetchone()
     db.close()
     return row
 
@@ -64,6 +66,8 @@ def history(db_path, key: str) -> list[tuple]:
     db = open_db(db_path, migrate=False)
     rows = db.execute(
         "SELECT r.action, r.tag, r.reviewer FROM reviews r JOIN pairs p ON p.id = r.pair_id"
-        " WHERE p.key = ? ORDER BY r.id", [key]).fetchall()
+        " WHERE p.key = ? ORDER BY r.id",
+        [key],
+    ).fetchall()
     db.close()
     return rows

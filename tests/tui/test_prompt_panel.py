@@ -10,14 +10,20 @@ from swapview.tui.panels import focus_turn, others_summary
 from .fixtures import make_app, make_db
 from .helpers import line_with, screen_lines, screen_text, settle
 
-SYSTEM = ("You are Acme's support assistant. Reply with exactly one JSON object and nothing "
-          "else. Answer only from the help centre, in the customer's language. " * 3)
-QUESTION = ("Hi team, what happens to our invoices and uploaded files after we cancel the "
-            "annual plan halfway through the year? Cheers")
-CHAT = [{"role": "system", "content": SYSTEM},
-        {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": '{"answer": "Hi! How can I help?"}'},
-        {"role": "user", "content": QUESTION}]
+SYSTEM = (
+    "You are Acme's support assistant. Reply with exactly one JSON object and nothing "
+    "else. Answer only from the help centre, in the customer's language. " * 3
+)
+QUESTION = (
+    "Hi team, what happens to our invoices and uploaded files after we cancel the "
+    "annual plan halfway through the year? Cheers"
+)
+CHAT = [
+    {"role": "system", "content": SYSTEM},
+    {"role": "user", "content": "hi"},
+    {"role": "assistant", "content": '{"answer": "Hi! How can I help?"}'},
+    {"role": "user", "content": QUESTION},
+]
 
 
 @pytest.fixture
@@ -28,12 +34,15 @@ def chat_db(tmp_path):
     db = open_db(path)
     with write_transaction(db):
         PairWriter(db, 1, LoadReport()).write(
-            [PairRecord("chat", CHAT, '{"answer": "Kept 30 days."}', '{"answer": "Deleted."}',
-                        {})])
+            [PairRecord("chat", CHAT, '{"answer": "Kept 30 days."}', '{"answer": "Deleted."}', {})]
+        )
         pid = db.execute("SELECT id FROM pairs WHERE key = 'chat'").fetchone()[0]
-        db.execute("INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
-                   " semantic_distance, lexical_distance, length_change, signal_count, scored)"
-                   " VALUES (?, 'h', 'v1', 'test', 0.99, 0.5, 0.0, 0, 't')", [pid])
+        db.execute(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+            " semantic_distance, lexical_distance, length_change, signal_count, scored)"
+            " VALUES (?, 'h', 'v1', 'test', 0.99, 0.5, 0.0, 0, 't')",
+            [pid],
+        )
     db.close()
     return path
 
@@ -59,8 +68,10 @@ async def test_last_question_first_then_all_turns_then_one_line(chat_db):
         await pilot.press("p")  # every turn, in order
         await settle(pilot)
         rows = _prompt_rows(app)
-        starts = [next(i for i, r in enumerate(rows) if r.startswith(p))
-                  for p in ("system: You are Acme", "user: hi", "assistant: {", "user: Hi team")]
+        starts = [
+            next(i for i, r in enumerate(rows) if r.startswith(p))
+            for p in ("system: You are Acme", "user: hi", "assistant: {", "user: Hi team")
+        ]
         assert starts == sorted(starts)
 
         await pilot.press("p")  # one line
@@ -89,12 +100,15 @@ async def test_a_text_prompt_has_no_summary(chat_db):
 
 def test_focus_and_summary_of_unusual_chats():
     assert focus_turn([("system", "s"), ("user", "q"), ("assistant", "prefill")]) == 1
-    assert others_summary([("system", "s"), ("user", "q"), ("assistant", "a")], 1) \
+    assert (
+        others_summary([("system", "s"), ("user", "q"), ("assistant", "a")], 1)
         == "+ system, 1 later turn"
+    )
     assert focus_turn([("system", "only")]) == 0
     assert others_summary([("system", "only")], 0) == ""
-    assert others_summary([("user", "a"), ("assistant", "b"), ("user", "c")], 2) \
-        == "+ 2 earlier turns"
+    assert (
+        others_summary([("user", "a"), ("assistant", "b"), ("user", "c")], 2) == "+ 2 earlier turns"
+    )
 
 
 async def test_all_turns_leave_the_diff_room_at_80x24(chat_db):
@@ -118,8 +132,9 @@ async def test_all_turns_leave_the_diff_room_at_80x24(chat_db):
         assert app.screen.query_one("PromptView").outer_size.height == 12
 
 
-@pytest.mark.parametrize("prompt", ["hello\n", "two lines\nend\n\n",
-                                    [{"role": "user", "content": "trailing\n"}]])
+@pytest.mark.parametrize(
+    "prompt", ["hello\n", "two lines\nend\n\n", [{"role": "user", "content": "trailing\n"}]]
+)
 async def test_prompts_ending_in_a_newline_show_in_every_mode(tmp_path, prompt):
     path = tmp_path / "review.db"
     make_db(path, n_extra=1)
@@ -127,16 +142,22 @@ async def test_prompts_ending_in_a_newline_show_in_every_mode(tmp_path, prompt):
     with write_transaction(db):
         PairWriter(db, 1, LoadReport()).write([PairRecord("nl", prompt, "x y", "x z", {})])
         pid = db.execute("SELECT id FROM pairs WHERE key = 'nl'").fetchone()[0]
-        db.execute("INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
-                   " semantic_distance, lexical_distance, length_change, signal_count, scored)"
-                   " VALUES (?, 'h', 'v1', 'test', 0.99, 0.5, 0.0, 0, 't')", [pid])
+        db.execute(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+            " semantic_distance, lexical_distance, length_change, signal_count, scored)"
+            " VALUES (?, 'h', 'v1', 'test', 0.99, 0.5, 0.0, 0, 't')",
+            [pid],
+        )
     db.close()
     app = make_app(path)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         for _ in range(3):  # last question, all turns, one line: none may crash
             assert app.return_code is None
-            assert "trailing" in screen_text(app) or "hello" in screen_text(app) \
+            assert (
+                "trailing" in screen_text(app)
+                or "hello" in screen_text(app)
                 or "two lines" in screen_text(app)
+            )
             await pilot.press("p")
             await settle(pilot)

@@ -99,10 +99,16 @@ def add_signals(path, key: str, names: list[str]) -> None:
 
 
 async def test_keys_that_differ_at_the_end_stay_distinct(review_db):
-    rename_keys(review_db, {"order-status": "alpaca_eval-639", "refund": "alpaca_eval-62",
-                            "password": "alpaca_eval-628",
-                            "hostile": "conversation-2024-06-alpha-0001",
-                            "shipping": "conversation-2024-06-alpha-0002"})
+    rename_keys(
+        review_db,
+        {
+            "order-status": "alpaca_eval-639",
+            "refund": "alpaca_eval-62",
+            "password": "alpaca_eval-628",
+            "hostile": "conversation-2024-06-alpha-0001",
+            "shipping": "conversation-2024-06-alpha-0002",
+        },
+    )
     app = make_app(review_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -214,8 +220,17 @@ async def test_clear_filters_keeps_the_cursor_row_in_view(big_db):
         assert "extra-240" in line_with(app, "▶")
 
 
-MORE_SIGNALS = ["truncated", "much_shorter", "much_longer", "empty_output", "markdown_changed",
-                "json_broke", "json_fixed", "refusal_gone", "json_types_changed"]
+MORE_SIGNALS = [
+    "truncated",
+    "much_shorter",
+    "much_longer",
+    "empty_output",
+    "markdown_changed",
+    "json_broke",
+    "json_fixed",
+    "refusal_gone",
+    "json_types_changed",
+]
 
 
 async def test_filter_dialog_scrolls_to_the_option_at_80x24(review_db):
@@ -250,8 +265,10 @@ async def test_wrap_and_whitespace_toggles_say_so(review_db):
         await settle(pilot)
         await pilot.press("w", "W")
         await settle(pilot)
-        assert notes(app)[-2:] == ["wrap off (h/l scroll sideways)",
-                                   "whitespace and reflow ignored"]
+        assert notes(app)[-2:] == [
+            "wrap off (h/l scroll sideways)",
+            "whitespace and reflow ignored",
+        ]
         await pilot.press("w", "W")
         await settle(pilot)
         assert notes(app)[-2:] == ["wrap on", "whitespace shown"]
@@ -320,6 +337,8 @@ async def test_undo_in_untagged_queue_brings_the_pair_back(review_db):
 
 
 def _option_index(screen, option_id: str) -> int:
-    ids = [screen.query_one("OptionList").get_option_at_index(i).id
-           for i in range(screen.query_one("OptionList").option_count)]
+    ids = [
+        screen.query_one("OptionList").get_option_at_index(i).id
+        for i in range(screen.query_one("OptionList").option_count)
+    ]
     return ids.index(option_id)

@@ -27,7 +27,10 @@ async def test_first_screen_shows_queue_pair_and_models(review_db):
         # The queue is in semantic order, most changed first.
         rows = [ln for ln in screen_lines(app) if "0.8" in ln or "0.9" in ln]
         assert [r.lstrip("▶ ").split()[1] for r in rows[:3]] == [
-            "order-status", "refund", "password"]
+            "order-status",
+            "refund",
+            "password",
+        ]
 
 
 async def test_tag_is_committed_shown_and_cursor_moves_on(review_db):
@@ -43,7 +46,10 @@ async def test_tag_is_committed_shown_and_cursor_moves_on(review_db):
         await pilot.press("i", "n", "s")
         await settle(pilot)
         assert [decision(review_db, k)[0] for k in ("refund", "password", "hostile")] == [
-            "improvement", "neutral", "skip"]
+            "improvement",
+            "neutral",
+            "skip",
+        ]
         assert "shipping" in cursor_line(app)
         assert "4 of 45 reviewed, 1 regression" in screen_text(app)
         await pilot.press("down", "down", "up")  # arrows move the cursor, not the viewport
@@ -71,7 +77,12 @@ async def test_undo_and_redo_go_through_history(review_db):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert [a for a, *_ in history(review_db, "order-status")] == [
-            "tag", "undo", "redo", "undo", "redo"]
+            "tag",
+            "undo",
+            "redo",
+            "undo",
+            "redo",
+        ]
 
 
 async def test_note_in_the_inline_editor(review_db):
@@ -283,8 +294,10 @@ async def test_help_lists_keys_as_mapped(review_db):
         await pilot.press("question_mark")
         await settle(pilot)
         help_text = screen_text(app)
-        assert "Regression" in line_with(app, "Regression") and " z " in line_with(
-            app, "Regression") + " "
+        assert (
+            "Regression" in line_with(app, "Regression")
+            and " z " in line_with(app, "Regression") + " "
+        )
         assert "Wrong_fact" in help_text
         rows = {binding_id: (keys, desc) for keys, desc, binding_id in app.screen._rows}
         assert rows["tag_regression"] == ("z", "Regression")  # with the id to remap it by

@@ -6,26 +6,49 @@ import pytest
 
 from swapview.tui.status_line import StatusParts, status_text
 
-PARTS = StatusParts(progress="12 of 300 reviewed, 3 regressions",
-                    progress_short="12/300 done, 3 reg", estimate="~23 left (12-41)",
-                    position="247/300", order="semantic",
-                    filters="untagged, signal refusal_appeared", reviewer="ana")
+PARTS = StatusParts(
+    progress="12 of 300 reviewed, 3 regressions",
+    progress_short="12/300 done, 3 reg",
+    estimate="~23 left (12-41)",
+    position="247/300",
+    order="semantic",
+    filters="untagged, signal refusal_appeared",
+    reviewer="ana",
+)
 
 
-@pytest.mark.parametrize("width, expected", [
-    (200, "12 of 300 reviewed, 3 regressions, ~23 left (12-41) │ 247/300 │ order: semantic"
-          " │ filter: untagged, signal refusal_appeared │ ana"),
-    (125, "12 of 300 reviewed, 3 regressions, ~23 left (12-41) │ 247/300 │ semantic"
-          " │ filter: untagged, signal refusal_appeared │ ana"),
-    (110, "12/300 done, 3 reg, ~23 left (12-41) │ 247/300 │ semantic"
-          " │ filter: untagged, signal refusal_appeared │ ana"),
-    (100, "12/300 done, 3 reg, ~23 left │ 247/300 │ semantic"
-          " │ filter: untagged, signal refusal_appeared │ ana"),
-    (90, "12/300 done, 3 reg, ~23 left │ 247/300 │ filter: untagged, signal refusal_appeared"
-         " │ ana"),
-    (78, "12/300 done, 3 reg │ 247/300 │ untagged, signal refusal_appeared │ ana"),
-    (60, "247/300 │ untagged, signal refusal_appeared │ ana"),
-])
+@pytest.mark.parametrize(
+    "width, expected",
+    [
+        (
+            200,
+            "12 of 300 reviewed, 3 regressions, ~23 left (12-41) │ 247/300 │ order: semantic"
+            " │ filter: untagged, signal refusal_appeared │ ana",
+        ),
+        (
+            125,
+            "12 of 300 reviewed, 3 regressions, ~23 left (12-41) │ 247/300 │ semantic"
+            " │ filter: untagged, signal refusal_appeared │ ana",
+        ),
+        (
+            110,
+            "12/300 done, 3 reg, ~23 left (12-41) │ 247/300 │ semantic"
+            " │ filter: untagged, signal refusal_appeared │ ana",
+        ),
+        (
+            100,
+            "12/300 done, 3 reg, ~23 left │ 247/300 │ semantic"
+            " │ filter: untagged, signal refusal_appeared │ ana",
+        ),
+        (
+            90,
+            "12/300 done, 3 reg, ~23 left │ 247/300 │ filter: untagged, signal refusal_appeared"
+            " │ ana",
+        ),
+        (78, "12/300 done, 3 reg │ 247/300 │ untagged, signal refusal_appeared │ ana"),
+        (60, "247/300 │ untagged, signal refusal_appeared │ ana"),
+    ],
+)
 def test_parts_give_way_in_order(width, expected):
     text = status_text(PARTS, width)
     assert text == expected

@@ -29,7 +29,8 @@ async def _tag_first_pair_with_1(tmp_path, tag: TagConfig):
 
 async def test_progress_line_counts_a_regression_kind_tag(tmp_path):
     text = await _tag_first_pair_with_1(
-        tmp_path, TagConfig(name="wrong_fact", key="1", counts_as="regression"))
+        tmp_path, TagConfig(name="wrong_fact", key="1", counts_as="regression")
+    )
     assert "1 of 45 reviewed, 1 regression" in text
 
 
@@ -38,11 +39,14 @@ async def test_progress_line_leaves_out_a_custom_tag_without_counts_as(tmp_path)
     assert "1 of 45 reviewed, 0 regressions" in text
 
 
-@pytest.mark.parametrize(("tag", "kinds", "style"), [
-    ("regression", {}, "tag-regression"),
-    ("wrong_fact", {"wrong_fact": "regression"}, "tag-regression"),
-    ("wrong_fact", {}, "tag-custom"),
-    ("nicer", {"nicer": "improvement"}, "tag-improvement"),
-])
+@pytest.mark.parametrize(
+    ("tag", "kinds", "style"),
+    [
+        ("regression", {}, "tag-regression"),
+        ("wrong_fact", {"wrong_fact": "regression"}, "tag-regression"),
+        ("wrong_fact", {}, "tag-custom"),
+        ("nicer", {"nicer": "improvement"}, "tag-improvement"),
+    ],
+)
 def test_a_custom_tag_takes_the_colour_of_its_kind(tag, kinds, style):
     assert tag_class(tag, kinds) == style

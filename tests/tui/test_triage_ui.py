@@ -25,9 +25,16 @@ def cluster_db(tmp_path):
     path = tmp_path / "triage-ui.db"
     make_db(path, n_extra=12)
     db = open_db(path)
-    recs = [PairRecord(f"policy-{i:02d}", f"Can you explain policy {i}?",
-                       f"Policy {i} covers returns of item group {i} within {i + 10} days.",
-                       REFUSAL, {}) for i in range(14)]
+    recs = [
+        PairRecord(
+            f"policy-{i:02d}",
+            f"Can you explain policy {i}?",
+            f"Policy {i} covers returns of item group {i} within {i + 10} days.",
+            REFUSAL,
+            {},
+        )
+        for i in range(14)
+    ]
     with write_transaction(db):
         PairWriter(db, 1, LoadReport()).write(recs)
     db.close()
@@ -152,7 +159,7 @@ async def test_score_column_estimate_and_band_sample(cluster_db):
         top = screen.pair_list.cursor_row
         assert top.likely is not None
         row = line_with(app, top.key)
-        chance = round(100 / (1 + 2.718281828459045 ** -top.likely))
+        chance = round(100 / (1 + 2.718281828459045**-top.likely))
         assert f"{chance}%" in row
         assert top.likely_reason and top.likely_reason[:10] in row
         # The estimate: bounds only, until a random sample is tagged.
@@ -169,8 +176,12 @@ async def test_score_column_estimate_and_band_sample(cluster_db):
         band = int(named[0].split()[-1])
         assert f"filter: band {band} sample" in line_with(app, "reviewed")
         db = open_db(cluster_db, migrate=False)
-        in_band = [r[0] for r in db.execute(
-            "SELECT pair_id FROM triage_bands WHERE band = ? ORDER BY sample_key", [band])]
+        in_band = [
+            r[0]
+            for r in db.execute(
+                "SELECT pair_id FROM triage_bands WHERE band = ? ORDER BY sample_key", [band]
+            )
+        ]
         db.close()
         assert screen.total == len(in_band)  # none reviewed yet: the whole band, in order
         assert [screen.pair_list.row_at(i).pair_id for i in range(screen.total)] == in_band
@@ -194,6 +205,9 @@ async def test_keys_are_declared_and_in_help(cluster_db):
         await pilot.press("question_mark")
         await settle(pilot)
         text = screen_text(app)
-        for key, what in [("c", "Tag this cluster"), ("m", "More like this"),
-                          ("S", "Sample for the estimate")]:
+        for key, what in [
+            ("c", "Tag this cluster"),
+            ("m", "More like this"),
+            ("S", "Sample for the estimate"),
+        ]:
             assert re.search(rf"\b{key}\s+{what}", text), what

@@ -17,8 +17,13 @@ CHROMIUM = os.environ.get("SWAPVIEW_CHROMIUM", "/usr/bin/chromium")
 # Without these Chromium tries to reach the network at every start (updates, sync,
 # field trials); the sandbox needs user namespaces CI (root) does not give it.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -71,8 +76,12 @@ def browser_page(profile: Path, width: int = 1280, height: int = 800) -> Iterato
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height})
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height},
+        )
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:

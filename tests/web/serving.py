@@ -39,12 +39,30 @@ class Served:
 def serving(db_path: Path, *args: str, timeout: float = 15.0) -> Iterator[Served]:
     """Run `swapview --db DB serve --port 0 ARGS`; yield its URL, output and pid.
     Stops it with SIGTERM (as Ctrl+C would) and checks no tab process outlives it."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-c", "from swapview.cli import main; main()", "--db", str(db_path),
-           "serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env, start_new_session=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        PYTHONUNBUFFERED="1",
+    )
+    cmd = [
+        sys.executable,
+        "-c",
+        "from swapview.cli import main; main()",
+        "--db",
+        str(db_path),
+        "serve",
+        "--port",
+        "0",
+        *args,
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines: list[str] = []
     try:
         yield Served(_wait_for_url(proc, lines, timeout), lines, proc.pid)
@@ -58,8 +76,9 @@ def serving(db_path: Path, *args: str, timeout: float = 15.0) -> Iterator[Served
             rest, _ = proc.communicate()
             raise AssertionError("swapview serve did not stop on SIGTERM") from None
         lines += rest.splitlines()
-        leftover = [pid for pid in children if Path(f"/proc/{pid}").exists()
-                    and not _is_zombie(pid)]
+        leftover = [
+            pid for pid in children if Path(f"/proc/{pid}").exists() and not _is_zombie(pid)
+        ]
         assert not leftover, f"tab processes outlived the server: {leftover}"
 
 

@@ -20,8 +20,7 @@ def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 20.
         time.sleep(0.05)
 
 
-def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path,
-                                                           tmp_path: Path) -> None:
+def test_tags_and_note_from_the_browser_reach_the_database(db_path: Path, tmp_path: Path) -> None:
     require_browser()
     make_db(db_path, n_extra=3)  # 8 pairs; most changed first: order-status, refund, password
     with serving(db_path) as served, browser_page(tmp_path / "profile") as page:

@@ -28,8 +28,10 @@ class State:
     def open_existing(self) -> Database:
         """For commands that only read: a missing file is an error, not a new empty one."""
         if self.db_path != ":memory:" and not Path(self.db_path).exists():
-            raise StoreError(f"{self.db_path}: no such database; load pairs into it first"
-                             " (swapview --db PATH load FILE) or pass another --db")
+            raise StoreError(
+                f"{self.db_path}: no such database; load pairs into it first"
+                " (swapview --db PATH load FILE) or pass another --db"
+            )
         return open_db(self.db_path)
 
 
@@ -100,6 +102,8 @@ def default_reviewer() -> str:
 def config_option(command: Any) -> Any:
     """`--config FILE`: what report, export and triage read custom tags' counts_as from."""
     return click.option(
-        "--config", "config_file", type=click.Path(dir_okay=False),
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
         help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
     )(command)

@@ -19,28 +19,46 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 @main.command("export")
 @click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
 @click.option(
-    "-f", "--format", "format_name", type=click.Choice(list(FORMATS)), default="swapview",
-    show_default=True, help="Named after the tool that runs the cases.",
+    "-f",
+    "--format",
+    "format_name",
+    type=click.Choice(list(FORMATS)),
+    default="swapview",
+    show_default=True,
+    help="Named after the tool that runs the cases.",
 )
 @click.option("-o", "--output", default="-", show_default=True, help="JSONL file, or - for stdout.")
-@click.option("-t", "--tag", "tags", multiple=True,
-              help="Only these tags (default: all but skip and tags counted as skip).")
+@click.option(
+    "-t",
+    "--tag",
+    "tags",
+    multiple=True,
+    help="Only these tags (default: all but skip and tags counted as skip).",
+)
 @click.option("--reviewer", "reviewers", multiple=True, help="Only decisions by this reviewer.")
 @click.option("--signal", "signals", multiple=True, help="Only pairs where this signal fired.")
 @click.option(
-    "--where", "where", multiple=True, metavar="FIELD=VALUE",
+    "--where",
+    "where",
+    multiple=True,
+    metavar="FIELD=VALUE",
     help="Only pairs whose metadata (the loaded file's extra columns) has FIELD equal to"
     " VALUE; FIELD may be a dotted path (human.winner), any case. Repeat: all must hold.",
 )
 @click.option("--include-stale", is_flag=True, help="Also decisions made on older outputs.")
 @click.option(
-    "--ideal", "ideal", multiple=True, metavar="TAG=SOURCE",
+    "--ideal",
+    "ideal",
+    multiple=True,
+    metavar="TAG=SOURCE",
     help="Expected answer for a (custom) tag: baseline, candidate or both (default: what the"
     " tag counts as in the config: regression baseline, improvement candidate, else both).",
 )
 @click.option("--append", is_flag=True, help="Add only cases whose id is not in the file yet.")
 @click.option(
-    "--promptfoo-config", "config_path", type=click.Path(dir_okay=False),
+    "--promptfoo-config",
+    "config_path",
+    type=click.Path(dir_okay=False),
     help="Also write a promptfoo config that replays the stored outputs.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
@@ -76,8 +94,7 @@ def export_command(
         kinds=kinds,
     )
     try:
-        result = export(db, selection, format_name, output, append=append,
-                        config_path=config_path)
+        result = export(db, selection, format_name, output, append=append, config_path=config_path)
     except KeyboardInterrupt:
         where = "" if output == "-" else f": {output} left as it was"
         click.echo(f"Interrupted{where}", err=True)

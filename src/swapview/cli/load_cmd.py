@@ -23,17 +23,36 @@ SHOW_KEYS = 5
 
 @main.command("load", epilog=importers.tools_epilog())
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-              help="File of the old model's outputs (with --candidate).")
-@click.option("--candidate", "candidate_file", type=click.Path(dir_okay=False),
-              help="File of the new model's outputs (with --baseline).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="File of the old model's outputs (with --candidate).",
+)
+@click.option(
+    "--candidate",
+    "candidate_file",
+    type=click.Path(dir_okay=False),
+    help="File of the new model's outputs (with --baseline).",
+)
 @click.option("--comparison", "-c", help="Comparison name [default: from the file or models].")
-@click.option("--from", "tool", metavar="TOOL",
-              help="Read another tool's files: " + ", ".join(IMPORTERS) + " (see below).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Skip format detection [default: told by content].")
-@click.option("--key", help="Field identifying a row (joins two files); with --from"
-              " openai-batch: custom_id, request or auto.")
+@click.option(
+    "--from",
+    "tool",
+    metavar="TOOL",
+    help="Read another tool's files: " + ", ".join(IMPORTERS) + " (see below).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Skip format detection [default: told by content].",
+)
+@click.option(
+    "--key",
+    help="Field identifying a row (joins two files); with --from"
+    " openai-batch: custom_id, request or auto.",
+)
 @click.option("--prompt-field", help="Field holding the prompt (text or chat messages).")
 @click.option("--baseline-field", help="Field holding the old output (one file).")
 @click.option("--candidate-field", help="Field holding the new output (one file).")
@@ -41,23 +60,45 @@ SHOW_KEYS = 5
 @click.option("--baseline-model", help="Name of the old model [default: from the data].")
 @click.option("--candidate-model", help="Name of the new model [default: from the data].")
 @click.option("--skip-bad", is_flag=True, help="Load the good rows, report every bad one.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar [default: on a terminal, for files over 4 MB].")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: on a terminal, for files over 4 MB].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @pass_state
-def load_command(state: State, files: tuple[str, ...], baseline_file: str | None,
-             candidate_file: str | None, comparison: str | None, tool: str | None,
-             fmt: str | None, key: str | None, prompt_field: str | None,
-             baseline_field: str | None, candidate_field: str | None,
-             output_field: str | None, baseline_model: str | None,
-             candidate_model: str | None, skip_bad: bool, progress: bool | None,
-             as_json: bool) -> None:
+def load_command(
+    state: State,
+    files: tuple[str, ...],
+    baseline_file: str | None,
+    candidate_file: str | None,
+    comparison: str | None,
+    tool: str | None,
+    fmt: str | None,
+    key: str | None,
+    prompt_field: str | None,
+    baseline_field: str | None,
+    candidate_field: str | None,
+    output_field: str | None,
+    baseline_model: str | None,
+    candidate_model: str | None,
+    skip_bad: bool,
+    progress: bool | None,
+    as_json: bool,
+) -> None:
     """Load paired outputs: one file with both sides, or a baseline and a candidate file."""
     paths = _paths(files, baseline_file, candidate_file, tool)
     options = LoadOptions(
-        fields=FieldMap(prompt=prompt_field, baseline=baseline_field, candidate=candidate_field,
-                        output=output_field, key=key),
-        fmt=fmt, baseline_model=baseline_model, candidate_model=candidate_model,
+        fields=FieldMap(
+            prompt=prompt_field,
+            baseline=baseline_field,
+            candidate=candidate_field,
+            output=output_field,
+            key=key,
+        ),
+        fmt=fmt,
+        baseline_model=baseline_model,
+        candidate_model=candidate_model,
         skip_bad=skip_bad,
     )
     report = LoadReport()
@@ -73,9 +114,9 @@ def load_command(state: State, files: tuple[str, ...], baseline_file: str | None
         click.echo(format_report(report, only_in))
 
 
-
-def _paths(files: tuple[str, ...], baseline: str | None, candidate: str | None,
-           tool: str | None) -> list[str]:
+def _paths(
+    files: tuple[str, ...], baseline: str | None, candidate: str | None, tool: str | None
+) -> list[str]:
     if bool(baseline) != bool(candidate):
         raise click.UsageError("--baseline and --candidate go together")
     if baseline and files:
@@ -100,8 +141,9 @@ def _progress_bar(paths: list[str], wanted: bool | None) -> Iterator:
     if not show:
         yield None
         return
-    with click.progressbar(length=total, label="Loading", file=sys.stderr,
-                           show_pos=False, show_percent=True) as bar:
+    with click.progressbar(
+        length=total, label="Loading", file=sys.stderr, show_pos=False, show_percent=True
+    ) as bar:
         yield bar.update
 
 
@@ -114,12 +156,16 @@ def format_report(r: LoadReport, only_in: tuple[str, str] = FILE_LABELS) -> str:
     if r.stale_reviews:
         lines.append(f"  {r.stale_reviews} reviews marked stale (their pair changed)")
     if r.metadata_updated:
-        lines.append(f"  {r.metadata_updated} unchanged pairs got new metadata (re-score them;"
-                     " their reviews stand)")
+        lines.append(
+            f"  {r.metadata_updated} unchanged pairs got new metadata (re-score them;"
+            " their reviews stand)"
+        )
     lines.append(f"  empty outputs {r.empty_outputs}, identical outputs {r.identical_outputs}")
-    for label, keys in (("duplicate keys (first kept)", r.duplicate_keys),
-                        (only_in[0], r.unmatched_baseline),
-                        (only_in[1], r.unmatched_candidate)):
+    for label, keys in (
+        ("duplicate keys (first kept)", r.duplicate_keys),
+        (only_in[0], r.unmatched_baseline),
+        (only_in[1], r.unmatched_candidate),
+    ):
         if keys:
             lines.append(f"  {label}: {len(keys)} ({_some(keys)})")
     if r.skipped:
@@ -132,4 +178,3 @@ def format_report(r: LoadReport, only_in: tuple[str, str] = FILE_LABELS) -> str:
 def _some(keys: list[str]) -> str:
     shown = ", ".join(keys[:SHOW_KEYS])
     return shown + (", ..." if len(keys) > SHOW_KEYS else "")
-

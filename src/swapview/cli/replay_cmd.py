@@ -26,35 +26,60 @@ INTERRUPTED = 130
 
 
 @main.command()
-@click.option("-c", "--comparison", required=True, help="Comparison to fill in (created from"
-              " --prompts when new).")
-@click.option("--prompts", "prompts_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSONL of prompts: strings, message lists or {key, prompt|messages}.")
+@click.option(
+    "-c",
+    "--comparison",
+    required=True,
+    help="Comparison to fill in (created from --prompts when new).",
+)
+@click.option(
+    "--prompts",
+    "prompts_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL of prompts: strings, message lists or {key, prompt|messages}.",
+)
 @click.option("-m", "--model", help="Model name sent to the endpoint ($SWAPVIEW_MODEL).")
-@click.option("--base-url", help="Endpoint base URL, e.g. http://localhost:8000/v1"
-              " ($SWAPVIEW_BASE_URL, $OPENAI_BASE_URL).")
-@click.option("--api-key", help="API key; prefer $SWAPVIEW_API_KEY or $OPENAI_API_KEY (a flag"
-              " shows in ps and shell history).")
-@click.option("--side", type=click.Choice(["candidate", "baseline"]),
-              help="Which side to generate [default: candidate].")
+@click.option(
+    "--base-url",
+    help="Endpoint base URL, e.g. http://localhost:8000/v1 ($SWAPVIEW_BASE_URL, $OPENAI_BASE_URL).",
+)
+@click.option(
+    "--api-key",
+    help="API key; prefer $SWAPVIEW_API_KEY or $OPENAI_API_KEY (a flag"
+    " shows in ps and shell history).",
+)
+@click.option(
+    "--side",
+    type=click.Choice(["candidate", "baseline"]),
+    help="Which side to generate [default: candidate].",
+)
 @click.option("--system", "system_prompt", help="System prompt for prompts that have none.")
 @click.option("--temperature", type=float)
 @click.option("--max-tokens", type=int)
 @click.option("--seed", type=int)
-@click.option("--extra", help="JSON object merged into each request body, e.g."
-              " '{\"top_p\": 0.9}'.")
+@click.option("--extra", help="JSON object merged into each request body, e.g. '{\"top_p\": 0.9}'.")
 @click.option("-j", "--concurrency", type=int, help="Requests in flight [default: 8].")
 @click.option("--rpm", "requests_per_minute", type=float, help="Requests per minute limit.")
 @click.option("--tpm", "tokens_per_minute", type=float, help="Tokens per minute limit.")
 @click.option("--timeout", type=float, help="Seconds per request [default: 120].")
 @click.option("--max-retries", type=int, help="Retries of a transient fault [default: 5].")
-@click.option("--retry-failed/--skip-failed", default=None,
-              help="Send prompts that failed in an earlier run again [default: retry].")
+@click.option(
+    "--retry-failed/--skip-failed",
+    default=None,
+    help="Send prompts that failed in an earlier run again [default: retry].",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most this many prompts.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML config with a [replay] table ($SWAPVIEW_CONFIG).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar [default: when stderr is a terminal].")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config with a [replay] table ($SWAPVIEW_CONFIG).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: when stderr is a terminal].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_state
 def replay(
@@ -69,16 +94,21 @@ def replay(
     **flags: Any,
 ) -> None:
     """Generate the missing side of a comparison through an OpenAI-compatible endpoint."""
-    config = build_config({**flags, "extra": parse_extra(extra) or None},
-                          config_path=config_path)
+    config = build_config({**flags, "extra": parse_extra(extra) or None}, config_path=config_path)
     db = state.open()
     imported = None
     if prompts_path is not None:
         imported = import_prompts(db, comparison, prompts_path, read_prompts(prompts_path))
     show = sys.stderr.isatty() if progress is None else progress
     bar = ProgressLine() if show and not as_json else None
-    replayer = Replayer(db, comparison, config, keys=imported.keys if imported else None,
-                        limit=limit, on_progress=bar.update if bar else None)
+    replayer = Replayer(
+        db,
+        comparison,
+        config,
+        keys=imported.keys if imported else None,
+        limit=limit,
+        on_progress=bar.update if bar else None,
+    )
     try:
         summary = asyncio.run(replayer.run())
     except KeyboardInterrupt:
@@ -116,9 +146,11 @@ class ProgressLine:
         pct = 100 * done / s.pending if s.pending else 100
         width = 24
         fill = int(width * pct / 100)
-        line = (f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{s.pending} {pct:5.1f}%"
-                f"  {rate:6.1f} req/s  ETA {eta}  failed {s.failed}"
-                f"  retried {s.retried} ")
+        line = (
+            f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{s.pending} {pct:5.1f}%"
+            f"  {rate:6.1f} req/s  ETA {eta}  failed {s.failed}"
+            f"  retried {s.retried} "
+        )
         click.echo(line, err=True, nl=False)
 
     def close(self, s: Summary) -> None:
@@ -136,13 +168,19 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
     if as_json:
         out = s.as_dict()
         if imported is not None:
-            out["imported"] = {"added": imported.added, "existing": imported.existing,
-                               "duplicate_keys": imported.duplicate_keys}
+            out["imported"] = {
+                "added": imported.added,
+                "existing": imported.existing,
+                "duplicate_keys": imported.duplicate_keys,
+            }
         click.echo(json.dumps(out, indent=2))
         return
     if imported is not None:
-        dup = f", {len(imported.duplicate_keys)} duplicate keys skipped" \
-            if imported.duplicate_keys else ""
+        dup = (
+            f", {len(imported.duplicate_keys)} duplicate keys skipped"
+            if imported.duplicate_keys
+            else ""
+        )
         click.echo(f"prompts: {imported.added} new, {imported.existing} already there{dup}")
     for warning in s.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -152,17 +190,23 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
         f"{s.comparison} ({s.side}, {s.model} at {s.base_url}): {s.done} answered,"
         f" {s.failed} failed{left}, {s.retried} retried; {s.requests} requests in"
         f" {s.elapsed:.1f} s"
-        f" ({rate:.1f}/s); tokens {s.prompt_tokens} prompt + {s.completion_tokens} completion")
+        f" ({rate:.1f}/s); tokens {s.prompt_tokens} prompt + {s.completion_tokens} completion"
+    )
     if s.skipped:
         click.echo(f"{s.skipped} answered meanwhile by another run (left as they were)")
     if s.left_failed:
-        click.echo(f"{s.left_failed} prompts that failed in an earlier run were not sent"
-                   " (--skip-failed); the command without it sends them")
+        click.echo(
+            f"{s.left_failed} prompts that failed in an earlier run were not sent"
+            " (--skip-failed); the command without it sends them"
+        )
     if s.errors:
         click.echo("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
-        click.echo("failed prompts are listed in the replay_errors table; the same command"
-                   " sends them again (--skip-failed to leave them)")
+        click.echo(
+            "failed prompts are listed in the replay_errors table; the same command"
+            " sends them again (--skip-failed to leave them)"
+        )
     if s.interrupted:
         left = s.pending - s.finished
-        click.echo(f"interrupted: {left} still missing; the same command sends only those",
-                   err=True)
+        click.echo(
+            f"interrupted: {left} still missing; the same command sends only those", err=True
+        )

@@ -21,7 +21,10 @@ GATE_EXIT_CODE = 3
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of Markdown.")
 @click.option("--top", default=10, show_default=True, help="How many top regressions to show.")
 @click.option(
-    "--fail-if", "fail_if", multiple=True, metavar="EXPR",
+    "--fail-if",
+    "fail_if",
+    multiple=True,
+    metavar="EXPR",
     help=f"Gate, e.g. 'regression_rate>0.02' or 'signal.json_broke>=1'; exit {GATE_EXIT_CODE}"
     " when any trips.",
 )
@@ -41,15 +44,15 @@ def report_command(
     # Read first and always: custom tags' counts_as decide what a regression is.
     config = load_config(config_file)
     db = state.open_existing()
-    report = build_report(db, comparison or only_comparison(db), top=top,
-                          kinds=config.tag_kinds())
+    report = build_report(db, comparison or only_comparison(db), top=top, kinds=config.tag_kinds())
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
     gates = [parse_gate(expr, set(values), tags=tags) for expr in fail_if]
     results = evaluate(gates, values)
     if as_json:
         data = report.model_dump(mode="json") | {
-            "metrics": values, "gates": [r.as_dict() for r in results]
+            "metrics": values,
+            "gates": [r.as_dict() for r in results],
         }
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:

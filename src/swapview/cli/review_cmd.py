@@ -21,36 +21,58 @@ from .app import State, default_reviewer, main, pass_state
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
 @click.option("--untagged", is_flag=True, help="Show only pairs nobody has tagged yet.")
 @click.option("--theme", help="Textual theme, e.g. ansi-dark for 256-colour terminals.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
+)
 @click.option("--no-resume", is_flag=True, help="Start at the top, not where you stopped.")
 @pass_state
-def review(state: State, comparison: str | None, reviewer: str | None, order: str | None,
-           seed: int, untagged: bool, theme: str | None, config_path: str | None,
-           no_resume: bool) -> None:
+def review(
+    state: State,
+    comparison: str | None,
+    reviewer: str | None,
+    order: str | None,
+    seed: int,
+    untagged: bool,
+    theme: str | None,
+    config_path: str | None,
+    no_resume: bool,
+) -> None:
     """Page through pairs most changed first and tag each with one key."""
     config = load_config(config_path)
     db = state.open()
     comps = comparisons(db.conn)
     if not comps:
         raise click.ClickException(
-            f"{state.db_path} holds no pairs yet: load some with `swapview load`.")
+            f"{state.db_path} holds no pairs yet: load some with `swapview load`."
+        )
     cid = _comparison_id(comps, comparison)
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     db.close()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Textual would take over a terminal that is not there and wait forever.
-        raise click.ClickException("review needs a terminal (run it in one, over SSH, or in"
-                                   " a browser with `swapview serve`)")
+        raise click.ClickException(
+            "review needs a terminal (run it in one, over SSH, or in"
+            " a browser with `swapview serve`)"
+        )
     name = reviewer or config.reviewer or default_reviewer()
     spec = QueueSpec(order=order_name, seed=seed, comparison_id=cid, untagged=untagged)
     # The first queue read runs while Textual imports: the first screen comes sooner.
     first = preload(state.db_path, spec, None if no_resume else name)
     from ..tui import ReviewContext, SwapviewApp  # Textual loads only for this command
 
-    context = ReviewContext(db_path=state.db_path, reviewer=name, spec=spec, config=config,
-                            resume=not no_resume, comparisons=comps, preloaded=first)
+    context = ReviewContext(
+        db_path=state.db_path,
+        reviewer=name,
+        spec=spec,
+        config=config,
+        resume=not no_resume,
+        comparisons=comps,
+        preloaded=first,
+    )
     app = SwapviewApp(context, theme=theme)
     app.run()
     if app.return_code:  # a crash inside the app: Textual printed it; say so to the shell

@@ -14,35 +14,63 @@ from .app import State, main, pass_state
 
 
 @main.command()
-@click.option("--comparison", "-c", "comparisons", multiple=True,
-              help="Comparison to score (repeatable); default: all of them.")
-@click.option("--embedder", type=click.Choice(EMBEDDERS),
-              help="static: fast, offline (default, or the config file's [embeddings]"
-                   " embedder); minilm: accurate, ~10 texts/s; http: an OpenAI-compatible"
-                   " /v1/embeddings endpoint.")
-@click.option("--embed-base-url", metavar="URL",
-              help="http: base URL ending in /v1 (or $SWAPVIEW_EMBED_BASE_URL).")
+@click.option(
+    "--comparison",
+    "-c",
+    "comparisons",
+    multiple=True,
+    help="Comparison to score (repeatable); default: all of them.",
+)
+@click.option(
+    "--embedder",
+    type=click.Choice(EMBEDDERS),
+    help="static: fast, offline (default, or the config file's [embeddings]"
+    " embedder); minilm: accurate, ~10 texts/s; http: an OpenAI-compatible"
+    " /v1/embeddings endpoint.",
+)
+@click.option(
+    "--embed-base-url",
+    metavar="URL",
+    help="http: base URL ending in /v1 (or $SWAPVIEW_EMBED_BASE_URL).",
+)
 @click.option("--embed-model", metavar="NAME", help="http: model (or $SWAPVIEW_EMBED_MODEL).")
-@click.option("--embed-api-key", metavar="KEY",
-              help="http: API key (better: $SWAPVIEW_EMBED_API_KEY or $OPENAI_API_KEY).")
+@click.option(
+    "--embed-api-key",
+    metavar="KEY",
+    help="http: API key (better: $SWAPVIEW_EMBED_API_KEY or $OPENAI_API_KEY).",
+)
 @click.option("--embed-batch-size", type=click.IntRange(1, 2048), help="http: texts per request.")
-@click.option("--embed-concurrency", type=click.IntRange(1, 64),
-              help="http: requests in flight at once.")
+@click.option(
+    "--embed-concurrency", type=click.IntRange(1, 64), help="http: requests in flight at once."
+)
 @click.option("--embed-timeout", type=click.FloatRange(0.1), help="http: seconds per request.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary for scripts.")
 @pass_state
-def score(state: State, comparisons: tuple[str, ...], embedder: str | None,
-          embed_base_url: str | None, embed_model: str | None, embed_api_key: str | None,
-          embed_batch_size: int | None,
-          embed_concurrency: int | None, embed_timeout: float | None, as_json: bool) -> None:
+def score(
+    state: State,
+    comparisons: tuple[str, ...],
+    embedder: str | None,
+    embed_base_url: str | None,
+    embed_model: str | None,
+    embed_api_key: str | None,
+    embed_batch_size: int | None,
+    embed_concurrency: int | None,
+    embed_timeout: float | None,
+    as_json: bool,
+) -> None:
     """Score pairs: semantic and lexical distance, length change, quirk signals."""
     db = state.open()
     names = list(comparisons) or [c["name"] for c in list_comparisons(db)]
     if not names:
         raise click.ClickException("no comparisons yet: load some pairs first")
     model = make_embedder(
-        embedder, base_url=embed_base_url, model=embed_model, api_key=embed_api_key,
-        batch_size=embed_batch_size, concurrency=embed_concurrency, timeout=embed_timeout,
+        embedder,
+        base_url=embed_base_url,
+        model=embed_model,
+        api_key=embed_api_key,
+        batch_size=embed_batch_size,
+        concurrency=embed_concurrency,
+        timeout=embed_timeout,
         progress=None if as_json else _say,
     )
     reports = [_score_one(db, name, model, quiet=as_json) for name in names]
@@ -62,6 +90,7 @@ def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:
         return score_comparison(db, name, model)
     bar = click.progressbar(length=1, label=f"Scoring {name}", file=sys.stderr)
     with bar:
+
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)

@@ -46,13 +46,19 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
 
 @triage_group.command("refit")
 @COMPARISON
-@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
-              help="How many of the queue to print.")
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many of the queue to print.",
+)
 @AS_JSON
 @config_option
 @pass_state
-def refit_command(state: State, comparison: str | None, top: int, as_json: bool,
-                  config_file: str | None) -> None:
+def refit_command(
+    state: State, comparison: str | None, top: int, as_json: bool, config_file: str | None
+) -> None:
     """Refit from the current tags and print the head of the likely-regression queue."""
     kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
@@ -67,14 +73,20 @@ def refit_command(state: State, comparison: str | None, top: int, as_json: bool,
     )
     width = max((len(row["key"]) for row in head), default=0)
     for row in head:
-        click.echo(f"  {row['key']:<{width}}  {chance_percent(row['score']):>3d}%"
-                   f"  {row['reason'] or ''}")
+        click.echo(
+            f"  {row['key']:<{width}}  {chance_percent(row['score']):>3d}%  {row['reason'] or ''}"
+        )
 
 
 @triage_group.command("clusters")
 @COMPARISON
-@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
-              help="How many clusters to print.")
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many clusters to print.",
+)
 @pass_state
 def clusters_command(state: State, comparison: str | None, top: int) -> None:
     """Regroup pairs whose changes are alike and list the biggest groups."""
@@ -96,19 +108,27 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @config_option
 @pass_state
-def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, yes: bool,
-                        config_file: str | None) -> None:
+def tag_cluster_command(
+    state: State, cluster_id: int, tag: str, reviewer: str, yes: bool, config_file: str | None
+) -> None:
     """Tag every unreviewed pair of a cluster in one step."""
     known = set(_kinds(config_file))  # every tag: the defaults and the config's own
     db = state.open()
     if tag not in known:
-        raise click.BadParameter(f"{tag!r} is not a tag; use one of {', '.join(sorted(known))}"
-                                 " (custom tags come from the config file)", param_hint="TAG")
-    todo = len(cluster_members(db, cluster_id, unreviewed_only=True)) if cluster_exists(
-        db, cluster_id) else 0
+        raise click.BadParameter(
+            f"{tag!r} is not a tag; use one of {', '.join(sorted(known))}"
+            " (custom tags come from the config file)",
+            param_hint="TAG",
+        )
+    todo = (
+        len(cluster_members(db, cluster_id, unreviewed_only=True))
+        if cluster_exists(db, cluster_id)
+        else 0
+    )
     if todo and not yes:
-        click.confirm(f"Tag the {todo} unreviewed pairs of cluster {cluster_id} as {tag}?",
-                      abort=True)
+        click.confirm(
+            f"Tag the {todo} unreviewed pairs of cluster {cluster_id} as {tag}?", abort=True
+        )
     done = tag_cluster(db, cluster_id, reviewer, tag)
     if not done:
         click.echo(f"nothing to tag: every pair of cluster {cluster_id} is already reviewed")
@@ -121,8 +141,9 @@ def tag_cluster_command(state: State, cluster_id: int, tag: str, reviewer: str, 
 @AS_JSON
 @config_option
 @pass_state
-def estimate_command(state: State, comparison: str | None, as_json: bool,
-                     config_file: str | None) -> None:
+def estimate_command(
+    state: State, comparison: str | None, as_json: bool, config_file: str | None
+) -> None:
     """Estimate how many regressions remain among the unreviewed pairs."""
     kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
@@ -147,12 +168,18 @@ def estimate_command(state: State, comparison: str | None, as_json: bool,
 
 @triage_group.command("sample")
 @COMPARISON
-@click.option("--size", default=10, show_default=True, type=click.IntRange(min=1),
-              help="How many pairs to suggest.")
+@click.option(
+    "--size",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many pairs to suggest.",
+)
 @config_option
 @pass_state
-def sample_command(state: State, comparison: str | None, size: int,
-                   config_file: str | None) -> None:
+def sample_command(
+    state: State, comparison: str | None, size: int, config_file: str | None
+) -> None:
     """Random pairs to tag that would tighten the estimate most."""
     kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
@@ -166,8 +193,13 @@ def sample_command(state: State, comparison: str | None, size: int,
 @triage_group.command("alike")
 @click.argument("key")
 @COMPARISON
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1),
-              help="How many pairs to list.")
+@click.option(
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many pairs to list.",
+)
 @pass_state
 def alike_command(state: State, key: str, comparison: str | None, limit: int) -> None:
     """Unreviewed pairs most like the pair KEY: its cluster first, then nearest features."""

@@ -148,8 +148,9 @@ def _unknown_fields(db: Database, sel: Selection) -> str:
     if not sel.where:
         return ""
     metas = [c.pair_metadata for c in select_cases(db, sel.model_copy(update={"where": ()}))]
-    missing = [".".join(parts) for parts, _ in sel.where
-               if not any(has_field(m, parts) for m in metas)]
+    missing = [
+        ".".join(parts) for parts, _ in sel.where if not any(has_field(m, parts) for m in metas)
+    ]
     if not missing:
         return ""
     names = ", ".join(repr(m) for m in missing)

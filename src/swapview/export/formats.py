@@ -43,7 +43,9 @@ def to_openai_evals(case: ExportCase) -> BaseModel:
     # Evals samples have no metadata object; their readers (Match, model-graded templates)
     # take the keys they name and ignore the rest, as they already do with `id`.
     return OpenAIEvalsSample(
-        input=case.chat_messages(), ideal=_target(case), id=case.id,
+        input=case.chat_messages(),
+        ideal=_target(case),
+        id=case.id,
         **exported_metadata(case.pair_metadata),
     )
 
@@ -55,10 +57,13 @@ def _metadata(case: ExportCase, extra: dict[str, Any] | None = None) -> dict[str
 
 
 def to_inspect(case: ExportCase) -> BaseModel:
-    metadata = _metadata(case, {
-        "baseline_output": case.baseline_output,
-        "candidate_output": case.candidate_output,
-    })
+    metadata = _metadata(
+        case,
+        {
+            "baseline_output": case.baseline_output,
+            "candidate_output": case.candidate_output,
+        },
+    )
     return InspectSample(
         id=case.id,
         input=case.prompt if isinstance(case.prompt, list) else (case.prompt or ""),
@@ -110,13 +115,17 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("swapview", "generic JSONL with every field", to_swapview, _top_id),
-        Format("openai-evals", 'openai/evals samples {"input", "ideal"}', to_openai_evals,
-               _top_id),
+        Format("openai-evals", 'openai/evals samples {"input", "ideal"}', to_openai_evals, _top_id),
         Format("inspect", "inspect_ai json_dataset samples", to_inspect, _top_id),
-        Format("promptfoo", "promptfoo test cases (vars, assert, metadata)", to_promptfoo,
-               _metadata_id),
-        Format("langsmith", "LangSmith examples (inputs, outputs, metadata)", to_langsmith,
-               _metadata_id),
+        Format(
+            "promptfoo", "promptfoo test cases (vars, assert, metadata)", to_promptfoo, _metadata_id
+        ),
+        Format(
+            "langsmith",
+            "LangSmith examples (inputs, outputs, metadata)",
+            to_langsmith,
+            _metadata_id,
+        ),
     )
 }
 

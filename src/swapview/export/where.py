@@ -23,8 +23,7 @@ def parse_where(raw: list[str]) -> tuple[Where, ...]:
         parts = tuple(p.strip() for p in field.split("."))
         if not sep or not all(parts):
             raise SwapviewError(
-                f"--where {item!r}: expected FIELD=VALUE, e.g. winner=baseline or"
-                " human.rating=5"
+                f"--where {item!r}: expected FIELD=VALUE, e.g. winner=baseline or human.rating=5"
             )
         parsed.append((parts, value))
     return tuple(parsed)

@@ -42,8 +42,16 @@ UNMATCHED_LABELS: dict[str, tuple[str, str]] = {
     "langfuse": ("only in the old run", "only in the new run"),
 }
 
-__all__ = ["IMPORTERS", "UNMATCHED_LABELS", "ImportResult", "ImportSource", "import_files",
-           "run_import", "tool_help", "unmatched_labels"]
+__all__ = [
+    "IMPORTERS",
+    "UNMATCHED_LABELS",
+    "ImportResult",
+    "ImportSource",
+    "import_files",
+    "run_import",
+    "tool_help",
+    "unmatched_labels",
+]
 
 
 def unmatched_labels(tool: str) -> tuple[str, str]:
@@ -59,11 +67,13 @@ def tool_help(tool: str) -> str:
 
 def tools_epilog() -> str:
     """Help text listing each tool and the files it reads (click keeps ``\b`` blocks)."""
+
     def what(tool: str) -> str:  # "promptfoo: one results.json ..." without the tool's name
         return tool_help(tool).split(": ", 1)[-1]
 
     return "Tools for --from, and what they read:\n\n" + "\n\n".join(
-        f"\b\n{name}: {what(name)}" for name in IMPORTERS)
+        f"\b\n{name}: {what(name)}" for name in IMPORTERS
+    )
 
 
 def import_files(tool: str, paths: Sequence[str | Path], **opts: Any) -> ImportResult:
@@ -95,8 +105,9 @@ class ImportSource:
     not pair goes into ``report`` as the records are taken.
     """
 
-    def __init__(self, tool: str, paths: Sequence[str | Path], report: LoadReport,
-                 **opts: Any) -> None:
+    def __init__(
+        self, tool: str, paths: Sequence[str | Path], report: LoadReport, **opts: Any
+    ) -> None:
         self.result = import_files(tool, paths, **opts)
         if not self.result.records:
             raise InputError(str(paths[0]), _nothing_paired(self.result))
@@ -123,13 +134,17 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
 
     def factory(paths: list[str], options: Any, report: LoadReport) -> ImportSource:
         fields = getattr(options, "fields", None)
-        opts: dict[str, Any] = {"baseline_model": options.baseline_model,
-                                "candidate_model": options.candidate_model}
+        opts: dict[str, Any] = {
+            "baseline_model": options.baseline_model,
+            "candidate_model": options.candidate_model,
+        }
         key = getattr(fields, "key", None)
         if key is not None:
             if tool != "openai-batch":
-                raise SwapviewError(f"--key does not apply to --from {tool}: it pairs by"
-                                    " what the tool knows (see swapview load --help)")
+                raise SwapviewError(
+                    f"--key does not apply to --from {tool}: it pairs by"
+                    " what the tool knows (see swapview load --help)"
+                )
             opts["pair_by"] = key
         for name in ("prompt", "baseline", "candidate", "output"):
             if getattr(fields, name, None) is not None:
@@ -137,15 +152,18 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
         if getattr(options, "fmt", None) is not None:
             raise SwapviewError(f"--format does not apply to --from {tool}")
         if getattr(options, "skip_bad", False):
-            raise SwapviewError(f"--skip-bad does not apply to --from {tool}: a bad file is"
-                                " an error, and what did not pair is reported anyway")
+            raise SwapviewError(
+                f"--skip-bad does not apply to --from {tool}: a bad file is"
+                " an error, and what did not pair is reported anyway"
+            )
         return ImportSource(tool, paths, report, **opts)
 
     return factory
 
 
-def run_import(db: Database, tool: str, paths: Sequence[str | Path],
-               comparison: str | None = None, **opts: Any) -> LoadReport:
+def run_import(
+    db: Database, tool: str, paths: Sequence[str | Path], comparison: str | None = None, **opts: Any
+) -> LoadReport:
     """Import ``paths`` with ``tool`` into one comparison; on any error nothing is stored.
 
     The same path as ``swapview load --from TOOL``: the load pipeline's one transaction.
@@ -159,12 +177,16 @@ def _nothing_paired(result: ImportResult) -> str:
     names = (result.baseline_model or "baseline", result.candidate_model or "candidate")
     unmatched = (len(result.unmatched_baseline), len(result.unmatched_candidate))
     if not any(result.failures):
-        return (f"no pairs: {unmatched[0]} {names[0]} answers and {unmatched[1]} {names[1]}"
-                " answers share no key")
+        return (
+            f"no pairs: {unmatched[0]} {names[0]} answers and {unmatched[1]} {names[1]}"
+            " answers share no key"
+        )
     message = f"no pairs: {_failures(result, names)}"
     if any(unmatched):
-        message += (f"; the other {unmatched[0]} {names[0]} and {unmatched[1]} {names[1]}"
-                    " answers share no key")
+        message += (
+            f"; the other {unmatched[0]} {names[0]} and {unmatched[1]} {names[1]}"
+            " answers share no key"
+        )
     return message
 
 
@@ -172,7 +194,8 @@ def _failures(result: ImportResult, names: tuple[str, str]) -> str:
     """``all 6 old answers and 1 of 3 new answers failed; first error: ...``."""
     counts = " and ".join(
         f"all {n} {name} answers" if failures == n > 0 else f"{failures} of {n} {name} answers"
-        for name, n, failures in zip(names, result.answers, result.failures, strict=True))
+        for name, n, failures in zip(names, result.answers, result.failures, strict=True)
+    )
     return f"{counts} failed; first error: {result.first_error}"
 
 

@@ -130,14 +130,18 @@ def _count(result: ImportResult, baseline: Sides, candidate: Sides) -> None:
 def shorten(message: str, limit: int = 120) -> str:
     """An error's first line, cut to ``limit`` characters: enough to tell the cause."""
     line = message.strip().splitlines()[0] if message.strip() else message
-    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _failure(key: str, old: Answer | None, new: Answer | None) -> str:
-    parts = [f"{name} failed: {a.error}" for name, a in (("baseline", old), ("candidate", new))
-             if a is not None and a.error is not None]
-    alone = " (no candidate answer)" if new is None else \
-        " (no baseline answer)" if old is None else ""
+    parts = [
+        f"{name} failed: {a.error}"
+        for name, a in (("baseline", old), ("candidate", new))
+        if a is not None and a.error is not None
+    ]
+    alone = (
+        " (no candidate answer)" if new is None else " (no baseline answer)" if old is None else ""
+    )
     return f"{key}: " + "; ".join(parts) + alone
 
 
@@ -162,9 +166,9 @@ def side_metadata(meta: dict[str, Any], side: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in meta.items():
         if key.startswith(prefix + "scores."):
-            out.setdefault("scores", {})[key[len(prefix) + 7:]] = value
+            out.setdefault("scores", {})[key[len(prefix) + 7 :]] = value
         elif key.startswith(prefix):
-            out[key[len(prefix):]] = value
+            out[key[len(prefix) :]] = value
     return out
 
 
@@ -176,13 +180,17 @@ def require_two_models(path: str, models: Iterable[str | None], what: str = "mod
         raise InputError(path, f"a comparison needs two {what}; this input has {only}")
 
 
-def pick_two(path: str, found: list[str], baseline: str | None, candidate: str | None,
-             what: str = "models") -> tuple[str, str]:
+def pick_two(
+    path: str, found: list[str], baseline: str | None, candidate: str | None, what: str = "models"
+) -> tuple[str, str]:
     """Baseline and candidate among ``found`` (in order of appearance): named, or the only two."""
     for name, given in (("--baseline-model", baseline), ("--candidate-model", candidate)):
         if given is not None and given not in found:
-            raise InputError(path, f"{name} {given!r} is not in this input; it has "
-                             + ", ".join(repr(m) for m in found))
+            raise InputError(
+                path,
+                f"{name} {given!r} is not in this input; it has "
+                + ", ".join(repr(m) for m in found),
+            )
     if baseline and candidate:
         if baseline == candidate:
             raise InputError(path, f"baseline and candidate are both {baseline!r}")
@@ -193,9 +201,12 @@ def pick_two(path: str, found: list[str], baseline: str | None, candidate: str |
         return found[0], found[1]
     if len(rest) == 1:
         return (baseline, rest[0]) if baseline else (rest[0], candidate)  # type: ignore[return-value]
-    raise InputError(path, f"this input has {len(found)} {what} ("
-                     + ", ".join(repr(m) for m in found)
-                     + "); name them with --baseline-model and --candidate-model")
+    raise InputError(
+        path,
+        f"this input has {len(found)} {what} ("
+        + ", ".join(repr(m) for m in found)
+        + "); name them with --baseline-model and --candidate-model",
+    )
 
 
 def read_json(path: str | Path, expect: str) -> Any:
@@ -204,8 +215,9 @@ def read_json(path: str | Path, expect: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"not valid JSON ({exc.msg}); expected {expect}",
-                         line=exc.lineno) from None
+        raise InputError(
+            str(path), f"not valid JSON ({exc.msg}); expected {expect}", line=exc.lineno
+        ) from None
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -218,11 +230,13 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 cut = " (the file looks truncated)" if not line.endswith("\n") else ""
-                raise InputError(str(path), f"not valid JSON: {exc.msg}{cut}",
-                                 line=number) from None
+                raise InputError(
+                    str(path), f"not valid JSON: {exc.msg}{cut}", line=number
+                ) from None
             if not isinstance(row, dict):
-                raise InputError(str(path), f"expected a JSON object, got {type_name(row)}",
-                                 line=number)
+                raise InputError(
+                    str(path), f"expected a JSON object, got {type_name(row)}", line=number
+                )
             yield number, row
 
 
@@ -243,8 +257,13 @@ def open_text(path: str | Path):  # noqa: ANN201 - a text stream
 
 
 def type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", type(None): "null",
-            bool: "a boolean"}.get(type(value), "a number")
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        type(None): "null",
+        bool: "a boolean",
+    }.get(type(value), "a number")
 
 
 def get_path(obj: Any, *keys: str | int) -> Any:

@@ -30,6 +30,7 @@ Row = dict[str, Any]
 # (path, line, row) -> (experiment name or None, model name or None, answer or None to skip)
 RowParser = Callable[[str, int, Row], tuple[str | None, str | None, Answer | None]]
 
+
 def read_rows(path: str, list_keys: tuple[str, ...] = ("data",)) -> Iterator[tuple[int, Row]]:
     """``(line, row)`` from CSV, JSONL, or a JSON array (or ``{"data": [...]}``)."""
     suffix = Path(path).suffix.lower()
@@ -46,8 +47,7 @@ def read_rows(path: str, list_keys: tuple[str, ...] = ("data",)) -> Iterator[tup
             raise InputError(path, f"expected a JSON array of rows, got {type_name(doc)}")
         for i, row in enumerate(doc):
             if not isinstance(row, dict):
-                raise InputError(path, f"expected an object, got {type_name(row)}",
-                                 field=f"[{i}]")
+                raise InputError(path, f"expected an object, got {type_name(row)}", field=f"[{i}]")
             yield 0, row
 
 
@@ -57,9 +57,12 @@ def _csv_rows(path: str) -> Iterator[tuple[int, Row]]:
         try:
             for row in reader:
                 if None in row:
-                    raise InputError(path, f"{len(row[None]) + len(row) - 1} cells, the header"
-                                     f" has {len(row) - 1} (truncated or misquoted?)",
-                                     line=reader.line_num)
+                    raise InputError(
+                        path,
+                        f"{len(row[None]) + len(row) - 1} cells, the header"
+                        f" has {len(row) - 1} (truncated or misquoted?)",
+                        line=reader.line_num,
+                    )
                 yield reader.line_num, unflatten({k: _cell(v) for k, v in row.items()})
         except csv.Error as exc:
             raise InputError(path, f"not valid CSV ({exc})", line=reader.line_num) from None
@@ -127,8 +130,11 @@ def output_of(value: Any) -> str | None:
 
 
 def _is_chat(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(m, dict) and "role" in m for m in value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(m, dict) and "role" in m for m in value)
+    )
 
 
 def number(value: Any) -> float | int | None:
@@ -143,10 +149,14 @@ def number(value: Any) -> float | int | None:
     return int(as_float) if as_float.is_integer() else as_float
 
 
-def pair_experiments(tool: str, paths: list[str], parse: RowParser,
-                     baseline: str | None, candidate: str | None,
-                     rows: Callable[[str], Iterator[tuple[int, Row]]] = read_rows
-                     ) -> ImportResult:
+def pair_experiments(
+    tool: str,
+    paths: list[str],
+    parse: RowParser,
+    baseline: str | None,
+    candidate: str | None,
+    rows: Callable[[str], Iterator[tuple[int, Row]]] = read_rows,
+) -> ImportResult:
     """Group every file's rows by experiment, choose two, pair them by example id."""
     groups: dict[str, Sides] = {}
     models: dict[str, str] = {}
@@ -165,14 +175,24 @@ def pair_experiments(tool: str, paths: list[str], parse: RowParser,
     names = list(groups)
     models = {n: m for n, m in models.items() if n in groups}
     by_model = {models.get(n, n): n for n in names}
-    old, new = pick_two(paths[0], names, _experiment(baseline, by_model),
-                        _experiment(candidate, by_model), "experiments")
-    result = ImportResult(tool, f"{tool} experiments {old!r} and {new!r}: " + ", ".join(paths),
-                          models.get(old, old), models.get(new, new))
+    old, new = pick_two(
+        paths[0],
+        names,
+        _experiment(baseline, by_model),
+        _experiment(candidate, by_model),
+        "experiments",
+    )
+    result = ImportResult(
+        tool,
+        f"{tool} experiments {old!r} and {new!r}: " + ", ".join(paths),
+        models.get(old, old),
+        models.get(new, new),
+    )
     for answer in (*groups[old].answers.values(), *groups[new].answers.values()):
         answer.shared.setdefault("example_id", answer.key)
-    result.warnings += [f"experiment {n!r} ignored (not chosen)" for n in names
-                        if n not in (old, new)]
+    result.warnings += [
+        f"experiment {n!r} ignored (not chosen)" for n in names if n not in (old, new)
+    ]
     return pair_answers(result, groups[old], groups[new])
 
 

@@ -14,23 +14,32 @@ from ..errors import InputError, SwapviewError
 from .base import Answer, ImportResult, Prompt, Sides, as_text, pair_answers
 
 
-def import_logs(paths: list[str], baseline_model: str | None = None,
-                candidate_model: str | None = None) -> ImportResult:
+def import_logs(
+    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+) -> ImportResult:
     """inspect_ai: the old model's eval log, then the new model's (.eval or .json)."""
     if len(paths) != 2:
-        raise InputError(paths[-1], "--from inspect reads two eval logs (old model, new"
-                         f" model); got {len(paths)}")
+        raise InputError(
+            paths[-1],
+            f"--from inspect reads two eval logs (old model, new model); got {len(paths)}",
+        )
     old_log, new_log = (_read(p) for p in paths)
     old = baseline_model or old_log.eval.model
     new = candidate_model or new_log.eval.model
     if old == new:
-        raise InputError(paths[1], f"both logs ran model {old!r}; a comparison needs two"
-                         " models (or name them with --baseline-model/--candidate-model)")
-    result = ImportResult("inspect", f"inspect_ai task {old_log.eval.task}: "
-                          + ", ".join(paths), old, new)
+        raise InputError(
+            paths[1],
+            f"both logs ran model {old!r}; a comparison needs two"
+            " models (or name them with --baseline-model/--candidate-model)",
+        )
+    result = ImportResult(
+        "inspect", f"inspect_ai task {old_log.eval.task}: " + ", ".join(paths), old, new
+    )
     if old_log.eval.task != new_log.eval.task:
-        result.warnings.append(f"the logs are of different tasks ({old_log.eval.task!r} and"
-                               f" {new_log.eval.task!r}); samples still pair by id")
+        result.warnings.append(
+            f"the logs are of different tasks ({old_log.eval.task!r} and"
+            f" {new_log.eval.task!r}); samples still pair by id"
+        )
     for path, log in zip(paths, (old_log, new_log), strict=True):
         if log.status != "success":
             result.warnings.append(f"{path}: the eval ended with status {log.status!r}")
@@ -47,8 +56,11 @@ def _read(path: str) -> Any:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(path, f"not a readable inspect_ai eval log ({first[:200]})") from None
     if log.samples is None:
-        raise InputError(path, "the log holds no samples (was it written with"
-                         " --no-log-samples?)", field="samples")
+        raise InputError(
+            path,
+            "the log holds no samples (was it written with --no-log-samples?)",
+            field="samples",
+        )
     return log
 
 
@@ -56,8 +68,9 @@ def _inspect_log_api() -> Any:
     try:
         import inspect_ai.log as log_api
     except ImportError:
-        raise SwapviewError("--from inspect needs inspect_ai: pip install 'swapview[inspect]'"
-                            ) from None
+        raise SwapviewError(
+            "--from inspect needs inspect_ai: pip install 'swapview[inspect]'"
+        ) from None
     return log_api
 
 
@@ -65,9 +78,18 @@ def _sides(log: Any, model: str) -> Sides:
     sides = Sides()
     for sample in log.samples:
         key = f"{sample.id}#{sample.epoch}"
-        answer = Answer(key, _prompt(sample.input), None, model,
-                        shared={"sample_id": sample.id, "epoch": sample.epoch,
-                                "task": log.eval.task, "target": _target(sample.target)})
+        answer = Answer(
+            key,
+            _prompt(sample.input),
+            None,
+            model,
+            shared={
+                "sample_id": sample.id,
+                "epoch": sample.epoch,
+                "task": log.eval.task,
+                "target": _target(sample.target),
+            },
+        )
         if sample.error is not None:
             answer.error = sample.error.message.strip().splitlines()[0][:200]
         elif sample.output is not None:
@@ -99,8 +121,7 @@ def _meta(sample: Any, log: Any) -> dict[str, Any]:
 
 
 def _score_value(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else \
-        as_text(value)
+    return value if isinstance(value, (str, int, float, bool)) or value is None else as_text(value)
 
 
 def _target(target: Any) -> Any:

@@ -94,8 +94,12 @@ def _message_fields(value: Any) -> tuple[bool, dict[str, Any]] | None:
     if value.get("lc") == 1 and value.get("type") == "constructor":
         ids = value.get("id")
         kwargs = value.get("kwargs")
-        if isinstance(ids, list) and ids and isinstance(kwargs, dict) \
-                and str(ids[-1]).endswith(("Message", "MessageChunk")):
+        if (
+            isinstance(ids, list)
+            and ids
+            and isinstance(kwargs, dict)
+            and str(ids[-1]).endswith(("Message", "MessageChunk"))
+        ):
             return _is_ai(ids[-1], kwargs), kwargs
         return None
     kind = value.get("type")
@@ -115,21 +119,33 @@ def _is_ai(class_name: str, kwargs: dict[str, Any]) -> bool:
 def _text(fields: dict[str, Any]) -> str:
     content = fields.get("content")
     parts = content if isinstance(content, list) else [content]
-    text = "".join(p if isinstance(p, str) else p.get("text") or "" for p in parts
-                   if isinstance(p, str) or (isinstance(p, dict) and p.get("type") == "text"))
+    text = "".join(
+        p if isinstance(p, str) else p.get("text") or ""
+        for p in parts
+        if isinstance(p, str) or (isinstance(p, dict) and p.get("type") == "text")
+    )
     calls = _tool_calls(fields, parts)
     return "\n".join(([text] if text else []) + calls)
 
 
 def _tool_calls(fields: dict[str, Any], parts: list[Any]) -> list[str]:
     """One line per tool call, from wherever this message keeps them (first found)."""
-    calls = [(c.get("name"), c.get("args")) for c in fields.get("tool_calls") or []
-             if isinstance(c, dict)]
+    calls = [
+        (c.get("name"), c.get("args"))
+        for c in fields.get("tool_calls") or []
+        if isinstance(c, dict)
+    ]
     if not calls:
         openai = (fields.get("additional_kwargs") or {}).get("tool_calls") or []
-        calls = [(c["function"].get("name"), c["function"].get("arguments")) for c in openai
-                 if isinstance(c, dict) and isinstance(c.get("function"), dict)]
+        calls = [
+            (c["function"].get("name"), c["function"].get("arguments"))
+            for c in openai
+            if isinstance(c, dict) and isinstance(c.get("function"), dict)
+        ]
     if not calls:  # Anthropic content blocks
-        calls = [(p.get("name"), p.get("input")) for p in parts
-                 if isinstance(p, dict) and p.get("type") == "tool_use"]
+        calls = [
+            (p.get("name"), p.get("input"))
+            for p in parts
+            if isinstance(p, dict) and p.get("type") == "tool_use"
+        ]
     return [tool_call_text(name, args) for name, args in calls]

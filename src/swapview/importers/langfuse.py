@@ -20,8 +20,9 @@ from .base import Answer, ImportResult
 from .experiments import Row, number, output_of, pair_experiments, pick, prompt_of
 
 
-def import_run_items(paths: list[str], baseline_model: str | None = None,
-                     candidate_model: str | None = None) -> ImportResult:
+def import_run_items(
+    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+) -> ImportResult:
     """Langfuse: dataset run items of two runs (CSV, JSON or JSONL), paired by item id."""
     return pair_experiments("langfuse", paths, _parse, baseline_model, candidate_model)
 
@@ -29,21 +30,33 @@ def import_run_items(paths: list[str], baseline_model: str | None = None,
 def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answer]:
     item = pick(row, "datasetItemId", "dataset_item_id")
     if item is None:
-        raise InputError(path, "not a Langfuse dataset run item: no dataset item id"
-                         f" (fields: {', '.join(sorted(row)[:8])})", line=line or None,
-                         field="datasetItemId")
+        raise InputError(
+            path,
+            "not a Langfuse dataset run item: no dataset item id"
+            f" (fields: {', '.join(sorted(row)[:8])})",
+            line=line or None,
+            field="datasetItemId",
+        )
     experiment = pick(row, "datasetRunName", "dataset_run_name", "runName", "run_name")
-    model = pick(row, "datasetRunMetadata.model", "dataset_run_metadata.model",
-                  "metadata.model", "model")
+    model = pick(
+        row, "datasetRunMetadata.model", "dataset_run_metadata.model", "metadata.model", "model"
+    )
     error = pick(row, "error")
-    answer = Answer(str(item), prompt_of(pick(row, "input", "trace.input", "datasetItemInput",
-                                              "dataset_item_input")),
-                    output_of(pick(row, "output", "trace.output")),
-                    error=str(error).splitlines()[0][:200] if error else None)
+    answer = Answer(
+        str(item),
+        prompt_of(pick(row, "input", "trace.input", "datasetItemInput", "dataset_item_input")),
+        output_of(pick(row, "output", "trace.output")),
+        error=str(error).splitlines()[0][:200] if error else None,
+    )
     if answer.output is None and answer.error is None:
         answer.error = "no output (neither output nor trace.output holds one)"
-    target = pick(row, "expectedOutput", "expected_output", "datasetItemExpectedOutput",
-                  "dataset_item_expected_output")
+    target = pick(
+        row,
+        "expectedOutput",
+        "expected_output",
+        "datasetItemExpectedOutput",
+        "dataset_item_expected_output",
+    )
     if target is not None:
         answer.shared["target"] = output_of(target)
     answer.side = _meta(row)
@@ -58,12 +71,15 @@ def _meta(row: Row) -> dict[str, Any]:
         "observation_id": pick(row, "observationId", "observation_id"),
         "latency_ms": round(latency * 1000) if latency is not None else None,
         "cost": number(pick(row, "totalCost", "total_cost", "calculatedTotalCost")),
-        "input_tokens": number(pick(row, "usage.input", "inputTokens", "input_tokens",
-                                    "usage.promptTokens")),
-        "output_tokens": number(pick(row, "usage.output", "outputTokens", "output_tokens",
-                                     "usage.completionTokens")),
-        "total_tokens": number(pick(row, "usage.total", "totalTokens", "total_tokens",
-                                    "usage.totalTokens")),
+        "input_tokens": number(
+            pick(row, "usage.input", "inputTokens", "input_tokens", "usage.promptTokens")
+        ),
+        "output_tokens": number(
+            pick(row, "usage.output", "outputTokens", "output_tokens", "usage.completionTokens")
+        ),
+        "total_tokens": number(
+            pick(row, "usage.total", "totalTokens", "total_tokens", "usage.totalTokens")
+        ),
         "scores": _scores(row.get("scores")) or None,
     }
 
@@ -71,8 +87,11 @@ def _meta(row: Row) -> dict[str, Any]:
 def _scores(value: Any) -> dict[str, Any]:
     """Scores as name to value, from a mapping or a list of score objects."""
     if isinstance(value, list):
-        return {s["name"]: s.get("value", s.get("stringValue")) for s in value
-                if isinstance(s, dict) and "name" in s}
+        return {
+            s["name"]: s.get("value", s.get("stringValue"))
+            for s in value
+            if isinstance(s, dict) and "name" in s
+        }
     if isinstance(value, dict):
         out = {}
         for name, score in value.items():

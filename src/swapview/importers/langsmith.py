@@ -24,32 +24,50 @@ from .base import Answer, ImportResult
 from .experiments import Row, number, output_of, pair_experiments, pick, prompt_of
 from .langchain_outputs import langchain_finish_reason
 
-MODEL_FIELDS = ("extra.metadata.ls_model_name", "extra.invocation_params.model",
-                "extra.invocation_params.model_name", "metadata.ls_model_name", "model")
+MODEL_FIELDS = (
+    "extra.metadata.ls_model_name",
+    "extra.invocation_params.model",
+    "extra.invocation_params.model_name",
+    "metadata.ls_model_name",
+    "model",
+)
 
 
-def import_runs(paths: list[str], baseline_model: str | None = None,
-                candidate_model: str | None = None) -> ImportResult:
+def import_runs(
+    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+) -> ImportResult:
     """LangSmith: runs of two experiments (JSONL, JSON or CSV), paired by example id."""
     return pair_experiments("langsmith", paths, _parse, baseline_model, candidate_model)
 
 
 def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answer | None]:
     if "inputs" not in row and "outputs" not in row:
-        raise InputError(path, "not a LangSmith run: it has neither inputs nor outputs"
-                         f" (fields: {', '.join(sorted(row)[:8])})", line=line or None,
-                         field="inputs")
+        raise InputError(
+            path,
+            "not a LangSmith run: it has neither inputs nor outputs"
+            f" (fields: {', '.join(sorted(row)[:8])})",
+            line=line or None,
+            field="inputs",
+        )
     experiment = pick(row, "session_name", "experiment_name", "experiment", "session_id")
     model = pick(row, *MODEL_FIELDS)
     if pick(row, "parent_run_id") is not None or row.get("is_root") is False:
         return experiment, model, None
     example = pick(row, "reference_example_id", "example_id")
     if example is None:
-        raise InputError(path, "this run is not from an experiment (no dataset example id)",
-                         line=line or None, field="reference_example_id")
+        raise InputError(
+            path,
+            "this run is not from an experiment (no dataset example id)",
+            line=line or None,
+            field="reference_example_id",
+        )
     error = pick(row, "error")
-    answer = Answer(str(example), prompt_of(row.get("inputs")), output_of(row.get("outputs")),
-                    error=str(error).splitlines()[0][:200] if error else None)
+    answer = Answer(
+        str(example),
+        prompt_of(row.get("inputs")),
+        output_of(row.get("outputs")),
+        error=str(error).splitlines()[0][:200] if error else None,
+    )
     target = pick(row, "reference_outputs", "reference")
     if target is not None:
         answer.shared["target"] = output_of(target)

@@ -24,12 +24,12 @@ from ..store import text_hash
 from .base import Answer, ImportResult, Prompt, Sides, canonical, pair_answers, pick_two
 
 
-def import_logs_db(paths: list[str], baseline_model: str | None = None,
-                   candidate_model: str | None = None) -> ImportResult:
+def import_logs_db(
+    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+) -> ImportResult:
     """llm: its logs.db (`llm logs path`); two models answering the same prompts."""
     if len(paths) != 1:
-        raise InputError(paths[-1], "--from llm reads one logs.db; got "
-                         f"{len(paths)} files")
+        raise InputError(paths[-1], f"--from llm reads one logs.db; got {len(paths)} files")
     path = paths[0]
     answers = list(_read(path))
     models = list(dict.fromkeys(a.model for a in answers if a.model))
@@ -81,6 +81,7 @@ def _connect(path: str) -> sqlite3.Connection:
 
 # -- llm 0.32 and later: turns, messages, parts ------------------------------------------
 
+
 def _turns(conn: sqlite3.Connection, tables: set[str]) -> Iterator[Answer]:
     texts = _PartTexts(conn, tables)
     parents = dict(conn.execute("SELECT hash, parent_hash FROM messages").fetchall())
@@ -94,8 +95,13 @@ def _turns(conn: sqlite3.Connection, tables: set[str]) -> Iterator[Answer]:
         chain.reverse()
         system = "\n".join(m["content"] for m in chain if m["role"] == "system") or None
         messages = [m for m in chain if m["role"] != "system"]
-        yield _answer(turn, system, messages, texts.of(turn["tip_message_hash"]),
-                      _finish_reason(turn["response_json"]))
+        yield _answer(
+            turn,
+            system,
+            messages,
+            texts.of(turn["tip_message_hash"]),
+            _finish_reason(turn["response_json"]),
+        )
 
 
 class _PartTexts:
@@ -104,8 +110,10 @@ class _PartTexts:
     def __init__(self, conn: sqlite3.Connection, tables: set[str]) -> None:
         self.fragments = _fragments(conn, tables)
         self.parts: dict[str, list[str]] = defaultdict(list)
-        rows = conn.execute("SELECT message_hash, text, payload FROM parts WHERE type = 'text'"
-                            " ORDER BY message_hash, position")
+        rows = conn.execute(
+            "SELECT message_hash, text, payload FROM parts WHERE type = 'text'"
+            " ORDER BY message_hash, position"
+        )
         for message, text, payload in rows:
             self.parts[message].append(text if text else self._expand(payload))
 
@@ -114,8 +122,11 @@ class _PartTexts:
             refs = json.loads(payload or "{}").get("text_ref") or []
         except (json.JSONDecodeError, AttributeError):
             return ""
-        return "".join(self.fragments.get(r["fragment"], "") if "fragment" in r
-                       else r.get("literal", "") for r in refs if isinstance(r, dict))
+        return "".join(
+            self.fragments.get(r["fragment"], "") if "fragment" in r else r.get("literal", "")
+            for r in refs
+            if isinstance(r, dict)
+        )
 
     def of(self, message: str | None) -> str:
         return "".join(self.parts.get(message or "", []))
@@ -137,13 +148,15 @@ def _finish_reason(response_json: str | None) -> str | None:
 
 # -- llm 0.31 and earlier: responses ------------------------------------------------------
 
+
 def _responses(conn: sqlite3.Connection, tables: set[str]) -> Iterator[Answer]:
     fragments = _fragments(conn, tables)
     by_response: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for table, kind in (("prompt_fragments", "prompt"), ("system_fragments", "system")):
         if table in tables:
-            for rid, fid in conn.execute(f'SELECT response_id, fragment_id FROM {table}'
-                                         ' ORDER BY response_id, "order"'):
+            for rid, fid in conn.execute(
+                f'SELECT response_id, fragment_id FROM {table} ORDER BY response_id, "order"'
+            ):
                 by_response[rid][kind].append(fragments.get(fid, ""))
     history: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in conn.execute("SELECT * FROM responses ORDER BY datetime_utc"):
@@ -152,10 +165,13 @@ def _responses(conn: sqlite3.Connection, tables: set[str]) -> Iterator[Answer]:
         system = "\n".join([*frags.get("system", []), row["system"] or ""]).strip("\n") or None
         earlier = history[row["conversation_id"]] if row["conversation_id"] else []
         messages = [*earlier, {"role": "user", "content": prompt}]
-        yield _answer(row, system, messages, row["response"] or "",
-                      _finish_reason(_col(row, "response_json")))
-        earlier += [{"role": "user", "content": prompt},
-                    {"role": "assistant", "content": row["response"] or ""}]
+        yield _answer(
+            row, system, messages, row["response"] or "", _finish_reason(_col(row, "response_json"))
+        )
+        earlier += [
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": row["response"] or ""},
+        ]
 
 
 def _fragments(conn: sqlite3.Connection, tables: set[str]) -> dict[int, str]:
@@ -166,22 +182,34 @@ def _fragments(conn: sqlite3.Connection, tables: set[str]) -> dict[int, str]:
 
 # -- shared -------------------------------------------------------------------------------
 
-def _answer(row: sqlite3.Row, system: str | None, messages: list[dict[str, str]],
-            output: str, finish_reason: str | None) -> Answer:
+
+def _answer(
+    row: sqlite3.Row,
+    system: str | None,
+    messages: list[dict[str, str]],
+    output: str,
+    finish_reason: str | None,
+) -> Answer:
     chat = ([{"role": "system", "content": system}] if system else []) + messages
     prompt: Prompt = chat[0]["content"] if len(chat) == 1 else chat
     # Earlier assistant turns differ by model: a conversation pairs on what the user said.
     said = [m["content"] for m in messages if m["role"] == "user"]
-    return Answer(canonical([system, said]), prompt, output, row["model"], side={
-        "id": row["id"],
-        "latency_ms": row["duration_ms"],
-        "input_tokens": row["input_tokens"],
-        "output_tokens": row["output_tokens"],
-        "finish_reason": finish_reason,
-        "resolved_model": _col(row, "resolved_model"),
-        "options": _json(_col(row, "options_json")),
-        "created": row["datetime_utc"],
-    })
+    return Answer(
+        canonical([system, said]),
+        prompt,
+        output,
+        row["model"],
+        side={
+            "id": row["id"],
+            "latency_ms": row["duration_ms"],
+            "input_tokens": row["input_tokens"],
+            "output_tokens": row["output_tokens"],
+            "finish_reason": finish_reason,
+            "resolved_model": _col(row, "resolved_model"),
+            "options": _json(_col(row, "options_json")),
+            "created": row["datetime_utc"],
+        },
+    )
 
 
 def _col(row: sqlite3.Row, name: str) -> Any:

@@ -75,21 +75,31 @@ class Batch:
         return got.most_common(1)[0][0] if got else None
 
 
-def import_batches(paths: list[str], baseline_model: str | None = None,
-                   candidate_model: str | None = None, pair_by: str = "auto") -> ImportResult:
+def import_batches(
+    paths: list[str],
+    baseline_model: str | None = None,
+    candidate_model: str | None = None,
+    pair_by: str = "auto",
+) -> ImportResult:
     """OpenAI Batch API: old batch's input + output JSONL, then the new batch's."""
     if pair_by not in PAIR_BY:
-        raise SwapviewError(f"--key for --from openai-batch is one of {', '.join(PAIR_BY)}"
-                            f" (what joins the two batches), not {pair_by!r}")
+        raise SwapviewError(
+            f"--key for --from openai-batch is one of {', '.join(PAIR_BY)}"
+            f" (what joins the two batches), not {pair_by!r}"
+        )
     batches = _read_batches(paths)
     old, new = batches
     names = (baseline_model or old.model(), candidate_model or new.model())
     require_two_models(old.name + " and " + new.name, names)
     if pair_by == "auto":
-        pair_by = "custom_id" if (set(old.requests) | set(old.results)) & (
-            set(new.requests) | set(new.results)) else "request"
-    result = ImportResult("openai-batch", "OpenAI Batch API: " + ", ".join(paths),
-                          names[0], names[1])
+        pair_by = (
+            "custom_id"
+            if (set(old.requests) | set(old.results)) & (set(new.requests) | set(new.results))
+            else "request"
+        )
+    result = ImportResult(
+        "openai-batch", "OpenAI Batch API: " + ", ".join(paths), names[0], names[1]
+    )
     if pair_by == "request" and not (old.requests and new.requests):
         raise InputError(paths[0], "pairing by request needs both batches' input files")
     sides = [_answers(b, m, pair_by, result) for b, m in zip(batches, names, strict=True)]
@@ -104,12 +114,18 @@ def _read_batches(paths: list[str]) -> list[Batch]:
             # OpenAI's error file when no request failed (or one the user made): it
             # belongs to the batch before it and adds no outcome
             if not batches:
-                raise InputError(path, "empty file; a batch begins with its input or output"
-                                 " JSONL (an empty error file goes after its batch's output)")
+                raise InputError(
+                    path,
+                    "empty file; a batch begins with its input or output"
+                    " JSONL (an empty error file goes after its batch's output)",
+                )
             batches[-1].outputs.append(path)
             continue
-        if kind == "input" or not batches or (kind == "output" and not batches[-1].inputs
-                                               and batches[-1].outputs):
+        if (
+            kind == "input"
+            or not batches
+            or (kind == "output" and not batches[-1].inputs and batches[-1].outputs)
+        ):
             batches.append(Batch())
         batch = batches[-1]
         if kind == "input":
@@ -119,14 +135,20 @@ def _read_batches(paths: list[str]) -> list[Batch]:
             batch.outputs.append(path)
             _add_results(batch, path, rows)
     if len(batches) != 2:
-        raise InputError(paths[0], f"expected two batches (old model, then new model), each an"
-                         f" input JSONL followed by its output JSONL; got {len(batches)}")
+        raise InputError(
+            paths[0],
+            f"expected two batches (old model, then new model), each an"
+            f" input JSONL followed by its output JSONL; got {len(batches)}",
+        )
     for batch in batches:
         if not batch.outputs:
             raise InputError(batch.inputs[0], "this batch has no output file after its input")
         if batch.inputs and batch.results and not set(batch.results) & set(batch.requests):
-            raise InputError(batch.outputs[0], f"no custom_id here is in {batch.inputs[0]}: give"
-                             " each batch's input then its output (old batch first)")
+            raise InputError(
+                batch.outputs[0],
+                f"no custom_id here is in {batch.inputs[0]}: give"
+                " each batch's input then its output (old batch first)",
+            )
     return batches
 
 
@@ -142,9 +164,13 @@ def _classify(path: str) -> tuple[str, Iterator[tuple[int, dict[str, Any]]]]:
         return "output", rows
     if "custom_id" in first and "body" in first:
         return "input", rows
-    raise InputError(path, "not an OpenAI Batch API file: expected lines with custom_id and"
-                     " body (input) or custom_id and response (output); this line has "
-                     + ", ".join(sorted(first)[:8]), line=line)
+    raise InputError(
+        path,
+        "not an OpenAI Batch API file: expected lines with custom_id and"
+        " body (input) or custom_id and response (output); this line has "
+        + ", ".join(sorted(first)[:8]),
+        line=line,
+    )
 
 
 def _custom_id(path: str, line: int, row: dict[str, Any]) -> str:
@@ -158,16 +184,24 @@ def _add_requests(batch: Batch, path: str, rows: Iterator[tuple[int, dict[str, A
     for line, row in rows:
         body = row.get("body")
         if not isinstance(body, dict):
-            raise InputError(path, "expected the request body object (is this an output file"
-                             " in an input's place?)", line=line, field="body")
+            raise InputError(
+                path,
+                "expected the request body object (is this an output file in an input's place?)",
+                line=line,
+                field="body",
+            )
         batch.requests[_custom_id(path, line, row)] = body
 
 
 def _add_results(batch: Batch, path: str, rows: Iterator[tuple[int, dict[str, Any]]]) -> None:
     for line, row in rows:
         if "response" not in row and "error" not in row:
-            raise InputError(path, "expected a batch output line (response or error)",
-                             line=line, field="response")
+            raise InputError(
+                path,
+                "expected a batch output line (response or error)",
+                line=line,
+                field="response",
+            )
         outcome = Outcome(_error(row))
         if outcome.error is None:
             body = get_path(row, "response", "body")
@@ -191,10 +225,10 @@ def _answers(batch: Batch, model: str | None, pair_by: str, result: ImportResult
     return sides
 
 
-def _answer(cid: str, body: dict[str, Any] | None, found: Outcome | None,
-            model: str | None) -> Answer:
-    answer = Answer(cid, _prompt(body) if body else None, None, model,
-                    shared={"custom_id": cid})
+def _answer(
+    cid: str, body: dict[str, Any] | None, found: Outcome | None, model: str | None
+) -> Answer:
+    answer = Answer(cid, _prompt(body) if body else None, None, model, shared={"custom_id": cid})
     if found is None:
         answer.error = "no output line for this request (batch expired or cancelled?)"
         return answer
@@ -220,8 +254,9 @@ def _error(row: dict[str, Any]) -> str | None:
 
 def _output(path: str, line: int, body: Any) -> str:
     if not isinstance(body, dict):
-        raise InputError(path, "expected the response body object", line=line,
-                         field="response.body")
+        raise InputError(
+            path, "expected the response body object", line=line, field="response.body"
+        )
     message = get_path(body, "choices", 0, "message")
     if isinstance(message, dict):
         text = message.get("content") or message.get("refusal")
@@ -230,11 +265,20 @@ def _output(path: str, line: int, body: Any) -> str:
     if isinstance(text, str):
         return text
     if isinstance(body.get("output"), list):
-        return "".join(c.get("text") or "" for item in body["output"] if isinstance(item, dict)
-                       for c in item.get("content") or [] if isinstance(c, dict)
-                       and c.get("type") == "output_text")
-    raise InputError(path, "no answer text (expected choices[0].message.content, choices[0]"
-                     ".text or Responses API output)", line=line, field="response.body")
+        return "".join(
+            c.get("text") or ""
+            for item in body["output"]
+            if isinstance(item, dict)
+            for c in item.get("content") or []
+            if isinstance(c, dict) and c.get("type") == "output_text"
+        )
+    raise InputError(
+        path,
+        "no answer text (expected choices[0].message.content, choices[0]"
+        ".text or Responses API output)",
+        line=line,
+        field="response.body",
+    )
 
 
 def _side(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -268,14 +312,19 @@ def _prompt(body: dict[str, Any]) -> Prompt:
         if body.get("instructions"):
             messages = [{"role": "system", "content": body["instructions"]}, *messages]
     if isinstance(messages, list):
-        if len(messages) == 1 and isinstance(get_path(messages, 0, "content"), str) \
-                and get_path(messages, 0, "role") == "user":
+        if (
+            len(messages) == 1
+            and isinstance(get_path(messages, 0, "content"), str)
+            and get_path(messages, 0, "role") == "user"
+        ):
             return messages[0]["content"]
         return messages
     for name in ("input", "prompt"):
         if isinstance(body.get(name), str):
             if name == "input" and body.get("instructions"):
-                return [{"role": "system", "content": body["instructions"]},
-                        {"role": "user", "content": body["input"]}]
+                return [
+                    {"role": "system", "content": body["instructions"]},
+                    {"role": "user", "content": body["input"]},
+                ]
             return body[name]
     return as_text(_conversation(body)) or None

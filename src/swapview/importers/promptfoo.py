@@ -30,34 +30,43 @@ EXPECT = 'a promptfoo results file ({"results": {"version": 3, "results": [...]}
 ERROR_REASON = 2  # promptfoo's ResultFailureReason.ERROR: the provider call failed
 
 
-def import_results(paths: list[str], baseline_model: str | None = None,
-                   candidate_model: str | None = None) -> ImportResult:
+def import_results(
+    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+) -> ImportResult:
     """promptfoo: one results.json with two providers, or two with one each."""
     if len(paths) > 2:
-        raise InputError(paths[2], "--from promptfoo reads one results file with two"
-                         f" providers or two files; got {len(paths)}")
+        raise InputError(
+            paths[2],
+            "--from promptfoo reads one results file with two"
+            f" providers or two files; got {len(paths)}",
+        )
     files = [(p, _rows(p)) for p in paths]
     if len(files) == 1:
         path, rows = files[0]
-        old, new = pick_two(path, _providers(rows, path), baseline_model, candidate_model,
-                            "providers")
+        old, new = pick_two(
+            path, _providers(rows, path), baseline_model, candidate_model, "providers"
+        )
         old_rows = new_rows = rows
     else:
         (path_a, old_rows), (path_b, new_rows) = files
         old = _only_provider(path_a, old_rows, baseline_model)
         new = _only_provider(path_b, new_rows, candidate_model)
         if old == new:
-            raise InputError(path_b, f"both files hold provider {old!r}; a comparison needs"
-                             " two models")
-    result = ImportResult("promptfoo", "promptfoo " + ", ".join(paths),
-                          old, new)
+            raise InputError(
+                path_b, f"both files hold provider {old!r}; a comparison needs two models"
+            )
+    result = ImportResult("promptfoo", "promptfoo " + ", ".join(paths), old, new)
     old_side, new_side = _side(old_rows, old), _side(new_rows, new)
-    labels = [{a.shared.get("prompt_label") for a in side.answers.values()}
-              for side in (old_side, new_side)]
+    labels = [
+        {a.shared.get("prompt_label") for a in side.answers.values()}
+        for side in (old_side, new_side)
+    ]
     if labels[0] != labels[1] and len(labels[0]) == len(labels[1]) == 1:
         # one prompt each, changed along with the model: the test case alone pairs them
-        result.warnings.append(f"the prompts differ ({labels[0].pop()!r} and"
-                               f" {labels[1].pop()!r}); pairing by test case only")
+        result.warnings.append(
+            f"the prompts differ ({labels[0].pop()!r} and"
+            f" {labels[1].pop()!r}); pairing by test case only"
+        )
         old_side, new_side = _by_vars(old_side), _by_vars(new_side)
     return pair_answers(result, old_side, new_side)
 
@@ -77,18 +86,26 @@ def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
     results = doc.get("results") if isinstance(doc, dict) else None
     rows = results.get("results") if isinstance(results, dict) else None
     if not isinstance(rows, list):
-        raise InputError(path, f"not {EXPECT}; `promptfoo eval -o` writes it",
-                         field="results.results")
+        raise InputError(
+            path, f"not {EXPECT}; `promptfoo eval -o` writes it", field="results.results"
+        )
     version = results.get("version")
     if not isinstance(version, int) or version < 3:
-        raise InputError(path, f"promptfoo output version {version!r} is too old (need 3 or"
-                         " newer: re-run with a current promptfoo)", field="results.version")
+        raise InputError(
+            path,
+            f"promptfoo output version {version!r} is too old (need 3 or"
+            " newer: re-run with a current promptfoo)",
+            field="results.version",
+        )
     if not rows:
         raise InputError(path, "the eval has no results", field="results.results")
     # the config's provider order (rows finish in any order): results.prompts lists each
     # prompt once per provider, in that order
-    out = [("results.prompts", {"provider": p["provider"]}) for p in results.get("prompts") or []
-           if isinstance(p, dict) and isinstance(p.get("provider"), str)]
+    out = [
+        ("results.prompts", {"provider": p["provider"]})
+        for p in results.get("prompts") or []
+        if isinstance(p, dict) and isinstance(p.get("provider"), str)
+    ]
     for i, row in enumerate(rows):
         where = f"results.results[{i}]"
         if not isinstance(row, dict):
@@ -110,18 +127,23 @@ def _providers(rows: list[tuple[str, dict[str, Any]]], path: str) -> list[str]:
     return list(dict.fromkeys(_provider(path, w, r) for w, r in rows))
 
 
-def _only_provider(path: str, rows: list[tuple[str, dict[str, Any]]],
-                   chosen: str | None) -> str:
+def _only_provider(path: str, rows: list[tuple[str, dict[str, Any]]], chosen: str | None) -> str:
     found = _providers(rows, path)
     if chosen is not None:
         if chosen not in found:
-            raise InputError(path, f"provider {chosen!r} is not in this file; it has "
-                             + ", ".join(repr(p) for p in found))
+            raise InputError(
+                path,
+                f"provider {chosen!r} is not in this file; it has "
+                + ", ".join(repr(p) for p in found),
+            )
         return chosen
     if len(found) != 1:
-        raise InputError(path, f"this file has {len(found)} providers ("
-                         + ", ".join(repr(p) for p in found)
-                         + "); name the one to use with --baseline-model/--candidate-model")
+        raise InputError(
+            path,
+            f"this file has {len(found)} providers ("
+            + ", ".join(repr(p) for p in found)
+            + "); name the one to use with --baseline-model/--candidate-model",
+        )
     return found[0]
 
 
@@ -140,10 +162,18 @@ def _answer(row: dict[str, Any], provider: str) -> Answer:
     variables = row.get("vars") if isinstance(row.get("vars"), dict) else test.get("vars")
     join = canonical([variables, label])
     response = row.get("response") if isinstance(row.get("response"), dict) else {}
-    answer = Answer(join, _prompt(prompt.get("raw")), as_text(response.get("output")),
-                    provider, label="t-" + text_hash(join)[:16])
-    answer.shared = {"vars": variables, "description": test.get("description"),
-                     "prompt_label": label or None}
+    answer = Answer(
+        join,
+        _prompt(prompt.get("raw")),
+        as_text(response.get("output")),
+        provider,
+        label="t-" + text_hash(join)[:16],
+    )
+    answer.shared = {
+        "vars": variables,
+        "description": test.get("description"),
+        "prompt_label": label or None,
+    }
     answer.shared = {k: v for k, v in answer.shared.items() if v}
     answer.error = _error(row, response)
     answer.side = _meta(row, response)
@@ -153,8 +183,9 @@ def _answer(row: dict[str, Any], provider: str) -> Answer:
 def _error(row: dict[str, Any], response: dict[str, Any]) -> str | None:
     # row["error"] also holds the reason an assertion failed; only failureReason 2 (or an
     # error on the response itself) means the provider call failed
-    err = response.get("error") or (row.get("error") if row.get("failureReason") ==
-                                    ERROR_REASON else None)
+    err = response.get("error") or (
+        row.get("error") if row.get("failureReason") == ERROR_REASON else None
+    )
     if err or row.get("failureReason") == ERROR_REASON:
         return str(err or "the provider call failed").splitlines()[0][:160]
     if response.get("output") is None:
@@ -197,7 +228,8 @@ def _prompt(raw: Any) -> Prompt:
             messages = json.loads(raw)
         except json.JSONDecodeError:
             return raw
-        if isinstance(messages, list) and all(isinstance(m, dict) and "role" in m
-                                              for m in messages):
+        if isinstance(messages, list) and all(
+            isinstance(m, dict) and "role" in m for m in messages
+        ):
             return messages
     return as_text(raw)

@@ -39,8 +39,9 @@ def register_importer(name: str, factory: Importer) -> None:
     IMPORTERS[name] = factory
 
 
-def make_source(paths: list[str], options: LoadOptions, report: LoadReport,
-                tool: str | None = None) -> PairSource:
+def make_source(
+    paths: list[str], options: LoadOptions, report: LoadReport, tool: str | None = None
+) -> PairSource:
     """The pair source for ``paths``: our own formats, or the named tool's importer."""
     if tool is None:
         return file_source(paths, options, report)
@@ -54,5 +55,14 @@ def make_source(paths: list[str], options: LoadOptions, report: LoadReport,
     return factory(paths, options, report)
 
 
-__all__ = ["FieldMap", "IMPORTERS", "LoadOptions", "PairSource", "file_source", "load",
-           "load_files", "make_source", "register_importer"]
+__all__ = [
+    "FieldMap",
+    "IMPORTERS",
+    "LoadOptions",
+    "PairSource",
+    "file_source",
+    "load",
+    "load_files",
+    "make_source",
+    "register_importer",
+]

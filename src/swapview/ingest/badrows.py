@@ -36,9 +36,15 @@ def check_surrogates(row: Any, path: str, line: int) -> Any:
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            return RowError(InputError(
-                path, "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair);"
-                " expected valid Unicode text", line=line, field=name))
+            return RowError(
+                InputError(
+                    path,
+                    "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair);"
+                    " expected valid Unicode text",
+                    line=line,
+                    field=name,
+                )
+            )
     return row
 
 
@@ -61,6 +67,9 @@ def utf8_hint(path: str, raw: bytes, *, excel: bool) -> str:
     base, dot, ext = name.rpartition(".")
     out = str(p.with_name(f"{base}.utf8.{ext}" if dot and base else f"{name}.utf8"))
     src, dst = shlex.quote(path), shlex.quote(out)
-    convert = (f"gunzip -c {src} | iconv -f {codec} -t utf-8 > {dst}" if gz
-               else f"iconv -f {codec} -t utf-8 {src} > {dst}")
+    convert = (
+        f"gunzip -c {src} | iconv -f {codec} -t utf-8 > {dst}"
+        if gz
+        else f"iconv -f {codec} -t utf-8 {src} > {dst}"
+    )
     return f"; {excel_step}convert it: {convert}"

@@ -15,18 +15,70 @@ from typing import Any
 from ..errors import InputError
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    "prompt": ("prompt", "input", "question", "instruction", "messages", "query",
-               "user_input", "user_prompt"),
-    "baseline": ("baseline_output", "baseline", "baseline_response", "baseline_completion",
-                 "old_output", "old", "old_response", "output_a", "response_a", "answer_a",
-                 "completion_a", "model_a_output", "a", "before"),
-    "candidate": ("candidate_output", "candidate", "candidate_response",
-                  "candidate_completion", "new_output", "new", "new_response", "output_b",
-                  "response_b", "answer_b", "completion_b", "model_b_output", "b", "after"),
-    "output": ("output", "response", "completion", "answer", "choices", "generation",
-               "prediction", "text"),
-    "key": ("key", "id", "question_id", "custom_id", "example_id", "sample_id", "prompt_id",
-            "uid", "uuid", "idx"),
+    "prompt": (
+        "prompt",
+        "input",
+        "question",
+        "instruction",
+        "messages",
+        "query",
+        "user_input",
+        "user_prompt",
+    ),
+    "baseline": (
+        "baseline_output",
+        "baseline",
+        "baseline_response",
+        "baseline_completion",
+        "old_output",
+        "old",
+        "old_response",
+        "output_a",
+        "response_a",
+        "answer_a",
+        "completion_a",
+        "model_a_output",
+        "a",
+        "before",
+    ),
+    "candidate": (
+        "candidate_output",
+        "candidate",
+        "candidate_response",
+        "candidate_completion",
+        "new_output",
+        "new",
+        "new_response",
+        "output_b",
+        "response_b",
+        "answer_b",
+        "completion_b",
+        "model_b_output",
+        "b",
+        "after",
+    ),
+    "output": (
+        "output",
+        "response",
+        "completion",
+        "answer",
+        "choices",
+        "generation",
+        "prediction",
+        "text",
+    ),
+    "key": (
+        "key",
+        "id",
+        "question_id",
+        "custom_id",
+        "example_id",
+        "sample_id",
+        "prompt_id",
+        "uid",
+        "uuid",
+        "idx",
+    ),
     "model": ("generator", "model_id", "model", "model_name"),
     "baseline_model": ("baseline_model", "old_model", "model_a", "baseline_model_name"),
     "candidate_model": ("candidate_model", "new_model", "model_b", "candidate_model_name"),
@@ -58,14 +110,31 @@ class FieldMap:
 # When no usual name matches: a field whose name has a side word and an output word
 # (old_answer, new_reply, previous_model_response) is that side's output, if it is the only one.
 _SIDE_WORDS = {
-    "baseline": frozenset({"old", "baseline", "before", "previous", "prev", "base", "control",
-                           "reference"}),
-    "candidate": frozenset({"new", "candidate", "after", "next", "cand", "treatment",
-                            "challenger"}),
+    "baseline": frozenset(
+        {"old", "baseline", "before", "previous", "prev", "base", "control", "reference"}
+    ),
+    "candidate": frozenset(
+        {"new", "candidate", "after", "next", "cand", "treatment", "challenger"}
+    ),
 }
-_OUTPUT_WORDS = frozenset({"output", "outputs", "response", "responses", "answer", "answers",
-                           "completion", "completions", "text", "generation", "reply",
-                           "result", "content", "prediction"})
+_OUTPUT_WORDS = frozenset(
+    {
+        "output",
+        "outputs",
+        "response",
+        "responses",
+        "answer",
+        "answers",
+        "completion",
+        "completions",
+        "text",
+        "generation",
+        "reply",
+        "result",
+        "content",
+        "prediction",
+    }
+)
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
 
 
@@ -79,9 +148,13 @@ def _by_words(columns: Iterable[str], role: str) -> str | None:
     if role not in _SIDE_WORDS:
         return None
     other = _SIDE_WORDS["candidate" if role == "baseline" else "baseline"]
-    hits = [c for c in columns
-            if (words := _name_words(c)) & _SIDE_WORDS[role] and words & _OUTPUT_WORDS
-            and not words & other]
+    hits = [
+        c
+        for c in columns
+        if (words := _name_words(c)) & _SIDE_WORDS[role]
+        and words & _OUTPUT_WORDS
+        and not words & other
+    ]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -159,8 +232,15 @@ def require(found: FieldMap, role: str, path: str, flag: str, row: Mapping[str, 
 
 
 def type_name(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any]] | None:
@@ -176,8 +256,10 @@ def as_prompt(value: Any, *, from_csv: bool = False) -> str | list[dict[str, Any
             return chat
         if not value:
             raise ValueError("expected a string or a list of chat messages, got an empty list")
-        raise ValueError("expected a string or a list of chat messages ({role, content}), got"
-                         f" an array {_why_not_chat(value)}")
+        raise ValueError(
+            "expected a string or a list of chat messages ({role, content}), got"
+            f" an array {_why_not_chat(value)}"
+        )
     raise ValueError(
         f"expected a string or a list of chat messages ({{role, content}}), got {type_name(value)}"
     )
@@ -197,8 +279,11 @@ def nested_prompt(row: Mapping[str, Any], skip: frozenset[str]) -> str | None:
     """A dotted path to a prompt one level down (``request.messages`` in a request log),
     for rows with none at the top level; objects named in ``skip`` (the outputs) are not
     searched, and the value found must be a prompt."""
-    containers = [(name, {k.lower(): k for k in value}) for name, value in row.items()
-                  if isinstance(value, Mapping) and name not in skip]
+    containers = [
+        (name, {k.lower(): k for k in value})
+        for name, value in row.items()
+        if isinstance(value, Mapping) and name not in skip
+    ]
     for wanted in CANDIDATES["prompt"]:
         for name, inner in containers:
             if wanted in inner:
@@ -236,9 +321,17 @@ def _is_chat(value: list[Any]) -> bool:
 
 
 # ShareGPT (the usual Hugging Face conversation shape) names its speakers its own way.
-_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                   "model": "assistant", "chatgpt": "assistant", "bard": "assistant",
-                   "bing": "assistant", "system": "system"}
+_SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "model": "assistant",
+    "chatgpt": "assistant",
+    "bard": "assistant",
+    "bing": "assistant",
+    "system": "system",
+}
 
 
 def as_chat(value: list[Any]) -> list[dict[str, Any]] | None:
@@ -246,10 +339,13 @@ def as_chat(value: list[Any]) -> list[dict[str, Any]] | None:
     converted when it is a ShareGPT conversation ({from, value}); else None."""
     if _is_chat(value):
         return value
-    if value and all(isinstance(m, dict) and isinstance(m.get("from"), str) and "value" in m
-                     for m in value):
-        return [{"role": _SHAREGPT_ROLES.get(m["from"].lower(), m["from"]),
-                 "content": m["value"]} for m in value]
+    if value and all(
+        isinstance(m, dict) and isinstance(m.get("from"), str) and "value" in m for m in value
+    ):
+        return [
+            {"role": _SHAREGPT_ROLES.get(m["from"].lower(), m["from"]), "content": m["value"]}
+            for m in value
+        ]
     return None
 
 
@@ -268,8 +364,12 @@ def as_model(value: Any) -> str | None:
     return value if type(value) is str and value else None
 
 
-_GENERIC_WORDS = _OUTPUT_WORDS | _SIDE_WORDS["baseline"] | _SIDE_WORDS["candidate"] | {
-    "model", "message", "messages", "value", "choices", "a", "b", "side", "version", "v"}
+_GENERIC_WORDS = (
+    _OUTPUT_WORDS
+    | _SIDE_WORDS["baseline"]
+    | _SIDE_WORDS["candidate"]
+    | {"model", "message", "messages", "value", "choices", "a", "b", "side", "version", "v"}
+)
 _MODEL_LIKE = re.compile(r"(?=.*[A-Za-z])(?=.*[\d.\-])[\w.\-]+")
 
 
@@ -287,8 +387,12 @@ def model_in_name(field: str | None) -> str | None:
 
 def _model_word(name: str) -> str | None:
     words = [w for w in re.split(r"[\s_]+", name) if w and w.lower() not in _GENERIC_WORDS]
-    if (len(words) == 1 and len(words[0]) >= 3 and _MODEL_LIKE.fullmatch(words[0])
-            and not words[0][0].isdigit()):
+    if (
+        len(words) == 1
+        and len(words[0]) >= 3
+        and _MODEL_LIKE.fullmatch(words[0])
+        and not words[0][0].isdigit()
+    ):
         return words[0]
     return None
 

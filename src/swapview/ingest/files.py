@@ -53,8 +53,13 @@ class KeyMaker:
         return base if n == 1 else f"{base}~{n}"
 
 
-def good_rows(path: str, fmt: str | None, bad: BadRows, progress: Progress | None,
-              detected: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def good_rows(
+    path: str,
+    fmt: str | None,
+    bad: BadRows,
+    progress: Progress | None,
+    detected: list[str] | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line, row)`` for every well-formed object row; bad ones go to ``bad``.
 
     The format found is appended to ``detected`` before the first row comes out.
@@ -69,8 +74,9 @@ def good_rows(path: str, fmt: str | None, bad: BadRows, progress: Progress | Non
             if isinstance(row, RowError):
                 bad.handle(row.error)
             elif not isinstance(row, dict):
-                bad.handle(InputError(path, f"expected a JSON object, got {F.type_name(row)}",
-                                      line=line))
+                bad.handle(
+                    InputError(path, f"expected a JSON object, got {F.type_name(row)}", line=line)
+                )
             else:
                 yield line, row
         if not seen_any:
@@ -89,8 +95,9 @@ class Side:
 
 
 def no_such_field(path: str, row: dict[str, Any], name: str) -> InputError:
-    return InputError(path, f"no such field (the rows have {', '.join(row)}){F.nested_hint(row)}",
-                      field=name)
+    return InputError(
+        path, f"no such field (the rows have {', '.join(row)}){F.nested_hint(row)}", field=name
+    )
 
 
 def lift_paths(row: dict[str, Any], paths: list[str]) -> dict[str, Any]:
@@ -130,8 +137,15 @@ class _FileReader:
 
     roles: tuple[str, ...] = ()
 
-    def __init__(self, path: str | Path, flags: FieldMap, bad: BadRows, *, fmt: str | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        flags: FieldMap,
+        bad: BadRows,
+        *,
+        fmt: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.path = str(path)
         self.flags = flags
         self.bad = bad
@@ -167,12 +181,21 @@ class _FileReader:
         if not self.fields.prompt:
             # Whole conversations as outputs (Chatbot Arena): what comes before the answer.
             self._prompt_from = next(
-                (name for role in ("baseline", "output") if (name := getattr(self.fields, role))
-                 and F.conversation_prompt(row.get(name)) is not None), None)
+                (
+                    name
+                    for role in ("baseline", "output")
+                    if (name := getattr(self.fields, role))
+                    and F.conversation_prompt(row.get(name)) is not None
+                ),
+                None,
+            )
         if not self.fields.key and not self.has_prompt:
-            raise InputError(self.path, "cannot identify rows: no key field (tried "
-                             f"{', '.join(F.CANDIDATES['key'][:6])}, ...) and no prompt field;"
-                             f" pass {KEY_FLAG} or --prompt-field")
+            raise InputError(
+                self.path,
+                "cannot identify rows: no key field (tried "
+                f"{', '.join(F.CANDIDATES['key'][:6])}, ...) and no prompt field;"
+                f" pass {KEY_FLAG} or --prompt-field",
+            )
 
     def _rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         first = True
@@ -181,8 +204,11 @@ class _FileReader:
             if first:
                 # CSV cells are all text: a chat message list arrives as JSON in a string.
                 self.from_csv = found[0] in ("csv", "tsv")
-                self._paths = [name for name in self.flags.used()
-                               if name not in row and F.resolve_path(row, name) is not F.MISSING]
+                self._paths = [
+                    name
+                    for name in self.flags.used()
+                    if name not in row and F.resolve_path(row, name) is not F.MISSING
+                ]
                 self._nested_prompt = self._find_nested_prompt(row)
                 if self._nested_prompt:
                     self._paths.append(self._nested_prompt)
@@ -198,8 +224,12 @@ class _FileReader:
             return row[name]
         except KeyError:
             has = ", ".join(row) or "no fields"
-            raise InputError(self.path, f"missing; expected it in every row (this row has {has})",
-                             line=line, field=name) from None
+            raise InputError(
+                self.path,
+                f"missing; expected it in every row (this row has {has})",
+                line=line,
+                field=name,
+            ) from None
 
     def _prompt(self, row: dict[str, Any], line: int) -> Any:
         name = self.fields.prompt
@@ -217,12 +247,16 @@ class _FileReader:
         is empty."""
         if not self.has_prompt and self.fields.key:
             tried = ", ".join(F.CANDIDATES["prompt"])
-            return [f"{self.path}: no prompt field found (tried {tried}, and one level down), so"
-                    " the pairs have no prompt; pass --prompt-field"]
+            return [
+                f"{self.path}: no prompt field found (tried {tried}, and one level down), so"
+                " the pairs have no prompt; pass --prompt-field"
+            ]
         if not self.no_prompt:
             return []
-        return [f"{self.path}: {self.no_prompt} rows have no {self.fields.prompt!r} field, so"
-                " their prompt is empty (pass --prompt-field if the rows use another)"]
+        return [
+            f"{self.path}: {self.no_prompt} rows have no {self.fields.prompt!r} field, so"
+            " their prompt is empty (pass --prompt-field if the rows use another)"
+        ]
 
     def _explicit_key(self, row: dict[str, Any], line: int) -> str | None:
         name = self.fields.key
@@ -234,8 +268,12 @@ class _FileReader:
         if key is not None:
             return key
         if prompt is None:
-            raise InputError(self.path, "missing, and the rows have no key field to use instead",
-                             line=line, field=self.fields.prompt)
+            raise InputError(
+                self.path,
+                "missing, and the rows have no key field to use instead",
+                line=line,
+                field=self.fields.prompt,
+            )
         return self._keys.key(prompt)
 
     def _coerce(self, fn: Any, value: Any, line: int, name: str, **kw: Any) -> Any:
@@ -253,8 +291,10 @@ class PairFile(_FileReader):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         # Distinct model names seen per side (a handful; a model name per row is rare).
-        self._names: dict[str, set[str | None]] = {"baseline_model": set(),
-                                                   "candidate_model": set()}
+        self._names: dict[str, set[str | None]] = {
+            "baseline_model": set(),
+            "candidate_model": set(),
+        }
 
     def _detect(self, row: dict[str, Any]) -> None:
         super()._detect(row)
@@ -262,9 +302,11 @@ class PairFile(_FileReader):
             F.require(self.fields, role, self.path, flag, row)
         # Model-name fields stay in each pair's metadata: they may differ between rows.
         self._used = self.fields.used() - {self.fields.baseline_model, self.fields.candidate_model}
-        self._model_fields = [(role, getattr(self.fields, role))
-                              for role in ("baseline_model", "candidate_model")
-                              if getattr(self.fields, role)]
+        self._model_fields = [
+            (role, getattr(self.fields, role))
+            for role in ("baseline_model", "candidate_model")
+            if getattr(self.fields, role)
+        ]
 
     def records(self) -> Iterator[PairRecord]:
         for line, row in self._rows():
@@ -313,14 +355,17 @@ class PairFile(_FileReader):
     def models(self) -> tuple[str | None, str | None]:
         """Each side's model name: the one the rows give, or "N models" when they vary;
         failing that, the one the output field is named after ("GPT-4o response")."""
-        return (_one_name(self._names["baseline_model"]) or F.model_in_name(self.fields.baseline),
-                _one_name(self._names["candidate_model"])
-                or F.model_in_name(self.fields.candidate))
+        return (
+            _one_name(self._names["baseline_model"]) or F.model_in_name(self.fields.baseline),
+            _one_name(self._names["candidate_model"]) or F.model_in_name(self.fields.candidate),
+        )
 
     def warnings(self) -> list[str]:
-        return [f"{self.path}: {len(names)} different {role} values; each row keeps its own in"
-                " metadata" for role, names in self._names.items() if len(names) > 1
-                ] + self.prompt_warnings()
+        return [
+            f"{self.path}: {len(names)} different {role} values; each row keeps its own in metadata"
+            for role, names in self._names.items()
+            if len(names) > 1
+        ] + self.prompt_warnings()
 
 
 def _one_name(names: set[str | None]) -> str | None:
@@ -361,8 +406,12 @@ class SideFile(_FileReader):
         key = self._explicit_key(row, line)
         output = self._coerce(as_output, self._get(row, f.output, line), line, f.output)
         if key is None and prompt is None:
-            raise InputError(self.path, "missing, and the rows have no key field to use instead",
-                             line=line, field=f.prompt)
+            raise InputError(
+                self.path,
+                "missing, and the rows have no key field to use instead",
+                line=line,
+                field=f.prompt,
+            )
         # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
         prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}

@@ -18,8 +18,19 @@ from .files import Side, SideFile
 from .readers import file_stem
 
 SPOOL_BATCH = 1000
-GENERIC_STEMS = {"model_outputs", "outputs", "output", "answers", "answer", "results",
-                 "responses", "completions", "generations", "predictions", "data"}
+GENERIC_STEMS = {
+    "model_outputs",
+    "outputs",
+    "output",
+    "answers",
+    "answer",
+    "results",
+    "responses",
+    "completions",
+    "generations",
+    "predictions",
+    "data",
+}
 
 
 def model_from_path(path: str) -> str:
@@ -34,8 +45,15 @@ def model_from_path(path: str) -> str:
 class JoinedFiles:
     """A pair source over a baseline file and a candidate file (see the package docstring)."""
 
-    def __init__(self, baseline: SideFile, candidate: SideFile, report: LoadReport, *,
-                 baseline_model: str | None = None, candidate_model: str | None = None) -> None:
+    def __init__(
+        self,
+        baseline: SideFile,
+        candidate: SideFile,
+        report: LoadReport,
+        *,
+        baseline_model: str | None = None,
+        candidate_model: str | None = None,
+    ) -> None:
         self.baseline = baseline
         self.candidate = candidate
         self.report = report
@@ -45,8 +63,10 @@ class JoinedFiles:
 
     def models(self) -> tuple[str | None, str | None]:
         b, c = self._flag_models
-        return (b or self.baseline.model or model_from_path(self.baseline.path),
-                c or self.candidate.model or model_from_path(self.candidate.path))
+        return (
+            b or self.baseline.model or model_from_path(self.baseline.path),
+            c or self.candidate.model or model_from_path(self.candidate.path),
+        )
 
     def default_name(self) -> str:
         b, c = self.models()
@@ -60,8 +80,10 @@ class JoinedFiles:
             spool.close()
 
     def _join(self, spool: sqlite3.Connection) -> Iterator[PairRecord]:
-        spool.execute("CREATE TABLE side (key TEXT, pkey TEXT, prompt TEXT, output TEXT,"
-                      " meta TEXT, matched INTEGER NOT NULL DEFAULT 0)")
+        spool.execute(
+            "CREATE TABLE side (key TEXT, pkey TEXT, prompt TEXT, output TEXT,"
+            " meta TEXT, matched INTEGER NOT NULL DEFAULT 0)"
+        )
         self._spool(spool)
         column = ""
         for side in self.candidate.sides():
@@ -75,8 +97,10 @@ class JoinedFiles:
         if not column:
             column = self._choose_column(spool)  # every candidate row was bad or absent
         self.report.unmatched_baseline.extend(
-            k for (k,) in spool.execute(f"SELECT {column} FROM side WHERE matched = 0"
-                                        f" GROUP BY {column} ORDER BY min(rowid)")
+            k
+            for (k,) in spool.execute(
+                f"SELECT {column} FROM side WHERE matched = 0 GROUP BY {column} ORDER BY min(rowid)"
+            )
         )
         for reader in (self.baseline, self.candidate):
             self.report.warnings.extend(reader.prompt_warnings())
@@ -85,14 +109,24 @@ class JoinedFiles:
         batch: list[tuple[Any, ...]] = []
         for side in self.baseline.sides():
             prompt = json.dumps(side.prompt, ensure_ascii=False)
-            batch.append((side.key, side.prompt_key, prompt, side.output,
-                          json.dumps(side.metadata, ensure_ascii=False)))
+            batch.append(
+                (
+                    side.key,
+                    side.prompt_key,
+                    prompt,
+                    side.output,
+                    json.dumps(side.metadata, ensure_ascii=False),
+                )
+            )
             if len(batch) >= SPOOL_BATCH:
-                spool.executemany("INSERT INTO side (key, pkey, prompt, output, meta)"
-                                  " VALUES (?, ?, ?, ?, ?)", batch)
+                spool.executemany(
+                    "INSERT INTO side (key, pkey, prompt, output, meta) VALUES (?, ?, ?, ?, ?)",
+                    batch,
+                )
                 batch = []
-        spool.executemany("INSERT INTO side (key, pkey, prompt, output, meta)"
-                          " VALUES (?, ?, ?, ?, ?)", batch)
+        spool.executemany(
+            "INSERT INTO side (key, pkey, prompt, output, meta) VALUES (?, ?, ?, ?, ?)", batch
+        )
 
     def _choose_column(self, spool: sqlite3.Connection) -> str:
         """Join on the key field when both files have one, else on the prompt text."""
@@ -102,29 +136,39 @@ class JoinedFiles:
         elif self.baseline.has_prompt and self.candidate.has_prompt:
             column, self.join_field = "pkey", "prompt text"
         else:
-            missing = self.baseline if not (b.key or self.baseline.has_prompt) \
-                else self.candidate
-            raise InputError(missing.path, "nothing to join on: the two files share no key"
-                             " field and do not both have prompts; pass --key FIELD")
+            missing = self.baseline if not (b.key or self.baseline.has_prompt) else self.candidate
+            raise InputError(
+                missing.path,
+                "nothing to join on: the two files share no key"
+                " field and do not both have prompts; pass --key FIELD",
+            )
         spool.execute(f"CREATE INDEX side_{column} ON side ({column})")
         self._report_duplicates(spool, column)
         return column
 
     def _report_duplicates(self, spool: sqlite3.Connection, column: str) -> None:
-        rows = spool.execute(f"SELECT {column}, count(*) FROM side GROUP BY {column}"
-                             " HAVING count(*) > 1 ORDER BY min(rowid)").fetchall()
+        rows = spool.execute(
+            f"SELECT {column}, count(*) FROM side GROUP BY {column}"
+            " HAVING count(*) > 1 ORDER BY min(rowid)"
+        ).fetchall()
         for key, n in rows:
             self.report.duplicate_keys.append(key)
             self.report.warnings.append(
-                f"{self.baseline.path}: key {key!r} appears {n} times; the first is used")
+                f"{self.baseline.path}: key {key!r} appears {n} times; the first is used"
+            )
         # Later copies stay out of the join and out of the unmatched list.
-        spool.execute(f"UPDATE side SET matched = -1 WHERE rowid NOT IN"
-                      f" (SELECT min(rowid) FROM side GROUP BY {column})")
+        spool.execute(
+            f"UPDATE side SET matched = -1 WHERE rowid NOT IN"
+            f" (SELECT min(rowid) FROM side GROUP BY {column})"
+        )
 
     def _lookup(self, spool: sqlite3.Connection, column: str, side: Side) -> tuple | None:
         value = _join_value(side, column)
-        row = spool.execute(f"SELECT rowid, prompt, output, meta FROM side WHERE {column} = ?"
-                            " AND matched >= 0 LIMIT 1", [value]).fetchone()
+        row = spool.execute(
+            f"SELECT rowid, prompt, output, meta FROM side WHERE {column} = ?"
+            " AND matched >= 0 LIMIT 1",
+            [value],
+        ).fetchone()
         if row is not None:
             spool.execute("UPDATE side SET matched = 1 WHERE rowid = ?", [row[0]])
         return row

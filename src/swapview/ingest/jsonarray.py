@@ -79,7 +79,8 @@ class JsonArrayReader:
                 if self._eof or not self._maybe_incomplete(exc):
                     self._move_to(exc.pos)
                     raise InputError(
-                        self._path, f"not valid JSON ({exc.msg}); expected an array element",
+                        self._path,
+                        f"not valid JSON ({exc.msg}); expected an array element",
                         line=self._line,
                     ) from exc
                 self._fill(grow=True)
@@ -87,7 +88,7 @@ class JsonArrayReader:
             if end >= len(self._buf) and not self._eof:
                 self._fill(grow=True)  # a number at the buffer's end may go on
                 continue
-            if may_hold_surrogates(self._buf[self._pos:end]):
+            if may_hold_surrogates(self._buf[self._pos : end]):
                 value = check_surrogates(value, self._path, self._line)
             self._move_to(end)
             return value
@@ -128,9 +129,10 @@ class JsonArrayReader:
             try:
                 text = self._utf8.decode(data, final=not data)
             except UnicodeDecodeError as exc:
-                hint = utf8_hint(self._path, data[exc.start:exc.start + 200], excel=False)
-                raise InputError(self._path, f"not UTF-8 text{hint}",
-                                 offset=self._bytes_in + exc.start) from exc
+                hint = utf8_hint(self._path, data[exc.start : exc.start + 200], excel=False)
+                raise InputError(
+                    self._path, f"not UTF-8 text{hint}", offset=self._bytes_in + exc.start
+                ) from exc
             self._bytes_in += len(data)
             self._eof = not data
             parts.append(text)

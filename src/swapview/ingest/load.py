@@ -48,8 +48,13 @@ class SingleFile:
 
     def __init__(self, path: str | Path, options: LoadOptions, report: LoadReport) -> None:
         self.report = report
-        self.reader = PairFile(path, options.fields, BadRows(options.skip_bad, report),
-                               fmt=options.fmt, progress=options.progress)
+        self.reader = PairFile(
+            path,
+            options.fields,
+            BadRows(options.skip_bad, report),
+            fmt=options.fmt,
+            progress=options.progress,
+        )
         self.options = options
         self.source = str(path)
 
@@ -59,8 +64,7 @@ class SingleFile:
 
     def models(self) -> tuple[str | None, str | None]:
         baseline, candidate = self.reader.models()
-        return (self.options.baseline_model or baseline,
-                self.options.candidate_model or candidate)
+        return (self.options.baseline_model or baseline, self.options.candidate_model or candidate)
 
     def default_name(self) -> str:
         return file_stem(self.source) or "comparison"
@@ -71,34 +75,48 @@ def file_source(paths: list[str], options: LoadOptions, report: LoadReport) -> P
     if len(paths) == 1:
         return SingleFile(paths[0], options, report)
     if len(paths) != 2:
-        raise InputError(", ".join(paths), "expected one file with both outputs, or two files"
-                         " (baseline then candidate)")
+        raise InputError(
+            ", ".join(paths),
+            "expected one file with both outputs, or two files (baseline then candidate)",
+        )
     bad = BadRows(options.skip_bad, report)
-    sides = [SideFile(p, options.fields, bad, fmt=options.fmt, progress=options.progress)
-             for p in paths]
-    return JoinedFiles(sides[0], sides[1], report, baseline_model=options.baseline_model,
-                       candidate_model=options.candidate_model)
+    sides = [
+        SideFile(p, options.fields, bad, fmt=options.fmt, progress=options.progress) for p in paths
+    ]
+    return JoinedFiles(
+        sides[0],
+        sides[1],
+        report,
+        baseline_model=options.baseline_model,
+        candidate_model=options.candidate_model,
+    )
 
 
-def load(db: Database, source: PairSource, report: LoadReport,
-         comparison: str | None = None) -> LoadReport:
+def load(
+    db: Database, source: PairSource, report: LoadReport, comparison: str | None = None
+) -> LoadReport:
     """Write every pair of ``source`` into one comparison, all or nothing."""
     with write_transaction(db):
         records = iter(source.records())
         first = next(records, None)
         if first is None:
-            raise InputError(source.source,
-                             _why_no_pairs(report, getattr(source, "join_field", "")))
+            raise InputError(
+                source.source, _why_no_pairs(report, getattr(source, "join_field", ""))
+            )
         report.comparison = comparison or source.default_name()
         baseline, candidate = source.models()
         _same_models(db, report.comparison, baseline, candidate, source.source)
-        cid = ensure_comparison(db, report.comparison, baseline_model=baseline,
-                                candidate_model=candidate, source=source.source)
+        cid = ensure_comparison(
+            db,
+            report.comparison,
+            baseline_model=baseline,
+            candidate_model=candidate,
+            source=source.source,
+        )
         PairWriter(db, cid, report).write(chain([first], records))
         baseline, candidate = source.models()  # a source may learn them late
         _same_models(db, report.comparison, baseline, candidate, source.source)
-        ensure_comparison(db, report.comparison, baseline_model=baseline,
-                          candidate_model=candidate)
+        ensure_comparison(db, report.comparison, baseline_model=baseline, candidate_model=candidate)
     return report
 
 
@@ -106,11 +124,15 @@ def _why_no_pairs(report: LoadReport, join_field: str = "") -> str:
     old, new = report.unmatched_baseline, report.unmatched_candidate
     if old and new:
         if join_field == "prompt text":  # keys made from the prompts: no use to show them
-            return (f"no pairs: the {len(old)} old and {len(new)} new rows share no prompt;"
-                    " if the files have a common id field, join on it with --key FIELD")
-        return (f"no pairs: the {len(old)} old and {len(new)} new rows share no key (old"
-                f" {_first_two(old)}; new {_first_two(new)}); check --key, or leave it out to"
-                " join on the prompt")
+            return (
+                f"no pairs: the {len(old)} old and {len(new)} new rows share no prompt;"
+                " if the files have a common id field, join on it with --key FIELD"
+            )
+        return (
+            f"no pairs: the {len(old)} old and {len(new)} new rows share no key (old"
+            f" {_first_two(old)}; new {_first_two(new)}); check --key, or leave it out to"
+            " join on the prompt"
+        )
     if report.skipped:
         return f"no pairs to load: every row was bad ({len(report.skipped)} skipped)"
     if old or new:
@@ -122,20 +144,24 @@ def _first_two(keys: list[str]) -> str:
     return ", ".join(keys[:2]) + (", ..." if len(keys) > 2 else "")
 
 
-def _same_models(db: Database, name: str, baseline: str | None, candidate: str | None,
-                 where: str) -> None:
+def _same_models(
+    db: Database, name: str, baseline: str | None, candidate: str | None, where: str
+) -> None:
     """Refuse to pour another migration into a comparison: its pairs would replace this
     one's under the same keys and every review would go stale."""
-    row = db.execute("SELECT baseline_model, candidate_model FROM comparisons WHERE name = ?",
-                     [name]).fetchone()
+    row = db.execute(
+        "SELECT baseline_model, candidate_model FROM comparisons WHERE name = ?", [name]
+    ).fetchone()
     if row is None:
         return
     for side, stored, given in (("old", row[0], baseline), ("new", row[1], candidate)):
         if stored and given and stored != given and not _many(stored) and not _many(given):
             raise InputError(
-                where, f"comparison {name!r} holds {row[0]} -> {row[1]}, but the {side} model"
+                where,
+                f"comparison {name!r} holds {row[0]} -> {row[1]}, but the {side} model"
                 f" here is {given}; name another comparison with --comparison (or set"
-                " --baseline-model/--candidate-model if the names are wrong)")
+                " --baseline-model/--candidate-model if the names are wrong)",
+            )
 
 
 def _many(model: str) -> bool:
@@ -144,8 +170,12 @@ def _many(model: str) -> bool:
     return count.isdigit() and word == "models"
 
 
-def load_files(db: Database, paths: list[str], options: LoadOptions | None = None,
-               comparison: str | None = None) -> LoadReport:
+def load_files(
+    db: Database,
+    paths: list[str],
+    options: LoadOptions | None = None,
+    comparison: str | None = None,
+) -> LoadReport:
     """Load one pair file, or a baseline and a candidate file, into ``db``."""
     report = LoadReport()
     source = file_source([str(p) for p in paths], options or LoadOptions(), report)

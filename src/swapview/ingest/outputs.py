@@ -41,17 +41,35 @@ def as_output(value: Any) -> str | None:
         if text is not None:
             return text
         if _is_error_response(value):
-            raise ValueError(f"the output is an error response: {_error_detail(value)};"
-                             " expected the model's answer (--skip-bad loads the other rows)")
+            raise ValueError(
+                f"the output is an error response: {_error_detail(value)};"
+                " expected the model's answer (--skip-bad loads the other rows)"
+            )
         if "role" in value and "content" in value:
-            raise ValueError("expected a model response with text, got a chat message with no"
-                             " content, refusal or tool calls")
+            raise ValueError(
+                "expected a model response with text, got a chat message with no"
+                " content, refusal or tool calls"
+            )
     return json.dumps(value, ensure_ascii=False)
 
 
-_PART_TYPES = frozenset({"text", "input_text", "output_text", "refusal", "tool_use",
-                         "tool_result", "thinking", "redacted_thinking", "reasoning", "image",
-                         "image_url", "input_image", "document"})
+_PART_TYPES = frozenset(
+    {
+        "text",
+        "input_text",
+        "output_text",
+        "refusal",
+        "tool_use",
+        "tool_result",
+        "thinking",
+        "redacted_thinking",
+        "reasoning",
+        "image",
+        "image_url",
+        "input_image",
+        "document",
+    }
+)
 
 
 def _is_content_parts(value: list[Mapping[str, Any]]) -> bool:
@@ -61,19 +79,36 @@ def _is_content_parts(value: list[Mapping[str, Any]]) -> bool:
 
 def _is_choice(value: Mapping[str, Any]) -> bool:
     """A FastChat or OpenAI choice, not a JSON answer's object."""
-    return "turns" in value or "message" in value or (
-        "text" in value and ("index" in value or "finish_reason" in value))
+    return (
+        "turns" in value
+        or "message" in value
+        or ("text" in value and ("index" in value or "finish_reason" in value))
+    )
 
 
 # The fields an API's error body has beside its "error": {"error": {...}, "status": 429}.
-_ERROR_FIELDS = frozenset({"error", "status", "status_code", "code", "type", "message",
-                           "detail", "details", "request_id", "error_code", "error_type",
-                           "error_message"})
+_ERROR_FIELDS = frozenset(
+    {
+        "error",
+        "status",
+        "status_code",
+        "code",
+        "type",
+        "message",
+        "detail",
+        "details",
+        "request_id",
+        "error_code",
+        "error_type",
+        "error_message",
+    }
+)
 
 
 def _is_error_response(value: Mapping[str, Any]) -> bool:
     return bool(value.get("error")) and all(
-        isinstance(k, str) and k.lower() in _ERROR_FIELDS for k in value)
+        isinstance(k, str) and k.lower() in _ERROR_FIELDS for k in value
+    )
 
 
 def _error_detail(value: Mapping[str, Any]) -> str:
@@ -105,12 +140,19 @@ def _is_envelope(value: dict[str, Any]) -> bool:
         return True  # OpenAI
     if kind == "response" and isinstance(value.get("output"), list):
         return True  # OpenAI Responses API
-    if kind == "message" and value.get("role") == "assistant" and isinstance(
-            value.get("content"), list):
+    if (
+        kind == "message"
+        and value.get("role") == "assistant"
+        and isinstance(value.get("content"), list)
+    ):
         return True  # Anthropic
     candidates = value.get("candidates")
-    return (isinstance(candidates, list) and bool(candidates)
-            and isinstance(candidates[0], dict) and "content" in candidates[0])  # Gemini
+    return (
+        isinstance(candidates, list)
+        and bool(candidates)
+        and isinstance(candidates[0], dict)
+        and "content" in candidates[0]
+    )  # Gemini
 
 
 def finish_reason(value: Any) -> str | None:
@@ -137,8 +179,11 @@ def finish_reason(value: Any) -> str | None:
 
 
 def _response_text(value: Mapping[str, Any]) -> str | None:
-    if "content" in value and (value["content"] is None or type(value["content"]) is str
-                               or isinstance(value["content"], list)):
+    if "content" in value and (
+        value["content"] is None
+        or type(value["content"]) is str
+        or isinstance(value["content"], list)
+    ):
         return _message_text(value)  # a chat message, an Anthropic message
     for name in ("output_text", "text", "response"):
         if type(value.get(name)) is str:
@@ -148,8 +193,11 @@ def _response_text(value: Mapping[str, Any]) -> str | None:
         return _first_choice(choices[0])  # OpenAI chat completion object
     output = value.get("output")
     if isinstance(output, list):  # OpenAI Responses API: message items hold output_text
-        return "".join(content_text(item.get("content")) for item in output
-                       if isinstance(item, Mapping) and item.get("type") == "message")
+        return "".join(
+            content_text(item.get("content"))
+            for item in output
+            if isinstance(item, Mapping) and item.get("type") == "message"
+        )
     candidates = value.get("candidates")
     if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
         parts = (candidates[0].get("content") or {}).get("parts") or []  # Gemini
@@ -188,6 +236,5 @@ def _first_choice(choice: Mapping[str, Any]) -> str:
     if type(choice.get("text")) is str:
         return choice["text"]
     raise ValueError(
-        "expected a string, or choices holding turns (FastChat), message.content or text"
-        " (OpenAI)"
+        "expected a string, or choices holding turns (FastChat), message.content or text (OpenAI)"
     )

@@ -29,8 +29,16 @@ SNIFF_BYTES = 64 * 1024
 # A 10 MB output in one cell is fine; the csv module's default cap is 128 KiB.
 csv.field_size_limit(2**31 - 1)
 
-_EXTENSIONS = {".jsonl": "json", ".ndjson": "json", ".json": "json", ".csv": "csv",
-               ".tsv": "csv", ".tab": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_EXTENSIONS = {
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 def file_stem(path: str) -> str:
@@ -59,7 +67,7 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
     if head.startswith(PARQUET_MAGIC) and forced in (None, "parquet"):
         return "parquet"
     if head.startswith(BOM):
-        head = head[len(BOM):]
+        head = head[len(BOM) :]
     _check_text(head, path)
     text = head.decode("utf-8", "ignore").lstrip()
     if not text:
@@ -94,8 +102,9 @@ def _check_text(head: bytes, path: str) -> None:
                 raise InputError(path, f"not UTF-8 text; {EXPECTED}", offset=exc.start) from exc
             line = head[: first_line if first_line >= 0 else len(head)]
             hint = utf8_hint(path, line, excel=line.lstrip()[:1] not in (b"{", b"["))
-            raise InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
-                             line=1) from exc
+            raise InputError(
+                path, f"not UTF-8 text (column {exc.start + 1}){hint}", line=1
+            ) from exc
 
 
 def _sniff(text: str, path: str) -> str:
@@ -146,7 +155,7 @@ def _first_records(text: str) -> dict[str, list[list[str]]]:
 def stream_delimiter(stream: io.BufferedReader) -> str:
     """The delimiter of a CSV stream, from its first lines (',' when nothing fits)."""
     head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-    head = head[len(BOM):] if head.startswith(BOM) else head
+    head = head[len(BOM) :] if head.startswith(BOM) else head
     return sniff_delimiter(head.decode("utf-8", "ignore").lstrip()) or ","
 
 
@@ -175,8 +184,12 @@ def read_rows(stream: io.BufferedReader, path: str, fmt: str) -> Iterator[tuple[
     return read_csv(stream, path, "\t" if fmt == "tsv" else stream_delimiter(stream))
 
 
-def decoded_lines(stream: BinaryIO, path: str, *, excel: bool = False,
-                  ) -> Iterator[tuple[int, str, InputError | None]]:
+def decoded_lines(
+    stream: BinaryIO,
+    path: str,
+    *,
+    excel: bool = False,
+) -> Iterator[tuple[int, str, InputError | None]]:
     """``(line number, text, error)`` per line; bad UTF-8 gives an error naming the column
     and saying how to convert the file (``excel``: how to save it from Excel too).
 
@@ -184,13 +197,12 @@ def decoded_lines(stream: BinaryIO, path: str, *, excel: bool = False,
     """
     for number, raw in enumerate(stream, 1):
         if number == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
+            raw = raw[len(BOM) :]
         try:
             yield number, raw.decode("utf-8"), None
         except UnicodeDecodeError as exc:
             hint = utf8_hint(path, raw, excel=excel)
-            error = InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}",
-                               line=number)
+            error = InputError(path, f"not UTF-8 text (column {exc.start + 1}){hint}", line=number)
             yield number, raw.decode("utf-8", "surrogateescape"), error
 
 
@@ -202,9 +214,17 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
             try:
                 row = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield number, RowError(InputError(
-                    path, f"not valid JSON ({exc.msg} at column {exc.pos + 1});"
-                    " expected one JSON object per line", line=number))
+                yield (
+                    number,
+                    RowError(
+                        InputError(
+                            path,
+                            f"not valid JSON ({exc.msg} at column {exc.pos + 1});"
+                            " expected one JSON object per line",
+                            line=number,
+                        )
+                    ),
+                )
                 continue
             if may_hold_surrogates(text):
                 row = check_surrogates(row, path, number)
@@ -232,24 +252,37 @@ def read_csv(stream: BinaryIO, path: str, delimiter: str) -> Iterator[tuple[int,
         elif not cells or (not cells[0] and not any(cells)):
             continue  # a blank line, or a spreadsheet's blank row (,,,,)
         elif len(cells) != len(header) and not (blank and needed <= len(cells) < len(header)):
-            yield start, RowError(InputError(
-                path, f"expected {len(header)} columns as in the header, found {len(cells)}",
-                line=start))
+            yield (
+                start,
+                RowError(
+                    InputError(
+                        path,
+                        f"expected {len(header)} columns as in the header, found {len(cells)}",
+                        line=start,
+                    )
+                ),
+            )
         elif blank:
             yield start, _named_cells(header, cells, blank, path, start)
         else:
             yield start, dict(zip(header, cells, strict=True))
 
 
-def _named_cells(header: list[str], cells: list[str], blank: list[int], path: str,
-                 line: int) -> dict[str, str] | RowError:
+def _named_cells(
+    header: list[str], cells: list[str], blank: list[int], path: str, line: int
+) -> dict[str, str] | RowError:
     """The row without the header's unnamed columns, which must be empty: a spreadsheet's
     stray columns, not data nobody named."""
     for i in blank:
         if i < len(cells) and cells[i].strip():
-            return RowError(InputError(
-                path, f"column {i + 1} has no name in the header but holds {cells[i][:30]!r};"
-                " name it in the header, or delete the column", line=line))
+            return RowError(
+                InputError(
+                    path,
+                    f"column {i + 1} has no name in the header but holds {cells[i][:30]!r};"
+                    " name it in the header, or delete the column",
+                    line=line,
+                )
+            )
     return {name: cell for name, cell in zip(header, cells, strict=False) if name}
 
 
@@ -260,8 +293,11 @@ def _csv_lines(stream: BinaryIO, path: str, bad_utf8: dict[int, InputError]) -> 
         yield text
 
 
-def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError],
-                ) -> tuple[list[str], list[int]]:
+def _csv_header(
+    reader: Any,
+    path: str,
+    bad_utf8: dict[int, InputError],
+) -> tuple[list[str], list[int]]:
     """The column names, and where the unnamed ones are (a spreadsheet's empty columns)."""
     try:
         header = next(reader)
@@ -272,15 +308,16 @@ def _csv_header(reader: Any, path: str, bad_utf8: dict[int, InputError],
     names = [h.strip() for h in header]
     named = [n for n in names if n]
     if not named or len(set(named)) != len(named):
-        raise InputError(path, f"the header needs unique, non-empty column names, got {header}",
-                         line=1)
+        raise InputError(
+            path, f"the header needs unique, non-empty column names, got {header}", line=1
+        )
     return names, [i for i, n in enumerate(names) if not n]
 
 
 def _json_line(line: bytes) -> Any:
     """The line parsed as one JSON value, or None."""
     try:
-        return json.loads(line[len(BOM):] if line.startswith(BOM) else line)
+        return json.loads(line[len(BOM) :] if line.startswith(BOM) else line)
     except ValueError:  # also bad UTF-8
         return None
 
@@ -298,13 +335,13 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
         yield from read_jsonl(itertools.chain([first], stream), path)  # type: ignore[arg-type]
         return
     raw = first + stream.read()
-    raw = raw[len(BOM):] if raw.startswith(BOM) else raw
+    raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        hint = utf8_hint(path, raw[exc.start - column + 1: exc.end + 200], excel=False)
+        hint = utf8_hint(path, raw[exc.start - column + 1 : exc.end + 200], excel=False)
         raise InputError(path, f"not UTF-8 text (column {column}){hint}", line=line) from exc
     try:
         doc = json.loads(text)
@@ -312,6 +349,10 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
         if _two_json_lines(text.lstrip()):  # JSONL after all, its first line past the window
             yield from read_jsonl(io.BytesIO(raw), path)
             return
-        raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno}); expected"
-                         " one JSON object, a JSON array or JSONL", line=exc.lineno) from None
+        raise InputError(
+            path,
+            f"not valid JSON ({exc.msg} at column {exc.colno}); expected"
+            " one JSON object, a JSON array or JSONL",
+            line=exc.lineno,
+        ) from None
     yield from document_rows(text, doc)

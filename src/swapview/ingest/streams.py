@@ -68,8 +68,7 @@ class InputStream(io.RawIOBase):
         except EOFError as exc:
             raise InputError(
                 self.path,
-                "gzip data ends early (truncated file); expected the rest of the compressed"
-                " stream",
+                "gzip data ends early (truncated file); expected the rest of the compressed stream",
                 offset=self._counter.position,
             ) from exc
         except (gzip.BadGzipFile, zlib.error) as exc:
@@ -103,9 +102,12 @@ class Utf16Stream(io.RawIOBase):
             try:
                 text = self._decoder.decode(data, final=not data)
             except UnicodeDecodeError as exc:
-                raise InputError(self.path, f"invalid UTF-16 text ({exc.reason}); expected"
-                                 " UTF-16 throughout, as its byte order mark says",
-                                 offset=self._read + max(exc.start, 0)) from exc
+                raise InputError(
+                    self.path,
+                    f"invalid UTF-16 text ({exc.reason}); expected"
+                    " UTF-16 throughout, as its byte order mark says",
+                    offset=self._read + max(exc.start, 0),
+                ) from exc
             self._read += len(data)
             self._pending = text.encode("utf-8")
             if not data:
@@ -165,8 +167,9 @@ def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[i
     magic = raw.peek(2)[:2]
     counter = CountingReader(raw, progress)
     gz = magic == GZIP_MAGIC
-    inner: BinaryIO = gzip.GzipFile(fileobj=io.BufferedReader(counter, CHUNK), mode="rb") if gz \
-        else counter  # type: ignore[assignment]
+    inner: BinaryIO = (
+        gzip.GzipFile(fileobj=io.BufferedReader(counter, CHUNK), mode="rb") if gz else counter
+    )  # type: ignore[assignment]
     stream = io.BufferedReader(InputStream(name, inner, counter, gz), CHUNK)
     if stream.peek(2)[:2] in UTF16_BOMS:
         stream = io.BufferedReader(Utf16Stream(name, stream), CHUNK)

@@ -29,9 +29,23 @@ def document_rows(text: str, doc: Any) -> Iterator[tuple[int, Any]]:
 
 # Names a wrapper gives its list of rows. Only these: a row's own list of objects (chat
 # messages, OpenAI choices, content parts) must never be taken for the rows.
-_RECORD_LISTS = frozenset({"data", "rows", "records", "items", "examples", "results",
-                           "samples", "pairs", "entries", "cases", "tests", "instances",
-                           "comparisons"})
+_RECORD_LISTS = frozenset(
+    {
+        "data",
+        "rows",
+        "records",
+        "items",
+        "examples",
+        "results",
+        "samples",
+        "pairs",
+        "entries",
+        "cases",
+        "tests",
+        "instances",
+        "comparisons",
+    }
+)
 
 
 def _records_field(doc: Any) -> str | None:
@@ -39,9 +53,14 @@ def _records_field(doc: Any) -> str | None:
     name such as ``data`` or ``records``."""
     if not isinstance(doc, dict):
         return None
-    lists = [name for name, value in doc.items()
-             if name.lower() in _RECORD_LISTS and isinstance(value, list) and value
-             and all(isinstance(v, dict) for v in value)]
+    lists = [
+        name
+        for name, value in doc.items()
+        if name.lower() in _RECORD_LISTS
+        and isinstance(value, list)
+        and value
+        and all(isinstance(v, dict) for v in value)
+    ]
     return lists[0] if len(lists) == 1 else None
 
 
@@ -93,8 +112,10 @@ def read_parquet(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise InputError(path, "is a Parquet file, and reading Parquet needs pyarrow:"
-                         " pip install 'swapview[parquet]'") from None
+        raise InputError(
+            path,
+            "is a Parquet file, and reading Parquet needs pyarrow: pip install 'swapview[parquet]'",
+        ) from None
     try:
         # Parquet keeps its index at the end of the file: read it whole from the stream
         # (already decompressed if the file was gzipped) rather than seek through a pipe.

@@ -67,23 +67,69 @@ def register(order: Order) -> Order:
     return order
 
 
-register(Order("semantic", "most changed in meaning first", "scores",
-               ("o.semantic_distance",), True, "o.semantic_distance IS NOT NULL"))
-register(Order("lexical", "most changed in wording first", "scores",
-               ("o.lexical_distance",), True, "o.lexical_distance IS NOT NULL"))
-register(Order("length", "most shortened first", "scores",
-               ("o.length_change",), False, "o.length_change IS NOT NULL"))
-register(Order("quirk", "quirk signals first, then by meaning", "scores",
-               ("o.signal_count", "o.semantic_distance"), True,
-               "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL"))
-register(Order("regression", "likely regression first (learns from your tags)",
-               "triage_scores", ("o.score",), True, "o.score IS NOT NULL"))
+register(
+    Order(
+        "semantic",
+        "most changed in meaning first",
+        "scores",
+        ("o.semantic_distance",),
+        True,
+        "o.semantic_distance IS NOT NULL",
+    )
+)
+register(
+    Order(
+        "lexical",
+        "most changed in wording first",
+        "scores",
+        ("o.lexical_distance",),
+        True,
+        "o.lexical_distance IS NOT NULL",
+    )
+)
+register(
+    Order(
+        "length",
+        "most shortened first",
+        "scores",
+        ("o.length_change",),
+        False,
+        "o.length_change IS NOT NULL",
+    )
+)
+register(
+    Order(
+        "quirk",
+        "quirk signals first, then by meaning",
+        "scores",
+        ("o.signal_count", "o.semantic_distance"),
+        True,
+        "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL",
+    )
+)
+register(
+    Order(
+        "regression",
+        "likely regression first (learns from your tags)",
+        "triage_scores",
+        ("o.score",),
+        True,
+        "o.score IS NOT NULL",
+    )
+)
 # Each band's pairs in sample_key order are a uniform random sample of it; tagging them
 # from the top tightens the remaining-regressions estimate. comparison_id leads so the
 # triage_bands_sample index serves the sort (its rowid, pair_id, breaks ties). The review
 # app's "sample" key narrows it to one band's next pairs (an ids filter).
-register(Order("sample", "random sample per band (tightens the estimate)", "triage_bands",
-               ("o.comparison_id", "o.band", "o.sample_key"), False))
+register(
+    Order(
+        "sample",
+        "random sample per band (tightens the estimate)",
+        "triage_bands",
+        ("o.comparison_id", "o.band", "o.sample_key"),
+        False,
+    )
+)
 register(Order("key", "by key", "pairs", ("p.key",), False))
 register(Order("random", "random (seeded)", "pairs", (_RANDOM,), False))
 
@@ -96,9 +142,7 @@ def get_order(name: str) -> Order:
     try:
         return ORDERS[name]
     except KeyError:
-        raise SwapviewError(
-            f"unknown order {name!r}; choose one of: {', '.join(ORDERS)}"
-        ) from None
+        raise SwapviewError(f"unknown order {name!r}; choose one of: {', '.join(ORDERS)}") from None
 
 
 def available_orders(conn: sqlite3.Connection) -> list[Order]:

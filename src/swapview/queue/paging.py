@@ -93,8 +93,7 @@ class _Query:
         joins = ""
         if rows:
             joins = (
-                " LEFT JOIN scores s ON s.pair_id = p.id"
-                " LEFT JOIN decisions d ON d.pair_id = p.id"
+                " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
             )
         if o.on_pairs:
             return "pairs p" + joins
@@ -122,7 +121,11 @@ class _Query:
         return desc if forward else not desc
 
     def fetch(
-        self, segment: int, after: SortKey | None, forward: bool, limit: int,
+        self,
+        segment: int,
+        after: SortKey | None,
+        forward: bool,
+        limit: int,
         inclusive: bool = False,
     ) -> list[QueueRow]:
         """Rows of one segment after (forward) or before (backward) a key, in walk order."""
@@ -190,8 +193,9 @@ class _Query:
         """Rows in a segment (both when None), optionally only those before a key."""
         if segment is None:
             where = (" WHERE " + " AND ".join(f"({c})" for c in self.conds)) if self.conds else ""
-            return int(self.conn.execute(f"SELECT count(*) FROM pairs p{where}",
-                                         self.args).fetchone()[0])
+            return int(
+                self.conn.execute(f"SELECT count(*) FROM pairs p{where}", self.args).fetchone()[0]
+            )
         extra, args = [], []
         if before is not None:
             extra, args = self._bound(segment, before, not self._desc(segment, True))
@@ -216,8 +220,13 @@ def count(conn: sqlite3.Connection, spec: QueueSpec) -> int:
 
 
 def page_after(
-    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int,
-    shape: Shape | None = None, *, inclusive: bool = False,
+    conn: sqlite3.Connection,
+    spec: QueueSpec,
+    key: SortKey | None,
+    limit: int,
+    shape: Shape | None = None,
+    *,
+    inclusive: bool = False,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows after ``key`` (from the start when None), in queue order."""
     q = _Query(conn, spec)
@@ -231,7 +240,10 @@ def page_after(
 
 
 def page_before(
-    conn: sqlite3.Connection, spec: QueueSpec, key: SortKey | None, limit: int,
+    conn: sqlite3.Connection,
+    spec: QueueSpec,
+    key: SortKey | None,
+    limit: int,
     shape: Shape | None = None,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows before ``key`` (up to the end when None), in queue order."""
@@ -247,7 +259,10 @@ def page_before(
 
 
 def page_at(
-    conn: sqlite3.Connection, spec: QueueSpec, offset: int, limit: int,
+    conn: sqlite3.Connection,
+    spec: QueueSpec,
+    offset: int,
+    limit: int,
     shape: Shape | None = None,
 ) -> list[QueueRow]:
     """Rows from ``offset`` on, for jumps with no key nearby: finds the key at the offset
@@ -257,8 +272,9 @@ def page_at(
         shape = q.shape()
     if offset >= shape.total or limit <= 0:
         return []
-    segment, k, size = (0, offset, shape.head) if offset < shape.head else (
-        1, offset - shape.head, shape.tail)
+    segment, k, size = (
+        (0, offset, shape.head) if offset < shape.head else (1, offset - shape.head, shape.tail)
+    )
     forward = k <= size // 2
     key = q.key_at(segment, k if forward else size - 1 - k, forward)
     if key is None:
@@ -281,10 +297,7 @@ def row_for(conn: sqlite3.Connection, spec: QueueSpec, pair_id: int) -> QueueRow
     """One pair as a queue row (with its sort key), or None when the filters leave it out."""
     q = _Query(conn, spec)
     for segment in (0, 1):
-        sql = (
-            f"SELECT {q.select} FROM {q._from(segment, True)}"
-            f"{q._where(segment, ['p.id = ?'])}"
-        )
+        sql = f"SELECT {q.select} FROM {q._from(segment, True)}{q._where(segment, ['p.id = ?'])}"
         row = conn.execute(sql, [*q.args, pair_id]).fetchone()
         if row is not None:
             return q._row(row, segment)
@@ -301,9 +314,7 @@ def find_key(conn: sqlite3.Connection, comparison_id: int | None, key: str) -> i
     """Pair id of the exact key, else of the first key at or after it (a prefix jump);
     failing both, the same ignoring case ("SUP-0001" finds "sup-0001")."""
     where, args = ("comparison_id = ? AND ", [comparison_id]) if comparison_id else ("", [])
-    row = conn.execute(
-        f"SELECT id FROM pairs WHERE {where}key = ?", [*args, key]
-    ).fetchone()
+    row = conn.execute(f"SELECT id FROM pairs WHERE {where}key = ?", [*args, key]).fetchone()
     if row is None:
         row = conn.execute(
             f"SELECT id FROM pairs WHERE {where}key >= ? ORDER BY key LIMIT 1", [*args, key]

@@ -67,8 +67,7 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         args.append(spec.comparison_id)
     if spec.untagged:
         conds.append(
-            "NOT EXISTS (SELECT 1 FROM decisions d0 WHERE d0.pair_id = p.id"
-            " AND d0.tag IS NOT NULL)"
+            "NOT EXISTS (SELECT 1 FROM decisions d0 WHERE d0.pair_id = p.id AND d0.tag IS NOT NULL)"
         )
     if spec.tag:
         conds.append("EXISTS (SELECT 1 FROM decisions d1 WHERE d1.pair_id = p.id AND d1.tag = ?)")

@@ -90,9 +90,7 @@ def metadata_fields(
 ) -> list[str]:
     """Top-level metadata field names seen in a sample of pairs."""
     where, args = ("WHERE comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
-    rows = conn.execute(
-        f"SELECT metadata FROM pairs {where} ORDER BY id LIMIT ?", [*args, sample]
-    )
+    rows = conn.execute(f"SELECT metadata FROM pairs {where} ORDER BY id LIMIT ?", [*args, sample])
     names: set[str] = set()
     for (meta,) in rows:
         try:

@@ -82,8 +82,10 @@ class ChatClient:
         tls: ssl.SSLContext | bool = False
         if config.base_url.startswith("https://"):
             tls = httpx.create_ssl_context()
-        self._pools = [httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout,
-                                         verify=tls) for _ in range(pools)]
+        self._pools = [
+            httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout, verify=tls)
+            for _ in range(pools)
+        ]
         self._url = f"{config.base_url}/chat/completions"
 
     async def aclose(self) -> None:
@@ -107,17 +109,25 @@ class ChatClient:
             resp = await http.post(self._url, json=self.body(messages))
             raw = await resp.aread()
         except httpx.ConnectTimeout:
-            return Failure("connect", f"no connection within {self._connect_timeout:g}s",
-                           True, latency_ms=_ms(start))
+            return Failure(
+                "connect",
+                f"no connection within {self._connect_timeout:g}s",
+                True,
+                latency_ms=_ms(start),
+            )
         except httpx.TimeoutException:
-            return Failure("timeout", f"no answer within {self.config.timeout:g}s", True,
-                           latency_ms=_ms(start))
+            return Failure(
+                "timeout", f"no answer within {self.config.timeout:g}s", True, latency_ms=_ms(start)
+            )
         except httpx.ConnectError as exc:
-            return Failure("connect", self.redact(connect_cause(exc)), True,
-                           latency_ms=_ms(start))
+            return Failure("connect", self.redact(connect_cause(exc)), True, latency_ms=_ms(start))
         except httpx.TransportError as exc:
-            return Failure("connection", f"connection failed: {type(exc).__name__}", True,
-                           latency_ms=_ms(start))
+            return Failure(
+                "connection",
+                f"connection failed: {type(exc).__name__}",
+                True,
+                latency_ms=_ms(start),
+            )
         result = self._classify(resp, raw, _ms(start))
         return result
 
@@ -129,14 +139,28 @@ class ChatClient:
         if resp.status_code != 200:
             return self._http_failure(resp, payload, latency)
         if not isinstance(payload, dict):
-            return Failure("malformed", "the response body is not a JSON object", True,
-                           status=200, latency_ms=latency)
+            return Failure(
+                "malformed",
+                "the response body is not a JSON object",
+                True,
+                status=200,
+                latency_ms=latency,
+            )
         if "error" in payload and not payload.get("choices"):
-            return Failure("error_body", self.redact(_error_message(payload)), True,
-                           status=200, latency_ms=latency)
+            return Failure(
+                "error_body",
+                self.redact(_error_message(payload)),
+                True,
+                status=200,
+                latency_ms=latency,
+            )
         return _answer(payload, latency) or Failure(
-            "malformed", "the response has no choices[0].message", True, status=200,
-            latency_ms=latency)
+            "malformed",
+            "the response has no choices[0].message",
+            True,
+            status=200,
+            latency_ms=latency,
+        )
 
     def _http_failure(self, resp: httpx.Response, payload: Any, latency: float) -> Failure:
         status = resp.status_code
@@ -144,9 +168,14 @@ class ChatClient:
         message = _error_message(payload) if isinstance(payload, dict) else resp.reason_phrase
         if status == 404 and "/v1" not in self.config.base_url:
             message += f" (is the base URL {self.config.display_url} missing /v1?)"
-        return Failure("http", self.redact(message or f"HTTP {status}"), retryable,
-                       status=status, retry_after=retry_after(resp.headers),
-                       latency_ms=latency)
+        return Failure(
+            "http",
+            self.redact(message or f"HTTP {status}"),
+            retryable,
+            status=status,
+            retry_after=retry_after(resp.headers),
+            latency_ms=latency,
+        )
 
     def redact(self, text: str) -> str:
         """Remove the key, and tokens that start like it, from a server's message."""

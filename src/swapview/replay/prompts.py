@@ -62,8 +62,9 @@ def _record(path: Path, number: int, line: str) -> PairRecord:
     if key is None:
         text = prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True)
         key = "p-" + text_hash(text)[:16]
-    return PairRecord(key=key, prompt=prompt, baseline_output=None, candidate_output=None,
-                      metadata=meta)
+    return PairRecord(
+        key=key, prompt=prompt, baseline_output=None, candidate_output=None, metadata=meta
+    )
 
 
 def _from_object(
@@ -71,15 +72,17 @@ def _from_object(
 ) -> tuple[Any, str | None, dict[str, Any]]:
     field = next((f for f in PROMPT_FIELDS if f in obj), None)
     if field is None:
-        raise InputError(str(path), f"no prompt: expected one of {', '.join(PROMPT_FIELDS)}",
-                         line=number)
+        raise InputError(
+            str(path), f"no prompt: expected one of {', '.join(PROMPT_FIELDS)}", line=number
+        )
     key_field = next((f for f in KEY_FIELDS if f in obj), None)
     key = None
     if key_field is not None:
         raw = obj[key_field]
         if not isinstance(raw, (str, int)) or isinstance(raw, bool) or str(raw) == "":
-            raise InputError(str(path), "must be a non-empty string or integer",
-                             line=number, field=key_field)
+            raise InputError(
+                str(path), "must be a non-empty string or integer", line=number, field=key_field
+            )
         key = str(raw)
     meta = {k: v for k, v in obj.items() if k not in (field, key_field)}
     return obj[field], key, meta
@@ -89,15 +92,21 @@ def _check_prompt(path: Path, number: int, value: Any) -> str | Messages:
     if isinstance(value, str):
         return value
     if not isinstance(value, list) or not value:
-        raise InputError(str(path), "a prompt is a string or a non-empty list of chat messages",
-                         line=number)
+        raise InputError(
+            str(path), "a prompt is a string or a non-empty list of chat messages", line=number
+        )
     for i, msg in enumerate(value):
         if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-            raise InputError(str(path), "each chat message needs a 'role'", line=number,
-                             field=f"messages[{i}]")
+            raise InputError(
+                str(path), "each chat message needs a 'role'", line=number, field=f"messages[{i}]"
+            )
         if "content" not in msg:
-            raise InputError(str(path), "each chat message needs a 'content'", line=number,
-                             field=f"messages[{i}]")
+            raise InputError(
+                str(path),
+                "each chat message needs a 'content'",
+                line=number,
+                field=f"messages[{i}]",
+            )
     return value
 
 

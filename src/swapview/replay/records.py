@@ -75,8 +75,12 @@ def import_prompts(
 
 
 def _import_batch(
-    db: Database, cid: int, path: Path, batch: list[tuple[int, PairRecord]],
-    writer: PairWriter, report: ImportReport,
+    db: Database,
+    cid: int,
+    path: Path,
+    batch: list[tuple[int, PairRecord]],
+    writer: PairWriter,
+    report: ImportReport,
 ) -> None:
     keys = [rec.key for _, rec in batch]
     known = _existing_prompts(db, cid, keys)
@@ -86,8 +90,12 @@ def _import_batch(
         if rec.key not in known:
             fresh.append(rec)
         elif known[rec.key] != rec.prompt:
-            raise InputError(str(path), f"key {rec.key!r} is already in the comparison with a"
-                             " different prompt", line=line, field="prompt")
+            raise InputError(
+                str(path),
+                f"key {rec.key!r} is already in the comparison with a different prompt",
+                line=line,
+                field="prompt",
+            )
         else:
             report.existing += 1
     writer.write(fresh)
@@ -100,7 +108,9 @@ def _existing_prompts(db: Database, cid: int, keys: list[str]) -> dict[str, Any]
         marks = ",".join("?" * len(chunk))
         rows = db.execute(
             f"SELECT key, prompt, prompt_format FROM pairs WHERE comparison_id = ?"
-            f" AND key IN ({marks})", [cid, *chunk])
+            f" AND key IN ({marks})",
+            [cid, *chunk],
+        )
         found.update({k: decode_prompt(p, f) for k, p, f in rows})
     return found
 
@@ -110,14 +120,18 @@ def comparison_id(db: Database, name: str) -> int:
 
 
 def _pending_sql(side: Side, retry_failed: bool) -> str:
-    sql = (f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
-           " AND p.prompt IS NOT NULL")
+    sql = (
+        f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
+        " AND p.prompt IS NOT NULL"
+    )
     if not retry_failed:
         # A refused key says nothing about the prompt (runs before the key check was
         # fixed recorded them), so those are sent again even with --skip-failed.
-        sql += (" AND NOT EXISTS (SELECT 1 FROM replay_errors e"
-                " WHERE e.pair_id = p.id AND e.side = ?"
-                " AND coalesce(e.status, 0) NOT IN (401, 403))")
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM replay_errors e"
+            " WHERE e.pair_id = p.id AND e.side = ?"
+            " AND coalesce(e.status, 0) NOT IN (401, 403))"
+        )
     return sql
 
 
@@ -133,17 +147,24 @@ def count_pending(
         sql = "SELECT count(*) " + _pending_sql(side, retry_failed)
         return int(db.execute(sql, _pending_args(cid, side, retry_failed)).fetchone()[0])
     sql = "SELECT p.key " + _pending_sql(side, retry_failed)
-    return sum(1 for (k,) in db.execute(sql, _pending_args(cid, side, retry_failed))
-               if k in keys)
+    return sum(1 for (k,) in db.execute(sql, _pending_args(cid, side, retry_failed)) if k in keys)
 
 
 def pending_page(
-    db: Database, cid: int, side: Side, retry_failed: bool, after_id: int,
-    keys: set[str] | None = None, limit: int = BATCH,
+    db: Database,
+    cid: int,
+    side: Side,
+    retry_failed: bool,
+    after_id: int,
+    keys: set[str] | None = None,
+    limit: int = BATCH,
 ) -> tuple[list[Job], int]:
     """The next page of pending pairs after ``after_id`` (keyset), and the last id read."""
-    sql = ("SELECT p.id, p.key, p.prompt, p.prompt_format " + _pending_sql(side, retry_failed)
-           + " AND p.id > ? ORDER BY p.id LIMIT ?")
+    sql = (
+        "SELECT p.id, p.key, p.prompt, p.prompt_format "
+        + _pending_sql(side, retry_failed)
+        + " AND p.id > ? ORDER BY p.id LIMIT ?"
+    )
     rows = db.execute(sql, [*_pending_args(cid, side, retry_failed), after_id, limit]).fetchall()
     last = rows[-1][0] if rows else after_id
     jobs = []
@@ -159,7 +180,8 @@ def save_answer(db: Database, pair_id: int, side: Side, text: str, info: dict[st
     with write_transaction(db):
         row = db.execute(
             "SELECT prompt, baseline_output, candidate_output, metadata FROM pairs WHERE id = ?",
-            [pair_id]).fetchone()
+            [pair_id],
+        ).fetchone()
         if row is None or row[1 if side == "baseline" else 2] is not None:
             return False
         prompt, baseline, candidate, meta = row
@@ -170,8 +192,14 @@ def save_answer(db: Database, pair_id: int, side: Side, text: str, info: dict[st
         db.execute(
             f"UPDATE pairs SET {side}_output = ?, metadata = ?, content_hash = ?, updated = ?"
             f" WHERE id = ? AND {side}_output IS NULL",
-            [text, _with_replay(meta, side, info), content_hash(prompt, baseline, candidate),
-             now(), pair_id])
+            [
+                text,
+                _with_replay(meta, side, info),
+                content_hash(prompt, baseline, candidate),
+                now(),
+                pair_id,
+            ],
+        )
         db.execute("DELETE FROM replay_errors WHERE pair_id = ? AND side = ?", [pair_id, side])
         mark_stale(db, [(pair_id,)])
     return True
@@ -181,19 +209,36 @@ def save_error(db: Database, pair_id: int, side: Side, error: dict[str, Any]) ->
     """Record why a pair got no answer; False when it was answered meanwhile."""
     stamp = now()
     with write_transaction(db):
-        row = db.execute(f"SELECT {side}_output, metadata FROM pairs WHERE id = ?",
-                         [pair_id]).fetchone()
+        row = db.execute(
+            f"SELECT {side}_output, metadata FROM pairs WHERE id = ?", [pair_id]
+        ).fetchone()
         if row is None or row[0] is not None:
             return False
         db.execute(
             "INSERT OR REPLACE INTO replay_errors (pair_id, side, model, kind, status, message,"
             " attempts, retryable, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [pair_id, side, error["model"], error["kind"], error["status"], error["message"],
-             error["attempts"], int(error["retryable"]), stamp])
-        info = {"error": {k: error[k] for k in ("kind", "status", "message")},
-                "model": error["model"], "attempts": error["attempts"], "at": stamp}
-        db.execute("UPDATE pairs SET metadata = ? WHERE id = ?",
-                   [_with_replay(row[1], side, info), pair_id])
+            [
+                pair_id,
+                side,
+                error["model"],
+                error["kind"],
+                error["status"],
+                error["message"],
+                error["attempts"],
+                int(error["retryable"]),
+                stamp,
+            ],
+        )
+        info = {
+            "error": {k: error[k] for k in ("kind", "status", "message")},
+            "model": error["model"],
+            "attempts": error["attempts"],
+            "at": stamp,
+        }
+        db.execute(
+            "UPDATE pairs SET metadata = ? WHERE id = ?",
+            [_with_replay(row[1], side, info), pair_id],
+        )
     return True
 
 
@@ -210,20 +255,23 @@ def _with_replay(meta_json: str | None, side: Side, info: dict[str, Any]) -> str
 def claim_model(db: Database, cid: int, side: Side, model: str) -> str | None:
     """Name the side's model when unknown; a warning when it names another model."""
     with write_transaction(db):
-        current = db.execute(f"SELECT {side}_model FROM comparisons WHERE id = ?",
-                             [cid]).fetchone()[0]
+        current = db.execute(
+            f"SELECT {side}_model FROM comparisons WHERE id = ?", [cid]
+        ).fetchone()[0]
         if current is None:
             db.execute(f"UPDATE comparisons SET {side}_model = ? WHERE id = ?", [model, cid])
             return None
     if current != model:
-        return (f"the comparison's {side} model is {current!r}; missing answers come from"
-                f" {model!r}")
+        return f"the comparison's {side} model is {current!r}; missing answers come from {model!r}"
     return None
 
 
 def count_without_prompt(db: Database, cid: int, side: Side) -> int:
     """Pairs missing this side that cannot be replayed: they have no prompt."""
-    return int(db.execute(
-        f"SELECT count(*) FROM pairs WHERE comparison_id = ? AND {side}_output IS NULL"
-        " AND prompt IS NULL", [cid]).fetchone()[0])
-
+    return int(
+        db.execute(
+            f"SELECT count(*) FROM pairs WHERE comparison_id = ? AND {side}_output IS NULL"
+            " AND prompt IS NULL",
+            [cid],
+        ).fetchone()[0]
+    )

@@ -120,11 +120,11 @@ class Replayer:
         warning = records.claim_model(self.db, self.cid, cfg.side, cfg.model)
         if warning:
             s.warnings.append(warning)
-        s.pending = records.count_pending(self.db, self.cid, cfg.side, cfg.retry_failed,
-                                          self.keys)
+        s.pending = records.count_pending(self.db, self.cid, cfg.side, cfg.retry_failed, self.keys)
         if not cfg.retry_failed:
-            s.left_failed = records.count_pending(self.db, self.cid, cfg.side, True,
-                                                  self.keys) - s.pending
+            s.left_failed = (
+                records.count_pending(self.db, self.cid, cfg.side, True, self.keys) - s.pending
+            )
         if self.limit is not None:
             s.pending = min(s.pending, self.limit)
         no_prompt = records.count_without_prompt(self.db, self.cid, cfg.side)
@@ -169,9 +169,15 @@ class Replayer:
         remaining = self.limit if self.limit is not None else -1
         while after >= 0 and remaining != 0:
             try:
-                jobs, after = await self._writer.call(records.pending_page, self.db, self.cid,
-                                                      cfg.side, cfg.retry_failed, after,
-                                                      self.keys)
+                jobs, after = await self._writer.call(
+                    records.pending_page,
+                    self.db,
+                    self.cid,
+                    cfg.side,
+                    cfg.retry_failed,
+                    after,
+                    self.keys,
+                )
             except Exception as exc:
                 raise Stop(f"cannot read the pending pairs ({exc})") from None
             for job in jobs:
@@ -189,11 +195,14 @@ class Replayer:
                 self.on_progress(self.summary)
 
     def _write_failed(self) -> str:
-        return (f"cannot write to the database ({self._writer.error}); answers received"
-                " before it are stored, the same command sends the rest")
+        return (
+            f"cannot write to the database ({self._writer.error}); answers received"
+            " before it are stored, the same command sends the rest"
+        )
 
-    async def _hand_over(self, fn: Callable[..., Any], *args: Any,
-                         after: Callable[[Any], None]) -> None:
+    async def _hand_over(
+        self, fn: Callable[..., Any], *args: Any, after: Callable[[Any], None]
+    ) -> None:
         """Queue a write and move on; wait only when the writer falls far behind."""
         if self._writer.error is not None:
             raise Stop(self._write_failed())
@@ -237,9 +246,11 @@ class Replayer:
         if failure.retry_after is not None:
             if failure.retry_after > cfg.max_retry_after:
                 # A quota, not a burst: every other prompt would get the same answer.
-                raise Stop(f"{cfg.display_url} asks to wait {failure.retry_after:.0f} s"
-                           f" ({failure.label}: {failure.message}); run the same command"
-                           " again later")
+                raise Stop(
+                    f"{cfg.display_url} asks to wait {failure.retry_after:.0f} s"
+                    f" ({failure.label}: {failure.message}); run the same command"
+                    " again later"
+                )
             # A little jitter so the paused workers do not return in one burst.
             delay = failure.retry_after + self.rng.uniform(0, min(1.0, failure.retry_after / 10))
             self._limiter.pause_until(time.monotonic() + delay)
@@ -253,8 +264,10 @@ class Replayer:
         if failure.kind == "connect" and not self._reached:
             self._connect_failures += 1
             if self._connect_failures >= CONNECT_FAILURES_TO_STOP:
-                raise Stop(f"cannot connect to {self.config.display_url}: {failure.message};"
-                           " is the server running and the base URL right?")
+                raise Stop(
+                    f"cannot connect to {self.config.display_url}: {failure.message};"
+                    " is the server running and the base URL right?"
+                )
         elif failure.status in AUTH_STATUS:
             self._auth_streak += 1
             if self._auth_streak >= min(AUTH_FAILURES_TO_STOP, max(1, self.summary.pending)):
@@ -262,14 +275,18 @@ class Replayer:
         elif failure.status == 404 and not self._answered_any:
             self._not_found_streak += 1
             if self._not_found_streak >= min(NOT_FOUND_TO_STOP, max(1, self.summary.pending)):
-                raise Stop(f"{self.config.display_url} answered 404 to every request"
-                           f" ({failure.message}); check --model and the base URL")
+                raise Stop(
+                    f"{self.config.display_url} answered 404 to every request"
+                    f" ({failure.message}); check --model and the base URL"
+                )
 
     def _auth_message(self, failure: Failure) -> str:
         url, status = self.config.display_url, failure.status
         if self.config.api_key is None:
-            return (f"{url} refused the request ({status}) and no API key was given:"
-                    " set SWAPVIEW_API_KEY or OPENAI_API_KEY")
+            return (
+                f"{url} refused the request ({status}) and no API key was given:"
+                " set SWAPVIEW_API_KEY or OPENAI_API_KEY"
+            )
         return f"the API key was refused by {url} ({status}): {failure.message}"
 
     async def _give_up(self, job: Job, failure: Failure, attempts: int) -> None:
@@ -304,8 +321,15 @@ class Replayer:
             "response_id": answer.response_id,
             "at": now(),
         }
-        await self._hand_over(records.save_answer, self.db, job.pair_id, self.config.side,
-                              answer.text, info, after=lambda stored: self._count(stored, usage))
+        await self._hand_over(
+            records.save_answer,
+            self.db,
+            job.pair_id,
+            self.config.side,
+            answer.text,
+            info,
+            after=lambda stored: self._count(stored, usage),
+        )
 
     def _count(self, stored: bool, usage: dict[str, int]) -> None:
         # Runs on the writer thread once the answer is committed, so the summary counts
@@ -319,11 +343,22 @@ class Replayer:
             s.skipped += 1
 
     async def _store_failure(self, job: Job, failure: Failure, attempts: int) -> None:
-        error = {"model": self.config.model, "kind": failure.kind, "status": failure.status,
-                 "message": failure.message, "attempts": attempts,
-                 "retryable": failure.retryable}
-        await self._hand_over(records.save_error, self.db, job.pair_id, self.config.side, error,
-                              after=lambda stored: self._count_failure(stored, failure.label))
+        error = {
+            "model": self.config.model,
+            "kind": failure.kind,
+            "status": failure.status,
+            "message": failure.message,
+            "attempts": attempts,
+            "retryable": failure.retryable,
+        }
+        await self._hand_over(
+            records.save_error,
+            self.db,
+            job.pair_id,
+            self.config.side,
+            error,
+            after=lambda stored: self._count_failure(stored, failure.label),
+        )
 
     def _count_failure(self, stored: bool, label: str) -> None:
         if stored:

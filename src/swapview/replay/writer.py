@@ -41,16 +41,16 @@ class StoreWriter:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._backlog = 0
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._loop, name="swapview-replay-db",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="swapview-replay-db", daemon=True)
         self._thread.start()
 
     @property
     def backlog(self) -> int:
         return self._backlog
 
-    def submit(self, fn: Callable[..., Any], *args: Any,
-               after: Callable[[Any], None] | None = None) -> Future:
+    def submit(
+        self, fn: Callable[..., Any], *args: Any, after: Callable[[Any], None] | None = None
+    ) -> Future:
         """Queue a write; ``after(result)`` runs on the thread once it is committed."""
         item = _Item(fn, args, Future(), after)
         with self._lock:

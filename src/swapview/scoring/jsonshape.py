@@ -12,7 +12,8 @@ MAX_PATHS = 2000  # a huge document's shape is summarised, not enumerated
 # ("Here is the JSON:"). Anything after the fence, or a second fence, makes it prose.
 _ONE_FENCE = re.compile(
     r"(?:(?P<lead>[^\n`]*)\n\s*)?```[ \t]*(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n"
-    r"(?P<body>.*?)\n[ \t]*```", re.DOTALL,
+    r"(?P<body>.*?)\n[ \t]*```",
+    re.DOTALL,
 )
 MAX_LEAD_IN = 120  # characters: one sentence introducing the block, not a paragraph
 JSON_FENCES = ("", "json", "jsonc", "json5")
@@ -100,8 +101,9 @@ def type_changes(before: dict[str, set[str]], after: dict[str, set[str]]) -> lis
     out = []
     for path in sorted(before.keys() & after.keys()):
         if before[path] != after[path]:
-            out.append(f"{path}: {'|'.join(sorted(before[path]))} -> "
-                       f"{'|'.join(sorted(after[path]))}")
+            out.append(
+                f"{path}: {'|'.join(sorted(before[path]))} -> {'|'.join(sorted(after[path]))}"
+            )
     return out
 
 

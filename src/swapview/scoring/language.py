@@ -20,34 +20,48 @@ STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
         "en": "the and of to is in that it for you with are this be on as not have was can"
-              " or will your by an if they at from but which there what would should a i we"
-              " my me do has had were been their them these those its",
+        " or will your by an if they at from but which there what would should a i we"
+        " my me do has had were been their them these those its",
         "es": "el la los las de que y en un una es por con para como del al se no lo pero"
-              " más su sus este esta son también puede muy está hay usted puedes cuando sin"
-              " sobre podemos debe",
+        " más su sus este esta son también puede muy está hay usted puedes cuando sin"
+        " sobre podemos debe",
         "fr": "le la les de des du et est un une que qui en pour dans pas sur avec au aux"
-              " ce cette sont vous nous il elle ne peut",
+        " ce cette sont vous nous il elle ne peut",
         "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von"
-              " auch es sie ich wird werden oder kann wir bitte ihr ihre sind",
+        " auch es sie ich wird werden oder kann wir bitte ihr ihre sind",
         "pt": "o a os as de que e do da em um uma para com não por mais dos das se na no"
-              " ao é você também pode muito pelo pela isso",
+        " ao é você também pode muito pelo pela isso",
         "it": "il lo la gli le di che e un una è per non con del della in sono si anche"
-              " più ma come questo può",
+        " più ma come questo può",
         "nl": "de het een en van is dat op te in niet met voor zijn je er maar ook als"
-              " bij wordt kan",
+        " bij wordt kan",
     }.items()
 }
 
 # Character ranges per script; Han alone reads as Chinese, with kana as Japanese.
 SCRIPTS = {
     "latin": "A-Za-z\u00c0-\u024f\u1e00-\u1eff",
-    "cyrillic": "\u0400-\u04ff", "greek": "\u0370-\u03ff", "arabic": "\u0600-\u06ff",
-    "hebrew": "\u0590-\u05ff", "han": "\u3400-\u4dbf\u4e00-\u9fff",
-    "kana": "\u3040-\u30ff", "hangul": "\u1100-\u11ff\uac00-\ud7af",
-    "devanagari": "\u0900-\u097f", "thai": "\u0e00-\u0e7f",
+    "cyrillic": "\u0400-\u04ff",
+    "greek": "\u0370-\u03ff",
+    "arabic": "\u0600-\u06ff",
+    "hebrew": "\u0590-\u05ff",
+    "han": "\u3400-\u4dbf\u4e00-\u9fff",
+    "kana": "\u3040-\u30ff",
+    "hangul": "\u1100-\u11ff\uac00-\ud7af",
+    "devanagari": "\u0900-\u097f",
+    "thai": "\u0e00-\u0e7f",
 }
-SCRIPT_LANGUAGE = {"cyrillic": "ru", "greek": "el", "arabic": "ar", "hebrew": "he",
-                   "han": "zh", "kana": "ja", "hangul": "ko", "devanagari": "hi", "thai": "th"}
+SCRIPT_LANGUAGE = {
+    "cyrillic": "ru",
+    "greek": "el",
+    "arabic": "ar",
+    "hebrew": "he",
+    "han": "zh",
+    "kana": "ja",
+    "hangul": "ko",
+    "devanagari": "hi",
+    "thai": "th",
+}
 _SCRIPT_RE = {name: re.compile(f"[{chars}]+") for name, chars in SCRIPTS.items()}
 _NOT_ASCII_LETTER = re.compile("[^A-Za-z]+")
 _ASCII = re.compile("[\x00-\x7f]+")
@@ -112,8 +126,11 @@ def is_code_line(line: str) -> bool:
 
 def prose_values(values: list[str]) -> list[str]:
     """The JSON string values that are prose: names, emails and labels have no language."""
-    return [v for v in values
-            if len(v.split()) >= MIN_VALUE_WORDS or len(_DENSE.findall(v)) >= MIN_VALUE_DENSE]
+    return [
+        v
+        for v in values
+        if len(v.split()) >= MIN_VALUE_WORDS or len(_DENSE.findall(v)) >= MIN_VALUE_DENSE
+    ]
 
 
 def script_counts(text: str) -> Counter[str]:

@@ -67,7 +67,7 @@ def lexical_tokens(baseline: str | None, candidate: str | None) -> tuple[str, li
 
 
 def _fixed_groups(tokens: list[str], size: int) -> list[str]:
-    return ["\n".join(tokens[i:i + size]) for i in range(0, len(tokens), size)]
+    return ["\n".join(tokens[i : i + size]) for i in range(0, len(tokens), size)]
 
 
 def lexical_distance(baseline: str | None, candidate: str | None) -> float:

@@ -77,8 +77,9 @@ def score_comparison(
     report = ScoreReport(comparison=comparison, embedding_model=embedder.name)
     params = {"cid": cid, "version": SCORER_VERSION, "model": embedder.name}
     report.pairs = _count(db, "SELECT count(*) FROM pairs WHERE comparison_id = ?", cid)
-    report.to_score = _count(db, f"SELECT count(*) FROM ({TODO_SQL})",
-                             {**params, "after": 0, "limit": -1})
+    report.to_score = _count(
+        db, f"SELECT count(*) FROM ({TODO_SQL})", {**params, "after": 0, "limit": -1}
+    )
     report.unchanged = report.pairs - report.to_score
     cache = EmbeddingCache(db, embedder.name)
     fired: Counter[str] = Counter()
@@ -95,8 +96,14 @@ def score_comparison(
     return report
 
 
-def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: list[Row],
-                 report: ScoreReport, fired: Counter[str]) -> None:
+def _score_chunk(
+    db: Database,
+    cache: EmbeddingCache,
+    embedder: Embedder,
+    rows: list[Row],
+    report: ScoreReport,
+    fired: Counter[str],
+) -> None:
     texts = [t for row in rows for t in (row[1], row[2])]
     vectors, fresh = embed_with_cache(cache, embedder, texts)
     # Per text needed, not per distinct text: a text repeated in the chunk (both sides
@@ -111,18 +118,26 @@ def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: 
         found = compute_signals(baseline, candidate, _metadata(metadata))
         fired.update(s.name for s in found)
         signal_rows += [(pair_id, s.name, s.detail) for s in found]
-        score_rows.append((
-            pair_id, digest, SCORER_VERSION, embedder.name,
-            _semantic(vectors, baseline, candidate),
-            lexical_distance(baseline, candidate), length_change(baseline, candidate),
-            len(found), stamp,
-        ))
+        score_rows.append(
+            (
+                pair_id,
+                digest,
+                SCORER_VERSION,
+                embedder.name,
+                _semantic(vectors, baseline, candidate),
+                lexical_distance(baseline, candidate),
+                length_change(baseline, candidate),
+                len(found),
+                stamp,
+            )
+        )
     with write_transaction(db):
         cache.put_many(fresh.items())
         conn = db.conn
         conn.executemany("DELETE FROM signals WHERE pair_id = ?", [(r[0],) for r in rows])
-        conn.executemany("INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)",
-                         signal_rows)
+        conn.executemany(
+            "INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)", signal_rows
+        )
         conn.executemany(
             "INSERT OR REPLACE INTO scores (pair_id, content_hash, scorer_version,"
             " embedding_model, semantic_distance, lexical_distance, length_change,"
@@ -132,8 +147,7 @@ def _score_chunk(db: Database, cache: EmbeddingCache, embedder: Embedder, rows: 
     report.scored += len(rows)
 
 
-def _semantic(vectors: dict[str, np.ndarray], baseline: str | None,
-              candidate: str | None) -> float:
+def _semantic(vectors: dict[str, np.ndarray], baseline: str | None, candidate: str | None) -> float:
     blank_a, blank_b = is_blank(baseline), is_blank(candidate)
     a = None if blank_a else vectors[text_hash(baseline)]
     b = None if blank_b else vectors[text_hash(candidate)]

@@ -17,9 +17,18 @@ from .refusal import refusal_phrase
 from .structure import markdown_change, unfinished_reason
 
 SIGNAL_NAMES = (
-    "json_broke", "json_fixed", "json_keys_changed", "json_types_changed",
-    "refusal_appeared", "refusal_gone", "markdown_changed", "language_changed",
-    "truncated", "empty_output", "much_shorter", "much_longer",
+    "json_broke",
+    "json_fixed",
+    "json_keys_changed",
+    "json_types_changed",
+    "refusal_appeared",
+    "refusal_gone",
+    "markdown_changed",
+    "language_changed",
+    "truncated",
+    "empty_output",
+    "much_shorter",
+    "much_longer",
 )
 SHORTER_RATIO = 0.5  # candidate under half the baseline's length
 LONGER_RATIO = 2.0  # candidate over twice the baseline's length
@@ -84,7 +93,8 @@ def json_signals(
     added, removed = jsonshape.key_changes(shape_a, shape_b)
     if added or removed:
         parts = ([f"added {', '.join(added)}"] if added else []) + (
-            [f"removed {', '.join(removed)}"] if removed else [])
+            [f"removed {', '.join(removed)}"] if removed else []
+        )
         out.append(Signal("json_keys_changed", "; ".join(parts)))
     if types := jsonshape.type_changes(shape_a, shape_b):
         out.append(Signal("json_types_changed", "; ".join(types)))

@@ -75,6 +75,8 @@ def _open_ending(line: str) -> bool:
 
 def _structured_line(line: str) -> bool:
     return bool(
-        LIST_ITEM.match(line) or HEADING.match(line) or line.startswith("|")
+        LIST_ITEM.match(line)
+        or HEADING.match(line)
+        or line.startswith("|")
         or line.startswith(("http://", "https://"))
     )

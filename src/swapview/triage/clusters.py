@@ -203,11 +203,13 @@ def _label(texts: list[tuple[str, str]]) -> str:
 def build_clusters(db: Database, comparison_id: int) -> int:
     """Regroup a comparison's pairs by alike changes; returns the number of clusters."""
     groups = group_changes(
-        _pairs(db, comparison_id), _signals(db, comparison_id),
+        _pairs(db, comparison_id),
+        _signals(db, comparison_id),
         embedding_shifts(db, comparison_id),
     )
-    groups = [(kind, label or _label(_texts(db, ids[:LABEL_SAMPLE])), ids)
-              for kind, label, ids in groups]
+    groups = [
+        (kind, label or _label(_texts(db, ids[:LABEL_SAMPLE])), ids) for kind, label, ids in groups
+    ]
     stamp = now()
     with write_transaction(db):
         db.execute(
@@ -230,11 +232,13 @@ def build_clusters(db: Database, comparison_id: int) -> int:
 
 
 def cluster_of(db: Database, pair_id: int) -> dict | None:
-    rows = list(db.query(
-        "SELECT c.id, c.kind, c.label, c.size FROM triage_cluster_members m"
-        " JOIN triage_clusters c ON c.id = m.cluster_id WHERE m.pair_id = ?",
-        [pair_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT c.id, c.kind, c.label, c.size FROM triage_cluster_members m"
+            " JOIN triage_clusters c ON c.id = m.cluster_id WHERE m.pair_id = ?",
+            [pair_id],
+        )
+    )
     return rows[0] if rows else None
 
 
@@ -251,8 +255,10 @@ def cluster_members(db: Database, cluster_id: int, *, unreviewed_only: bool = Fa
 
 
 def cluster_exists(db: Database, cluster_id: int) -> bool:
-    return db.execute("SELECT 1 FROM triage_clusters WHERE id = ?", [cluster_id]).fetchone() \
+    return (
+        db.execute("SELECT 1 FROM triage_clusters WHERE id = ?", [cluster_id]).fetchone()
         is not None
+    )
 
 
 def tag_cluster(
@@ -292,13 +298,16 @@ def _nearest(db: Database, comparison_id: int, pair_id: int, limit: int) -> list
     where = np.flatnonzero(table.pair_ids == pair_id)
     if not len(where):
         return []
-    done = {r[0] for r in db.execute(
-        "SELECT d.pair_id FROM decisions d JOIN pairs p ON p.id = d.pair_id"
-        " WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.stale = 0",
-        [comparison_id],
-    )}
+    done = {
+        r[0]
+        for r in db.execute(
+            "SELECT d.pair_id FROM decisions d JOIN pairs p ON p.id = d.pair_id"
+            " WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.stale = 0",
+            [comparison_id],
+        )
+    }
     distance = ((Z - Z[where[0]]) ** 2).sum(axis=1)
     order = np.argsort(distance, kind="stable")
-    return [
-        int(p) for p in table.pair_ids[order] if int(p) != pair_id and int(p) not in done
-    ][:limit]
+    return [int(p) for p in table.pair_ids[order] if int(p) != pair_id and int(p) not in done][
+        :limit
+    ]

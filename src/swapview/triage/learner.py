@@ -28,8 +28,17 @@ CV_FOLDS = 5
 Z_CLIP = 4.0
 
 _BINARY = frozenset(
-    ["shorter", "identical", "candidate_empty", "final_number_changed", "ends_cleanly_lost",
-     "asks_back", "code_prompt", "math_prompt", "writing_prompt"]
+    [
+        "shorter",
+        "identical",
+        "candidate_empty",
+        "final_number_changed",
+        "ends_cleanly_lost",
+        "asks_back",
+        "code_prompt",
+        "math_prompt",
+        "writing_prompt",
+    ]
     + [f"signal:{n}" for n in SIGNAL_NAMES]
 )
 BINARY_MASK = np.array([name in _BINARY for name in FEATURE_NAMES])
@@ -188,8 +197,7 @@ def with_assumed_rate(model: Model, Z: np.ndarray) -> Model:
             lo = mid
         else:
             hi = mid
-    return Model(model.weights, (lo + hi) / 2, model.n_tags, model.n_regressions,
-                 model.version)
+    return Model(model.weights, (lo + hi) / 2, model.n_tags, model.n_regressions, model.version)
 
 
 def fit_auto(Z: np.ndarray, y: np.ndarray, *, prior: np.ndarray | None = None) -> Model:

@@ -31,6 +31,8 @@ def label_tags(kinds: TagKinds | None = None) -> tuple[tuple[str, ...], tuple[st
     estimate.
     """
     return tags_of_kind("regression", kinds), tags_of_kind("skip", kinds)
+
+
 CHUNK = 2000
 
 
@@ -114,7 +116,9 @@ def load_features(db: Database, comparison_id: int) -> FeatureTable:
         X[:, : len(TEXT_FEATURES)] = text.reshape(n, len(TEXT_FEATURES))
         scored = np.array([r[2:5] for r in rows], dtype=object)
         X[:, len(TEXT_FEATURES) : len(TEXT_FEATURES) + len(SCORE_NAMES)] = np.where(
-            scored == None, np.nan, scored  # noqa: E711  (element-wise None test)
+            scored == None,  # noqa: E711  (element-wise None test)
+            np.nan,
+            scored,
         ).astype(np.float64)
         _fill_signals(db, comparison_id, pair_ids, X)
     return FeatureTable(pair_ids, X)
@@ -208,14 +212,15 @@ class Ranker:
         reasons = explain(Z, table.X, model.weights)
         _store(self.db, self.comparison_id, table.pair_ids, model.score(Z), reasons, model)
         return RefitReport(
-            len(table.pair_ids), model.n_tags, model.n_regressions, computed,
+            len(table.pair_ids),
+            model.n_tags,
+            model.n_regressions,
+            computed,
             time.perf_counter() - start,
         )
 
 
-def refit_and_store(
-    db: Database, comparison_id: int, kinds: TagKinds | None = None
-) -> RefitReport:
+def refit_and_store(db: Database, comparison_id: int, kinds: TagKinds | None = None) -> RefitReport:
     """One-off refit (a CLI call); a long-lived front end keeps a ``Ranker`` instead."""
     return Ranker(db, comparison_id, kinds).refit()
 
@@ -248,8 +253,15 @@ def _store(
             " weights = excluded.weights, intercept = excluded.intercept,"
             " n_tags = excluded.n_tags, n_regressions = excluded.n_regressions,"
             " updated = excluded.updated",
-            [comparison_id, model.version, weights, model.intercept, model.n_tags,
-             model.n_regressions, stamp],
+            [
+                comparison_id,
+                model.version,
+                weights,
+                model.intercept,
+                model.n_tags,
+                model.n_regressions,
+                stamp,
+            ],
         )
 
 

@@ -81,8 +81,10 @@ _GROUP = {
     "lexical_distance": "distance",
 }
 _GROUP_IDS = np.array(
-    [sorted(set(_GROUP.values()) | set(FEATURE_NAMES)).index(_GROUP.get(n, n))
-     for n in FEATURE_NAMES]
+    [
+        sorted(set(_GROUP.values()) | set(FEATURE_NAMES)).index(_GROUP.get(n, n))
+        for n in FEATURE_NAMES
+    ]
 )
 
 
@@ -155,4 +157,3 @@ def _codes(cols: np.ndarray, raw: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 def _decode(code: int) -> str:
     return _phrase(FEATURE_NAMES[code // _BUCKETS], int(code % _BUCKETS))
-

@@ -15,8 +15,7 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
     """Point estimate and interval of regressions among the unreviewed pairs."""
     # No band assignment here: on a large new comparison that means computing every
     # pair's features, which belongs in `swapview triage estimate` or the app's worker.
-    est = estimate_remaining(db, comparison["id"], assign=False,
-                             kinds=comparison.get("tag_kinds"))
+    est = estimate_remaining(db, comparison["id"], assign=False, kinds=comparison.get("tag_kinds"))
     if not est["unreviewed"]:
         return None
     pct = round(est["confidence"] * 100)

@@ -64,15 +64,20 @@ def assign_bands(
         return 0
     pair_ids, scores = _prior_scores(db, comparison_id)
     edges = _edges(db, comparison_id, scores, bands)
-    have = {r[0] for r in db.execute(
-        "SELECT pair_id FROM triage_bands WHERE comparison_id = ?", [comparison_id]
-    )}
+    have = {
+        r[0]
+        for r in db.execute(
+            "SELECT pair_id FROM triage_bands WHERE comparison_id = ?", [comparison_id]
+        )
+    }
     new = np.array([p not in have for p in pair_ids.tolist()], dtype=bool)
     rows = [
         (int(p), comparison_id, int(b), float(k))
         for p, b, k in zip(
-            pair_ids[new], np.searchsorted(edges, scores[new], side="right"),
-            rng.random(int(new.sum())), strict=True,
+            pair_ids[new],
+            np.searchsorted(edges, scores[new], side="right"),
+            rng.random(int(new.sum())),
+            strict=True,
         )
     ]
     with write_transaction(db):
@@ -148,7 +153,9 @@ def estimate_remaining(
     suggestion = _suggest(statuses, SAMPLE_SIZE)
     result["comparison_id"] = comparison_id
     result["suggest"] = {
-        "band": suggestion.band, "pair_ids": suggestion.pair_ids, "reason": suggestion.reason
+        "band": suggestion.band,
+        "pair_ids": suggestion.pair_ids,
+        "reason": suggestion.reason,
     }
     return result
 

@@ -43,8 +43,9 @@ class ActionsMixin:
     def action_scroll_diff(self: ReviewScreen, unit: str, direction: int) -> None:
         view = self.diff_view
         if unit == "page":
-            view.scroll_to(y=view.scroll_y + direction * max(view.size.height - 1, 1),
-                           animate=False)
+            view.scroll_to(
+                y=view.scroll_y + direction * max(view.size.height - 1, 1), animate=False
+            )
         elif unit == "line":
             view.scroll_to(y=view.scroll_y + direction, animate=False)
         else:
@@ -72,8 +73,9 @@ class ActionsMixin:
     def action_redo(self: ReviewScreen) -> None:
         self.session.redo()
 
-    def action_note(self: ReviewScreen, text: str | None = None,
-                    warning: str | None = None) -> None:
+    def action_note(
+        self: ReviewScreen, text: str | None = None, warning: str | None = None
+    ) -> None:
         d = self.detail
         if d is None:
             return
@@ -84,9 +86,14 @@ class ActionsMixin:
                 self.session.note(pair_id, new.strip() or None)
 
         self.app.push_screen(
-            NoteEditor(f"Note on {d.key}", d.note if text is None else text,
-                       lambda: self._note_conflict(pair_id, d.note), warning),
-            saved)
+            NoteEditor(
+                f"Note on {d.key}",
+                d.note if text is None else text,
+                lambda: self._note_conflict(pair_id, d.note),
+                warning,
+            ),
+            saved,
+        )
 
     def _note_conflict(self: ReviewScreen, pair_id: int, opened: str | None) -> str | None:
         """Why saving now would overwrite a note changed since ``opened`` was read."""
@@ -108,8 +115,11 @@ class ActionsMixin:
         # exception inside it would leave the terminal handed over and the app blank.
         command, problem = _editor_command(editor)
         if command is None:
-            self.notify(f"cannot run {editor}: {problem}; using the inline editor",
-                        severity="error", markup=False)
+            self.notify(
+                f"cannot run {editor}: {problem}; using the inline editor",
+                severity="error",
+                markup=False,
+            )
             self.action_note()
             return
         with tempfile.TemporaryDirectory() as tmp:
@@ -119,13 +129,18 @@ class ActionsMixin:
                 with self.app.suspend():
                     code, error = _run_editor(command, path)
             except SuspendNotSupported:
-                self.notify("This terminal cannot hand over to $EDITOR; using the inline editor.",
-                            markup=False)
+                self.notify(
+                    "This terminal cannot hand over to $EDITOR; using the inline editor.",
+                    markup=False,
+                )
                 self.action_note()
                 return
             if error is not None:
-                self.notify(f"cannot run {editor}: {error}; using the inline editor",
-                            severity="error", markup=False)
+                self.notify(
+                    f"cannot run {editor}: {error}; using the inline editor",
+                    severity="error",
+                    markup=False,
+                )
                 self.action_note()
                 return
             text = path.read_text(encoding="utf-8")
@@ -146,14 +161,20 @@ class ActionsMixin:
             self.wrap = not self.wrap
             self.diff_view.set_mode(wrap=self.wrap)
             # The diff titles say so too, but a narrow terminal cuts that part off.
-            self.notify("wrap on" if self.wrap else "wrap off (h/l scroll sideways)",
-                        markup=False, timeout=2)
+            self.notify(
+                "wrap on" if self.wrap else "wrap off (h/l scroll sideways)",
+                markup=False,
+                timeout=2,
+            )
         elif what == "ignore_ws":
             self.ignore_ws = not self.ignore_ws
             if self.detail is not None:
                 self._show_pair(self.detail.pair_id)
-            self.notify("whitespace and reflow ignored" if self.ignore_ws
-                        else "whitespace shown", markup=False, timeout=2)
+            self.notify(
+                "whitespace and reflow ignored" if self.ignore_ws else "whitespace shown",
+                markup=False,
+                timeout=2,
+            )
         elif what == "prompt":
             modes = PROMPT_MODES
             self.prompt_mode = modes[(modes.index(self.prompt_mode) + 1) % len(modes)]
@@ -173,8 +194,11 @@ class ActionsMixin:
         self.set_spec(self.spec.with_(untagged=not self.spec.untagged))
 
     def action_clear_filters(self: ReviewScreen) -> None:
-        self.set_spec(queue.QueueSpec(order=self.spec.order, seed=self.spec.seed,
-                                      comparison_id=self.spec.comparison_id))
+        self.set_spec(
+            queue.QueueSpec(
+                order=self.spec.order, seed=self.spec.seed, comparison_id=self.spec.comparison_id
+            )
+        )
 
     def action_reload(self: ReviewScreen) -> None:
         self.reload()
@@ -189,19 +213,24 @@ class ActionsMixin:
         self.app.push_screen(Picker("Order the queue by", choices, self.spec.order), chosen)
 
     def action_pick_filter(self: ReviewScreen) -> None:
-        self.app.push_screen(Picker("Filter the queue", self._filter_choices()),
-                             self._filter_chosen)
+        self.app.push_screen(
+            Picker("Filter the queue", self._filter_choices()), self._filter_chosen
+        )
 
     def _filter_choices(self: ReviewScreen) -> list[tuple[str, str]]:
-        c = [("clear", "all pairs (clear filters)"),
-             ("untagged", ("✓ " if self.spec.untagged else "") + "untagged only")]
+        c = [
+            ("clear", "all pairs (clear filters)"),
+            ("untagged", ("✓ " if self.spec.untagged else "") + "untagged only"),
+        ]
         tags = [t.name for t in self.tags]
         tags += [t for t in facets.tag_names(self.conn) if t not in tags]
         c += [(f"tag:{t}", f"tagged {t}") for t in tags]
         c += [(f"signal:{s}", f"signal {s}") for s in facets.signal_names(self.conn)]
         c += [("meta", "metadata field = value …")]
-        c += [(f"comparison:{cid}", f"comparison {name} ({base or '?'} → {cand or '?'})")
-              for cid, name, base, cand in self.context.comparisons]
+        c += [
+            (f"comparison:{cid}", f"comparison {name} ({base or '?'} → {cand or '?'})")
+            for cid, name, base, cand in self.context.comparisons
+        ]
         if len(self.context.comparisons) > 1:
             c.append(("comparison:all", "all comparisons"))
         return c
@@ -225,7 +254,8 @@ class ActionsMixin:
         fields = ", ".join(facets.metadata_fields(self.conn, spec.comparison_id)[:8])
         self.app.push_screen(
             AskLine("Metadata filter: field=value", f"e.g. {fields}" if fields else "lang=en"),
-            self._meta_chosen)
+            self._meta_chosen,
+        )
 
     def _meta_chosen(self: ReviewScreen, text: str | None) -> None:
         if not text:
@@ -251,14 +281,20 @@ class ActionsMixin:
             self.search_worker(text.strip(), self.spec.comparison_id)
 
         self.app.push_screen(
-            AskLine("Fuzzy search in keys, prompts and outputs (empty clears)",
-                    value=self.spec.search or ""),
-            asked)
+            AskLine(
+                "Fuzzy search in keys, prompts and outputs (empty clears)",
+                value=self.spec.search or "",
+            ),
+            asked,
+        )
 
     def search_finished(self: ReviewScreen, query: str, result: SearchResult) -> None:
         if not result.ids:
-            self.notify(f"no match for {query!r} in {result.scanned:,} pairs", markup=False,
-                        severity="warning")
+            self.notify(
+                f"no match for {query!r} in {result.scanned:,} pairs",
+                markup=False,
+                severity="warning",
+            )
             return
         more = "" if result.complete else " (first matches; narrow the search for more)"
         self.notify(f"{len(result.ids):,} matches for {query!r}{more}", markup=False)
@@ -274,9 +310,12 @@ class ActionsMixin:
         if pid is None:
             self.notify(f"no key {key!r}", severity="warning", markup=False)
         elif queue.row_for(self.conn, self.spec, pid) is None:
-            self.notify(f"{key!r} is not in this queue (filter: "
-                        f"{self.spec.describe_filters()}); F clears filters",
-                        severity="warning", markup=False)
+            self.notify(
+                f"{key!r} is not in this queue (filter: "
+                f"{self.spec.describe_filters()}); F clears filters",
+                severity="warning",
+                markup=False,
+            )
         else:
             self.reload(target=pid)
 
@@ -289,8 +328,9 @@ class ActionsMixin:
     # ----- introspection for help and the command palette
     def key_rows(self: ReviewScreen) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
-        return [(key, binding.description, binding.id or "")
-                for key, binding in self._key_bindings()]
+        return [
+            (key, binding.description, binding.id or "") for key, binding in self._key_bindings()
+        ]
 
     def _key_bindings(self: ReviewScreen):
         seen: dict[str, tuple[list[str], object]] = {}
@@ -306,8 +346,9 @@ class ActionsMixin:
         for keys, b in self._key_bindings():
             if b.action.startswith(("move", "scroll_diff", "goto")):
                 continue
-            yield SystemCommand(visible(b.description), f"key: {keys}",
-                                lambda a=b.action: self.run_action(a))
+            yield SystemCommand(
+                visible(b.description), f"key: {keys}", lambda a=b.action: self.run_action(a)
+            )
 
     def check_action(self: ReviewScreen, action: str, parameters: tuple) -> bool | None:
         if action == "undo":

@@ -30,8 +30,11 @@ class SwapviewApp(App[None]):
 
     def on_mount(self) -> None:
         if self._theme_name not in self.available_themes:
-            self.notify(f"unknown theme {self._theme_name!r}; using {DEFAULT_THEME}",
-                        severity="warning", markup=False)
+            self.notify(
+                f"unknown theme {self._theme_name!r}; using {DEFAULT_THEME}",
+                severity="warning",
+                markup=False,
+            )
             self._theme_name = DEFAULT_THEME
         self.theme = self._theme_name
         if self.context.config.keys:
@@ -46,8 +49,12 @@ class SwapviewApp(App[None]):
         config = self.context.config
         unknown = sorted(set(config.keys) - binding_ids(config.all_tags()))
         if unknown:
-            self.notify(f"config [keys]: no key has the id {', '.join(unknown)}; press ? to see"
-                        " the ids", severity="warning", markup=False, timeout=10)
+            self.notify(
+                f"config [keys]: no key has the id {', '.join(unknown)}; press ? to see the ids",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
 
     def open_review(self) -> None:
         """Show the review screen (a front end may first ask who is reviewing)."""
@@ -83,8 +90,11 @@ class _FrameLog:
             write(data)
             screen = app.screen
             detail = getattr(screen, "detail", None)
-            rows = getattr(getattr(screen, "diff_view", None), "row_count", 0) if isinstance(
-                screen, ReviewScreen) else 0
+            rows = (
+                getattr(getattr(screen, "diff_view", None), "row_count", 0)
+                if isinstance(screen, ReviewScreen)
+                else 0
+            )
             pid = detail.pair_id if detail is not None else -1
             self.fh.write(f"{time.time():.6f} {pid} {rows} {len(data)}\n")
 

@@ -40,6 +40,7 @@ class DiffView(ScrollView, can_focus=False):
         "diff-view--divider",
         "diff-view--message",
     }
+
     class LaidOut(Message):
         """Every block of ``diff`` is laid out (and word-diffed, for a lazy diff)."""
 
@@ -116,8 +117,10 @@ class DiffView(ScrollView, can_focus=False):
             self._col = max(width - GUTTER, 1)
         else:
             self._col = max((width - len(DIVIDER)) // 2 - GUTTER, 1)
-        self._rows = [Row((Segment(MARKER, f"⚠ {note}"),), None, False)
-                      for note in dict.fromkeys(self.diff.notes)]
+        self._rows = [
+            Row((Segment(MARKER, f"⚠ {note}"),), None, False)
+            for note in dict.fromkeys(self.diff.notes)
+        ]
         self._lines_left = sum(b.lines for b in self.diff.blocks)
         self._extend(int(self.scroll_offset.y) + 2 * max(self.size.height, 20))
         self._resize_virtual()
@@ -157,10 +160,16 @@ class DiffView(ScrollView, can_focus=False):
         width = self._width()
         if not self.wrap:
             widest = max((row_cells(r.left, cell_len) for r in self._rows), default=0)
-            widest = max(widest, max((row_cells(r.right, cell_len) for r in self._rows
-                                      if r.right is not None), default=0))
-            width = max(width, widest + GUTTER if self.unified
-                        else 2 * (widest + GUTTER) + len(DIVIDER))
+            widest = max(
+                widest,
+                max(
+                    (row_cells(r.right, cell_len) for r in self._rows if r.right is not None),
+                    default=0,
+                ),
+            )
+            width = max(
+                width, widest + GUTTER if self.unified else 2 * (widest + GUTTER) + len(DIVIDER)
+            )
         self.virtual_size = Size(width, height)
 
     # ----- drawing

@@ -46,8 +46,12 @@ class RowsLoaded(Message):
 class DecisionsRefreshed(Message):
     """Fresh decisions of the pairs in ``checked`` (absent from ``states`` = undecided)."""
 
-    def __init__(self, checked: list[int], states: dict[int, queue.status.DecisionState],
-                 progress: queue.Progress) -> None:
+    def __init__(
+        self,
+        checked: list[int],
+        states: dict[int, queue.status.DecisionState],
+        progress: queue.Progress,
+    ) -> None:
         super().__init__()
         self.checked = checked
         self.states = states
@@ -79,16 +83,26 @@ class LoadingMixin:
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue_worker(
-        self, generation: int, spec: queue.QueueSpec, target: int | None, fallback: int,
-        resume: bool = False, preloaded: Future[QueueLoad] | None = None,
+        self,
+        generation: int,
+        spec: queue.QueueSpec,
+        target: int | None,
+        fallback: int,
+        resume: bool = False,
+        preloaded: Future[QueueLoad] | None = None,
     ) -> None:
         if preloaded is not None:
             # The CLI started this read before Textual was imported (see review_cmd).
             self.post_message(QueueLoaded(generation, preloaded.result()))
             return
         with self._conn() as conn:
-            load = load_queue(conn, spec, reviewer=self.reviewer if resume else None,
-                              target=target, fallback=fallback)
+            load = load_queue(
+                conn,
+                spec,
+                reviewer=self.reviewer if resume else None,
+                target=target,
+                fallback=fallback,
+            )
         self.post_message(QueueLoaded(generation, load))
 
     @work(thread=True, exclusive=True, group="shape", exit_on_error=False)
@@ -99,8 +113,14 @@ class LoadingMixin:
 
     @work(thread=True, group="pages", exit_on_error=False)
     def fetch_rows_worker(
-        self, generation: int, spec: queue.QueueSpec, shape: queue.Shape, start: int,
-        count: int, before: queue.SortKey | None, after: queue.SortKey | None,
+        self,
+        generation: int,
+        spec: queue.QueueSpec,
+        shape: queue.Shape,
+        start: int,
+        count: int,
+        before: queue.SortKey | None,
+        after: queue.SortKey | None,
     ) -> None:
         with self._conn() as conn:
             if before is not None:
@@ -112,8 +132,9 @@ class LoadingMixin:
         self.post_message(RowsLoaded(generation, start, rows))
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def refresh_worker(self, pair_ids: list[int], comparison_id: int | None,
-                       total: int | None) -> None:
+    def refresh_worker(
+        self, pair_ids: list[int], comparison_id: int | None, total: int | None
+    ) -> None:
         with self._conn() as conn:
             states = queue.decisions_for(conn, pair_ids)
             prog = queue.progress(conn, comparison_id, total=total or None)
@@ -130,7 +151,8 @@ class LoadingMixin:
             self.post_message(SearchDone(query, result))
 
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def diff_worker(self, cache_key: tuple, old: str | None, new: str | None,
-                    ignore_whitespace: bool) -> None:
+    def diff_worker(
+        self, cache_key: tuple, old: str | None, new: str | None, ignore_whitespace: bool
+    ) -> None:
         diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace, lazy=True)
         self.post_message(DiffReady(cache_key, diff))

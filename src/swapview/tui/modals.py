@@ -27,9 +27,13 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note_cancel"),
     ]
 
-    def __init__(self, title: str, note: str | None,
-                 conflict: Callable[[], str | None] | None = None,
-                 warning: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        note: str | None,
+        conflict: Callable[[], str | None] | None = None,
+        warning: str | None = None,
+    ) -> None:
         super().__init__()
         self._title = title
         self._note = note or ""
@@ -67,7 +71,8 @@ class NoteEditor(ModalScreen[str | None]):
         box.update(Content(visible(warning)))
         box.display = True
         self.query_one("#note-help", Static).update(
-            "ctrl+s again to save yours over it · escape to keep theirs")
+            "ctrl+s again to save yours over it · escape to keep theirs"
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -163,8 +168,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static("swapview keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content.assemble(*parts))
-            yield Static("esc/?/q close · ^p all commands · dim: id for [keys]",
-                         classes="dialog-help")
+            yield Static(
+                "esc/?/q close · ^p all commands · dim: id for [keys]", classes="dialog-help"
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

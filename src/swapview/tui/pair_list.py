@@ -26,10 +26,18 @@ from ..triage.learner import chance_percent
 KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
 
 SIGNAL_SHORT = {
-    "json_broke": "json✗", "json_fixed": "json✓", "json_keys_changed": "keys",
-    "json_types_changed": "types", "refusal_appeared": "refusal", "refusal_gone": "unrefused",
-    "markdown_changed": "md", "language_changed": "lang", "truncated": "trunc",
-    "empty_output": "empty", "much_shorter": "short", "much_longer": "long",
+    "json_broke": "json✗",
+    "json_fixed": "json✓",
+    "json_keys_changed": "keys",
+    "json_types_changed": "types",
+    "refusal_appeared": "refusal",
+    "refusal_gone": "unrefused",
+    "markdown_changed": "md",
+    "language_changed": "lang",
+    "truncated": "trunc",
+    "empty_output": "empty",
+    "much_shorter": "short",
+    "much_longer": "long",
 }
 KNOWN_TAGS = ("regression", "improvement", "neutral", "skip")
 RECENTRE_FRAMES = 20
@@ -61,7 +69,6 @@ def fmt_likely(score: float | None) -> str:
     if score is None:
         return "   -"
     return f"{chance_percent(score):3d}%"
-
 
 
 def fmt_cluster(size: int | None) -> str:
@@ -141,6 +148,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         "pair-list--tag-skip",
         "pair-list--tag-custom",
     }
+
     class Highlighted(Message):
         """The cursor is on a (loaded) row."""
 
@@ -325,8 +333,14 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         if cols.likely:
             parts += [(fmt_likely(row.likely), base), (" ", base)]
         else:
-            parts += [(fmt_num(row.semantic), base), (" ", base), (fmt_num(row.lexical), dim),
-                      (" ", base), (fmt_change(row.length_change), dim), (" ", base)]
+            parts += [
+                (fmt_num(row.semantic), base),
+                (" ", base),
+                (fmt_num(row.lexical), dim),
+                (" ", base),
+                (fmt_change(row.length_change), dim),
+                (" ", base),
+            ]
         parts += [
             (clip_end(quirks, qcells).ljust(qcells), base + self._part("pair-list--signal")),
             ("✎" if row.has_note else " ", base + self._part("pair-list--note")),

@@ -68,9 +68,20 @@ class PairInfo(LineWidget):
     def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.tag_kinds = tag_kinds or {}  # a tag's colour is its kind's
-    COMPONENT_CLASSES = {f"pair-info--{c}" for c in (
-        "key", "scores", "badge", "stale", "tag-none", "tag-pending", "tag-custom",
-        *(f"tag-{t}" for t in KNOWN_TAGS))}
+
+    COMPONENT_CLASSES = {
+        f"pair-info--{c}"
+        for c in (
+            "key",
+            "scores",
+            "badge",
+            "stale",
+            "tag-none",
+            "tag-pending",
+            "tag-custom",
+            *(f"tag-{t}" for t in KNOWN_TAGS),
+        )
+    }
 
     def show(self, d: PairDetail | None, pending: bool = False) -> None:
         if d is None:
@@ -84,9 +95,16 @@ class PairInfo(LineWidget):
             cls = tag_class(d.tag, self.tag_kinds)
             tag = (f" {visible(d.tag)} ", cls)
         who = f" by {visible(d.reviewer)}" if d.tag and d.reviewer else ""
-        parts = [tag, (f" {visible(d.key)}{who}  ", "key"), *_triage_parts(d),
-                 (f"semantic {num(d.semantic)} · lexical {num(d.lexical)} · length "
-                  f"{pct(d.length_change)}", "scores")]
+        parts = [
+            tag,
+            (f" {visible(d.key)}{who}  ", "key"),
+            *_triage_parts(d),
+            (
+                f"semantic {num(d.semantic)} · lexical {num(d.lexical)} · length "
+                f"{pct(d.length_change)}",
+                "scores",
+            ),
+        ]
         if d.stale:
             parts.append(("  stale: outputs changed after the decision", "stale"))
         for name, _detail in d.signals:
@@ -96,7 +114,7 @@ class PairInfo(LineWidget):
 
 
 def _triage_parts(d: PairDetail) -> list[tuple[str, str]]:
-    """"likely 86%: shorter by 60%, JSON broke" and the cluster, once triage ran."""
+    """ "likely 86%: shorter by 60%, JSON broke" and the cluster, once triage ran."""
     parts: list[tuple[str, str]] = []
     if d.likely is not None:
         why = f": {visible(d.likely_reason)}" if d.likely_reason else ""
@@ -132,14 +150,21 @@ class DiffTitles(LineWidget):
         old = visible(d.baseline_model or "old")
         new = visible(d.candidate_model or "new")
         if unified:
-            self.set_parts([(f"− {old}", "old"), (" → ", ""), (f"+ {new}", "new"),
-                            (f" · {stats}{mode}", "stats")])
+            self.set_parts(
+                [
+                    (f"− {old}", "old"),
+                    (" → ", ""),
+                    (f"+ {new}", "new"),
+                    (f" · {stats}{mode}", "stats"),
+                ]
+            )
             return
         left = f"− old: {old}"
         half = max((self.size.width - 3) // 2, 1)
         pad = " " * max(half - cell_len(left) + 3, 1)
-        self.set_parts([(left, "old"), (pad, ""), (f"+ new: {new}", "new"),
-                        (f" · {stats}{mode}", "stats")])
+        self.set_parts(
+            [(left, "old"), (pad, ""), (f"+ new: {new}", "new"), (f" · {stats}{mode}", "stats")]
+        )
 
 
 PROMPT_MODES = ("turns", "full", "collapsed")
@@ -159,7 +184,7 @@ def others_summary(turns: list[tuple[str, str]], focus: int) -> str:
     """What the focused view leaves out: "+ system, 2 earlier turns" ("" if nothing)."""
     rest = [role for i, (role, _) in enumerate(turns) if i != focus]
     parts = ["system"] if "system" in rest else []
-    for label, span in (("earlier", turns[:focus]), ("later", turns[focus + 1:])):
+    for label, span in (("earlier", turns[:focus]), ("later", turns[focus + 1 :])):
         n = sum(1 for role, _ in span if role != "system")
         if n:
             parts.append(f"{n} {label} turn{'s' if n != 1 else ''}")
@@ -175,8 +200,12 @@ class PromptView(ScrollView, can_focus=False):
     shows every turn in order (a taller panel); "collapsed" the last user turn on
     one row."""
 
-    COMPONENT_CLASSES = {"prompt-view--role", "prompt-view--text", "prompt-view--marker",
-                         "prompt-view--summary"}
+    COMPONENT_CLASSES = {
+        "prompt-view--role",
+        "prompt-view--text",
+        "prompt-view--marker",
+        "prompt-view--summary",
+    }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -245,7 +274,7 @@ class PromptView(ScrollView, can_focus=False):
 
     @staticmethod
     def _one_row(role: str, body: str, summary: str, width: int) -> tuple[Segment, ...]:
-        """"▸ user: question…  + system, 2 earlier turns": the summary stays in view."""
+        """ "▸ user: question…  + system, 2 earlier turns": the summary stays in view."""
         head = f"▸ {visible(role)}: "
         tail = f"  {summary}" if summary else ""
         flat = visible(" ".join(body[:PROMPT_CHARS].split()))
@@ -261,15 +290,20 @@ class PromptView(ScrollView, can_focus=False):
         base = self.rich_style
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        segs = [RichSegment(s.text, base + self.get_component_rich_style(
-            f"prompt-view--{s.kind}", partial=True)) for s in self._rows[index]]
+        segs = [
+            RichSegment(
+                s.text, base + self.get_component_rich_style(f"prompt-view--{s.kind}", partial=True)
+            )
+            for s in self._rows[index]
+        ]
         return Strip(segs).crop(0, width).adjust_cell_length(width, base)
 
 
-def _turn_rows(role: str, body: str, budget: int,
-               width: int) -> tuple[list[tuple[Segment, ...]], int]:
+def _turn_rows(
+    role: str, body: str, budget: int, width: int
+) -> tuple[list[tuple[Segment, ...]], int]:
     """One turn wrapped to the width, clipped to what is left of the character budget."""
-    clipped = body[:max(budget, 0)]
+    clipped = body[: max(budget, 0)]
     rows: list[tuple[Segment, ...]] = []
     for k, line in enumerate(visible(clipped).split("\n")):
         segs = [Segment("text", line)]

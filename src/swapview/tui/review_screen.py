@@ -67,34 +67,57 @@ def _bindings(tags: list[TagConfig]) -> list[Binding]:
         Binding("G,end", "goto('last')", "Last pair", id="last_pair", show=False),
         Binding("ctrl+d", "move_page(1)", "List page down", id="list_page_down", show=False),
         Binding("ctrl+u", "move_page(-1)", "List page up", id="list_page_up", show=False),
-        Binding("space,pagedown", "scroll_diff('page', 1)", "Diff page down",
-                id="diff_page_down", show=False),
-        Binding("b,pageup", "scroll_diff('page', -1)", "Diff page up", id="diff_page_up",
-                show=False),
+        Binding(
+            "space,pagedown",
+            "scroll_diff('page', 1)",
+            "Diff page down",
+            id="diff_page_down",
+            show=False,
+        ),
+        Binding(
+            "b,pageup", "scroll_diff('page', -1)", "Diff page up", id="diff_page_up", show=False
+        ),
         Binding("J", "scroll_diff('line', 1)", "Diff line down", id="diff_down", show=False),
         Binding("K", "scroll_diff('line', -1)", "Diff line up", id="diff_up", show=False),
-        Binding("right,l", "scroll_diff('x', 1)", "Diff right (no wrap)", id="diff_right",
-                show=False),
-        Binding("left,h", "scroll_diff('x', -1)", "Diff left (no wrap)", id="diff_left",
-                show=False),
+        Binding(
+            "right,l", "scroll_diff('x', 1)", "Diff right (no wrap)", id="diff_right", show=False
+        ),
+        Binding(
+            "left,h", "scroll_diff('x', -1)", "Diff left (no wrap)", id="diff_left", show=False
+        ),
     ]
     for t in tags:
-        b.append(Binding(t.key, f"tag('{t.name}')", (t.label or t.name).capitalize(),
-                         id=f"tag_{t.name}", show=t.name in ("regression", "improvement",
-                                                              "neutral", "skip")))
+        b.append(
+            Binding(
+                t.key,
+                f"tag('{t.name}')",
+                (t.label or t.name).capitalize(),
+                id=f"tag_{t.name}",
+                show=t.name in ("regression", "improvement", "neutral", "skip"),
+            )
+        )
     b += [
         Binding("x", "tag('')", "Clear tag", id="clear_tag", show=False),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("U,ctrl+r", "redo", "Redo", id="redo", show=False),
         Binding("a", "note", "Note", id="note"),
         Binding("e", "note_external", "Note in $EDITOR", id="note_external", show=False),
-        Binding("v", "toggle('unified')", "Unified/side by side", id="toggle_unified",
-                show=False),
+        Binding("v", "toggle('unified')", "Unified/side by side", id="toggle_unified", show=False),
         Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
-        Binding("W", "toggle('ignore_ws')", "Ignore whitespace & reflow",
-                id="toggle_whitespace", show=False),
-        Binding("p", "toggle('prompt')", "Prompt: last question / all turns / one line",
-                id="toggle_prompt", show=False),
+        Binding(
+            "W",
+            "toggle('ignore_ws')",
+            "Ignore whitespace & reflow",
+            id="toggle_whitespace",
+            show=False,
+        ),
+        Binding(
+            "p",
+            "toggle('prompt')",
+            "Prompt: last question / all turns / one line",
+            id="toggle_prompt",
+            show=False,
+        ),
         Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
         Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
         Binding("o", "pick_order", "Order", id="order"),
@@ -150,8 +173,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self._diffs: OrderedDict[tuple, Diff] = OrderedDict()
         self._data_version: int | None = None
         self.conn: sqlite3.Connection = connect(context.db_path)
-        self.session = ReviewSession(context.db_path, context.reviewer,
-                                     lambda o: self.post_message(self.WriteDone(o)))
+        self.session = ReviewSession(
+            context.db_path, context.reviewer, lambda o: self.post_message(self.WriteDone(o))
+        )
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -171,8 +195,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.set_interval(POLL_SECONDS, self._poll_changes)
         self._generation += 1
         preloaded, self.context.preloaded = self.context.preloaded, None
-        self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume,
-                               preloaded)
+        self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume, preloaded)
         self.request_refit()
         self.request_estimate()
 
@@ -186,8 +209,14 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self.close_triage()
 
     # ----- the queue
-    def reload(self, *, target: int | None = None, keep: bool = True,
-               fallback: int | None = None, resume: bool = False) -> None:
+    def reload(
+        self,
+        *,
+        target: int | None = None,
+        keep: bool = True,
+        fallback: int | None = None,
+        resume: bool = False,
+    ) -> None:
         """Recount and refill the queue for ``self.spec``. With ``keep`` the cursor stays
         on its pair when the new queue has it, else goes to row ``fallback``."""
         self._generation += 1
@@ -226,9 +255,15 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         plist = self.pair_list
         before = plist.row_at(msg.start - 1)
         after = plist.row_at(msg.start + msg.count)
-        self.fetch_rows_worker(msg.generation, self.spec, self.shape, msg.start, msg.count,
-                               before.sort if before else None,
-                               after.sort if after and not before else None)
+        self.fetch_rows_worker(
+            msg.generation,
+            self.spec,
+            self.shape,
+            msg.start,
+            msg.count,
+            before.sort if before else None,
+            after.sort if after and not before else None,
+        )
 
     @on(RowsLoaded)
     def _rows_loaded(self, msg: RowsLoaded) -> None:
@@ -306,12 +341,17 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         if diff is not None and not diff.counted:
             stats = "counting…"  # a lazy diff: counted once laid out
         elif diff is not None:
-            stats = ("identical" if diff.identical
-                     else "same as far as shown; differs further on" if diff.differs_beyond
-                     else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words")
+            stats = (
+                "identical"
+                if diff.identical
+                else "same as far as shown; differs further on"
+                if diff.differs_beyond
+                else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words"
+            )
 
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
-            "" if self.wrap else " · no wrap")
+            "" if self.wrap else " · no wrap"
+        )
         self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
@@ -331,8 +371,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         # Fixed one-line widgets: no layout pass over the screen on every key.
         self.query_one("#status", Static).update(Content(text), layout=False)
         plist = self.pair_list
-        head = Content(header_text(plist.size.width or self.size.width, plist.columns,
-                                   plist.key_cells))
+        head = Content(
+            header_text(plist.size.width or self.size.width, plist.columns, plist.key_cells)
+        )
         self.query_one("#queue-head", Static).update(head, layout=False)
 
     # ----- writes come back
@@ -368,13 +409,15 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         index = self.pair_list.index_of(pair_id)
         if index is not None:
             row = self.pair_list.row_at(index)
-            self.pair_list.update_row(dataclasses.replace(
-                row,
-                tag=decision.tag if decision else None,
-                reviewer=decision.reviewer if decision else None,
-                has_note=bool(decision and decision.note),
-                stale=bool(decision and decision.stale),
-            ))
+            self.pair_list.update_row(
+                dataclasses.replace(
+                    row,
+                    tag=decision.tag if decision else None,
+                    reviewer=decision.reviewer if decision else None,
+                    has_note=bool(decision and decision.note),
+                    stale=bool(decision and decision.stale),
+                )
+            )
         else:
             self.pair_list.clear_pending(pair_id)
         self._details.pop(pair_id, None)
@@ -391,8 +434,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         version = self._version()
         if version != self._data_version:
             self._data_version = version
-            self.refresh_worker(self.pair_list.visible_pair_ids(), self.spec.comparison_id,
-                                self.progress.total)
+            self.refresh_worker(
+                self.pair_list.visible_pair_ids(), self.spec.comparison_id, self.progress.total
+            )
 
     @on(DecisionsRefreshed)
     def _decisions_refreshed(self, msg: DecisionsRefreshed) -> None:
@@ -404,11 +448,17 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
                 continue
             row = self.pair_list.row_at(index)
             state = msg.states.get(pid)
-            new = (state.tag, state.reviewer, state.has_note, state.stale) if state else (
-                None, None, False, False)
+            new = (
+                (state.tag, state.reviewer, state.has_note, state.stale)
+                if state
+                else (None, None, False, False)
+            )
             if (row.tag, row.reviewer, row.has_note, row.stale) != new:
-                self.pair_list.update_row(dataclasses.replace(
-                    row, tag=new[0], reviewer=new[1], has_note=new[2], stale=new[3]))
+                self.pair_list.update_row(
+                    dataclasses.replace(
+                        row, tag=new[0], reviewer=new[1], has_note=new[2], stale=new[3]
+                    )
+                )
                 if self.detail is not None and self.detail.pair_id == pid:
                     self._show_detail(self._load_detail(pid, fresh=True))
 
@@ -418,8 +468,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error",
-                        markup=False)
+            self.notify(
+                f"{event.worker.name}: {event.worker.error}", severity="error", markup=False
+            )
 
     # ----- shortcuts
     @property

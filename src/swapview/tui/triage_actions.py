@@ -38,8 +38,7 @@ ALIKE_LIMIT = 50
 TRIAGE_BINDINGS = [
     Binding("c", "tag_cluster", "Tag this cluster", id="tag_cluster", show=False),
     Binding("m", "more_like_this", "More like this", id="more_like_this", show=False),
-    Binding("escape", "queue_back", "Back to the previous queue", id="queue_back",
-            show=False),
+    Binding("escape", "queue_back", "Back to the previous queue", id="queue_back", show=False),
     Binding("S", "sample_band", SAMPLE_TITLE, id="sample_band", show=False),
 ]
 
@@ -47,8 +46,7 @@ TRIAGE_BINDINGS = [
 class ClusterRead(Message):
     """The current pair's cluster (None: in none) and its unreviewed members."""
 
-    def __init__(self, pair_id: int, cluster: dict | None, todo: list[int],
-                 built: bool) -> None:
+    def __init__(self, pair_id: int, cluster: dict | None, todo: list[int], built: bool) -> None:
         super().__init__()
         self.pair_id = pair_id
         self.cluster = cluster
@@ -81,10 +79,15 @@ class TriageActionsMixin(EstimateMixin):
 
     # ----- the list's columns
     def list_columns(self: ReviewScreen, spec: queue.QueueSpec) -> Columns:
-        where, args = ("WHERE comparison_id = ?", [spec.comparison_id]) if (
-            spec.comparison_id is not None) else ("", [])
-        clusters = self.conn.execute(
-            f"SELECT 1 FROM triage_clusters {where} LIMIT 1", args).fetchone() is not None
+        where, args = (
+            ("WHERE comparison_id = ?", [spec.comparison_id])
+            if (spec.comparison_id is not None)
+            else ("", [])
+        )
+        clusters = (
+            self.conn.execute(f"SELECT 1 FROM triage_clusters {where} LIMIT 1", args).fetchone()
+            is not None
+        )
         return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
 
     # ----- tag a whole cluster
@@ -97,13 +100,19 @@ class TriageActionsMixin(EstimateMixin):
     def cluster_worker(self: ReviewScreen, pair_id: int) -> None:
         db = open_db(self.db_path, migrate=False)
         try:
-            cid = db.execute("SELECT comparison_id FROM pairs WHERE id = ?",
-                             [pair_id]).fetchone()[0]
-            built = db.execute("SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1",
-                               [cid]).fetchone() is None
+            cid = db.execute("SELECT comparison_id FROM pairs WHERE id = ?", [pair_id]).fetchone()[
+                0
+            ]
+            built = (
+                db.execute(
+                    "SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1", [cid]
+                ).fetchone()
+                is None
+            )
             if built:
                 self.app.call_from_thread(
-                    self.notify, "grouping alike changes (once per comparison)…", timeout=8)
+                    self.notify, "grouping alike changes (once per comparison)…", timeout=8
+                )
                 build_clusters(db, cid)
             found = cluster_of(db, pair_id)
             todo = cluster_members(db, found["id"], unreviewed_only=True) if found else []
@@ -117,30 +126,38 @@ class TriageActionsMixin(EstimateMixin):
             self.reload(keep=True)
         found = msg.cluster
         if found is None:
-            self.notify("this pair is in no cluster: no other pair changed alike",
-                        markup=False)
+            self.notify("this pair is in no cluster: no other pair changed alike", markup=False)
             return
         if not msg.todo:
-            self.notify(f"all {found['size']:,} pairs of this cluster are reviewed",
-                        markup=False)
+            self.notify(f"all {found['size']:,} pairs of this cluster are reviewed", markup=False)
             return
         row = self.pair_list.cursor_row
         current = row.tag if row is not None and row.pair_id == msg.pair_id else None
         names = [t.name for t in self.tags]
-        tag = current if current in names and current != "skip" else (
-            "regression" if "regression" in names else names[0])
+        tag = (
+            current
+            if current in names and current != "skip"
+            else ("regression" if "regression" in names else names[0])
+        )
         keys = {t.name: t.key for t in self.tags}
         for shown, b in self._key_bindings():
             if b.action.startswith("tag('") and b.action != "tag('')":
                 keys[b.action[5:-2]] = shown
-        modal = ConfirmClusterTag(len(msg.todo), found["size"] - len(msg.todo),
-                                  shared_text(found["kind"], found["label"]), tag,
-                                  self.tags, keys)
-        self.app.push_screen(modal, lambda chosen: self._tag_cluster_confirmed(
-            found["id"], msg.todo, chosen))
+        modal = ConfirmClusterTag(
+            len(msg.todo),
+            found["size"] - len(msg.todo),
+            shared_text(found["kind"], found["label"]),
+            tag,
+            self.tags,
+            keys,
+        )
+        self.app.push_screen(
+            modal, lambda chosen: self._tag_cluster_confirmed(found["id"], msg.todo, chosen)
+        )
 
-    def _tag_cluster_confirmed(self: ReviewScreen, cluster_id: int, todo: list[int],
-                               tag: str | None) -> None:
+    def _tag_cluster_confirmed(
+        self: ReviewScreen, cluster_id: int, todo: list[int], tag: str | None
+    ) -> None:
         if tag is None:
             return
         for pid in todo:
@@ -148,7 +165,8 @@ class TriageActionsMixin(EstimateMixin):
         if self.detail is not None and self.detail.pair_id in todo:
             self._show_detail(self.detail)
         self.session.group(
-            "tag_cluster", lambda db, who: tag_cluster(db, cluster_id, who, tag),
+            "tag_cluster",
+            lambda db, who: tag_cluster(db, cluster_id, who, tag),
             token=tuple(todo),
         )
 
@@ -206,11 +224,18 @@ class TriageActionsMixin(EstimateMixin):
             self.notify("no unreviewed pair is like this one", markup=False)
             return
         self._push_back()
-        spec = queue.QueueSpec(order=self.spec.order, seed=self.spec.seed,
-                               comparison_id=self.spec.comparison_id,
-                               ids=(msg.pair_id, *msg.ids), label=f"like {msg.key}")
-        self.notify(f"{len(msg.ids)} unreviewed pairs like {msg.key}; escape goes back",
-                    markup=False, timeout=3)
+        spec = queue.QueueSpec(
+            order=self.spec.order,
+            seed=self.spec.seed,
+            comparison_id=self.spec.comparison_id,
+            ids=(msg.pair_id, *msg.ids),
+            label=f"like {msg.key}",
+        )
+        self.notify(
+            f"{len(msg.ids)} unreviewed pairs like {msg.key}; escape goes back",
+            markup=False,
+            timeout=3,
+        )
         self.spec = spec
         self.reload(target=msg.pair_id, keep=False)
         self.request_refit()

@@ -81,8 +81,7 @@ class EstimateMixin:
     def _push_back(self: ReviewScreen) -> None:
         """Remember the queue and pair, for escape to come back to."""
         row = self.pair_list.cursor_row
-        self._ui().back.append((self.spec, row.pair_id if row else None,
-                                self.pair_list.cursor))
+        self._ui().back.append((self.spec, row.pair_id if row else None, self.pair_list.cursor))
 
     # ----- what is left, and the sample that narrows it
     def refitted(self: ReviewScreen, comparison_id: int) -> None:
@@ -128,8 +127,12 @@ class EstimateMixin:
         try:
             # Bands are assigned on first use (it reads every pair's features): only once
             # the reviewer is triaging, not on every review.
-            banded = db.execute("SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1",
-                                [comparison_id]).fetchone() is not None
+            banded = (
+                db.execute(
+                    "SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1", [comparison_id]
+                ).fetchone()
+                is not None
+            )
             if not (banded or wanted):
                 return None
             return estimate_remaining(db, comparison_id, kinds=self.tag_kinds)
@@ -175,16 +178,25 @@ class EstimateMixin:
             return
         if not (self.spec.order == SAMPLE_ORDER and self.spec.ids is not None):
             self._push_back()  # a new sample replaces the last one; back goes to the queue
-        self.set_spec(queue.QueueSpec(order=SAMPLE_ORDER, seed=self.spec.seed,
-                                      comparison_id=msg.comparison_id, ids=tuple(msg.ids),
-                                      label=f"band {s.band} sample"), keep=False)
-        self.notify(f"{s.reason}: tag from the top; each tag narrows the estimate",
-                    markup=False, timeout=4)
+        self.set_spec(
+            queue.QueueSpec(
+                order=SAMPLE_ORDER,
+                seed=self.spec.seed,
+                comparison_id=msg.comparison_id,
+                ids=tuple(msg.ids),
+                label=f"band {s.band} sample",
+            ),
+            keep=False,
+        )
+        self.notify(
+            f"{s.reason}: tag from the top; each tag narrows the estimate", markup=False, timeout=4
+        )
 
     def system_commands(self: ReviewScreen) -> Iterable[SystemCommand]:
         suggest = (self._ui().estimate or {}).get("suggest") or {}
         for cmd in super().system_commands():
             if cmd.title == SAMPLE_TITLE and suggest.get("band") is not None:
-                cmd = cmd._replace(title=f"Sample band {suggest['band']}",
-                                   help=f"{suggest['reason']} ({cmd.help})")
+                cmd = cmd._replace(
+                    title=f"Sample band {suggest['band']}", help=f"{suggest['reason']} ({cmd.help})"
+                )
             yield cmd

@@ -24,8 +24,11 @@ class ReviewerPrompt(ModalScreen[str]):
         with Vertical(id="dialog", classes="small"):
             yield Static("Who is reviewing?", classes="dialog-title")
             yield Input(placeholder="your name", id="reviewer-name", max_length=64)
-            yield Static("Every tag and note you make in this tab carries this name. "
-                         "enter to start", id="reviewer-help", classes="dialog-help")
+            yield Static(
+                "Every tag and note you make in this tab carries this name. enter to start",
+                id="reviewer-help",
+                classes="dialog-help",
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

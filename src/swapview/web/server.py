@@ -115,12 +115,14 @@ class TabServer:
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])
-        app.add_routes([
-            web.get("/", self.index),
-            web.get("/ws", self.websocket),
-            web.static("/static", str(STATIC)),
-            web.get("/favicon.ico", lambda _request: web.Response(status=204)),
-        ])
+        app.add_routes(
+            [
+                web.get("/", self.index),
+                web.get("/ws", self.websocket),
+                web.static("/static", str(STATIC)),
+                web.get("/favicon.ico", lambda _request: web.Response(status=204)),
+            ]
+        )
         app.on_shutdown.append(self._stop_all)
         return app
 
@@ -150,11 +152,17 @@ class TabServer:
             return web.Response(status=403, text="swapview serve: cross-site websocket refused\n")
         ws = web.WebSocketResponse(heartbeat=15)
         await ws.prepare(request)
-        service = AppService(self.settings.tab_command, write_bytes=ws.send_bytes,
-                             write_str=ws.send_str, close=ws.close,
-                             download_manager=self.downloads)
-        width, height = _size(request.query.get("width"), 80), _size(request.query.get("height"),
-                                                                     24)
+        service = AppService(
+            self.settings.tab_command,
+            write_bytes=ws.send_bytes,
+            write_str=ws.send_str,
+            close=ws.close,
+            download_manager=self.downloads,
+        )
+        width, height = (
+            _size(request.query.get("width"), 80),
+            _size(request.query.get("height"), 24),
+        )
         self.services.add(service)
         log.info("tab opened (%d open)", len(self.services))
         try:
@@ -184,8 +192,9 @@ async def _relay(ws: web.WebSocketResponse, service: AppService) -> None:
         if kind == "stdin" and isinstance(data, str):
             await service.send_bytes(data.encode("utf-8"))
         elif kind == "resize" and isinstance(data, dict):
-            await service.set_terminal_size(_size(data.get("width"), 80),
-                                            _size(data.get("height"), 24))
+            await service.set_terminal_size(
+                _size(data.get("width"), 80), _size(data.get("height"), 24)
+            )
         elif kind == "ping":
             await ws.send_json(["pong", data])
         elif kind == "blur":
@@ -219,5 +228,10 @@ def serve(settings: ServeSettings, announce: Callable[[str], None]) -> None:
     """Bind, tell the caller the URL, serve until SIGINT/SIGTERM."""
     sock = bind_socket(settings.host, settings.port)
     announce(url_for(sock))
-    web.run_app(TabServer(settings).make_app(), sock=sock, print=None,
-                access_log=None, shutdown_timeout=QUIT_GRACE_SECONDS + 2)
+    web.run_app(
+        TabServer(settings).make_app(),
+        sock=sock,
+        print=None,
+        access_log=None,
+        shutdown_timeout=QUIT_GRACE_SECONDS + 2,
+    )

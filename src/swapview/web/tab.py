@@ -38,18 +38,28 @@ def run(spec: TabSpec) -> None:
         comps = comparisons(conn)
     finally:
         conn.close()
-    qspec = QueueSpec(order=spec.order, seed=spec.seed, comparison_id=spec.comparison_id,
-                      untagged=spec.untagged)
+    qspec = QueueSpec(
+        order=spec.order, seed=spec.seed, comparison_id=spec.comparison_id, untagged=spec.untagged
+    )
     # With the name known, the first queue read runs while Textual imports (as `swapview
     # review` does); a tab that asks for the name reads once it has it, to resume there.
-    first = (preload(spec.db_path, qspec, spec.reviewer if spec.resume else None)
-             if spec.reviewer else None)
+    first = (
+        preload(spec.db_path, qspec, spec.reviewer if spec.resume else None)
+        if spec.reviewer
+        else None
+    )
     from ..tui import ReviewContext  # Textual loads in the tab process only
     from .app import BrowserReviewApp
 
-    context = ReviewContext(db_path=spec.db_path, reviewer=spec.reviewer or "", spec=qspec,
-                            config=spec.config, resume=spec.resume, comparisons=comps,
-                            preloaded=first)
+    context = ReviewContext(
+        db_path=spec.db_path,
+        reviewer=spec.reviewer or "",
+        spec=qspec,
+        config=spec.config,
+        resume=spec.resume,
+        comparisons=comps,
+        preloaded=first,
+    )
     BrowserReviewApp(context, theme=spec.theme).run()
 
 

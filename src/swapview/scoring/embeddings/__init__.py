@@ -15,13 +15,25 @@ from .base import Embedder, cosine_distance, is_blank, normalise_rows
 
 EMBEDDERS = ("static", "minilm", "http")
 
-__all__ = ["EMBEDDERS", "Embedder", "cosine_distance", "is_blank", "make_embedder",
-           "normalise_rows"]
+__all__ = [
+    "EMBEDDERS",
+    "Embedder",
+    "cosine_distance",
+    "is_blank",
+    "make_embedder",
+    "normalise_rows",
+]
 
 
-def make_embedder(kind: str | None = None, *, progress: Callable[[str], None] | None = None,
-                  base_url: str | None = None, model: str | None = None,
-                  api_key: str | None = None, **http_options: Any) -> Embedder:
+def make_embedder(
+    kind: str | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    **http_options: Any,
+) -> Embedder:
     """An embedder by name (else the config file's, else static); see ``config.py``."""
     from .config import embeddings_settings
 
@@ -38,6 +50,7 @@ def make_embedder(kind: str | None = None, *, progress: Callable[[str], None] | 
     if kind == "http":
         from .http import HTTPConfig, HTTPEmbedder
 
-        return HTTPEmbedder(HTTPConfig.from_env(base_url, model, api_key, file=file,
-                                                **http_options))
+        return HTTPEmbedder(
+            HTTPConfig.from_env(base_url, model, api_key, file=file, **http_options)
+        )
     raise ValueError(f"unknown embedder {kind!r}; one of {', '.join(EMBEDDERS)}")

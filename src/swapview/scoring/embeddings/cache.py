@@ -41,8 +41,10 @@ class EmbeddingCache:
         self.db.conn.executemany(
             "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector)"
             " VALUES (?, ?, ?, ?)",
-            [(self.model, h, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes())
-             for h, v in items],
+            [
+                (self.model, h, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes())
+                for h, v in items
+            ],
         )
 
 

@@ -13,8 +13,16 @@ from typing import Any
 from ...config import config_path, config_table
 from ...errors import InputError
 
-KEYS = {"embedder": str, "base_url": str, "model": str, "api_key": str, "batch_size": int,
-        "concurrency": int, "timeout": (int, float), "encoding_format": str}
+KEYS = {
+    "embedder": str,
+    "base_url": str,
+    "model": str,
+    "api_key": str,
+    "batch_size": int,
+    "concurrency": int,
+    "timeout": (int, float),
+    "encoding_format": str,
+}
 
 
 def embeddings_settings(path: Path | None = None) -> dict[str, Any]:
@@ -23,8 +31,9 @@ def embeddings_settings(path: Path | None = None) -> dict[str, Any]:
     path = path or config_path()
     for key, value in table.items():
         if key not in KEYS:
-            raise InputError(str(path), f"unknown key; one of {', '.join(KEYS)}",
-                             field=f"embeddings.{key}")
+            raise InputError(
+                str(path), f"unknown key; one of {', '.join(KEYS)}", field=f"embeddings.{key}"
+            )
         if not isinstance(value, KEYS[key]) or isinstance(value, bool):
             raise InputError(str(path), "wrong type", field=f"embeddings.{key}")
     return table

@@ -53,8 +53,9 @@ def _cache_file() -> str:
     return f"{STATIC_NAME}-{digest.hexdigest()}.npz"
 
 
-def build_static_model(progress: Say | None = None, *,
-                       token_budget: int = TOKEN_BUDGET) -> dict[str, np.ndarray]:
+def build_static_model(
+    progress: Say | None = None, *, token_budget: int = TOKEN_BUDGET
+) -> dict[str, np.ndarray]:
     say = progress or (lambda _msg: None)
     say("Building the static embedding model from MiniLM (first run only, 1 to 3 minutes)")
     session = load_session()
@@ -112,6 +113,7 @@ def _corpus_chunks(tokenizer, token_budget: int) -> list[np.ndarray]:
 
 
 def _hidden(session, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                   "token_type_ids": np.zeros_like(ids)})
+    (hidden,) = session.run(
+        None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    )
     return hidden

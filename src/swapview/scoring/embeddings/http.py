@@ -55,30 +55,46 @@ class HTTPConfig:
         return f"HTTPConfig(base_url={self.base_url!r}, model={self.model!r}, api_key=***)"
 
     @classmethod
-    def from_env(cls, base_url: str | None = None, model: str | None = None,
-                 api_key: str | None = None, *, file: dict[str, Any] | None = None,
-                 **options: Any) -> HTTPConfig:
+    def from_env(
+        cls,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        file: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> HTTPConfig:
         """Flags, then $SWAPVIEW_EMBED_BASE_URL / _MODEL / _API_KEY, then the config file's
         [embeddings] table, then $OPENAI_API_KEY for the key."""
         env, file = os.environ, file or {}
         base_url = base_url or env.get("SWAPVIEW_EMBED_BASE_URL") or file.get("base_url")
         model = model or env.get("SWAPVIEW_EMBED_MODEL") or file.get("model")
-        api_key = (api_key or env.get("SWAPVIEW_EMBED_API_KEY") or file.get("api_key")
-                   or env.get("OPENAI_API_KEY"))
+        api_key = (
+            api_key
+            or env.get("SWAPVIEW_EMBED_API_KEY")
+            or file.get("api_key")
+            or env.get("OPENAI_API_KEY")
+        )
         if not base_url:
-            raise SwapviewError("the http embedder needs a base URL: --embed-base-url or"
-                                " $SWAPVIEW_EMBED_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
+            raise SwapviewError(
+                "the http embedder needs a base URL: --embed-base-url or"
+                " $SWAPVIEW_EMBED_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
+            )
         if not model:
-            raise SwapviewError("the http embedder needs a model: --embed-model or"
-                                " $SWAPVIEW_EMBED_MODEL")
+            raise SwapviewError(
+                "the http embedder needs a model: --embed-model or $SWAPVIEW_EMBED_MODEL"
+            )
         if not base_url.startswith(("http://", "https://")):
-            raise SwapviewError(f"embeddings base URL must start with http:// or https://:"
-                                f" {public_url(base_url)!r}")
-        tuned = {k: file[k] for k in ("batch_size", "concurrency", "timeout",
-                                      "encoding_format") if k in file}
+            raise SwapviewError(
+                f"embeddings base URL must start with http:// or https://: {public_url(base_url)!r}"
+            )
+        tuned = {
+            k: file[k]
+            for k in ("batch_size", "concurrency", "timeout", "encoding_format")
+            if k in file
+        }
         tuned.update({k: v for k, v in options.items() if v is not None})
-        return cls(base_url=base_url.rstrip("/"), model=model, api_key=api_key or None,
-                   **tuned)
+        return cls(base_url=base_url.rstrip("/"), model=model, api_key=api_key or None, **tuned)
 
 
 def public_url(url: str) -> str:
@@ -100,8 +116,7 @@ class HTTPEmbedder:
         self.dim = 0  # known after the first response
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         limits = httpx.Limits(max_connections=config.concurrency)
-        self.client = client or httpx.Client(timeout=config.timeout, headers=headers,
-                                             limits=limits)
+        self.client = client or httpx.Client(timeout=config.timeout, headers=headers, limits=limits)
         self._lock = threading.Lock()
         self._abort = threading.Event()  # one batch failed for good: the others stop
         self._answered = False  # a connection refused before any answer is a wrong URL
@@ -133,8 +148,11 @@ class HTTPEmbedder:
             raise
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        body = {"model": self.config.model, "input": texts,
-                "encoding_format": self.config.encoding_format}
+        body = {
+            "model": self.config.model,
+            "input": texts,
+            "encoding_format": self.config.encoding_format,
+        }
         for attempt in range(self.config.max_retries + 1):
             last = attempt == self.config.max_retries
             if self._abort.is_set():
@@ -143,22 +161,25 @@ class HTTPEmbedder:
                 response = self.client.post(f"{self.config.base_url}/embeddings", json=body)
             except httpx.ConnectError as exc:
                 if not self._answered and attempt >= CONNECT_TRIES_BEFORE_ANSWER - 1:
-                    raise self._fail(f"cannot connect ({exc or type(exc).__name__}); is the"
-                                     " server running at that URL?") from None
+                    raise self._fail(
+                        f"cannot connect ({exc or type(exc).__name__}); is the"
+                        " server running at that URL?"
+                    ) from None
                 if last:
-                    raise self._fail(f"no answer after {attempt + 1} tries"
-                                     f" ({type(exc).__name__})") from None
+                    raise self._fail(
+                        f"no answer after {attempt + 1} tries ({type(exc).__name__})"
+                    ) from None
                 self._sleep(attempt, None, type(exc).__name__)
                 continue
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if last:
-                    raise self._fail(f"no answer after {attempt + 1} tries"
-                                     f" ({type(exc).__name__})") from None
+                    raise self._fail(
+                        f"no answer after {attempt + 1} tries ({type(exc).__name__})"
+                    ) from None
                 self._sleep(attempt, None, type(exc).__name__)
                 continue
             if response.status_code in RETRY_STATUS and not last:
-                self._sleep(attempt, retry_after(response.headers),
-                            f"HTTP {response.status_code}")
+                self._sleep(attempt, retry_after(response.headers), f"HTTP {response.status_code}")
                 continue
             if response.status_code != 200:
                 raise self._fail(self._describe_status(response))
@@ -185,15 +206,17 @@ class HTTPEmbedder:
     def _fail(self, reason: str) -> EmbeddingServiceError:
         if self.config.api_key:  # in case a server echoes the key back in its error text
             reason = reason.replace(self.config.api_key, "***")
-        return EmbeddingServiceError(f"embeddings endpoint {self.url} (model"
-                                     f" {self.config.model!r}): {reason}")
+        return EmbeddingServiceError(
+            f"embeddings endpoint {self.url} (model {self.config.model!r}): {reason}"
+        )
 
     def _describe_status(self, response: httpx.Response) -> str:
         detail = _server_message(response)
-        hint = {401: "the API key is missing or wrong (set $SWAPVIEW_EMBED_API_KEY)",
-                403: "the API key may not use this model",
-                404: "no such model or URL (does the base URL end in /v1?)"}.get(
-                    response.status_code, "")
+        hint = {
+            401: "the API key is missing or wrong (set $SWAPVIEW_EMBED_API_KEY)",
+            403: "the API key may not use this model",
+            404: "no such model or URL (does the base URL end in /v1?)",
+        }.get(response.status_code, "")
         parts = [f"HTTP {response.status_code}", hint, detail]
         return ": ".join(p for p in parts if p)
 

