@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import metapath
 from .orders import DEFAULT_ORDER, Order, get_order
 
 
@@ -22,6 +23,7 @@ class QueueSpec:
     signal: str | None = None
     meta_field: str | None = None
     meta_value: str | None = None
+    meta_paths: tuple[str, ...] = ()  # exact JSON paths meta_field resolved to
     ids: tuple[int, ...] | None = None
     search: str | None = None
     label: str | None = None  # what ``ids`` holds when not a search ("like refund")
@@ -51,9 +53,39 @@ class QueueSpec:
         return ", ".join(parts)
 
 
-def meta_path(field: str) -> str:
-    """A JSON path for one top-level metadata field, quoted so any name works."""
-    return "$." + json.dumps(field)
+def with_meta_filter(
+    conn: sqlite3.Connection, spec: QueueSpec, field: str, value: str
+) -> QueueSpec:
+    """The spec filtered to pairs whose metadata at a dotted path equals ``value``.
+
+    The path is read the way ``export --where`` and load's ``--*-field`` read it
+    (metapath): ignoring case, keys holding dots, list indexes. SQL has no such lookup,
+    so the key spellings are resolved once here from the metadata of pairs that mention
+    the last key, and the filter then runs on those exact JSON paths."""
+    paths = resolve_meta_paths(conn, spec.comparison_id, field)
+    return spec.with_(meta_field=field, meta_value=value, meta_paths=paths)
+
+
+def resolve_meta_paths(
+    conn: sqlite3.Connection, comparison_id: int | None, field: str, sample: int = 500
+) -> tuple[str, ...]:
+    """Exact JSON paths a dotted field leads to in a sample of the pairs' metadata (the
+    path as typed always among them, for pairs outside the sample)."""
+    last = metapath.split(field)[-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    scope, args = ("comparison_id = ? AND", [comparison_id]) if comparison_id else ("", [])
+    rows = conn.execute(
+        f"SELECT metadata FROM pairs WHERE {scope} metadata LIKE ? ESCAPE '\\' LIMIT ?",
+        [*args, f"%{last}%", sample],
+    )
+    found = {metapath.sql_path(metapath.split(field)): None}
+    for (raw,) in rows:
+        try:
+            keys = metapath.resolve_keys(json.loads(raw), field)
+        except ValueError:
+            continue
+        if keys is not None:
+            found[metapath.sql_path(keys)] = None
+    return tuple(found)
 
 
 def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], list[Any]]:
@@ -76,14 +108,23 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         conds.append("EXISTS (SELECT 1 FROM signals g1 WHERE g1.pair_id = p.id AND g1.name = ?)")
         args.append(spec.signal)
     if spec.meta_field:
-        # Compare as text so `--meta lang=en` and a JSON number 3 vs "3" both match, and
-        # without case: labels come as "Old", "old" and "OLD" from hand-made sheets.
-        conds.append("lower(CAST(json_extract(p.metadata, ?) AS TEXT)) = lower(?)")
-        args.extend([meta_path(spec.meta_field), spec.meta_value])
+        conds.append(_meta_condition(spec, args))
     if spec.ids is not None:
         conds.append("p.id IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(list(spec.ids)))
     return conds, args
+
+
+def _meta_condition(spec: QueueSpec, args: list[Any]) -> str:
+    # Compared as export's --where compares (metapath.as_text): a JSON number 3 matches
+    # "3", and without case: labels come as "Old", "old" and "OLD" from hand-made sheets.
+    paths = spec.meta_paths or (metapath.sql_path(metapath.split(spec.meta_field or "")),)
+    text = metapath.SQL_AS_TEXT.format(col="p.metadata", path="?")
+    ors = []
+    for path in paths:
+        ors.append(f"lower({text}) = lower(?)")
+        args.extend([path, path, path, spec.meta_value])
+    return "(" + " OR ".join(ors) + ")"
 
 
 def only_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
