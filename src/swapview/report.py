@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from .config import Config
 from .mdsafe import md_code, md_text
 from .reviews import DEFAULT_TAGS
+from .stats import tag_counts
 from .store import get_comparison
 from .tagkinds import (
     UNNAMED_KIND,
@@ -120,7 +121,8 @@ def build_report(
     """
     comp = get_comparison(db, comparison)
     cid = comp["id"]
-    tags, stale = _tag_counts(db, cid)
+    counts = tag_counts(db.conn, cid)
+    tags, stale = counts.tags, counts.stale
     tag_kinds = {tag: kind_of(tag, kinds) for tag in tags}
     judged = sum(n for tag, n in tags.items() if tag_kinds[tag] != "skip")
     scored_distances = _distances(db, cid)
@@ -130,7 +132,7 @@ def build_report(
         baseline_model=comp["baseline_model"],
         candidate_model=comp["candidate_model"],
         pairs=_scalar(db, "SELECT count(*) FROM pairs WHERE comparison_id = ?", cid),
-        reviewed=sum(tags.values()) + stale,
+        reviewed=counts.reviewed,
         judged=judged,
         stale=stale,
         tags=tags,
@@ -167,30 +169,12 @@ def histogram(values: list[float], bins: int = HISTOGRAM_BINS) -> list[Bin]:
     return [Bin(low=i / bins, high=(i + 1) / bins, count=c) for i, c in enumerate(counts)]
 
 
-def _scalar(db: Database, sql: str, *args: Any) -> int:
-    return int(db.execute(sql, args).fetchone()[0])
-
-
-def _tag_counts(db: Database, cid: int) -> tuple[dict[str, int], int]:
-    """Current (not stale) decisions per tag, and how many decisions are stale."""
-    rows = db.execute(
-        "SELECT d.tag, d.stale, count(*) FROM decisions d JOIN pairs p ON p.id = d.pair_id"
-        " WHERE p.comparison_id = ? AND d.tag IS NOT NULL GROUP BY d.tag, d.stale"
-        " ORDER BY 3 DESC, 1",
-        [cid],
-    )
-    tags: dict[str, int] = {}
-    stale = 0
-    for tag, is_stale, n in rows:
-        if is_stale:
-            stale += n
-        else:
-            tags[tag] = n
-    return tags, stale
-
-
 # Scores and signals computed on content that has since changed are left out.
 _CURRENT_SCORE = "s.content_hash = p.content_hash"
+
+
+def _scalar(db: Database, sql: str, *args: Any) -> int:
+    return int(db.execute(sql, args).fetchone()[0])
 
 
 def _distances(db: Database, cid: int) -> list[float]:

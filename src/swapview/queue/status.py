@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..stats import tag_counts
 from ..tagkinds import TagKinds, count_of_kind
 from .spec import only_comparison
 
@@ -15,8 +16,9 @@ class Progress:
     """Reviewed counts for one comparison (or all when comparison_id is None)."""
 
     total: int
-    reviewed: int
-    tags: dict[str, int] = field(default_factory=dict)
+    reviewed: int  # stale decisions included (stats.TagCounts says the rule)
+    tags: dict[str, int] = field(default_factory=dict)  # current decisions only
+    stale: int = 0
 
     def regressions(self, kinds: TagKinds | None = None) -> int:
         """Pairs tagged with any tag that counts as a regression ("wrong_fact" too)."""
@@ -24,7 +26,10 @@ class Progress:
 
     def summary(self, kinds: TagKinds | None = None) -> str:
         n = self.regressions(kinds)
-        return f"{self.reviewed:,} of {self.total:,} reviewed, {n:,} regression{_plural_s(n)}"
+        stale = f" ({self.stale:,} stale)" if self.stale else ""
+        return (
+            f"{self.reviewed:,} of {self.total:,} reviewed{stale}, {n:,} regression{_plural_s(n)}"
+        )
 
 
 def _plural_s(n: int) -> str:
@@ -40,15 +45,10 @@ def progress(
         total = conn.execute("SELECT count(*) FROM pairs").fetchone()[0]  # a b-tree count
     if total is None:
         total = conn.execute(f"SELECT count(*) FROM pairs p WHERE 1{scope}", args).fetchone()[0]
-    # decisions is small next to pairs (people tag thousands, not millions), so drive
-    # the join from it.
-    rows = conn.execute(
-        "SELECT d.tag, count(*) FROM decisions d CROSS JOIN pairs p ON p.id = d.pair_id"
-        f" WHERE d.tag IS NOT NULL{scope} GROUP BY d.tag",
-        args,
-    ).fetchall()
-    tags = {t: n for t, n in rows}
-    return Progress(total=int(total), reviewed=sum(tags.values()), tags=tags)
+    counts = tag_counts(conn, comparison_id)
+    return Progress(
+        total=int(total), reviewed=counts.reviewed, tags=counts.tags, stale=counts.stale
+    )
 
 
 @dataclass(frozen=True, slots=True)
