@@ -14,7 +14,7 @@ from .. import importers
 from ..ingest import IMPORTERS, FieldMap, LoadOptions, load, make_source
 from ..ingest.readers import FORMATS
 from ..store import LoadReport
-from .app import State, main, pass_state
+from .app import State, json_option, main, pass_state
 
 PROGRESS_MIN_BYTES = 4 << 20
 FILE_LABELS = ("only in the baseline file", "only in the candidate file")
@@ -65,7 +65,7 @@ SHOW_KEYS = 5
     default=None,
     help="Progress bar [default: on a terminal, for files over 4 MB].",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+@json_option
 @pass_state
 def load_command(
     state: State,

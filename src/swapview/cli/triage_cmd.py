@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from ..config import load_config
-from ..store import get_comparison
+from ..store import resolve_comparison
 from ..tagkinds import TagKinds
 from ..triage.clusters import (
     build_clusters,
@@ -21,8 +21,15 @@ from ..triage.clusters import (
 from ..triage.learner import chance_percent
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
-from .app import State, config_option, default_reviewer, main, pass_state
-from .export_cmd import only_comparison
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    default_reviewer,
+    json_option,
+    main,
+    pass_state,
+)
 
 
 @main.group("triage")
@@ -32,7 +39,7 @@ def triage_group() -> None:
 
 def _comparison_id(state: State, name: str | None) -> tuple:
     db = state.open()
-    return db, get_comparison(db, name or only_comparison(db))["id"]
+    return db, resolve_comparison(db, name)["id"]
 
 
 def _kinds(config_file: str | None) -> TagKinds:
@@ -40,12 +47,8 @@ def _kinds(config_file: str | None) -> TagKinds:
     return load_config(config_file).tag_kinds()
 
 
-COMPARISON = click.option("-c", "--comparison", help="Comparison name (needed when several).")
-AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-
-
 @triage_group.command("refit")
-@COMPARISON
+@comparison_option
 @click.option(
     "--top",
     default=10,
@@ -53,7 +56,7 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
     type=click.IntRange(min=1),
     help="How many of the queue to print.",
 )
-@AS_JSON
+@json_option
 @config_option
 @pass_state
 def refit_command(
@@ -79,7 +82,7 @@ def refit_command(
 
 
 @triage_group.command("clusters")
-@COMPARISON
+@comparison_option
 @click.option(
     "--top",
     default=10,
@@ -137,8 +140,8 @@ def tag_cluster_command(
 
 
 @triage_group.command("estimate")
-@COMPARISON
-@AS_JSON
+@comparison_option
+@json_option
 @config_option
 @pass_state
 def estimate_command(
@@ -167,7 +170,7 @@ def estimate_command(
 
 
 @triage_group.command("sample")
-@COMPARISON
+@comparison_option
 @click.option(
     "--size",
     default=10,
@@ -192,7 +195,7 @@ def sample_command(
 
 @triage_group.command("alike")
 @click.argument("key")
-@COMPARISON
+@comparison_option
 @click.option(
     "--limit",
     default=10,

@@ -93,7 +93,7 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
     conds: list[str] = []
     args: list[Any] = []
     # Orders over pairs need the comparison condition: their indexes start with it.
-    needed = spec.order_def.on_pairs or not only_comparison(conn, spec.comparison_id)
+    needed = spec.order_def.on_pairs or not is_sole_comparison(conn, spec.comparison_id)
     if spec.comparison_id is not None and needed:
         conds.append("p.comparison_id = ?")
         args.append(spec.comparison_id)
@@ -127,7 +127,8 @@ def _meta_condition(spec: QueueSpec, args: list[Any]) -> str:
     return "(" + " OR ".join(ors) + ")"
 
 
-def only_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
+def is_sole_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
+    """Whether this is the database's only comparison (so every pair belongs to it)."""
     # With one comparison in the file every pair belongs to it: dropping the condition
     # lets counts and positions run on the order's index alone, without a pairs lookup.
     rows = conn.execute("SELECT id FROM comparisons LIMIT 2").fetchall()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..stats import tag_counts
 from ..tagkinds import TagKinds, count_of_kind
-from .spec import only_comparison
+from .spec import is_sole_comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def progress(
 ) -> Progress:
     """Total pairs, tagged pairs and counts per tag; pass ``total`` to skip recounting it."""
     scope, args = (" AND p.comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
-    if total is None and comparison_id is not None and only_comparison(conn, comparison_id):
+    if total is None and comparison_id is not None and is_sole_comparison(conn, comparison_id):
         total = conn.execute("SELECT count(*) FROM pairs").fetchone()[0]  # a b-tree count
     if total is None:
         total = conn.execute(f"SELECT count(*) FROM pairs p WHERE 1{scope}", args).fetchone()[0]
