@@ -18,6 +18,7 @@ from ..triage.clusters import (
     more_like_this,
     tag_cluster,
 )
+from ..triage.estimate import describe_remaining
 from ..triage.learner import chance_percent
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
@@ -154,17 +155,7 @@ def estimate_command(
     if as_json:
         click.echo(json.dumps(est))
         return
-    if est["remaining"] is None:
-        click.echo(
-            f"no estimate yet ({est['unsampled_bands']} of {len(est['bands'])} bands have no"
-            f" random sample): {est['low']}-{est['high']} regressions may remain in"
-            f" {est['unreviewed']} unreviewed pairs"
-        )
-    else:
-        click.echo(
-            f"about {est['remaining']:.0f} regressions remain in {est['unreviewed']} unreviewed"
-            f" pairs ({round(est['confidence'] * 100)}% interval {est['low']}-{est['high']})"
-        )
+    click.echo(describe_remaining(est))
     if est["suggest"]["pair_ids"]:
         click.echo(f"next: {est['suggest']['reason']} (swapview triage sample)")
 
