@@ -58,3 +58,20 @@ def test_export_report_and_triage_ask_the_same_when_several(db, db_path):
         result = runner.invoke(main, ["--db", str(db_path), *args])
         assert result.exit_code == 1, (args, result.output)
         assert "several comparisons, pick one with --comparison: a, b" in result.output
+
+
+def test_registries_are_passed_in_not_filled_by_imports(db):
+    """What a report holds and what --from knows are lists passed in, whatever is imported."""
+    import swapview.triage.report_section  # noqa: F401  (importing it must change nothing)
+    from swapview import importers
+    from swapview.cli.report_cmd import SECTIONS
+    from swapview.ingest import LoadOptions, make_source
+    from swapview.report import build_report
+    from swapview.store import LoadReport
+
+    ensure_comparison(db, "m1")
+    assert build_report(db, "m1").sections == []
+    assert SECTIONS == (swapview.triage.report_section.remaining_section,)
+    with pytest.raises(SwapviewError, match="no importer for 'langsmith'; known: none yet"):
+        make_source(["x"], LoadOptions(), LoadReport(), "langsmith")
+    assert set(importers.load_sources()) == set(importers.IMPORTERS)

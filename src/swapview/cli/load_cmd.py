@@ -11,7 +11,8 @@ from contextlib import contextmanager
 import click
 
 from .. import importers
-from ..ingest import IMPORTERS, FieldMap, LoadOptions, load, make_source
+from ..importers import IMPORTERS
+from ..ingest import FieldMap, LoadOptions, load, make_source
 from ..ingest.readers import FORMATS
 from ..store import LoadReport
 from .app import State, json_option, main, pass_state
@@ -105,7 +106,7 @@ def load_command(
     db = state.open()
     with _progress_bar(paths, progress) as update:
         options.progress = update
-        source = make_source(paths, options, report, tool)
+        source = make_source(paths, options, report, tool, importers.load_sources())
         load(db, source, report, comparison)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -8,12 +8,14 @@ import click
 
 from ..config import load_config
 from ..gates import evaluate, parse_gate
-from ..report import build_report, known_tags, metrics, to_markdown
+from ..report import SectionProvider, build_report, known_tags, metrics, to_markdown
 from ..store import resolve_comparison
-from ..triage import report_section  # noqa: F401  (registers the remaining-regressions section)
+from ..triage.report_section import remaining_section
 from .app import State, comparison_option, config_option, json_option, main, pass_state
 
 GATE_EXIT_CODE = 3
+# Every section `swapview report` adds after the counts, in order: the one list.
+SECTIONS: tuple[SectionProvider, ...] = (remaining_section,)
 
 
 @main.command("report")
@@ -45,7 +47,11 @@ def report_command(
     config = load_config(config_file)
     db = state.open_existing()
     report = build_report(
-        db, resolve_comparison(db, comparison)["name"], top=top, kinds=config.tag_kinds()
+        db,
+        resolve_comparison(db, comparison)["name"],
+        top=top,
+        kinds=config.tag_kinds(),
+        sections=SECTIONS,
     )
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()

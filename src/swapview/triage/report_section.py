@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..report import Section, register_section
+from ..report import Section
 from .estimate import describe_remaining
 from .sampling import estimate_remaining
 
 
-@register_section
 def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | None:
     """Point estimate and interval of regressions among the unreviewed pairs."""
     # No band assignment here: on a large new comparison that means computing every
