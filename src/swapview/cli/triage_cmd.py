@@ -17,6 +17,7 @@ from ..triage.clusters import (
     cluster_of,
     more_like_this,
     tag_cluster,
+    top_clusters,
 )
 from ..triage.estimate import describe_remaining
 from ..triage.learner import chance_percent
@@ -97,12 +98,8 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
     db, cid = _comparison_id(state, comparison)
     count = build_clusters(db, cid)
     click.echo(f"{count} cluster{'' if count == 1 else 's'}")
-    for row in db.query(
-        "SELECT id, kind, size, label FROM triage_clusters WHERE comparison_id = ?"
-        " ORDER BY size DESC, id LIMIT ?",
-        [cid, top],
-    ):
-        click.echo(f"  #{row['id']:<6} {row['size']:>6}  {row['kind']:<8} {row['label']}")
+    for cluster in top_clusters(db, cid, top):
+        click.echo(f"  {cluster.describe()}")
 
 
 @triage_group.command("tag-cluster")
@@ -205,6 +202,6 @@ def alike_command(state: State, key: str, comparison: str | None, limit: int) ->
         raise click.ClickException(f"no pair with key {key!r} in this comparison")
     cluster = cluster_of(db, row[0])
     if cluster:
-        click.echo(f"cluster #{cluster['id']} ({cluster['size']}): {cluster['label']}")
+        click.echo(cluster.describe())
     for pid in more_like_this(db, row[0], limit=limit):
         click.echo(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])
