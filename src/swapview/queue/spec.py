@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,30 +63,34 @@ def with_meta_filter(
     (metapath): ignoring case, keys holding dots, list indexes. SQL has no such lookup,
     so the key spellings are resolved once here from the metadata of pairs that mention
     the last key, and the filter then runs on those exact JSON paths."""
-    paths = resolve_meta_paths(conn, spec.comparison_id, field)
-    return spec.with_(meta_field=field, meta_value=value, meta_paths=paths)
+    spellings = resolve_meta_keys(conn, spec.comparison_id, field)
+    paths = {metapath.sql_path(metapath.split(field)): None}  # as typed: pairs past the sample
+    paths.update((metapath.sql_path(keys), None) for keys in spellings)
+    # Shown as the data spells it: "winner" finds and shows a "Winner" column.
+    shown = ".".join(map(str, spellings[0])) if spellings else field
+    return spec.with_(meta_field=shown, meta_value=value, meta_paths=tuple(paths))
 
 
-def resolve_meta_paths(
+def resolve_meta_keys(
     conn: sqlite3.Connection, comparison_id: int | None, field: str, sample: int = 500
-) -> tuple[str, ...]:
-    """Exact JSON paths a dotted field leads to in a sample of the pairs' metadata (the
-    path as typed always among them, for pairs outside the sample)."""
+) -> list[tuple[metapath.Key, ...]]:
+    """The key spellings a dotted field resolves to in a sample of the pairs' metadata
+    (those that mention its last key), most common first."""
     last = metapath.split(field)[-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     scope, args = ("comparison_id = ? AND", [comparison_id]) if comparison_id else ("", [])
     rows = conn.execute(
         f"SELECT metadata FROM pairs WHERE {scope} metadata LIKE ? ESCAPE '\\' LIMIT ?",
         [*args, f"%{last}%", sample],
     )
-    found = {metapath.sql_path(metapath.split(field)): None}
+    found: Counter[tuple[metapath.Key, ...]] = Counter()
     for (raw,) in rows:
         try:
             keys = metapath.resolve_keys(json.loads(raw), field)
         except ValueError:
             continue
         if keys is not None:
-            found[metapath.sql_path(keys)] = None
-    return tuple(found)
+            found[keys] += 1
+    return [keys for keys, _ in found.most_common()]
 
 
 def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], list[Any]]:
