@@ -421,3 +421,51 @@ def test_langfuse_bad_inputs(tmp_path: Path, experiments: list[Path]) -> None:
     ragged.write_text("datasetRunName,datasetItemId,output\nr,a,x\nr,b,y,extra,cells\n")
     with pytest.raises(InputError, match=r"ragged.csv:3: 5 cells, the header has 3"):
         import_files("langfuse", [ragged])
+
+
+def _load_from(db_path: Path, tool: str, *paths: Path):
+    from click.testing import CliRunner
+
+    from swapview.cli import main
+
+    args = ["--db", str(db_path), "load", "--from", tool, *map(str, paths)]
+    return CliRunner().invoke(main, args)
+
+
+def _pairs(db_path: Path) -> list[tuple[str, str, str]]:
+    from swapview.store import open_db
+
+    db = open_db(db_path)
+    try:
+        sql = "SELECT key, baseline_output, candidate_output FROM pairs ORDER BY key"
+        return [tuple(r) for r in db.execute(sql)]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("encode", ["gzip", "utf-16", "utf-16-gzip"])
+def test_load_from_langsmith_reads_files_as_plain_load_does(
+    experiments: list[Path], tmp_path: Path, encode: str
+) -> None:
+    """Importers open input through the one opener: gzip and UTF-16 exports load."""
+    import gzip
+
+    paths = []
+    for path in experiments:
+        data = path.read_text().encode("utf-16" if "utf-16" in encode else "utf-8")
+        if "gzip" in encode:
+            data = gzip.compress(data)
+        paths.append(tmp_path / (path.stem + (".jsonl.gz" if "gzip" in encode else ".jsonl")))
+        paths[-1].write_bytes(data)
+    result = _load_from(tmp_path / "db.sqlite", "langsmith", *paths)
+    assert result.exit_code == 0, result.output
+    assert _pairs(tmp_path / "db.sqlite") == [("ex-1", "4", "four")]
+
+
+def test_load_from_langsmith_names_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "runs.jsonl"
+    bad.write_bytes(b'{"id": "caf\xe9"}\n')
+    result = _load_from(tmp_path / "db.sqlite", "langsmith", bad)
+    assert result.exit_code == 1
+    assert "runs.jsonl" in result.output and "not UTF-8" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -341,3 +341,29 @@ def _ordered_items(tokens: list) -> list[list[str]]:
         elif level is not None and t.type == "inline":
             items[-1].append(t.content)
     return items
+
+
+def test_stats_report_and_status_line_count_tags_by_one_rule(db, db_path, ids):
+    """A stale decision is reviewed, counted apart, and under no tag, wherever it shows."""
+    from swapview.queue import progress
+
+    with write_transaction(db):
+        PairWriter(db, 1, LoadReport()).write(
+            [PairRecord("better", "What is the capital of Australia?", "x", "y")]
+        )
+    runner = CliRunner()
+    stats = json.loads(runner.invoke(main, ["--db", str(db_path), "stats", "--json"]).output)
+    report = json.loads(
+        runner.invoke(main, ["--db", str(db_path), "report", "-c", "m1", "--json"]).output
+    )
+    [row] = [s for s in stats if s["comparison"] == "m1"]
+    status = progress(db.conn, _comparison_id(db))
+    assert row["tags"] == report["tags"] == status.tags
+    assert "improvement" not in row["tags"]
+    assert row["stale"] == report["stale"] == status.stale == 1
+    assert row["reviewed"] == report["reviewed"] == status.reviewed == 7
+    assert "(1 stale)" in status.summary()
+
+
+def _comparison_id(db) -> int:
+    return db.execute("SELECT id FROM comparisons WHERE name = 'm1'").fetchone()[0]

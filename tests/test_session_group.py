@@ -55,7 +55,7 @@ def _tags(path, ids) -> list[tuple[str | None, str | None]]:
 def test_group_tag_undo_redo_as_one_step(db_path):
     ids = _setup(db_path)
     db = open_db(db_path, migrate=False)
-    cluster = cluster_of(db, ids[0])["id"]
+    cluster = cluster_of(db, ids[0]).id
     db.close()
     outcomes: stdqueue.Queue = stdqueue.Queue()
     session = ReviewSession(db_path, "ana", outcomes.put)
@@ -90,7 +90,7 @@ def test_group_tag_undo_redo_as_one_step(db_path):
 def test_group_undo_keeps_another_reviewers_later_decision(db_path):
     ids = _setup(db_path)
     db = open_db(db_path, migrate=False)
-    cluster = cluster_of(db, ids[0])["id"]
+    cluster = cluster_of(db, ids[0]).id
     db.close()
     outcomes: stdqueue.Queue = stdqueue.Queue()
     session = ReviewSession(db_path, "ana", outcomes.put)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sqlite_utils import Database
 
 from swapview import reviews
@@ -89,11 +90,11 @@ def test_planted_clusters_are_found(db: Database) -> None:
     assert build_clusters(db, cid) == 2
     refusal = cluster_of(db, ids["refuse-3"])
     disclaimer = cluster_of(db, ids["disclaim-5"])
-    assert refusal["kind"] == "refusal" and refusal["label"] == "i m sorry but i cannot"
-    assert disclaimer["kind"] == "similar" and disclaimer["label"].startswith('added "')
-    assert "please remember that this summary" in disclaimer["label"]
-    assert set(cluster_members(db, refusal["id"])) == {ids[f"refuse-{i}"] for i in range(9)}
-    assert set(cluster_members(db, disclaimer["id"])) == {ids[f"disclaim-{i}"] for i in range(9)}
+    assert refusal.kind == "refusal" and refusal.label == "i m sorry but i cannot"
+    assert disclaimer.kind == "similar" and disclaimer.label.startswith('added "')
+    assert "please remember that this summary" in disclaimer.label
+    assert set(cluster_members(db, refusal.id)) == {ids[f"refuse-{i}"] for i in range(9)}
+    assert set(cluster_members(db, disclaimer.id)) == {ids[f"disclaim-{i}"] for i in range(9)}
     assert cluster_of(db, ids["other-4"]) is None and cluster_of(db, ids["same"]) is None
     # Rebuilding replaces, never duplicates.
     assert build_clusters(db, cid) == 2
@@ -105,15 +106,15 @@ def test_tag_cluster_then_undo_as_one(db: Database) -> None:
     build_clusters(db, cid)
     cluster = cluster_of(db, ids["refuse-0"])
     reviews.record(db, ids["refuse-1"], "tester", tag="neutral")  # already judged: left alone
-    done = tag_cluster(db, cluster["id"], "tester", "regression")
+    done = tag_cluster(db, cluster.id, "tester", "regression")
     assert len(done) == 8
     assert reviews.current(db, ids["refuse-2"]).tag == "regression"
     assert reviews.current(db, ids["refuse-1"]).tag == "neutral"
-    assert cluster_members(db, cluster["id"], unreviewed_only=True) == []
+    assert cluster_members(db, cluster.id, unreviewed_only=True) == []
     undone = undo_group(db, done, "tester")
     assert len(undone) == 8
     assert reviews.current(db, ids["refuse-2"]).tag is None
-    assert len(cluster_members(db, cluster["id"], unreviewed_only=True)) == 8
+    assert len(cluster_members(db, cluster.id, unreviewed_only=True)) == 8
 
 
 def test_more_like_this_starts_with_the_cluster(db: Database) -> None:
@@ -157,5 +158,20 @@ def test_pairs_whose_meaning_moved_alike_cluster_by_embedding(db: Database) -> N
     assert build_clusters(db, cid) == 1
     ids = {k: i for i, k in db.execute("SELECT id, key FROM pairs")}
     cluster = cluster_of(db, ids["k0"])
-    assert cluster["kind"] == "meaning"
-    assert set(cluster_members(db, cluster["id"])) == {ids[f"k{i}"] for i in range(0, 20, 2)}
+    assert cluster.kind == "meaning"
+    assert set(cluster_members(db, cluster.id)) == {ids[f"k{i}"] for i in range(0, 20, 2)}
+
+
+@pytest.mark.parametrize(
+    "kind, label, line",
+    [
+        ("refusal", "i cannot", "cluster #4 (12): new refusal 'i cannot'"),
+        ("signal", "json_broke", "cluster #4 (12): signal json_broke"),
+        ("meaning", "shorter", "cluster #4 (12): meaning moved the same way (shorter)"),
+        ("similar", 'added "x"', 'cluster #4 (12): added "x"'),
+    ],
+)
+def test_one_rendering_of_a_cluster(kind, label, line):
+    from swapview.triage.clusters import Cluster
+
+    assert Cluster(4, kind, label, 12).describe() == line

@@ -140,3 +140,23 @@ def test_pairs_without_a_band_widen_the_interval(db: Database) -> None:
     assert not quick["complete"]
     assert quick["high"] >= 7 and quick["unreviewed"] == est["unreviewed"] + 7
     assert any(b["band"] == -1 and b["unreviewed"] == 7 for b in quick["bands"])
+
+
+_EST = {"unreviewed": 40, "found": 3, "low": 12, "high": 41, "confidence": 0.9, "bands": [{}] * 4}
+
+
+@pytest.mark.parametrize(
+    "remaining, short, text",
+    [
+        (23.4, True, "~23 left (12-41)"),
+        (None, True, "? left (12-41)"),
+        (23.4, False, "about 23 regressions remain among 40 unreviewed pairs (90% interval 12-41)"),
+        (None, False, "no estimate yet (2 of 4 bands have no random sample tagged): 12-41"),
+    ],
+)
+def test_one_wording_of_the_estimate(remaining, short, text):
+    from swapview.triage.estimate import describe_remaining
+
+    est = {**_EST, "remaining": remaining, "unsampled_bands": 2}
+    assert describe_remaining(est, short=short).startswith(text)
+    assert describe_remaining({**est, "unreviewed": 0}, short=True) == "none left"

@@ -1,24 +1,25 @@
 """A summary of one comparison for people and for CI: counts, rates, quirks, top regressions.
 
 `build_report` gathers the numbers, `to_markdown` renders them, and `metrics` flattens
-them for `--fail-if` gates (see gates.py). Other modules add sections (and gate-able
-metrics) with `register_section`, e.g. triage's "estimated regressions remaining":
+them for `--fail-if` gates (see gates.py). Other modules provide sections (and gate-able
+metrics) as functions the caller passes in, e.g. triage's "estimated regressions remaining":
 
-    @register_section
     def remaining(db, comparison):  # the comparisons row, plus "tag_kinds" (see tagkinds)
         est = estimate_remaining(db, comparison["id"])
         return Section(key="remaining", title="Estimated regressions remaining",
                        markdown=f"About {est['remaining']} ...", data=est,
                        metrics={"estimated_regressions_remaining": est["remaining"]})
 
-The registering module must be imported before the report is built (the CLI's
-report_cmd is the natural place for that import).
+    build_report(db, "m1", sections=[remaining])
+
+What a report holds is the list passed in, never what happens to be imported:
+``cli.report_cmd.SECTIONS`` is the list `swapview report` uses.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,6 +28,7 @@ from sqlite_utils import Database
 from .config import Config
 from .mdsafe import md_code, md_text
 from .reviews import DEFAULT_TAGS
+from .stats import tag_counts
 from .store import get_comparison
 from .tagkinds import (
     UNNAMED_KIND,
@@ -95,14 +97,6 @@ class Report(BaseModel):
 
 
 SectionProvider = Callable[[Database, dict[str, Any]], Section | None]
-_SECTION_PROVIDERS: list[SectionProvider] = []
-
-
-def register_section(provider: SectionProvider) -> SectionProvider:
-    """Add a section to every report: `provider(db, comparison_row)` returns it or None."""
-    if provider not in _SECTION_PROVIDERS:
-        _SECTION_PROVIDERS.append(provider)
-    return provider
 
 
 def build_report(
@@ -110,7 +104,7 @@ def build_report(
     comparison: str,
     *,
     top: int = 10,
-    sections: list[SectionProvider] | None = None,
+    sections: Sequence[SectionProvider] = (),
     kinds: TagKinds | None = None,
 ) -> Report:
     """Everything the report shows, as numbers (no rendering).
@@ -120,17 +114,17 @@ def build_report(
     """
     comp = get_comparison(db, comparison)
     cid = comp["id"]
-    tags, stale = _tag_counts(db, cid)
+    counts = tag_counts(db.conn, cid)
+    tags, stale = counts.tags, counts.stale
     tag_kinds = {tag: kind_of(tag, kinds) for tag in tags}
     judged = sum(n for tag, n in tags.items() if tag_kinds[tag] != "skip")
     scored_distances = _distances(db, cid)
-    providers = _SECTION_PROVIDERS if sections is None else sections
     return Report(
         comparison=comp["name"],
         baseline_model=comp["baseline_model"],
         candidate_model=comp["candidate_model"],
         pairs=_scalar(db, "SELECT count(*) FROM pairs WHERE comparison_id = ?", cid),
-        reviewed=sum(tags.values()) + stale,
+        reviewed=counts.reviewed,
         judged=judged,
         stale=stale,
         tags=tags,
@@ -141,7 +135,7 @@ def build_report(
         histogram=histogram(scored_distances),
         top_regressions=_top_regressions(db, cid, top, tags_of_kind("regression", kinds)),
         sections=[
-            s for s in (p(db, comp | {"tag_kinds": kinds}) for p in providers) if s is not None
+            s for s in (p(db, comp | {"tag_kinds": kinds}) for p in sections) if s is not None
         ],
     )
 
@@ -167,30 +161,12 @@ def histogram(values: list[float], bins: int = HISTOGRAM_BINS) -> list[Bin]:
     return [Bin(low=i / bins, high=(i + 1) / bins, count=c) for i, c in enumerate(counts)]
 
 
-def _scalar(db: Database, sql: str, *args: Any) -> int:
-    return int(db.execute(sql, args).fetchone()[0])
-
-
-def _tag_counts(db: Database, cid: int) -> tuple[dict[str, int], int]:
-    """Current (not stale) decisions per tag, and how many decisions are stale."""
-    rows = db.execute(
-        "SELECT d.tag, d.stale, count(*) FROM decisions d JOIN pairs p ON p.id = d.pair_id"
-        " WHERE p.comparison_id = ? AND d.tag IS NOT NULL GROUP BY d.tag, d.stale"
-        " ORDER BY 3 DESC, 1",
-        [cid],
-    )
-    tags: dict[str, int] = {}
-    stale = 0
-    for tag, is_stale, n in rows:
-        if is_stale:
-            stale += n
-        else:
-            tags[tag] = n
-    return tags, stale
-
-
 # Scores and signals computed on content that has since changed are left out.
 _CURRENT_SCORE = "s.content_hash = p.content_hash"
+
+
+def _scalar(db: Database, sql: str, *args: Any) -> int:
+    return int(db.execute(sql, args).fetchone()[0])
 
 
 def _distances(db: Database, cid: int) -> list[float]:

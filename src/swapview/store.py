@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .errors import NotFoundError, StoreError
+from .errors import NotFoundError, StoreError, SwapviewError
 from .migrations import migrations
 
 DEFAULT_DB = "swapview.db"
@@ -162,6 +162,22 @@ def get_comparison(db: Database, name: str) -> dict[str, Any]:
 
 def list_comparisons(db: Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM comparisons ORDER BY id"))
+
+
+def resolve_comparison(db: Database, name: str | None, *, newest: bool = False) -> dict[str, Any]:
+    """The comparison row a command works on: the one named, else the only one there is.
+
+    ``newest`` picks the newest of several instead of asking (the review app, where the
+    reviewer can switch); commands that write or judge one comparison ask."""
+    if name:
+        return get_comparison(db, name)
+    rows = list_comparisons(db)
+    if not rows:
+        raise NotFoundError("the database has no comparisons yet: load some pairs first")
+    if len(rows) == 1 or newest:
+        return rows[-1]
+    names = ", ".join(r["name"] for r in rows)
+    raise SwapviewError(f"several comparisons, pick one with --comparison: {names}")
 
 
 def ensure_comparison(

@@ -99,8 +99,31 @@ def default_reviewer() -> str:
     return os.environ.get("SWAPVIEW_REVIEWER") or os.environ.get("USER") or getpass.getuser()
 
 
+# Options shared by every command that has them, declared once as sqlite-utils does, so
+# `-c`, `--json` and `--config` mean the same everywhere.
+
+
+def comparison_option(command: Any) -> Any:
+    """`-c/--comparison NAME`: needed when the database holds several (resolve_comparison)."""
+    return click.option(
+        "-c", "--comparison", help="Comparison name (needed when there are several)."
+    )(command)
+
+
+def newest_comparison_option(command: Any) -> Any:
+    """`-c/--comparison NAME` for the review app, which opens the newest when not named."""
+    return click.option("-c", "--comparison", help="Comparison to review (default: the newest).")(
+        command
+    )
+
+
+def json_option(command: Any) -> Any:
+    """`--json`: print what a script would read instead of text for people."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(command)
+
+
 def config_option(command: Any) -> Any:
-    """`--config FILE`: what report, export and triage read custom tags' counts_as from."""
+    """`--config FILE`: the config file (tags, counts_as, reviewer, order...)."""
     return click.option(
         "--config",
         "config_file",

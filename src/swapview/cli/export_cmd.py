@@ -8,16 +8,15 @@ import sys
 import click
 
 from ..config import load_config
-from ..errors import SwapviewError
 from ..export import FORMATS, Selection, check_policy, export, parse_where
-from ..store import list_comparisons
-from .app import State, config_option, main, pass_state
+from ..store import resolve_comparison
+from .app import State, comparison_option, config_option, json_option, main, pass_state
 
 INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
 
 @main.command("export")
-@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
+@comparison_option
 @click.option(
     "-f",
     "--format",
@@ -61,7 +60,7 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
     type=click.Path(dir_okay=False),
     help="Also write a promptfoo config that replays the stored outputs.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@json_option
 @config_option
 @pass_state
 def export_command(
@@ -84,7 +83,7 @@ def export_command(
     kinds = load_config(config_file).tag_kinds()
     db = state.open_existing()
     selection = Selection(
-        comparison=comparison or only_comparison(db),
+        comparison=resolve_comparison(db, comparison)["name"],
         tags=tags,
         reviewers=reviewers,
         signals=signals,
@@ -110,13 +109,3 @@ def export_command(
         click.echo(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
         if result.config:
             click.echo(f"Wrote promptfoo config to {result.config}", err=True)
-
-
-def only_comparison(db) -> str:
-    """The comparison to use when none is named: the only one there is."""
-    names = [c["name"] for c in list_comparisons(db)]
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise SwapviewError("the database has no comparisons yet: load some pairs first")
-    raise SwapviewError(f"several comparisons, pick one with --comparison: {', '.join(names)}")

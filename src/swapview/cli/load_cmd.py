@@ -11,10 +11,11 @@ from contextlib import contextmanager
 import click
 
 from .. import importers
-from ..ingest import IMPORTERS, FieldMap, LoadOptions, load, make_source
+from ..importers import IMPORTERS
+from ..ingest import FieldMap, LoadOptions, load, make_source
 from ..ingest.readers import FORMATS
 from ..store import LoadReport
-from .app import State, main, pass_state
+from .app import State, json_option, main, pass_state
 
 PROGRESS_MIN_BYTES = 4 << 20
 FILE_LABELS = ("only in the baseline file", "only in the candidate file")
@@ -65,7 +66,7 @@ SHOW_KEYS = 5
     default=None,
     help="Progress bar [default: on a terminal, for files over 4 MB].",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+@json_option
 @pass_state
 def load_command(
     state: State,
@@ -105,7 +106,7 @@ def load_command(
     db = state.open()
     with _progress_bar(paths, progress) as update:
         options.progress = update
-        source = make_source(paths, options, report, tool)
+        source = make_source(paths, options, report, tool, importers.load_sources())
         load(db, source, report, comparison)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

@@ -20,7 +20,7 @@ from ..replay import (
     parse_extra,
     read_prompts,
 )
-from .app import State, main, pass_state
+from .app import State, config_option, json_option, main, pass_state
 
 INTERRUPTED = 130
 
@@ -69,24 +69,19 @@ INTERRUPTED = 130
     help="Send prompts that failed in an earlier run again [default: retry].",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most this many prompts.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML config with a [replay] table ($SWAPVIEW_CONFIG).",
-)
+@config_option
 @click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option
 @pass_state
 def replay(
     state: State,
     comparison: str,
     prompts_path: Path | None,
-    config_path: Path | None,
+    config_file: str | None,
     extra: str | None,
     limit: int | None,
     progress: bool | None,
@@ -94,7 +89,10 @@ def replay(
     **flags: Any,
 ) -> None:
     """Generate the missing side of a comparison through an OpenAI-compatible endpoint."""
-    config = build_config({**flags, "extra": parse_extra(extra) or None}, config_path=config_path)
+    config = build_config(
+        {**flags, "extra": parse_extra(extra) or None},
+        config_path=Path(config_file) if config_file else None,
+    )
     db = state.open()
     imported = None
     if prompts_path is not None:

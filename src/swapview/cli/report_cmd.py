@@ -8,17 +8,19 @@ import click
 
 from ..config import load_config
 from ..gates import evaluate, parse_gate
-from ..report import build_report, known_tags, metrics, to_markdown
-from ..triage import report_section  # noqa: F401  (registers the remaining-regressions section)
-from .app import State, config_option, main, pass_state
-from .export_cmd import only_comparison
+from ..report import SectionProvider, build_report, known_tags, metrics, to_markdown
+from ..store import resolve_comparison
+from ..triage.report_section import remaining_section
+from .app import State, comparison_option, config_option, json_option, main, pass_state
 
 GATE_EXIT_CODE = 3
+# Every section `swapview report` adds after the counts, in order: the one list.
+SECTIONS: tuple[SectionProvider, ...] = (remaining_section,)
 
 
 @main.command("report")
-@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of Markdown.")
+@comparison_option
+@json_option
 @click.option("--top", default=10, show_default=True, help="How many top regressions to show.")
 @click.option(
     "--fail-if",
@@ -44,7 +46,13 @@ def report_command(
     # Read first and always: custom tags' counts_as decide what a regression is.
     config = load_config(config_file)
     db = state.open_existing()
-    report = build_report(db, comparison or only_comparison(db), top=top, kinds=config.tag_kinds())
+    report = build_report(
+        db,
+        resolve_comparison(db, comparison)["name"],
+        top=top,
+        kinds=config.tag_kinds(),
+        sections=SECTIONS,
+    )
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
     gates = [parse_gate(expr, set(values), tags=tags) for expr in fail_if]

@@ -8,25 +8,27 @@ import click
 
 from ..config import load_config
 from ..detail import comparisons
-from ..errors import NotFoundError
 from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
 from ..queue.window import preload
-from .app import State, default_reviewer, main, pass_state
+from ..store import resolve_comparison
+from .app import (
+    State,
+    config_option,
+    default_reviewer,
+    main,
+    newest_comparison_option,
+    pass_state,
+)
 
 
 @main.command()
-@click.option("--comparison", "-c", help="Comparison to review (default: the newest).")
+@newest_comparison_option
 @click.option("--reviewer", "-r", help="Your name on every tag (default: config, then $USER).")
 @click.option("--order", "-o", type=click.Choice(sorted(ORDERS)), help="Queue order.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
 @click.option("--untagged", is_flag=True, help="Show only pairs nobody has tagged yet.")
 @click.option("--theme", help="Textual theme, e.g. ansi-dark for 256-colour terminals.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
-)
+@config_option
 @click.option("--no-resume", is_flag=True, help="Start at the top, not where you stopped.")
 @pass_state
 def review(
@@ -37,18 +39,18 @@ def review(
     seed: int,
     untagged: bool,
     theme: str | None,
-    config_path: str | None,
+    config_file: str | None,
     no_resume: bool,
 ) -> None:
     """Page through pairs most changed first and tag each with one key."""
-    config = load_config(config_path)
+    config = load_config(config_file)
     db = state.open()
     comps = comparisons(db.conn)
     if not comps:
         raise click.ClickException(
             f"{state.db_path} holds no pairs yet: load some with `swapview load`."
         )
-    cid = _comparison_id(comps, comparison)
+    cid = resolve_comparison(db, comparison, newest=True)["id"]
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     db.close()
@@ -77,13 +79,3 @@ def review(
     app.run()
     if app.return_code:  # a crash inside the app: Textual printed it; say so to the shell
         sys.exit(app.return_code)
-
-
-def _comparison_id(comps: list[tuple], name: str | None) -> int:
-    if name is None:
-        return comps[-1][0]
-    for cid, cname, *_ in comps:
-        if cname == name:
-            return cid
-    known = ", ".join(c[1] for c in comps)
-    raise NotFoundError(f"no comparison named {name!r}; known: {known}")

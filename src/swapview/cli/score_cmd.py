@@ -10,7 +10,7 @@ import click
 from ..scoring.embeddings import EMBEDDERS, make_embedder
 from ..scoring.runner import ScoreReport, score_comparison
 from ..store import list_comparisons
-from .app import State, main, pass_state
+from .app import State, json_option, main, pass_state
 
 
 @main.command()
@@ -44,7 +44,7 @@ from .app import State, main, pass_state
     "--embed-concurrency", type=click.IntRange(1, 64), help="http: requests in flight at once."
 )
 @click.option("--embed-timeout", type=click.FloatRange(0.1), help="http: seconds per request.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary for scripts.")
+@json_option
 @pass_state
 def score(
     state: State,

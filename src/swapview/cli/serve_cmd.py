@@ -12,9 +12,9 @@ import click
 from ..config import load_config
 from ..detail import comparisons
 from ..queue import DEFAULT_ORDER, ORDERS, get_order
+from ..store import resolve_comparison
 from ..web.tab import TabSpec
-from .app import State, main, pass_state
-from .review_cmd import _comparison_id
+from .app import State, config_option, main, newest_comparison_option, pass_state
 
 NO_AUTH_WARNING = """\
 WARNING: listening on {host} port {port} with NO login. Anyone who can reach that port
@@ -47,7 +47,7 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
     "-r",
     help="Name on every tag from every tab (default: each tab asks on first open).",
 )
-@click.option("--comparison", "-c", help="Comparison to review (default: the newest).")
+@newest_comparison_option
 @click.option("--order", "-o", type=click.Choice(sorted(ORDERS)), help="Queue order.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
 @click.option("--untagged", is_flag=True, help="Show only pairs nobody has tagged yet.")
@@ -55,12 +55,7 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
 @click.option(
     "--no-resume", is_flag=True, help="Start each tab at the top, not where its reviewer stopped."
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: $SWAPVIEW_CONFIG or ~/.config/swapview/config.toml).",
-)
+@config_option
 @pass_state
 def serve(
     state: State,
@@ -73,7 +68,7 @@ def serve(
     seed: int,
     untagged: bool,
     theme: str | None,
-    config_path: str | None,
+    config_file: str | None,
     no_resume: bool,
 ) -> None:
     """Serve the review app to web browsers (textual-serve), on 127.0.0.1 by default."""
@@ -89,7 +84,7 @@ def serve(
         )
     if reviewer is not None and (problem := reviewer_problem(reviewer)):
         raise click.BadParameter(problem, param_hint="--reviewer")
-    spec = _tab_spec(state, reviewer, comparison, order, seed, untagged, theme, config_path)
+    spec = _tab_spec(state, reviewer, comparison, order, seed, untagged, theme, config_file)
     spec.resume = not no_resume
     db_name = os.path.basename(state.db_path)
 
@@ -128,23 +123,23 @@ def _tab_spec(
     seed: int,
     untagged: bool,
     theme: str | None,
-    config_path: str | None,
+    config_file: str | None,
 ) -> TabSpec:
     """Everything a tab needs, checked here once so no tab fails on it later."""
-    config = load_config(config_path)
+    config = load_config(config_file)
     if not os.path.exists(state.db_path):
         raise click.ClickException(
             f"{state.db_path} does not exist: load pairs with `swapview load` first."
         )
     db = state.open()
     try:
-        comps = comparisons(db.conn)
+        if not comparisons(db.conn):
+            raise click.ClickException(
+                f"{state.db_path} holds no pairs yet: load some with `swapview load`."
+            )
+        cid = resolve_comparison(db, comparison, newest=True)["id"]
     finally:
         db.close()
-    if not comps:
-        raise click.ClickException(
-            f"{state.db_path} holds no pairs yet: load some with `swapview load`."
-        )
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     # The config's reviewer is the server owner's name, not the name of whoever opens a
@@ -152,7 +147,7 @@ def _tab_spec(
     return TabSpec(
         db_path=os.path.abspath(state.db_path),
         reviewer=reviewer,
-        comparison_id=_comparison_id(comps, comparison),
+        comparison_id=cid,
         order=order_name,
         seed=seed,
         untagged=untagged,

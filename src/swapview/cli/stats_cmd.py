@@ -7,11 +7,11 @@ import json
 import click
 
 from ..stats import comparison_stats
-from .app import State, main, pass_state
+from .app import State, json_option, main, pass_state
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 @pass_state
 def stats(state: State, as_json: bool) -> None:
     """Counts per comparison: pairs, reviewed, tags, score summaries."""

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from ..config import load_config
-from ..store import get_comparison
+from ..store import resolve_comparison
 from ..tagkinds import TagKinds
 from ..triage.clusters import (
     build_clusters,
@@ -17,12 +17,21 @@ from ..triage.clusters import (
     cluster_of,
     more_like_this,
     tag_cluster,
+    top_clusters,
 )
+from ..triage.estimate import describe_remaining
 from ..triage.learner import chance_percent
 from ..triage.ranking import likely_regressions, refit_and_store
 from ..triage.sampling import estimate_remaining, suggest_sample
-from .app import State, config_option, default_reviewer, main, pass_state
-from .export_cmd import only_comparison
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    default_reviewer,
+    json_option,
+    main,
+    pass_state,
+)
 
 
 @main.group("triage")
@@ -32,7 +41,7 @@ def triage_group() -> None:
 
 def _comparison_id(state: State, name: str | None) -> tuple:
     db = state.open()
-    return db, get_comparison(db, name or only_comparison(db))["id"]
+    return db, resolve_comparison(db, name)["id"]
 
 
 def _kinds(config_file: str | None) -> TagKinds:
@@ -40,12 +49,8 @@ def _kinds(config_file: str | None) -> TagKinds:
     return load_config(config_file).tag_kinds()
 
 
-COMPARISON = click.option("-c", "--comparison", help="Comparison name (needed when several).")
-AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-
-
 @triage_group.command("refit")
-@COMPARISON
+@comparison_option
 @click.option(
     "--top",
     default=10,
@@ -53,7 +58,7 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for s
     type=click.IntRange(min=1),
     help="How many of the queue to print.",
 )
-@AS_JSON
+@json_option
 @config_option
 @pass_state
 def refit_command(
@@ -79,7 +84,7 @@ def refit_command(
 
 
 @triage_group.command("clusters")
-@COMPARISON
+@comparison_option
 @click.option(
     "--top",
     default=10,
@@ -93,12 +98,8 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
     db, cid = _comparison_id(state, comparison)
     count = build_clusters(db, cid)
     click.echo(f"{count} cluster{'' if count == 1 else 's'}")
-    for row in db.query(
-        "SELECT id, kind, size, label FROM triage_clusters WHERE comparison_id = ?"
-        " ORDER BY size DESC, id LIMIT ?",
-        [cid, top],
-    ):
-        click.echo(f"  #{row['id']:<6} {row['size']:>6}  {row['kind']:<8} {row['label']}")
+    for cluster in top_clusters(db, cid, top):
+        click.echo(f"  {cluster.describe()}")
 
 
 @triage_group.command("tag-cluster")
@@ -137,8 +138,8 @@ def tag_cluster_command(
 
 
 @triage_group.command("estimate")
-@COMPARISON
-@AS_JSON
+@comparison_option
+@json_option
 @config_option
 @pass_state
 def estimate_command(
@@ -151,23 +152,13 @@ def estimate_command(
     if as_json:
         click.echo(json.dumps(est))
         return
-    if est["remaining"] is None:
-        click.echo(
-            f"no estimate yet ({est['unsampled_bands']} of {len(est['bands'])} bands have no"
-            f" random sample): {est['low']}-{est['high']} regressions may remain in"
-            f" {est['unreviewed']} unreviewed pairs"
-        )
-    else:
-        click.echo(
-            f"about {est['remaining']:.0f} regressions remain in {est['unreviewed']} unreviewed"
-            f" pairs ({round(est['confidence'] * 100)}% interval {est['low']}-{est['high']})"
-        )
+    click.echo(describe_remaining(est))
     if est["suggest"]["pair_ids"]:
         click.echo(f"next: {est['suggest']['reason']} (swapview triage sample)")
 
 
 @triage_group.command("sample")
-@COMPARISON
+@comparison_option
 @click.option(
     "--size",
     default=10,
@@ -192,7 +183,7 @@ def sample_command(
 
 @triage_group.command("alike")
 @click.argument("key")
-@COMPARISON
+@comparison_option
 @click.option(
     "--limit",
     default=10,
@@ -211,6 +202,6 @@ def alike_command(state: State, key: str, comparison: str | None, limit: int) ->
         raise click.ClickException(f"no pair with key {key!r} in this comparison")
     cluster = cluster_of(db, row[0])
     if cluster:
-        click.echo(f"cluster #{cluster['id']} ({cluster['size']}): {cluster['label']}")
+        click.echo(cluster.describe())
     for pid in more_like_this(db, row[0], limit=limit):
         click.echo(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])

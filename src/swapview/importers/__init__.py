@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import InputError, SwapviewError
-from ..ingest import load, register_importer
+from ..ingest import SourceFactory, load
 from ..store import LoadReport, PairRecord
 from . import inspect_logs, langfuse, langsmith, llm_logs, openai_batch, promptfoo
 from .base import ImportResult
@@ -48,6 +48,7 @@ __all__ = [
     "ImportResult",
     "ImportSource",
     "import_files",
+    "load_sources",
     "run_import",
     "tool_help",
     "unmatched_labels",
@@ -210,5 +211,6 @@ def _fill_report(report: LoadReport, result: ImportResult) -> None:
         report.warnings.append(_failures(result, names))
 
 
-for _tool in IMPORTERS:
-    register_importer(_tool, load_factory(_tool))
+def load_sources() -> dict[str, SourceFactory]:
+    """What ``swapview load --from TOOL`` reads with, per tool, for ``ingest.make_source``."""
+    return {tool: load_factory(tool) for tool in IMPORTERS}

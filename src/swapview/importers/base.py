@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..ingest.streams import open_text
 from ..store import PairRecord
 
 Prompt = str | list[dict[str, Any]] | None
@@ -243,17 +244,6 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_text(path: str | Path) -> str:
     with open_text(path) as stream:
         return stream.read()
-
-
-def open_text(path: str | Path):  # noqa: ANN201 - a text stream
-    try:
-        return open(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputError(str(path), "is a folder, expected a file") from None
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read ({exc.strerror})") from None
 
 
 def type_name(value: Any) -> str:

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..ingest.streams import open_text
 from .base import (
     Answer,
     ImportResult,
     Sides,
     as_text,
     get_path,
-    open_text,
     pair_answers,
     pick_two,
     read_json,
@@ -33,7 +33,9 @@ RowParser = Callable[[str, int, Row], tuple[str | None, str | None, Answer | Non
 
 def read_rows(path: str, list_keys: tuple[str, ...] = ("data",)) -> Iterator[tuple[int, Row]]:
     """``(line, row)`` from CSV, JSONL, or a JSON array (or ``{"data": [...]}``)."""
-    suffix = Path(path).suffix.lower()
+    # The compression suffix says nothing about the rows: runs.jsonl.gz is JSONL.
+    suffixes = [s.lower() for s in Path(path).suffixes if s.lower() != ".gz"]
+    suffix = suffixes[-1] if suffixes else ""
     if suffix == ".csv":
         yield from _csv_rows(path)
     elif suffix in (".jsonl", ".ndjson"):

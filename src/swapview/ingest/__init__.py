@@ -15,7 +15,8 @@ The pipeline is ``source -> PairRecord stream -> PairWriter``, inside one write 
 * **Importers** for other tools' files (OpenAI Batch, promptfoo, inspect_ai, llm, LangSmith,
   Langfuse, ...) are just more pair sources. Write a factory
   ``(paths: list[str], options: LoadOptions, report: LoadReport) -> PairSource`` and
-  ``register_importer("tool", factory)``; ``swapview load --from tool FILES`` then uses it.
+  add it to ``importers.IMPORTERS``; ``swapview load --from tool FILES`` gets it from
+  ``importers.load_sources()``, passed to ``make_source`` (no registration on import).
   Raise ``errors.InputError`` for bad input (file, line, field); honour
   ``options.skip_bad`` with ``files.BadRows``; call ``options.progress(n_bytes)`` as bytes are
   read (``streams.open_input`` does this, and detects gzip, for free).
@@ -24,45 +25,45 @@ The pipeline is ``source -> PairRecord stream -> PairWriter``, inside one write 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ..store import LoadReport
 from .fields import FieldMap
 from .load import LoadOptions, PairSource, file_source, load, load_files
 
-Importer = Callable[[list[str], LoadOptions, LoadReport], PairSource]
-IMPORTERS: dict[str, Importer] = {}
-
-
-def register_importer(name: str, factory: Importer) -> None:
-    """Make ``swapview load --from NAME`` read its files with ``factory``."""
-    IMPORTERS[name] = factory
+SourceFactory = Callable[[list[str], LoadOptions, LoadReport], PairSource]
 
 
 def make_source(
-    paths: list[str], options: LoadOptions, report: LoadReport, tool: str | None = None
+    paths: list[str],
+    options: LoadOptions,
+    report: LoadReport,
+    tool: str | None = None,
+    sources: Mapping[str, SourceFactory] | None = None,
 ) -> PairSource:
-    """The pair source for ``paths``: our own formats, or the named tool's importer."""
+    """The pair source for ``paths``: our own formats, or the named tool's, from the
+    ``sources`` the caller passes in (``importers.load_sources()``): nothing registers
+    itself by being imported."""
     if tool is None:
         return file_source(paths, options, report)
+    sources = sources or {}
     try:
-        factory = IMPORTERS[tool]
+        factory = sources[tool]
     except KeyError:
         from ..errors import SwapviewError
 
-        known = ", ".join(sorted(IMPORTERS)) or "none yet"
+        known = ", ".join(sorted(sources)) or "none yet"
         raise SwapviewError(f"no importer for {tool!r}; known: {known}") from None
     return factory(paths, options, report)
 
 
 __all__ = [
     "FieldMap",
-    "IMPORTERS",
     "LoadOptions",
     "PairSource",
+    "SourceFactory",
     "file_source",
     "load",
     "load_files",
     "make_source",
-    "register_importer",
 ]

@@ -172,42 +172,6 @@ def detect(columns: Iterable[str], roles: Sequence[str], flags: FieldMap) -> Fie
     return FieldMap(**guessed).overridden(flags)
 
 
-MISSING = object()
-
-
-def resolve_path(row: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (``responses.gpt-4.1``, ``choices.0.message.content``).
-
-    Keys may hold dots themselves (model names do), so at each level the longest key that
-    matches a prefix of the path wins; a number indexes a list. MISSING when nothing matches.
-    """
-    if path in row:
-        return row[path]
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
-        value = row.get(head, MISSING)
-        if isinstance(value, Mapping):
-            found = resolve_path(value, rest)
-        elif isinstance(value, list):
-            found = _in_list(value, rest)
-        else:
-            continue
-        if found is not MISSING:
-            return found
-    return MISSING
-
-
-def _in_list(items: list[Any], path: str) -> Any:
-    index, _, rest = path.partition(".")
-    if not index.isdigit() or int(index) >= len(items):
-        return MISSING
-    item = items[int(index)]
-    if not rest:
-        return item
-    return resolve_path(item, rest) if isinstance(item, Mapping) else MISSING
-
-
 def nested_hint(row: Mapping[str, Any]) -> str:
     """A hint naming a dotted path, when the rows nest objects (else empty)."""
     for name, value in row.items():

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import metapath
 from ..errors import InputError
 from ..store import LoadReport, PairRecord, text_hash
 from . import fields as F
@@ -106,30 +107,28 @@ def lift_paths(row: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     absent: the usual "missing" error names it with the line."""
     row = dict(row)
     for path in paths:
-        value = F.resolve_path(row, path)
-        if value is not F.MISSING:
-            _prune(row, path)
+        keys = metapath.resolve_keys(row, path)
+        if keys is not None:
+            value = metapath.follow(row, keys)
+            row = _pruned(row, keys)
             row[path] = value
     return row
 
 
-def _prune(row: dict[str, Any], path: str) -> None:
-    """Remove the leaf at ``path`` from copies of its containers; drop emptied ones."""
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
-        inner = row.get(head)
-        if isinstance(inner, dict) and F.resolve_path(inner, rest) is not F.MISSING:
-            inner = dict(inner)
-            if rest in inner:
-                del inner[rest]
-            else:
-                _prune(inner, rest)
-            if inner:
-                row[head] = inner
-            else:
-                del row[head]
-            return
+def _pruned(container: dict[str, Any], keys: tuple[metapath.Key, ...]) -> dict[str, Any]:
+    """A copy of ``container`` without the leaf at ``keys``, emptied objects dropped; a
+    path through a list leaves the list whole."""
+    key, rest = str(keys[0]), keys[1:]  # JSON object keys are strings
+    out = dict(container)
+    if not rest:
+        del out[key]
+    elif isinstance(out[key], dict):
+        inner = _pruned(out[key], rest)
+        if inner:
+            out[key] = inner
+        else:
+            del out[key]
+    return out
 
 
 class _FileReader:
@@ -207,7 +206,7 @@ class _FileReader:
                 self._paths = [
                     name
                     for name in self.flags.used()
-                    if name not in row and F.resolve_path(row, name) is not F.MISSING
+                    if name not in row and metapath.resolve_keys(row, name) is not None
                 ]
                 self._nested_prompt = self._find_nested_prompt(row)
                 if self._nested_prompt:

@@ -177,3 +177,21 @@ def open_input(path: str | Path, progress: Progress | None = None) -> Iterator[i
         yield stream
     finally:
         stream.close()
+
+
+@contextmanager
+def open_text(path: str | Path, progress: Progress | None = None) -> Iterator[io.TextIOWrapper]:
+    """The file as UTF-8 text (a BOM dropped) through ``open_input``: gzip, UTF-16 and
+    standard input read here exactly as ``load`` reads them. Bytes that are no UTF-8 end
+    in an InputError, not a traceback."""
+    with open_input(path, progress) as stream:
+        # newline="": csv wants the line ends as they are (quoted cells may hold them).
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        try:
+            yield text
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                str(path), f"not UTF-8 text ({exc.reason}); expected UTF-8 or UTF-16"
+            ) from None
+        finally:
+            text.detach()  # open_input closes the stream

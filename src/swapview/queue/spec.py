@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import metapath
 from .orders import DEFAULT_ORDER, Order, get_order
 
 
@@ -22,6 +24,7 @@ class QueueSpec:
     signal: str | None = None
     meta_field: str | None = None
     meta_value: str | None = None
+    meta_paths: tuple[str, ...] = ()  # exact JSON paths meta_field resolved to
     ids: tuple[int, ...] | None = None
     search: str | None = None
     label: str | None = None  # what ``ids`` holds when not a search ("like refund")
@@ -51,9 +54,43 @@ class QueueSpec:
         return ", ".join(parts)
 
 
-def meta_path(field: str) -> str:
-    """A JSON path for one top-level metadata field, quoted so any name works."""
-    return "$." + json.dumps(field)
+def with_meta_filter(
+    conn: sqlite3.Connection, spec: QueueSpec, field: str, value: str
+) -> QueueSpec:
+    """The spec filtered to pairs whose metadata at a dotted path equals ``value``.
+
+    The path is read the way ``export --where`` and load's ``--*-field`` read it
+    (metapath): ignoring case, keys holding dots, list indexes. SQL has no such lookup,
+    so the key spellings are resolved once here from the metadata of pairs that mention
+    the last key, and the filter then runs on those exact JSON paths."""
+    spellings = resolve_meta_keys(conn, spec.comparison_id, field)
+    paths = {metapath.sql_path(metapath.split(field)): None}  # as typed: pairs past the sample
+    paths.update((metapath.sql_path(keys), None) for keys in spellings)
+    # Shown as the data spells it: "winner" finds and shows a "Winner" column.
+    shown = ".".join(map(str, spellings[0])) if spellings else field
+    return spec.with_(meta_field=shown, meta_value=value, meta_paths=tuple(paths))
+
+
+def resolve_meta_keys(
+    conn: sqlite3.Connection, comparison_id: int | None, field: str, sample: int = 500
+) -> list[tuple[metapath.Key, ...]]:
+    """The key spellings a dotted field resolves to in a sample of the pairs' metadata
+    (those that mention its last key), most common first."""
+    last = metapath.split(field)[-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    scope, args = ("comparison_id = ? AND", [comparison_id]) if comparison_id else ("", [])
+    rows = conn.execute(
+        f"SELECT metadata FROM pairs WHERE {scope} metadata LIKE ? ESCAPE '\\' LIMIT ?",
+        [*args, f"%{last}%", sample],
+    )
+    found: Counter[tuple[metapath.Key, ...]] = Counter()
+    for (raw,) in rows:
+        try:
+            keys = metapath.resolve_keys(json.loads(raw), field)
+        except ValueError:
+            continue
+        if keys is not None:
+            found[keys] += 1
+    return [keys for keys, _ in found.most_common()]
 
 
 def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], list[Any]]:
@@ -61,7 +98,7 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
     conds: list[str] = []
     args: list[Any] = []
     # Orders over pairs need the comparison condition: their indexes start with it.
-    needed = spec.order_def.on_pairs or not only_comparison(conn, spec.comparison_id)
+    needed = spec.order_def.on_pairs or not is_sole_comparison(conn, spec.comparison_id)
     if spec.comparison_id is not None and needed:
         conds.append("p.comparison_id = ?")
         args.append(spec.comparison_id)
@@ -76,17 +113,27 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         conds.append("EXISTS (SELECT 1 FROM signals g1 WHERE g1.pair_id = p.id AND g1.name = ?)")
         args.append(spec.signal)
     if spec.meta_field:
-        # Compare as text so `--meta lang=en` and a JSON number 3 vs "3" both match, and
-        # without case: labels come as "Old", "old" and "OLD" from hand-made sheets.
-        conds.append("lower(CAST(json_extract(p.metadata, ?) AS TEXT)) = lower(?)")
-        args.extend([meta_path(spec.meta_field), spec.meta_value])
+        conds.append(_meta_condition(spec, args))
     if spec.ids is not None:
         conds.append("p.id IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(list(spec.ids)))
     return conds, args
 
 
-def only_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
+def _meta_condition(spec: QueueSpec, args: list[Any]) -> str:
+    # Compared as export's --where compares (metapath.as_text): a JSON number 3 matches
+    # "3", and without case: labels come as "Old", "old" and "OLD" from hand-made sheets.
+    paths = spec.meta_paths or (metapath.sql_path(metapath.split(spec.meta_field or "")),)
+    text = metapath.SQL_AS_TEXT.format(col="p.metadata", path="?")
+    ors = []
+    for path in paths:
+        ors.append(f"lower({text}) = lower(?)")
+        args.extend([path, path, path, spec.meta_value])
+    return "(" + " OR ".join(ors) + ")"
+
+
+def is_sole_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> bool:
+    """Whether this is the database's only comparison (so every pair belongs to it)."""
     # With one comparison in the file every pair belongs to it: dropping the condition
     # lets counts and positions run on the order's index alone, without a pairs lookup.
     rows = conn.execute("SELECT id FROM comparisons LIMIT 2").fetchall()

@@ -6,8 +6,9 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..stats import tag_counts
 from ..tagkinds import TagKinds, count_of_kind
-from .spec import only_comparison
+from .spec import is_sole_comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +16,9 @@ class Progress:
     """Reviewed counts for one comparison (or all when comparison_id is None)."""
 
     total: int
-    reviewed: int
-    tags: dict[str, int] = field(default_factory=dict)
+    reviewed: int  # stale decisions included (stats.TagCounts says the rule)
+    tags: dict[str, int] = field(default_factory=dict)  # current decisions only
+    stale: int = 0
 
     def regressions(self, kinds: TagKinds | None = None) -> int:
         """Pairs tagged with any tag that counts as a regression ("wrong_fact" too)."""
@@ -24,7 +26,10 @@ class Progress:
 
     def summary(self, kinds: TagKinds | None = None) -> str:
         n = self.regressions(kinds)
-        return f"{self.reviewed:,} of {self.total:,} reviewed, {n:,} regression{_plural_s(n)}"
+        stale = f" ({self.stale:,} stale)" if self.stale else ""
+        return (
+            f"{self.reviewed:,} of {self.total:,} reviewed{stale}, {n:,} regression{_plural_s(n)}"
+        )
 
 
 def _plural_s(n: int) -> str:
@@ -36,19 +41,14 @@ def progress(
 ) -> Progress:
     """Total pairs, tagged pairs and counts per tag; pass ``total`` to skip recounting it."""
     scope, args = (" AND p.comparison_id = ?", [comparison_id]) if comparison_id else ("", [])
-    if total is None and comparison_id is not None and only_comparison(conn, comparison_id):
+    if total is None and comparison_id is not None and is_sole_comparison(conn, comparison_id):
         total = conn.execute("SELECT count(*) FROM pairs").fetchone()[0]  # a b-tree count
     if total is None:
         total = conn.execute(f"SELECT count(*) FROM pairs p WHERE 1{scope}", args).fetchone()[0]
-    # decisions is small next to pairs (people tag thousands, not millions), so drive
-    # the join from it.
-    rows = conn.execute(
-        "SELECT d.tag, count(*) FROM decisions d CROSS JOIN pairs p ON p.id = d.pair_id"
-        f" WHERE d.tag IS NOT NULL{scope} GROUP BY d.tag",
-        args,
-    ).fetchall()
-    tags = {t: n for t, n in rows}
-    return Progress(total=int(total), reviewed=sum(tags.values()), tags=tags)
+    counts = tag_counts(conn, comparison_id)
+    return Progress(
+        total=int(total), reviewed=counts.reviewed, tags=counts.tags, stale=counts.stale
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from sqlite_utils import Database
@@ -231,15 +232,52 @@ def build_clusters(db: Database, comparison_id: int) -> int:
     return len(groups)
 
 
-def cluster_of(db: Database, pair_id: int) -> dict | None:
-    rows = list(
-        db.query(
-            "SELECT c.id, c.kind, c.label, c.size FROM triage_cluster_members m"
-            " JOIN triage_clusters c ON c.id = m.cluster_id WHERE m.pair_id = ?",
-            [pair_id],
-        )
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A group of pairs whose changes are alike, as the CLI, the review app and the report
+    show it."""
+
+    id: int
+    kind: str  # refusal, signal, meaning, similar
+    label: str
+    size: int
+
+    def shared(self) -> str:
+        """What the members have in common, in words ("new refusal 'i cannot'")."""
+        if self.kind == "refusal":
+            return f"new refusal '{self.label}'"
+        if self.kind == "signal":
+            return f"signal {self.label}"
+        if self.kind == "meaning":
+            return f"meaning moved the same way ({self.label})"
+        return self.label
+
+    def describe(self) -> str:
+        """The one-line rendering: "cluster #4 (12): new refusal 'i cannot'"."""
+        return f"cluster #{self.id} ({self.size}): {self.shared()}"
+
+
+_CLUSTER_COLUMNS = "c.id, c.kind, c.label, c.size"
+
+
+def cluster_of(db: Database, pair_id: int) -> Cluster | None:
+    """The cluster a pair belongs to, if any."""
+    row = db.execute(
+        f"SELECT {_CLUSTER_COLUMNS} FROM triage_cluster_members m"
+        " JOIN triage_clusters c ON c.id = m.cluster_id WHERE m.pair_id = ?",
+        [pair_id],
+    ).fetchone()
+    return Cluster(*row) if row else None
+
+
+def top_clusters(db: Database, comparison_id: int, limit: int) -> list[Cluster]:
+    """The comparison's biggest clusters, biggest first."""
+    rows = db.execute(
+        f"SELECT {_CLUSTER_COLUMNS} FROM triage_clusters c WHERE c.comparison_id = ?"
+        " ORDER BY c.size DESC, c.id LIMIT ?",
+        [comparison_id, limit],
     )
-    return rows[0] if rows else None
+    return [Cluster(*r) for r in rows]
 
 
 def cluster_members(db: Database, cluster_id: int, *, unreviewed_only: bool = False) -> list[int]:
@@ -284,7 +322,7 @@ def more_like_this(db: Database, pair_id: int, *, limit: int = 20) -> list[int]:
     if row is None:
         raise NotFoundError(f"no pair with id {pair_id}")
     found = cluster_of(db, pair_id)
-    same = cluster_members(db, found["id"], unreviewed_only=True) if found else []
+    same = cluster_members(db, found.id, unreviewed_only=True) if found else []
     out = [p for p in same if p != pair_id][:limit]
     if len(out) < limit:
         out += [p for p in _nearest(db, row[0], pair_id, limit + len(out)) if p not in out]

@@ -138,3 +138,26 @@ def sample_gain(status: np.ndarray, tags: int) -> tuple[float, list[int]]:
     before = (int((status == UNREVIEWED).sum()) / 2.0) ** 2 if n == 0 else _variance(size, n, x)
     expected = _variance(size, n_new, round(x + rate * (n_new - n)))
     return before - expected, positions
+
+
+def describe_remaining(est: dict | None, *, short: bool = False) -> str:
+    """The one wording of the remaining-regressions estimate (``combine``'s result), for
+    the CLI, the report and the review status line (``short``: "~23 left (12-41)")."""
+    if est is None:
+        return ""
+    if not est["unreviewed"]:
+        return "none left" if short else "no unreviewed pairs: no regressions remain"
+    span = f"{est['low']}-{est['high']}"
+    if short:
+        point = "?" if est["remaining"] is None else f"~{est['remaining']:.0f}"
+        return f"{point} left ({span})"
+    if est["remaining"] is None:
+        return (
+            f"no estimate yet ({est['unsampled_bands']} of {len(est['bands'])} bands have no"
+            f" random sample tagged): {span} regressions may remain among"
+            f" {est['unreviewed']} unreviewed pairs; {est['found']} found so far"
+        )
+    return (
+        f"about {est['remaining']:.0f} regressions remain among {est['unreviewed']} unreviewed"
+        f" pairs ({round(est['confidence'] * 100)}% interval {span}); {est['found']} found so far"
+    )

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..report import Section, register_section
+from ..report import Section
+from .estimate import describe_remaining
 from .sampling import estimate_remaining
 
 
-@register_section
 def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | None:
     """Point estimate and interval of regressions among the unreviewed pairs."""
     # No band assignment here: on a large new comparison that means computing every
@@ -18,20 +18,8 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
     est = estimate_remaining(db, comparison["id"], assign=False, kinds=comparison.get("tag_kinds"))
     if not est["unreviewed"]:
         return None
-    pct = round(est["confidence"] * 100)
-    if est["remaining"] is None:
-        lines = [
-            f"No estimate yet: {est['unsampled_bands']} of {len(est['bands'])} bands have no"
-            f" random sample tagged. Between {est['low']} and"
-            f" {est['high']} regressions may remain among {est['unreviewed']} unreviewed"
-            f" pairs; {est['found']} found so far.",
-        ]
-    else:
-        lines = [
-            f"About {est['remaining']:.0f} regressions remain among {est['unreviewed']}"
-            f" unreviewed pairs ({pct}% interval {est['low']} to {est['high']});"
-            f" {est['found']} found so far.",
-        ]
+    text = describe_remaining(est)
+    lines = [text[:1].upper() + text[1:] + "."]
     if not est["complete"]:
         lines.append(
             "Some bands have no random sample yet, so the upper bound counts all their pairs:"

@@ -17,6 +17,7 @@ from textual.app import SuspendNotSupported, SystemCommand
 from .. import queue, reviews
 from ..queue import status as facets
 from ..queue.search import SearchResult
+from ..queue.spec import with_meta_filter
 from ..textsafe import visible
 from .modals import AskLine, HelpScreen, NoteEditor, Picker
 from .panels import PROMPT_MODES
@@ -264,11 +265,8 @@ class ActionsMixin:
         if not sep or not field.strip():
             self.notify("write it as field=value", severity="warning", markup=False)
             return
-        field = field.strip()
-        # Field names as the data spells them: "winner" finds a "Winner" column.
-        known = facets.metadata_fields(self.conn, self.spec.comparison_id)
-        field = next((k for k in known if k.lower() == field.lower()), field)
-        self.set_spec(self.spec.with_(meta_field=field, meta_value=value.strip()))
+        spec = with_meta_filter(self.conn, self.spec, field.strip(), value.strip())
+        self.set_spec(spec)
 
     def action_search(self: ReviewScreen) -> None:
         def asked(text: str | None) -> None:

@@ -62,17 +62,6 @@ class AlikeFound(Message):
         self.ids = ids
 
 
-def shared_text(kind: str, label: str) -> str:
-    """What a cluster's members have in common, for the confirmation."""
-    if kind == "refusal":
-        return f"new refusal '{label}'"
-    if kind == "signal":
-        return f"signal {label}"
-    if kind == "meaning":
-        return f"meaning moved the same way ({label})"
-    return label
-
-
 class TriageActionsMixin(EstimateMixin):
     """Mixed into ReviewScreen (before ActionsMixin); ``self`` is the screen. Handlers
     go by name (``on_cluster_read``): ``@on`` registers only in MessagePump classes."""
@@ -115,7 +104,7 @@ class TriageActionsMixin(EstimateMixin):
                 )
                 build_clusters(db, cid)
             found = cluster_of(db, pair_id)
-            todo = cluster_members(db, found["id"], unreviewed_only=True) if found else []
+            todo = cluster_members(db, found.id, unreviewed_only=True) if found else []
         finally:
             db.close()
         self.post_message(ClusterRead(pair_id, found, todo, built))
@@ -129,7 +118,7 @@ class TriageActionsMixin(EstimateMixin):
             self.notify("this pair is in no cluster: no other pair changed alike", markup=False)
             return
         if not msg.todo:
-            self.notify(f"all {found['size']:,} pairs of this cluster are reviewed", markup=False)
+            self.notify(f"all {found.size:,} pairs of this cluster are reviewed", markup=False)
             return
         row = self.pair_list.cursor_row
         current = row.tag if row is not None and row.pair_id == msg.pair_id else None
@@ -145,14 +134,14 @@ class TriageActionsMixin(EstimateMixin):
                 keys[b.action[5:-2]] = shown
         modal = ConfirmClusterTag(
             len(msg.todo),
-            found["size"] - len(msg.todo),
-            shared_text(found["kind"], found["label"]),
+            found.size - len(msg.todo),
+            found.shared(),
             tag,
             self.tags,
             keys,
         )
         self.app.push_screen(
-            modal, lambda chosen: self._tag_cluster_confirmed(found["id"], msg.todo, chosen)
+            modal, lambda chosen: self._tag_cluster_confirmed(found.id, msg.todo, chosen)
         )
 
     def _tag_cluster_confirmed(

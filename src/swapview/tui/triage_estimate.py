@@ -21,7 +21,7 @@ from textual.message import Message
 
 from .. import queue
 from ..store import open_db
-from ..triage.estimate import UNREVIEWED
+from ..triage.estimate import UNREVIEWED, describe_remaining
 from ..triage.sampling import Suggestion, band_statuses, estimate_remaining, suggest_sample
 
 if TYPE_CHECKING:
@@ -60,13 +60,7 @@ class _State:
 
 def estimate_text(est: dict | None) -> str:
     """'~23 left (12-41)': regressions left among the unreviewed pairs, 90% interval."""
-    if est is None:
-        return ""
-    if not est["unreviewed"]:
-        return "none left"
-    if est["remaining"] is None:  # no random sample yet: bounds only
-        return f"? left ({est['low']}-{est['high']})"
-    return f"~{est['remaining']:.0f} left ({est['low']}-{est['high']})"
+    return describe_remaining(est, short=True)
 
 
 class EstimateMixin:
