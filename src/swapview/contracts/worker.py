@@ -46,17 +46,19 @@ def _serve(conn: Connection, target: str, folder: str, memory_mb: int) -> None:
             text = conn.recv()
         except EOFError:
             return
-        conn.send(_call(func, text))
+        conn.send(_call(func, text, folder))
 
 
-def _call(func: Any, text: str) -> tuple[str, str | None]:
+def _call(func: Any, text: str, folder: str) -> tuple[str, str | None]:
     try:
         result = func(text)
     except MemoryError:
         return "broken", "MemoryError: the parser went over its memory cap"
     except BaseException as exc:  # noqa: BLE001  (whatever the parser raises means broken)
-        where = traceback.extract_tb(exc.__traceback__)[-1:]
-        at = f" ({where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
+        # The line in the team's own code, not deep in the library it called.
+        frames = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in frames if f.filename.startswith(folder)] or frames[-1:]
+        at = f" ({own[-1].filename.rsplit('/', 1)[-1]}:{own[-1].lineno})" if own else ""
         return "broken", f"{type(exc).__name__}: {exc}{at}"[:MESSAGE_CHARS]
     if result is False:
         return "broken", "the parser returned False"
