@@ -239,3 +239,44 @@ def test_signals_reach_queue_quirk_order_report_gates_and_export(
     assert run(sample_db, "export", "-f", "inspect", "--signal", name, "-o", inspect).exit_code == 0
     meta = json.loads(inspect.read_text().splitlines()[0])["metadata"]
     assert meta["contracts"][name.removeprefix("contract:")]["candidate"] == "broken"
+
+
+@pytest.mark.slow
+def test_promptfoo_runs_the_contract_assertions(inferred, sample_db, tmp_path):
+    """promptfoo itself: the old outputs pass the contracts' assertions, the new ones fail."""
+    import os
+    import subprocess
+
+    from tests.support.eval_tools import PROMPTFOO, PROMPTFOO_ENV
+
+    db = open_db(sample_db)
+    names = ("contract:support_answer-json", "contract:support_answer-words")
+    pids = [p for (p,) in db.execute("SELECT pair_id FROM signals WHERE name IN (?, ?)", names)]
+    for pid in pids:
+        reviews.record(db, pid, "ana", tag="regression")
+    cases_path, config = tmp_path / "tests.jsonl", tmp_path / "promptfooconfig.yaml"
+    args = ["export", "-f", "promptfoo", "-o", cases_path, "--promptfoo-config", config]
+    assert run(sample_db, *args).exit_code == 0
+    cases = [json.loads(line) for line in cases_path.open()]
+    for case in cases:  # only the contracts' assertions: `similar` needs an embeddings server
+        case["assert"] = [a for a in case["assert"] if a.get("metric", "").startswith("contract:")]
+    cases_path.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PROMPTFOO_"))}
+    env |= PROMPTFOO_ENV | {"HOME": str(tmp_path), "PROMPTFOO_CONFIG_DIR": str(tmp_path / ".pf")}
+    results = tmp_path / "results.json"
+    proc = subprocess.run(
+        [str(PROMPTFOO), "eval", "-c", str(config), "-o", str(results), "--no-cache"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 100, proc.stdout[-2000:] + proc.stderr[-2000:]
+    outcome = {
+        (r["testCase"]["metadata"]["key"], r["prompt"]["label"].split()[0]): r["success"]
+        for r in json.loads(results.read_text())["results"]["results"]
+    }
+    assert len(outcome) == 2 * len(cases) > 40
+    assert all(ok for (_, side), ok in outcome.items() if side == "baseline")
+    assert not any(ok for (_, side), ok in outcome.items() if side == "candidate")
