@@ -211,3 +211,14 @@ def test_promptfoo_assertions_from_a_contract():
         "String(output).split(/\\s+/).filter(Boolean).length >= 2 && "
         "String(output).split(/\\s+/).filter(Boolean).length <= 40"
     ]
+
+
+def test_a_broken_contract_is_a_feature_of_the_learned_order():
+    from swapview.triage.features import FEATURE_INDEX, pair_features
+    from swapview.triage.learner import prior_model
+
+    column = FEATURE_INDEX["signal:contract"]
+    broken = pair_features("p", "same words", "same words", signals=["contract:support-json"])
+    clean = pair_features("p", "same words", "same words")
+    assert broken[column] == 1.0 and clean[column] == 0.0
+    assert prior_model().weights[column] > 0
