@@ -16,9 +16,8 @@ from ..contracts.store import old_and_new
 from ..contracts.tomlfile import to_toml
 from ..errors import SwapviewError
 from ..export.writer import write_atomic
-from ..store import get_comparison
-from .app import State, config_option, main, pass_state
-from .export_cmd import only_comparison
+from ..store import resolve_comparison
+from .app import State, comparison_option, config_option, json_option, main, pass_state
 
 BROKEN_EXIT_CODE = 3  # as `report --fail-if`: CI tells "a contract broke" from an error
 
@@ -29,7 +28,7 @@ def contracts_group() -> None:
 
 
 @contracts_group.command("infer")
-@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
+@comparison_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the TOML here.")
 @click.option(
     "--min-support",
@@ -51,8 +50,8 @@ def infer_command(
 ) -> None:
     """Propose contracts from the old model's outputs (a TOML file to read and edit)."""
     db = state.open_existing()
-    name = comparison or only_comparison(db)
-    cid = int(get_comparison(db, name)["id"])
+    row = resolve_comparison(db, comparison)
+    name, cid = row["name"], int(row["id"])
     result = infer_contracts(old_and_new(db, cid), min_support=min_support, min_slice=min_slice)
     text = to_toml(result, name)
     if output is None:
@@ -67,8 +66,8 @@ def infer_command(
 
 @contracts_group.command("check")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("-c", "--comparison", help="Comparison name (needed when there are several).")
-@click.option("--json", "as_json", is_flag=True, help="JSON, with every broken pair's key.")
+@comparison_option
+@json_option
 @config_option
 @pass_state
 @click.pass_context
@@ -83,7 +82,7 @@ def check_command(
     """Check both sides of every pair; exit 3 when a contract broke (old kept it, new not)."""
     cfile = load_contracts(_contracts_path(file, config_file))
     db = state.open_existing()
-    name = comparison or only_comparison(db)
+    name = resolve_comparison(db, comparison)["name"]
     report = _run(db, name, cfile, quiet=as_json)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
