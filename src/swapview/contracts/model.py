@@ -14,7 +14,7 @@ python = "myparsers:parse_reply"         # False or an exception means broken
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib.machinery
 import json
 import re
 import sys
@@ -211,19 +211,25 @@ def _check_compiles(
 
 
 def find_module(target: str, folder: Path | str) -> Path | None:
-    """The source file of a ``module:function`` target's module, or None when not found."""
-    module = target.split(":")[0]
-    added = str(Path(folder).resolve())
-    sys.path.insert(0, added)
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        spec = None
-    finally:
-        sys.path.remove(added)
-    if spec is None:
-        return None
-    return Path(spec.origin) if spec.origin and spec.origin != "built-in" else Path(module)
+    """The source of a ``module:function`` target's module, or None when it is not found.
+
+    Found without importing anything (a package's ``__init__`` would run inside swapview,
+    where a hang or crash is not contained): the parser is imported in its worker only.
+    """
+    parts = target.split(":")[0].split(".")
+    if parts[0] in sys.builtin_module_names:
+        return Path(parts[0])
+    search: list[str] | None = [str(Path(folder).resolve()), *sys.path]
+    spec = None
+    for i in range(len(parts)):
+        if search is None:
+            return None  # a module, not a package, cannot hold submodules
+        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: i + 1]), search)
+        if spec is None:
+            return None
+        search = list(spec.submodule_search_locations or []) or None
+    origin = spec.origin if spec is not None else None
+    return Path(origin) if origin else Path(parts[-1])
 
 
 def _no_duplicates(contracts: list[Contract], text: str, path: str) -> None:

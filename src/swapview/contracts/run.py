@@ -112,7 +112,7 @@ def _plan(cfile: ContractsFile, stack: ExitStack) -> Plan:
             )
             stack.callback(parser.close)
             try:
-                parser._ensure()  # a parser that cannot load fails the run before any write
+                parser.start()  # a parser that cannot load fails the run before any write
             except ParserUnavailable as exc:
                 raise InputError(cfile.path, f"contract {c.name!r}: {exc}", field="python") from exc
             parsers[c.name] = parser

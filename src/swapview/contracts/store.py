@@ -218,19 +218,6 @@ _CURRENT = (
 )
 
 
-def stored_contracts(db: Database, cid: int) -> list[dict[str, Any]]:
-    """The contracts last checked on a comparison: name, definition, promptfoo assertions."""
-    rows = db.execute(
-        "SELECT name, definition, assertions, source FROM contracts WHERE comparison_id = ?"
-        " ORDER BY name",
-        [cid],
-    )
-    return [
-        {"name": n, "definition": json.loads(d), "assertions": json.loads(a), "source": s}
-        for n, d, a, s in rows
-    ]
-
-
 def old_and_new(db: Database, cid: int) -> Iterator[OldNew]:
     """Every pair's metadata and both outputs, in id order, for inference."""
     rows = db.execute(

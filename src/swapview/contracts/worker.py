@@ -94,6 +94,10 @@ class PythonCheck:
             return self._crashed()
         return None if verdict == "kept" else message
 
+    def start(self) -> Connection:
+        """The running worker, started (and the parser imported) when there is none."""
+        return self._ensure()
+
     def _ensure(self) -> Connection:
         if self._proc is not None and self._proc.is_alive() and self._conn is not None:
             return self._conn
