@@ -280,3 +280,70 @@ def test_promptfoo_runs_the_contract_assertions(inferred, sample_db, tmp_path):
     assert len(outcome) == 2 * len(cases) > 40
     assert all(ok for (_, side), ok in outcome.items() if side == "baseline")
     assert not any(ok for (_, side), ok in outcome.items() if side == "candidate")
+
+
+def test_an_interrupted_check_keeps_its_finished_chunks(sample_db, tmp_path):
+    from swapview.contracts import load_contracts
+    from swapview.contracts.run import check_comparison
+
+    path = tmp_path / "c.toml"
+    path.write_text('[[contracts]]\nname = "short"\nmax_words = 60\n')
+    db = open_db(sample_db)
+
+    def stop_after_two_chunks(done, total):
+        if done >= 100:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check_comparison(
+            db,
+            "support_assistant",
+            load_contracts(path),
+            chunk_pairs=50,
+            progress=stop_after_two_chunks,
+        )
+    assert db.execute("SELECT count(*) FROM contract_results").fetchone()[0] == 100
+    resumed = check_comparison(db, "support_assistant", load_contracts(path), chunk_pairs=50)
+    assert (resumed.reused, resumed.checked) == (100, 208)
+
+
+def test_scoring_keeps_current_contract_signals_and_drops_outdated_ones(
+    db, tmp_path, static_embedder
+):
+    from swapview.contracts import load_contracts
+    from swapview.contracts.run import check_comparison
+    from swapview.store import (
+        LoadReport,
+        PairRecord,
+        PairWriter,
+        ensure_comparison,
+        write_transaction,
+    )
+
+    def write(records):
+        with write_transaction(db):
+            PairWriter(db, ensure_comparison(db, "m"), LoadReport()).write(records)
+
+    long = "one two three four five six"
+    write([PairRecord("a", "p", "short one", long), PairRecord("b", "p", "short two", long)])
+    path = tmp_path / "c.toml"
+    path.write_text('[[contracts]]\nname = "short"\nmax_words = 3\n')
+    check_comparison(db, "m", load_contracts(path))
+    score_comparison(db, "m", static_embedder)
+
+    def fired():
+        return dict(
+            db.execute(
+                "SELECT p.key, count(g.name) FROM pairs p LEFT JOIN signals g"
+                " ON g.pair_id = p.id AND g.name = 'contract:short' GROUP BY p.key"
+            )
+        )
+
+    assert fired() == {"a": 1, "b": 1}
+    write([PairRecord("a", "p", "short one", "now short")])  # a's outputs changed
+    score_comparison(db, "m", static_embedder)
+    assert fired() == {"a": 0, "b": 1}
+    counts = dict(
+        db.execute("SELECT p.key, s.signal_count FROM scores s JOIN pairs p ON p.id = s.pair_id")
+    )
+    assert counts["b"] >= 1
