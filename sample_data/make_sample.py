@@ -5,7 +5,8 @@ smaller, newer one: a support assistant that must answer with one JSON object
 {"answer", "category", "escalate"}, and a ticket summariser limited to three plain
 sentences. Most pairs are unchanged or reworded; some improve; some carry a planted failure
 (broken JSON, renamed keys, changed types, a new refusal, much shorter, truncated, another
-language, markdown where plain text was asked, a plausible wrong fact).
+language, markdown where plain text was asked, a plausible wrong fact), and, after those
+300 pairs, support answers grown far past their word budget.
 
     python sample_data/make_sample.py [FOLDER]   # deterministic: same output every run
 
@@ -111,18 +112,19 @@ def dump(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def broken_json(ans: Answer, rng: random.Random) -> str:
+def broken_json(ans: Answer, rng: random.Random) -> tuple[str, str]:
     obj = ans.obj()
     style = rng.randrange(5)
     if style == 0:
-        return "```json\n" + json.dumps(obj, ensure_ascii=False, indent=2) + "\n```"
+        return "```json\n" + json.dumps(obj, ensure_ascii=False, indent=2) + "\n```", "fenced JSON"
     if style == 1:
-        return "Here is the response in the requested format:\n\n" + dump(obj)
+        return ("Here is the response in the requested format:\n\n" + dump(obj),
+                "prose before the JSON")
     if style == 2:
-        return repr(obj)  # Python's quotes and True/False
+        return repr(obj), "Python repr, not JSON"  # Python's quotes and True/False
     if style == 3:
-        return dump(obj)[:-1] + ",}"
-    return ans.text()  # no JSON at all
+        return dump(obj)[:-1] + ",}", "trailing comma"
+    return ans.text(), "no JSON at all"
 
 
 def candidate_support(kind: str, base: Answer, rng: random.Random) -> tuple[str, str]:
@@ -136,7 +138,7 @@ def candidate_support(kind: str, base: Answer, rng: random.Random) -> tuple[str,
         return dump({"category": o["category"], "escalate": o["escalate"],
                      "answer": o["answer"]}), "same object, keys in another order"
     if kind == "json_broke":
-        return broken_json(base, rng), "output no longer parses as the JSON object"
+        return broken_json(base, rng)
     if kind == "json_keys_changed":
         o = base.obj()
         renames = [("answer", "response"), ("category", "topic"), ("escalate", "needs_escalation")]
@@ -174,7 +176,18 @@ def candidate_support(kind: str, base: Answer, rng: random.Random) -> tuple[str,
         wrong.with_wrong_fact()
         old, new = base.topic["wrong"]
         return dump(wrong.obj()), f"says {new!r} instead of {old!r}"
+    if kind == "much_longer":
+        return dump(base.obj(too_long(base))), "every wording of every step, and more"
     raise ValueError(kind)
+
+
+def too_long(base: Answer) -> str:
+    """An answer that says everything the help centre knows, twice over: too long for the
+    widget (and for the answer's word budget) though every fact in it is right."""
+    every = " ".join(v for fact in base.topic["facts"] for v in fact)
+    return (f"{base.opener}Thanks for asking! Let me walk you through this in full detail."
+            f" {every} To recap: {every} I hope this long overview covers everything, and"
+            " please let me know if anything at all is unclear.")
 
 
 def support_case(kind: str, rng: random.Random) -> dict:
@@ -376,6 +389,29 @@ def build(seed: int = 20250611) -> tuple[list[dict], list[dict]]:
         planted = None if tag != "regression" else kind
         key.append({"key": case_id, "expected_tag": tag, "planted": planted, "kind": kind,
                     "note": case["note"]})
+    extra_rows, extra_key = _appended(seed, len(rows))
+    return rows + extra_rows, key + extra_key
+
+
+# Added after the first 300 pairs with their own random stream, so those stay byte-identical:
+# answers too long for the widget (the one planted contract break the plans above lacked).
+APPENDED_PLAN = {"much_longer": (8, "regression")}
+
+
+def _appended(seed: int, start: int) -> tuple[list[dict], list[dict]]:
+    rng = random.Random(seed + 1)
+    rows, key = [], []
+    for kind, (count, tag) in APPENDED_PLAN.items():
+        for _ in range(count):
+            case = support_case(kind, rng)
+            case_id = f"sup-{start + len(rows) + 1:04d}"
+            rows.append({"id": case_id, "feature": "support_answer", "prompt": case["prompt"],
+                         "baseline_model": BASELINE_MODEL, "candidate_model": CANDIDATE_MODEL,
+                         "baseline_output": case["baseline"],
+                         "candidate_output": case["candidate"], "topic": case["topic"],
+                         "channel": rng.choice(["chat", "chat", "email"])})
+            key.append({"key": case_id, "expected_tag": tag, "planted": kind, "kind": kind,
+                        "note": case["note"]})
     return rows, key
 
 

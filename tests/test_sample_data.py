@@ -22,6 +22,7 @@ FAILURE_KINDS = {
     "language_changed",
     "markdown_changed",
     "wrong_fact",
+    "much_longer",
 }
 
 
@@ -37,14 +38,14 @@ def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
 
 def test_sample_loads_with_chat_prompts_models_and_metadata(db):
     report = load_files(db, [SAMPLE_DATA / "support_assistant.jsonl"])
-    assert (report.comparison, report.loaded, report.skipped) == ("support_assistant", 300, [])
+    assert (report.comparison, report.loaded, report.skipped) == ("support_assistant", 308, [])
     assert report.identical_outputs == 56
     assert db.execute("SELECT baseline_model, candidate_model FROM comparisons").fetchone() == (
         "gpt-4o-2024-08-06",
         "gpt-4.1-mini-2025-04-14",
     )
     formats = Counter(f for (f,) in db.execute("SELECT prompt_format FROM pairs"))
-    assert formats == {"chat": 200, "text": 100}
+    assert formats == {"chat": 208, "text": 100}
     pair = next(db.query("SELECT * FROM pairs WHERE key LIKE 'sup-%' LIMIT 1"))
     prompt = decode_prompt(pair["prompt"], pair["prompt_format"])
     assert prompt[0]["role"] == "system" and prompt[-1]["role"] == "user"
@@ -58,7 +59,7 @@ def test_answer_key_covers_every_pair_and_every_failure_kind():
     assert {k["planted"] for k in key.values()} - {None} == FAILURE_KINDS
     assert Counter(k["expected_tag"] for k in key.values()) == {
         "neutral": 148,
-        "regression": 120,
+        "regression": 128,
         "improvement": 32,
     }
     for row in rows:  # unchanged means identical; every planted failure changed something

@@ -7,6 +7,7 @@ InputError naming the file, line and field.
     reviewer = "ana"
     theme = "ansi-dark"          # any Textual theme name
     order = "semantic"
+    contracts = "contracts.toml" # for `swapview contracts check`; relative to this file
 
     [[tags]]
     name = "wrong_fact"
@@ -87,6 +88,9 @@ class Config(BaseModel):
     # here only so one config file can hold every section.
     replay: dict[str, Any] = Field(default_factory=dict)
     embeddings: dict[str, Any] = Field(default_factory=dict)
+    # The contracts file `swapview contracts check` reads when none is named; a relative
+    # path is relative to the config file's folder.
+    contracts: str | None = None
 
     def all_tags(self) -> list[TagConfig]:
         """The default tags, then custom ones; a custom tag of the same name wins."""

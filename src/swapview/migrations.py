@@ -1,7 +1,8 @@
 """Schema steps, applied in order by sqlite-utils Migrations, each in a transaction.
 
 Numbering: m001-m009 foundation, m010-m019 scoring, m020-m029 review,
-m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export.
+m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export,
+m070-m079 contracts.
 Keep every table plain enough for a datasette or sqlite-utils user to read.
 """
 
@@ -259,5 +260,43 @@ def m040_create_replay_errors(db: Database) -> None:
             updated TEXT NOT NULL,
             PRIMARY KEY (pair_id, side)
         );
+        """
+    )
+
+
+@migrations()
+def m070_create_contracts(db: Database) -> None:
+    # What `swapview contracts check` last checked per comparison: each contract's
+    # definition (JSON, as in the file, schema inlined) and a fingerprint of it; exports
+    # read `assertions` (promptfoo's, drafted when checked) without importing the checker.
+    # contract_results holds one row per pair and contract that applies to it: whether
+    # each side kept it (1/0) and why not, for the content_hash and fingerprint it was
+    # checked on, so a changed pair or a changed contract is re-checked and nothing else.
+    # A broken contract (old kept it, new does not) is also a `contract:NAME` row in
+    # signals, which every signal reader already understands.
+    db.executescript(
+        """
+        CREATE TABLE contracts (
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            name TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            assertions TEXT NOT NULL,
+            source TEXT,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (comparison_id, name)
+        );
+        CREATE TABLE contract_results (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            contract TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            baseline_ok INTEGER NOT NULL,
+            candidate_ok INTEGER NOT NULL,
+            baseline_error TEXT,
+            candidate_error TEXT,
+            PRIMARY KEY (pair_id, contract)
+        );
+        CREATE INDEX contract_results_contract ON contract_results(contract, pair_id);
         """
     )

@@ -28,6 +28,7 @@ from sqlite_utils import Database
 from .config import Config
 from .mdsafe import md_code, md_text
 from .reviews import DEFAULT_TAGS
+from .scoring.signals import SIGNAL_NAMES
 from .stats import tag_counts
 from .store import get_comparison
 from .tagkinds import (
@@ -261,6 +262,13 @@ def metrics(report: Report) -> dict[str, float | None]:
     for section in report.sections:
         out |= section.metrics
     return out
+
+
+def known_signals(db: Database) -> set[str]:
+    """Signals a `signal.X` gate may name: the quirk signals, and `contract:NAME` for every
+    contract `swapview contracts check` has stored (a broken one or not: 0 is a value)."""
+    stored = {f"contract:{n}" for (n,) in db.execute("SELECT DISTINCT name FROM contracts")}
+    return set(SIGNAL_NAMES) | stored
 
 
 def known_tags(db: Database, config: Config) -> set[str]:

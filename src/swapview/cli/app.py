@@ -50,6 +50,7 @@ COMMAND_MODULES = {
     "replay": "replay_cmd",
     "score": "score_cmd",
     "triage": "triage_cmd",
+    "contracts": "contracts_cmd",
 }
 
 

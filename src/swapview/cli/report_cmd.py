@@ -8,7 +8,14 @@ import click
 
 from ..config import load_config
 from ..gates import evaluate, parse_gate
-from ..report import SectionProvider, build_report, known_tags, metrics, to_markdown
+from ..report import (
+    SectionProvider,
+    build_report,
+    known_signals,
+    known_tags,
+    metrics,
+    to_markdown,
+)
 from ..store import resolve_comparison
 from ..triage.report_section import remaining_section
 from .app import State, comparison_option, config_option, json_option, main, pass_state
@@ -55,7 +62,8 @@ def report_command(
     )
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
-    gates = [parse_gate(expr, set(values), tags=tags) for expr in fail_if]
+    signals = known_signals(db)
+    gates = [parse_gate(expr, set(values), tags=tags, signals=signals) for expr in fail_if]
     results = evaluate(gates, values)
     if as_json:
         data = report.model_dump(mode="json") | {

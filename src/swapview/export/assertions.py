@@ -61,7 +61,13 @@ def draft_assertions(case: ExportCase) -> list[dict[str, Any]]:
     bound = word_bound(case)
     if bound:
         out.append({"type": "word-count", "value": bound})
-    return out
+    return out + contract_assertions(case)
+
+
+def contract_assertions(case: ExportCase) -> list[dict[str, Any]]:
+    """The checked contracts' assertions, where every accepted answer kept the contract:
+    the eval suite goes on guarding what downstream code depends on."""
+    return [dict(a) for c in case.contracts if c.kept_by(case.ideal_source) for a in c.assertions]
 
 
 def accepted_vars(case: ExportCase) -> list[str]:

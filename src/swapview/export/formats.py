@@ -46,6 +46,7 @@ def to_openai_evals(case: ExportCase) -> BaseModel:
         input=case.chat_messages(),
         ideal=_target(case),
         id=case.id,
+        **case.contract_metadata(),
         **exported_metadata(case.pair_metadata),
     )
 

@@ -61,6 +61,23 @@ class Signal(BaseModel):
     detail: str | None = None
 
 
+class ContractVerdict(BaseModel):
+    """One contract checked on the pair (`swapview contracts check`), on its current content."""
+
+    name: str
+    baseline: Literal["kept", "broken"]
+    candidate: Literal["kept", "broken"]
+    candidate_error: str | None = None
+    # promptfoo assertions drafted from the contract when it was checked
+    assertions: list[dict[str, Any]] = Field(default_factory=list)
+
+    def kept_by(self, source: str) -> bool:
+        """Whether the answers the decision accepts all kept it (a corrected one is unchecked)."""
+        sides = {"baseline": ("baseline",), "candidate": ("candidate",)}
+        wanted = sides.get(source, ("baseline", "candidate") if source == "both" else ())
+        return bool(wanted) and all(getattr(self, side) == "kept" for side in wanted)
+
+
 class ExportCase(BaseModel):
     """One tagged pair with its expected answer worked out: the `swapview` format's record."""
 
@@ -86,6 +103,7 @@ class ExportCase(BaseModel):
     scores: Scores | None
     signals: list[Signal]
     pair_metadata: dict[str, Any] | None = None
+    contracts: list[ContractVerdict] = Field(default_factory=list)
 
     def chat_messages(self) -> list[dict[str, Any]]:
         """The prompt as chat messages (a text prompt becomes one user message)."""
@@ -101,9 +119,19 @@ class ExportCase(BaseModel):
     def signal_names(self) -> set[str]:
         return {s.name for s in self.signals}
 
+    def contract_metadata(self) -> dict[str, Any]:
+        """{"contracts": {name: {"baseline": "kept", "candidate": "broken"}}}, or {}."""
+        if not self.contracts:
+            return {}
+        return {
+            "contracts": {
+                c.name: {"baseline": c.baseline, "candidate": c.candidate} for c in self.contracts
+            }
+        }
+
     def short_metadata(self) -> dict[str, Any]:
         """What every tool's metadata carries: enough to trace a case back to its review."""
-        return {
+        return self.contract_metadata() | {
             "swapview_id": self.id,
             "comparison": self.comparison,
             "key": self.key,

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
-from .models import ExportCase, IdealSource, Scores, Selection, Signal
+from .models import ContractVerdict, ExportCase, IdealSource, Scores, Selection, Signal
 from .pairmeta import json_safe
 from .where import matches
 
@@ -39,7 +39,11 @@ def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
         # path, which json_extract cannot do. Only decided pairs get here, so it is cheap.
         rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
     signals = _signals(db, [r["pair_id"] for r in rows])
-    return [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
+    contracts = _contracts(db, comp["id"], [r["pair_id"] for r in rows])
+    cases = [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
+    for case, row in zip(cases, rows, strict=True):
+        case.contracts = contracts.get(row["pair_id"], [])
+    return cases
 
 
 def _metadata(text: str | None) -> dict[str, Any] | None:
@@ -84,6 +88,32 @@ def _signals(db: Database, pair_ids: list[int]) -> dict[int, list[Signal]]:
         )
         for pair_id, name, detail in rows:
             found[pair_id].append(Signal(name=name, detail=detail))
+    return found
+
+
+def _contracts(db: Database, comparison_id: int, pair_ids: list[int]) -> dict[int, list]:
+    """Per pair, the contracts `contracts check` stored for its current content."""
+    found: dict[int, list[ContractVerdict]] = defaultdict(list)
+    for start in range(0, len(pair_ids), 500):
+        chunk = pair_ids[start : start + 500]
+        rows = db.execute(
+            "SELECT r.pair_id, r.contract, r.baseline_ok, r.candidate_ok, r.candidate_error,"
+            " c.assertions FROM contract_results r JOIN pairs p ON p.id = r.pair_id"
+            " JOIN contracts c ON c.comparison_id = ? AND c.name = r.contract"
+            " AND c.fingerprint = r.fingerprint"
+            f" WHERE r.pair_id IN ({_marks(chunk)}) AND r.content_hash = p.content_hash"
+            " ORDER BY r.pair_id, r.contract",
+            [comparison_id, *chunk],
+        )
+        for pid, name, old_ok, new_ok, why, assertions in rows:
+            verdict = ContractVerdict(
+                name=name,
+                baseline="kept" if old_ok else "broken",
+                candidate="kept" if new_ok else "broken",
+                candidate_error=why,
+                assertions=json.loads(assertions),
+            )
+            found[pid].append(verdict)
     return found
 
 

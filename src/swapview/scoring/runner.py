@@ -127,21 +127,30 @@ def _score_chunk(
                 _semantic(vectors, baseline, candidate),
                 lexical_distance(baseline, candidate),
                 length_change(baseline, candidate),
-                len(found),
                 stamp,
             )
         )
     with write_transaction(db):
         cache.put_many(fresh.items())
         conn = db.conn
-        conn.executemany("DELETE FROM signals WHERE pair_id = ?", [(r[0],) for r in rows])
+        # The scorer's own signals; `contract:NAME` rows belong to `contracts check` and
+        # go only when they were checked on content the pair no longer has.
+        conn.executemany(
+            "DELETE FROM signals WHERE pair_id = ?1 AND (name NOT GLOB 'contract:*' OR NOT"
+            " EXISTS (SELECT 1 FROM contract_results r WHERE r.pair_id = ?1"
+            " AND 'contract:' || r.contract = signals.name AND r.content_hash = ?2))",
+            [(r[0], r[4]) for r in rows],
+        )
         conn.executemany(
             "INSERT INTO signals (pair_id, name, detail) VALUES (?, ?, ?)", signal_rows
         )
+        # signal_count counts every signal row of the pair, the contracts' included, so
+        # the quirk order puts a broken contract first too.
         conn.executemany(
             "INSERT OR REPLACE INTO scores (pair_id, content_hash, scorer_version,"
             " embedding_model, semantic_distance, lexical_distance, length_change,"
-            " signal_count, scored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signal_count, scored) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+            " (SELECT count(*) FROM signals g WHERE g.pair_id = ?1), ?8)",
             score_rows,
         )
     report.scored += len(rows)

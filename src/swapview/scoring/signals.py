@@ -52,22 +52,24 @@ def compute_signals(
     found += refusal_signals(baseline, candidate)
     # Inside JSON, the string values are the text: a widget showing {"answer": ...}
     # renders the answer ("**" or "1." there is what users see; keys are no language).
-    text_a, text_b = _structure_text(baseline, before), _structure_text(candidate, after)
+    text_a, text_b = structure_text(baseline, before), structure_text(candidate, after)
     if (detail := markdown_change(text_a, text_b)) is not None:
         found.append(Signal("markdown_changed", detail))
-    found += language_signals(_language_text(baseline, before), _language_text(candidate, after))
+    found += language_signals(language_text(baseline, before), language_text(candidate, after))
     found += truncation_signals(baseline, candidate, metadata or {})
     found += length_signals(baseline, candidate)
     return found
 
 
-def _structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+def structure_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    """The text markdown is looked for in: a JSON answer's string values, else the text."""
     if parsed is None or parsed.fenced:
         return text  # a fence is itself markdown structure
     return "\n\n".join(jsonshape.string_leaves(parsed.value))
 
 
-def _language_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+def language_text(text: str | None, parsed: jsonshape.ParsedJSON | None) -> str | None:
+    """The text a language is told from: a JSON answer's prose values, else the text."""
     if parsed is None or parsed.fenced:
         return text
     # Keys and short values (names, emails, phone numbers) are no language.

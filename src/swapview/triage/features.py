@@ -29,7 +29,15 @@ SIGNAL_NAMES: tuple[str, ...] = (
     "empty_output",
     "much_shorter",
     "much_longer",
+    "contract",  # any `contract:NAME` signal: a contract the team declared or inferred broke
 )
+CONTRACT_PREFIX = "contract:"
+
+
+def signal_column(name: str) -> str:
+    """The feature a stored signal sets: every `contract:NAME` shares the one column."""
+    return "contract" if name.startswith(CONTRACT_PREFIX) else name
+
 
 SCORE_NAMES: tuple[str, ...] = ("semantic_distance", "lexical_distance", "signal_count")
 
@@ -178,7 +186,7 @@ def pair_features(
 ) -> np.ndarray:
     """One row of FEATURE_NAMES; scores absent (not yet scored) are NaN."""
     scores = scores or {}
-    fired = set(signals)
+    fired = {signal_column(name) for name in signals}
     row = text_features(prompt, baseline, candidate)
     row += [_as_float(scores.get(name)) for name in SCORE_NAMES]
     row += [float(name in fired) for name in SIGNAL_NAMES]

@@ -78,6 +78,7 @@ _PRIOR: dict[str, float] = {
     "signal:empty_output": 2.0,
     "signal:much_shorter": 0.8,
     "signal:much_longer": -0.2,
+    "signal:contract": 1.5,
 }
 
 

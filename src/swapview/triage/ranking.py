@@ -17,7 +17,14 @@ from sqlite_utils import Database
 
 from ..store import now, write_transaction
 from ..tagkinds import TagKinds, sql_marks, tags_of_kind
-from .features import FEATURE_NAMES, SCORE_NAMES, SIGNAL_NAMES, TEXT_FEATURES, text_features
+from .features import (
+    FEATURE_NAMES,
+    SCORE_NAMES,
+    SIGNAL_NAMES,
+    TEXT_FEATURES,
+    signal_column,
+    text_features,
+)
 from .learner import Model, fit_auto, fit_scaler, too_few_to_validate, with_assumed_rate
 from .reasons import explain
 
@@ -134,8 +141,9 @@ def _fill_signals(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.
         " WHERE p.comparison_id = ?",
         [comparison_id],
     ):
-        if name in column and pid in position:
-            X[position[pid], column[name]] = 1.0
+        col = column.get(signal_column(name))
+        if col is not None and pid in position:
+            X[position[pid], col] = 1.0
 
 
 def labels(db: Database, comparison_id: int, kinds: TagKinds | None = None) -> dict[int, int]:

@@ -30,6 +30,7 @@ _SIGNAL_TEXT = {
     "empty_output": "empty answer",
     "much_shorter": "much shorter",
     "much_longer": "much longer",
+    "contract": "a contract broke",
 }
 # (text when the value is positive, text when negative or zero)
 _TWO_WAY = {
