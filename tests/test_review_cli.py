@@ -12,7 +12,7 @@ def run(*args, env=None):
     return CliRunner().invoke(main, list(args), env=env or {})
 
 
-def test_empty_database_says_to_load_first(db_path):
+def test_empty_database_says_to_load_first(db, db_path):
     res = run("--db", str(db_path), "review")
     assert res.exit_code == 1 and "holds no pairs yet" in res.output
 

@@ -63,13 +63,41 @@ class SwapviewGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
             importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _accept_db_option(command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SwapviewError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_object(State).db_path = value  # type: ignore[union-attr]
+
+
+def _accept_db_option(command: click.Command) -> None:
+    """Let `--db` follow the subcommand too (`swapview review --db run.db`), as people
+    type it; it means the same as before the subcommand, and wins when given in both."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_db_option(sub)
+    if any(p.name == "db_after" for p in command.params):
+        return
+    command.params.append(
+        click.Option(
+            ["--db", "db_after"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            is_eager=True,
+            callback=_set_db,
+            help="SQLite database file (same as swapview --db).",
+        )
+    )
 
 
 @click.group(cls=SwapviewGroup, invoke_without_command=True)

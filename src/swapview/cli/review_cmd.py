@@ -44,7 +44,7 @@ def review(
 ) -> None:
     """Page through pairs most changed first and tag each with one key."""
     config = load_config(config_file)
-    db = state.open()
+    db = state.open_existing()  # a mistyped --db is an error, never a new empty database
     comps = comparisons(db.conn)
     if not comps:
         raise click.ClickException(
