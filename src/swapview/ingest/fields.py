@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -169,7 +170,32 @@ def detect(columns: Iterable[str], roles: Sequence[str], flags: FieldMap) -> Fie
         guessed[role] = next((by_lower[n] for n in CANDIDATES[role] if n in by_lower), None)
         if guessed[role] is None:
             guessed[role] = _by_words(columns, role)
+    if "candidate" in roles and not (flags.baseline or flags.candidate):
+        if guessed.get("baseline") is None and guessed.get("candidate") is None:
+            named = model_output_columns(columns)
+            if named:
+                guessed["baseline"], guessed["candidate"] = named
     return FieldMap(**guessed).overridden(flags)
+
+
+def model_output_columns(columns: Iterable[str]) -> tuple[str, str] | None:
+    """Two columns named after a model and an answer word (`GPT-4o answer`, `GPT-4.1
+    answer`), in file order: the old model's first, as spreadsheets put them. None unless
+    exactly two such columns name two different models."""
+    hits = [c for c in columns if _name_words(c) & _OUTPUT_WORDS and _model_word(c) is not None]
+    if len(hits) != 2 or _model_word(hits[0]) == _model_word(hits[1]):
+        return None
+    return hits[0], hits[1]
+
+
+def paste_flags(row: Mapping[str, Any], used: Iterable[str]) -> str:
+    """Flags to paste when the outputs cannot be found: the columns left over, in order."""
+    left = [c for c in row if c not in set(used) and isinstance(row[c], str)]
+    if len(left) < 2:
+        return ""
+    return (
+        f"; e.g. --baseline-field {shlex.quote(left[-2])} --candidate-field {shlex.quote(left[-1])}"
+    )
 
 
 def nested_hint(row: Mapping[str, Any]) -> str:
@@ -190,7 +216,8 @@ def require(found: FieldMap, role: str, path: str, flag: str, row: Mapping[str, 
     raise InputError(
         path,
         f"cannot find the {role} field (tried {tried}, ...; the rows have"
-        f" {', '.join(sorted(row)) or 'no fields'}); pass {flag}{nested_hint(row)}",
+        f" {', '.join(sorted(row)) or 'no fields'}); pass {flag}"
+        f"{nested_hint(row) or paste_flags(row, found.used())}",
         line=None,
     )
 

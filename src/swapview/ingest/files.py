@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -290,6 +291,7 @@ class PairFile(_FileReader):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         # Distinct model names seen per side (a handful; a model name per row is rare).
+        self._by_order = False  # outputs told apart by column order (`GPT-4o answer`)
         self._names: dict[str, set[str | None]] = {
             "baseline_model": set(),
             "candidate_model": set(),
@@ -299,6 +301,8 @@ class PairFile(_FileReader):
         super()._detect(row)
         for role, flag in (("baseline", "--baseline-field"), ("candidate", "--candidate-field")):
             F.require(self.fields, role, self.path, flag, row)
+        pair = (self.fields.baseline, self.fields.candidate)
+        self._by_order = pair == F.model_output_columns(row) and not self.flags.used() & set(pair)
         # Model-name fields stay in each pair's metadata: they may differ between rows.
         self._used = self.fields.used() - {self.fields.baseline_model, self.fields.candidate_model}
         self._model_fields = [
@@ -360,11 +364,26 @@ class PairFile(_FileReader):
         )
 
     def warnings(self) -> list[str]:
+        return (
+            [
+                f"{self.path}: {len(names)} different {role} values; each row keeps its own in"
+                " metadata"
+                for role, names in self._names.items()
+                if len(names) > 1
+            ]
+            + self._order_warning()
+            + self.prompt_warnings()
+        )
+
+    def _order_warning(self) -> list[str]:
+        if not self._by_order:
+            return []
         return [
-            f"{self.path}: {len(names)} different {role} values; each row keeps its own in metadata"
-            for role, names in self._names.items()
-            if len(names) > 1
-        ] + self.prompt_warnings()
+            f"{self.path}: took {self.fields.baseline!r} as the old model's answers and"
+            f" {self.fields.candidate!r} as the new one's (column order); to swap them pass"
+            f" --baseline-field {shlex.quote(self.fields.candidate or '')}"
+            f" --candidate-field {shlex.quote(self.fields.baseline or '')}"
+        ]
 
 
 def _one_name(names: set[str | None]) -> str | None:
