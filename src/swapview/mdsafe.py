@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .textsafe import visible
+
 # Inline syntax: backslash escapes, code spans, emphasis, strikethrough, links and images.
 # `_` only at a word's edge: inside a word (json_broke) it cannot open emphasis.
 _INLINE = re.compile(r"[\\`*\[\]~<]|&(?=#?[A-Za-z0-9]+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -18,8 +20,11 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def one_line(text: str) -> str:
-    """Whitespace runs (newlines included) as one space: a line break could open a block."""
-    return " ".join(text.split())
+    """Whitespace runs (newlines included) as one space: a line break could open a block.
+    Escapes and other control characters show as visible marks (``textsafe.visible``): a
+    report is read in terminals too, where a raw OSC sequence would retitle the window or
+    write the clipboard, and inside a code span no Markdown escape can neutralise it."""
+    return " ".join(visible(text).split())
 
 
 def md_text(text: str, *, line_start: bool = False) -> str:

@@ -17,8 +17,13 @@ TAB = "    "
 # C0 controls except newline, DEL, C1 controls, bidi embeddings/overrides/isolates and
 # marks, line/paragraph separators, lone surrogates.
 _UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+# Zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) take no cell, so
+# "account 12345" and "account 1<ZWSP>2345" would look the same: each shows as this mark.
+ZERO_WIDTH_MARK = "\u2038"  # ‸
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
 
 
 def _stand_in(ch: str) -> str:
@@ -37,6 +42,8 @@ _STAND_INS = {chr(c): _stand_in(chr(c)) for c in range(0xA0)}
 
 def _replace(match: re.Match[str]) -> str:
     ch = match.group()
+    if ch in _ZERO_WIDTH:
+        return ZERO_WIDTH_MARK
     return _STAND_INS.get(ch) or "\ufffd"
 
 
@@ -71,3 +78,17 @@ def clip_cells(text: str, cells: int) -> str:
         if used > cells:
             return text[:i]
     return text
+
+
+# Inside JSON text an unsafe character can only sit in a string, where \uXXXX means the same.
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}"
+
+
+def json_visible(text: str) -> str:
+    """JSON text (from ``json.dumps``) with every character that could act on a terminal
+    written as its \\u escape: the same data for a parser, inert on a screen."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_json_escape, text)

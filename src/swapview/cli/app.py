@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import importlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlite_utils import Database
 
 from ..errors import StoreError, SwapviewError
 from ..store import DEFAULT_DB, open_db
+from ..textsafe import json_visible, visible
 
 
 @dataclass
@@ -36,6 +38,19 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+# Every line a command prints for people goes through `say`, every JSON document through
+# `echo_json`: keys, model names, reviewer names, notes and server errors are untrusted,
+# and raw they could retitle the terminal, write its clipboard (OSC 52) or clear it.
+def say(message: object = None, **kw: Any) -> None:
+    """click.echo with escapes and invisible characters made visible (textsafe.visible)."""
+    click.echo(None if message is None else visible(str(message)), **kw)
+
+
+def echo_json(data: Any, *, err: bool = False, **dump: Any) -> None:
+    """JSON for scripts, with terminal-active characters as \\u escapes (same data)."""
+    click.echo(json_visible(json.dumps(data, **dump)), err=err)
 
 
 # Each command's module, imported only when that command runs (or for --help): importing
@@ -72,7 +87,11 @@ class SwapviewGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SwapviewError as exc:
-            raise click.ClickException(str(exc)) from exc
+            # Messages quote the data (keys, model names, a server's error body).
+            raise click.ClickException(visible(str(exc))) from exc
+        except click.ClickException as exc:
+            exc.message = visible(exc.message)
+            raise
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

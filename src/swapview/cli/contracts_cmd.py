@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -17,7 +16,16 @@ from ..contracts.tomlfile import to_toml
 from ..errors import SwapviewError
 from ..export.writer import write_atomic
 from ..store import resolve_comparison
-from .app import State, comparison_option, config_option, json_option, main, pass_state
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    echo_json,
+    json_option,
+    main,
+    pass_state,
+    say,
+)
 
 BROKEN_EXIT_CODE = 3  # as `report --fail-if`: CI tells "a contract broke" from an error
 
@@ -55,10 +63,10 @@ def infer_command(
     result = infer_contracts(old_and_new(db, cid), min_support=min_support, min_slice=min_slice)
     text = to_toml(result, name)
     if output is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
         return
     write_atomic(Path(output), [text.rstrip("\n")])
-    click.echo(
+    say(
         f"wrote {len(result.proposals)} contracts for {len(result.slices)} slice(s) to {output}",
         err=True,
     )
@@ -85,9 +93,9 @@ def check_command(
     name = resolve_comparison(db, comparison)["name"]
     report = _run(db, name, cfile, quiet=as_json)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        echo_json(report.as_dict(), indent=2, ensure_ascii=False)
     else:
-        click.echo(render(report), nl=False)
+        say(render(report), nl=False)
     if report.broken:
         ctx.exit(BROKEN_EXIT_CODE)
 

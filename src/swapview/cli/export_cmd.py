@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -10,7 +9,16 @@ import click
 from ..config import load_config
 from ..export import FORMATS, Selection, check_policy, export, parse_where
 from ..store import resolve_comparison
-from .app import State, comparison_option, config_option, json_option, main, pass_state
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    echo_json,
+    json_option,
+    main,
+    pass_state,
+    say,
+)
 
 INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
@@ -96,16 +104,16 @@ def export_command(
         result = export(db, selection, format_name, output, append=append, config_path=config_path)
     except KeyboardInterrupt:
         where = "" if output == "-" else f": {output} left as it was"
-        click.echo(f"Interrupted{where}", err=True)
+        say(f"Interrupted{where}", err=True)
         sys.exit(INTERRUPTED)
     if as_json:
         # With the cases on stdout, the summary goes to stderr so the JSONL stays clean.
-        click.echo(json.dumps(result.as_dict(), indent=2), err=output == "-")
+        echo_json(result.as_dict(), indent=2, err=output == "-")
     elif output != "-":
         parts = [f"{t} {n}" for t, n in sorted(result.tags.items())]
         if append:
             parts.append(f"{result.already_present} already in the file")
         detail = f" ({', '.join(parts)})" if parts else ""
-        click.echo(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
+        say(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
         if result.config:
-            click.echo(f"Wrote promptfoo config to {result.config}", err=True)
+            say(f"Wrote promptfoo config to {result.config}", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from ..importers import IMPORTERS
 from ..ingest import FieldMap, LoadOptions, load, make_source
 from ..ingest.readers import FORMATS
 from ..store import LoadReport
-from .app import State, json_option, main, pass_state
+from .app import State, echo_json, json_option, main, pass_state, say
 
 PROGRESS_MIN_BYTES = 4 << 20
 FILE_LABELS = ("only in the baseline file", "only in the candidate file")
@@ -109,10 +108,10 @@ def load_command(
         source = make_source(paths, options, report, tool, importers.load_sources())
         load(db, source, report, comparison)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        echo_json(report.as_dict(), indent=2, ensure_ascii=False)
     else:
         only_in = importers.unmatched_labels(tool) if tool else FILE_LABELS
-        click.echo(format_report(report, only_in))
+        say(format_report(report, only_in))
 
 
 def _paths(

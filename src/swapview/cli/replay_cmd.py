@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..replay import (
     parse_extra,
     read_prompts,
 )
-from .app import State, config_option, json_option, main, pass_state
+from .app import State, config_option, echo_json, json_option, main, pass_state, say
 
 INTERRUPTED = 130
 
@@ -149,11 +148,11 @@ class ProgressLine:
             f"  {rate:6.1f} req/s  ETA {eta}  failed {s.failed}"
             f"  retried {s.retried} "
         )
-        click.echo(line, err=True, nl=False)
+        click.echo(line, err=True, nl=False)  # numbers only: keeps its \r
 
     def close(self, s: Summary) -> None:
         self.update(s, force=True)
-        click.echo("", err=True)
+        say("", err=True)
 
 
 def _clock(seconds: float) -> str:
@@ -171,7 +170,7 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
                 "existing": imported.existing,
                 "duplicate_keys": imported.duplicate_keys,
             }
-        click.echo(json.dumps(out, indent=2))
+        echo_json(out, indent=2)
         return
     if imported is not None:
         dup = (
@@ -179,32 +178,30 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
             if imported.duplicate_keys
             else ""
         )
-        click.echo(f"prompts: {imported.added} new, {imported.existing} already there{dup}")
+        say(f"prompts: {imported.added} new, {imported.existing} already there{dup}")
     for warning in s.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     rate = s.requests / s.elapsed if s.elapsed else 0.0
     left = f", {s.left_failed} skipped (failed before)" if s.left_failed else ""
-    click.echo(
+    say(
         f"{s.comparison} ({s.side}, {s.model} at {s.base_url}): {s.done} answered,"
         f" {s.failed} failed{left}, {s.retried} retried; {s.requests} requests in"
         f" {s.elapsed:.1f} s"
         f" ({rate:.1f}/s); tokens {s.prompt_tokens} prompt + {s.completion_tokens} completion"
     )
     if s.skipped:
-        click.echo(f"{s.skipped} answered meanwhile by another run (left as they were)")
+        say(f"{s.skipped} answered meanwhile by another run (left as they were)")
     if s.left_failed:
-        click.echo(
+        say(
             f"{s.left_failed} prompts that failed in an earlier run were not sent"
             " (--skip-failed); the command without it sends them"
         )
     if s.errors:
-        click.echo("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
-        click.echo(
+        say("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
+        say(
             "failed prompts are listed in the replay_errors table; the same command"
             " sends them again (--skip-failed to leave them)"
         )
     if s.interrupted:
         left = s.pending - s.finished
-        click.echo(
-            f"interrupted: {left} still missing; the same command sends only those", err=True
-        )
+        say(f"interrupted: {left} still missing; the same command sends only those", err=True)

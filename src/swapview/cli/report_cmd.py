@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..config import load_config
@@ -18,7 +16,16 @@ from ..report import (
 )
 from ..store import resolve_comparison
 from ..triage.report_section import remaining_section
-from .app import State, comparison_option, config_option, json_option, main, pass_state
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    echo_json,
+    json_option,
+    main,
+    pass_state,
+    say,
+)
 
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
@@ -70,14 +77,14 @@ def report_command(
             "metrics": values,
             "gates": [r.as_dict() for r in results],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data, indent=2, ensure_ascii=False)
     else:
         text = to_markdown(report)
         if results:
             text += "\n## Gates\n\n" + "\n".join(f"- {r.describe()}" for r in results) + "\n"
-        click.echo(text, nl=False)
+        say(text, nl=False)
     tripped = [r for r in results if r.tripped]
     for r in tripped:
-        click.echo(f"gate {r.describe()}", err=True)
+        say(f"gate {r.describe()}", err=True)
     if tripped:
         ctx.exit(GATE_EXIT_CODE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..scoring.embeddings import EMBEDDERS, make_embedder
 from ..scoring.runner import ScoreReport, score_comparison
 from ..store import list_comparisons
-from .app import State, json_option, main, pass_state
+from .app import State, echo_json, json_option, main, pass_state, say
 
 
 @main.command()
@@ -75,14 +74,14 @@ def score(
     )
     reports = [_score_one(db, name, model, quiet=as_json) for name in names]
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+        echo_json([r.as_dict() for r in reports], indent=2)
     else:
         for report in reports:
-            click.echo(_summary(report))
+            say(_summary(report))
 
 
 def _say(message: str) -> None:
-    click.echo(message, err=True)
+    say(message, err=True)
 
 
 def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:

@@ -14,7 +14,7 @@ from ..detail import comparisons
 from ..queue import DEFAULT_ORDER, ORDERS, get_order
 from ..store import resolve_comparison
 from ..web.tab import TabSpec
-from .app import State, config_option, main, newest_comparison_option, pass_state
+from .app import State, config_option, main, newest_comparison_option, pass_state, say
 
 NO_AUTH_WARNING = """\
 WARNING: listening on {host} port {port} with NO login. Anyone who can reach that port
@@ -91,11 +91,11 @@ def serve(
     def announce(url: str) -> None:
         if not is_loopback(host):
             bound = url.rstrip("/").rsplit(":", 1)[-1]
-            click.echo(NO_AUTH_WARNING.format(host=host, port=bound, db=state.db_path), err=True)
+            say(NO_AUTH_WARNING.format(host=host, port=bound, db=state.db_path), err=True)
         who = f"as {reviewer}" if reviewer else "each tab asks for a reviewer name"
-        click.echo(f"Each browser tab runs its own review session ({who}). Ctrl+C stops.")
+        say(f"Each browser tab runs its own review session ({who}). Ctrl+C stops.")
         # The URL comes last, on a line of its own shape, for scripts waiting on it.
-        click.echo(f"swapview serve: reviewing {state.db_path} at {url}")
+        say(f"swapview serve: reviewing {state.db_path} at {url}")
         sys.stdout.flush()
 
     settings = ServeSettings(

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-import click
-
 from ..stats import comparison_stats
-from .app import State, json_option, main, pass_state
+from .app import State, echo_json, json_option, main, pass_state, say
 
 
 @main.command()
@@ -17,12 +13,12 @@ def stats(state: State, as_json: bool) -> None:
     """Counts per comparison: pairs, reviewed, tags, score summaries."""
     rows = comparison_stats(state.open_existing())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(rows, indent=2)
         return
     if not rows:
-        click.echo("No comparisons yet: load some pairs with `swapview load`.")
+        say("No comparisons yet: load some pairs with `swapview load`.")
     for row in rows:
-        click.echo(_format(row))
+        say(_format(row))
 
 
 def _format(row: dict) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import click
@@ -28,9 +27,11 @@ from .app import (
     comparison_option,
     config_option,
     default_reviewer,
+    echo_json,
     json_option,
     main,
     pass_state,
+    say,
 )
 
 
@@ -70,17 +71,15 @@ def refit_command(
     report = refit_and_store(db, cid, kinds)
     head = likely_regressions(db, cid, limit=top)
     if as_json:
-        click.echo(json.dumps({"refit": asdict(report), "queue": head}))
+        echo_json({"refit": asdict(report), "queue": head})
         return
-    click.echo(
+    say(
         f"{report.pairs} pairs scored from {report.tags} tags ({report.regressions} regressions)"
         f" in {report.seconds:.2f} s"
     )
     width = max((len(row["key"]) for row in head), default=0)
     for row in head:
-        click.echo(
-            f"  {row['key']:<{width}}  {chance_percent(row['score']):>3d}%  {row['reason'] or ''}"
-        )
+        say(f"  {row['key']:<{width}}  {chance_percent(row['score']):>3d}%  {row['reason'] or ''}")
 
 
 @triage_group.command("clusters")
@@ -97,9 +96,9 @@ def clusters_command(state: State, comparison: str | None, top: int) -> None:
     """Regroup pairs whose changes are alike and list the biggest groups."""
     db, cid = _comparison_id(state, comparison)
     count = build_clusters(db, cid)
-    click.echo(f"{count} cluster{'' if count == 1 else 's'}")
+    say(f"{count} cluster{'' if count == 1 else 's'}")
     for cluster in top_clusters(db, cid, top):
-        click.echo(f"  {cluster.describe()}")
+        say(f"  {cluster.describe()}")
 
 
 @triage_group.command("tag-cluster")
@@ -132,9 +131,9 @@ def tag_cluster_command(
         )
     done = tag_cluster(db, cluster_id, reviewer, tag)
     if not done:
-        click.echo(f"nothing to tag: every pair of cluster {cluster_id} is already reviewed")
+        say(f"nothing to tag: every pair of cluster {cluster_id} is already reviewed")
         return
-    click.echo(f"tagged {len(done)} pairs as {tag} (review ids {done[0]}-{done[-1]})")
+    say(f"tagged {len(done)} pairs as {tag} (review ids {done[0]}-{done[-1]})")
 
 
 @triage_group.command("estimate")
@@ -150,11 +149,11 @@ def estimate_command(
     db, cid = _comparison_id(state, comparison)
     est = estimate_remaining(db, cid, kinds=kinds)
     if as_json:
-        click.echo(json.dumps(est))
+        echo_json(est)
         return
-    click.echo(describe_remaining(est))
+    say(describe_remaining(est))
     if est["suggest"]["pair_ids"]:
-        click.echo(f"next: {est['suggest']['reason']} (swapview triage sample)")
+        say(f"next: {est['suggest']['reason']} (swapview triage sample)")
 
 
 @triage_group.command("sample")
@@ -175,10 +174,10 @@ def sample_command(
     kinds = _kinds(config_file)
     db, cid = _comparison_id(state, comparison)
     suggestion = suggest_sample(db, cid, size=size, kinds=kinds)
-    click.echo(suggestion.reason)
+    say(suggestion.reason)
     for pid in suggestion.pair_ids:
         key = db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0]
-        click.echo(f"  {pid:>8}  {key}")
+        say(f"  {pid:>8}  {key}")
 
 
 @triage_group.command("alike")
@@ -202,6 +201,6 @@ def alike_command(state: State, key: str, comparison: str | None, limit: int) ->
         raise click.ClickException(f"no pair with key {key!r} in this comparison")
     cluster = cluster_of(db, row[0])
     if cluster:
-        click.echo(cluster.describe())
+        say(cluster.describe())
     for pid in more_like_this(db, row[0], limit=limit):
-        click.echo(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])
+        say(db.execute("SELECT key FROM pairs WHERE id = ?", [pid]).fetchone()[0])

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..textsafe import json_visible
 from .assertions import draft_assertions, similarity_threshold
 from .models import (
     ExportCase,
@@ -154,7 +155,9 @@ def detect_format(record: Any) -> str | None:
 def record_line(fmt: Format, case: ExportCase) -> str:
     """One JSONL line (no newline) for a case."""
     data = fmt.to_record(case).model_dump(mode="json", by_alias=True)
-    return json.dumps(data, ensure_ascii=False)
+    # Same data for every JSON reader, but no raw escape or invisible character for a
+    # terminal showing the file (`-o -`, `cat`, `less`).
+    return json_visible(json.dumps(data, ensure_ascii=False))
 
 
 def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
@@ -178,4 +181,4 @@ def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
         "# the drafted assertions: regressions should fail on the candidate and pass on the\n"
         "# baseline. `similar` needs an embeddings endpoint (e.g. OPENAI_BASE_URL).\n"
     )
-    return header + json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+    return header + json_visible(json.dumps(config, indent=2, ensure_ascii=False)) + "\n"

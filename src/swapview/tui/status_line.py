@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from ..textsafe import visible
+
 SEP = " │ "
 
 
@@ -24,12 +26,19 @@ def status_text(parts: StatusParts, width: int) -> str:
     """The longest form that fits ``width`` cells: the least useful part gives way first
     (the order's label, then the wording of progress and estimate, then the order, the
     estimate); position, filter and reviewer stay to the end."""
+    # The filter label quotes data (a pair key for "more like this") and the reviewer
+    # name comes from whoever typed it: neither reaches the terminal raw.
+    parts = StatusParts(*(visible(v) for v in _fields(parts)))
     forms = _forms(parts)
     for form in forms:
         text = SEP.join(p for p in form if p)
         if cell_len(text) <= width:
             return text
     return SEP.join(p for p in forms[-1] if p)
+
+
+def _fields(p: StatusParts) -> tuple[str, ...]:
+    return (p.progress, p.progress_short, p.estimate, p.position, p.order, p.filters, p.reviewer)
 
 
 def _forms(p: StatusParts) -> list[list[str]]:
