@@ -241,3 +241,23 @@ async def test_public_needs_the_flag_and_warns(db_path: Path) -> None:
     text = "\n".join(printed)
     assert "NO login" in text and "0.0.0.0" in text
     assert "ssh -L" in text
+
+
+async def test_tabs_past_the_cap_get_a_page_not_a_process(db_path: Path) -> None:
+    make_db(db_path, n_extra=0)
+    with serving(db_path, "--reviewer", "Cleo", "--max-tabs", "1") as served:
+        url = served.url
+        ws_url = url.replace("http", "ws") + "ws"
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+            await Tab(ws).wait_for("0 of 5 reviewed")
+            running = served.tab_processes()
+            async with http.get(url) as page:
+                assert page.status == 503
+                assert "--max-tabs 1" in await page.text()
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(ws_url)
+            assert refused.value.status == 503
+            assert served.tab_processes() == running  # no process for the refused tab
+        await asyncio.to_thread(served.wait_for_no_tabs)
+        async with aiohttp.ClientSession() as http, http.get(url) as page:
+            assert page.status == 200  # the closed tab freed its place

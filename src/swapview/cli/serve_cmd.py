@@ -47,6 +47,13 @@ them under any name they type. Safer: serve on 127.0.0.1 (the default) and forwa
     "-r",
     help="Name on every tag from every tab (default: each tab asks on first open).",
 )
+@click.option(
+    "--max-tabs",
+    type=click.IntRange(1),
+    default=12,
+    show_default=True,
+    help="Most browser tabs served at once (each runs a review app process).",
+)
 @newest_comparison_option
 @click.option("--order", "-o", type=click.Choice(sorted(ORDERS)), help="Queue order.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --order random.")
@@ -63,6 +70,7 @@ def serve(
     port: int,
     public: bool,
     reviewer: str | None,
+    max_tabs: int,
     comparison: str | None,
     order: str | None,
     seed: int,
@@ -104,6 +112,7 @@ def serve(
         public=public,
         tab_command=tab_command(spec),
         title=f"swapview · {db_name}",
+        max_tabs=max_tabs,
     )
     # One line when a tab opens or closes; textual-serve's own errors (a tab that failed
     # to start) still show.

@@ -48,6 +48,9 @@ class ServeSettings:
     tab_command: str
     title: str = "swapview"
     public: bool = False
+    # Each tab is a review app process (about 50 MB): 50 tabs once made 100 processes and
+    # 2.4 GB. Past the cap a new tab gets a page saying so instead of another process.
+    max_tabs: int = 12
 
 
 def is_loopback(host: str) -> bool:
@@ -134,7 +137,19 @@ class TabServer:
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    def full(self) -> bool:
+        return len(self.services) >= self.settings.max_tabs
+
+    def _full_page(self) -> web.Response:
+        text = (
+            f"swapview serve: {len(self.services)} tabs are open, the most this server runs"
+            f" (--max-tabs {self.settings.max_tabs}). Close a tab, then reload this page.\n"
+        )
+        return web.Response(status=503, text=text, headers={"Retry-After": "10"})
+
     async def index(self, request: web.Request) -> web.Response:
+        if self.full():
+            return self._full_page()
         scheme = "wss" if request.secure else "ws"
         try:
             font_size = max(8, min(int(request.query.get("fontsize", "16")), 40))
@@ -150,6 +165,8 @@ class TabServer:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host")):
             return web.Response(status=403, text="swapview serve: cross-site websocket refused\n")
+        if self.full():
+            return self._full_page()
         ws = web.WebSocketResponse(heartbeat=15)
         await ws.prepare(request)
         service = AppService(
