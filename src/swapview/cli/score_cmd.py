@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -72,7 +73,17 @@ def score(
         timeout=embed_timeout,
         progress=None if as_json else _say,
     )
-    reports = [_score_one(db, name, model, quiet=as_json) for name in names]
+    try:
+        reports = [_score_one(db, name, model, quiet=as_json) for name in names]
+    except KeyboardInterrupt:
+        # Scores are committed chunk by chunk: what was done stays, the next run goes on.
+        db.close()  # the chunk in progress rolls back
+        say("Interrupted: the pairs scored so far are kept; run score again to go on.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Not sys.exit: an embedding request still waiting on a server would hold the
+        # interpreter's exit until its timeout; nothing uncommitted is worth waiting for.
+        os._exit(130)
     if as_json:
         echo_json([r.as_dict() for r in reports], indent=2)
     else:

@@ -13,6 +13,7 @@ No PCA: all 384 dimensions are kept (the model is 23 MB as float16).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -60,15 +61,35 @@ def build_static_model(
     say("Building the static embedding model from MiniLM (first run only, 1 to 3 minutes)")
     session = load_session()
     tokenizer = load_tokenizer(MAX_TOKENS)
-    fallback = isolated_vectors(session, tokenizer.get_vocab_size())
-    say("  vocabulary done; reading a corpus through MiniLM")
-    sums, counts = context_sums(session, tokenizer, token_budget)
+    fallback = isolated_vectors(session, tokenizer.get_vocab_size(), Steps(say, "vocabulary"))
+    sums, counts = context_sums(session, tokenizer, token_budget, Steps(say, "corpus"))
     vectors = (sums + SHRINK * fallback) / (counts + SHRINK)[:, None]
     say(f"  done: {int((counts > 0).sum())} tokens seen in context")
     return {"vectors": vectors.astype(np.float16), "counts": counts}
 
 
-def isolated_vectors(session, vocab_size: int) -> np.ndarray:
+class Steps:
+    """Says how far one stage of the build has got, at every further tenth: the first
+    build takes minutes, and a silent terminal looks hung."""
+
+    def __init__(self, say: Say, stage: str) -> None:
+        self.say, self.stage = say, stage
+        self.start = time.monotonic()
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if tenth > self.shown:
+            self.shown = tenth
+            seconds = time.monotonic() - self.start
+            self.say(f"  {self.stage}: {10 * tenth}% ({seconds:.0f} s)")
+
+
+def _quiet(_done: int, _total: int) -> None:
+    pass
+
+
+def isolated_vectors(session, vocab_size: int, steps: Callable = _quiet) -> np.ndarray:
     """MiniLM's output at the token position for [CLS] token [SEP], for every token."""
     cls_id, sep_id = 101, 102
     out = np.zeros((vocab_size, 384), dtype=np.float32)
@@ -76,15 +97,19 @@ def isolated_vectors(session, vocab_size: int) -> np.ndarray:
         ids = np.arange(start, min(vocab_size, start + VOCAB_BATCH), dtype=np.int64)
         seqs = np.stack([np.full_like(ids, cls_id), ids, np.full_like(ids, sep_id)], axis=1)
         out[ids] = _hidden(session, seqs, np.ones_like(seqs))[:, 1]
+        steps(int(ids[-1]) + 1, vocab_size)
     return out
 
 
-def context_sums(session, tokenizer, token_budget: int) -> tuple[np.ndarray, np.ndarray]:
+def context_sums(
+    session, tokenizer, token_budget: int, steps: Callable = _quiet
+) -> tuple[np.ndarray, np.ndarray]:
     """Per token: the sum of its contextual output vectors over the corpus, and a count."""
     vocab = tokenizer.get_vocab_size()
     sums = np.zeros((vocab, 384), dtype=np.float64)
     counts = np.zeros(vocab, dtype=np.int64)
     chunks = _corpus_chunks(tokenizer, token_budget)
+    done = 0
     for batch in length_batches([len(c) for c in chunks], 8192):
         width = max(len(chunks[j]) for j in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
@@ -96,6 +121,8 @@ def context_sums(session, tokenizer, token_budget: int) -> tuple[np.ndarray, np.
         keep = mask.astype(bool)
         np.add.at(sums, ids[keep], hidden[keep])
         np.add.at(counts, ids[keep], 1)
+        done += len(batch)
+        steps(done, len(chunks))
     return sums.astype(np.float32), counts
 
 

@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -129,8 +129,15 @@ class HTTPEmbedder:
         size = self.config.batch_size
         batches = [todo[s : s + size] for s in range(0, len(todo), size)]
         self._abort.clear()
-        with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.config.concurrency)
+        try:
             futures = [pool.submit(self._guarded, [texts[i] for i in b]) for b in batches]
+            wait(futures)
+        except BaseException:  # Ctrl-C: drop the queued batches, stop the others' retries
+            self._abort.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         errors = [f.exception() for f in futures if f.exception() is not None]
         if errors:  # report the cause, not the batches stopped because of it
             raise next((e for e in errors if not isinstance(e, _Aborted)), errors[0])
