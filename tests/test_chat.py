@@ -54,3 +54,29 @@ def test_queue_and_prompt_panel_show_the_text_of_content_parts(db):
     rows = queue.page_at(db.conn, queue.QueueSpec(order="key", comparison_id=cid), 0, 5)
     assert rows[0].snippet == "Where is my refund?"
     assert chat_turns(messages) == [("system", "Be brief."), ("user", "Where is my refund?")]
+
+
+@pytest.mark.parametrize(
+    "text, turns",
+    [
+        (
+            "\n\nHuman: hi there\n\nAssistant: hello!\n\nHuman: what is 2+2?\n\nAssistant:",
+            [("user", "hi there"), ("assistant", "hello!"), ("user", "what is 2+2?")],
+        ),
+        ("Be terse.\n\nHuman: a\n\nAssistant:", [("system", "Be terse."), ("user", "a")]),
+        ("Human: one line only", [("user", "one line only")]),
+        (
+            "H: short\n\nA: form\n\nH: again",
+            [("user", "short"), ("assistant", "form"), ("user", "again")],
+        ),
+        # Not transcripts: prose mentioning a speaker, an answer-only text.
+        (
+            "Write about the word Human: it means...",
+            [("user", "Write about the word Human: it means...")],
+        ),
+        ("Intro\n\nAssistant: only", [("user", "Intro\n\nAssistant: only")]),
+        ("plain question?", [("user", "plain question?")]),
+    ],
+)
+def test_human_assistant_transcripts_split_into_turns(text, turns):
+    assert chat_turns(text) == turns

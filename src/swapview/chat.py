@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 _TEXT_PARTS = ("text", "input_text", "output_text")
@@ -62,3 +63,30 @@ def snippet_text(snippet: str) -> str:
         return content_text(json.loads(snippet))
     except ValueError:
         return snippet  # a truncated list (the snippet is cut at 160 characters)
+
+
+# Anthropic's legacy prompt format and the HH-RLHF data set: "\n\nHuman: ...\n\nAssistant: ...".
+_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant|H|A|System):[ \t]?")
+_ROLES = {"Human": "user", "H": "user", "Assistant": "assistant", "A": "assistant"}
+
+
+def transcript_turns(text: str) -> list[tuple[str, str]] | None:
+    """A `Human:` / `Assistant:` transcript as (role, text) turns, or None when the text is
+    not one: it must open with a speaker (after an optional preamble, the system prompt)
+    and have a Human turn, so prose that mentions "Human:" once is left alone. A trailing
+    empty `Assistant:` (the slot the model answers in) is dropped."""
+    marks = list(_SPEAKER.finditer(text))
+    if not marks or not any(m.group(1) in ("Human", "H") for m in marks):
+        return None
+    if len(marks) < 2 and marks[0].start() != 0:
+        return None
+    turns: list[tuple[str, str]] = []
+    preamble = text[: marks[0].start()].strip()
+    if preamble:
+        turns.append(("system", preamble))
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
+        body = text[mark.end() : nxt.start() if nxt else len(text)].strip()
+        turns.append((_ROLES.get(mark.group(1), "system"), body))
+    if turns and turns[-1][0] == "assistant" and not turns[-1][1]:
+        turns.pop()
+    return turns

@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .chat import content_text
+from .chat import content_text, transcript_turns
 from .errors import NotFoundError
 from .store import decode_prompt
 
@@ -114,7 +114,7 @@ def chat_turns(prompt: str | list[dict[str, Any]] | None) -> list[tuple[str, str
     if prompt is None:
         return []
     if isinstance(prompt, str):
-        return [("user", prompt)]
+        return transcript_turns(prompt) or [("user", prompt)]
     turns = []
     for msg in prompt:
         if not isinstance(msg, dict):
