@@ -188,3 +188,26 @@ def test_texts_that_differ_only_past_the_shown_lines_are_not_identical(monkeypat
     assert any("more lines not shown" in n for n in same_head.notes)
     truly_same = diff_module.diff_texts(body, body)
     assert truly_same.identical and not truly_same.differs_beyond
+
+
+def _rows_text(text: str, width: int) -> list[str]:
+    from swapview.layout import unified
+
+    rows = unified(diff_texts(text, text), width)
+    return ["".join(s.text for s in r.left) for r in rows]
+
+
+@pytest.mark.parametrize("width", range(4, 41, 3))
+@pytest.mark.parametrize("seed", range(6))
+def test_wrapping_mixed_cjk_and_latin_never_glues_two_words(width, seed):
+    import random
+
+    rng = random.Random(seed)
+    vocab = ["JOIN", "Salary_Payments", "员工", "这是一个很长的句子", "id", "SELECT", "表格", "x"]
+    text = " ".join(rng.choice(vocab) for _ in range(30))
+    rows = _rows_text(text, width)
+    assert "".join(rows).replace(" ", "") == text.replace(" ", "")  # nothing lost
+    words = text.split()
+    for row in rows:
+        for piece in row.split():
+            assert any(piece in w for w in words), (piece, row, width)

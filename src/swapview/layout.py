@@ -129,6 +129,15 @@ def wrap_line(line: Line, width: int, measure: Measure = cell_len) -> list[Cells
                 used = w if w <= width else ww
                 continue
             cur, used = _hard_split(rows, cur, used, word, seg.kind, width, measure)
+            space = tok[len(word) :]
+            if space and used + measure(space) <= width:
+                # Keep the space after a split word: the next word must not run into it
+                # ("emp_id 这是" shown as "emp_id这是").
+                cur.append(Segment(seg.kind, space))
+                used += measure(space)
+            elif space:
+                rows.append(cur)  # the space falls at the wrap point
+                cur, used = [], 0
     rows.append(cur)
     return [_merge(r) for r in rows]
 
