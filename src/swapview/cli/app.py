@@ -6,9 +6,11 @@ import getpass
 import importlib
 import json
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlite_utils import Database
@@ -38,6 +40,8 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
 
 
 # Every line a command prints for people goes through `say`, every JSON document through
@@ -46,6 +50,20 @@ pass_state = click.make_pass_decorator(State)
 def say(message: object = None, **kw: Any) -> None:
     """click.echo with escapes and invisible characters made visible (textsafe.visible)."""
     click.echo(None if message is None else visible(str(message)), **kw)
+
+
+def with_progress(label: str, run: Callable[[Progress | None], T], *, quiet: bool = False) -> T:
+    """``run(progress)`` under a progress bar on stderr when it is a terminal (and not
+    ``quiet``); ``progress(done, total)`` moves the bar. Else ``run(None)``."""
+    if quiet or not sys.stderr.isatty():
+        return run(None)
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        return run(progress)
 
 
 def echo_json(data: Any, *, err: bool = False, **dump: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -25,6 +24,7 @@ from .app import (
     main,
     pass_state,
     say,
+    with_progress,
 )
 
 BROKEN_EXIT_CODE = 3  # as `report --fail-if`: CI tells "a contract broke" from an error
@@ -114,16 +114,11 @@ def _contracts_path(file: str | None, config_file: str | None) -> str:
 
 
 def _run(db, name: str, cfile, *, quiet: bool) -> CheckReport:  # type: ignore[no-untyped-def]
-    if quiet or not sys.stderr.isatty():
-        return check_comparison(db, name, cfile)
-    bar = click.progressbar(length=1, label=f"Checking {name}", file=sys.stderr)
-    with bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        return check_comparison(db, name, cfile, progress=progress)
+    return with_progress(
+        f"Checking {name}",
+        lambda progress: check_comparison(db, name, cfile, progress=progress),
+        quiet=quiet,
+    )
 
 
 def render(report: CheckReport) -> str:

@@ -10,7 +10,7 @@ import click
 from ..scoring.embeddings import EMBEDDERS, make_embedder
 from ..scoring.runner import ScoreReport, score_comparison
 from ..store import list_comparisons
-from .app import State, echo_json, json_option, main, pass_state, say
+from .app import State, echo_json, json_option, main, pass_state, say, with_progress
 
 
 @main.command()
@@ -96,16 +96,11 @@ def _say(message: str) -> None:
 
 
 def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:
-    if quiet or not sys.stderr.isatty():
-        return score_comparison(db, name, model)
-    bar = click.progressbar(length=1, label=f"Scoring {name}", file=sys.stderr)
-    with bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        return score_comparison(db, name, model, progress=progress)
+    return with_progress(
+        f"Scoring {name}",
+        lambda progress: score_comparison(db, name, model, progress=progress),
+        quiet=quiet,
+    )
 
 
 def _summary(r: ScoreReport) -> str:
