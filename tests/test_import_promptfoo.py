@@ -90,7 +90,7 @@ def test_only_one_provider_is_a_clear_error(results: dict[str, Path]) -> None:
         r" input has only 'old-model'",
     ):
         import_files("promptfoo", [results["old"]])
-    with pytest.raises(InputError, match="both files hold provider 'old-model'"):
+    with pytest.raises(InputError, match="the same file twice"):
         import_files("promptfoo", [results["old"], results["old"]])
     with pytest.raises(InputError, match="both.json: this file has 2 providers"):
         import_files("promptfoo", [results["both"], results["old"]])
@@ -165,3 +165,17 @@ def test_keeps_the_providers_finish_reason(tmp_path_factory: pytest.TempPathFact
         records["tell a long story"]["candidate.finish_reason"],
     ) == ("stop", "length")
     assert records["say hi"]["candidate.finish_reason"] == "stop"
+
+
+def test_a_model_swap_under_one_label_and_a_jsonl_run(results: dict[str, Path]) -> None:
+    """Both runs call their provider `support-bot`; the new one was saved with
+    `-o results.jsonl`. The files are the sides and the provider ids name the models."""
+    result = import_files("promptfoo", [results["same_old"], results["same_new"]])
+    assert result.baseline_model == "exec: python3 answer.py old-model"
+    assert result.candidate_model == "exec: python3 answer.py new-model"
+    assert len(result.records) == 4 and len(result.failed) == 2
+    for record in result.records:
+        assert record.baseline_output == "[old-model] " + record.prompt.upper()
+        assert record.candidate_output == "[new-model] " + record.prompt.upper()
+        assert record.metadata["baseline.provider_id"] == "exec: python3 answer.py old-model"
+        assert record.metadata["candidate.provider_id"] == "exec: python3 answer.py new-model"

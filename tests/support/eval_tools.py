@@ -110,7 +110,14 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "answer.py").write_text(ANSWER_PY)
     (workdir / "tests.jsonl").write_text("".join(json.dumps(t) + "\n" for t in TESTS))
-    runs = {"both": list(PROVIDERS.values()), "old": [PROVIDERS["old-model"]]}
+    # A model swap under one label (the usual setup): the old run saved as results.json,
+    # the new one as results.jsonl (one row per line), as `promptfoo eval -o` writes each.
+    same_label = {
+        "same_old": [{**PROVIDERS["old-model"], "label": "support-bot"}],
+        "same_new": [{**PROVIDERS["new-model"], "label": "support-bot"}],
+    }
+    runs = {"both": list(PROVIDERS.values()), "old": [PROVIDERS["old-model"]], **same_label}
+    out_names = {name: f"{name}.json" for name in runs} | {"same_new": "same_new.jsonl"}
     procs = {}
     for name, providers in runs.items():
         (workdir / f"{name}.yaml").write_text(PROMPTFOO_CONFIG % json.dumps(providers))
@@ -127,7 +134,7 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
                 "-c",
                 f"{name}.yaml",
                 "-o",
-                f"{name}.json",
+                out_names[name],
                 "--no-cache",
                 "--no-table",
                 "--no-progress-bar",
@@ -141,9 +148,9 @@ def promptfoo_results(workdir: Path) -> dict[str, Path]:
     for name, proc in procs.items():
         out, _ = proc.communicate(timeout=120)
         # 100: some assertion failed (the failing prompt), which is expected here
-        if proc.returncode not in (0, 100) or not (workdir / f"{name}.json").exists():
+        if proc.returncode not in (0, 100) or not (workdir / out_names[name]).exists():
             raise RuntimeError(f"promptfoo eval {name} failed ({proc.returncode}):\n{out}")
-    return {name: workdir / f"{name}.json" for name in runs}
+    return {name: workdir / out_names[name] for name in runs}
 
 
 # A promptfoo JavaScript provider: unlike exec providers, it can report a finishReason, as

@@ -9,9 +9,11 @@ never loaded; failed assertions are not errors and load with their scores.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from ..errors import InputError
+from ..ingest.streams import open_text
 from ..store import text_hash
 from .base import (
     Answer,
@@ -23,6 +25,7 @@ from .base import (
     pair_answers,
     pick_two,
     read_json,
+    read_jsonl,
     type_name,
 )
 
@@ -40,6 +43,8 @@ def import_results(
             "--from promptfoo reads one results file with two"
             f" providers or two files; got {len(paths)}",
         )
+    if len(paths) == 2 and os.path.realpath(paths[0]) == os.path.realpath(paths[1]):
+        raise InputError(paths[1], "the same file twice; give the old run, then the new one")
     files = [(p, _rows(p)) for p in paths]
     if len(files) == 1:
         path, rows = files[0]
@@ -51,12 +56,12 @@ def import_results(
         (path_a, old_rows), (path_b, new_rows) = files
         old = _only_provider(path_a, old_rows, baseline_model)
         new = _only_provider(path_b, new_rows, candidate_model)
-        if old == new:
-            raise InputError(
-                path_b, f"both files hold provider {old!r}; a comparison needs two models"
-            )
-    result = ImportResult("promptfoo", "promptfoo " + ", ".join(paths), old, new)
     old_side, new_side = _side(old_rows, old), _side(new_rows, new)
+    if len(files) == 2 and old == new:
+        # The usual model swap keeps its label (`label: support-bot`) in both runs: the
+        # files are the sides, and the provider ids (openai:chat:old-model) name the models.
+        old, new = _run_names(files, old)
+    result = ImportResult("promptfoo", "promptfoo " + ", ".join(paths), old, new)
     labels = [
         {a.shared.get("prompt_label") for a in side.answers.values()}
         for side in (old_side, new_side)
@@ -71,6 +76,23 @@ def import_results(
     return pair_answers(result, old_side, new_side)
 
 
+def _run_names(
+    files: list[tuple[str, list[tuple[str, dict[str, Any]]]]], label: str
+) -> tuple[str, str]:
+    ids = [_provider_id(rows) for _path, rows in files]
+    if ids[0] and ids[1] and ids[0] != ids[1]:
+        return ids[0], ids[1]
+    return f"{label} (old run)", f"{label} (new run)"
+
+
+def _provider_id(rows: list[tuple[str, dict[str, Any]]]) -> str | None:
+    for where, row in rows:
+        provider = row.get("provider")
+        if where != "results.prompts" and isinstance(provider, dict):
+            return provider.get("id") if isinstance(provider.get("id"), str) else None
+    return None
+
+
 def _by_vars(side: Sides) -> Sides:
     out = Sides()
     out.duplicates = side.duplicates
@@ -82,6 +104,9 @@ def _by_vars(side: Sides) -> Sides:
 
 
 def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
+    if _is_jsonl(path):
+        # `promptfoo eval -o results.jsonl`: one result row per line, no envelope.
+        return [(f"line {n}", row) for n, row in read_jsonl(path)]
     doc = read_json(path, EXPECT)
     results = doc.get("results") if isinstance(doc, dict) else None
     rows = results.get("results") if isinstance(results, dict) else None
@@ -112,6 +137,18 @@ def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
             raise InputError(path, f"expected an object, got {type_name(row)}", field=where)
         out.append((where, row))
     return out
+
+
+def _is_jsonl(path: str) -> bool:
+    """A file of one result object per line: its first line is a whole object with a
+    provider (the envelope of results.json opens with metadata, never a result)."""
+    with open_text(path) as stream:
+        first = stream.readline()
+    try:
+        row = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(row, dict) and "provider" in row and "results" not in row
 
 
 def _provider(path: str, where: str, row: dict[str, Any]) -> str:
@@ -173,10 +210,13 @@ def _answer(row: dict[str, Any], provider: str) -> Answer:
         "vars": variables,
         "description": test.get("description"),
         "prompt_label": label or None,
+        "test_metadata": test.get("metadata"),
     }
     answer.shared = {k: v for k, v in answer.shared.items() if v}
     answer.error = _error(row, response)
     answer.side = _meta(row, response)
+    if isinstance(row.get("provider"), dict) and row["provider"].get("label"):
+        answer.side["provider_id"] = row["provider"].get("id")  # the label hides it
     return answer
 
 
