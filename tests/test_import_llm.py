@@ -9,8 +9,11 @@ answers of two OpenAI-compatible models served by tests/support/openai_server.py
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,7 +201,7 @@ def test_bad_inputs(tmp_path: Path, llm_db: Path) -> None:
         import_files("llm", [truncated])
     wrong = tmp_path / "results.json"
     wrong.write_text('{"results": {"version": 3, "results": []}}')
-    with pytest.raises(InputError, match="results.json: not a SQLite database"):
+    with pytest.raises(InputError, match="results.json: not an llm logs database"):
         import_files("llm", [wrong])
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE pairs (id INTEGER)")
@@ -206,3 +209,36 @@ def test_bad_inputs(tmp_path: Path, llm_db: Path) -> None:
         import_files("llm", [other])
     with pytest.raises(InputError, match="reads one logs.db"):
         import_files("llm", [llm_db, llm_db])
+
+
+@pytest.mark.slow
+def test_llm_logs_json_loads_as_the_database_does(llm_db: Path, tmp_path: Path) -> None:
+    """`llm logs --json` (llm's own output, from the same real logs.db) pairs the same."""
+    env = {**os.environ, "LLM_USER_PATH": str(Path(llm_db).parent)}
+    llm = Path(sys.executable).with_name("llm")
+    out = subprocess.run(
+        [str(llm), "logs", "--json", "-n", "0"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    as_json = tmp_path / "logs.json"
+    as_json.write_text(out)
+    from_db = import_files("llm", [str(llm_db)])
+    from_json = import_files("llm", [str(as_json)])
+    assert len(from_json.records) == len(from_db.records) > 0
+    by_key = {r.key: r for r in from_db.records}
+    for record in from_json.records:
+        twin = by_key[record.key]
+        assert (record.prompt, record.baseline_output, record.candidate_output) == (
+            twin.prompt,
+            twin.baseline_output,
+            twin.candidate_output,
+        )
+
+
+def test_a_json_file_that_is_not_llm_logs_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "logs.json"
+    bad.write_text('{"not": "a list"}')
+    with pytest.raises(InputError, match="nor `llm logs --json` output"):
+        import_files("llm", [str(bad)])
+    bad.write_text('[{"id": "x", "model": "m"}]')
+    with pytest.raises(InputError, match=r"\[0\]\.response"):
+        import_files("llm", [str(bad)])

@@ -1,4 +1,5 @@
-"""llm (Simon Willison's CLI): its logs.db, pairing two models' answers to the same prompt.
+"""llm (Simon Willison's CLI): its logs.db (or `llm logs --json`), pairing two models'
+answers to the same prompt.
 
 Since llm 0.32 each answer is a row of ``turns`` whose prompt is a chain of ``messages``
 (content-addressed, each with ``parts``); the old ``responses`` table stays empty there.
@@ -21,7 +22,16 @@ from typing import Any
 from ..errors import InputError
 from ..ingest.outputs import finish_reason
 from ..store import text_hash
-from .base import Answer, ImportResult, Prompt, Sides, canonical, pair_answers, pick_two
+from .base import (
+    Answer,
+    ImportResult,
+    Prompt,
+    Sides,
+    canonical,
+    pair_answers,
+    pick_two,
+    read_json,
+)
 
 
 def import_logs_db(
@@ -48,6 +58,9 @@ def import_logs_db(
 
 
 def _read(path: str) -> Iterator[Answer]:
+    if not _is_sqlite(path):
+        yield from _logs_json(path)
+        return
     conn = _connect(path)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -67,6 +80,56 @@ def _read(path: str) -> Iterator[Answer]:
         conn.close()
     rows.sort(key=lambda a: a.side.get("created") or "")
     yield from rows
+
+
+def _is_sqlite(path: str) -> bool:
+    """A SQLite file by its magic bytes; anything else is read as `llm logs --json`."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError as exc:
+        raise InputError(path, f"cannot read it ({exc.strerror})") from None
+
+
+# -- `llm logs --json`: the same answers as JSON, one object each -------------------------
+
+
+def _logs_json(path: str) -> Iterator[Answer]:
+    doc = read_json(path, "an llm logs.db, or the output of `llm logs --json`")
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise InputError(
+            path,
+            "not an llm logs database, nor `llm logs --json` output (a JSON array of responses)",
+        )
+    history: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for i, row in enumerate(sorted(doc, key=lambda r: str(r.get("datetime_utc") or ""))):
+        missing = [k for k in ("id", "model", "response") if k not in row]
+        if missing:
+            raise InputError(path, "missing in a response", field=f"[{i}].{missing[0]}")
+        prompt = _with_fragments(row.get("prompt"), row.get("prompt_fragments"))
+        system = _with_fragments(row.get("system"), row.get("system_fragments")).strip("\n")
+        conversation = row.get("conversation_id")
+        earlier = history[conversation] if conversation else []
+        messages = [*earlier, {"role": "user", "content": prompt}]
+        reason = _finish_reason(json.dumps(row.get("response_json")))
+        yield _answer(row, system or None, messages, row.get("response") or "", reason)
+        earlier += [
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": row.get("response") or ""},
+        ]
+
+
+def _with_fragments(text: Any, fragments: Any) -> str:
+    """The prompt as the model got it. llm 0.36 writes it with its fragments already
+    expanded (and lists them too); older versions list them apart, to put in front."""
+    text = text if isinstance(text, str) else ""
+    parts = [
+        f if isinstance(f, str) else str(f.get("content") or "")
+        for f in (fragments if isinstance(fragments, list) else [])
+        if isinstance(f, str | dict)
+    ]
+    missing = [p for p in parts if p and p not in text]
+    return "\n".join([*missing, text])
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -184,7 +247,7 @@ def _fragments(conn: sqlite3.Connection, tables: set[str]) -> dict[int, str]:
 
 
 def _answer(
-    row: sqlite3.Row,
+    row: sqlite3.Row | dict[str, Any],
     system: str | None,
     messages: list[dict[str, str]],
     output: str,
@@ -212,11 +275,13 @@ def _answer(
     )
 
 
-def _col(row: sqlite3.Row, name: str) -> Any:
+def _col(row: sqlite3.Row | dict[str, Any], name: str) -> Any:
     return row[name] if name in row.keys() else None
 
 
-def _json(text: str | None) -> Any:
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text or None  # `llm logs --json` gives the parsed object
     try:
         value = json.loads(text) if text else None
     except json.JSONDecodeError:
