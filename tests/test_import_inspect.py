@@ -14,7 +14,12 @@ from swapview.errors import InputError, SwapviewError
 from swapview.importers import import_files, run_import
 from swapview.importers.base import side_metadata
 from swapview.store import open_db
-from tests.support.eval_tools import inspect_failing_logs, inspect_logs, made_once
+from tests.support.eval_tools import (
+    inspect_failing_logs,
+    inspect_logs,
+    inspect_overflow_logs,
+    made_once,
+)
 
 pytestmark = pytest.mark.slow  # each test reads files the real tool wrote this session
 
@@ -128,3 +133,33 @@ def test_the_stop_reason_is_the_finish_reason(logs: list[Path]) -> None:
             "stop",
             expected,
         )
+
+
+def test_a_context_overflow_is_a_failure_with_its_message(tmp_path: Path) -> None:
+    old, new = inspect_overflow_logs(tmp_path)
+    result = import_files("inspect", [str(old), str(new)])
+    assert [r.key for r in result.records] == ["short#1"]  # never loaded as an answer
+    assert len(result.failed) == 1 and "long#1" in result.failed[0]
+    assert "outran the model's context" in result.first_error
+    assert "maximum context length is 4096 tokens" in result.first_error
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "Error code: 400 - {'error': {'message': \"This model's maximum context length is"
+            " 4096 tokens.\", 'type': 'invalid_request_error'}}",
+            "This model's maximum context length is 4096 tokens.",
+        ),
+        (
+            'POST /v1/chat {"model": "m", "messages": [...]}\n{"message": "rate limited"}',
+            "rate limited",
+        ),
+        ("\n  plain failure\nwith detail", "plain failure"),
+    ],
+)
+def test_the_servers_message_not_the_request_dump(text: str, message: str) -> None:
+    from swapview.importers.inspect_logs import error_message
+
+    assert error_message(text) == message

@@ -257,6 +257,52 @@ for model, fmt in (("old-model", "eval"), ("new-model", "json")):
 """
 
 
+# What inspect records when the prompt outruns the model's context: the provider's error
+# text as the "completion", stop reason model_length, nothing generated.
+INSPECT_OVERFLOW_SCRIPT = """\
+import sys
+from inspect_ai import Task, eval as inspect_eval
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.scorer import includes
+from inspect_ai.solver import solver
+
+OVERFLOW = ("This model's maximum context length is 4096 tokens. However, your messages"
+            " resulted in 9133 tokens. Please reduce the length of the messages.")
+
+
+@solver
+def answer(model):
+    async def solve(state, generate):
+        if model == "new-model" and state.sample_id == "long":
+            out = ModelOutput.from_content(model=model, content=OVERFLOW,
+                                           stop_reason="model_length")
+            out.usage = ModelUsage(input_tokens=9133, output_tokens=0, total_tokens=9133)
+        else:
+            out = ModelOutput.from_content(model=model, content=f"{model} answer")
+            out.usage = ModelUsage(input_tokens=5, output_tokens=2, total_tokens=7)
+        state.output = await get_model(f"mockllm/{model}", custom_outputs=[out]).generate(
+            state.messages)
+        return state
+    return solve
+
+
+for model in ("old-model", "new-model"):
+    samples = [Sample(id="short", input="hi", target="x"),
+               Sample(id="long", input="a very long ticket " * 50, target="x")]
+    task = Task(dataset=MemoryDataset(samples), name="qa", scorer=includes(),
+                solver=[answer(model)])
+    [log] = inspect_eval(task, model=f"mockllm/{model}", log_dir=sys.argv[1],
+                         display="none", fail_on_error=False)
+    print(log.location)
+"""
+
+
+def inspect_overflow_logs(workdir: Path) -> tuple[Path, Path]:
+    """Two real logs; the new model's prompt overflowed its context on sample "long"."""
+    return _run_inspect(workdir, INSPECT_OVERFLOW_SCRIPT)
+
+
 def inspect_logs(workdir: Path) -> tuple[Path, Path]:
     """Two real eval logs of task "qa": old model (.eval), new model (.json)."""
     return _run_inspect(workdir, INSPECT_SCRIPT)

@@ -8,6 +8,7 @@ Samples pair by id and epoch; a sample that errored is reported, never loaded.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import InputError, SwapviewError
@@ -91,7 +92,9 @@ def _sides(log: Any, model: str) -> Sides:
             },
         )
         if sample.error is not None:
-            answer.error = sample.error.message.strip().splitlines()[0][:200]
+            answer.error = error_message(sample.error.message)
+        elif sample.output is not None and (why := _failed_call(sample.output)):
+            answer.error = why
         elif sample.output is not None:
             answer.output = sample.output.completion
             answer.side = _meta(sample, log)
@@ -99,6 +102,39 @@ def _sides(log: Any, model: str) -> Sides:
             answer.error = "no output"
         sides.add(answer)
     return sides
+
+
+# Stop reasons inspect gives a call the provider refused (context overflow, a content
+# filter's 400): the "completion" is then the provider's error text, not an answer.
+_REFUSED_CALL = {
+    "model_length": "the prompt outran the model's context",
+    "content_filter": "the provider's content filter refused the request",
+}
+
+
+def _failed_call(output: Any) -> str | None:
+    """Why an output is a failed call rather than an answer: nothing was generated (no
+    output tokens) and the stop reason says the provider refused the request."""
+    why = _REFUSED_CALL.get(output.stop_reason)
+    usage = output.usage
+    generated = usage.output_tokens if usage is not None else None
+    if why is None or generated:
+        return None
+    text = error_message(output.completion or "")
+    return f"{why}: {text}" if text else why
+
+
+_MESSAGE = re.compile(r"""['"]message['"]\s*:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+
+
+def error_message(text: str) -> str:
+    """The server's own message from an error text (which may open with a dump of the
+    request): a quoted `message` field where there is one, else the first line."""
+    found = _MESSAGE.search(text)
+    if found:
+        return (found.group(1) or found.group(2) or "").strip()[:300]
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0][:300] if lines else ""
 
 
 def _meta(sample: Any, log: Any) -> dict[str, Any]:
