@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from swapview.cli.app import main
-from swapview.judge import JudgeKey, combined_verdicts, rubric_hash
-from swapview.judge.protocol import DEFAULT_RUBRIC
+from swapview.judge.protocol import DEFAULT_RUBRIC, rubric_hash
+from swapview.judge.verdicts import JudgeKey, combined_verdicts
 from swapview.store import open_db
 from tests.support.judge_helpers import seed_pairs
 

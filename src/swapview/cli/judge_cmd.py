@@ -11,8 +11,10 @@ from typing import Any
 import click
 
 from ..config import load_config, tag_kinds
-from ..judge import Judge, JudgeKey, Summary, build_judge_config, latest_judge
+from ..judge.config import build_judge_config
+from ..judge.runner import Judge, Summary
 from ..judge.stats import Calibration, calibration
+from ..judge.verdicts import JudgeKey, latest_judge
 from ..replay import parse_extra
 from ..store import resolve_comparison
 from .app import State, comparison_option, config_option, json_option, main, pass_state

@@ -176,6 +176,7 @@ class Combined:
     verdict: Verdict
     confidence: float
     p_regression: float
+    p_improvement: float
     inconsistent: bool
     source: str  # logprobs, agreement, identical
 
@@ -201,6 +202,7 @@ def combine(per_order: dict[Order, tuple[Verdict, dict[Verdict, float] | None]])
         verdict=best,
         confidence=round(avg[best], 4),
         p_regression=round(avg["new_worse"], 4),
+        p_improvement=round(avg["new_better"], 4),
         inconsistent=len(set(verdicts)) > 1,
         source="logprobs" if use_logprobs else "agreement",
     )

@@ -140,3 +140,14 @@ def unparseable(db: Database, comparison_id: int, key: JudgeKey) -> list[dict[st
 
 
 __all__ = ["ORDERS"]
+
+
+def judge_scores(db: Database, comparison_id: int) -> dict[int, tuple[float, float]]:
+    """(P(new worse), P(new better)) per pair from the latest judge: the learned order's input."""
+    key = latest_judge(db, comparison_id)
+    if key is None:
+        return {}
+    out = {}
+    for pid, pv in combined_verdicts(db, comparison_id, key).items():
+        out[pid] = (pv.combined.p_regression, pv.combined.p_improvement)
+    return out
