@@ -237,3 +237,25 @@ def test_resume_after_kill(tmp_path: Path, env: None) -> None:
         .fetchone()[0]
     )
     assert total == 20
+
+
+def test_report_section_and_kappa_gate(tmp_path: Path, env: None) -> None:
+    db_path = tmp_path / "s.db"
+    seed_pairs(open_db(db_path), 6)
+    with FakeOpenAI(chat_fn=longer_is_better) as srv:
+        judge(db_path, srv)
+    db = open_db(db_path)
+    for key, tag in [("k0", "regression"), ("k1", "improvement"), ("k2", "regression"),
+                     ("k3", "improvement"), ("k4", "neutral")]:  # fmt: skip
+        pid = db.execute("SELECT id FROM pairs WHERE key = ?", [key]).fetchone()[0]
+        record(db, pid, "ana", tag=tag)
+    base = ["--db", str(db_path), "report"]
+    res = CliRunner().invoke(main, [*base, "--json", "--fail-if", "judge.kappa<0.4"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    # po 0.8, pe 0.4: kappa (0.8 - 0.4) / 0.6
+    assert data["metrics"]["judge.kappa"] == pytest.approx(2 / 3, abs=1e-3)
+    assert any(s["key"] == "judge" for s in data["sections"])
+    tripped = CliRunner().invoke(main, [*base, "--fail-if", "judge.kappa<0.7"])
+    assert tripped.exit_code == 3
+    assert "Cohen's kappa 0.67" in tripped.output and "| you \\ judge |" in tripped.output
