@@ -259,3 +259,51 @@ def test_report_section_and_kappa_gate(tmp_path: Path, env: None) -> None:
     tripped = CliRunner().invoke(main, [*base, "--fail-if", "judge.kappa<0.7"])
     assert tripped.exit_code == 3
     assert "Cohen's kappa 0.67" in tripped.output and "| you \\ judge |" in tripped.output
+
+
+def test_judge_field_is_used_as_stored_verdicts(tmp_path: Path, env: None) -> None:
+    from swapview.judge.fields import field_judge
+    from swapview.store import (
+        LoadReport,
+        PairRecord,
+        PairWriter,
+        ensure_comparison,
+        write_transaction,
+    )
+
+    db = open_db(tmp_path / "s.db")
+    values = ["baseline", {"verdict": "candidate", "p_regression": 0.1}, "tie", None]
+    with write_transaction(db):
+        cid = ensure_comparison(db, "cmp")
+        records = [
+            PairRecord(f"k{i}", "q", "a", f"b{i}", {"candidate": {"scores": {"grader": v}}})
+            for i, v in enumerate(values)
+        ]
+        PairWriter(db, cid, LoadReport()).write(records)
+    res = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            str(tmp_path / "s.db"),
+            "judge",
+            "--judge-field",
+            "candidate.scores.grader",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["candidate.scores.grader"] == {"stored": 3, "empty": 1}
+    model, rubric = field_judge("candidate.scores.grader")
+    got = combined_verdicts(open_db(tmp_path / "s.db"), cid, JudgeKey(model, rubric_hash(rubric)))
+    assert [got[p].combined.verdict for p in sorted(got)] == ["new_worse", "new_better", "same"]
+    assert got[2].combined.p_regression == pytest.approx(0.1)
+    # A bad value names the pair and the field.
+    with write_transaction(db):
+        db.execute(
+            "UPDATE pairs SET metadata = ? WHERE key = 'k3'",
+            ['{"candidate": {"scores": {"grader": "meh"}}}'],
+        )
+    bad = CliRunner().invoke(
+        main, ["--db", str(tmp_path / "s.db"), "judge", "--judge-field", "candidate.scores.grader"]
+    )
+    assert bad.exit_code == 1 and "k3" in bad.output and "candidate.scores.grader" in bad.output

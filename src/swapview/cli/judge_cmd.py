@@ -12,6 +12,7 @@ import click
 
 from ..config import load_config, tag_kinds
 from ..judge.config import build_judge_config
+from ..judge.fields import import_field
 from ..judge.runner import Judge, Summary
 from ..judge.stats import Calibration, calibration
 from ..judge.verdicts import JudgeKey, latest_judge
@@ -49,12 +50,20 @@ from .replay_cmd import INTERRUPTED, ProgressLine
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal]."
 )
+@click.option(
+    "--judge-field",
+    "judge_fields",
+    multiple=True,
+    metavar="FIELD",
+    help="Store a metadata field's judge scores as verdicts instead of asking ([[judges]]).",
+)
 @config_option
 @json_option
 @click.pass_context
 def judge(
     ctx: click.Context,
     comparison: str | None,
+    judge_fields: tuple[str, ...],
     config_file: str | None,
     extra: str | None,
     progress: bool | None,
@@ -65,6 +74,10 @@ def judge(
     if ctx.invoked_subcommand is not None:
         return
     state: State = ctx.find_object(State)
+    fields = list(judge_fields) or _configured_fields(config_file)
+    if judge_fields or (fields and not flags.get("model")):
+        _import_fields(state, comparison, fields, as_json)
+        return
     config, settings = build_judge_config(
         {**flags, "extra": parse_extra(extra) or None},
         config_path=Path(config_file) if config_file else None,
@@ -87,6 +100,31 @@ def judge(
         sys.exit(INTERRUPTED)
     if summary.all_failed:
         raise click.ClickException(f"every request failed ({summary.failed}), none answered")
+
+
+def _configured_fields(config_file: str | None) -> list[str]:
+    """The fields named by ``[[judges]] field = ...`` in the config file."""
+    judges = load_config(config_file).judges
+    fields = []
+    for i, table in enumerate(judges):
+        if not isinstance(table.get("field"), str):
+            raise click.ClickException(f"config [[judges]] #{i + 1}: field must be a string")
+        fields.append(table["field"])
+    return fields
+
+
+def _import_fields(state: State, comparison: str | None, fields: list[str], as_json: bool) -> None:
+    db = state.open_existing()
+    cid = resolve_comparison(db, comparison)["id"]
+    out = {}
+    for field in fields:
+        stored, empty = import_field(db, cid, field)
+        out[field] = {"stored": stored, "empty": empty}
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    for field, n in out.items():
+        click.echo(f"{field}: {n['stored']} verdicts stored, {n['empty']} pairs without a value")
 
 
 def _report(s: Summary, as_json: bool) -> None:
