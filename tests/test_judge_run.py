@@ -307,3 +307,32 @@ def test_judge_field_is_used_as_stored_verdicts(tmp_path: Path, env: None) -> No
         main, ["--db", str(tmp_path / "s.db"), "judge", "--judge-field", "candidate.scores.grader"]
     )
     assert bad.exit_code == 1 and "k3" in bad.output and "candidate.scores.grader" in bad.output
+
+
+def test_export_judged_worse_is_marked_judge_labelled(tmp_path: Path, env: None) -> None:
+    db_path = tmp_path / "s.db"
+    seed_pairs(open_db(db_path), 6)
+    with FakeOpenAI(chat_fn=longer_is_better) as srv:
+        judge(db_path, srv)
+    db = open_db(db_path)
+    pid = db.execute("SELECT id FROM pairs WHERE key = 'k0'").fetchone()[0]
+    record(db, pid, "ana", tag="neutral")  # reviewed: the reviewer's word is exported
+    out = tmp_path / "cases.jsonl"
+    res = CliRunner().invoke(
+        main, ["--db", str(db_path), "export", "--judged", "worse", "-o", str(out), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["judge_labelled"] == 2  # k2, k4 (k0 was reviewed)
+    cases = {c["key"]: c for c in map(json.loads, out.read_text().splitlines())}
+    assert set(cases) == {"k0", "k2", "k4"}
+    assert cases["k0"]["reviewer"] == "ana" and cases["k0"]["tag"] == "neutral"
+    for key in ("k2", "k4"):
+        c = cases[key]
+        assert c["reviewer"] == "judge:judge-1" and c["tag"] == "regression"
+        assert c["pair_metadata"]["swapview_judge"]["judge_labelled"] is True
+        assert c["pair_metadata"]["swapview_judge"]["verdict"] == "new_worse"
+    plain = CliRunner().invoke(
+        main, ["--db", str(db_path), "export", "-o", str(tmp_path / "p.jsonl")]
+    )
+    assert plain.exit_code == 0
+    assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1  # never mixed in unasked
