@@ -336,3 +336,13 @@ def test_export_judged_worse_is_marked_judge_labelled(tmp_path: Path, env: None)
     )
     assert plain.exit_code == 0
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 1  # never mixed in unasked
+
+
+def test_slow_answers_time_out_and_are_retried(tmp_path: Path, env: None) -> None:
+    db_path = tmp_path / "s.db"
+    seed_pairs(open_db(db_path), 2)
+    with FakeOpenAI(chat_fn=longer_is_better) as srv:
+        srv.fail_next(1, "slow", delay=1.5)
+        code, out = judge(db_path, srv, "--timeout", "0.4")
+    assert code == 0, out
+    assert out["judged"] == 2 and out["retried"] == 1 and out["errors"] == {}

@@ -128,3 +128,25 @@ def test_kappa_known_values() -> None:
     # A judge that always answers the same thing: no better than chance.
     assert cohen_kappa([("new_worse", "same"), ("same", "same")]).kappa == 0.0
     assert cohen_kappa([]).kappa is None
+
+
+def test_pick_orders(tmp_path) -> None:
+    from swapview.judge.pick import candidate_ids
+    from swapview.store import open_db
+    from tests.support.judge_helpers import seed_pairs
+
+    db = open_db(tmp_path / "s.db")
+    cid = seed_pairs(db, 6)
+    assert list(candidate_ids(db, cid, "auto", None)) == [1, 2, 3, 4, 5, 6]  # no order yet
+    # log-odds: pair 1 surest regression, pair 4 the least certain.
+    for pid, score in [(1, 3.0), (2, 1.0), (3, -2.0), (4, 0.1), (5, -4.0)]:
+        db.execute(
+            "INSERT INTO triage_scores (pair_id, comparison_id, score, model_version, updated)"
+            " VALUES (?, ?, ?, 'v', 'now')",
+            [pid, cid, score],
+        )
+    assert list(candidate_ids(db, cid, "head", None)) == [1, 2, 4, 3, 5, 6]
+    assert list(candidate_ids(db, cid, "uncertain", None))[:3] == [4, 2, 3]
+    assert list(candidate_ids(db, cid, "auto", 2))[:2] == [4, 2]
+    sample = list(candidate_ids(db, cid, "sample", None, seed=3))
+    assert sorted(sample) == [1, 2, 3, 4, 5, 6]

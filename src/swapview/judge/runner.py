@@ -291,4 +291,7 @@ class Judge:
             delay = failure.retry_after + self.rng.uniform(0, min(1.0, failure.retry_after / 10))
             self._limiter.pause_until(time.monotonic() + delay)
             return delay
-        return backoff(attempt, cfg.backoff_base, cfg.backoff_max, self.rng)
+        delay = backoff(attempt, cfg.backoff_base, cfg.backoff_max, self.rng)
+        if failure.status == 429:  # a rate limit holds for every worker, as in replay
+            self._limiter.pause_until(time.monotonic() + delay)
+        return delay
