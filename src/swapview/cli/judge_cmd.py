@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,16 @@ from ..judge.stats import Calibration, calibration
 from ..judge.verdicts import JudgeKey, latest_judge
 from ..replay import parse_extra
 from ..store import resolve_comparison
-from .app import State, comparison_option, config_option, json_option, main, pass_state
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    echo_json,
+    json_option,
+    main,
+    pass_state,
+    say,
+)
 from .replay_cmd import INTERRUPTED, ProgressLine
 
 
@@ -121,17 +129,17 @@ def _import_fields(state: State, comparison: str | None, fields: list[str], as_j
         stored, empty = import_field(db, cid, field)
         out[field] = {"stored": stored, "empty": empty}
     if as_json:
-        click.echo(json.dumps(out, indent=2))
+        echo_json(out, indent=2)
         return
     for field, n in out.items():
-        click.echo(f"{field}: {n['stored']} verdicts stored, {n['empty']} pairs without a value")
+        say(f"{field}: {n['stored']} verdicts stored, {n['empty']} pairs without a value")
 
 
 def _report(s: Summary, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(s.as_dict(), indent=2))
+        echo_json(s.as_dict(), indent=2)
         return
-    click.echo(
+    say(
         f"{s.comparison} (judge {s.model} at {s.base_url}, rubric {s.rubric_hash}):"
         f" {s.judged} judged, {s.identical} identical (free), {s.already} judged before;"
         f" {s.requests} requests, {s.unparseable} unparseable, {s.failed} failed,"
@@ -139,11 +147,11 @@ def _report(s: Summary, as_json: bool) -> None:
         f" in {s.elapsed:.1f} s"
     )
     if s.budget:
-        click.echo(f"stopped early: {s.budget}")
+        say(f"stopped early: {s.budget}")
     if s.errors:
-        click.echo("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
+        say("errors: " + ", ".join(f"{k} x{v}" for k, v in s.errors.items()))
     if s.interrupted:
-        click.echo("interrupted: the same command sends only what is missing", err=True)
+        say("interrupted: the same command sends only what is missing", err=True)
 
 
 @judge.command("stats")
@@ -168,9 +176,9 @@ def judge_stats(
     kinds = tag_kinds(load_config(config_file))
     cal = calibration(db, cid, key, kinds)
     if as_json:
-        click.echo(json.dumps(cal.as_dict(), indent=2))
+        echo_json(cal.as_dict(), indent=2)
         return
-    click.echo(render_calibration(cal))
+    say(render_calibration(cal))
 
 
 def _judge_key(db: Any, cid: int, model: str | None, rubric_file: str | None) -> JudgeKey:
