@@ -1,7 +1,7 @@
 """Simulated reviewer on labelled pair files: how early does each order find the regressions?
 
     PYTHONPATH=src python bench/triage.py [FILE...] [--embedder static|minilm|none]
-        [--cache PATH]
+        [--cache PATH] [--judge-field FIELD]
 
 FILE is JSONL (optionally .gz) in the realdata ``pairs/`` format: prompt, baseline_output,
 candidate_output, preference (``baseline`` = the candidate is worse = a regression;
@@ -16,6 +16,12 @@ feature, and random; then the learned order against the best single feature that
 value (none on a file too small for any to vary). Embeddings are cached in a SQLite file,
 bench/.cache/embeddings.db unless ``--cache PATH`` names another. The last line is one JSON object
 ``{file: {ordering: recall_at_20pct}}`` with the learned order under ``learned``.
+
+``--judge-field FIELD`` (a dotted path) names a judge's verdict in each row: a label
+(``baseline`` = the new answer is worse, ``candidate``, ``tie``) or an object
+``{"verdict": label, "p_regression": p}``. It enters the learner exactly as a stored
+`swapview judge` verdict would (swapview.judge.fields), and the JSON gains ``judge``: the
+order by the judge alone. bench/judge_files.py builds such files from realdata.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
+from swapview import metapath
 from swapview.errors import InputError, SwapviewError
+from swapview.judge.fields import judge_value
 from swapview.triage.features import FEATURE_INDEX, FEATURE_NAMES, pair_features
 from swapview.triage.learner import fit_scaler, prior_model, prior_weights
 from swapview.triage.simulate import budget, expected_recall, simulate_learned
@@ -49,7 +57,7 @@ def read_pairs(path: Path) -> list[dict]:
         with opener(path, "rt", encoding="utf-8") as fh:
             for number, line in enumerate(fh, 1):
                 if line.strip():
-                    rows.append(_parse(path, number, line))
+                    rows.append({**_parse(path, number, line), "_line": number})
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise InputError(str(path), f"cannot read ({exc})") from exc
     return rows
@@ -175,12 +183,26 @@ def semantic_distances(
     return out, None
 
 
+def judge_values(
+    rows: list[dict], field: str | None, path: str = ""
+) -> list[tuple[float, float] | None]:
+    """Each row's judge verdict as (P(new worse), P(new better)); None where absent."""
+    if field is None:
+        return [None] * len(rows)
+    return [judge_value(metapath.resolve(r, field), path, r.get("_line"), field) for r in rows]
+
+
 def evaluate(
-    rows: list[dict], embedder: str | None = None, cache: Path = CACHE
+    rows: list[dict],
+    embedder: str | None = None,
+    cache: Path = CACHE,
+    judge_field: str | None = None,
+    path: str = "",
 ) -> tuple[dict[str, tuple[float, float]], str | None]:
     """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, and why
     semantic distance is missing (None when it is there)."""
     scores, signals, semantic_note = scoring_inputs(rows, embedder, cache)
+    judged = judge_values(rows, judge_field, path)
     X = np.vstack(
         [
             pair_features(
@@ -189,8 +211,9 @@ def evaluate(
                 r.get("candidate_output"),
                 s,
                 g,
+                j,
             )
-            for r, s, g in zip(rows, scores, signals, strict=True)
+            for r, s, g, j in zip(rows, scores, signals, judged, strict=True)
         ]
     )
     y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
@@ -208,6 +231,11 @@ def evaluate(
         if np.isnan(values).all() or np.nanstd(values) == 0:
             continue
         out[name] = (expected_recall(values, y, k), expected_recall(values, y, tags))
+    if judge_field is not None:
+        # The judge alone: most likely worse first, "better" verdicts last.
+        alone = np.array([np.nan if j is None else j[0] - j[1] for j in judged])
+        alone = np.nan_to_num(alone, nan=0.0) + np.random.default_rng(0).random(len(y)) * 1e-9
+        out["judge"] = (expected_recall(alone, y, k), expected_recall(alone, y, tags))
     out["random"] = (k / len(y), tags / len(y))
     return out, semantic_note
 
@@ -243,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="SQLite file for the embedding cache (default: bench/.cache/embeddings.db)",
     )
+    parser.add_argument(
+        "--judge-field",
+        metavar="FIELD",
+        help="row field holding a judge's verdict (label or {verdict, p_regression})",
+    )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
     summary: dict[str, dict[str, float]] = {}
@@ -257,7 +290,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.perf_counter()
         embedder = None if args.embedder == "none" else args.embedder
-        result, semantic_note = evaluate(rows, embedder, args.cache)
+        try:
+            result, semantic_note = evaluate(
+                rows, embedder, args.cache, args.judge_field, str(path)
+            )
+        except SwapviewError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         _print_table(path, rows, result, time.perf_counter() - start, semantic_note)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
     print(json.dumps(summary))
@@ -297,7 +336,7 @@ def _versus_singles(rows: list[dict], result: dict) -> str:
     singles = {
         n: r[0]
         for n, r in result.items()
-        if n not in ("learned", "prior", "random") and not np.isnan(r[0])
+        if n not in ("learned", "prior", "random", "judge") and not np.isnan(r[0])
     }
     if not singles:
         return "no single feature varies on this file to compare with"

@@ -71,7 +71,9 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
 
     ensure_comparison(db, "m1")
     assert build_report(db, "m1").sections == []
-    assert SECTIONS == (swapview.triage.report_section.remaining_section,)
+    from swapview.judge.report_section import judge_section
+
+    assert SECTIONS == (swapview.triage.report_section.remaining_section, judge_section)
     with pytest.raises(SwapviewError, match="no importer for 'langsmith'; known: none yet"):
         make_source(["x"], LoadOptions(), LoadReport(), "langsmith")
     assert set(importers.load_sources()) == set(importers.IMPORTERS)

@@ -91,6 +91,9 @@ class Config(BaseModel):
     # The contracts file `swapview contracts check` reads when none is named; a relative
     # path is relative to the config file's folder.
     contracts: str | None = None
+    judge: dict[str, Any] = Field(default_factory=dict)  # `swapview judge` (judge.config)
+    # Judge scores that came with the data: [[judges]] field = "candidate.scores.NAME".
+    judges: list[dict[str, Any]] = Field(default_factory=list)
 
     def all_tags(self) -> list[TagConfig]:
         """The default tags, then custom ones; a custom tag of the same name wins."""

@@ -2,7 +2,7 @@
 
 Numbering: m001-m009 foundation, m010-m019 scoring, m020-m029 review,
 m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export,
-m070-m079 contracts.
+m070-m079 contracts, m080-m089 judge.
 Keep every table plain enough for a datasette or sqlite-utils user to read.
 """
 
@@ -298,5 +298,48 @@ def m070_create_contracts(db: Database) -> None:
             PRIMARY KEY (pair_id, contract)
         );
         CREATE INDEX contract_results_contract ON contract_results(contract, pair_id);
+        """
+    )
+
+
+@migrations()
+def m080_create_judge_verdicts(db: Database) -> None:
+    # What `swapview judge` asked a judge model and what it answered: one row per pair,
+    # judge model, rubric (by hash) and order (old_first: the old answer shown as A). A
+    # changed rubric or model adds rows and keeps the old ones; the primary key is what
+    # makes "never pay twice" a lookup. status: ok (a verdict), unparseable (raw_answer
+    # kept, never a verdict), identical (both outputs equal, "same" for free, no request),
+    # failed (no answer after retries; sent again by the next run). p_* are the verdict
+    # probabilities from logprobs when the endpoint returned them. pair_hash is the pair's
+    # content_hash when judged, so a reloaded pair is judged afresh.
+    db.executescript(
+        """
+        CREATE TABLE judge_rubrics (
+            hash TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE judge_verdicts (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            judge_model TEXT NOT NULL,
+            rubric_hash TEXT NOT NULL REFERENCES judge_rubrics(hash),
+            ask_order TEXT NOT NULL CHECK (ask_order IN ('old_first', 'new_first')),
+            status TEXT NOT NULL CHECK (status IN ('ok', 'unparseable', 'identical', 'failed')),
+            choice TEXT,
+            verdict TEXT CHECK (verdict IN ('new_worse', 'same', 'new_better')),
+            p_new_worse REAL,
+            p_same REAL,
+            p_new_better REAL,
+            rationale TEXT,
+            raw_answer TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            latency_ms REAL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            pair_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            PRIMARY KEY (pair_id, judge_model, rubric_hash, ask_order)
+        );
+        CREATE INDEX judge_verdicts_judge ON judge_verdicts(judge_model, rubric_hash, pair_id);
         """
     )

@@ -84,6 +84,7 @@ COMMAND_MODULES = {
     "score": "score_cmd",
     "triage": "triage_cmd",
     "contracts": "contracts_cmd",
+    "judge": "judge_cmd",
 }
 
 

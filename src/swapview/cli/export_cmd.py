@@ -68,6 +68,11 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
     type=click.Path(dir_okay=False),
     help="Also write a promptfoo config that replays the stored outputs.",
 )
+@click.option(
+    "--judged",
+    type=click.Choice(["worse", "better", "same"]),
+    help="Also export unreviewed pairs the judge called this, marked judge-labelled.",
+)
 @json_option
 @config_option
 @pass_state
@@ -84,6 +89,7 @@ def export_command(
     ideal: tuple[str, ...],
     append: bool,
     config_path: str | None,
+    judged: str | None,
     as_json: bool,
     config_file: str | None,
 ) -> None:
@@ -99,6 +105,7 @@ def export_command(
         include_stale=include_stale,
         policy=check_policy(list(ideal)),
         kinds=kinds,
+        judged={"worse": "new_worse", "better": "new_better", "same": "same"}.get(judged or ""),
     )
     try:
         result = export(db, selection, format_name, output, append=append, config_path=config_path)
@@ -113,6 +120,8 @@ def export_command(
         parts = [f"{t} {n}" for t, n in sorted(result.tags.items())]
         if append:
             parts.append(f"{result.already_present} already in the file")
+        if result.judge_labelled:
+            parts.append(f"{result.judge_labelled} labelled by the judge, not reviewed")
         detail = f" ({', '.join(parts)})" if parts else ""
         say(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
         if result.config:

@@ -6,6 +6,7 @@ import click
 
 from ..config import load_config
 from ..gates import evaluate, parse_gate
+from ..judge.report_section import judge_section
 from ..report import (
     SectionProvider,
     build_report,
@@ -29,7 +30,7 @@ from .app import (
 
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
-SECTIONS: tuple[SectionProvider, ...] = (remaining_section,)
+SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section)
 
 
 @main.command("report")

@@ -46,6 +46,7 @@ class ExportResult:
     already_present: int = 0
     config: str | None = None
     tags: dict[str, int] = field(default_factory=dict)
+    judge_labelled: int = 0  # cases labelled by the judge, not a reviewer (--judged)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -71,6 +72,7 @@ def export(
             + _unknown_fields(db, selection)
         )
     result = ExportResult(format=fmt.name, output=output, selected=len(cases))
+    result.judge_labelled = sum(c.reviewer.startswith("judge:") for c in cases)
     if output == STDOUT:
         _write_stream(stdout or sys.stdout, fmt, cases)
         result.written = len(cases)

@@ -36,6 +36,9 @@ class Selection(BaseModel):
     policy: dict[str, IdealSource] = Field(default_factory=dict)  # overrides DEFAULT_POLICY
     # What each tag counts as (Config.tag_kinds()); empty: the default tags only.
     kinds: dict[str, str] = Field(default_factory=dict)
+    # `--judged worse`: also the unreviewed pairs the latest judge gave this verdict,
+    # marked judge-labelled (reviewer "judge:MODEL", metadata.swapview_judge).
+    judged: Literal["new_worse", "new_better", "same"] | None = None
 
     def source_for(self, tag: str) -> IdealSource:
         return self.policy.get(tag) or DEFAULT_POLICY[kind_of(tag, self.kinds)]

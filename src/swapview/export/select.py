@@ -38,12 +38,80 @@ def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
         # Matched in Python, not SQL: field names ignore case at every level of a dotted
         # path, which json_extract cannot do. Only decided pairs get here, so it is cheap.
         rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
+    if selection.judged:
+        rows += _judge_labelled(db, comp["id"], selection)
     signals = _signals(db, [r["pair_id"] for r in rows])
     contracts = _contracts(db, comp["id"], [r["pair_id"] for r in rows])
     cases = [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
     for case, row in zip(cases, rows, strict=True):
         case.contracts = contracts.get(row["pair_id"], [])
     return cases
+
+
+# What a judge verdict counts as when a judge-labelled case is exported.
+JUDGE_TAGS = {"new_worse": "regression", "new_better": "improvement", "same": "neutral"}
+
+
+def _judge_labelled(db: Database, comparison_id: int, sel: Selection) -> list[dict[str, Any]]:
+    """Unreviewed pairs with the latest judge's verdict ``sel.judged``, marked as such.
+
+    Never mixed silently with reviewed cases: the reviewer is "judge:MODEL" and the pair's
+    metadata gains ``swapview_judge`` (model, rubric hash, verdict, confidence, rationale).
+    """
+    from ..judge.verdicts import combined_verdicts, latest_judge
+
+    key = latest_judge(db, comparison_id)
+    if key is None:
+        raise SwapviewError("--judged: no judge verdicts yet; run `swapview judge` first")
+    verdicts = {
+        pid: pv for pid, pv in combined_verdicts(db, comparison_id, key).items()
+        if pv.combined.verdict == sel.judged
+    }  # fmt: skip
+    rows = []
+    for pid, pv in verdicts.items():
+        row = db.execute(_JUDGED_SQL, [pid]).fetchone()
+        if row is None:
+            continue  # reviewed: the reviewer's decision is exported, not the judge's
+        cur_cols = _JUDGED_COLUMNS
+        data = dict(zip(cur_cols, row, strict=True))
+        meta = json.loads(data["metadata"]) if data["metadata"] else {}
+        meta["swapview_judge"] = {
+            "judge_labelled": True,
+            "judge_model": key.model,
+            "rubric_hash": key.rubric_hash,
+            "verdict": pv.combined.verdict,
+            "confidence": pv.combined.confidence,
+            "inconsistent": pv.combined.inconsistent,
+            "rationale": pv.rationale,
+        }
+        data.update(
+            metadata=json.dumps(meta),
+            tag=JUDGE_TAGS[pv.combined.verdict],
+            note=None,
+            corrected_output=None,
+            reviewer=f"judge:{key.model}",
+            decided=None,
+            stale=0,
+        )
+        rows.append(data)
+    if sel.where:
+        rows = [r for r in rows if matches(_metadata(r["metadata"]), sel.where)]
+    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))
+
+
+_JUDGED_COLUMNS = (
+    "pair_id", "key", "prompt", "prompt_format", "baseline_output", "candidate_output",
+    "metadata", "content_hash", "score_hash", "semantic_distance", "lexical_distance",
+    "length_change", "signal_count", "embedding_model", "scorer_version",
+)  # fmt: skip
+_JUDGED_SQL = """
+SELECT p.id, p.key, p.prompt, p.prompt_format, p.baseline_output, p.candidate_output,
+       p.metadata, p.content_hash, s.content_hash, s.semantic_distance, s.lexical_distance,
+       s.length_change, s.signal_count, s.embedding_model, s.scorer_version
+FROM pairs p LEFT JOIN scores s ON s.pair_id = p.id
+WHERE p.id = ? AND NOT EXISTS (
+    SELECT 1 FROM decisions d WHERE d.pair_id = p.id AND d.tag IS NOT NULL)
+"""
 
 
 def _metadata(text: str | None) -> dict[str, Any] | None:
@@ -142,7 +210,7 @@ def _case(
         tag=row["tag"],
         note=row["note"],
         reviewer=row["reviewer"],
-        decided=row["decided"],
+        decided=row["decided"] or "",
         stale=bool(row["stale"]),
         corrected_output=row["corrected_output"],
         ideal_source=source,

@@ -33,6 +33,7 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
     model: str | None = None
     response_id: str | None = None
+    logprobs: Any = None  # choices[0].logprobs as sent (the judge reads its confidence)
 
 
 @dataclass(slots=True)
@@ -229,6 +230,7 @@ def _answer(payload: dict[str, Any], latency: float) -> Answer | None:
         usage={k: v for k, v in usage.items() if isinstance(v, int)},
         model=payload.get("model"),
         response_id=payload.get("id"),
+        logprobs=choices[0].get("logprobs"),
     )
 
 

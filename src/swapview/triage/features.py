@@ -68,8 +68,13 @@ TEXT_FEATURES: tuple[str, ...] = (
     "writing_prompt",
 )
 
+# A judge's verdict (`swapview judge`, or a judge score that came with the data): its
+# chance that the new answer is worse, and better. NaN for pairs not judged. Their prior
+# weight is 0: the fit from the reviewer's tags alone decides how far the judge counts.
+JUDGE_FEATURES: tuple[str, ...] = ("judge_p_regression", "judge_p_improvement")
+
 FEATURE_NAMES: tuple[str, ...] = (
-    TEXT_FEATURES + SCORE_NAMES + tuple(f"signal:{n}" for n in SIGNAL_NAMES)
+    TEXT_FEATURES + SCORE_NAMES + tuple(f"signal:{n}" for n in SIGNAL_NAMES) + JUDGE_FEATURES
 )
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -183,13 +188,15 @@ def pair_features(
     candidate: str | None,
     scores: Mapping[str, float | None] | None = None,
     signals: Iterable[str] = (),
+    judge: tuple[float, float] | None = None,
 ) -> np.ndarray:
-    """One row of FEATURE_NAMES; scores absent (not yet scored) are NaN."""
+    """One row of FEATURE_NAMES; scores absent (not yet scored) and no judge are NaN."""
     scores = scores or {}
     fired = {signal_column(name) for name in signals}
     row = text_features(prompt, baseline, candidate)
     row += [_as_float(scores.get(name)) for name in SCORE_NAMES]
     row += [float(name in fired) for name in SIGNAL_NAMES]
+    row += list(judge) if judge is not None else [math.nan] * len(JUDGE_FEATURES)
     return np.asarray(row, dtype=np.float64)
 
 
@@ -198,7 +205,7 @@ def _as_float(value: float | None) -> float:
 
 
 def feature_matrix(rows: Iterable[tuple]) -> np.ndarray:
-    """Stack pair_features over (prompt, baseline, candidate, scores, signals) tuples."""
+    """Stack pair_features over (prompt, baseline, candidate, scores, signals[, judge])."""
     built = [pair_features(*row) for row in rows]
     if not built:
         return np.zeros((0, len(FEATURE_NAMES)))

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
+from ..judge.verdicts import judge_scores
 from ..store import now, write_transaction
 from ..tagkinds import TagKinds, sql_marks, tags_of_kind
 from .features import (
     FEATURE_NAMES,
+    JUDGE_FEATURES,
     SCORE_NAMES,
     SIGNAL_NAMES,
     TEXT_FEATURES,
@@ -128,14 +130,25 @@ def load_features(db: Database, comparison_id: int) -> FeatureTable:
             scored,
         ).astype(np.float64)
         _fill_signals(db, comparison_id, pair_ids, X)
+        _fill_judge(db, comparison_id, pair_ids, X)
     return FeatureTable(pair_ids, X)
+
+
+def _fill_judge(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.ndarray) -> None:
+    """The latest judge's verdicts, as stored verdicts; NaN (neutral) where not judged."""
+    first = len(FEATURE_NAMES) - len(JUDGE_FEATURES)
+    X[:, first:] = np.nan
+    position = {int(pid): i for i, pid in enumerate(pair_ids)}
+    for pid, values in judge_scores(db, comparison_id).items():
+        if pid in position:
+            X[position[pid], first:] = values
 
 
 def _fill_signals(db: Database, comparison_id: int, pair_ids: np.ndarray, X: np.ndarray) -> None:
     first = len(TEXT_FEATURES) + len(SCORE_NAMES)
     column = {name: first + i for i, name in enumerate(SIGNAL_NAMES)}
     position = {int(pid): i for i, pid in enumerate(pair_ids)}
-    X[:, first:] = 0.0
+    X[:, first : first + len(SIGNAL_NAMES)] = 0.0
     for pid, name in db.execute(
         "SELECT g.pair_id, g.name FROM signals g JOIN pairs p ON p.id = g.pair_id"
         " WHERE p.comparison_id = ?",
@@ -203,6 +216,7 @@ class Ranker:
             ).fetchone(),
             self.db.execute("SELECT count(*), max(scored) FROM scores").fetchone(),
             self.db.execute("SELECT count(*), max(rowid) FROM signals").fetchone(),
+            self.db.execute("SELECT count(*), max(created) FROM judge_verdicts").fetchone(),
         )
 
     def refit(self) -> RefitReport:

@@ -62,6 +62,8 @@ _ONE_WAY = {
     "writing_prompt": "writing prompt",
     "semantic_distance": "meaning moved",
     "lexical_distance": "text changed",
+    "judge_p_regression": "judge calls it worse",
+    "judge_p_improvement": "judge calls it better",
 }
 
 # Features that say the same thing in other words: name only the strongest of a group.
@@ -79,6 +81,8 @@ _GROUP = {
     "ends_cleanly_lost": "truncated",
     "signal:truncated": "truncated",
     "word_distance": "distance",
+    "judge_p_regression": "judge",
+    "judge_p_improvement": "judge",
     "lexical_distance": "distance",
 }
 _GROUP_IDS = np.array(
