@@ -124,7 +124,16 @@ def load(
         return _load_in(db, source, report, comparison, None)
     with writelock.held(db_file(db), f"a load of {source.source}", on_wait=on_wait):
         sweep_stale_loads(db)
-        return _load_in(db, source, report, comparison, f"{LOADING_PREFIX}{uuid.uuid4().hex}")
+        # Checkpoint once at the end, not every 4 MB: each checkpoint syncs the file, and
+        # with a commit per batch that made the load 1.5x slower than one transaction.
+        (every,) = db.execute("PRAGMA wal_autocheckpoint").fetchone()
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            name = f"{LOADING_PREFIX}{uuid.uuid4().hex}"
+            return _load_in(db, source, report, comparison, name)
+        finally:
+            db.execute(f"PRAGMA wal_autocheckpoint = {int(every)}")
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _load_in(
