@@ -72,3 +72,16 @@ def test_bounded_lines_drops_only_the_long_line(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(readers, "MAX_LINE_BYTES", 10)
     lines = list(readers.bounded_lines(io.BytesIO(b"short\n" + b"y" * 50 + b"\nend")))
     assert lines == [b"short\n", None, b"end"]
+
+
+def test_custom_tag_on_a_default_key_is_refused_at_config_load(tmp_path: Path) -> None:
+    from swapview.config import load_config
+    from swapview.errors import InputError
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[tags]]\nname = "fatal"\nkey = "r"\n')
+    with pytest.raises(InputError) as err:
+        load_config(cfg)
+    assert "'fatal'" in str(err.value) and "'regression'" in str(err.value)
+    cfg.write_text('[[tags]]\nname = "fatal"\nkey = "f"\n')
+    assert [t.key for t in load_config(cfg).all_tags()][-1] == "f"
