@@ -85,3 +85,24 @@ def test_custom_tag_on_a_default_key_is_refused_at_config_load(tmp_path: Path) -
     assert "'fatal'" in str(err.value) and "'regression'" in str(err.value)
     cfg.write_text('[[tags]]\nname = "fatal"\nkey = "f"\n')
     assert [t.key for t in load_config(cfg).all_tags()][-1] == "f"
+
+
+@pytest.mark.parametrize(
+    ("data", "said", "not_said"),
+    [
+        (
+            "id,prompt\n1,café ok naïve \xff here\n".encode().replace(b"\xc3\xbf", b"\xff"),
+            "damaged",
+            "cp1252",
+        ),
+        ('{"id": "1", "prompt": "p"}\n'.encode("utf-16-le"), "UTF-16 (little-endian)", "cp1252"),
+        ("id,prompt\n1,caf\xe9\n".encode("cp1252"), "cp1252", "damaged"),
+    ],
+)
+def test_encoding_hint_says_what_was_found(tmp_path: Path, data, said, not_said) -> None:
+    f = tmp_path / "in.csv"
+    f.write_bytes(data)
+    out = run_load(tmp_path / "s.db", str(f))
+    assert out.returncode == 1
+    err = out.stderr.decode()
+    assert said in err and not_said not in err and "Traceback" not in err

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from .badrows import RowError, check_surrogates, may_hold_surrogates, utf8_hint
+from .badrows import (
+    RowError,
+    check_surrogates,
+    encoding_finding,
+    may_hold_surrogates,
+    utf8_hint,
+)
 from .jsonarray import JsonArrayReader
 from .wholefile import PARQUET_MAGIC, document_rows, read_parquet
 
@@ -92,6 +98,9 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
 
 def _check_text(head: bytes, path: str) -> None:
     """Reject binary files up front; bad UTF-8 after the first line is a bad row instead."""
+    found = encoding_finding(head) if b"\x00" in head[:4096] else None
+    if found and "UTF-16" in found:  # ASCII in UTF-16 is valid UTF-8 full of NULs
+        raise InputError(path, f"not UTF-8 text; {found}", line=1)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
