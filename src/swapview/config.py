@@ -35,6 +35,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .errors import InputError
@@ -94,6 +95,19 @@ class Config(BaseModel):
     judge: dict[str, Any] = Field(default_factory=dict)  # `swapview judge` (judge.config)
     # Judge scores that came with the data: [[judges]] field = "candidate.scores.NAME".
     judges: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _tag_keys_unique(self) -> Config:
+        # A custom tag on a default's key would never be reachable: the first one wins.
+        owner: dict[str, str] = {}
+        for tag in self.all_tags():
+            if tag.key in owner:
+                raise ValueError(
+                    f"tag {tag.name!r} uses key {tag.key!r}, already the key of"
+                    f" {owner[tag.key]!r}; give one of them another key"
+                )
+            owner[tag.key] = tag.name
+        return self
 
     def all_tags(self) -> list[TagConfig]:
         """The default tags, then custom ones; a custom tag of the same name wins."""

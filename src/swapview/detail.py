@@ -9,7 +9,7 @@ from typing import Any
 
 from .chat import content_text, transcript_turns
 from .errors import NotFoundError
-from .store import decode_prompt
+from .store import VISIBLE, decode_prompt
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,5 +126,8 @@ def chat_turns(prompt: str | list[dict[str, Any]] | None) -> list[tuple[str, str
 
 def comparisons(conn: sqlite3.Connection) -> list[tuple[int, str, str | None, str | None]]:
     """(id, name, baseline_model, candidate_model) of every comparison, oldest first."""
-    sql = "SELECT id, name, baseline_model, candidate_model FROM comparisons ORDER BY id"
+    sql = (
+        "SELECT id, name, baseline_model, candidate_model FROM comparisons"
+        f" WHERE {VISIBLE} ORDER BY id"
+    )
     return list(conn.execute(sql))

@@ -98,6 +98,11 @@ def record(
     corrected_output: str | None = _UNSET,
 ) -> int:
     """Change a pair's decision (only the fields given); returns the history row id."""
+    with write_transaction(db):  # the read of the old state and the write are one step
+        return _record(db, pair_id, reviewer, tag, note, corrected_output)
+
+
+def _record(db, pair_id, reviewer, tag, note, corrected_output) -> int:
     old = current(db, pair_id)
     state = (
         old.tag if tag is _UNSET and old else (None if tag is _UNSET else tag),
@@ -121,6 +126,11 @@ def _event(db: Database, review_id: int) -> tuple[int, str | None, str | None, s
 
 def undo(db: Database, review_id: int, reviewer: str) -> int:
     """Put back the decision that stood before ``review_id``; returns the new row id."""
+    with write_transaction(db):  # read the state before and write it back in one step
+        return _undo(db, review_id, reviewer)
+
+
+def _undo(db: Database, review_id: int, reviewer: str) -> int:
     pair_id = _event(db, review_id)[0]
     before = db.execute(
         "SELECT tag, note, corrected_output FROM reviews WHERE pair_id = ? AND id < ?"

@@ -16,16 +16,19 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import reviews
-from .errors import SwapviewError
+from .errors import StoreError, SwapviewError
 from .store import open_db, write_transaction
 
 # Records many reviews inside the transaction it is given; returns their review ids.
 GroupWrite = Callable[..., list[int]]
+# A write that met a locked database is tried again, waiting longer each time up to this.
+RETRY_MAX_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class Outcome:
     # A group write, or its undo or redo: every pair it changed, with its decision after
     # (``error`` then says what was left out, if anything).
     group: tuple[tuple[int, reviews.Decision | None], ...] = ()
+    # How many tries the commit took (more than 1: the database was locked meanwhile).
+    attempts: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,7 @@ class ReviewSession:
         self._idle = threading.Event()
         self._idle.set()
         self._pending = 0
+        self._retrying: str | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="swapview-writer", daemon=True)
         self._thread.start()
@@ -92,6 +98,17 @@ class ReviewSession:
         self._submit(_Command("redo", None, None, token))
 
     @property
+    def pending(self) -> int:
+        """Writes pressed but not yet committed (queued, running or retrying): a front end
+        shows these as pending, never as made."""
+        return self._pending
+
+    @property
+    def retrying(self) -> str | None:
+        """Why the write in hand is waiting (the database is locked), while it retries."""
+        return self._retrying
+
+    @property
     def busy(self) -> bool:
         """Writes are queued or running (an undo may be pressed before a tag commits)."""
         return not self._idle.is_set()
@@ -111,6 +128,7 @@ class ReviewSession:
     def close(self, timeout: float = 30) -> None:
         """Commit what is queued, then stop the writer."""
         self._queue.put(None)
+        self._stopping_at = time.monotonic() + timeout
         self._thread.join(timeout)
 
     def _submit(self, cmd: _Command) -> None:
@@ -135,10 +153,29 @@ class ReviewSession:
             db.close()
 
     def _apply_safely(self, db, cmd: _Command) -> Outcome:
-        try:
-            return self._apply(db, cmd)
-        except (SwapviewError, sqlite3.Error) as exc:
-            return Outcome(cmd.action, cmd.pair_id, error=str(exc), token=cmd.token)
+        """Apply ``cmd``, trying again while the database is locked: a tag that was
+        pressed is stored, however long another writer holds the lock."""
+        attempts, delay = 1, 0.05
+        while True:
+            try:
+                outcome = self._apply(db, cmd)
+                self._retrying = None
+                return outcome if attempts == 1 else _with_attempts(outcome, attempts)
+            except (SwapviewError, sqlite3.Error) as exc:
+                if not _locked(exc) or self._give_up():
+                    self._retrying = None
+                    return Outcome(
+                        cmd.action, cmd.pair_id, error=str(exc), token=cmd.token, attempts=attempts
+                    )
+                self._retrying = str(exc)
+                if db.conn.in_transaction:
+                    db.conn.rollback()
+            time.sleep(delay)
+            attempts, delay = attempts + 1, min(delay * 2, RETRY_MAX_S)
+
+    def _give_up(self) -> bool:
+        deadline = getattr(self, "_stopping_at", None)
+        return deadline is not None and time.monotonic() > deadline
 
     def _apply(self, db, cmd: _Command) -> Outcome:
         if cmd.write is not None:
@@ -163,15 +200,18 @@ class ReviewSession:
         event = source[-1]
         if isinstance(event, tuple):
             return self._undo_or_redo_group(db, cmd, source, target, apply)
-        pair_id = _pair_of(db, event)
-        now = self._changed_by_other(db, pair_id)
-        if now is not None:
-            source.pop()  # someone else decided since: never overwrite their decision
+        # The check and the write are one transaction: another reviewer's tag cannot land
+        # between them and be erased.
+        with write_transaction(db):
+            pair_id = _pair_of(db, event)
+            now = self._changed_by_other(db, pair_id)
+            if now is None:
+                rid = apply(db, event, self.reviewer)
+        source.pop()
+        if now is not None:  # someone else decided since: never overwrite their decision
             raise SwapviewError(
                 f"not undone: {now.reviewer} changed this pair since (tag {now.tag or 'none'})"
             )
-        source.pop()
-        rid = apply(db, event, self.reviewer)
         target.append(event)
         return self._outcome(db, cmd.action, pair_id, rid, cmd.token)
 
@@ -223,6 +263,16 @@ class ReviewSession:
 
     def _outcome(self, db, action: str, pair_id: int, rid: int, token: object) -> Outcome:
         return Outcome(action, pair_id, rid, reviews.current(db, pair_id), token=token)
+
+
+def _locked(exc: Exception) -> bool:
+    text = str(exc)
+    locked = "locked" in text or "busy" in text
+    return locked and isinstance(exc, sqlite3.OperationalError | StoreError)
+
+
+def _with_attempts(outcome: Outcome, attempts: int) -> Outcome:
+    return replace(outcome, attempts=attempts)
 
 
 def _pair_of(db, review_id: int) -> int:

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .store import VISIBLE
+
 
 @dataclass(frozen=True, slots=True)
 class TagCounts:
@@ -40,7 +42,7 @@ def tag_counts(conn: sqlite3.Connection, comparison_id: int | None) -> TagCounts
 def comparison_stats(db: Database) -> list[dict[str, Any]]:
     """One dict per comparison, ready to print or dump as JSON."""
     out = []
-    for comp in db.query("SELECT * FROM comparisons ORDER BY id"):
+    for comp in db.query(f"SELECT * FROM comparisons WHERE {VISIBLE} ORDER BY id"):
         cid = comp["id"]
         counts = tag_counts(db.conn, cid)
         out.append(

@@ -17,9 +17,15 @@ from sqlite_utils import Database
 
 from .errors import NotFoundError, StoreError, SwapviewError
 from .migrations import migrations
+from .writelock import holder
 
 DEFAULT_DB = "swapview.db"
 BUSY_TIMEOUT_MS = 10_000
+# A load writes its new pairs under a hidden comparison named so, then renames or merges it
+# in one short last transaction: nobody sees half a load, and a killed load's rows are
+# swept by the next one (see ``ingest.load``).
+LOADING_PREFIX = "swapview:loading:"
+VISIBLE = f"name NOT LIKE '{LOADING_PREFIX}%'"
 
 
 def default_db_path() -> str:
@@ -81,13 +87,35 @@ def write_transaction(db: Database) -> Iterator[Database]:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreError(locked_message(db, exc)) from exc
     try:
         yield db
     except BaseException:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+def db_file(db: Database) -> str | None:
+    """The main database's file path, or None in memory."""
+    row = db.conn.execute("PRAGMA database_list").fetchone()
+    return row[2] or None if row else None
+
+
+def locked_message(db: Database, exc: sqlite3.OperationalError) -> str:
+    """One line for a lock wait that ran out: what holds the database, when we know."""
+    path = db_file(db) or ":memory:"
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        return f"{path}: {exc}"
+    who = holder(path) if path != ":memory:" else None
+    held = f"held by {who}" if who else "held by another writer"
+    return (
+        f"{path}: the database stayed locked for {BUSY_TIMEOUT_MS // 1000} s ({held});"
+        " try again when it finishes"
+    )
 
 
 def content_hash(prompt: str | None, baseline: str | None, candidate: str | None) -> str:
@@ -153,15 +181,15 @@ class LoadReport:
 def get_comparison(db: Database, name: str) -> dict[str, Any]:
     """The comparison row by name, or a NotFoundError listing the known ones."""
     rows = list(db.query("SELECT * FROM comparisons WHERE name = ?", [name]))
-    if not rows:
-        known = [r["name"] for r in db.query("SELECT name FROM comparisons ORDER BY id")]
+    if not rows or name.startswith(LOADING_PREFIX):
+        known = [r["name"] for r in db.query(f"SELECT name FROM comparisons WHERE {VISIBLE}")]
         hint = f"; known: {', '.join(known)}" if known else "; the database has none yet"
         raise NotFoundError(f"no comparison named {name!r}{hint}")
     return rows[0]
 
 
 def list_comparisons(db: Database) -> list[dict[str, Any]]:
-    return list(db.query("SELECT * FROM comparisons ORDER BY id"))
+    return list(db.query(f"SELECT * FROM comparisons WHERE {VISIBLE} ORDER BY id"))
 
 
 def resolve_comparison(db: Database, name: str | None, *, newest: bool = False) -> dict[str, Any]:
@@ -231,18 +259,34 @@ UPDATE_PAIR = (
 class PairWriter:
     """Writes pairs into one comparison: inserts new keys, updates changed ones.
 
-    The caller owns the transaction (wrap in ``write_transaction(db)``) so that a failed load
-    stores nothing. A changed pair keeps its reviews; they are marked stale.
+    Without ``shadow`` the caller owns the transaction (wrap in ``write_transaction(db)``)
+    so that a failed write stores nothing. With ``shadow`` (the id of a hidden comparison,
+    see ``LOADING_PREFIX``) each batch commits on its own, so other writers wait at most
+    one batch: new pairs and the new texts of changed ones go under the shadow, and
+    ``publish`` moves them into the comparison in one short last transaction. A changed
+    pair keeps its reviews; they are marked stale.
     """
 
-    def __init__(self, db: Database, comparison_id: int, report: LoadReport) -> None:
+    def __init__(
+        self, db: Database, comparison_id: int, report: LoadReport, *, shadow: int | None = None
+    ) -> None:
         self.db = db
         self.comparison_id = comparison_id
         self.report = report
+        self.shadow = shadow
+        self._last_existing: dict[str, tuple[int, str, str | None]] = {}
         # Keys written so far in this load live in a TEMP table (disk-backed, per connection),
         # not a Python set: a set of every key made memory grow with the file.
         db.execute("CREATE TEMP TABLE IF NOT EXISTS load_seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
         db.execute("DELETE FROM temp.load_seen")
+        if shadow is not None:
+            # Changed and metadata-only pairs of a staged load, applied by ``publish``.
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS load_changes (key TEXT PRIMARY KEY,"
+                " old_id INTEGER NOT NULL, kind TEXT NOT NULL, metadata TEXT) WITHOUT ROWID"
+            )
+            db.execute("DELETE FROM temp.load_changes")
+            db.conn.commit()  # only TEMP tables were written: no lock on the database held
         self._fresh = (
             db.execute(
                 "SELECT 1 FROM pairs WHERE comparison_id = ? LIMIT 1", [comparison_id]
@@ -252,7 +296,46 @@ class PairWriter:
 
     def write(self, records: Iterable[PairRecord], batch_size: int = 2000) -> None:
         for batch in _batches(records, batch_size):
-            self._write_batch(self._dedupe(batch))
+            if self.shadow is None:
+                self._write_batch(self._dedupe(batch))
+                continue
+            with write_transaction(self.db):
+                self._write_batch(self._dedupe(batch))
+
+    def publish(self) -> None:
+        """Apply a staged load's changed pairs and move its new ones into the comparison.
+
+        Call inside the caller's write transaction; costs time for changed and new pairs
+        of an existing comparison only (a new comparison is renamed instead)."""
+        conn, shadow, target = self.db.conn, self.shadow, self.comparison_id
+        changed = [
+            (i,) for (i,) in conn.execute("SELECT old_id FROM temp.load_changes WHERE kind = 'c'")
+        ]
+        conn.execute(
+            "UPDATE pairs AS t SET prompt = s.prompt, prompt_format = s.prompt_format,"
+            " baseline_output = s.baseline_output, candidate_output = s.candidate_output,"
+            " metadata = s.metadata, content_hash = s.content_hash, updated = s.updated"
+            " FROM temp.load_changes AS c JOIN pairs AS s ON s.comparison_id = ? AND s.key = c.key"
+            " WHERE c.kind = 'c' AND t.id = c.old_id",
+            [shadow],
+        )
+        conn.execute(
+            "DELETE FROM pairs WHERE comparison_id = ?"
+            " AND key IN (SELECT key FROM temp.load_changes WHERE kind = 'c')",
+            [shadow],
+        )
+        if changed:
+            self.report.stale_reviews += mark_stale(self.db, changed)
+        conn.execute(
+            "UPDATE pairs SET metadata = c.metadata, updated = ? FROM temp.load_changes AS c"
+            " WHERE c.kind = 'm' AND pairs.id = c.old_id",
+            [now()],
+        )
+        conn.execute(
+            "DELETE FROM scores WHERE pair_id IN"
+            " (SELECT old_id FROM temp.load_changes WHERE kind = 'm')"
+        )
+        conn.execute("UPDATE pairs SET comparison_id = ? WHERE comparison_id = ?", [target, shadow])
 
     def _dedupe(self, batch: list[PairRecord]) -> list[PairRecord]:
         earlier = self._seen_before([r.key for r in batch])
@@ -308,7 +391,7 @@ class PairWriter:
         return found
 
     def _write_batch(self, batch: list[PairRecord]) -> None:
-        existing = self._existing([r.key for r in batch])
+        existing = self._last_existing = self._existing([r.key for r in batch])
         stamp = now()
         inserts, updates, changed_ids, meta_updates = [], [], [], []
         for rec in batch:
@@ -350,13 +433,41 @@ class PairWriter:
                 if old[2] != meta:  # e.g. a finish reason: signals read it, reviews do not
                     meta_updates.append((meta, stamp, old[0]))
         conn = self.db.conn
+        self.report.loaded += len(inserts)
+        self.report.updated += len(updates)
+        if self.shadow is not None:
+            self._stage(inserts, updates, meta_updates)
+            return
         conn.executemany(INSERT_PAIR, inserts)
         conn.executemany(UPDATE_PAIR, updates)
         self._update_metadata(meta_updates)
-        self.report.loaded += len(inserts)
-        self.report.updated += len(updates)
         if changed_ids:
             self.report.stale_reviews += mark_stale(self.db, changed_ids)
+
+    def _stage(self, inserts: list, updates: list, meta_updates: list) -> None:
+        """New pairs and changed pairs' new texts go under the shadow comparison; which
+        stored pair each change replaces is kept for ``publish``."""
+        conn, shadow = self.db.conn, self.shadow
+        conn.executemany(INSERT_PAIR, [(shadow, *row[1:]) for row in inserts])
+        ids = {u[-1] for u in updates}
+        keys = {i: k for k, (i, _h, _m) in self._last_existing.items() if i in ids}
+        conn.executemany(
+            INSERT_PAIR,
+            [
+                (shadow, keys[u[-1]], u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[6])
+                for u in updates
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO temp.load_changes (key, old_id, kind) VALUES (?, ?, 'c')",
+            [(keys[u[-1]], u[-1]) for u in updates],
+        )
+        meta_keys = {i: k for k, (i, _h, _m) in self._last_existing.items()}
+        conn.executemany(
+            "INSERT INTO temp.load_changes (key, old_id, kind, metadata) VALUES (?, ?, 'm', ?)",
+            [(meta_keys[i], i, meta) for meta, _stamp, i in meta_updates],
+        )
+        self.report.metadata_updated += len(meta_updates)
 
     def _update_metadata(self, rows: list[tuple[str | None, str, int]]) -> None:
         """New metadata for pairs whose texts did not change: reviews stay current, but

@@ -106,7 +106,7 @@ def load_command(
     with _progress_bar(paths, progress) as update:
         options.progress = update
         source = make_source(paths, options, report, tool, importers.load_sources())
-        load(db, source, report, comparison)
+        load(db, source, report, comparison, on_wait=lambda m: click.echo(m, err=True))
     if as_json:
         echo_json(report.as_dict(), indent=2, ensure_ascii=False)
     else:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import shutil
 import signal
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,8 +69,17 @@ def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = Fals
 
     Returns how many lines were written from `lines`. On any error, including one raised
     while `lines` is being produced, the target is untouched and the temporary file removed.
+
+    Only a regular file (or a new path) is replaced. A symlink is kept: the file it points
+    to is replaced atomically. A FIFO or a device (``-o /dev/stdout``) is written through,
+    never replaced; any other kind of file is refused.
     """
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    kind = _kind(path)
+    if kind == "stream":
+        return _write_through(path, lines, keep_existing)
     folder = check_writable(path)
+    _sweep_stale_temps(folder, path.name)
     # A name part only this write uses: a signal can land inside mkstemp, after the file
     # exists but before its name is returned, and the cleanup must still find it.
     prefix = f".{path.name}.{secrets.token_hex(6)}."
@@ -84,6 +96,58 @@ def write_atomic(path: Path, lines: Iterable[str], *, keep_existing: bool = Fals
             _remove_made(folder, prefix)
             raise
     return count
+
+
+STALE_TEMP_S = 15 * 60  # a live export writes its temp file all along: older means dead
+
+
+def _kind(path: Path) -> str:
+    """'new', 'file' (regular), or 'stream' (FIFO, character or block device)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "new"
+    except OSError as exc:
+        raise SwapviewError(f"{path}: cannot write ({exc.strerror})") from exc
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return "file"  # a folder is refused by check_writable with its own message
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "stream"
+    raise SwapviewError(f"{path}: not a regular file, a FIFO or a device; refusing to replace it")
+
+
+def _write_through(path: Path, lines: Iterable[str], keep_existing: bool) -> int:
+    """Write to a FIFO or device as it is: there is nothing to replace atomically."""
+    if keep_existing:
+        raise SwapviewError(f"{path}: --append needs a regular file, not a FIFO or device")
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            count = 0
+            for line in lines:
+                out.write(line + "\n")
+                count += 1
+    except OSError as exc:
+        raise SwapviewError(f"{path}: write failed ({exc.strerror})") from exc
+    return count
+
+
+def _sweep_stale_temps(folder: Path, name: str) -> None:
+    """Remove temp files of our own naming for ``name`` left by a killed export."""
+    ours = re.compile(rf"^\.{re.escape(name)}\.[0-9a-f]{{12}}\..*\.tmp$")
+    cutoff = time.time() - STALE_TEMP_S
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for entry in names:
+        if not ours.match(entry):
+            continue
+        try:
+            st = os.lstat(folder / entry)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
+            _remove_quietly(folder / entry)
 
 
 def _make_temp(path: Path, folder: Path, prefix: str) -> tuple[int, str]:
@@ -150,10 +214,15 @@ def check_writable(path: Path) -> Path:
 
 
 def _copy_with_final_newline(path: Path, out: TextIO) -> None:
-    text = path.read_text(encoding="utf-8")
-    out.write(text)
-    if text and not text.endswith("\n"):
-        out.write("\n")
+    """Copy the existing file in chunks (never whole into memory), ending it with a newline."""
+    with path.open(encoding="utf-8", newline="") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
+    with path.open("rb") as raw:
+        raw.seek(0, os.SEEK_END)
+        if raw.tell():
+            raw.seek(-1, os.SEEK_END)
+            if raw.read(1) != b"\n":
+                out.write("\n")
 
 
 def _mode_for(path: Path) -> int:

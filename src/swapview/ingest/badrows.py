@@ -52,7 +52,12 @@ def utf8_hint(path: str, raw: bytes, *, excel: bool) -> str:
     """How to fix text in a legacy encoding: guessing it is unsafe, so say how to convert it.
 
     cp1252 is what Excel and Windows tools write in the West; bytes it cannot hold are
-    latin-1 at worst (every byte is a latin-1 character)."""
+    latin-1 at worst (every byte is a latin-1 character). Two other finds get their own
+    words, since converting from cp1252 would garble them: UTF-16 without a byte-order
+    mark, and UTF-8 text with a damaged byte or two."""
+    found = encoding_finding(raw)
+    if found:
+        return f"; {found}"
     try:
         raw.decode("cp1252")
         codec = "cp1252"
@@ -73,3 +78,30 @@ def utf8_hint(path: str, raw: bytes, *, excel: bool) -> str:
         else f"iconv -f {codec} -t utf-8 {src} > {dst}"
     )
     return f"; {excel_step}convert it: {convert}"
+
+
+def encoding_finding(raw: bytes) -> str | None:
+    """What the bytes are when they are not a legacy 8-bit encoding, else None."""
+    sample = raw[:4096]
+    if len(sample) >= 4:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd > half * 0.3 and even < half * 0.05:
+            return (
+                "it looks like UTF-16 (little-endian) without a byte-order mark:"
+                " convert it with iconv -f utf-16le -t utf-8"
+            )
+        if even > half * 0.3 and odd < half * 0.05:
+            return (
+                "it looks like UTF-16 (big-endian) without a byte-order mark:"
+                " convert it with iconv -f utf-16be -t utf-8"
+            )
+    text = sample.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good_multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if good_multibyte and bad <= 2:
+        return (
+            f"the rest of the line is UTF-8 with {bad} damaged byte{'s' if bad > 1 else ''}:"
+            " the file is damaged, not in another encoding; fix or remove that byte"
+        )
+    return None

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from .badrows import RowError, check_surrogates, may_hold_surrogates, utf8_hint
+from .badrows import (
+    RowError,
+    check_surrogates,
+    encoding_finding,
+    may_hold_surrogates,
+    utf8_hint,
+)
 from .jsonarray import JsonArrayReader
 from .wholefile import PARQUET_MAGIC, document_rows, read_parquet
 
@@ -92,6 +98,9 @@ def detect_format(stream: io.BufferedReader, path: str, forced: str | None = Non
 
 def _check_text(head: bytes, path: str) -> None:
     """Reject binary files up front; bad UTF-8 after the first line is a bad row instead."""
+    found = encoding_finding(head) if b"\x00" in head[:4096] else None
+    if found and "UTF-16" in found:  # ASCII in UTF-16 is valid UTF-8 full of NULs
+        raise InputError(path, f"not UTF-8 text; {found}", line=1)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -194,8 +203,17 @@ def decoded_lines(
     and saying how to convert the file (``excel``: how to save it from Excel too).
 
     The text of a bad line is decoded with surrogateescape so a reader can go on past it.
+    A line longer than ``MAX_LINE_BYTES`` is a bad row (its text is not kept).
     """
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(bounded_lines(stream), 1):
+        if raw is None:
+            error = InputError(
+                path,
+                f"line longer than {MAX_LINE_BYTES >> 20} MiB (no newline within it); not read",
+                line=number,
+            )
+            yield number, "", error
+            continue
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
         try:
@@ -206,6 +224,30 @@ def decoded_lines(
             yield number, raw.decode("utf-8", "surrogateescape"), error
 
 
+# The longest line read into memory: past it a line (say, standard input with no newline)
+# is a bad row naming its number, read through in chunks and dropped.
+MAX_LINE_BYTES = 64 << 20
+_SKIP_CHUNK = 1 << 20
+
+
+def bounded_lines(stream: Any) -> Iterator[bytes | None]:
+    """The lines of ``stream``, None in place of one longer than ``MAX_LINE_BYTES``."""
+    if not hasattr(stream, "readline"):  # an iterator of lines already made
+        yield from stream
+        return
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := stream.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def _too_deep(path: str, number: int) -> RowError:
+    return RowError(InputError(path, "JSON nested too deep (over about 1,000 levels)", line=number))
+
+
 def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
     for number, text, error in decoded_lines(stream, path):
         if error is not None:
@@ -213,6 +255,9 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]:
         elif text.strip():
             try:
                 row = json.loads(text)
+            except RecursionError:
+                yield number, _too_deep(path, number)
+                continue
             except json.JSONDecodeError as exc:
                 yield (
                     number,
@@ -318,7 +363,7 @@ def _json_line(line: bytes) -> Any:
     """The line parsed as one JSON value, or None."""
     try:
         return json.loads(line[len(BOM) :] if line.startswith(BOM) else line)
-    except ValueError:  # also bad UTF-8
+    except (ValueError, RecursionError):  # also bad UTF-8
         return None
 
 
@@ -345,6 +390,8 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
         raise InputError(path, f"not UTF-8 text (column {column}){hint}", line=line) from exc
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise InputError(path, "JSON nested too deep (over about 1,000 levels)", line=1) from None
     except json.JSONDecodeError as exc:
         if _two_json_lines(text.lstrip()):  # JSONL after all, its first line past the window
             yield from read_jsonl(io.BytesIO(raw), path)

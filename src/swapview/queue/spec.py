@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import metapath
+from ..store import VISIBLE
 from .orders import DEFAULT_ORDER, Order, get_order
 
 
@@ -136,5 +137,5 @@ def is_sole_comparison(conn: sqlite3.Connection, comparison_id: int | None) -> b
     """Whether this is the database's only comparison (so every pair belongs to it)."""
     # With one comparison in the file every pair belongs to it: dropping the condition
     # lets counts and positions run on the order's index alone, without a pairs lookup.
-    rows = conn.execute("SELECT id FROM comparisons LIMIT 2").fetchall()
+    rows = conn.execute(f"SELECT id FROM comparisons WHERE {VISIBLE} LIMIT 2").fetchall()
     return len(rows) == 1 and rows[0][0] == comparison_id

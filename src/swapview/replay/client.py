@@ -6,6 +6,7 @@ Nothing here retries: the runner decides. Every failure message passes through
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -22,6 +23,8 @@ from ..httpretry import retry_after
 from .config import ReplayConfig
 
 RETRYABLE_STATUS = {408, 409, 425, 429}
+# The largest response body read: past it the answer is a failure, not stored.
+MAX_BODY_BYTES = 32 << 20
 AUTH_STATUS = {401, 403}
 
 
@@ -107,8 +110,24 @@ class ChatClient:
         start = time.perf_counter()
         http = self._pools[lane % len(self._pools)]
         try:
-            resp = await http.post(self._url, json=self.body(messages))
-            raw = await resp.aread()
+            # --timeout bounds the whole request, not each read: a server dripping a byte
+            # at a time cannot hold a request past it.
+            async with asyncio.timeout(self.config.timeout):
+                resp, raw = await self._post(http, messages)
+        except TooLarge:
+            return Failure(
+                "too_large",
+                f"the response body is over {MAX_BODY_BYTES >> 20} MiB; not stored",
+                False,
+                latency_ms=_ms(start),
+            )
+        except TimeoutError:
+            return Failure(
+                "timeout",
+                f"no whole answer within {self.config.timeout:g}s",
+                True,
+                latency_ms=_ms(start),
+            )
         except httpx.ConnectTimeout:
             return Failure(
                 "connect",
@@ -131,6 +150,19 @@ class ChatClient:
             )
         result = self._classify(resp, raw, _ms(start))
         return result
+
+    async def _post(
+        self, http: httpx.AsyncClient, messages: list[dict[str, Any]]
+    ) -> tuple[httpx.Response, bytes]:
+        """POST and read the body, stopping past ``MAX_BODY_BYTES``."""
+        async with http.stream("POST", self._url, json=self.body(messages)) as resp:
+            chunks, size = [], 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise TooLarge
+                chunks.append(chunk)
+        return resp, b"".join(chunks)
 
     def _classify(self, resp: httpx.Response, raw: bytes, latency: float) -> Answer | Failure:
         try:
@@ -215,7 +247,11 @@ def connect_cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _answer(payload: dict[str, Any], latency: float) -> Answer | None:
+class TooLarge(Exception):
+    """A response body past ``MAX_BODY_BYTES``."""
+
+
+def _answer(payload: dict[str, Any], latency: float) -> Answer | Failure | None:
     choices = payload.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         return None
@@ -223,6 +259,16 @@ def _answer(payload: dict[str, Any], latency: float) -> Answer | None:
     if not isinstance(message, dict):
         return None
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    finish = choices[0].get("finish_reason")
+    if message.get("content") is None and finish == "content_filter":
+        # Not an empty answer: the provider withheld it. Recorded as such, never as text.
+        return Failure(
+            "content_filter",
+            "the server's content filter withheld the answer (finish_reason content_filter)",
+            False,
+            status=200,
+            latency_ms=latency,
+        )
     return Answer(
         text=_content_text(message),
         finish_reason=choices[0].get("finish_reason"),
