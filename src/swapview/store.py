@@ -182,7 +182,9 @@ def get_comparison(db: Database, name: str) -> dict[str, Any]:
     """The comparison row by name, or a NotFoundError listing the known ones."""
     rows = list(db.query("SELECT * FROM comparisons WHERE name = ?", [name]))
     if not rows or name.startswith(LOADING_PREFIX):
-        known = [r["name"] for r in db.query(f"SELECT name FROM comparisons WHERE {VISIBLE}")]
+        known = [
+            r["name"] for r in db.query(f"SELECT name FROM comparisons WHERE {VISIBLE} ORDER BY id")
+        ]
         hint = f"; known: {', '.join(known)}" if known else "; the database has none yet"
         raise NotFoundError(f"no comparison named {name!r}{hint}")
     return rows[0]
