@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from swapview.cli import main
 from swapview.scoring.runner import score_comparison
-from swapview.shift import build_shift, shift_metrics, to_markdown
-from swapview.shift import stats
+from swapview.shift import build_shift, stats, to_markdown
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
 
 LOCALES = ("en", "fr", "es", "de", "it")
