@@ -164,3 +164,15 @@ def test_benjamini_hochberg_and_binomial():
     )
     assert stats.binomial_two_sided(0, 10) == pytest.approx(2 / 1024)
     assert stats.binomial_two_sided(5, 10) == 1.0
+
+
+def test_report_has_a_shift_section_with_gates(db_path, db, planted):
+    db.close()
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(db_path), "report"])
+    assert out.exit_code == 0, out.output
+    assert "## What shifted" in out.output and "in locale=de" in out.output
+    gated = runner.invoke(
+        main, ["--db", str(db_path), "report", "--fail-if", "shift.json_failure_rate>+2pp"]
+    )
+    assert gated.exit_code == 3, gated.output

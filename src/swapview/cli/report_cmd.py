@@ -15,6 +15,7 @@ from ..report import (
     metrics,
     to_markdown,
 )
+from ..shift.report_section import shift_section
 from ..store import resolve_comparison
 from ..triage.report_section import remaining_section
 from .app import (
@@ -30,7 +31,7 @@ from .app import (
 
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
-SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section)
+SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section, shift_section)
 
 
 @main.command("report")

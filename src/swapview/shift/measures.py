@@ -101,7 +101,16 @@ def _metadata_measures(data: PairData) -> list[Measure]:
         if name.split(".")[-1] in REASON_KEYS:
             out += _reason_measures(name, olds, news)
         elif _numeric(olds) and _numeric(news):
-            out.append(_mean_measure(name, olds, news))
+            measure = _mean_measure(name, olds, news)
+            if (
+                len(
+                    np.unique(
+                        np.r_[measure.old, measure.new][~np.isnan(np.r_[measure.old, measure.new])]
+                    )
+                )
+                > 1
+            ):
+                out.append(measure)  # a constant (extra_turns always 0) measures nothing
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from ..mdsafe import md_text
 from .analysis import ALPHA, OVERALL, Row, analyse, rest_row
 from .data import load_pairs
 from .measures import Measure, build_measures
@@ -99,25 +100,35 @@ def findings(
     """One sentence per measure that moved: where it concentrates, or that it is everywhere."""
     by_name = {m.name: m for m in measures}
     by_label = {s.label: s for s in slices}
+    overall = {r.measure: r for r in rows if r.scope == OVERALL}
     out: list[str] = []
     done: set[str] = set()
     for row in rows:  # already sorted: significant, biggest effect first
         if not row.significant or row.measure in done:
             continue
         done.add(row.measure)
-        if row.scope == OVERALL or row.kind == "changed" and row.scope not in by_label:
+        if row.scope not in by_label:
             out.append(f"{row.measure} {describe(row)} overall")
-            continue
-        rest = rest_row(by_name[row.measure], by_label[row.scope], total)
-        out.append(f"{row.measure} {describe(row)} in {row.scope}, {_elsewhere(rest)}")
+        elif row.kind == "changed":
+            out.append(f"{row.measure[: -len('_rate')]} {describe(row)} in {row.scope}")
+        else:
+            rest = rest_row(by_name[row.measure], by_label[row.scope], total)
+            out.append(_located(row, rest, overall.get(row.measure)))
     return out
 
 
-def _elsewhere(rest: Row | None) -> str:
+def _located(row: Row, rest: Row | None, overall: Row | None) -> str:
+    """'X a -> b in f=v, unchanged elsewhere', or 'X a -> b overall, most in f=v (...)'."""
+    here = f"{row.measure} {describe(row)} in {row.scope}"
     if rest is None:
-        return "no pairs elsewhere"
-    moved = rest.p is not None and rest.p < ALPHA
-    return ("also elsewhere: " if moved else "unchanged elsewhere: ") + describe(rest)
+        return f"{here}, no pairs elsewhere"
+    if rest.p is None or rest.p >= ALPHA or rest.change is None or row.change is None:
+        return f"{here}, unchanged elsewhere: {describe(rest)}"
+    if (rest.change > 0) != (row.change > 0):
+        return f"{here}, the other way elsewhere: {describe(rest)}"
+    if overall is not None and overall.p is not None and overall.p < ALPHA:
+        return f"{row.measure} {describe(overall)} overall, most in {row.scope} ({describe(row)})"
+    return f"{here}, also elsewhere: {describe(rest)}"
 
 
 def describe(row: Row | ShiftRow) -> str:
@@ -127,23 +138,25 @@ def describe(row: Row | ShiftRow) -> str:
     if row.kind == "changed" and row.old is None:
         return f"fired on {row.new:.1%}"
     if row.kind == "changed":
-        return f"{row.new:.1%} of pairs (against {row.old:.1%} in the rest)"
+        return f"fired on {row.new:.1%} of pairs (against {row.old:.1%} elsewhere)"
     return f"{row.old:.1%} -> {row.new:.1%}"
 
 
 def change_text(row: ShiftRow) -> str:
+    """'+128 [111, 146]' for a mean, '+5.7pp [+2.1, +9.0]' for a rate."""
     if row.change is None:
         return ""
     if row.kind == "mean":
-        fmt = "{:+.3g}"
-        rng = f" [{row.low:.3g}, {row.high:.3g}]" if row.low is not None else ""
-    else:
-        fmt = "{:+.1f}pp"
-        row_low = None if row.low is None else row.low * 100
-        row_high = None if row.high is None else row.high * 100
-        rng = f" [{row_low:+.1f}, {row_high:+.1f}]" if row_low is not None else ""
-        return fmt.format(row.change * 100) + rng
-    return fmt.format(row.change) + rng
+        bounds = "" if row.low is None else f" [{_n(row.low)}, {_n(row.high)}]"
+        return ("+" if row.change >= 0 else "") + _n(row.change) + bounds
+    bounds = "" if row.low is None else f" [{row.low * 100:+.1f}, {(row.high or 0) * 100:+.1f}]"
+    return f"{row.change * 100:+.1f}pp{bounds}"
+
+
+def _n(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def metric_name(measure: str) -> str:
@@ -184,19 +197,25 @@ def to_markdown(result: ShiftResult, top: int = TOP_ROWS, heading: str = "#") ->
         lines += [
             f"- {t.measure} {describe(t)} in {t.scope} (n = {t.n}, q = {_q(t)})" for t in tail[:10]
         ]
-    lines += [
-        "",
+    overall = [row for row in r.rows if row.scope == OVERALL]
+    lines += ["", f"{heading}# Overall", ""] + _table(overall)
+    moved = [row for row in r.rows if row.significant and row.scope != OVERALL][:top]
+    lines += ["", f"{heading}# Slices that moved", ""]
+    lines += _table(moved) if moved else ["None after correction."]
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[ShiftRow]) -> list[str]:
+    out = [
         "| measure | scope | n | old | new | change [95% CI] | effect | q |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    shown = [row for row in r.rows if row.significant or row.scope == OVERALL][:top]
-    for row in shown:
-        lines.append(
-            f"| {row.measure} | {row.scope} | {row.n} | {_level(row, row.old)}"
-            f" | {_level(row, row.new)}"
-            f" | {change_text(row)} | {row.effect:+.2f} | {_q(row)} |"
+    for row in rows:
+        out.append(
+            f"| {md_text(row.measure)} | {md_text(row.scope)} | {row.n} | {_level(row, row.old)}"
+            f" | {_level(row, row.new)} | {change_text(row)} | {row.effect:+.2f} | {_q(row)} |"
         )
-    return "\n".join(lines) + "\n"
+    return out
 
 
 def _level(row: ShiftRow, value: float | None) -> str:
