@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import random
 
 import numpy as np
 import pytest
@@ -14,45 +13,15 @@ from click.testing import CliRunner
 from swapview.cli import main
 from swapview.scoring.runner import score_comparison
 from swapview.shift import build_shift, stats, to_markdown
-from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
-
-LOCALES = ("en", "fr", "es", "de", "it")
-REFUSAL = "I'm sorry, but I can't help with that request."
-
-
-def _answer(i: int) -> str:
-    return json.dumps({"answer": f"Item {i} ships in {i % 7 + 1} days from our depot.", "id": i})
-
-
-def _planted(i: int, locale: str, rng: random.Random) -> tuple[str, str]:
-    old = _answer(i)
-    if locale != "de":
-        return old, old.replace("depot", "warehouse") if i % 2 else old
-    roll = rng.random()
-    if roll < 0.3:
-        return old, REFUSAL
-    if roll < 0.6:
-        return old, "```json\n" + old + "\n```"  # the JSON moved into a fence: a parser breaks
-    return old, old
-
-
-def _load(db, name: str, records: list[PairRecord]) -> dict:
-    with write_transaction(db):
-        cid = ensure_comparison(db, name, baseline_model="old", candidate_model="new")
-        PairWriter(db, cid, LoadReport(comparison=name)).write(records)
-    return db["comparisons"].get(cid)
+from swapview.store import PairRecord
+from tests.support.shift_data import LOCALES, planted_records
+from tests.support.shift_data import answer as _answer
+from tests.support.shift_data import load as _load
 
 
 @pytest.fixture
 def planted(db, static_embedder):
-    rng = random.Random(7)
-    records = []
-    for i in range(1000):
-        locale = LOCALES[i % len(LOCALES)]
-        old, new = _planted(i, locale, rng)
-        meta = {"locale": locale, "template": f"t{i % 3}", "request_id": f"r{i}"}
-        records.append(PairRecord(f"k{i}", f"Where is item {i}?", old, new, meta))
-    comp = _load(db, "planted", records)
+    comp = _load(db, "planted", planted_records())
     score_comparison(db, "planted", static_embedder)
     return comp
 

@@ -46,6 +46,12 @@ SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section, shift
     help=f"Gate, e.g. 'regression_rate>0.02' or 'signal.json_broke>=1'; exit {GATE_EXIT_CODE}"
     " when any trips.",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a self-contained HTML page (charts, diffs) to FILE.",
+)
 @config_option
 @pass_state
 @click.pass_context
@@ -56,19 +62,25 @@ def report_command(
     as_json: bool,
     top: int,
     fail_if: tuple[str, ...],
+    html_file: str | None,
     config_file: str | None,
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
     # Read first and always: custom tags' counts_as decide what a regression is.
     config = load_config(config_file)
     db = state.open_existing()
+    comp = resolve_comparison(db, comparison)
     report = build_report(
         db,
-        resolve_comparison(db, comparison)["name"],
+        comp["name"],
         top=top,
         kinds=config.tag_kinds(),
         sections=SECTIONS,
     )
+    if html_file:
+        from ..htmlreport import write_html  # matplotlib costs a second: only when asked
+
+        write_html(db, comp, report, html_file)
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
     signals = known_signals(db)
