@@ -17,7 +17,7 @@ from ..report import (
 )
 from ..shift.report_section import shift_section
 from ..store import resolve_comparison
-from ..triage.report_section import remaining_section
+from ..triage.report_section import rate_section, remaining_section
 from .app import (
     State,
     comparison_option,
@@ -31,7 +31,12 @@ from .app import (
 
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
-SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section, shift_section)
+SECTIONS: tuple[SectionProvider, ...] = (
+    remaining_section,
+    rate_section,
+    judge_section,
+    shift_section,
+)
 
 
 @main.command("report")
