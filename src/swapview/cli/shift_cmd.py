@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..gates import evaluate, parse_gate
 from ..shift import build_shift, shift_metrics, to_markdown
 from ..store import resolve_comparison
-from .app import State, comparison_option, config_option, json_option, main, pass_state
+from .app import (
+    State,
+    comparison_option,
+    config_option,
+    echo_json,
+    json_option,
+    main,
+    pass_state,
+    say,
+)
 from .report_cmd import GATE_EXIT_CODE
 
 
@@ -56,14 +63,14 @@ def shift_command(
             "metrics": values,
             "gates": [r.as_dict() for r in results],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data, indent=2, ensure_ascii=False)
     else:
         text = to_markdown(result, top=top)
         if results:
             text += "\n## Gates\n\n" + "\n".join(f"- {r.describe()}" for r in results) + "\n"
-        click.echo(text, nl=False)
+        say(text, nl=False)
     tripped = [r for r in results if r.tripped]
     for r in tripped:
-        click.echo(f"gate {r.describe()}", err=True)
+        say(f"gate {r.describe()}", err=True)
     if tripped:
         ctx.exit(GATE_EXIT_CODE)

@@ -42,17 +42,18 @@ def load_pairs(db: Database, comparison_id: int) -> PairData:
     chars_new: list[int] = []
     metadata: list[dict[str, Any]] = []
     rows = db.execute(
-        "SELECT id, key, baseline_output, candidate_output, metadata FROM pairs"
+        "SELECT id, key, baseline_output, candidate_output, metadata,"
+        " length(baseline_output), length(candidate_output) FROM pairs"
         " WHERE comparison_id = ? ORDER BY id",
         [comparison_id],
     )
-    for pid, key, old, new, meta in rows:
+    # Characters counted by SQLite (length() of TEXT counts characters, as len() does).
+    for pid, key, old, new, meta, n_old, n_new in rows:
         ids.append(pid)
-        old, new = old or "", new or ""
-        words_old.append(len(old.split()))
-        words_new.append(len(new.split()))
-        chars_old.append(len(old))
-        chars_new.append(len(new))
+        words_old.append(len(old.split()) if old else 0)
+        words_new.append(len(new.split()) if new else 0)
+        chars_old.append(n_old or 0)
+        chars_new.append(n_new or 0)
         metadata.append(_metadata(key, meta))
     data = PairData(
         ids=np.asarray(ids, dtype=np.int64),

@@ -61,6 +61,9 @@ def build_measures(data: PairData) -> list[Measure]:
         if name not in paired:
             flags = _flag(data, name)
             out.append(Measure(f"{name}_rate", "changed", None, None, data.scored, flags))
+    # `contracts check` stores a broken contract as signal contract:NAME (pair-level).
+    for name in sorted(n for n in data.signals if n.startswith("contract:")):
+        out.append(Measure(f"{name}_rate", "changed", None, None, data.scored, data.signals[name]))
     return out
 
 

@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 Z95 = 1.959963984540054
-BOOTSTRAP_MAX_N = 20_000  # above this, a mean's bootstrap distribution is normal to rounding
+BOOTSTRAP_MAX_N = 5_000  # above this, a mean's bootstrap distribution is normal to rounding
+BOOTSTRAP_CHUNK = 2_000_000  # indices drawn at once: rounds are vectorised in chunks
 BOOTSTRAP_ROUNDS = 1000
 EXACT_BINOMIAL_MAX = 5000
 
@@ -108,9 +109,13 @@ def mean_diff_interval(diff: np.ndarray, seed: int = 0) -> tuple[float, float, f
         half = Z95 * float(diff.std(ddof=1)) / math.sqrt(n)
         return (mean, mean - half, mean + half)
     rng = np.random.default_rng(seed)
-    means = np.empty(BOOTSTRAP_ROUNDS)
-    for i in range(BOOTSTRAP_ROUNDS):
-        means[i] = diff[rng.integers(0, n, n)].mean()
+    per_chunk = max(1, BOOTSTRAP_CHUNK // n)
+    means = np.concatenate(
+        [
+            diff[rng.integers(0, n, (min(per_chunk, BOOTSTRAP_ROUNDS - start), n))].mean(axis=1)
+            for start in range(0, BOOTSTRAP_ROUNDS, per_chunk)
+        ]
+    )
     low, high = np.quantile(means, [0.025, 0.975])
     return (mean, float(low), float(high))
 
