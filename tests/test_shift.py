@@ -14,7 +14,7 @@ from swapview.cli import main
 from swapview.scoring.runner import score_comparison
 from swapview.shift import build_shift, stats, to_markdown
 from swapview.store import PairRecord
-from tests.support.shift_data import LOCALES, planted_records
+from tests.support.shift_data import LOCALES, REFUSAL, planted_records
 from tests.support.shift_data import answer as _answer
 from tests.support.shift_data import load as _load
 
@@ -145,3 +145,38 @@ def test_report_has_a_shift_section_with_gates(db_path, db, planted):
         main, ["--db", str(db_path), "report", "--fail-if", "shift.json_failure_rate>+2pp"]
     )
     assert gated.exit_code == 3, gated.output
+
+
+def test_a_small_slice_with_a_big_change_is_the_long_tail(db, static_embedder):
+    records = []
+    for i in range(1200):
+        locale = "is" if i % 40 == 0 else LOCALES[i % 4]  # "is": 30 pairs, 2.5%
+        new = (
+            "I'm sorry, but I can't help with that request."
+            if locale == "is" and i % 80
+            else _answer(i)
+        )
+        records.append(PairRecord(f"k{i}", "p", _answer(i), new, {"locale": locale}))
+    comp = _load(db, "tail", records)
+    score_comparison(db, "tail", static_embedder)
+    result = build_shift(db, comp)
+    tail = [r for r in result.rows if r.long_tail and r.measure == "refusal_rate"]
+    assert [r.scope for r in tail] == ["locale=is"]
+    assert "Long tail" in to_markdown(result)
+    big = [r for r in result.rows if r.scope == "locale=en" and r.measure == "refusal_rate"]
+    assert big and not big[0].long_tail
+
+
+def test_untrusted_slice_values_render_as_text(db, static_embedder):
+    hostile = "<img src=x>|**bold**"
+    records = [
+        PairRecord(f"k{i}", "p", _answer(i), REFUSAL if i % 2 else _answer(i), {"team": t})
+        for i in range(80)
+        for t in [hostile if i % 2 else "a"]
+    ]
+    comp = _load(db, "hostile", records)
+    score_comparison(db, "hostile", static_embedder)
+    text = to_markdown(build_shift(db, comp, by=("team",)))
+    assert "<img" not in text.replace("\\<img", "") and "**bold" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "img" in line]
+    assert rows and all(line.replace("\\|", "").count("|") == 9 for line in rows)

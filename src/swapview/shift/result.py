@@ -181,21 +181,23 @@ def shift_metrics(result: ShiftResult) -> dict[str, float | None]:
 def to_markdown(result: ShiftResult, top: int = TOP_ROWS, heading: str = "#") -> str:
     r = result
     lines = [
-        f"{heading} What shifted: {r.comparison}",
+        f"{heading} What shifted: {md_text(r.comparison)}",
         "",
-        f"{r.pairs} pairs ({r.scored} scored); slices: {', '.join(r.slice_fields) or 'none found'}."
+        f"{r.pairs} pairs ({r.scored} scored); slices:"
+        f" {md_text(', '.join(r.slice_fields)) or 'none found'}."
         f" {r.tests} tests, p-values corrected by {r.correction} (q < {r.alpha}).",
         "",
     ]
     if r.findings:
-        lines += [f"- {f}" for f in r.findings]
+        lines += [f"- {md_text(f, line_start=True)}" for f in r.findings]
     else:
         lines.append("No measurable change: no measure moved in any slice after correction.")
     tail = [row for row in r.rows if row.long_tail]
     if tail:
         lines += ["", "Long tail (under 5% of pairs, large change):"]
         lines += [
-            f"- {t.measure} {describe(t)} in {t.scope} (n = {t.n}, q = {_q(t)})" for t in tail[:10]
+            f"- {md_text(t.measure)} {describe(t)} in {md_text(t.scope)} (n = {t.n}, q = {_q(t)})"
+            for t in tail[:10]
         ]
     overall = [row for row in r.rows if row.scope == OVERALL]
     lines += ["", f"{heading}# Overall", ""] + _table(overall)
@@ -212,10 +214,15 @@ def _table(rows: list[ShiftRow]) -> list[str]:
     ]
     for row in rows:
         out.append(
-            f"| {md_text(row.measure)} | {md_text(row.scope)} | {row.n} | {_level(row, row.old)}"
+            f"| {_cell(row.measure)} | {_cell(row.scope)} | {row.n} | {_level(row, row.old)}"
             f" | {_level(row, row.new)} | {change_text(row)} | {row.effect:+.2f} | {_q(row)} |"
         )
     return out
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell: a "|" in the data would end the cell."""
+    return md_text(text).replace("|", "\\|")
 
 
 def _level(row: ShiftRow, value: float | None) -> str:
