@@ -24,6 +24,10 @@ class PairData:
     words: tuple[np.ndarray, np.ndarray]  # (old, new)
     chars: tuple[np.ndarray, np.ndarray]
     metadata: list[dict[str, Any]]
+    # The metadata flattened once: {(side, field): value} for per-side keys
+    # (candidate.latency_ms), {dotted key: value} for the rest (what slices are cut by).
+    sides: list[dict[tuple[str, str], Any]] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
     signals: dict[str, np.ndarray] = field(default_factory=dict)  # name -> bool per pair
     # Pairs whose score is current: signal rates are over these only, since an unscored
     # pair's missing signals mean "not looked at", not "did not fire".
@@ -55,14 +59,50 @@ def load_pairs(db: Database, comparison_id: int) -> PairData:
         chars_old.append(n_old or 0)
         chars_new.append(n_new or 0)
         metadata.append(_metadata(key, meta))
+    split = [split_metadata(m) for m in metadata]
     data = PairData(
         ids=np.asarray(ids, dtype=np.int64),
         words=(np.asarray(words_old, dtype=float), np.asarray(words_new, dtype=float)),
         chars=(np.asarray(chars_old, dtype=float), np.asarray(chars_new, dtype=float)),
         metadata=metadata,
+        sides=[sides for sides, _ in split],
+        inputs=[inputs for _, inputs in split],
     )
     _load_signals(db, comparison_id, data)
     return data
+
+
+SIDES = ("baseline", "candidate")
+_SIDE_PREFIXES = tuple(
+    (side, prefix) for side in SIDES for prefix in (f"{side}.", f"{side}_", f"replay.{side}.")
+)
+
+
+def split_metadata(meta: dict[str, Any]) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
+    """(per-side scalars by (side, field), input-level scalars by dotted key)."""
+    sides: dict[tuple[str, str], Any] = {}
+    inputs: dict[str, Any] = {}
+    for key, value in flatten(meta).items():
+        for side, prefix in _SIDE_PREFIXES:
+            if key.startswith(prefix):
+                sides.setdefault((side, key[len(prefix) :]), value)
+                break
+        else:
+            if not key.startswith("replay."):
+                inputs[key] = value
+    return sides, inputs
+
+
+def flatten(value: dict[str, Any], prefix: str = "", depth: int = 3) -> dict[str, Any]:
+    """Nested metadata as dotted keys to scalars (lists left out)."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict) and depth > 1:
+            out |= flatten(item, f"{name}.", depth - 1)
+        elif not isinstance(item, (dict, list)):
+            out[name] = item
+    return out
 
 
 def _metadata(key: str, raw: str | None) -> dict[str, Any]:

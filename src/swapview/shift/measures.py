@@ -29,7 +29,6 @@ PAIRED_SIGNALS = (
     ("refusal_rate", "refusal_gone", "refusal_appeared"),
     ("json_failure_rate", "json_fixed", "json_broke"),
 )
-SIDES = ("baseline", "candidate")
 MAX_REASON_VALUES = 8
 
 
@@ -71,31 +70,8 @@ def _flag(data: PairData, name: str) -> np.ndarray:
     return data.signals.get(name, np.zeros(len(data), dtype=bool))
 
 
-def side_fields(meta: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """{(side, field): value} for every per-side scalar in one pair's metadata."""
-    out: dict[tuple[str, str], Any] = {}
-    for key, value in flatten(meta).items():
-        for side in SIDES:
-            for prefix in (f"{side}.", f"{side}_", f"replay.{side}."):
-                if key.startswith(prefix):
-                    out.setdefault((side, key[len(prefix) :]), value)
-    return out
-
-
-def flatten(value: dict[str, Any], prefix: str = "", depth: int = 3) -> dict[str, Any]:
-    """Nested metadata as dotted keys to scalars (lists left out)."""
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, dict) and depth > 1:
-            out |= flatten(item, f"{name}.", depth - 1)
-        elif not isinstance(item, (dict, list)):
-            out[name] = item
-    return out
-
-
 def _metadata_measures(data: PairData) -> list[Measure]:
-    per_pair = [side_fields(m) for m in data.metadata]
+    per_pair = data.sides
     fields = sorted({f for fields in per_pair for (_, f) in fields})
     out: list[Measure] = []
     for name in fields:

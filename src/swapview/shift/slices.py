@@ -12,7 +12,6 @@ import numpy as np
 from ..errors import SwapviewError
 from ..metapath import MISSING, as_text, resolve
 from .data import PairData
-from .measures import SIDES, flatten
 
 MAX_VALUES = 12  # a field with more distinct values is an id or free text, not a slice
 MIN_COVERAGE = 0.5  # the field must be present on at least this share of pairs
@@ -46,12 +45,8 @@ def find_slices(data: PairData, by: tuple[str, ...] = ()) -> list[Slice]:
 def discover_fields(data: PairData) -> list[str]:
     """Input-level metadata fields with 2 to MAX_VALUES distinct values on most pairs."""
     seen: dict[str, Counter[str]] = {}
-    for meta in data.metadata:
-        for key, value in flatten(meta).items():
-            if key.split(".")[0] in SIDES or key.startswith("replay."):
-                continue
-            if key.startswith(tuple(f"{s}_" for s in SIDES)):
-                continue
+    for inputs in data.inputs:
+        for key, value in inputs.items():
             counter = seen.setdefault(key, Counter())
             if len(counter) <= MAX_VALUES:
                 counter[as_text(value)] += 1
@@ -65,7 +60,7 @@ def discover_fields(data: PairData) -> list[str]:
 
 def _values(data: PairData, name: str) -> list[str | None]:
     out: list[str | None] = []
-    for meta in data.metadata:
-        value = meta.get(name, MISSING) if name in meta else resolve(meta, name)
+    for meta, inputs in zip(data.metadata, data.inputs, strict=True):
+        value = inputs[name] if name in inputs else resolve(meta, name)
         out.append(None if value is MISSING or value is None else as_text(value))
     return out
