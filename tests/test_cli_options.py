@@ -72,8 +72,15 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
     ensure_comparison(db, "m1")
     assert build_report(db, "m1").sections == []
     from swapview.judge.report_section import judge_section
+    from swapview.shift.report_section import shift_section
 
-    assert SECTIONS == (swapview.triage.report_section.remaining_section, judge_section)
+    triage = swapview.triage.report_section
+    assert SECTIONS == (
+        triage.remaining_section,
+        triage.rate_section,
+        judge_section,
+        shift_section,
+    )
     with pytest.raises(SwapviewError, match="no importer for 'langsmith'; known: none yet"):
         make_source(["x"], LoadOptions(), LoadReport(), "langsmith")
     assert set(importers.load_sources()) == set(importers.IMPORTERS)

@@ -26,7 +26,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 ZERO_DEFAULT_PREFIXES = ("tag.", "signal.")
 _GATE = re.compile(
     r"^\s*(?P<name>[A-Za-z_][\w.:-]*)\s*(?P<op>>=|<=|==|!=|>|<)\s*"
-    r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<pct>%)?\s*$"
+    r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<pct>%|pp)?\s*$"
 )
 
 
@@ -83,6 +83,7 @@ def parse_gate(
         )
     _check_name(expression, name, "tag", tags)
     _check_name(expression, name, "signal", signals)
+    # "%" and "pp" (percentage points, for a change in a rate) both mean hundredths.
     threshold = float(m["num"]) / (100 if m["pct"] else 1)
     return Gate(expression.strip(), name, m["op"], threshold)
 

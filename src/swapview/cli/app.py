@@ -82,6 +82,7 @@ COMMAND_MODULES = {
     "report": "report_cmd",
     "replay": "replay_cmd",
     "score": "score_cmd",
+    "shift": "shift_cmd",
     "triage": "triage_cmd",
     "contracts": "contracts_cmd",
     "judge": "judge_cmd",

@@ -15,8 +15,9 @@ from ..report import (
     metrics,
     to_markdown,
 )
+from ..shift.report_section import shift_section
 from ..store import resolve_comparison
-from ..triage.report_section import remaining_section
+from ..triage.report_section import rate_section, remaining_section
 from .app import (
     State,
     comparison_option,
@@ -30,7 +31,12 @@ from .app import (
 
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
-SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section)
+SECTIONS: tuple[SectionProvider, ...] = (
+    remaining_section,
+    rate_section,
+    judge_section,
+    shift_section,
+)
 
 
 @main.command("report")
@@ -45,6 +51,12 @@ SECTIONS: tuple[SectionProvider, ...] = (remaining_section, judge_section)
     help=f"Gate, e.g. 'regression_rate>0.02' or 'signal.json_broke>=1'; exit {GATE_EXIT_CODE}"
     " when any trips.",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a self-contained HTML page (charts, diffs) to FILE.",
+)
 @config_option
 @pass_state
 @click.pass_context
@@ -55,19 +67,25 @@ def report_command(
     as_json: bool,
     top: int,
     fail_if: tuple[str, ...],
+    html_file: str | None,
     config_file: str | None,
 ) -> None:
     """Summary of a comparison (Markdown or JSON), with CI gates."""
     # Read first and always: custom tags' counts_as decide what a regression is.
     config = load_config(config_file)
     db = state.open_existing()
+    comp = resolve_comparison(db, comparison)
     report = build_report(
         db,
-        resolve_comparison(db, comparison)["name"],
+        comp["name"],
         top=top,
         kinds=config.tag_kinds(),
         sections=SECTIONS,
     )
+    if html_file:
+        from ..htmlreport import write_html  # matplotlib costs a second: only when asked
+
+        write_html(db, comp, report, html_file)
     values = metrics(report)
     tags = known_tags(db, config) if any(e.strip().startswith("tag.") for e in fail_if) else set()
     signals = known_signals(db)

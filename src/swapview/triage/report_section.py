@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from ..report import Section
 from .estimate import describe_remaining
+from .rate import describe_rate, estimated_rate
 from .sampling import estimate_remaining
 
 
@@ -36,5 +37,31 @@ def remaining_section(db: Database, comparison: dict[str, Any]) -> Section | Non
             "estimated_regressions_remaining": est["remaining"],
             "estimated_regressions_remaining_low": est["low"],
             "estimated_regressions_remaining_high": est["high"],
+        },
+    )
+
+
+def rate_section(db: Database, comparison: dict[str, Any]) -> Section | None:
+    """Regressions found (counted) apart from the whole comparison's estimated rate."""
+    est = estimate_remaining(
+        db, comparison["id"], assign=False, kinds=comparison.get("tag_kinds"), confidence=0.95
+    )
+    pairs = sum(b["pairs"] for b in est["bands"])
+    if not pairs:
+        return None
+    rate = estimated_rate(est, pairs)
+    return Section(
+        key="rate",
+        title="Regression rate: found and estimated",
+        markdown=describe_rate(rate)[:1].upper()
+        + describe_rate(rate)[1:]
+        + "\n\nThe rate among tagged pairs above is not this one: the queue puts likely"
+        " regressions first, so tagged pairs overstate the rate.",
+        data=rate,
+        metrics={
+            "regressions_found": rate["found"],
+            "regression_rate_estimated": rate["rate"],
+            "regression_rate_estimated_low": rate["low"],
+            "regression_rate_estimated_high": rate["high"],
         },
     )

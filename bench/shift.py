@@ -1,0 +1,111 @@
+"""Time `swapview shift` on a large comparison: it reads stored outputs, scores, signals
+and metadata, and re-scores nothing.
+
+    python bench/shift.py [PAIRS] [DB]      # default 200,000 pairs in /tmp/swapview-shift-PAIRS.db
+
+The database is built on first use from bench/bigdb.py's recombined real texts (real
+answers and lengths, synthetic pairings) with metadata slices (locale of 6 values,
+template of 4), per-side latency and token counts, and score rows on the pairs' real content
+hashes with synthetic signals: about 5% of pairs carry one, and in locale=de a new refusal
+is planted on 6% of pairs, so the findings have something to find.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bigdb import SIGNALS, _groups, _records, _unit  # noqa: E402
+from swapview.shift.analysis import analyse  # noqa: E402
+from swapview.shift.data import load_pairs  # noqa: E402
+from swapview.shift.measures import build_measures  # noqa: E402
+from swapview.shift.result import build_shift  # noqa: E402
+from swapview.shift.slices import find_slices  # noqa: E402
+from swapview.store import (  # noqa: E402
+    LoadReport,
+    PairWriter,
+    ensure_comparison,
+    open_db,
+    write_transaction,
+)
+
+LOCALES = ("en", "de", "fr", "es", "ja", "pt")
+
+
+def _with_metadata(n: int):
+    for i, rec in enumerate(_records(n, _groups())):
+        rec.metadata |= {
+            "locale": LOCALES[i % len(LOCALES)],
+            "template": f"t{i % 4}",
+            "baseline.latency_ms": 400 + int(_unit(i, "lat") * 800),
+            "candidate.latency_ms": 380 + int(_unit(i, "lat2") * 800),
+            "baseline.output_tokens": len((rec.baseline_output or "").split()) * 4 // 3,
+            "candidate.output_tokens": len((rec.candidate_output or "").split()) * 4 // 3,
+        }
+        yield rec
+
+
+def build(path: Path, n: int) -> None:
+    t0 = time.perf_counter()
+    db = open_db(path)
+    with write_transaction(db):
+        cid = ensure_comparison(db, "scale", baseline_model="many", candidate_model="many")
+        PairWriter(db, cid, LoadReport()).write(_with_metadata(n))
+    with write_transaction(db):
+        rows = db.execute("SELECT id, content_hash, key FROM pairs").fetchall()
+        scores, signals = [], []
+        for pid, digest, key in rows:
+            fired = []
+            if _unit(pid, "q") < 0.05:
+                fired.append(SIGNALS[pid % len(SIGNALS)])
+            if int(key[1:]) % len(LOCALES) == 1 and _unit(pid, "de") < 0.06:
+                fired.append("refusal_appeared")
+            fired = sorted(set(fired))
+            signals += [(pid, name) for name in fired]
+            scores.append((pid, digest, "bench", "bench", _unit(pid, "s"), len(fired), "t"))
+        db.conn.executemany(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+            " semantic_distance, signal_count, scored) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            scores,
+        )
+        db.conn.executemany("INSERT INTO signals (pair_id, name) VALUES (?, ?)", signals)
+    db.close()
+    print(f"built {path} ({n:,} pairs) in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def timed(label: str, fn, rows: list):
+    t0 = time.perf_counter()
+    out = fn()
+    rows.append((label, time.perf_counter() - t0))
+    return out
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(f"/tmp/swapview-shift-{n}.db")
+    if not path.exists():
+        build(path, n)
+    db = open_db(path)
+    comp = db["comparisons"].get(1)
+    rows: list[tuple[str, float]] = []
+    data = timed("read pairs, signals, metadata", lambda: load_pairs(db, comp["id"]), rows)
+    measures = timed("measures", lambda: build_measures(data), rows)
+    slices = timed("slices (found automatically)", lambda: find_slices(data), rows)
+    table = timed("tests, intervals, BH", lambda: analyse(measures, slices, len(data)), rows)
+    result = timed("build_shift end to end", lambda: build_shift(db, comp), rows)
+    print(
+        f"\n{len(data):,} pairs, {len(measures)} measures, {len(slices)} slices,"
+        f" {sum(r.p is not None for r in table)} tests\n"
+    )
+    print("| step | s |\n|---|---:|")
+    for label, seconds in rows:
+        print(f"| {label} | {seconds:.1f} |")
+    print("\n" + "\n".join(f"- {f}" for f in result.findings[:5]))
+
+
+if __name__ == "__main__":
+    main()
