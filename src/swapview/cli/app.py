@@ -153,7 +153,8 @@ def main(ctx: click.Context, db_path: str) -> None:
     """Triage what changed when you swap the model under an LLM feature."""
     ctx.obj = State(db_path=db_path)
     if ctx.invoked_subcommand is None:
-        default = ctx.command.get_command(ctx, "review")  # type: ignore[union-attr]
+        assert isinstance(ctx.command, click.Group)
+        default = ctx.command.get_command(ctx, "review")
         if default is not None and os.path.exists(db_path):
             ctx.invoke(default)
         else:
