@@ -108,7 +108,9 @@ class SwapviewGroup(click.Group):
             # Messages quote the data (keys, model names, a server's error body).
             raise click.ClickException(visible(str(exc))) from exc
         except click.ClickException as exc:
-            exc.message = visible(exc.message)
+            # In place, so a UsageError keeps its exit code and usage line (click's stubs
+            # call the attribute Final; click itself sets it only in __init__).
+            exc.message = visible(exc.message)  # type: ignore[misc]
             raise
 
 
