@@ -16,6 +16,17 @@ SAMPLE_DATA = ROOT / "sample_data"
 # Shared fixtures that live in their own modules: the real static embedding model.
 pytest_plugins = ["tests.support.embedding"]
 
+# Fixtures that build a model: a fresh checkout distils the static model first (about four
+# minutes on two busy cores). A test using one is slow, marked here by its fixture so no
+# such test escapes the mark.
+MODEL_FIXTURES = {"static_embedder"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:

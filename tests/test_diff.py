@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from swapview.diff import DELETE, EQUAL, INSERT, MARKER, MAX_LINE_CHARS, Segment, diff_texts
@@ -83,11 +81,10 @@ def test_hostile_text_is_made_visible_before_diffing():
     assert "␛[31mred" in text and "\ufffd" in text
 
 
-def test_absurd_line_is_clipped_with_a_marker_and_fast():
+def test_absurd_line_is_clipped_with_a_marker():
+    """Its speed is in bench/diff.py (a timed assert fails on a busy machine)."""
     huge = "word " * 40_000  # 200,000 characters on one line
-    start = time.perf_counter()
     d = diff_texts(huge, huge + "tail")
-    assert time.perf_counter() - start < 2
     new = [s for b in d.blocks for ln in b.new for s in ln]
     assert sum(len(s.text) for s in new if s.kind != MARKER) <= MAX_LINE_CHARS
     assert any(s.kind == MARKER and "more characters" in s.text for s in new)
@@ -97,12 +94,11 @@ def test_absurd_line_is_clipped_with_a_marker_and_fast():
     ]
 
 
-def test_many_lines_diff_by_lines_first_in_time():
+def test_many_lines_diff_by_lines_first():
+    """Its speed is in bench/diff.py (a timed assert fails on a busy machine)."""
     old = "\n".join(f"line {i} says something ordinary about item {i}" for i in range(2000))
     new = old.replace("item 1000", "item one thousand").replace("line 5 ", "row 5 ")
-    start = time.perf_counter()
     d = diff_texts(old, new)
-    assert time.perf_counter() - start < 0.5
     changed = [b for b in d.blocks if b.changed]
     assert len(changed) == 2
     assert sides(d)[1][1000] == "line 1000 says something ordinary about item {+one thousand+}"

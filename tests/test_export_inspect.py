@@ -17,6 +17,8 @@ from swapview.export.models import (
 )
 from tests.support.export_data import STANDARD_CASES, Case, build
 
+pytestmark = pytest.mark.slow  # each test loads our exports with the real inspect_ai
+
 FORMAT_MODELS = {
     "swapview": ExportCase,
     "openai-evals": OpenAIEvalsSample,
@@ -66,7 +68,6 @@ def test_json_dataset_reads_our_export(dataset_path):
     assert samples["m1/fixed"].target.startswith("Prince Hamlet avenges")
 
 
-@pytest.mark.slow
 def test_inspect_eval_scores_replayed_outputs(dataset_path, tmp_path):
     """A real inspect eval: a solver replays each stored output, `exact` scores it."""
     from inspect_ai import Task

@@ -71,6 +71,7 @@ def big_db(tmp_path_factory) -> Path:
     ("signum", "exit_code", "message"),
     [(signal.SIGTERM, 128 + signal.SIGTERM, ""), (signal.SIGINT, 130, "Interrupted: ")],
 )
+@pytest.mark.slow  # a real export process, signalled mid-write
 def test_signal_mid_export_removes_the_temp_file_and_keeps_the_target(
     big_db, tmp_path, signum, exit_code, message
 ):

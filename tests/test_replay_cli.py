@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from swapview.cli import main
@@ -216,6 +217,7 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow  # real replay processes, interrupted and killed
 def test_killed_runs_resume_without_sending_or_storing_twice(tmp_path, db_path):
     n = 120
     prompts = write_prompts(tmp_path / "p.jsonl", n)

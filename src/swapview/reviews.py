@@ -45,7 +45,10 @@ def current(db: Database, pair_id: int) -> Decision | None:
         " FROM decisions WHERE pair_id = ?",
         [pair_id],
     ).fetchone()
-    return Decision(*row[:6], bool(row[6])) if row else None
+    if row is None:
+        return None
+    pair_id, tag, note, corrected, reviewer, review_id, stale = row
+    return Decision(pair_id, tag, note, corrected, reviewer, review_id, bool(stale))
 
 
 def _pair_hash(db: Database, pair_id: int) -> str:
@@ -75,7 +78,7 @@ def _write(
             " pair_hash, reverts, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [pair_id, reviewer, action, tag, note, corrected, pair_hash, reverts, stamp],
         )
-        review_id = int(cur.lastrowid)
+        review_id = int(cur.lastrowid or 0)
         db.execute(
             "INSERT INTO decisions (pair_id, tag, note, corrected_output, reviewer, review_id,"
             " pair_hash, stale, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
@@ -137,13 +140,14 @@ def _undo(db: Database, review_id: int, reviewer: str) -> int:
         " ORDER BY id DESC LIMIT 1",
         [pair_id, review_id],
     ).fetchone()
-    return _write(db, pair_id, reviewer, "undo", tuple(before or (None, None, None)), review_id)
+    tag, note, corrected = before or (None, None, None)
+    return _write(db, pair_id, reviewer, "undo", (tag, note, corrected), review_id)
 
 
 def redo(db: Database, review_id: int, reviewer: str) -> int:
     """Apply again the decision that ``review_id`` made; returns the new row id."""
-    pair_id, *state = _event(db, review_id)
-    return _write(db, pair_id, reviewer, "redo", tuple(state), review_id)
+    pair_id, tag, note, corrected = _event(db, review_id)
+    return _write(db, pair_id, reviewer, "redo", (tag, note, corrected), review_id)
 
 
 def history(db: Database, pair_id: int) -> list[dict[str, Any]]:

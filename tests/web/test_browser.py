@@ -6,10 +6,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.tui.fixtures import make_db
 from tests.tui.helpers import decision
 from tests.web.browser import browser_page, open_app, require_browser
 from tests.web.serving import serving
+
+pytestmark = pytest.mark.slow  # a real Chromium against a real server process
 
 
 def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 20.0) -> None:

@@ -160,6 +160,7 @@ def wait_for_decision(db_path: Path, key: str, want: tuple, timeout: float = 10.
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # a real `swapview serve` process
 async def test_each_tab_is_its_own_reviewer(db_path: Path) -> None:
     make_db(db_path, n_extra=3)
     with serving(db_path) as served:
@@ -189,6 +190,7 @@ async def test_each_tab_is_its_own_reviewer(db_path: Path) -> None:
             )
 
 
+@pytest.mark.slow  # a real `swapview serve` process
 async def test_reviewer_flag_skips_the_prompt(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
     with serving(db_path, "--reviewer", "Cleo") as served:
@@ -210,6 +212,7 @@ async def test_reviewer_flag_skips_the_prompt(db_path: Path) -> None:
         await asyncio.to_thread(served.wait_for_no_tabs)
 
 
+@pytest.mark.slow  # a real `swapview serve` process
 async def test_foreign_hosts_and_origins_are_refused(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
     with serving(db_path) as served:
@@ -229,6 +232,7 @@ async def test_foreign_hosts_and_origins_are_refused(db_path: Path) -> None:
             assert refused.value.status == 403
 
 
+@pytest.mark.slow  # a real `swapview serve` process
 async def test_public_needs_the_flag_and_warns(db_path: Path) -> None:
     make_db(db_path, n_extra=0)
     with serving(db_path, "--public") as served:

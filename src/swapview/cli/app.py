@@ -110,7 +110,9 @@ class SwapviewGroup(click.Group):
             # Messages quote the data (keys, model names, a server's error body).
             raise click.ClickException(visible(str(exc))) from exc
         except click.ClickException as exc:
-            exc.message = visible(exc.message)
+            # In place, so a UsageError keeps its exit code and usage line (click's stubs
+            # call the attribute Final; click itself sets it only in __init__).
+            exc.message = visible(exc.message)  # type: ignore[misc]
             raise
 
 
@@ -155,7 +157,8 @@ def main(ctx: click.Context, db_path: str) -> None:
     """Triage what changed when you swap the model under an LLM feature."""
     ctx.obj = State(db_path=db_path)
     if ctx.invoked_subcommand is None:
-        default = ctx.command.get_command(ctx, "review")  # type: ignore[union-attr]
+        assert isinstance(ctx.command, click.Group)
+        default = ctx.command.get_command(ctx, "review")
         if default is not None and os.path.exists(db_path):
             ctx.invoke(default)
         else:

@@ -113,7 +113,7 @@ def _contracts_path(file: str | None, config_file: str | None) -> str:
     return str(base.parent / Path(configured).expanduser())
 
 
-def _run(db, name: str, cfile, *, quiet: bool) -> CheckReport:  # type: ignore[no-untyped-def]
+def _run(db, name: str, cfile, *, quiet: bool) -> CheckReport:
     return with_progress(
         f"Checking {name}",
         lambda progress: check_comparison(db, name, cfile, progress=progress),

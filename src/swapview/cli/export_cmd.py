@@ -110,8 +110,8 @@ def export_command(
     try:
         result = export(db, selection, format_name, output, append=append, config_path=config_path)
     except KeyboardInterrupt:
-        where = "" if output == "-" else f": {output} left as it was"
-        say(f"Interrupted{where}", err=True)
+        kept = "" if output == "-" else f": {output} left as it was"
+        say(f"Interrupted{kept}", err=True)
         sys.exit(INTERRUPTED)
     if as_json:
         # With the cases on stdout, the summary goes to stderr so the JSONL stays clean.

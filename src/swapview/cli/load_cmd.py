@@ -131,7 +131,7 @@ def _paths(
     if tool is not None and tool not in IMPORTERS:
         known = ", ".join(sorted(IMPORTERS)) or "none yet"
         raise click.UsageError(f"--from {tool}: no such importer (known: {known})")
-    return paths  # type: ignore[return-value]
+    return paths
 
 
 @contextmanager

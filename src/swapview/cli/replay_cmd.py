@@ -203,5 +203,5 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
             " sends them again (--skip-failed to leave them)"
         )
     if s.interrupted:
-        left = s.pending - s.finished
-        say(f"interrupted: {left} still missing; the same command sends only those", err=True)
+        missing = s.pending - s.finished
+        say(f"interrupted: {missing} still missing; the same command sends only those", err=True)

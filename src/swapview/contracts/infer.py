@@ -19,7 +19,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from .checks import Output, compile_contract
@@ -67,9 +68,10 @@ class Proposal:
 class InferResult:
     pairs: int
     field: str | None  # the metadata field the slices come from, None for one slice
-    slices: dict[str, int] = field(default_factory=dict)  # slice -> old outputs
-    too_small: dict[str, int] = field(default_factory=dict)
-    proposals: list[Proposal] = field(default_factory=list)
+    # dataclass_field: the class has an attribute named `field`, which mypy reads these as.
+    slices: dict[str, int] = dataclass_field(default_factory=dict)  # slice -> old outputs
+    too_small: dict[str, int] = dataclass_field(default_factory=dict)
+    proposals: list[Proposal] = dataclass_field(default_factory=list)
     min_support: float = DEFAULT_SUPPORT
     min_slice: int = DEFAULT_MIN_SLICE
 
@@ -296,6 +298,9 @@ def _covering(counts: Counter[Any], needed: float) -> list[Any]:
     return chosen
 
 
+_SCHEMA_TYPES: dict[type, str] = {str: "string", dict: "object", list: "array"}
+
+
 def _type(value: Any) -> str:
     if value is None:
         return "null"
@@ -305,7 +310,7 @@ def _type(value: Any) -> str:
         return "integer"
     if isinstance(value, float):
         return "number"
-    return {str: "string", dict: "object", list: "array"}.get(type(value), "string")
+    return _SCHEMA_TYPES.get(type(value), "string")
 
 
 def _loosen(schema: Any, *, enums: bool, closed: bool) -> Any:

@@ -12,6 +12,8 @@ from ..tagkinds import kind_of, tags_of_kind
 # counts as (config `counts_as`); one that does not say accepts both outputs unless the
 # caller maps it: swapview cannot know whether "hallucination" means the old answer was right.
 IdealSource = Literal["baseline", "candidate", "both"]
+# Where a case's ideal answer came from: the policy's source, or the reviewer's correction.
+CaseSource = IdealSource | Literal["corrected"]
 DEFAULT_POLICY: dict[str, IdealSource] = {
     "regression": "baseline",
     "improvement": "candidate",
@@ -99,7 +101,7 @@ class ExportCase(BaseModel):
     decided: str
     stale: bool
     corrected_output: str | None
-    ideal_source: Literal["baseline", "candidate", "both", "corrected"]
+    ideal_source: CaseSource
     ideal: str
     acceptable: list[str]
     rejected: list[str]

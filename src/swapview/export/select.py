@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
-from .models import ContractVerdict, ExportCase, IdealSource, Scores, Selection, Signal
+from .models import (
+    CaseSource,
+    ContractVerdict,
+    ExportCase,
+    IdealSource,
+    Scores,
+    Selection,
+    Signal,
+)
 from .pairmeta import json_safe
 from .where import matches
 
@@ -119,7 +128,8 @@ def _metadata(text: str | None) -> dict[str, Any] | None:
 
 
 def _filtered_sql(comparison_id: int, sel: Selection) -> tuple[str, list[Any]]:
-    sql, args = _CASES_SQL, [comparison_id]
+    sql = _CASES_SQL
+    args: list[Any] = [comparison_id]
     if sel.tags:
         sql += f" AND d.tag IN ({_marks(sel.tags)})"
         args += sel.tags
@@ -141,7 +151,7 @@ def _filtered_sql(comparison_id: int, sel: Selection) -> tuple[str, list[Any]]:
     return sql + " ORDER BY p.key, p.id", args
 
 
-def _marks(values: tuple[str, ...]) -> str:
+def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
@@ -239,7 +249,7 @@ def expected_answer(
     baseline: str | None,
     candidate: str | None,
     corrected: str | None,
-) -> tuple[str, str, list[str], list[str]]:
+) -> tuple[CaseSource, str, list[str], list[str]]:
     """(ideal_source, ideal, acceptable answers, rejected answers) for one decision.
 
     A regression keeps the old output, an improvement takes the new one, anything judged

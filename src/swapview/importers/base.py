@@ -264,8 +264,13 @@ def get_path(obj: Any, *keys: str | int) -> Any:
                 return None
         elif not isinstance(obj, dict):
             return None
-        obj = obj[key] if isinstance(obj, list) else obj.get(key)
+        obj = obj[key] if isinstance(key, int) else obj.get(key)
     return obj
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (for optional nested objects)."""
+    return value if isinstance(value, dict) else {}
 
 
 def as_text(value: Any) -> str | None:

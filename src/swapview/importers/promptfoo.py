@@ -20,6 +20,7 @@ from .base import (
     ImportResult,
     Prompt,
     Sides,
+    as_dict,
     as_text,
     canonical,
     pair_answers,
@@ -108,8 +109,8 @@ def _rows(path: str) -> list[tuple[str, dict[str, Any]]]:
         # `promptfoo eval -o results.jsonl`: one result row per line, no envelope.
         return [(f"line {n}", row) for n, row in read_jsonl(path)]
     doc = read_json(path, EXPECT)
-    results = doc.get("results") if isinstance(doc, dict) else None
-    rows = results.get("results") if isinstance(results, dict) else None
+    results = as_dict(as_dict(doc).get("results"))
+    rows = results.get("results")
     if not isinstance(rows, list):
         raise InputError(
             path, f"not {EXPECT}; `promptfoo eval -o` writes it", field="results.results"
@@ -193,12 +194,12 @@ def _side(rows: list[tuple[str, dict[str, Any]]], provider: str) -> Sides:
 
 
 def _answer(row: dict[str, Any], provider: str) -> Answer:
-    prompt = row.get("prompt") if isinstance(row.get("prompt"), dict) else {}
+    prompt = as_dict(row.get("prompt"))
     label = prompt.get("label") or row.get("promptId") or ""
-    test = row.get("testCase") if isinstance(row.get("testCase"), dict) else {}
+    test = as_dict(row.get("testCase"))
     variables = row.get("vars") if isinstance(row.get("vars"), dict) else test.get("vars")
     join = canonical([variables, label])
-    response = row.get("response") if isinstance(row.get("response"), dict) else {}
+    response = as_dict(row.get("response"))
     answer = Answer(
         join,
         _prompt(prompt.get("raw")),
@@ -235,7 +236,7 @@ def _error(row: dict[str, Any], response: dict[str, Any]) -> str | None:
 
 def _meta(row: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
     usage = row.get("tokenUsage") or response.get("tokenUsage") or {}
-    grading = row.get("gradingResult") if isinstance(row.get("gradingResult"), dict) else {}
+    grading = as_dict(row.get("gradingResult"))
     return {
         "id": row.get("id"),
         "latency_ms": row.get("latencyMs"),

@@ -422,6 +422,7 @@ class SideFile(_FileReader):
         f = self.fields
         prompt = self._prompt(row, line)
         key = self._explicit_key(row, line)
+        assert f.output is not None  # required when the reader was made
         output = self._coerce(as_output, self._get(row, f.output, line), line, f.output)
         if key is None and prompt is None:
             raise InputError(
@@ -433,7 +434,7 @@ class SideFile(_FileReader):
         # Last, so a row skipped as bad does not shift the numbering of repeated prompts.
         prompt_key = self._keys.key(prompt) if prompt is not None else None
         meta = {k: v for k, v in row.items() if k not in self._used}
-        reason = finish_reason(row.get(f.output))  # type: ignore[arg-type]
+        reason = finish_reason(row.get(f.output))
         if reason:
             meta["finish_reason"] = reason
         if f.model and len(self._names) < MAX_MODEL_NAMES:

@@ -217,7 +217,8 @@ def _message_text(message: Mapping[str, Any]) -> str | None:
     if isinstance(calls, list):
         for call in calls:
             if isinstance(call, Mapping):
-                fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
+                function = call.get("function")
+                fn = function if isinstance(function, Mapping) else call
                 parts.append(tool_call_text(fn.get("name"), fn.get("arguments")))
     if not parts:
         return None

@@ -86,7 +86,8 @@ def _list_start(text: str, name: str, decoder: json.JSONDecoder) -> int | None:
     """Offset of the '[' that opens top-level field ``name``, walking the object's fields."""
     pos = _skip_space(text, text.index("{") + 1)
     while pos < len(text) and text[pos] == '"':
-        key, pos = json.decoder.scanstring(text, pos + 1)
+        # scanstring is public in CPython's json.decoder; typeshed leaves it out
+        key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
         pos = _skip_space(text, _skip_space(text, pos) + 1)  # past ':'
         if key == name:
             return pos

@@ -196,7 +196,8 @@ class _Query:
             return int(
                 self.conn.execute(f"SELECT count(*) FROM pairs p{where}", self.args).fetchone()[0]
             )
-        extra, args = [], []
+        extra: list[str] = []
+        args: list[Any] = []
         if before is not None:
             extra, args = self._bound(segment, before, not self._desc(segment, True))
         sql = f"SELECT count(*) FROM {self._from(segment, False)}{self._where(segment, extra)}"
@@ -270,10 +271,12 @@ def page_at(
     q = _Query(conn, spec)
     if shape is None or shape.head is None:
         shape = q.shape()
+    head = shape.head
+    assert head is not None  # q.shape() always counts the head
     if offset >= shape.total or limit <= 0:
         return []
     segment, k, size = (
-        (0, offset, shape.head) if offset < shape.head else (1, offset - shape.head, shape.tail)
+        (0, offset, head) if offset < head else (1, offset - head, shape.total - head)
     )
     forward = k <= size // 2
     key = q.key_at(segment, k if forward else size - 1 - k, forward)

@@ -60,6 +60,9 @@ def _container(text: str) -> Any:
     return value if isinstance(value, dict | list) else None
 
 
+_TYPE_NAMES: dict[type, str] = {str: "string", dict: "object", list: "array"}
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -67,7 +70,7 @@ def type_name(value: Any) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {str: "string", dict: "object", list: "array"}.get(type(value), "unknown")
+    return _TYPE_NAMES.get(type(value), "unknown")
 
 
 def shape(value: Any) -> dict[str, set[str]]:

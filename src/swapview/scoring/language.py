@@ -9,7 +9,7 @@ addresses and URLs: keywords read as English and ".com" as Portuguese.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 MIN_LETTERS = 20  # below this, no guess: "OK" has no language
 MIN_STOPWORDS = 3.0  # weighted: a word shared by k languages counts 1/k for each
@@ -171,7 +171,7 @@ def _latin_language(body: str) -> str:
     hits, _ = stopword_hits(body)
     if not hits:
         return "latin"
-    ranked = hits.most_common(2)
+    ranked = sorted(hits.items(), key=lambda item: item[1], reverse=True)[:2]
     best, best_n = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0
     # a clear winner only: Romance languages share many short words
@@ -180,7 +180,7 @@ def _latin_language(body: str) -> str:
     return "latin"
 
 
-def stopword_hits(text: str) -> tuple[Counter[str], int]:
+def stopword_hits(text: str) -> tuple[dict[str, float], int]:
     """Weighted stopword hits per language, and the number of words looked at."""
     # ".com" is no Portuguese: identifiers and addresses go, on the sample only (speed)
     sample = text[:WORD_SAMPLE_CHARS]
@@ -189,18 +189,18 @@ def stopword_hits(text: str) -> tuple[Counter[str], int]:
     sample = sample.lower()
     words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
     seen = Counter(words)
-    hits: Counter[str] = Counter()
+    hits: dict[str, float] = defaultdict(float)
     for word in seen.keys() & _WORD_LANGS.keys():
         langs = _WORD_LANGS[word]
         for lang in langs:
             hits[lang] += seen[word] / len(langs)
-    return hits, len(words)
+    return dict(hits), len(words)
 
 
 def lacks_language(text: str | None, lang: str) -> bool:
     """Prose of some length with not one stopword of ``lang``: written in something else."""
     body = prose(text or "")
     hits, n_words = stopword_hits(body)
-    if n_words < MIN_PROSE_WORDS or hits[lang]:
+    if n_words < MIN_PROSE_WORDS or hits.get(lang):
         return False
     return len(_SENTENCE_END.findall(body)) >= MIN_SENTENCES

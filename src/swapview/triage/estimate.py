@@ -92,14 +92,13 @@ def combine(bands: list[BandEstimate], confidence: float = CONFIDENCE) -> dict:
     # A band without a sample has no estimate of its own, and another band's rate says
     # nothing about it (bands are cut by risk): until every band with unreviewed pairs has
     # a sample there is no point estimate, only the bounds.
-    if unsampled:
-        point = None
+    estimate: float | None = None if unsampled else point
     return {
         "unreviewed": sum(b.unreviewed for b in bands),
         "found": sum(b.found for b in bands),
-        "remaining": None if point is None else round(point, 1),
+        "remaining": None if estimate is None else round(estimate, 1),
         "low": math.floor(low),
-        "high": math.ceil(max(high, point or 0.0)),
+        "high": math.ceil(max(high, estimate or 0.0)),
         "confidence": confidence,
         "complete": not unsampled,
         "unsampled_bands": sum(1 for b in unsampled if b.unreviewed),

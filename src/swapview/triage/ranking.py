@@ -230,6 +230,7 @@ class Ranker:
             self._Z = fit_scaler(self._table.X).transform(self._table.X)
             self._key = key
         table, Z = self._table, self._Z
+        assert Z is not None  # set together with _table above
         model = fit_tagged(table, Z, labels(self.db, self.comparison_id, self.kinds))
         reasons = explain(Z, table.X, model.weights)
         _store(self.db, self.comparison_id, table.pair_ids, model.score(Z), reasons, model)

@@ -47,7 +47,7 @@ class BrowserReviewApp(SwapviewApp):
     (the web driver cannot suspend)."""
 
     # Textual resolves a relative CSS_PATH beside the subclass's module: point at the tui's.
-    CSS_PATH = Path(tui.__file__).with_name("swapview.tcss")
+    CSS_PATH = str(Path(tui.__file__).with_name("swapview.tcss"))
 
     def open_review(self) -> None:
         if self.context.reviewer:

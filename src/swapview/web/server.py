@@ -105,7 +105,13 @@ def origin_allowed(origin: str | None, host_header: str | None) -> bool:
     our own page (same host and port), so another site cannot drive a session."""
     if origin is None:  # not a browser (curl, a test client): nothing to hijack
         return True
-    return bool(host_header) and urlsplit(origin).netloc.lower() == host_header.lower()
+    if not host_header:
+        return False
+    return urlsplit(origin).netloc.lower() == host_header.lower()
+
+
+async def _no_content(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 class TabServer:
@@ -123,7 +129,7 @@ class TabServer:
                 web.get("/", self.index),
                 web.get("/ws", self.websocket),
                 web.static("/static", str(STATIC)),
-                web.get("/favicon.ico", lambda _request: web.Response(status=204)),
+                web.get("/favicon.ico", _no_content),
             ]
         )
         app.on_shutdown.append(self._stop_all)
@@ -169,11 +175,15 @@ class TabServer:
             return self._full_page()
         ws = web.WebSocketResponse(heartbeat=15)
         await ws.prepare(request)
+
+        async def close() -> None:
+            await ws.close()
+
         service = AppService(
             self.settings.tab_command,
             write_bytes=ws.send_bytes,
             write_str=ws.send_str,
-            close=ws.close,
+            close=close,
             download_manager=self.downloads,
         )
         width, height = (

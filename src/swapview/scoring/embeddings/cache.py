@@ -52,7 +52,7 @@ def embed_with_cache(
     cache: EmbeddingCache, embedder: Embedder, texts: Sequence[str | None]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Vectors for every non-blank text by hash: (all of them, the newly computed ones)."""
-    by_hash = {text_hash(t): t for t in texts if not is_blank(t)}
+    by_hash = {text_hash(t): t for t in texts if t is not None and not is_blank(t)}
     vectors = cache.get_many(list(by_hash))
     missing = [h for h in by_hash if h not in vectors]
     fresh: dict[str, np.ndarray] = {}

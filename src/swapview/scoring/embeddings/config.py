@@ -13,7 +13,7 @@ from typing import Any
 from ...config import config_path, config_table
 from ...errors import InputError
 
-KEYS = {
+KEYS: dict[str, type | tuple[type, ...]] = {
     "embedder": str,
     "base_url": str,
     "model": str,

@@ -25,11 +25,16 @@ def training_paragraphs(seed: int = 0) -> list[str]:
     return paragraphs
 
 
-def _texts() -> Iterator[str]:
+def _doc_topics() -> dict[str, str]:
     try:
         from pydoc_data.topics import topics
     except ImportError:  # some distributions split the docs out
-        topics = {}
+        return {}
+    return dict(topics)
+
+
+def _texts() -> Iterator[str]:
+    topics = _doc_topics()
     yield from (topics[k] for k in sorted(topics))
     yield from stdlib_docstrings()
 

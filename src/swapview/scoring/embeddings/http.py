@@ -88,7 +88,7 @@ class HTTPConfig:
             raise SwapviewError(
                 f"embeddings base URL must start with http:// or https://: {public_url(base_url)!r}"
             )
-        tuned = {
+        tuned: dict[str, Any] = {
             k: file[k]
             for k in ("batch_size", "concurrency", "timeout", "encoding_format")
             if k in file
@@ -138,7 +138,7 @@ class HTTPEmbedder:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
-        errors = [f.exception() for f in futures if f.exception() is not None]
+        errors = [e for f in futures if (e := f.exception()) is not None]
         if errors:  # report the cause, not the batches stopped because of it
             raise next((e for e in errors if not isinstance(e, _Aborted)), errors[0])
         results = [f.result() for f in futures]

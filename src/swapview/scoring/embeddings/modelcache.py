@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,8 @@ def _read(path: Path) -> dict[str, np.ndarray] | None:
 def write_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write to a temporary file beside the target, then rename over it in one step."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    named: dict[str, Any] = dict(arrays)  # savez's stub types keyword arrays as its flags
+    np.savez(buf, **named)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
