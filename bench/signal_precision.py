@@ -65,10 +65,10 @@ def fired_at(rev: str) -> dict[tuple[str, str], list[str]]:
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
         code = (
-            "import json,sys; sys.path.insert(0, %r);"
+            f"import json,sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
             "import signal_precision as sp;"
             "print(json.dumps([[k[0], k[1], v] for k, v in sp.fired_here().items()]))"
-        ) % str(Path(__file__).parent)
+        )
         done = subprocess.run(
             [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
         )
