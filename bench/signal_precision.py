@@ -1,0 +1,170 @@
+"""Quirk signal precision on real migrations, against labels written by reading the pairs.
+
+Reads every ../shared/realdata/pairs/*.jsonl.gz in place (never copied), runs swapview's own
+``compute_signals`` on each pair, and:
+
+    PYTHONPATH=src python bench/signal_precision.py sample SIGNAL [--n 60] [--seed 14]
+        prints a seeded sample of the pairs that SIGNAL fires on, for reading and labelling
+        (old rules: the code at --before-rev; --new samples the current rules instead);
+    PYTHONPATH=src python bench/signal_precision.py table
+        prints, per signal, how many pairs it fires on and its precision against
+        tests/data/signal_labels.jsonl, for the rules at --before-rev and the current
+        rules in the same run, on all labels and on the held-out half.
+
+Labels hold only file name, pair id, signal, label (true: the signal is right) and a few
+words why. The held-out half is the labels whose sha1(file:id) is odd: rules were written
+while reading the even half, so the odd half checks they are not fitted to the labelled ids.
+The old rules run from a `git archive` of --before-rev in a child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIRS = Path(os.environ.get("SWAPVIEW_REALDATA", ROOT.parent / "shared" / "realdata")) / "pairs"
+LABELS = ROOT / "tests" / "data" / "signal_labels.jsonl"
+BEFORE_REV = "11f8517"  # main before the signal precision work (#14)
+
+
+def pairs():
+    for path in sorted(PAIRS.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                yield path.name, str(row["id"]), row
+
+
+def fired_here() -> dict[tuple[str, str], list[str]]:
+    """(file, id) -> signal names, with the swapview on sys.path."""
+    from swapview.scoring.signals import compute_signals
+
+    out = {}
+    for name, pid, row in pairs():
+        sigs = compute_signals(row.get("baseline_output"), row.get("candidate_output"))
+        out[(name, pid)] = [s.name for s in sigs]
+    return out
+
+
+def fired_at(rev: str) -> dict[tuple[str, str], list[str]]:
+    """The same, for the code at a git revision (archived to a temporary folder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
+        code = (
+            f"import json,sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+            "import signal_precision as sp;"
+            "print(json.dumps([[k[0], k[1], v] for k, v in sp.fired_here().items()]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        )
+    return {(a, b): v for a, b, v in json.loads(done.stdout)}
+
+
+def held_out(name: str, pid: str) -> bool:
+    return int(hashlib.sha1(f"{name}:{pid}".encode()).hexdigest(), 16) % 2 == 1
+
+
+def load_labels() -> dict[tuple[str, str, str], bool]:
+    labels = {}
+    if LABELS.exists():
+        for line in LABELS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                labels[(r["file"], str(r["id"]), r["signal"])] = bool(r["label"])
+    return labels
+
+
+def clip(text: str | None, n: int) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[: n // 2] + "\n  [...]\n" + text[-n // 2 :]
+
+
+def cmd_sample(args) -> None:
+    fired = fired_here() if args.new else fired_at(args.before_rev)
+    hits = sorted(k for k, v in fired.items() if args.signal in v)
+    random.Random(args.seed).shuffle(hits)
+    print(f"# {args.signal}: fires on {len(hits)} pairs; showing {min(args.n, len(hits))}")
+    rows = {(n, p): r for n, p, r in pairs()}
+    from swapview.scoring.signals import compute_signals
+
+    for key in hits[: args.n]:
+        row = rows[key]
+        new = compute_signals(row.get("baseline_output"), row.get("candidate_output"))
+        print("=" * 100)
+        print(f"{key[0]} {key[1]}  now: {[(s.name, s.detail) for s in new]}")
+        print("PROMPT:", clip(row.get("prompt"), 300))
+        print("--- OLD:", clip(row.get("baseline_output"), args.chars))
+        print("--- NEW:", clip(row.get("candidate_output"), args.chars))
+
+
+def precision(keys, labels, signal) -> tuple[int, int]:
+    judged = [labels[(n, p, signal)] for n, p in keys if (n, p, signal) in labels]
+    return sum(judged), len(judged)
+
+
+def fmt(right: int, judged: int) -> str:
+    return f"{right / judged:.2f} ({right}/{judged})" if judged else "-"
+
+
+def cmd_table(args) -> None:
+    labels = load_labels()
+    before, after = fired_at(args.before_rev), fired_here()
+    signals = sorted({s for _, _, s in labels})
+    print(
+        "| signal | fires before | fires after | precision before | precision after"
+        " | held-out before | held-out after |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for sig in signals:
+        cols = []
+        for fired in (before, after):
+            keys = [k for k, v in fired.items() if sig in v]
+            cols.append((keys, [k for k in keys if held_out(*k)]))
+        b, a = cols
+        print(
+            f"| `{sig}` | {len(b[0])} | {len(a[0])} | {fmt(*precision(b[0], labels, sig))}"
+            f" | {fmt(*precision(a[0], labels, sig))} | {fmt(*precision(b[1], labels, sig))}"
+            f" | {fmt(*precision(a[1], labels, sig))} |"
+        )
+    counts = Counter(s for _, _, s in labels)
+    unlabelled = defaultdict(int)
+    for k, v in after.items():
+        for sig in v:
+            if sig in counts and (*k, sig) not in labels:
+                unlabelled[sig] += 1
+    print("\nlabels per signal:", dict(counts))
+    print("after-rule firings with no label:", dict(unlabelled))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before-rev", default=BEFORE_REV)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("signal")
+    s.add_argument("--n", type=int, default=60)
+    s.add_argument("--seed", type=int, default=14)
+    s.add_argument("--chars", type=int, default=700)
+    s.add_argument("--new", action="store_true")
+    sub.add_parser("table")
+    args = ap.parse_args()
+    {"sample": cmd_sample, "table": cmd_table}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
