@@ -24,6 +24,7 @@ from ..diff import Diff, diff_texts
 from ..queue.window import QueueLoad
 from ..session import Outcome, ReviewSession
 from ..store import connect
+from ..triage.stored import data_version
 from .actions import ActionsMixin
 from .diff_view import DiffView
 from .loading import (
@@ -426,7 +427,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     # ----- other reviewers
     def _version(self) -> int:
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return data_version(self.conn)
 
     def _poll_changes(self) -> None:
         # PRAGMA data_version changes when any other connection commits: microseconds to

@@ -26,6 +26,7 @@ from ..triage.clusters import (
     more_like_this,
     tag_cluster,
 )
+from ..triage.stored import has_clusters, pair_comparison
 from .cluster_modal import ConfirmClusterTag
 from .pair_list import Columns
 from .triage_estimate import REGRESSION_ORDER, SAMPLE_TITLE, EstimateMixin
@@ -68,15 +69,7 @@ class TriageActionsMixin(EstimateMixin):
 
     # ----- the list's columns
     def list_columns(self: ReviewScreen, spec: queue.QueueSpec) -> Columns:
-        where, args = (
-            ("WHERE comparison_id = ?", [spec.comparison_id])
-            if (spec.comparison_id is not None)
-            else ("", [])
-        )
-        clusters = (
-            self.conn.execute(f"SELECT 1 FROM triage_clusters {where} LIMIT 1", args).fetchone()
-            is not None
-        )
+        clusters = has_clusters(self.conn, spec.comparison_id)
         return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
 
     # ----- tag a whole cluster
@@ -89,16 +82,9 @@ class TriageActionsMixin(EstimateMixin):
     def cluster_worker(self: ReviewScreen, pair_id: int) -> None:
         db = open_db(self.db_path, migrate=False)
         try:
-            cid = db.execute("SELECT comparison_id FROM pairs WHERE id = ?", [pair_id]).fetchone()[
-                0
-            ]
-            built = (
-                db.execute(
-                    "SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1", [cid]
-                ).fetchone()
-                is None
-            )
-            if built:
+            cid = pair_comparison(db, pair_id)
+            built = cid is not None and not has_clusters(db, cid)
+            if built and cid is not None:
                 self.app.call_from_thread(
                     self.notify, "grouping alike changes (once per comparison)…", timeout=8
                 )
