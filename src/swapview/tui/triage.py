@@ -10,6 +10,7 @@ following the refreshed order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -29,22 +30,22 @@ if TYPE_CHECKING:
 REGRESSION_ORDER = "regression"
 
 
+@dataclass
 class TriageRefitted(Message):
-    def __init__(self, comparison_id: int, report: RefitReport) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.report = report
+    comparison_id: int
+    report: RefitReport
+
+
+def new_triage_state() -> dict:
+    """The refit worker's state, made once in ReviewScreen.__init__."""
+    return {"gate": RefitGate(), "rankers": {}, "seen": set(), "fresh": set()}
 
 
 class TriageMixin:
     """Mixed into ReviewScreen; ``self`` is the screen."""
 
     def _triage_state(self: ReviewScreen) -> dict:
-        state = self.__dict__.get("_triage")
-        if state is None:
-            state = {"gate": RefitGate(), "rankers": {}, "seen": set(), "fresh": set()}
-            self.__dict__["_triage"] = state
-        return state
+        return self._triage
 
     def request_refit(self: ReviewScreen) -> None:
         """Refit soon, if the queue is in the learned order of one comparison."""

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -20,6 +21,7 @@ from .. import queue
 from ..session import Outcome
 from ..store import open_db
 from ..triage.clusters import (
+    Cluster,
     build_clusters,
     cluster_members,
     cluster_of,
@@ -44,23 +46,21 @@ TRIAGE_BINDINGS = [
 ]
 
 
+@dataclass
 class ClusterRead(Message):
     """The current pair's cluster (None: in none) and its unreviewed members."""
 
-    def __init__(self, pair_id: int, cluster: dict | None, todo: list[int], built: bool) -> None:
-        super().__init__()
-        self.pair_id = pair_id
-        self.cluster = cluster
-        self.todo = todo
-        self.built = built
+    pair_id: int
+    cluster: Cluster | None
+    todo: list[int]
+    built: bool
 
 
+@dataclass
 class AlikeFound(Message):
-    def __init__(self, pair_id: int, key: str, ids: list[int]) -> None:
-        super().__init__()
-        self.pair_id = pair_id
-        self.key = key
-        self.ids = ids
+    pair_id: int
+    key: str
+    ids: list[int]
 
 
 class TriageActionsMixin(EstimateMixin):
@@ -216,10 +216,10 @@ class TriageActionsMixin(EstimateMixin):
         self.request_refit()
 
     def action_queue_back(self: ReviewScreen) -> None:
-        back = self._ui().back
-        if not back:
+        place = self._ui().back.pop()
+        if place is None:
             return
-        spec, pair_id, index = back.pop()
+        spec, pair_id, index = place
         self.spec = spec
         self.reload(target=pair_id, keep=False, fallback=index)
         self.request_refit()

@@ -24,6 +24,7 @@ from ..triage.estimate import UNREVIEWED, describe_remaining
 from ..triage.sampling import Suggestion, band_statuses, estimate_remaining, suggest_sample
 from ..triage.stored import has_bands
 from .gate import CoalescingGate
+from .history import QueueHistory
 
 if TYPE_CHECKING:
     from .review_screen import ReviewScreen
@@ -34,24 +35,28 @@ SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
 SAMPLE_TITLE = "Sample for the estimate"
 
 
+@dataclass
 class SampleSuggested(Message):
-    def __init__(self, comparison_id: int, suggestion: Suggestion, ids: list[int]) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.suggestion = suggestion
-        self.ids = ids
-
-
-class EstimateReady(Message):
-    def __init__(self, comparison_id: int, estimate: dict | None) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.estimate = estimate
+    comparison_id: int
+    suggestion: Suggestion
+    ids: list[int]
 
 
 @dataclass
-class _State:
-    back: list[tuple[queue.QueueSpec, int | None, int]] = field(default_factory=list)
+class EstimateReady(Message):
+    comparison_id: int
+    estimate: dict | None
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer estimate of the same comparison makes a queued one moot.
+        return isinstance(message, EstimateReady) and message.comparison_id == self.comparison_id
+
+
+@dataclass
+class TriageUI:
+    """What the triage keys remember: made once in ReviewScreen.__init__."""
+
+    back: QueueHistory = field(default_factory=QueueHistory)
     estimate: dict | None = None
     refitted: set[int] = field(default_factory=set)  # comparisons with features computed
     gate: CoalescingGate = field(default_factory=CoalescingGate)
@@ -66,16 +71,13 @@ def estimate_text(est: dict | None) -> str:
 class EstimateMixin:
     """Base of TriageActionsMixin; ``self`` is the screen. Holds the triage UI state."""
 
-    def _ui(self: ReviewScreen) -> _State:
-        state = self.__dict__.get("_triage_ui")
-        if state is None:
-            state = self.__dict__["_triage_ui"] = _State()
-        return state
+    def _ui(self: ReviewScreen) -> TriageUI:
+        return self._triage_ui
 
     def _push_back(self: ReviewScreen) -> None:
         """Remember the queue and pair, for escape to come back to."""
         row = self.pair_list.cursor_row
-        self._ui().back.append((self.spec, row.pair_id if row else None, self.pair_list.cursor))
+        self._ui().back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
 
     # ----- what is left, and the sample that narrows it
     def refitted(self: ReviewScreen, comparison_id: int) -> None:
