@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from concurrent.futures import Future
 from contextlib import closing
+from dataclasses import dataclass
 
 from textual import work
 from textual.message import Message
@@ -17,59 +18,52 @@ from textual.message import Message
 from .. import queue
 from ..diff import Diff, diff_texts
 from ..queue.search import SearchResult, search
+from ..queue.status import DecisionState
 from ..queue.window import QueueLoad, load_queue
 from ..store import connect
 
 
+@dataclass
 class QueueLoaded(Message):
-    def __init__(self, generation: int, load: QueueLoad) -> None:
-        super().__init__()
-        self.generation = generation
-        self.load = load
+    generation: int
+    load: QueueLoad
 
 
+@dataclass
 class ShapeCounted(Message):
-    def __init__(self, generation: int, shape: queue.Shape) -> None:
-        super().__init__()
-        self.generation = generation
-        self.shape = shape
+    generation: int
+    shape: queue.Shape
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ShapeCounted)  # only the latest count matters
 
 
+@dataclass
 class RowsLoaded(Message):
-    def __init__(self, generation: int, start: int, rows: list[queue.QueueRow]) -> None:
-        super().__init__()
-        self.generation = generation
-        self.start = start
-        self.rows = rows
+    generation: int
+    start: int
+    rows: list[queue.QueueRow]
 
 
+@dataclass
 class DecisionsRefreshed(Message):
     """Fresh decisions of the pairs in ``checked`` (absent from ``states`` = undecided)."""
 
-    def __init__(
-        self,
-        checked: list[int],
-        states: dict[int, queue.status.DecisionState],
-        progress: queue.Progress,
-    ) -> None:
-        super().__init__()
-        self.checked = checked
-        self.states = states
-        self.progress = progress
+    checked: list[int]
+    states: dict[int, DecisionState]
+    progress: queue.Progress
 
 
+@dataclass
 class SearchDone(Message):
-    def __init__(self, query: str, result: SearchResult) -> None:
-        super().__init__()
-        self.query = query
-        self.result = result
+    query: str
+    result: SearchResult
 
 
+@dataclass
 class DiffReady(Message):
-    def __init__(self, cache_key: tuple, diff: Diff) -> None:
-        super().__init__()
-        self.cache_key = cache_key
-        self.diff = diff
+    cache_key: tuple
+    diff: Diff
 
 
 class LoadingMixin:

@@ -24,6 +24,7 @@ from ..diff import Diff, diff_texts
 from ..queue.window import QueueLoad
 from ..session import Outcome, ReviewSession
 from ..store import connect
+from ..triage.stored import data_version
 from .actions import ActionsMixin
 from .diff_view import DiffView
 from .loading import (
@@ -38,8 +39,9 @@ from .loading import (
 from .pair_list import PairList, header_text
 from .panels import DiffTitles, NoteLine, PairInfo, PromptView
 from .status_line import StatusParts, status_text
-from .triage import TriageMixin
+from .triage import TriageMixin, new_triage_state
 from .triage_actions import TRIAGE_BINDINGS, TriageActionsMixin
+from .triage_estimate import TriageUI
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 DETAIL_CACHE_CHARS = 20_000_000
@@ -143,10 +145,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     AUTO_FOCUS = "#queue"
 
+    @dataclass
     class WriteDone(Message):
-        def __init__(self, outcome: Outcome) -> None:
-            super().__init__()
-            self.outcome = outcome
+        outcome: Outcome
 
     def __init__(self, context: ReviewContext) -> None:
         super().__init__()
@@ -173,6 +174,8 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self._diffs: OrderedDict[tuple, Diff] = OrderedDict()
         self._data_version: int | None = None
         self.conn: sqlite3.Connection = connect(context.db_path)
+        self._triage = new_triage_state()
+        self._triage_ui = TriageUI()
         self.session = ReviewSession(
             context.db_path, context.reviewer, lambda o: self.post_message(self.WriteDone(o))
         )
@@ -426,7 +429,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     # ----- other reviewers
     def _version(self) -> int:
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return data_version(self.conn)
 
     def _poll_changes(self) -> None:
         # PRAGMA data_version changes when any other connection commits: microseconds to

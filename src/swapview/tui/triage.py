@@ -10,7 +10,7 @@ following the refreshed order.
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -18,6 +18,11 @@ from textual.message import Message
 
 from ..store import open_db
 from ..triage.ranking import Ranker, RefitReport
+from ..triage.stored import has_scores
+from .gate import CoalescingGate
+
+# The refit worker's gate (one implementation for refits and estimates: gate.py).
+RefitGate = CoalescingGate
 
 if TYPE_CHECKING:
     from .review_screen import ReviewScreen
@@ -25,64 +30,22 @@ if TYPE_CHECKING:
 REGRESSION_ORDER = "regression"
 
 
+@dataclass
 class TriageRefitted(Message):
-    def __init__(self, comparison_id: int, report: RefitReport) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.report = report
+    comparison_id: int
+    report: RefitReport
 
 
-class RefitGate:
-    """When the refit worker runs: one at a time, and never idle with a request unserved.
-
-    Every request bumps a generation. The worker notes the generation before a refit
-    and, after it, stops only if none came since, checked and marked idle under one
-    lock: a tag that commits just as a refit ends either sees the worker still running
-    (and the worker sees the new generation and refits again) or starts a new worker.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._running = False
-
-    def request(self) -> bool:
-        """Count a request; True when the caller must start the worker."""
-        with self._lock:
-            self._generation += 1
-            if self._running:
-                return False
-            self._running = True
-            return True
-
-    def begin(self) -> int:
-        """The generation the refit about to run covers (read after the tags committed)."""
-        with self._lock:
-            return self._generation
-
-    def finish(self, generation: int) -> bool:
-        """After a refit covering ``generation``: True (and idle) when nothing came since."""
-        with self._lock:
-            if self._generation != generation:
-                return False
-            self._running = False
-            return True
-
-    def abort(self) -> None:
-        """The worker failed: the next request starts a new one."""
-        with self._lock:
-            self._running = False
+def new_triage_state() -> dict:
+    """The refit worker's state, made once in ReviewScreen.__init__."""
+    return {"gate": RefitGate(), "rankers": {}, "seen": set(), "fresh": set()}
 
 
 class TriageMixin:
     """Mixed into ReviewScreen; ``self`` is the screen."""
 
     def _triage_state(self: ReviewScreen) -> dict:
-        state = self.__dict__.get("_triage")
-        if state is None:
-            state = {"gate": RefitGate(), "rankers": {}, "seen": set(), "fresh": set()}
-            self.__dict__["_triage"] = state
-        return state
+        return self._triage
 
     def request_refit(self: ReviewScreen) -> None:
         """Refit soon, if the queue is in the learned order of one comparison."""
@@ -94,10 +57,9 @@ class TriageMixin:
             return  # the running worker will refit again
         if cid not in state["seen"]:
             state["seen"].add(cid)
-            had = self.conn.execute(
-                "SELECT 1 FROM triage_scores WHERE comparison_id = ? LIMIT 1", [cid]
-            ).fetchone()
-            if had is None:  # the queue shows no learned order yet: start at its top
+            if not has_scores(
+                self.conn, cid
+            ):  # the queue shows no learned order yet: start at its top
                 state["fresh"].add(cid)
                 self.notify("learning the likely-regression order…", timeout=3)
         self.triage_worker(cid)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -20,12 +21,14 @@ from .. import queue
 from ..session import Outcome
 from ..store import open_db
 from ..triage.clusters import (
+    Cluster,
     build_clusters,
     cluster_members,
     cluster_of,
     more_like_this,
     tag_cluster,
 )
+from ..triage.stored import has_clusters, pair_comparison
 from .cluster_modal import ConfirmClusterTag
 from .pair_list import Columns
 from .triage_estimate import REGRESSION_ORDER, SAMPLE_TITLE, EstimateMixin
@@ -43,23 +46,21 @@ TRIAGE_BINDINGS = [
 ]
 
 
+@dataclass
 class ClusterRead(Message):
     """The current pair's cluster (None: in none) and its unreviewed members."""
 
-    def __init__(self, pair_id: int, cluster: dict | None, todo: list[int], built: bool) -> None:
-        super().__init__()
-        self.pair_id = pair_id
-        self.cluster = cluster
-        self.todo = todo
-        self.built = built
+    pair_id: int
+    cluster: Cluster | None
+    todo: list[int]
+    built: bool
 
 
+@dataclass
 class AlikeFound(Message):
-    def __init__(self, pair_id: int, key: str, ids: list[int]) -> None:
-        super().__init__()
-        self.pair_id = pair_id
-        self.key = key
-        self.ids = ids
+    pair_id: int
+    key: str
+    ids: list[int]
 
 
 class TriageActionsMixin(EstimateMixin):
@@ -68,15 +69,7 @@ class TriageActionsMixin(EstimateMixin):
 
     # ----- the list's columns
     def list_columns(self: ReviewScreen, spec: queue.QueueSpec) -> Columns:
-        where, args = (
-            ("WHERE comparison_id = ?", [spec.comparison_id])
-            if (spec.comparison_id is not None)
-            else ("", [])
-        )
-        clusters = (
-            self.conn.execute(f"SELECT 1 FROM triage_clusters {where} LIMIT 1", args).fetchone()
-            is not None
-        )
+        clusters = has_clusters(self.conn, spec.comparison_id)
         return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
 
     # ----- tag a whole cluster
@@ -89,16 +82,9 @@ class TriageActionsMixin(EstimateMixin):
     def cluster_worker(self: ReviewScreen, pair_id: int) -> None:
         db = open_db(self.db_path, migrate=False)
         try:
-            cid = db.execute("SELECT comparison_id FROM pairs WHERE id = ?", [pair_id]).fetchone()[
-                0
-            ]
-            built = (
-                db.execute(
-                    "SELECT 1 FROM triage_clusters WHERE comparison_id = ? LIMIT 1", [cid]
-                ).fetchone()
-                is None
-            )
-            if built:
+            cid = pair_comparison(db, pair_id)
+            built = cid is not None and not has_clusters(db, cid)
+            if built and cid is not None:
                 self.app.call_from_thread(
                     self.notify, "grouping alike changes (once per comparison)…", timeout=8
                 )
@@ -230,10 +216,10 @@ class TriageActionsMixin(EstimateMixin):
         self.request_refit()
 
     def action_queue_back(self: ReviewScreen) -> None:
-        back = self._ui().back
-        if not back:
+        place = self._ui().back.pop()
+        if place is None:
             return
-        spec, pair_id, index = back.pop()
+        spec, pair_id, index = place
         self.spec = spec
         self.reload(target=pair_id, keep=False, fallback=index)
         self.request_refit()

@@ -10,7 +10,6 @@ would tighten it most.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,6 +22,9 @@ from .. import queue
 from ..store import open_db
 from ..triage.estimate import UNREVIEWED, describe_remaining
 from ..triage.sampling import Suggestion, band_statuses, estimate_remaining, suggest_sample
+from ..triage.stored import has_bands
+from .gate import CoalescingGate
+from .history import QueueHistory
 
 if TYPE_CHECKING:
     from .review_screen import ReviewScreen
@@ -33,29 +35,32 @@ SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
 SAMPLE_TITLE = "Sample for the estimate"
 
 
+@dataclass
 class SampleSuggested(Message):
-    def __init__(self, comparison_id: int, suggestion: Suggestion, ids: list[int]) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.suggestion = suggestion
-        self.ids = ids
-
-
-class EstimateReady(Message):
-    def __init__(self, comparison_id: int, estimate: dict | None) -> None:
-        super().__init__()
-        self.comparison_id = comparison_id
-        self.estimate = estimate
+    comparison_id: int
+    suggestion: Suggestion
+    ids: list[int]
 
 
 @dataclass
-class _State:
-    back: list[tuple[queue.QueueSpec, int | None, int]] = field(default_factory=list)
+class EstimateReady(Message):
+    comparison_id: int
+    estimate: dict | None
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer estimate of the same comparison makes a queued one moot.
+        return isinstance(message, EstimateReady) and message.comparison_id == self.comparison_id
+
+
+@dataclass
+class TriageUI:
+    """What the triage keys remember: made once in ReviewScreen.__init__."""
+
+    back: QueueHistory = field(default_factory=QueueHistory)
     estimate: dict | None = None
     refitted: set[int] = field(default_factory=set)  # comparisons with features computed
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    estimate_next: tuple[int, bool] | None = None
-    estimate_running: bool = False
+    gate: CoalescingGate = field(default_factory=CoalescingGate)
+    estimate_next: tuple[int, bool] | None = None  # the latest request: the one to serve
 
 
 def estimate_text(est: dict | None) -> str:
@@ -66,16 +71,13 @@ def estimate_text(est: dict | None) -> str:
 class EstimateMixin:
     """Base of TriageActionsMixin; ``self`` is the screen. Holds the triage UI state."""
 
-    def _ui(self: ReviewScreen) -> _State:
-        state = self.__dict__.get("_triage_ui")
-        if state is None:
-            state = self.__dict__["_triage_ui"] = _State()
-        return state
+    def _ui(self: ReviewScreen) -> TriageUI:
+        return self._triage_ui
 
     def _push_back(self: ReviewScreen) -> None:
         """Remember the queue and pair, for escape to come back to."""
         row = self.pair_list.cursor_row
-        self._ui().back.append((self.spec, row.pair_id if row else None, self.pair_list.cursor))
+        self._ui().back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
 
     # ----- what is left, and the sample that narrows it
     def refitted(self: ReviewScreen, comparison_id: int) -> None:
@@ -91,42 +93,32 @@ class EstimateMixin:
         ui = self._ui()
         if self.spec.order == REGRESSION_ORDER and cid not in ui.refitted:
             return  # the first refit computes the features, then asks (no double work)
-        with ui.lock:
-            # One estimate at a time; requests meanwhile fold into one more (the latest).
-            ui.estimate_next = (cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
-            if ui.estimate_running:
-                return
-            ui.estimate_running = True
-        self.estimate_worker()
+        # One estimate at a time; requests meanwhile fold into one more (the latest).
+        ui.estimate_next = (cid, self.spec.order in (REGRESSION_ORDER, SAMPLE_ORDER))
+        if ui.gate.request():
+            self.estimate_worker()
 
     @work(thread=True, group="estimate", exit_on_error=False)
     def estimate_worker(self: ReviewScreen) -> None:
         ui = self._ui()
-        while True:
-            with ui.lock:
-                job, ui.estimate_next = ui.estimate_next, None
-                if job is None:
-                    ui.estimate_running = False
+        try:
+            while True:
+                generation = ui.gate.begin()
+                job = ui.estimate_next
+                if job is not None:
+                    self.post_message(EstimateReady(job[0], self._estimate(*job)))
+                if ui.gate.finish(generation):
                     return
-            try:
-                est = self._estimate(*job)
-            except BaseException:
-                with ui.lock:
-                    ui.estimate_running = False
-                raise
-            self.post_message(EstimateReady(job[0], est))
+        except BaseException:
+            ui.gate.abort()
+            raise
 
     def _estimate(self: ReviewScreen, comparison_id: int, wanted: bool) -> dict | None:
         db = open_db(self.db_path, migrate=False)
         try:
             # Bands are assigned on first use (it reads every pair's features): only once
             # the reviewer is triaging, not on every review.
-            banded = (
-                db.execute(
-                    "SELECT 1 FROM triage_bands WHERE comparison_id = ? LIMIT 1", [comparison_id]
-                ).fetchone()
-                is not None
-            )
+            banded = has_bands(db, comparison_id)
             if not (banded or wanted):
                 return None
             return estimate_remaining(db, comparison_id, kinds=self.tag_kinds)
