@@ -31,6 +31,9 @@ async def test_answers_every_missing_pair_with_metadata(db):
             seed=3,
             system_prompt="Be brief.",
             extra={"top_p": 0.9},
+            # No faults here, so no retries: a generous timeout keeps a loaded CI machine
+            # from turning one slow answer into a second request.
+            timeout=30,
         )
         bodies = list(srv.stats.bodies)
     assert (summary.done, summary.failed, summary.requests) == (12, 0, 12)
