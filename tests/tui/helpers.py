@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from swapview import reviews
 from swapview.store import open_db
 from swapview.tui import ReviewScreen
 
@@ -71,3 +72,47 @@ def history(db_path, key: str) -> list[tuple]:
     ).fetchall()
     db.close()
     return rows
+
+
+def rename_keys(path, keys: dict[str, str]) -> None:
+    db = open_db(path, migrate=False)
+    for old, new in keys.items():
+        db.execute("UPDATE pairs SET key = ? WHERE key = ?", [new, old])
+    db.conn.commit()
+    db.close()
+
+
+def add_signals(path, key: str, names: list[str]) -> None:
+    db = open_db(path, migrate=False)
+    pid = db.execute("SELECT id FROM pairs WHERE key = ?", [key]).fetchone()[0]
+    for name in names:
+        db.execute("INSERT INTO signals (pair_id, name) VALUES (?, ?)", [pid, name])
+    db.conn.commit()
+    db.close()
+
+
+def tag_key(path, key: str, reviewer: str = "ana", tag: str = "regression") -> None:
+    db = open_db(path, migrate=False)
+    pid = db.execute("SELECT id FROM pairs WHERE key = ?", [key]).fetchone()[0]
+    reviews.record(db, pid, reviewer, tag=tag)
+    db.close()
+
+
+MORE_SIGNALS = [
+    "truncated",
+    "much_shorter",
+    "much_longer",
+    "empty_output",
+    "markdown_changed",
+    "json_broke",
+    "json_fixed",
+    "refusal_gone",
+    "json_types_changed",
+]
+
+
+def option_index(screen, option_id: str) -> int:
+    """How many presses of down take a picker's highlight to an option."""
+    options = screen.query_one("OptionList")
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    return ids.index(option_id) - (options.highlighted or 0)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from swapview.config import Config, TagConfig
 
 from .fixtures import make_app
-from .helpers import decision, history, line_with, review_screen, screen_lines, screen_text, settle
+from .helpers import (
+    decision,
+    history,
+    line_with,
+    option_index,
+    review_screen,
+    screen_lines,
+    screen_text,
+    settle,
+)
 
 SIZE = (120, 40)
 
@@ -125,26 +134,18 @@ async def test_filters_untagged_signal_and_metadata(review_db):
         await pilot.press("F", "f")
         await settle(pilot)
         screen = app.screen
-        await pilot.press(*["down"] * _option_index(screen, "signal:refusal_appeared"), "enter")
+        await pilot.press(*["down"] * option_index(screen, "signal:refusal_appeared"), "enter")
         await settle(pilot)
         assert "1/1" in screen_text(app) and "refund" in cursor_line(app)
         await pilot.press("F", "f")
         await settle(pilot)
-        await pilot.press(*["down"] * _option_index(app.screen, "meta"), "enter")
+        await pilot.press(*["down"] * option_index(app.screen, "meta"), "enter")
         await settle(pilot)
         await pilot.press(*"LANG=FR")  # field and value match whatever their case
         await pilot.press("enter")
         await settle(pilot)
         assert "filter: lang=FR" in screen_text(app)
         assert "shipping" in cursor_line(app) and "1/1" in screen_text(app)
-
-
-def _option_index(picker, option_id: str) -> int:
-    from textual.widgets import OptionList
-
-    olist = picker.query_one(OptionList)
-    ids = [olist.get_option_at_index(i).id for i in range(olist.option_count)]
-    return ids.index(option_id) - (olist.highlighted or 0)
 
 
 async def test_fuzzy_search_and_jump_to_key(review_db):
@@ -173,7 +174,7 @@ async def test_order_switch_from_the_picker(review_db):
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
-        await pilot.press(*["down"] * _option_index(app.screen, "key"), "enter")
+        await pilot.press(*["down"] * option_index(app.screen, "key"), "enter")
         await settle(pilot)
         assert "order: key" in screen_text(app)
         assert "extra-000" in cursor_line(app)

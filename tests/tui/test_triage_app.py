@@ -6,8 +6,7 @@ import asyncio
 import threading
 
 from swapview.store import open_db
-from swapview.tui import triage
-from swapview.tui.triage import RefitGate
+from swapview.tui.gate import CoalescingGate as RefitGate
 
 from .fixtures import make_app
 from .helpers import line_with, review_screen, screen_text, settle
@@ -76,13 +75,13 @@ async def test_a_tag_at_the_end_of_a_refit_gets_its_own_refit(review_db, monkeyp
             release.wait(10)
         return finish(gate, generation)
 
-    monkeypatch.setattr(triage.RefitGate, "finish", slow_finish)
+    monkeypatch.setattr(RefitGate, "finish", slow_finish)
     app = make_app(review_db, order="regression")
     async with app.run_test(size=SIZE) as pilot:
         assert await asyncio.to_thread(reached.wait, 10)
         await pilot.pause()
         await pilot.press("r")
-        gate = review_screen(app)._triage_state()["gate"]
+        gate = review_screen(app).triage.refit_gate
         for _ in range(100):  # the tag is written by the session's writer thread
             if gate.begin() == 2:  # committed, and its refit requested
                 break

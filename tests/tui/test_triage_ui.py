@@ -9,7 +9,7 @@ import pytest
 
 from swapview.store import LoadReport, PairRecord, PairWriter, open_db, write_transaction
 from swapview.triage.sampling import estimate_remaining
-from swapview.tui.triage_estimate import estimate_text
+from swapview.tui.triage_controller import estimate_text
 
 from .fixtures import make_app, make_db
 from .helpers import line_with, review_screen, screen_text, settle

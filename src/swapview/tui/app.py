@@ -10,7 +10,8 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from .review_screen import ReviewContext, ReviewScreen, binding_ids
+from .keys import binding_ids
+from .review_screen import ReviewContext, ReviewScreen
 
 DEFAULT_THEME = "textual-dark"
 

@@ -9,11 +9,13 @@ screen as plain segments: nothing in an output is ever read as markup.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import partial
 
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -25,6 +27,23 @@ from ..layout import Cells, Row, block_rows, row_cells
 
 GUTTER = 1
 DIVIDER = " │ "
+
+# The diff pane's keys. The queue keeps the focus (so a key never changes meaning as the
+# reviewer moves), so the screen binds these and hands them to ``DiffView.scroll_step``.
+SCROLL_BINDINGS = [
+    Binding(
+        "space,pagedown",
+        "scroll_diff('page', 1)",
+        "Diff page down",
+        id="diff_page_down",
+        show=False,
+    ),
+    Binding("b,pageup", "scroll_diff('page', -1)", "Diff page up", id="diff_page_up", show=False),
+    Binding("J", "scroll_diff('line', 1)", "Diff line down", id="diff_down", show=False),
+    Binding("K", "scroll_diff('line', -1)", "Diff line up", id="diff_up", show=False),
+    Binding("right,l", "scroll_diff('x', 1)", "Diff right (no wrap)", id="diff_right", show=False),
+    Binding("left,h", "scroll_diff('x', -1)", "Diff left (no wrap)", id="diff_left", show=False),
+]
 
 
 class DiffView(ScrollView, can_focus=False):
@@ -41,12 +60,11 @@ class DiffView(ScrollView, can_focus=False):
         "diff-view--message",
     }
 
+    @dataclass
     class LaidOut(Message):
         """Every block of ``diff`` is laid out (and word-diffed, for a lazy diff)."""
 
-        def __init__(self, diff: Diff) -> None:
-            super().__init__()
-            self.diff = diff
+        diff: Diff
 
     # A long diff is laid out a few blocks at a time: the first screen at once, the rest
     # in slices of this many seconds between other events.
@@ -73,6 +91,16 @@ class DiffView(ScrollView, can_focus=False):
         self._layout_key = None
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._relayout()
+
+    def scroll_step(self, unit: str, direction: int) -> None:
+        """Scroll a page or a line down or up, or eight cells sideways (``unit`` "x")."""
+        if unit == "page":
+            page = max(self.size.height - 1, 1)
+            self.scroll_to(y=self.scroll_y + direction * page, animate=False)
+        elif unit == "line":
+            self.scroll_to(y=self.scroll_y + direction, animate=False)
+        else:
+            self.scroll_to(x=self.scroll_x + direction * 8, animate=False)
 
     def set_mode(self, *, unified: bool | None = None, wrap: bool | None = None) -> None:
         if unified is not None:
@@ -151,7 +179,7 @@ class DiffView(ScrollView, can_focus=False):
         self._resize_virtual()
         if not self.laid_out:
             self._schedule(key)
-        else:
+        elif self.diff is not None:
             self.post_message(self.LaidOut(self.diff))
 
     def _resize_virtual(self) -> None:

@@ -12,11 +12,11 @@ from ..queue import QueueSpec
 
 
 class Place(NamedTuple):
-    """A queue and where its cursor was: on ``pair_id``, else at row ``index``."""
+    """A queue and where its cursor was: on ``pair_id``, else at row ``row``."""
 
     spec: QueueSpec
     pair_id: int | None
-    index: int
+    row: int
 
 
 class QueueHistory:
@@ -25,8 +25,8 @@ class QueueHistory:
     def __init__(self) -> None:
         self._places: list[Place] = []
 
-    def push(self, spec: QueueSpec, pair_id: int | None, index: int) -> None:
-        self._places.append(Place(spec, pair_id, index))
+    def push(self, spec: QueueSpec, pair_id: int | None, row: int) -> None:
+        self._places.append(Place(spec, pair_id, row))
 
     def pop(self) -> Place | None:
         """The place to go back to (None: nowhere, the reviewer is in the first queue)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -131,9 +132,18 @@ def header_text(width: int, columns: Columns = Columns(), key_cells: int = 14) -
 
 
 class PairList(ScrollView, can_focus=True, inherit_bindings=False):
-    """Rows of the review queue, drawn on demand. It takes no keys of its own (the
-    screen's j/k/arrows move the cursor; a ScrollView's arrow bindings would scroll the
-    viewport away from it)."""
+    """Rows of the review queue, drawn on demand. It owns the keys that move the cursor
+    (and none of a ScrollView's: its arrow bindings would scroll the viewport away from
+    the cursor). It has the focus for the whole review."""
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next", id="next_pair"),
+        Binding("k,up", "move(-1)", "Prev", id="prev_pair", show=False),
+        Binding("g,home", "goto('first')", "First pair", id="first_pair", show=False),
+        Binding("G,end", "goto('last')", "Last pair", id="last_pair", show=False),
+        Binding("ctrl+d", "move_page(1)", "List page down", id="list_page_down", show=False),
+        Binding("ctrl+u", "move_page(-1)", "List page up", id="list_page_up", show=False),
+    ]
 
     COMPONENT_CLASSES = {
         "pair-list--cursor",
@@ -149,22 +159,20 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         "pair-list--tag-custom",
     }
 
+    @dataclass
     class Highlighted(Message):
         """The cursor is on a (loaded) row."""
 
-        def __init__(self, index: int, row: QueueRow) -> None:
-            super().__init__()
-            self.index = index
-            self.row = row
+        index: int
+        row: QueueRow
 
+    @dataclass
     class RowsWanted(Message):
         """Rows [start, start + count) are needed (for list generation ``generation``)."""
 
-        def __init__(self, generation: int, start: int, count: int) -> None:
-            super().__init__()
-            self.generation = generation
-            self.start = start
-            self.count = count
+        generation: int
+        start: int
+        count: int
 
     def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -256,6 +264,16 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         top = int(self.scroll_offset.y)
         rows = (self._rows.get(i) for i in range(top, top + self.size.height))
         return [r.pair_id for r in rows if r is not None]
+
+    # ----- keys
+    def action_move(self, delta: int) -> None:
+        self.move_cursor(delta)
+
+    def action_move_page(self, direction: int) -> None:
+        self.move_cursor(direction * max(self.size.height - 1, 1))
+
+    def action_goto(self, where: str) -> None:
+        self.set_cursor(0 if where == "first" else self.total - 1)
 
     def move_cursor(self, delta: int) -> None:
         self.set_cursor(self.cursor + delta)

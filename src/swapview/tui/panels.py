@@ -238,7 +238,8 @@ class PromptView(ScrollView, can_focus=False):
         screen it is as tall as the last-question panel (and scrolls, with P)."""
         if self.mode == "full" and screen_height:
             height = max(FULL_MIN_ROWS, min(FULL_MAX_ROWS, screen_height - FULL_LEAVES_ROWS))
-            if self.styles.height != height:
+            current = self.styles.height
+            if current is None or current.value != height:
                 self.styles.height = height
         elif self.styles.has_rule("height"):
             self.styles.clear_rule("height")

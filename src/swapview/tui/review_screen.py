@@ -1,51 +1,92 @@
-"""The review screen: queue above, pair and diff below; tag with one key and move on."""
+"""The review screen: queue above, pair and diff below; tag with one key and move on.
+
+``ReviewScreen`` coordinates; the logic lives in plain objects it holds, each tested
+alone:
+
+- ``ScreenReads`` (reads.py) starts the thread workers for the queue, pages, decisions,
+  search and big diffs; ``TriageController`` (triage_controller.py) the refits, the
+  estimate, clusters, alike pairs and samples. Their results come back as the dataclass
+  messages of messages.py, handled here with ``@on``.
+- ``ReviewSession`` (session.py) is the reviewer's single writer thread; its outcomes
+  come back as ``WriteDone``.
+- ``DetailCache`` holds pair details and diffs; ``QueueHistory`` (on the controller)
+  where escape goes back to; filters.py and notes.py the filter picker's choices and
+  the $EDITOR round trip.
+
+The widgets draw and post messages: the queue list owns the movement keys, the diff
+pane declares its scrolling keys (bound here, since the queue keeps the focus). What the
+screen shows follows its reactive state: the queue (``spec``), the pair (``detail``),
+the view toggles, the progress and the estimate each have a watcher.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
-from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from .. import queue
-from ..config import Config, TagConfig
-from ..detail import PairDetail, pair_detail
-from ..diff import Diff, diff_texts
+from ..config import Config
+from ..detail import PairDetail
+from ..diff import diff_texts
+from ..queue import status as facets
+from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
+from ..reviews import Decision
 from ..session import Outcome, ReviewSession
 from ..store import connect
-from ..triage.stored import data_version
-from .actions import ActionsMixin
+from ..textsafe import visible
+from ..triage.stored import data_version, has_clusters
+from . import filters
+from .cluster_modal import ConfirmClusterTag
+from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
-from .loading import (
+from .keys import SAMPLE_TITLE, screen_bindings
+from .messages import (
+    AlikeFound,
+    ClusterRead,
     DecisionsRefreshed,
     DiffReady,
-    LoadingMixin,
+    EstimateReady,
     QueueLoaded,
     RowsLoaded,
+    SampleSuggested,
     SearchDone,
     ShapeCounted,
+    TriageRefitted,
+    WriteDone,
 )
-from .pair_list import PairList, header_text
-from .panels import DiffTitles, NoteLine, PairInfo, PromptView
+from .modals import AskLine, HelpScreen, Picker
+from .notes import NoteTaker
+from .pair_list import Columns, PairList, header_text
+from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
+from .reads import ScreenReads
 from .status_line import StatusParts, status_text
-from .triage import TriageMixin, new_triage_state
-from .triage_actions import TRIAGE_BINDINGS, TriageActionsMixin
-from .triage_estimate import TriageUI
+from .triage_controller import (
+    REGRESSION_ORDER,
+    SAMPLE_ORDER,
+    TriageController,
+    alike_spec,
+    cluster_default_tag,
+    cluster_write,
+    estimate_text,
+    sample_spec,
+)
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
-DETAIL_CACHE_CHARS = 20_000_000
 POLL_SECONDS = 1.0
+_NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
 
 
 @dataclass
@@ -61,124 +102,58 @@ class ReviewContext:
     preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
 
 
-def _bindings(tags: list[TagConfig]) -> list[Binding]:
-    b = [
-        Binding("j,down", "move(1)", "Next", id="next_pair"),
-        Binding("k,up", "move(-1)", "Prev", id="prev_pair", show=False),
-        Binding("g,home", "goto('first')", "First pair", id="first_pair", show=False),
-        Binding("G,end", "goto('last')", "Last pair", id="last_pair", show=False),
-        Binding("ctrl+d", "move_page(1)", "List page down", id="list_page_down", show=False),
-        Binding("ctrl+u", "move_page(-1)", "List page up", id="list_page_up", show=False),
-        Binding(
-            "space,pagedown",
-            "scroll_diff('page', 1)",
-            "Diff page down",
-            id="diff_page_down",
-            show=False,
-        ),
-        Binding(
-            "b,pageup", "scroll_diff('page', -1)", "Diff page up", id="diff_page_up", show=False
-        ),
-        Binding("J", "scroll_diff('line', 1)", "Diff line down", id="diff_down", show=False),
-        Binding("K", "scroll_diff('line', -1)", "Diff line up", id="diff_up", show=False),
-        Binding(
-            "right,l", "scroll_diff('x', 1)", "Diff right (no wrap)", id="diff_right", show=False
-        ),
-        Binding(
-            "left,h", "scroll_diff('x', -1)", "Diff left (no wrap)", id="diff_left", show=False
-        ),
-    ]
-    for t in tags:
-        b.append(
-            Binding(
-                t.key,
-                f"tag('{t.name}')",
-                (t.label or t.name).capitalize(),
-                id=f"tag_{t.name}",
-                show=t.name in ("regression", "improvement", "neutral", "skip"),
-            )
-        )
-    b += [
-        Binding("x", "tag('')", "Clear tag", id="clear_tag", show=False),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("U,ctrl+r", "redo", "Redo", id="redo", show=False),
-        Binding("a", "note", "Note", id="note"),
-        Binding("e", "note_external", "Note in $EDITOR", id="note_external", show=False),
-        Binding("v", "toggle('unified')", "Unified/side by side", id="toggle_unified", show=False),
-        Binding("w", "toggle('wrap')", "Wrap", id="toggle_wrap", show=False),
-        Binding(
-            "W",
-            "toggle('ignore_ws')",
-            "Ignore whitespace & reflow",
-            id="toggle_whitespace",
-            show=False,
-        ),
-        Binding(
-            "p",
-            "toggle('prompt')",
-            "Prompt: last question / all turns / one line",
-            id="toggle_prompt",
-            show=False,
-        ),
-        Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
-        Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
-        Binding("o", "pick_order", "Order", id="order"),
-        Binding("f", "pick_filter", "Filter", id="filter"),
-        Binding("F", "clear_filters", "Clear filters", id="clear_filters", show=False),
-        *TRIAGE_BINDINGS,
-        Binding("slash", "search", "Search", id="search"),
-        Binding("colon", "jump", "Jump to key", id="jump", show=False),
-        Binding("ctrl+l,R", "reload", "Reload queue", id="reload", show=False),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit_review", "Quit", id="quit", show=False),
-    ]
-    return b
+@dataclass(frozen=True)
+class Arrival:
+    """Where the cursor lands in the next queue: on ``target``, else (with ``keep``) on
+    the pair it is on if the queue has it, else at row ``fallback``."""
+
+    target: int | None = None
+    keep: bool = True
+    fallback: int = 0
 
 
-def binding_ids(tags: list[TagConfig]) -> set[str]:
-    """Every id a config's [keys] table can remap."""
-    return {b.id for b in _bindings(tags) if b.id}
-
-
-class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, Screen):
+class ReviewScreen(Screen):
     """Pages through one queue; all writes go through the reviewer's ReviewSession."""
 
     AUTO_FOCUS = "#queue"
 
-    @dataclass
-    class WriteDone(Message):
-        outcome: Outcome
+    # Assigning the spec shows that queue (always: the same spec again is a reload).
+    spec: var[queue.QueueSpec] = var(queue.QueueSpec, init=False, always_update=True)
+    detail: var[PairDetail | None] = var(None, init=False, always_update=True)
+    progress: var[queue.Progress] = var(queue.Progress(0, 0), init=False)
+    estimate: var[dict | None] = var(None, init=False)
+    unified = var(False, init=False)
+    wrap = var(True, init=False)
+    ignore_ws = var(False, init=False)
+    prompt_mode = var("turns", init=False)
 
     def __init__(self, context: ReviewContext) -> None:
         super().__init__()
         self.context = context
         self.db_path = context.db_path
         self.reviewer = context.reviewer
-        self.spec = context.spec
+        self.set_reactive(ReviewScreen.spec, context.spec)
         self.tags = context.config.all_tags()
         self.tag_kinds = context.config.tag_kinds()  # what each tag counts as
         # Bindings depend on the config (custom tags), so they are added per instance;
         # BindingsMap splits "j,down" into one binding per key, as BINDINGS would.
-        for key, bindings in BindingsMap(_bindings(self.tags)).key_to_bindings.items():
+        for key, bindings in BindingsMap(screen_bindings(self.tags)).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
+        self._arrival = Arrival()
         self.total = 0
         self.shape = queue.Shape(0, 0)
-        self.progress = queue.Progress(0, 0)
-        self.detail: PairDetail | None = None
-        self.unified = False
-        self.wrap = True
-        self.ignore_ws = False
-        self.prompt_mode = "turns"
         self._generation = 0
-        self._details: OrderedDict[int, PairDetail] = OrderedDict()
-        self._diffs: OrderedDict[tuple, Diff] = OrderedDict()
         self._data_version: int | None = None
         self.conn: sqlite3.Connection = connect(context.db_path)
-        self._triage = new_triage_state()
-        self._triage_ui = TriageUI()
-        self.session = ReviewSession(
-            context.db_path, context.reviewer, lambda o: self.post_message(self.WriteDone(o))
-        )
+        self.cache = DetailCache(self.conn)
+        self.reads = ScreenReads(self, context.db_path, context.reviewer)
+        self.triage = TriageController(self, context.db_path, self.tag_kinds)
+        self.session = ReviewSession(context.db_path, context.reviewer, self._written)
+        self.notes = NoteTaker(self, self.session, self.conn)
+
+    def _written(self, outcome: Outcome) -> None:
+        """Called on the session's writer thread after each commit (or failure)."""
+        self.post_message(WriteDone(outcome))
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -194,13 +169,12 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     def on_mount(self) -> None:
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
-        self._data_version = self._version()
+        self._data_version = data_version(self.conn)
         self.set_interval(POLL_SECONDS, self._poll_changes)
         self._generation += 1
         preloaded, self.context.preloaded = self.context.preloaded, None
-        self.load_queue_worker(self._generation, self.spec, None, 0, self.context.resume, preloaded)
-        self.request_refit()
-        self.request_estimate()
+        self.reads.load_queue(self._generation, self.spec, None, 0, self.context.resume, preloaded)
+        self._follow_spec()
 
     def on_resize(self) -> None:
         self._update_status()  # the status parts and the column titles fit the width
@@ -209,9 +183,82 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
     def on_unmount(self) -> None:
         self.session.close()
         self.conn.close()
-        self.close_triage()
+        self.triage.close()
+
+    # ----- reactive state
+    def watch_spec(self) -> None:
+        """Another queue: load it, and the learned order, the estimate and the keys that
+        apply follow it."""
+        arrival, self._arrival = self._arrival, Arrival()
+        self.reload(target=arrival.target, keep=arrival.keep, fallback=arrival.fallback)
+        self._follow_spec()
+
+    def _follow_spec(self) -> None:
+        self.triage.request_refit(self.spec, self.conn)
+        if not self.triage.request_estimate(self.spec):
+            self.estimate = None
+        self.refresh_bindings()
+        self._update_status()
+
+    def watch_progress(self) -> None:
+        self._update_status()
+
+    def watch_estimate(self) -> None:
+        self._update_status()
+
+    def watch_detail(self, detail: PairDetail | None) -> None:
+        pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
+        self.query_one(PairInfo).show(detail, pending)
+        if detail is None:
+            self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
+        else:
+            self.query_one(NoteLine).show(detail.note)
+        self.query_one(PromptView).show(detail, self.prompt_mode)
+        if detail is None:
+            self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
+            self._update_titles()
+
+    def watch_unified(self, unified: bool) -> None:
+        self.diff_view.set_mode(unified=unified)
+        self._update_titles()
+
+    def watch_wrap(self, wrap: bool) -> None:
+        self.diff_view.set_mode(wrap=wrap)
+        # The diff titles say so too, but a narrow terminal cuts that part off.
+        said = "wrap on" if wrap else "wrap off (h/l scroll sideways)"
+        self.notify(said, markup=False, timeout=2)
+        self._update_titles()
+        self.refresh_bindings()
+
+    def watch_ignore_ws(self, ignore: bool) -> None:
+        if self.detail is not None:
+            self._show_pair(self.detail.pair_id)
+        self.notify(
+            "whitespace and reflow ignored" if ignore else "whitespace shown",
+            markup=False,
+            timeout=2,
+        )
+        self._update_titles()
+
+    def watch_prompt_mode(self, mode: str) -> None:
+        self.query_one(PromptView).show(self.detail, mode)
 
     # ----- the queue
+    def show_queue(
+        self,
+        spec: queue.QueueSpec,
+        *,
+        target: int | None = None,
+        keep: bool = True,
+        fallback: int = 0,
+    ) -> None:
+        """Show another queue; the cursor goes to ``target``, else (with ``keep``) stays
+        on its pair if the new queue has it, else to row ``fallback``."""
+        if spec.ids is None and spec.label is not None:
+            spec = spec.with_(label=None)  # the pairs it named are gone from the queue
+        self._arrival = Arrival(target, keep, fallback)
+        self.spec = spec  # the watcher loads it
+
     def reload(
         self,
         *,
@@ -228,25 +275,29 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             target = current.pair_id
         if fallback is None:
             fallback = self.pair_list.cursor if keep else 0
-        self.load_queue_worker(self._generation, self.spec, target, fallback, resume)
+        self.reads.load_queue(self._generation, self.spec, target, fallback, resume)
+
+    def _list_columns(self, spec: queue.QueueSpec) -> Columns:
+        clusters = has_clusters(self.conn, spec.comparison_id)
+        return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
 
     @on(QueueLoaded)
     def _queue_loaded(self, msg: QueueLoaded) -> None:
         if msg.generation != self._generation:
             return
         load = msg.load
-        self.spec = load.spec
+        self.set_reactive(ReviewScreen.spec, load.spec)  # the same queue, as it was read
         self.shape = load.shape
         self.total = load.shape.total
-        self.progress = load.progress
-        self.pair_list.set_columns(self.list_columns(load.spec))
+        self.pair_list.set_columns(self._list_columns(load.spec))
         self.pair_list.reset(self.total, load.index, load.rows)
         if not self.total:
-            self._show_detail(None)
+            self.detail = None
         if load.note:
             self.notify(load.note, markup=False, timeout=3)
+        self.progress = load.progress
         self._update_status()
-        self.shape_worker(msg.generation, load.spec)
+        self.reads.count_shape(msg.generation, load.spec)
 
     @on(ShapeCounted)
     def _shape_counted(self, msg: ShapeCounted) -> None:
@@ -258,7 +309,7 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         plist = self.pair_list
         before = plist.row_at(msg.start - 1)
         after = plist.row_at(msg.start + msg.count)
-        self.fetch_rows_worker(
+        self.reads.fetch_rows(
             msg.generation,
             self.spec,
             self.shape,
@@ -281,36 +332,20 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
         self._update_status()
 
     # ----- the current pair
-    def _load_detail(self, pair_id: int, fresh: bool = False) -> PairDetail:
-        if not fresh and pair_id in self._details:
-            self._details.move_to_end(pair_id)
-            return self._details[pair_id]
-        detail = pair_detail(self.conn, pair_id)
-        self._details[pair_id] = detail
-        while sum(d.size for d in self._details.values()) > DETAIL_CACHE_CHARS:
-            self._details.popitem(last=False)
-        return detail
-
     def _show_pair(self, pair_id: int, fresh: bool = False) -> None:
-        detail = self._load_detail(pair_id, fresh)
-        self._show_detail(detail)
-        key = (pair_id, detail.content_hash, self.ignore_ws)
-        diff = self._diffs.get(key)
+        detail = self.cache.detail(pair_id, fresh)
+        self.detail = detail
+        key = diff_key(detail, self.ignore_ws)
+        diff = self.cache.diff(key)
         if diff is None and detail.size <= SYNC_DIFF_CHARS:
             diff = diff_texts(detail.baseline, detail.candidate, ignore_whitespace=self.ignore_ws)
-            self._remember_diff(key, diff)
+            self.cache.remember_diff(key, diff)
         if diff is None:
             self.diff_view.show(None, f"diffing {detail.size:,} characters…")
-            # Lazy: the worker aligns lines; hunks get their word diff when laid out.
-            self.diff_worker(key, detail.baseline, detail.candidate, self.ignore_ws)
+            self.reads.diff(key, detail.baseline, detail.candidate, self.ignore_ws)
         elif self.diff_view.diff is not diff:
             self.diff_view.show(diff)
         self._update_titles()
-
-    def _remember_diff(self, key: tuple, diff: Diff) -> None:
-        self._diffs[key] = diff
-        while len(self._diffs) > 64:
-            self._diffs.popitem(last=False)
 
     @on(DiffView.LaidOut)
     def _laid_out(self, msg: DiffView.LaidOut) -> None:
@@ -319,23 +354,9 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
 
     @on(DiffReady)
     def _diff_ready(self, msg: DiffReady) -> None:
-        self._remember_diff(msg.cache_key, msg.diff)
-        d = self.detail
-        if d is not None and msg.cache_key == (d.pair_id, d.content_hash, self.ignore_ws):
+        self.cache.remember_diff(msg.cache_key, msg.diff)
+        if self.detail is not None and msg.cache_key == diff_key(self.detail, self.ignore_ws):
             self.diff_view.show(msg.diff)
-            self._update_titles()
-
-    def _show_detail(self, detail: PairDetail | None) -> None:
-        self.detail = detail
-        pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
-        self.query_one(PairInfo).show(detail, pending)
-        if detail is None:
-            self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
-        else:
-            self.query_one(NoteLine).show(detail.note)
-        self.query_one(PromptView).show(detail, self.prompt_mode)
-        if detail is None:
-            self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
             self._update_titles()
 
     def _update_titles(self) -> None:
@@ -351,19 +372,20 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
                 if diff.differs_beyond
                 else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words"
             )
-
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap"
         )
         self.query_one(DiffTitles).show(self.detail, stats, self.unified, mode)
 
     def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
         p = self.progress
         regressions = p.regressions(self.tag_kinds)
         parts = StatusParts(
             progress=p.summary(self.tag_kinds),
             progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
-            estimate=self.estimate_status().removeprefix(", "),
+            estimate=estimate_text(self.estimate),
             position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",
             order=self.spec.order_def.name,
             filters=self.spec.describe_filters() or "all",
@@ -383,35 +405,63 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
     @on(WriteDone)
     def _write_done(self, msg: WriteDone) -> None:
         o = msg.outcome
-        if self.group_written(o):
-            return
-        if o.error:
+        if o.group or o.action == "tag_cluster":
+            self._group_written(o)
+        elif o.error:
             self.notify(o.error, severity="warning", markup=False)
             if o.pair_id is not None:
                 self.pair_list.clear_pending(o.pair_id)
             self.refresh_bindings()
             return
-        self._apply_decision(o.pair_id, o.decision)
-        if o.action in ("undo", "redo"):
-            index = self.pair_list.index_of(o.pair_id)
-            if index is not None:
-                self.pair_list.set_cursor(index)
-            verb = "undone" if o.action == "undo" else "redone"
-            tag = o.decision.tag if o.decision else None
-            self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
-            if self.spec.untagged or self.spec.tag:
-                # The pair may have come into (or left) a queue filtered on tags.
-                self.reload(target=o.pair_id)
-        self.refresh_worker([], self.spec.comparison_id, self.progress.total)
-        if o.action in ("tag", "undo", "redo"):
-            self.request_refit()
-        self.request_estimate()
+        else:
+            self._one_written(o)
+        self.reads.refresh_decisions([], self.spec.comparison_id, self.progress.total)
+        if o.action in ("tag", "undo", "redo", "tag_cluster") or o.group:
+            self.triage.request_refit(self.spec, self.conn)
+        self.triage.request_estimate(self.spec)
         self.refresh_bindings()
 
-    def _apply_decision(self, pair_id: int, decision) -> None:
-        index = self.pair_list.index_of(pair_id)
+    def _one_written(self, o: Outcome) -> None:
+        assert o.pair_id is not None
+        self._apply_decision(o.pair_id, o.decision)
+        if o.action not in ("undo", "redo"):
+            return
+        index = self.pair_list.index_of(o.pair_id)
         if index is not None:
-            row = self.pair_list.row_at(index)
+            self.pair_list.set_cursor(index)
+        verb = "undone" if o.action == "undo" else "redone"
+        tag = o.decision.tag if o.decision else None
+        self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
+        if self.spec.untagged or self.spec.tag:
+            # The pair may have come into (or left) a queue filtered on tags.
+            self.reload(target=o.pair_id)
+
+    def _group_written(self, o: Outcome) -> None:
+        """A group write (a cluster tag), or its undo or redo."""
+        for pid in o.token if isinstance(o.token, tuple) else ():
+            self.pair_list.clear_pending(pid)
+        for pid, decision in o.group:
+            self._apply_decision(pid, decision)
+        n = len(o.group)
+        if o.group and o.action == "tag_cluster":
+            tag = o.group[0][1].tag if o.group[0][1] else None
+            self.notify(f"tagged {n:,} pairs as {tag}", markup=False, timeout=3)
+        elif o.group:
+            ids = [pid for pid, _ in o.group]
+            here = self.pair_list.cursor_row
+            if here is None or here.pair_id not in ids:
+                found = [i for i in map(self.pair_list.index_of, ids) if i is not None]
+                if found:
+                    self.pair_list.set_cursor(min(found))
+            verb = "undone" if o.action == "undo" else "redone"
+            self.notify(f"{verb}: a cluster tag on {n:,} pairs", markup=False, timeout=3)
+        if o.error:
+            self.notify(o.error, severity="warning", markup=False)
+
+    def _apply_decision(self, pair_id: int, decision: Decision | None) -> None:
+        index = self.pair_list.index_of(pair_id)
+        row = self.pair_list.row_at(index) if index is not None else None
+        if row is not None:
             self.pair_list.update_row(
                 dataclasses.replace(
                     row,
@@ -423,33 +473,31 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
             )
         else:
             self.pair_list.clear_pending(pair_id)
-        self._details.pop(pair_id, None)
+        self.cache.forget(pair_id)
         if self.detail is not None and self.detail.pair_id == pair_id:
-            self._show_detail(self._load_detail(pair_id, fresh=True))
+            self.detail = self.cache.detail(pair_id, fresh=True)
 
     # ----- other reviewers
-    def _version(self) -> int:
-        return data_version(self.conn)
-
     def _poll_changes(self) -> None:
         # PRAGMA data_version changes when any other connection commits: microseconds to
         # ask, so the visible rows are re-read only when someone actually wrote.
-        version = self._version()
+        version = data_version(self.conn)
         if version != self._data_version:
             self._data_version = version
-            self.refresh_worker(
+            self.reads.refresh_decisions(
                 self.pair_list.visible_pair_ids(), self.spec.comparison_id, self.progress.total
             )
 
     @on(DecisionsRefreshed)
     def _decisions_refreshed(self, msg: DecisionsRefreshed) -> None:
         self.progress = msg.progress
-        self._update_status()
         for pid in msg.checked:
             index = self.pair_list.index_of(pid)
             if index is None or self.pair_list.is_pending(pid):
                 continue
             row = self.pair_list.row_at(index)
+            if row is None:
+                continue
             state = msg.states.get(pid)
             new = (
                 (state.tag, state.reviewer, state.has_note, state.stale)
@@ -463,17 +511,315 @@ class ReviewScreen(TriageActionsMixin, TriageMixin, LoadingMixin, ActionsMixin, 
                     )
                 )
                 if self.detail is not None and self.detail.pair_id == pid:
-                    self._show_detail(self._load_detail(pid, fresh=True))
-
-    @on(SearchDone)
-    def _search_done(self, msg: SearchDone) -> None:
-        self.search_finished(msg.query, msg.result)
+                    self.detail = self.cache.detail(pid, fresh=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.notify(
                 f"{event.worker.name}: {event.worker.error}", severity="error", markup=False
             )
+
+    # ----- triage results
+    @on(TriageRefitted)
+    def _triage_refitted(self, msg: TriageRefitted) -> None:
+        if self.spec.order != REGRESSION_ORDER or self.spec.comparison_id != msg.comparison_id:
+            return
+        if self.detail is not None:
+            self.cache.forget(self.detail.pair_id)  # its reason may have changed
+        first = self.triage.refit_landed(msg.comparison_id)
+        self.triage.request_estimate(self.spec)  # the features are cached: it is cheap now
+        if first:
+            self.reload(keep=False, fallback=0)
+        else:
+            self.reload(keep=True)
+
+    @on(EstimateReady)
+    def _estimate_ready(self, msg: EstimateReady) -> None:
+        if msg.comparison_id == self.spec.comparison_id:
+            self.estimate = msg.estimate
+
+    @on(ClusterRead)
+    def _cluster_read(self, msg: ClusterRead) -> None:
+        if msg.built:
+            self.cache.clear()  # pair lines now show their cluster
+            self.reload(keep=True)
+        found = msg.cluster
+        if found is None:
+            self.notify("this pair is in no cluster: no other pair changed alike", markup=False)
+            return
+        if not msg.todo:
+            self.notify(f"all {found.size:,} pairs of this cluster are reviewed", markup=False)
+            return
+        row = self.pair_list.cursor_row
+        current = row.tag if row is not None and row.pair_id == msg.pair_id else None
+        keys = {t.name: t.key for t in self.tags}
+        for shown, b in self._key_bindings():
+            if b.action.startswith("tag('") and b.action != "tag('')":
+                keys[b.action[5:-2]] = shown
+        modal = ConfirmClusterTag(
+            len(msg.todo),
+            found.size - len(msg.todo),
+            found.shared(),
+            cluster_default_tag(current, self.tags),
+            self.tags,
+            keys,
+        )
+        self.app.push_screen(
+            modal, lambda chosen: self._tag_cluster_confirmed(found.id, msg.todo, chosen)
+        )
+
+    def _tag_cluster_confirmed(self, cluster_id: int, todo: list[int], tag: str | None) -> None:
+        if tag is None:
+            return
+        for pid in todo:
+            self.pair_list.set_pending(pid, tag)
+        if self.detail is not None and self.detail.pair_id in todo:
+            self.detail = self.detail  # shown as pending
+        self.session.group("tag_cluster", cluster_write(cluster_id, tag), token=tuple(todo))
+
+    @on(AlikeFound)
+    def _alike_found(self, msg: AlikeFound) -> None:
+        if not msg.ids:
+            self.notify("no unreviewed pair is like this one", markup=False)
+            return
+        self._push_back()
+        self.notify(
+            f"{len(msg.ids)} unreviewed pairs like {msg.key}; escape goes back",
+            markup=False,
+            timeout=3,
+        )
+        self.show_queue(alike_spec(self.spec, msg.pair_id, msg.key, msg.ids), target=msg.pair_id)
+
+    @on(SampleSuggested)
+    def _sample_suggested(self, msg: SampleSuggested) -> None:
+        s = msg.suggestion
+        if s.band is None or not msg.ids:
+            self.notify(s.reason, markup=False)
+            return
+        if not (self.spec.order == SAMPLE_ORDER and self.spec.ids is not None):
+            self._push_back()  # a new sample replaces the last one; back goes to the queue
+        self.show_queue(sample_spec(self.spec, msg.comparison_id, s.band, msg.ids), keep=False)
+        self.notify(
+            f"{s.reason}: tag from the top; each tag narrows the estimate", markup=False, timeout=4
+        )
+
+    @on(SearchDone)
+    def _search_done(self, msg: SearchDone) -> None:
+        query, result = msg.query, msg.result
+        if not result.ids:
+            self.notify(
+                f"no match for {query!r} in {result.scanned:,} pairs",
+                markup=False,
+                severity="warning",
+            )
+            return
+        more = "" if result.complete else " (first matches; narrow the search for more)"
+        self.notify(f"{len(result.ids):,} matches for {query!r}{more}", markup=False)
+        self.show_queue(self.spec.with_(ids=result.ids, search=query))
+
+    def _push_back(self) -> None:
+        """Remember the queue and pair, for escape to come back to."""
+        row = self.pair_list.cursor_row
+        self.triage.back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
+
+    # ----- keys: deciding
+    def action_scroll_diff(self, unit: str, direction: int) -> None:
+        self.diff_view.scroll_step(unit, direction)
+
+    def action_scroll_prompt(self) -> None:
+        self.query_one(PromptView).page_down()
+
+    def action_tag(self, name: str) -> None:
+        row = self.pair_list.cursor_row
+        if row is None:
+            return
+        tag = name or None
+        self.pair_list.set_pending(row.pair_id, tag)
+        if self.detail is not None and self.detail.pair_id == row.pair_id:
+            self.detail = self.detail  # shown as pending
+        self.session.tag(row.pair_id, tag)
+        if tag is not None:
+            self.pair_list.move_cursor(1)
+
+    def action_undo(self) -> None:
+        self.session.undo()
+
+    def action_redo(self) -> None:
+        self.session.redo()
+
+    def action_note(self) -> None:
+        if self.detail is not None:
+            self.notes.inline(self.detail)
+
+    def action_note_external(self) -> None:
+        if self.detail is not None:
+            self.notes.external(self.detail)
+
+    # ----- keys: views
+    def action_toggle_view(self, what: str) -> None:
+        if what == "unified":
+            self.unified = not self.unified
+        elif what == "wrap":
+            self.wrap = not self.wrap
+        elif what == "ignore_ws":
+            self.ignore_ws = not self.ignore_ws
+        elif what == "prompt":
+            modes = PROMPT_MODES
+            self.prompt_mode = modes[(modes.index(self.prompt_mode) + 1) % len(modes)]
+
+    # ----- keys: the queue
+    def action_toggle_untagged(self) -> None:
+        self.show_queue(self.spec.with_(untagged=not self.spec.untagged))
+
+    def action_clear_filters(self) -> None:
+        # Leaving "more like this" or a band's sample is going back, not to all pairs.
+        if self.triage.back and self.spec.label is not None:
+            self.action_queue_back()
+        else:
+            self.show_queue(filters.cleared(self.spec))
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_pick_order(self) -> None:
+        choices = [(o.name, f"{o.name}: {o.label}") for o in queue.available_orders(self.conn)]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.show_queue(self.spec.with_(order=name), keep=False)
+
+        self.app.push_screen(Picker("Order the queue by", choices, self.spec.order), chosen)
+
+    def action_pick_filter(self) -> None:
+        choices = filters.filter_choices(self.conn, self.spec, self.tags, self.context.comparisons)
+        self.app.push_screen(Picker("Filter the queue", choices), self._filter_chosen)
+
+    def _filter_chosen(self, choice: str | None) -> None:
+        if not choice:
+            return
+        picked = filters.apply_choice(self.spec, choice)
+        if picked.spec is not None:
+            self.show_queue(picked.spec)
+        elif picked.move == "clear":
+            self.action_clear_filters()
+        elif picked.move == "untagged":
+            self.action_toggle_untagged()
+        else:
+            fields = ", ".join(facets.metadata_fields(self.conn, self.spec.comparison_id)[:8])
+            hint = f"e.g. {fields}" if fields else "lang=en"
+            self.app.push_screen(AskLine("Metadata filter: field=value", hint), self._meta_chosen)
+
+    def _meta_chosen(self, text: str | None) -> None:
+        if not text:
+            return
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            self.notify("write it as field=value", severity="warning", markup=False)
+            return
+        self.show_queue(with_meta_filter(self.conn, self.spec, name.strip(), value.strip()))
+
+    def action_search(self) -> None:
+        def asked(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.strip():
+                self.show_queue(self.spec.with_(ids=None, search=None))
+                return
+            self.notify("searching…", markup=False, timeout=2)
+            self.reads.search(text.strip(), self.spec.comparison_id)
+
+        prompt = "Fuzzy search in keys, prompts and outputs (empty clears)"
+        self.app.push_screen(AskLine(prompt, value=self.spec.search or ""), asked)
+
+    def action_jump(self) -> None:
+        self.app.push_screen(AskLine("Jump to key (or a key prefix)"), self._jump_to)
+
+    def _jump_to(self, key: str | None) -> None:
+        if not key:
+            return
+        pid = queue.find_key(self.conn, self.spec.comparison_id, key.strip())
+        if pid is None:
+            self.notify(f"no key {key!r}", severity="warning", markup=False)
+        elif queue.row_for(self.conn, self.spec, pid) is None:
+            self.notify(
+                f"{key!r} is not in this queue (filter: "
+                f"{self.spec.describe_filters()}); F clears filters",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self.reload(target=pid)
+
+    # ----- keys: triage
+    def action_tag_cluster(self) -> None:
+        row = self.pair_list.cursor_row
+        if row is not None:
+            self.triage.read_cluster(row.pair_id)
+
+    def action_more_like_this(self) -> None:
+        row = self.pair_list.cursor_row
+        if row is not None:
+            self.notify("finding alike pairs…", timeout=2)
+            self.triage.find_alike(row.pair_id, row.key)
+
+    def action_queue_back(self) -> None:
+        place = self.triage.back.pop()
+        if place is not None:
+            self.show_queue(place.spec, target=place.pair_id, keep=False, fallback=place.row)
+
+    def action_sample_band(self) -> None:
+        if self.spec.comparison_id is not None:
+            self.triage.suggest_sample(self.spec.comparison_id)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.key_rows()))
+
+    def action_quit_review(self) -> None:
+        self.app.exit()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "undo":
+            return self.session.can_undo or None
+        if action == "redo":
+            return self.session.can_redo or None
+        if action == "scroll_diff" and parameters and parameters[0] == "x":
+            return (not self.wrap) or None
+        if action in _NEEDS_ROW:
+            return (self.pair_list.cursor_row is not None) or None
+        if action == "sample_band":
+            return (self.spec.comparison_id is not None) or None
+        if action == "queue_back":
+            return bool(self.triage.back) or None
+        return True
+
+    # ----- introspection for help and the command palette
+    def key_rows(self) -> list[tuple[str, str, str]]:
+        """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
+        return [
+            (key, binding.description, binding.id or "") for key, binding in self._key_bindings()
+        ]
+
+    def _key_bindings(self) -> list[tuple[str, Binding]]:
+        seen: dict[str, tuple[list[str], Binding]] = {}
+        ours = (self, self.pair_list)
+        for key, active in self.active_bindings.items():
+            b = active.binding
+            if active.node not in ours or not b.description or not b.id:
+                continue  # only the review keys (ours all have ids, for remapping)
+            entry = seen.setdefault(b.id or b.action, ([], b))
+            entry[0].append(self.app.get_key_display(b.with_key(key)))
+        return [(", ".join(keys), b) for keys, b in seen.values()]
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        suggest = (self.estimate or {}).get("suggest") or {}
+        for keys, b in self._key_bindings():
+            if b.action.startswith(("move", "scroll_diff", "goto")):
+                continue
+            title, help_text = visible(b.description), f"key: {keys}"
+            if title == SAMPLE_TITLE and suggest.get("band") is not None:
+                title = f"Sample band {suggest['band']}"
+                help_text = f"{suggest['reason']} ({help_text})"
+            yield SystemCommand(title, help_text, lambda a=b.action: self.run_action(a))
 
     # ----- shortcuts
     @property

@@ -1,0 +1,107 @@
+"""The review app's keys: each a Binding with an id (the name ``[keys]`` remaps) and a
+description (what help and the command palette show).
+
+Movement belongs to the queue (``PairList.BINDINGS``, active as the queue has the focus
+for the whole review, so a key never changes meaning as the reviewer moves). The detail
+pane's scrolling (``diff_view.SCROLL_BINDINGS``) and views are bound on the screen for the
+same reason. The screen binds what it decides: tags, notes, orders and filters, triage.
+Tag keys come from the config, so they are made per screen.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from ..config import TagConfig
+from .diff_view import SCROLL_BINDINGS
+from .pair_list import PairList
+
+# Tags shown in the footer; the others are in help and the command palette.
+FOOTER_TAGS = ("regression", "improvement", "neutral", "skip")
+
+
+def tag_bindings(tags: list[TagConfig]) -> list[Binding]:
+    return [
+        Binding(
+            t.key,
+            f"tag('{t.name}')",
+            (t.label or t.name).capitalize(),
+            id=f"tag_{t.name}",
+            show=t.name in FOOTER_TAGS,
+        )
+        for t in tags
+    ]
+
+
+DECIDE_BINDINGS = [
+    Binding("x", "tag('')", "Clear tag", id="clear_tag", show=False),
+    Binding("u", "undo", "Undo", id="undo"),
+    Binding("U,ctrl+r", "redo", "Redo", id="redo", show=False),
+    Binding("a", "note", "Note", id="note"),
+    Binding("e", "note_external", "Note in $EDITOR", id="note_external", show=False),
+]
+
+# The detail pane's views (with its scrolling, SCROLL_BINDINGS): bound on the screen, as
+# the queue keeps the focus, and acted on through the screen's view state (its reactives).
+DETAIL_BINDINGS = [
+    Binding("v", "toggle_view('unified')", "Unified/side by side", id="toggle_unified", show=False),
+    Binding("w", "toggle_view('wrap')", "Wrap", id="toggle_wrap", show=False),
+    Binding(
+        "W",
+        "toggle_view('ignore_ws')",
+        "Ignore whitespace & reflow",
+        id="toggle_whitespace",
+        show=False,
+    ),
+    Binding(
+        "p",
+        "toggle_view('prompt')",
+        "Prompt: last question / all turns / one line",
+        id="toggle_prompt",
+        show=False,
+    ),
+    Binding("P", "scroll_prompt", "Prompt: scroll", id="scroll_prompt", show=False),
+]
+
+QUEUE_BINDINGS = [
+    Binding("t", "toggle_untagged", "Untagged only", id="toggle_untagged", show=False),
+    Binding("o", "pick_order", "Order", id="order"),
+    Binding("f", "pick_filter", "Filter", id="filter"),
+    Binding("F", "clear_filters", "Clear filters", id="clear_filters", show=False),
+]
+
+SAMPLE_TITLE = "Sample for the estimate"
+
+TRIAGE_BINDINGS = [
+    Binding("c", "tag_cluster", "Tag this cluster", id="tag_cluster", show=False),
+    Binding("m", "more_like_this", "More like this", id="more_like_this", show=False),
+    Binding("escape", "queue_back", "Back to the previous queue", id="queue_back", show=False),
+    Binding("S", "sample_band", SAMPLE_TITLE, id="sample_band", show=False),
+]
+
+APP_BINDINGS = [
+    Binding("slash", "search", "Search", id="search"),
+    Binding("colon", "jump", "Jump to key", id="jump", show=False),
+    Binding("ctrl+l,R", "reload", "Reload queue", id="reload", show=False),
+    Binding("question_mark", "help", "Help", id="help"),
+    Binding("q", "quit_review", "Quit", id="quit", show=False),
+]
+
+
+def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
+    """The review screen's own keys, in the order help lists them."""
+    return [
+        *SCROLL_BINDINGS,
+        *tag_bindings(tags),
+        *DECIDE_BINDINGS,
+        *DETAIL_BINDINGS,
+        *QUEUE_BINDINGS,
+        *TRIAGE_BINDINGS,
+        *APP_BINDINGS,
+    ]
+
+
+def binding_ids(tags: list[TagConfig]) -> set[str]:
+    """Every id a config's [keys] table can remap."""
+    every = [*PairList.BINDINGS, *screen_bindings(tags)]
+    return {b.id for b in every if isinstance(b, Binding) and b.id}

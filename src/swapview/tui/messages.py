@@ -1,0 +1,112 @@
+"""What the review screen's workers and writer send back: one dataclass per result.
+
+Workers run in threads with their own SQLite connection and only ever post one of
+these; the screen applies it on the UI thread. ``generation`` ties a result to the
+queue it was read for, so a late answer for a queue that is gone is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from .. import queue
+from ..diff import Diff
+from ..queue.search import SearchResult
+from ..queue.status import DecisionState
+from ..queue.window import QueueLoad
+from ..session import Outcome
+from ..triage.clusters import Cluster
+from ..triage.ranking import RefitReport
+from ..triage.sampling import Suggestion
+
+
+@dataclass
+class QueueLoaded(Message):
+    generation: int
+    load: QueueLoad
+
+
+@dataclass
+class ShapeCounted(Message):
+    generation: int
+    shape: queue.Shape
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ShapeCounted)  # only the latest count matters
+
+
+@dataclass
+class RowsLoaded(Message):
+    generation: int
+    start: int
+    rows: list[queue.QueueRow]
+
+
+@dataclass
+class DecisionsRefreshed(Message):
+    """Fresh decisions of the pairs in ``checked`` (absent from ``states`` = undecided)."""
+
+    checked: list[int]
+    states: dict[int, DecisionState]
+    progress: queue.Progress
+
+
+@dataclass
+class SearchDone(Message):
+    query: str
+    result: SearchResult
+
+
+@dataclass
+class DiffReady(Message):
+    cache_key: tuple
+    diff: Diff
+
+
+@dataclass
+class WriteDone(Message):
+    """The reviewer's writer thread committed (or failed) one write."""
+
+    outcome: Outcome
+
+
+@dataclass
+class TriageRefitted(Message):
+    comparison_id: int
+    report: RefitReport
+
+
+@dataclass
+class EstimateReady(Message):
+    comparison_id: int
+    estimate: dict | None
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer estimate of the same comparison makes a queued one moot.
+        return isinstance(message, EstimateReady) and message.comparison_id == self.comparison_id
+
+
+@dataclass
+class ClusterRead(Message):
+    """The current pair's cluster (None: in none) and its unreviewed members."""
+
+    pair_id: int
+    cluster: Cluster | None
+    todo: list[int]
+    built: bool
+
+
+@dataclass
+class AlikeFound(Message):
+    pair_id: int
+    key: str
+    ids: list[int]
+
+
+@dataclass
+class SampleSuggested(Message):
+    comparison_id: int
+    suggestion: Suggestion
+    ids: list[int]

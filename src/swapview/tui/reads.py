@@ -1,0 +1,158 @@
+"""The review screen's reads that may be slow, run as thread workers (a plain object).
+
+``ScreenReads`` owns them: each call starts one thread worker through the screen's
+``run_worker`` and the result comes back as a message (``messages.py``) posted to the
+screen. Each worker opens its own SQLite connection (connections belong to their thread;
+WAL means these reads never wait on a writer), so the UI thread only ever applies results.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import closing
+from typing import Any, Protocol
+
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from .. import queue
+from ..diff import diff_texts
+from ..queue.search import search
+from ..queue.window import QueueLoad, load_queue
+from ..store import connect
+from .messages import (
+    DecisionsRefreshed,
+    DiffReady,
+    QueueLoaded,
+    RowsLoaded,
+    SearchDone,
+    ShapeCounted,
+)
+
+
+class WorkerHost(Protocol):
+    """What a worker owner needs of the screen: start a worker, send back a message."""
+
+    def run_worker(
+        self,
+        work: Callable[[], None],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Any: ...
+
+    def post_message(self, message: Message) -> bool: ...
+
+
+class ScreenReads:
+    """Starts the screen's read workers; one group each, the latest wins where exclusive."""
+
+    def __init__(self, host: WorkerHost, db_path: str, reviewer: str) -> None:
+        self.host = host
+        self.db_path = db_path
+        self.reviewer = reviewer
+
+    def _conn(self) -> closing[sqlite3.Connection]:
+        return closing(connect(self.db_path))
+
+    def _start(self, job: Callable[[], Message | None], group: str, exclusive: bool) -> None:
+        def run() -> None:
+            message = job()
+            if message is not None:
+                self.host.post_message(message)
+
+        self.host.run_worker(
+            run, thread=True, group=group, exclusive=exclusive, exit_on_error=False, name=group
+        )
+
+    def load_queue(
+        self,
+        generation: int,
+        spec: queue.QueueSpec,
+        target: int | None,
+        fallback: int,
+        resume: bool = False,
+        preloaded: Future[QueueLoad] | None = None,
+    ) -> None:
+        """Count and fill a queue; ``resume`` puts the cursor where the reviewer left off."""
+
+        def job() -> Message:
+            if preloaded is not None:
+                # The CLI started this read before Textual was imported (see review_cmd).
+                return QueueLoaded(generation, preloaded.result())
+            with self._conn() as conn:
+                reviewer = self.reviewer if resume else None
+                load = load_queue(conn, spec, reviewer=reviewer, target=target, fallback=fallback)
+            return QueueLoaded(generation, load)
+
+        self._start(job, "queue", exclusive=True)
+
+    def count_shape(self, generation: int, spec: queue.QueueSpec) -> None:
+        def job() -> Message:
+            with self._conn() as conn:
+                return ShapeCounted(generation, queue.shape(conn, spec))
+
+        self._start(job, "shape", exclusive=True)
+
+    def fetch_rows(
+        self,
+        generation: int,
+        spec: queue.QueueSpec,
+        shape: queue.Shape,
+        start: int,
+        count: int,
+        before: queue.SortKey | None,
+        after: queue.SortKey | None,
+    ) -> None:
+        """A page of rows, by keyset from a loaded neighbour where there is one."""
+
+        def job() -> Message:
+            with self._conn() as conn:
+                if before is not None:
+                    rows = queue.page_after(conn, spec, before, count, shape)
+                elif after is not None:
+                    rows = queue.page_before(conn, spec, after, count, shape)
+                else:
+                    rows = queue.page_at(conn, spec, start, count, shape)
+            return RowsLoaded(generation, start, rows)
+
+        self._start(job, "pages", exclusive=False)
+
+    def refresh_decisions(
+        self, pair_ids: list[int], comparison_id: int | None, total: int | None
+    ) -> None:
+        """Re-read the decisions of ``pair_ids`` and the progress (someone else wrote)."""
+
+        def job() -> Message:
+            with self._conn() as conn:
+                states = queue.decisions_for(conn, pair_ids)
+                prog = queue.progress(conn, comparison_id, total=total or None)
+            return DecisionsRefreshed(pair_ids, states, prog)
+
+        self._start(job, "refresh", exclusive=True)
+
+    def search(self, query: str, comparison_id: int | None) -> None:
+        def job() -> Message | None:
+            worker = get_current_worker()
+            with self._conn() as conn:
+                result = search(conn, query, comparison_id, cancelled=lambda: worker.is_cancelled)
+            return None if worker.is_cancelled else SearchDone(query, result)
+
+        self._start(job, "search", exclusive=True)
+
+    def diff(
+        self, cache_key: tuple, old: str | None, new: str | None, ignore_whitespace: bool
+    ) -> None:
+        """Align a big pair's lines; hunks get their word diff when laid out."""
+
+        def job() -> Message:
+            diff = diff_texts(old, new, ignore_whitespace=ignore_whitespace, lazy=True)
+            return DiffReady(cache_key, diff)
+
+        self._start(job, "diff", exclusive=True)

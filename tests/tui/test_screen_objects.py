@@ -1,0 +1,167 @@
+"""The review screen's plain objects, tested without a screen: the detail cache, the
+triage controller (its workers run inline on a real database), filters and keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.binding import Binding
+
+from swapview import reviews
+from swapview.config import Config
+from swapview.queue import QueueSpec
+from swapview.store import connect, open_db
+from swapview.tui.detail_cache import DetailCache, diff_key
+from swapview.tui.diff_view import SCROLL_BINDINGS
+from swapview.tui.filters import apply_choice, cleared
+from swapview.tui.keys import binding_ids, screen_bindings
+from swapview.tui.messages import EstimateReady, TriageRefitted
+from swapview.tui.pair_list import PairList
+from swapview.tui.triage_controller import TriageController, cluster_default_tag
+
+
+class InlineHost:
+    """Runs each worker at once on the calling thread and keeps what it posts."""
+
+    def __init__(self) -> None:
+        self.posted: list[Any] = []
+        self.notes: list[str] = []
+        self.groups: list[str] = []
+
+    def run_worker(self, work, name=None, group="default", **kwargs) -> None:
+        self.groups.append(group)
+        work()
+
+    def post_message(self, message) -> bool:
+        self.posted.append(message)
+        return True
+
+    def notify(self, message: str, *, timeout=None, markup=True) -> None:
+        self.notes.append(message)
+
+
+def _cid(path) -> int:
+    db = open_db(path, migrate=False)
+    cid = db.execute("SELECT id FROM comparisons").fetchone()[0]
+    db.close()
+    return cid
+
+
+def test_detail_cache_is_bounded_by_characters_and_rereads_when_asked(review_db):
+    conn = connect(str(review_db))
+    ids = [r[0] for r in conn.execute("SELECT id FROM pairs ORDER BY id LIMIT 3")]
+    one = DetailCache(conn).detail(ids[0])
+    cache = DetailCache(conn, max_chars=one.size * 2 + 1)
+    first = cache.detail(ids[0])
+    assert cache.detail(ids[0]) is first  # cached
+    cache.detail(ids[1])
+    cache.detail(ids[2])  # over the bound: the least recently used goes
+    assert cache.detail(ids[0]) is not first
+    db = open_db(review_db, migrate=False)
+    reviews.record(db, ids[2], "ana", note="seen")
+    db.close()
+    assert cache.detail(ids[2]).note is None  # still the cached copy
+    assert cache.detail(ids[2], fresh=True).note == "seen"
+    conn.close()
+
+
+def test_detail_cache_keeps_the_latest_diffs(review_db):
+    conn = connect(str(review_db))
+    pid = conn.execute("SELECT id FROM pairs LIMIT 1").fetchone()[0]
+    cache = DetailCache(conn, max_diffs=2)
+    detail = cache.detail(pid)
+    keys = [diff_key(detail, False), diff_key(detail, True), ("other", 1, False)]
+    assert keys[0] != keys[1]  # ignoring whitespace is another diff
+    for i, key in enumerate(keys):
+        cache.remember_diff(key, f"diff {i}")  # type: ignore[arg-type]
+    assert cache.diff(keys[0]) is None and cache.diff(keys[2]) == "diff 2"
+    conn.close()
+
+
+def test_controller_refits_only_in_the_learned_order(review_db):
+    host = InlineHost()
+    cid = _cid(review_db)
+    triage = TriageController(host, str(review_db), Config().tag_kinds())
+    conn = connect(str(review_db))
+    triage.request_refit(QueueSpec(comparison_id=cid), conn)
+    assert host.posted == []
+    triage.request_refit(QueueSpec(comparison_id=cid, order="regression"), conn)
+    assert [type(m) for m in host.posted] == [TriageRefitted]
+    assert host.notes == ["learning the likely-regression order…"]
+    # The first learned order sends the cursor to the top; later ones keep it.
+    assert triage.refit_landed(cid) is True
+    assert triage.refit_landed(cid) is False
+    # The gate went idle: the next tag starts a new refit.
+    triage.request_refit(QueueSpec(comparison_id=cid, order="regression"), conn)
+    assert len(host.posted) == 2
+    triage.close()
+    conn.close()
+
+
+def test_controller_estimates_after_the_first_refit(review_db):
+    host = InlineHost()
+    cid = _cid(review_db)
+    triage = TriageController(host, str(review_db), Config().tag_kinds())
+    learned = QueueSpec(comparison_id=cid, order="regression")
+    assert triage.request_estimate(QueueSpec(comparison_id=None)) is False
+    assert triage.request_estimate(learned) is True
+    assert host.posted == []  # waits for the refit that computes the features
+    triage.refit_landed(cid)
+    triage.request_estimate(learned)
+    (ready,) = host.posted
+    assert isinstance(ready, EstimateReady) and ready.comparison_id == cid
+    assert ready.estimate is not None
+    # In the plain semantic order with no bands assigned, triage is not in use: no estimate.
+    host.posted.clear()
+    triage.request_estimate(QueueSpec(comparison_id=cid))
+    assert host.posted and host.posted[0].estimate is not None  # bands exist now
+    triage.close()
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [(None, "regression"), ("improvement", "improvement"), ("skip", "regression")],
+)
+def test_cluster_confirmation_starts_on_the_pairs_own_tag(current, expected):
+    assert cluster_default_tag(current, Config().all_tags()) == expected
+
+
+@pytest.mark.parametrize(
+    ("choice", "field", "value", "move"),
+    [
+        ("tag:regression", "tag", "regression", None),
+        ("signal:refusal_appeared", "signal", "refusal_appeared", None),
+        ("comparison:all", "comparison_id", None, None),
+        ("comparison:3", "comparison_id", 3, None),
+        ("clear", None, None, "clear"),
+        ("untagged", None, None, "untagged"),
+        ("meta", None, None, "ask_meta"),
+    ],
+)
+def test_filter_choices_lead_to_queues(choice, field, value, move):
+    spec = QueueSpec(comparison_id=7, untagged=True, search="x", ids=(1, 2))
+    picked = apply_choice(spec, choice)
+    assert picked.move == move
+    if field is not None:
+        assert picked.spec is not None and getattr(picked.spec, field) == value
+    if choice == "tag:regression":
+        assert picked.spec is not None and picked.spec.untagged is False
+
+
+def test_clearing_keeps_order_and_comparison_only():
+    spec = QueueSpec(order="lexical", comparison_id=2, untagged=True, tag="neutral")
+    assert cleared(spec) == QueueSpec(order="lexical", comparison_id=2)
+
+
+def test_every_key_has_one_owner_and_a_remappable_id():
+    tags = Config().all_tags()
+    movement = [b for b in PairList.BINDINGS if isinstance(b, Binding)]
+    screen = screen_bindings(tags)
+    ids = binding_ids(tags)
+    assert {"next_pair", "last_pair", "diff_page_down", "tag_regression", "help"} <= ids
+    assert all(b.id and b.description for b in [*movement, *screen])
+    owned = [b.id for b in [*movement, *screen]]
+    assert len(owned) == len(set(owned))  # no id bound twice
+    assert not {b.action for b in movement} & {b.action for b in screen}
+    assert all(b in screen for b in SCROLL_BINDINGS)
