@@ -9,6 +9,7 @@ from typing import Any
 
 from .chat import content_text, transcript_turns
 from .errors import NotFoundError
+from .judge.pairs import PairJudgement
 from .store import VISIBLE, decode_prompt
 
 
@@ -39,6 +40,8 @@ class PairDetail:
     likely_reason: str | None = None
     cluster_size: int | None = None
     cluster_label: str | None = None
+    # The judge's verdict on these texts, once `swapview judge` (or a judge field) ran.
+    judgement: PairJudgement | None = None
 
     @property
     def size(self) -> int:
@@ -51,12 +54,14 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         "SELECT p.id, p.key, c.name, c.baseline_model, c.candidate_model, p.prompt,"
         " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
         " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
-        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label"
+        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label,"
+        " j.judge_model, j.verdict, j.confidence, j.inconsistent, j.rationale"
         " FROM pairs p JOIN comparisons c ON c.id = p.comparison_id"
         " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
         " LEFT JOIN triage_scores t ON t.pair_id = p.id"
         " LEFT JOIN triage_cluster_members m ON m.pair_id = p.id"
         " LEFT JOIN triage_clusters k ON k.id = m.cluster_id"
+        " LEFT JOIN judge_pairs j ON j.pair_id = p.id AND j.pair_hash = p.content_hash"
         " WHERE p.id = ?",
         [pair_id],
     ).fetchone()
@@ -89,6 +94,9 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         likely_reason=row[20],
         cluster_size=row[21],
         cluster_label=row[22],
+        judgement=PairJudgement(row[23], row[24], row[25], bool(row[26]), row[27])
+        if row[23] is not None
+        else None,
     )
 
 

@@ -343,3 +343,33 @@ def m080_create_judge_verdicts(db: Database) -> None:
         CREATE INDEX judge_verdicts_judge ON judge_verdicts(judge_model, rubric_hash, pair_id);
         """
     )
+
+
+@migrations()
+def m081_create_judge_pairs(db: Database) -> None:
+    # Each pair's current verdict from the judge that judged its comparison last: what the
+    # review queue shows (a column), sorts by (the "judge" order, on the index) and filters
+    # on ("the judge disagrees with me"), without combining both orders' rows per page.
+    # judge/pairs.py rewrites a comparison's rows after every judge run or field import;
+    # pair_hash is the content it was judged on (a reloaded pair drops out). Verdicts stored
+    # before this step are filled in by `review` (judge.pairs.ensure_judge_pairs): the
+    # combining of both orders lives in the judge package, above this layer.
+    db.executescript(
+        """
+        CREATE TABLE judge_pairs (
+            pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            judge_model TEXT NOT NULL,
+            rubric_hash TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('new_worse', 'same', 'new_better')),
+            confidence REAL NOT NULL,
+            p_worse REAL NOT NULL,
+            p_better REAL NOT NULL,
+            inconsistent INTEGER NOT NULL,
+            rationale TEXT,
+            pair_hash TEXT NOT NULL
+        );
+        CREATE INDEX judge_pairs_worse ON judge_pairs(p_worse, pair_id);
+        CREATE INDEX judge_pairs_comparison ON judge_pairs(comparison_id);
+        """
+    )

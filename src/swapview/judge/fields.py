@@ -101,4 +101,7 @@ def import_field(db: Any, comparison_id: int, field: str) -> tuple[int, int]:
         for order in ("old_first", "new_first"):
             save(db, key, pid, phash, order, result)  # type: ignore[arg-type]
         stored += 1
+    from .pairs import refresh_judge_pairs
+
+    refresh_judge_pairs(db, comparison_id)
     return stored, empty

@@ -23,6 +23,7 @@ from ..replay.limits import RateLimiter, backoff, estimate_tokens
 from ..store import decode_prompt, resolve_comparison
 from . import verdicts as store
 from .config import JudgeSettings
+from .pairs import refresh_judge_pairs
 from .pick import candidate_ids
 from .protocol import (
     ORDERS,
@@ -129,6 +130,9 @@ class Judge:
             raise
         finally:
             await self._client.aclose()
+            # The queue's column, order and filters read the combined verdicts (also
+            # after a stop or Ctrl-C: what was judged is shown).
+            refresh_judge_pairs(self.db, self.cid)
             s.elapsed = round(time.perf_counter() - started, 3)
             s.errors = dict(self._errors)
         return s

@@ -66,6 +66,25 @@ class Calibration:
     confusion: dict[str, dict[str, int]]  # reviewer label -> judge label -> count
     disagreeing: list[dict[str, Any]] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line: how far the judge agrees with the tags, for the review app."""
+        k = self.kappa
+        head = f"judge {self.judge.model}: {self.judged:,} judged"
+        if self.inconsistent:
+            head += f" ({self.inconsistent:,} inconsistent between orders)"
+        if k.n == 0:
+            return head + "; none tagged yet, so no agreement to measure"
+        kappa = (
+            "κ undefined (one label only)"
+            if k.kappa is None
+            else (f"κ {k.kappa:.2f} (95% {k.low:.2f} to {k.high:.2f})")
+        )
+        disagree = len(self.disagreeing)
+        return (
+            f"{head}; agrees with the tags on {k.agreement:.0%} of {k.n:,}, {kappa};"
+            f" {disagree:,} disagree (filter: the judge disagrees)"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         k = self.kappa
         return {

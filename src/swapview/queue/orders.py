@@ -31,6 +31,9 @@ class Order:
     columns: tuple[str, ...]
     descending: bool
     present: str = "1"
+    # Offered only once its table has a row (a table every database has from its
+    # migrations, filled by a later step: the judge's verdicts).
+    needs_rows: bool = False
 
     @property
     def on_pairs(self) -> bool:
@@ -47,7 +50,9 @@ class Order:
         row = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.source]
         ).fetchone()
-        return row is not None
+        if row is None or not self.needs_rows:
+            return row is not None
+        return conn.execute(f"SELECT 1 FROM {self.source} LIMIT 1").fetchone() is not None
 
 
 # A seeded shuffle that SQLite computes from the id alone: a multiplicative hash
@@ -115,6 +120,19 @@ register(
         ("o.score",),
         True,
         "o.score IS NOT NULL",
+    )
+)
+# The judge's combined verdict (judge/pairs.py keeps judge_pairs current): the pairs it
+# most likely calls worse first. Offered once a judge has run.
+register(
+    Order(
+        "judge",
+        "judge: most likely worse first",
+        "judge_pairs",
+        ("o.p_worse",),
+        True,
+        "o.p_worse IS NOT NULL",
+        needs_rows=True,
     )
 )
 # Each band's pairs in sample_key order are a uniform random sample of it; tagging them

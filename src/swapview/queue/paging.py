@@ -40,6 +40,9 @@ class QueueRow:
     likely: float | None = None
     likely_reason: str | None = None
     cluster_size: int | None = None
+    # The judge's combined verdict (new_worse / same / new_better) and its confidence.
+    judge: str | None = None
+    judge_confidence: float | None = None
 
 
 _SNIPPET = (
@@ -55,9 +58,11 @@ _ROW_COLUMNS = (
     " (SELECT t.score FROM triage_scores t WHERE t.pair_id = p.id),"
     " (SELECT t.reason FROM triage_scores t WHERE t.pair_id = p.id),"
     " (SELECT k.size FROM triage_cluster_members m JOIN triage_clusters k"
-    " ON k.id = m.cluster_id WHERE m.pair_id = p.id)"
+    " ON k.id = m.cluster_id WHERE m.pair_id = p.id),"
+    " (SELECT j.verdict FROM judge_pairs j WHERE j.pair_id = p.id),"
+    " (SELECT j.confidence FROM judge_pairs j WHERE j.pair_id = p.id)"
 )
-_N_ROW_COLUMNS = 14  # the sort values follow these
+_N_ROW_COLUMNS = 16  # the sort values follow these
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +192,8 @@ class _Query:
             likely=r[11],
             likely_reason=r[12],
             cluster_size=r[13],
+            judge=r[14],
+            judge_confidence=r[15],
         )
 
     def count(self, segment: int | None = None, before: SortKey | None = None) -> int:

@@ -12,6 +12,11 @@ from .. import metapath
 from ..store import VISIBLE
 from .orders import DEFAULT_ORDER, Order, get_order
 
+JUDGE_FILTERS = {
+    "disagrees": "judge disagrees",
+    "unreviewed": "judged, untagged",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
@@ -29,6 +34,10 @@ class QueueSpec:
     ids: tuple[int, ...] | None = None
     search: str | None = None
     label: str | None = None  # what ``ids`` holds when not a search ("like refund")
+    # "disagrees": the reviewer's tag and the judge's verdict differ (``agrees_with``:
+    # each tag and the verdict that agrees with it); "unreviewed": judged, not yet tagged.
+    judge: str | None = None
+    agrees_with: tuple[tuple[str, str], ...] = ()
 
     def with_(self, **changes: Any) -> QueueSpec:
         return replace(self, **changes)
@@ -48,6 +57,8 @@ class QueueSpec:
             parts.append(f"signal={self.signal}")
         if self.meta_field:
             parts.append(f"{self.meta_field}={self.meta_value}")
+        if self.judge:
+            parts.append(JUDGE_FILTERS.get(self.judge, self.judge))
         if self.search is not None:
             parts.append(f"search={self.search!r}")
         if self.label is not None:
@@ -115,10 +126,33 @@ def filter_sql(spec: QueueSpec, conn: sqlite3.Connection) -> tuple[list[str], li
         args.append(spec.signal)
     if spec.meta_field:
         conds.append(_meta_condition(spec, args))
+    if spec.judge:
+        conds.append(_judge_condition(spec, args))
     if spec.ids is not None:
         conds.append("p.id IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(list(spec.ids)))
     return conds, args
+
+
+def _judge_condition(spec: QueueSpec, args: list[Any]) -> str:
+    if spec.judge == "unreviewed":
+        return (
+            "EXISTS (SELECT 1 FROM judge_pairs j0 WHERE j0.pair_id = p.id) AND NOT EXISTS"
+            " (SELECT 1 FROM decisions d2 WHERE d2.pair_id = p.id AND d2.tag IS NOT NULL)"
+        )
+    if spec.judge != "disagrees":
+        raise ValueError(f"unknown judge filter {spec.judge!r}")
+    if not spec.agrees_with:
+        return "0"  # no tag says what a verdict should be: nothing to disagree with
+    # Current decisions only: a stale tag was made on texts the judge may not have read.
+    cases = " ".join("WHEN ? THEN ?" for _ in spec.agrees_with)
+    for tag, verdict in spec.agrees_with:
+        args.extend([tag, verdict])
+    return (
+        "EXISTS (SELECT 1 FROM decisions d3 JOIN judge_pairs j1 ON j1.pair_id = d3.pair_id"
+        " WHERE d3.pair_id = p.id AND d3.stale = 0 AND d3.tag IS NOT NULL"
+        f" AND j1.verdict != (CASE d3.tag {cases} ELSE j1.verdict END))"
+    )
 
 
 def _meta_condition(spec: QueueSpec, args: list[Any]) -> str:

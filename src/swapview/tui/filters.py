@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .. import queue
 from ..config import TagConfig
+from ..judge.pairs import judged
 from ..queue import status as facets
 
 ComparisonChoice = tuple[int, str, str | None, str | None]  # id, name, baseline, candidate
@@ -27,6 +28,11 @@ def filter_choices(
     names += [t for t in facets.tag_names(conn) if t not in names]
     c += [(f"tag:{t}", f"tagged {t}") for t in names]
     c += [(f"signal:{s}", f"signal {s}") for s in facets.signal_names(conn)]
+    if judged(conn, spec.comparison_id):
+        c += [
+            ("judge:disagrees", "the judge disagrees with the tag"),
+            ("judge:unreviewed", "judged, not yet tagged"),
+        ]
     c += [("meta", "metadata field = value …")]
     c += [
         (f"comparison:{cid}", f"comparison {name} ({base or '?'} → {cand or '?'})")
@@ -45,7 +51,11 @@ class FilterChoice:
     move: str | None = None  # "clear", "untagged" or "ask_meta"
 
 
-def apply_choice(spec: queue.QueueSpec, choice: str) -> FilterChoice:
+def apply_choice(
+    spec: queue.QueueSpec, choice: str, agrees_with: tuple[tuple[str, str], ...] = ()
+) -> FilterChoice:
+    """What picking ``choice`` does; ``agrees_with`` maps each tag to the judge verdict
+    that agrees with it (for "the judge disagrees")."""
     kind, _, value = choice.partition(":")
     if kind in ("clear", "untagged"):
         return FilterChoice(move=kind)
@@ -53,6 +63,8 @@ def apply_choice(spec: queue.QueueSpec, choice: str) -> FilterChoice:
         return FilterChoice(spec.with_(tag=value, untagged=False))
     if kind == "signal":
         return FilterChoice(spec.with_(signal=value))
+    if kind == "judge":
+        return FilterChoice(spec.with_(judge=value, agrees_with=agrees_with))
     if kind == "comparison":
         cid = None if value == "all" else int(value)
         return FilterChoice(spec.with_(comparison_id=cid, ids=None, search=None))

@@ -79,6 +79,12 @@ TRIAGE_BINDINGS = [
     Binding("S", "sample_band", SAMPLE_TITLE, id="sample_band", show=False),
 ]
 
+JUDGE_BINDINGS = [
+    Binding(
+        "A", "judge_agreement", "Judge: agreement with the tags", id="judge_agreement", show=False
+    ),
+]
+
 APP_BINDINGS = [
     Binding("slash", "search", "Search", id="search"),
     Binding("colon", "jump", "Jump to key", id="jump", show=False),
@@ -97,6 +103,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *DETAIL_BINDINGS,
         *QUEUE_BINDINGS,
         *TRIAGE_BINDINGS,
+        *JUDGE_BINDINGS,
         *APP_BINDINGS,
     ]
 

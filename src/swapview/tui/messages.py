@@ -66,6 +66,13 @@ class DiffReady(Message):
 
 
 @dataclass
+class JudgeCalibrated(Message):
+    """How far the judge agrees with the tags ('' when no judge judged the comparison)."""
+
+    summary: str
+
+
+@dataclass
 class WriteDone(Message):
     """The reviewer's writer thread committed (or failed) one write."""
 

@@ -78,13 +78,27 @@ def fmt_cluster(size: int | None) -> str:
     return (f"≋{size}" if size < 1000 else f"≋{min(size // 1000, 99)}k").ljust(4)
 
 
+JUDGE_WORDS = {"new_worse": "worse", "same": "same", "new_better": "better"}
+JUDGE_CELLS = 10
+
+
+def fmt_judge(verdict: str | None, confidence: float | None) -> str:
+    """'worse  92%': the judge's verdict on the pair and how sure it was."""
+    if verdict is None:
+        return "-".ljust(JUDGE_CELLS)
+    pct = "" if confidence is None else f"{round(confidence * 100):3d}%"
+    return f"{JUDGE_WORDS.get(verdict, verdict):<6}{pct}".ljust(JUDGE_CELLS)
+
+
 @dataclass(frozen=True, slots=True)
 class Columns:
     """Which optional columns the list shows: the learned score and its reason (in the
-    likely-regression order, in place of the distances), and the cluster size."""
+    likely-regression order, in place of the distances), the cluster size, and the
+    judge's verdict (once a judge ran)."""
 
     likely: bool = False
     clusters: bool = False
+    judge: bool = False
 
 
 REASON_CELLS = 24
@@ -124,6 +138,7 @@ def header_text(width: int, columns: Columns = Columns(), key_cells: int = 14) -
     """Column titles matching the rows below (drawn ``width`` cells wide)."""
     scores = "like " if columns.likely else "sem   lex   len   "
     cluster = "≋    " if columns.clusters else ""
+    cluster += "judge".ljust(JUDGE_CELLS + 1) if columns.judge else ""
     tail = "why".ljust(REASON_CELLS + 1) + "prompt" if columns.likely else "prompt"
     key = "key".ljust(min(key_cells, key_cap(width)) + 1)
     # quirks, the note mark and a space before the next column.
@@ -366,6 +381,10 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         ]
         if cols.clusters:
             parts += [(fmt_cluster(row.cluster_size), dim), (" ", base)]
+        if cols.judge:
+            judge = fmt_judge(row.judge, row.judge_confidence)
+            style = base + self._part("pair-list--signal") if row.judge == "new_worse" else dim
+            parts += [(judge, style), (" ", base)]
         if cols.likely:
             why = visible(row.likely_reason or "")
             why = clip_end(why, REASON_CELLS)

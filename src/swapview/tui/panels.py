@@ -128,13 +128,17 @@ class NoteLine(LineWidget):
     """The pair's note (one line; the editor shows all of it)."""
 
     PREFIX = "note-line"
-    COMPONENT_CLASSES = {"note-line--note", "note-line--empty"}
+    COMPONENT_CLASSES = {"note-line--note", "note-line--empty", "note-line--judge"}
 
-    def show(self, note: str | None) -> None:
+    def show(self, note: str | None, judgement: str | None = None) -> None:
+        """The note, and the judge's verdict with its rationale when a judge read the pair."""
         if note:
-            self.set_parts([("✎ " + visible(" ".join(note.split())), "note")])
+            parts = [("✎ " + visible(" ".join(note.split())), "note")]
         else:
-            self.set_parts([("✎ no note (a to write one)", "empty")])
+            parts = [("✎ no note" if judgement else "✎ no note (a to write one)", "empty")]
+        if judgement:
+            parts.append(("  ⚖ " + visible(judgement), "judge"))
+        self.set_parts(parts)
 
 
 class DiffTitles(LineWidget):

@@ -19,12 +19,15 @@ from textual.worker import get_current_worker
 
 from .. import queue
 from ..diff import diff_texts
+from ..judge.stats import calibration
+from ..judge.verdicts import latest_judge
 from ..queue.search import search
 from ..queue.window import QueueLoad, load_queue
-from ..store import connect
+from ..store import connect, open_db
 from .messages import (
     DecisionsRefreshed,
     DiffReady,
+    JudgeCalibrated,
     QueueLoaded,
     RowsLoaded,
     SearchDone,
@@ -145,6 +148,20 @@ class ScreenReads:
             return None if worker.is_cancelled else SearchDone(query, result)
 
         self._start(job, "search", exclusive=True)
+
+    def judge_calibration(self, comparison_id: int, kinds: dict[str, str]) -> None:
+        """The judge against the current tags: agreement and Cohen's kappa."""
+
+        def job() -> Message:
+            db = open_db(self.db_path, migrate=False)
+            try:
+                key = latest_judge(db, comparison_id)
+                text = "" if key is None else calibration(db, comparison_id, key, kinds).summary()
+            finally:
+                db.close()
+            return JudgeCalibrated(text)
+
+        self._start(job, "judge", exclusive=True)
 
     def diff(
         self, cache_key: tuple, old: str | None, new: str | None, ignore_whitespace: bool

@@ -40,6 +40,7 @@ from .. import queue
 from ..config import Config
 from ..detail import PairDetail
 from ..diff import diff_texts
+from ..judge.pairs import disagreement_map, judged
 from ..queue import status as facets
 from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
@@ -59,6 +60,7 @@ from .messages import (
     DecisionsRefreshed,
     DiffReady,
     EstimateReady,
+    JudgeCalibrated,
     QueueLoaded,
     RowsLoaded,
     SampleSuggested,
@@ -212,7 +214,8 @@ class ReviewScreen(Screen):
         if detail is None:
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
-            self.query_one(NoteLine).show(detail.note)
+            judgement = detail.judgement.describe() if detail.judgement else None
+            self.query_one(NoteLine).show(detail.note, judgement)
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
@@ -279,7 +282,10 @@ class ReviewScreen(Screen):
 
     def _list_columns(self, spec: queue.QueueSpec) -> Columns:
         clusters = has_clusters(self.conn, spec.comparison_id)
-        return Columns(likely=spec.order == REGRESSION_ORDER, clusters=clusters)
+        likely = spec.order == REGRESSION_ORDER
+        return Columns(
+            likely=likely, clusters=clusters, judge=judged(self.conn, spec.comparison_id)
+        )
 
     @on(QueueLoaded)
     def _queue_loaded(self, msg: QueueLoaded) -> None:
@@ -697,7 +703,8 @@ class ReviewScreen(Screen):
     def _filter_chosen(self, choice: str | None) -> None:
         if not choice:
             return
-        picked = filters.apply_choice(self.spec, choice)
+        agrees = disagreement_map([t.name for t in self.tags], self.tag_kinds)
+        picked = filters.apply_choice(self.spec, choice, agrees)
         if picked.spec is not None:
             self.show_queue(picked.spec)
         elif picked.move == "clear":
@@ -771,6 +778,16 @@ class ReviewScreen(Screen):
         if self.spec.comparison_id is not None:
             self.triage.suggest_sample(self.spec.comparison_id)
 
+    # ----- keys: the judge
+    def action_judge_agreement(self) -> None:
+        if self.spec.comparison_id is not None:
+            self.reads.judge_calibration(self.spec.comparison_id, self.tag_kinds)
+
+    @on(JudgeCalibrated)
+    def _judge_calibrated(self, msg: JudgeCalibrated) -> None:
+        text = msg.summary or "no judge has judged this comparison (swapview judge --help)"
+        self.notify(text, markup=False, timeout=10)
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows()))
 
@@ -786,6 +803,8 @@ class ReviewScreen(Screen):
             return (not self.wrap) or None
         if action in _NEEDS_ROW:
             return (self.pair_list.cursor_row is not None) or None
+        if action == "judge_agreement":
+            return judged(self.conn, self.spec.comparison_id) or None
         if action == "sample_band":
             return (self.spec.comparison_id is not None) or None
         if action == "queue_back":
