@@ -85,6 +85,10 @@ JUDGE_BINDINGS = [
     ),
 ]
 
+VIEW_BINDINGS = [
+    Binding("d", "shift_view", "What shifted", id="shift_view"),
+]
+
 APP_BINDINGS = [
     Binding("slash", "search", "Search", id="search"),
     Binding("colon", "jump", "Jump to key", id="jump", show=False),
@@ -103,12 +107,19 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *DETAIL_BINDINGS,
         *QUEUE_BINDINGS,
         *TRIAGE_BINDINGS,
+        *VIEW_BINDINGS,
         *JUDGE_BINDINGS,
         *APP_BINDINGS,
     ]
 
 
+def binding_order(tags: list[TagConfig]) -> list[str]:
+    """Every id a config's [keys] table can remap, in the order help lists them (a
+    remapped key keeps its place, where Textual would move it to the end)."""
+    every = [*PairList.BINDINGS, *screen_bindings(tags)]
+    return [b.id for b in every if isinstance(b, Binding) and b.id]
+
+
 def binding_ids(tags: list[TagConfig]) -> set[str]:
     """Every id a config's [keys] table can remap."""
-    every = [*PairList.BINDINGS, *screen_bindings(tags)]
-    return {b.id for b in every if isinstance(b, Binding) and b.id}
+    return set(binding_order(tags))

@@ -17,6 +17,7 @@ from ..queue.search import SearchResult
 from ..queue.status import DecisionState
 from ..queue.window import QueueLoad
 from ..session import Outcome
+from ..shift.view import ShiftView
 from ..triage.clusters import Cluster
 from ..triage.ranking import RefitReport
 from ..triage.sampling import Suggestion
@@ -70,6 +71,14 @@ class JudgeCalibrated(Message):
     """How far the judge agrees with the tags ('' when no judge judged the comparison)."""
 
     summary: str
+
+
+@dataclass
+class ShiftBuilt(Message):
+    """The comparison's shift analysis, kept for picking a row's pairs."""
+
+    comparison_id: int
+    view: ShiftView
 
 
 @dataclass

@@ -23,6 +23,7 @@ from ..judge.stats import calibration
 from ..judge.verdicts import latest_judge
 from ..queue.search import search
 from ..queue.window import QueueLoad, load_queue
+from ..shift.view import ShiftView
 from ..store import connect, open_db
 from .messages import (
     DecisionsRefreshed,
@@ -32,6 +33,7 @@ from .messages import (
     RowsLoaded,
     SearchDone,
     ShapeCounted,
+    ShiftBuilt,
 )
 
 
@@ -162,6 +164,18 @@ class ScreenReads:
             return JudgeCalibrated(text)
 
         self._start(job, "judge", exclusive=True)
+
+    def shift(self, comparison_id: int) -> None:
+        """What shifted, per measure and slice (reads every pair's stored measures)."""
+
+        def job() -> Message:
+            db = open_db(self.db_path, migrate=False)
+            try:
+                return ShiftBuilt(comparison_id, ShiftView.build(db, comparison_id))
+            finally:
+                db.close()
+
+        self._start(job, "shift", exclusive=True)
 
     def diff(
         self, cache_key: tuple, old: str | None, new: str | None, ignore_whitespace: bool

@@ -46,6 +46,7 @@ from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
 from ..reviews import Decision
 from ..session import Outcome, ReviewSession
+from ..shift.view import ShiftView, ViewRow, shift_line
 from ..store import connect
 from ..textsafe import visible
 from ..triage.stored import data_version, has_clusters
@@ -53,7 +54,7 @@ from . import filters
 from .cluster_modal import ConfirmClusterTag
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
-from .keys import SAMPLE_TITLE, screen_bindings
+from .keys import SAMPLE_TITLE, binding_order, screen_bindings
 from .messages import (
     AlikeFound,
     ClusterRead,
@@ -66,6 +67,7 @@ from .messages import (
     SampleSuggested,
     SearchDone,
     ShapeCounted,
+    ShiftBuilt,
     TriageRefitted,
     WriteDone,
 )
@@ -142,6 +144,7 @@ class ReviewScreen(Screen):
         for key, bindings in BindingsMap(screen_bindings(self.tags)).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
         self._arrival = Arrival()
+        self._shift: tuple[int, ShiftView] | None = None  # built on first use, per comparison
         self.total = 0
         self.shape = queue.Shape(0, 0)
         self._generation = 0
@@ -685,6 +688,7 @@ class ReviewScreen(Screen):
             self.show_queue(filters.cleared(self.spec))
 
     def action_reload(self) -> None:
+        self._shift = None  # measured again on next use
         self.reload()
 
     def action_pick_order(self) -> None:
@@ -788,6 +792,46 @@ class ReviewScreen(Screen):
         text = msg.summary or "no judge has judged this comparison (swapview judge --help)"
         self.notify(text, markup=False, timeout=10)
 
+    # ----- keys: what shifted
+    def action_shift_view(self) -> None:
+        cid = self.spec.comparison_id
+        if cid is None:
+            return
+        if self._shift is not None and self._shift[0] == cid:
+            self._pick_shift_row(self._shift[1])
+            return
+        self.notify("measuring what shifted…", markup=False, timeout=3)
+        self.reads.shift(cid)
+
+    @on(ShiftBuilt)
+    def _shift_built(self, msg: ShiftBuilt) -> None:
+        self._shift = (msg.comparison_id, msg.view)
+        if msg.comparison_id == self.spec.comparison_id:
+            self._pick_shift_row(msg.view)
+
+    def _pick_shift_row(self, view: ShiftView) -> None:
+        if not view.rows:
+            self.notify("nothing to measure: no scored pairs", markup=False)
+            return
+        choices = [(str(i), shift_line(row)) for i, row in enumerate(view.rows)]
+        title = "What shifted: old ▕ new, per slice (* significant, ◆ long tail); enter: its pairs"
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self._show_shift_pairs(view, view.rows[int(choice)])
+
+        self.app.push_screen(Picker(title, choices), chosen)
+
+    def _show_shift_pairs(self, view: ShiftView, row: ViewRow) -> None:
+        ids = view.pair_ids(row)
+        if not ids:
+            self.notify(f"no pair behind {row.measure} in {row.scope}", markup=False)
+            return
+        self._push_back()
+        label = f"shift: {row.measure}" + ("" if row.scope == "all" else f" in {row.scope}")
+        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
+        self.notify(f"{len(ids):,} pairs behind {label}; escape goes back", markup=False)
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows()))
 
@@ -805,6 +849,8 @@ class ReviewScreen(Screen):
             return (self.pair_list.cursor_row is not None) or None
         if action == "judge_agreement":
             return judged(self.conn, self.spec.comparison_id) or None
+        if action == "shift_view":
+            return (self.spec.comparison_id is not None) or None
         if action == "sample_band":
             return (self.spec.comparison_id is not None) or None
         if action == "queue_back":
@@ -814,9 +860,9 @@ class ReviewScreen(Screen):
     # ----- introspection for help and the command palette
     def key_rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
-        return [
-            (key, binding.description, binding.id or "") for key, binding in self._key_bindings()
-        ]
+        place = {bid: i for i, bid in enumerate(binding_order(self.tags))}
+        rows = [(key, b.description, b.id or "") for key, b in self._key_bindings()]
+        return sorted(rows, key=lambda row: place.get(row[2], len(place)))
 
     def _key_bindings(self) -> list[tuple[str, Binding]]:
         seen: dict[str, tuple[list[str], Binding]] = {}
