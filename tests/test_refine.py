@@ -235,3 +235,27 @@ def test_status_text(state, text):
 )
 def test_model_label(name, label):
     assert model_label(name) == label
+
+
+def test_cli_refines_resumes_and_reports(db_path, realdata, static_embedder):
+    from click.testing import CliRunner
+
+    from swapview.cli import main
+    from swapview.store import open_db
+
+    db = open_db(db_path)
+    load(db, real_records(realdata, 40))
+    db.close()
+    run = CliRunner().invoke
+    first = run(main, ["--db", str(db_path), "score", "--refine", "34"])
+    assert first.exit_code == 0, first.output
+    assert "refined 34 pairs with all-MiniLM-L6-v2-int8" in first.output
+    assert "(34 of 40 now refined)" in first.output
+    again = run(main, ["--db", str(db_path), "score", "--refine", "34"])
+    assert "refined 0 pairs" in again.output
+    rest = run(main, ["--db", str(db_path), "score", "--refine", "all", "--json"])
+    [summary] = json.loads(rest.output)
+    assert summary["scored"] == 0 and summary["refine"]["refined_now"] == 6
+    assert summary["refine"]["refined"] == summary["refine"]["total"] == 40
+    bad = run(main, ["--db", str(db_path), "score", "--refine", "most"])
+    assert bad.exit_code == 2 and "a number of pairs, or 'all'" in bad.output
