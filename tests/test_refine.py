@@ -205,7 +205,7 @@ def test_head_ladder(total, ladder):
     assert head_ladder(total) == ladder
 
 
-M = "all-MiniLM-L6-v2-int8"
+M = "all-MiniLM-L6-v2-int8-w3"
 
 
 @pytest.mark.parametrize(
@@ -249,7 +249,7 @@ def test_cli_refines_resumes_and_reports(db_path, realdata, static_embedder):
     run = CliRunner().invoke
     first = run(main, ["--db", str(db_path), "score", "--refine", "34"])
     assert first.exit_code == 0, first.output
-    assert "refined 34 pairs with all-MiniLM-L6-v2-int8" in first.output
+    assert "refined 34 pairs with all-MiniLM-L6-v2-int8-w3" in first.output
     assert "(34 of 40 now refined)" in first.output
     again = run(main, ["--db", str(db_path), "score", "--refine", "34"])
     assert "refined 0 pairs" in again.output
