@@ -10,6 +10,12 @@ first K of the final order. The stop rule is checked against the same truth: whe
 status said "first k settled", how many of the first k were already final.
 
     PYTHONPATH=src python bench/refine.py [--files N] [--threads N] [--batch N]
+    PYTHONPATH=src python bench/refine.py --scale 1000000   # step overhead at 1M pairs
+
+--scale N measures what refinement's bookkeeping costs per step at N pairs: a synthetic
+comparison (short texts, static distances from a seeded generator, stored as another
+model's so the static model can play the accurate one and embed fast); the time per
+step beyond embedding, and the progress query the status line runs.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from swapview import queue
 from swapview.scoring.embeddings.distill import load_static_embedder
@@ -72,7 +80,7 @@ def run_file(path: Path, static, minilm, batch: int) -> dict:
         started = time.perf_counter()
         texts = 0
         while True:
-            step = refine_step(db, "m", minilm, batch=batch)
+            step = refine_step(db, "m", minilm, batch=batch, total=trace[0][3].total)
             texts += step.embedded
             trace.append((time.perf_counter() - started, step.refined, heads(db), step.progress))
             if step.progress.done or not step.refined:
@@ -128,13 +136,70 @@ def report(results: list[dict]) -> None:
                     print(f"| {name} | {k} | {state.refined} | {t:.0f} | {a:.2f} |")
 
 
+def scale(n: int, steps: int = 20) -> None:
+    import random
+
+    static = load_static_embedder()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_db(Path(tmp) / "scale.db")
+        started = time.perf_counter()
+        cid = ensure_comparison(db, "m", baseline_model="old", candidate_model="new")
+        rng = random.Random(0)
+        db.conn.executemany(
+            "INSERT INTO pairs (id, comparison_id, key, prompt, baseline_output,"
+            " candidate_output, metadata, content_hash, created, updated) VALUES"
+            " (?, ?, ?, 'p', ?, ?, '{}', 'h', 'now', 'now')",
+            (
+                (i, cid, f"k{i}", f"old answer {i % 997}", f"new answer {i % 991}")
+                for i in range(1, n + 1)
+            ),
+        )
+        db.conn.executemany(
+            "INSERT INTO scores (pair_id, content_hash, scorer_version, embedding_model,"
+            " semantic_distance, signal_count, scored)"
+            " VALUES (?, 'h', '2', 'synthetic', ?, 0, 'now')",
+            ((i, rng.random() * 0.6) for i in range(1, n + 1)),
+        )
+        db.conn.commit()
+        print(f"built {n:,} pairs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        step_s, progress_s = [], []
+        total = refine_progress(db, "m", static.name).total
+        refine_step(db, "m", static, total=total)  # the calibration sample: once
+        for _ in range(steps):
+            t = time.perf_counter()
+            result = refine_step(db, "m", static, batch=32, total=total)
+            step_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            refine_progress(db, "m", static.name, total=total)
+            progress_s.append(time.perf_counter() - t)
+        cid_ = db.execute("SELECT id FROM comparisons WHERE name = 'm'").fetchone()[0]
+        t = time.perf_counter()
+        queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid_), None, 50)
+        page_ms = (time.perf_counter() - t) * 1000
+        db.close()
+    print(
+        "\n| pairs | refined | step (32 pairs, static as the accurate model)"
+        " | progress query | first page |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    print(
+        f"| {n:,} | {result.progress.refined:,} | {np.median(step_s):.2f} s median,"
+        f" {max(step_s):.2f} s max | {np.median(progress_s) * 1000:.0f} ms |"
+        f" {page_ms:.1f} ms |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--scale", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("SWAPVIEW_CACHE", str(ROOT / ".cache" / "models"))
+    if args.scale:
+        scale(args.scale)
+        return
     static = load_static_embedder()
     minilm = MiniLMEmbedder(threads=args.threads)
     print(f"load average {os.getloadavg()[0]:.1f}, MiniLM threads {args.threads}", file=sys.stderr)

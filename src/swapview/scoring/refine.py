@@ -46,8 +46,15 @@ CURRENT = (
     "FROM scores s CROSS JOIN pairs p ON p.id = s.pair_id WHERE p.comparison_id = :cid"
     " AND s.content_hash = p.content_hash AND s.semantic_distance IS NOT NULL"
 )
+# Per refined row, a primary-key probe: "pair_id IN (SELECT id ... comparison)" would
+# first list every pair of the comparison.
+_IN_COMPARISON = (
+    "EXISTS (SELECT 1 FROM pairs p WHERE p.id = scores.pair_id AND p.comparison_id = ?)"
+)
 MEANING = "coalesce(s.refined_on_static, s.semantic_distance)"  # queue.orders.MEANING
-UNREFINED = f"{CURRENT} AND s.refined_model IS NULL"
+# The unary plus keeps SQLite off the scores_refined index for this term: unrefined pairs
+# are walked down scores_semantic, so the next batch costs a seek, not a sort of them all.
+UNREFINED = f"{CURRENT} AND +s.refined_model IS NULL"
 REFINED = f"{CURRENT} AND s.refined_model = :model"
 
 
@@ -107,9 +114,17 @@ class StepResult:
 
 
 def refine_step(
-    db: Database, comparison: str, embedder: Embedder, *, batch: int = BATCH_PAIRS
+    db: Database,
+    comparison: str,
+    embedder: Embedder,
+    *,
+    batch: int = BATCH_PAIRS,
+    total: int | None = None,
 ) -> StepResult:
-    """Refine the next batch of the queue with the accurate model, and commit it."""
+    """Refine the next batch of the queue with the accurate model, and commit it.
+
+    ``total`` is the last progress' total, passed back to skip recounting the pairs
+    (a scan at 1M pairs); it changes only when pairs are scored anew."""
     cid = get_comparison(db, comparison)["id"]
     args = {"cid": cid, "model": embedder.name}
     _check_models(db, args)
@@ -120,7 +135,8 @@ def refine_step(
     else:
         ids = [r[0] for r in db.execute(_next_sql(), {**args, "n": batch})]
     refined, embedded, cached = _refine_ids(db, cid, embedder, ids, fit)
-    return StepResult(refine_progress(db, comparison, embedder.name), refined, embedded, cached)
+    state = refine_progress(db, comparison, embedder.name, total=total)
+    return StepResult(state, refined, embedded, cached)
 
 
 def refine(
@@ -141,7 +157,7 @@ def refine(
     goal = state.total if target is None else min(target, state.total)
     while state.refined < goal:
         step = min(batch, goal - state.refined) if state.calibrated else batch
-        result = refine_step(db, comparison, embedder, batch=step)
+        result = refine_step(db, comparison, embedder, batch=step, total=state.total)
         state = result.progress
         report.refined_now += result.refined
         report.texts_embedded += result.embedded
@@ -155,11 +171,15 @@ def refine(
     return report
 
 
-def refine_progress(db: Database, comparison: str, model: str) -> RefineProgress:
-    """Counts, the refined head and the settled head (a few indexed queries)."""
+def refine_progress(
+    db: Database, comparison: str, model: str, *, total: int | None = None
+) -> RefineProgress:
+    """Counts, the refined head and the settled head (indexed queries, but for the total
+    of pairs when not given)."""
     cid = get_comparison(db, comparison)["id"]
     args = {"cid": cid, "model": model}
-    total = _one(db, f"SELECT count(*) {CURRENT}", args)
+    if total is None:
+        total = _one(db, f"SELECT count(*) {CURRENT}", args)
     refined = _one(db, f"SELECT count(*) {REFINED}", args)
     fit = stored_fit(db, cid, model)
     return RefineProgress(
@@ -224,9 +244,12 @@ def calibration_ids(db: Database, cid: int, n: int = CALIBRATION_PAIRS) -> list[
 
 def refined_head(db: Database, args: dict[str, Any], total: int) -> int:
     """How many rows lead the queue before its first unrefined pair."""
-    top = db.execute(f"SELECT max(s.semantic_distance) {UNREFINED}", args).fetchone()[0]
-    if top is None:
+    row = db.execute(
+        f"SELECT s.semantic_distance {UNREFINED} ORDER BY s.semantic_distance DESC LIMIT 1", args
+    ).fetchone()
+    if row is None:
         return total
+    top = row[0]
     return _one(db, f"SELECT count(*) {CURRENT} AND {MEANING} > :top", {**args, "top": top})
 
 
@@ -314,13 +337,13 @@ def _refit_if_due(db: Database, cid: int, model: str, fit: Fit | None) -> None:
     line = Fit(line.slope, line.intercept, line.sigma, refined)
     db.execute(
         "UPDATE scores SET refined_on_static = (refined_distance - ?) / ?"
-        " WHERE refined_model = ? AND pair_id IN (SELECT id FROM pairs WHERE comparison_id = ?)",
+        f" WHERE refined_model = ? AND {_IN_COMPARISON}",
         [line.intercept, line.slope, model, cid],
     )
     db.execute(
         "INSERT OR REPLACE INTO refine_fits (comparison_id, model, static_model, slope,"
         " intercept, sigma, pairs, fitted) VALUES (:cid, :model, (SELECT"
-        f" max(s.embedding_model) {CURRENT}), :slope, :intercept, :sigma, :pairs, :fitted)",
+        f" s.embedding_model {CURRENT} LIMIT 1), :slope, :intercept, :sigma, :pairs, :fitted)",
         {
             **args,
             "slope": line.slope,
@@ -333,10 +356,11 @@ def _refit_if_due(db: Database, cid: int, model: str, fit: Fit | None) -> None:
 
 
 def _check_models(db: Database, args: dict[str, Any]) -> None:
-    scored = [r[0] for r in db.execute(f"SELECT DISTINCT s.embedding_model {CURRENT}", args)]
-    if not scored:
+    # LIMIT 1 probes, not DISTINCT: a scan of every score would cost seconds per step.
+    if db.execute(f"SELECT 1 {CURRENT} LIMIT 1", args).fetchone() is None:
         raise SwapviewError("nothing to refine: score the comparison first (swapview score)")
-    if scored == [args["model"]]:
+    other = f"SELECT 1 {CURRENT} AND s.embedding_model IS NOT :model LIMIT 1"
+    if db.execute(other, args).fetchone() is None:
         raise SwapviewError(f"the pairs are already scored with {args['model']}: nothing to refine")
 
 
@@ -346,7 +370,7 @@ def _forget_other_models(db: Database, cid: int, model: str) -> None:
         db.execute(
             "UPDATE scores SET refined_model = NULL, refined_distance = NULL,"
             " refined_on_static = NULL WHERE refined_model IS NOT NULL AND refined_model != ?"
-            " AND pair_id IN (SELECT id FROM pairs WHERE comparison_id = ?)",
+            f" AND {_IN_COMPARISON}",
             [model, cid],
         )
         db.execute("DELETE FROM refine_fits WHERE comparison_id = ? AND model != ?", [cid, model])
