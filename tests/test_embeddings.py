@@ -69,7 +69,7 @@ def test_minilm_truncates_and_normalises(minilm_embedder):
     vectors = minilm_embedder.embed([long_text, "", "short"])
     np.testing.assert_allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, rtol=1e-5)
     assert not vectors[1].any()
-    assert minilm_embedder.name == "all-MiniLM-L6-v2-int8"
+    assert minilm_embedder.name == "all-MiniLM-L6-v2-int8-w3"
 
 
 def test_names_differ_between_models(static_embedder, minilm_embedder):

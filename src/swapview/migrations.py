@@ -2,7 +2,7 @@
 
 Numbering: m001-m009 foundation, m010-m019 scoring, m020-m029 review,
 m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export,
-m070-m079 contracts, m080-m089 judge.
+m070-m079 contracts, m080-m089 judge, m090-m099 refinement.
 Keep every table plain enough for a datasette or sqlite-utils user to read.
 """
 
@@ -371,5 +371,38 @@ def m081_create_judge_pairs(db: Database) -> None:
         );
         CREATE INDEX judge_pairs_worse ON judge_pairs(p_worse, pair_id);
         CREATE INDEX judge_pairs_comparison ON judge_pairs(comparison_id);
+
+
+@migrations()
+def m090_refined_distances(db: Database) -> None:
+    # Refinement (issue 19): an accurate model (MiniLM, or a served one) re-scores pairs
+    # from the head of the queue down, beside the static distance, not over it. The rows
+    # live in scores, so a pair re-scored for new content drops its refinement with the
+    # rest of its old scores. refined_on_static is the accurate distance put on the static
+    # scale by the comparison's fitted line (refine_fits), so refined and unrefined pairs
+    # sort on one scale; the semantic and quirk orders read it where it is set. Refitting
+    # rewrites only the refined rows: unrefined pairs keep their static distance.
+    db.executescript(
+        """
+        ALTER TABLE scores ADD COLUMN refined_model TEXT;
+        ALTER TABLE scores ADD COLUMN refined_distance REAL;
+        ALTER TABLE scores ADD COLUMN refined_on_static REAL;
+        CREATE INDEX scores_semantic_refined
+            ON scores(coalesce(refined_on_static, semantic_distance), pair_id);
+        CREATE INDEX scores_quirk_refined
+            ON scores(signal_count, coalesce(refined_on_static, semantic_distance), pair_id);
+        CREATE INDEX scores_refined ON scores(refined_model, pair_id);
+        CREATE TABLE refine_fits (
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            model TEXT NOT NULL,
+            static_model TEXT NOT NULL,
+            slope REAL NOT NULL,
+            intercept REAL NOT NULL,
+            sigma REAL NOT NULL,
+            pairs INTEGER NOT NULL,
+            fitted TEXT NOT NULL,
+            PRIMARY KEY (comparison_id, model)
+        );
+        DROP INDEX IF EXISTS scores_quirk;
         """
     )

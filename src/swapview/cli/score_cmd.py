@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
 from ..scoring.embeddings import EMBEDDERS, make_embedder
+from ..scoring.refine import RefineProgress, RefineReport, model_label, refine, status_text
 from ..scoring.runner import ScoreReport, score_comparison
 from ..store import list_comparisons
 from .app import State, echo_json, json_option, main, pass_state, say, with_progress
@@ -44,6 +46,21 @@ from .app import State, echo_json, json_option, main, pass_state, say, with_prog
     "--embed-concurrency", type=click.IntRange(1, 64), help="http: requests in flight at once."
 )
 @click.option("--embed-timeout", type=click.FloatRange(0.1), help="http: seconds per request.")
+@click.option(
+    "--refine",
+    "refine_target",
+    metavar="N|all",
+    callback=lambda _ctx, _param, value: _refine_target(value),
+    help="Then re-score the queue's first N pairs (or all) with the accurate model, head"
+    " first; resumes where the last run stopped.",
+)
+@click.option(
+    "--refine-with",
+    type=click.Choice(("minilm", "http")),
+    default="minilm",
+    show_default=True,
+    help="The accurate model for --refine (http: the --embed-* settings).",
+)
 @json_option
 @pass_state
 def score(
@@ -56,6 +73,8 @@ def score(
     embed_batch_size: int | None,
     embed_concurrency: int | None,
     embed_timeout: float | None,
+    refine_target: int | None | bool,
+    refine_with: str,
     as_json: bool,
 ) -> None:
     """Score pairs: semantic and lexical distance, length change, quirk signals."""
@@ -63,32 +82,47 @@ def score(
     names = list(comparisons) or [c["name"] for c in list_comparisons(db)]
     if not names:
         raise click.ClickException("no comparisons yet: load some pairs first")
-    model = make_embedder(
-        embedder,
+    http: dict[str, Any] = dict(
         base_url=embed_base_url,
         model=embed_model,
         api_key=embed_api_key,
         batch_size=embed_batch_size,
         concurrency=embed_concurrency,
         timeout=embed_timeout,
-        progress=None if as_json else _say,
     )
+    model = make_embedder(embedder, progress=None if as_json else _say, **http)
     try:
         reports = [_score_one(db, name, model, quiet=as_json) for name in names]
+        refined: dict[str, RefineReport] = {}
+        if refine_target is not False:
+            accurate = make_embedder(refine_with, **http)
+            target = None if refine_target is True else refine_target
+            for name in names:
+                refined[name] = _refine_one(db, name, accurate, target, quiet=as_json)
     except KeyboardInterrupt:
         # Scores are committed chunk by chunk: what was done stays, the next run goes on.
         db.close()  # the chunk in progress rolls back
-        say("Interrupted: the pairs scored so far are kept; run score again to go on.", err=True)
+        say(
+            "Interrupted: the pairs scored (and refined) so far are kept; run score again"
+            " to go on.",
+            err=True,
+        )
         sys.stdout.flush()
         sys.stderr.flush()
         # Not sys.exit: an embedding request still waiting on a server would hold the
         # interpreter's exit until its timeout; nothing uncommitted is worth waiting for.
         os._exit(130)
     if as_json:
-        echo_json([r.as_dict() for r in reports], indent=2)
+        out = [r.as_dict() for r in reports]
+        for item in out:
+            if item["comparison"] in refined:
+                item["refine"] = refined[item["comparison"]].as_dict()
+        echo_json(out, indent=2)
     else:
         for report in reports:
             say(_summary(report))
+            if report.comparison in refined:
+                say(_refined(refined[report.comparison]))
 
 
 def _say(message: str) -> None:
@@ -100,6 +134,44 @@ def _score_one(db, name: str, model, *, quiet: bool) -> ScoreReport:
         f"Scoring {name}",
         lambda progress: score_comparison(db, name, model, progress=progress),
         quiet=quiet,
+    )
+
+
+def _refine_target(value: str | None) -> int | bool:
+    """--refine's value: a count, True for all, False when not given."""
+    if value is None:
+        return False
+    if value.strip().lower() == "all":
+        return True
+    try:
+        n = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: a number of pairs, or 'all'") from None
+    if n < 1:
+        raise click.BadParameter(f"{value!r}: at least 1 pair")
+    return n
+
+
+def _refine_one(db, name: str, model, target: int | None, *, quiet: bool) -> RefineReport:
+    def run(progress) -> RefineReport:
+        def moved(state: RefineProgress) -> None:
+            if progress:
+                goal = state.total if target is None else min(target, state.total)
+                progress(state.refined, goal)
+
+        return refine(db, name, model, target=target, progress=moved)
+
+    return with_progress(f"Refining {name} with {model_label(model.name)}", run, quiet=quiet)
+
+
+def _refined(r: RefineReport) -> str:
+    state = r.progress
+    assert state is not None  # refine() always sets it
+    return (
+        f"{r.comparison}: refined {r.refined_now} pairs with {r.model} in {r.seconds:.1f} s"
+        f" ({state.refined} of {state.total} now refined)\n"
+        f"  {status_text(state)}; texts embedded {r.texts_embedded},"
+        f" from cache {r.texts_cached}"
     )
 
 

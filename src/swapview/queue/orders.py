@@ -72,14 +72,19 @@ def register(order: Order) -> Order:
     return order
 
 
+# Meaning: the accurate model's distance where refinement reached the pair (put on the
+# static scale, scoring/refine.py), the static one elsewhere. The expression must stay
+# identical to migration m090's indexes for SQLite to use them.
+MEANING = "coalesce(o.refined_on_static, o.semantic_distance)"
+
 register(
     Order(
         "semantic",
         "most changed in meaning first",
         "scores",
-        ("o.semantic_distance",),
+        (MEANING,),
         True,
-        "o.semantic_distance IS NOT NULL",
+        f"{MEANING} IS NOT NULL",
     )
 )
 register(
@@ -107,9 +112,9 @@ register(
         "quirk",
         "quirk signals first, then by meaning",
         "scores",
-        ("o.signal_count", "o.semantic_distance"),
+        ("o.signal_count", MEANING),
         True,
-        "o.signal_count IS NOT NULL AND o.semantic_distance IS NOT NULL",
+        f"o.signal_count IS NOT NULL AND {MEANING} IS NOT NULL",
     )
 )
 register(

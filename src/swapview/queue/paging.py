@@ -27,7 +27,7 @@ class QueueRow:
     pair_id: int
     key: str
     snippet: str
-    semantic: float | None
+    semantic: float | None  # the distance the semantic order sorts by (static scale)
     lexical: float | None
     length_change: float | None
     signals: tuple[str, ...]
@@ -43,6 +43,8 @@ class QueueRow:
     # The judge's combined verdict (new_worse / same / new_better) and its confidence.
     judge: str | None = None
     judge_confidence: float | None = None
+    # The accurate model that re-scored this pair's meaning (None: the static model's).
+    refined_model: str | None = None
 
 
 _SNIPPET = (
@@ -52,7 +54,8 @@ _SNIPPET = (
     " ELSE coalesce(p.prompt, '') END, 1, 160)"
 )
 _ROW_COLUMNS = (
-    "p.id, p.key, " + _SNIPPET + ", s.semantic_distance, s.lexical_distance, s.length_change,"
+    "p.id, p.key, " + _SNIPPET + ", coalesce(s.refined_on_static, s.semantic_distance),"
+    " s.lexical_distance, s.length_change,"
     " (SELECT group_concat(g.name, ' ') FROM signals g WHERE g.pair_id = p.id),"
     " d.tag, d.reviewer, d.note IS NOT NULL AND d.note != '', coalesce(d.stale, 0),"
     " (SELECT t.score FROM triage_scores t WHERE t.pair_id = p.id),"
@@ -60,9 +63,9 @@ _ROW_COLUMNS = (
     " (SELECT k.size FROM triage_cluster_members m JOIN triage_clusters k"
     " ON k.id = m.cluster_id WHERE m.pair_id = p.id),"
     " (SELECT j.verdict FROM judge_pairs j WHERE j.pair_id = p.id),"
-    " (SELECT j.confidence FROM judge_pairs j WHERE j.pair_id = p.id)"
+    " (SELECT j.confidence FROM judge_pairs j WHERE j.pair_id = p.id), s.refined_model"
 )
-_N_ROW_COLUMNS = 16  # the sort values follow these
+_N_ROW_COLUMNS = 17  # the sort values follow these
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,7 @@ class _Query:
             cluster_size=r[13],
             judge=r[14],
             judge_confidence=r[15],
+            refined_model=r[16],
         )
 
     def count(self, segment: int | None = None, before: SortKey | None = None) -> int:

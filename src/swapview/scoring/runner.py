@@ -124,7 +124,7 @@ def _score_chunk(
                 digest,
                 SCORER_VERSION,
                 embedder.name,
-                _semantic(vectors, baseline, candidate),
+                pair_distance(vectors, baseline, candidate),
                 lexical_distance(baseline, candidate),
                 length_change(baseline, candidate),
                 stamp,
@@ -156,7 +156,10 @@ def _score_chunk(
     report.scored += len(rows)
 
 
-def _semantic(vectors: dict[str, np.ndarray], baseline: str | None, candidate: str | None) -> float:
+def pair_distance(
+    vectors: dict[str, np.ndarray], baseline: str | None, candidate: str | None
+) -> float:
+    """The semantic distance of one pair from its texts' vectors (keyed by text hash)."""
     blank_a, blank_b = is_blank(baseline), is_blank(candidate)
     a = None if blank_a else vectors[text_hash(baseline)]
     b = None if blank_b else vectors[text_hash(candidate)]

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...errors import SwapviewError
 from .base import is_blank, normalise_rows
+from .windows import MAX_TEXT_TOKENS, WINDOWS, join, window_ids
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 MAX_TOKENS = 256
@@ -52,38 +53,71 @@ def load_tokenizer(max_tokens: int = MAX_TOKENS):
     return tok
 
 
-def load_session(threads: int | None = None):
+def load_session(threads: int | None = None, *, spinning: bool = False):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
     opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if not spinning:
+        # Idle pool threads spin by default, burning the cores the review app's UI and
+        # other work need between batches; without spinning they sleep (see bench).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.log_severity_level = 3
     return ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
 
 
 class MiniLMEmbedder:
-    """The accurate, slow option: about 10 paragraph texts/s on 2 cores."""
+    """The accurate, slow option: about 10 paragraph texts/s on 2 cores.
 
-    dim = 384
+    Long texts are read window by window (``windows.py``); every window of a call is
+    sorted by length and batched with its like, so padding wastes little."""
+
+    token_dim = 384
 
     def __init__(
-        self, *, max_tokens: int = MAX_TOKENS, batch_tokens: int = 4096, threads: int | None = None
+        self,
+        *,
+        max_tokens: int = MAX_TOKENS,
+        batch_tokens: int = 4096,
+        threads: int | None = None,
+        windows: int = WINDOWS,
+        spinning: bool = False,
     ) -> None:
-        self.name = MODEL_NAME if max_tokens == MAX_TOKENS else f"{MODEL_NAME}@{max_tokens}"
+        name = MODEL_NAME if max_tokens == MAX_TOKENS else f"{MODEL_NAME}@{max_tokens}"
+        self.name = name if windows == 1 else f"{name}-w{windows}"
         self.max_tokens = max_tokens
+        self.windows = windows
+        self.dim = self.token_dim * windows
         self.batch_tokens = batch_tokens
-        self.tokenizer = load_tokenizer(max_tokens)
-        self.session = load_session(threads)
+        self.tokenizer = load_tokenizer(max_tokens if windows == 1 else MAX_TEXT_TOKENS)
+        self.session = load_session(threads, spinning=spinning)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         todo = [i for i, t in enumerate(texts) if not is_blank(t)]
         encs = self.tokenizer.encode_batch([texts[i] for i in todo])
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in encs]
+        # Every distinct window of every text, run once; a short text has one.
+        per_text = [self._windows(e.ids) for e in encs]
+        unique: dict[tuple[int, ...], int] = {}
+        for windows in per_text:
+            for w in windows:
+                unique.setdefault(tuple(w), len(unique))
+        ids = [np.asarray(w, dtype=np.int64) for w in unique]
+        vectors = np.zeros((len(ids), self.token_dim), dtype=np.float32)
         for batch in length_batches([len(x) for x in ids], self.batch_tokens):
-            out[[todo[j] for j in batch]] = self.run([ids[j] for j in batch])
+            vectors[batch] = self.run([ids[j] for j in batch])
+        for i, windows in zip(todo, per_text, strict=True):
+            rows = vectors[[unique[tuple(w)] for w in windows]]
+            out[i] = rows[0] if self.windows == 1 else join(rows)
         return out
+
+    def _windows(self, ids: list[int]) -> list[list[int]]:
+        if self.windows == 1:
+            return [ids]
+        return window_ids(ids, self.max_tokens - 2, self.windows)
 
     def run(self, ids: list[np.ndarray]) -> np.ndarray:
         """Mean-pooled, normalised vectors for token id sequences (with CLS/SEP)."""
