@@ -371,6 +371,8 @@ def m081_create_judge_pairs(db: Database) -> None:
         );
         CREATE INDEX judge_pairs_worse ON judge_pairs(p_worse, pair_id);
         CREATE INDEX judge_pairs_comparison ON judge_pairs(comparison_id);
+        """
+    )
 
 
 @migrations()
