@@ -44,7 +44,10 @@ class ClusterCoverage(BaseModel):
             return f"{self.cases_inside} case{'s' * (self.cases_inside != 1)}{share}"
         if self.nearest_case is None:
             return "no case"
-        return f"none; nearest {self.nearest_case / max(self.radius, 1e-9):.1f}x radius"
+        away = self.nearest_case / max(self.radius, 1e-9)
+        if away <= 1:  # within reach, but nearer another cluster's centre
+            return f"none; nearest case {away:.1f}x radius, nearer another cluster"
+        return f"none; nearest case {away:.1f}x radius"
 
 
 class CoverageReport(BaseModel):
