@@ -16,6 +16,7 @@
    full-data Lloyd k-means on the same vectors (no sample fit), capped at 20 passes.
 
     PYTHONPATH=src python bench/coverage.py [--sizes 100000,1000000] [--vectors synthetic]
+        [--dir FOLDER]   # keep the scale databases (1M: about 1.5 GB) and reuse them
 """
 
 from __future__ import annotations
@@ -130,7 +131,11 @@ def recombined(prompts: list[str], n: int):
 
 
 def scale_db(folder: Path, n: int, prompts: list[str], embedder, vectors: str):
-    db = open_db(folder / f"scale{n}.db")
+    path = folder / f"scale{n}-{vectors}.db"
+    if path.exists():  # built by an earlier run with --dir: only the timings are redone
+        db = open_db(path)
+        return db, db["comparisons"].get(1)
+    db = open_db(path)
     texts = enumerate(recombined(prompts, n))
     recs = (PairRecord(f"k{i}", p, "old answer", "new answer") for i, p in texts)
     t = time.perf_counter()
@@ -208,14 +213,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--vectors", choices=("synthetic", "static"), default="synthetic")
     parser.add_argument("--skip-realdata", action="store_true")
+    parser.add_argument("--dir", help="Keep the scale databases here and reuse them.")
     args = parser.parse_args()
     embedder = make_embedder("static")
     data = rows()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(args.dir or tmp)
         if not args.skip_realdata:
             for sub in ("purity", "ranking"):
-                (folder / sub).mkdir()
+                (folder / sub).mkdir(exist_ok=True)
+                (folder / sub / "alpaca.db").unlink(missing_ok=True)
             purity(folder / "purity", data, embedder)
             ranking(folder / "ranking", data, embedder)
         sizes = [int(s) for s in args.sizes.split(",") if s]

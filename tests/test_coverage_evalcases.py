@@ -100,3 +100,23 @@ def test_a_bad_file_names_file_line_and_field(
     err = info.value
     assert (err.path, err.line, err.field) == (str(path), line, field)
     assert words in err.reason
+
+
+def test_cli_reports_a_bad_eval_file_in_one_line(db, db_path: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from swapview.cli import main
+
+    build(db, CASES)
+    bad = tmp_path / "suite.jsonl"
+    bad.write_text('{"input": "ok"}\n{"vars": "nope"}\n', encoding="utf-8")
+    runner = CliRunner()
+    base = ["--db", str(db_path), "coverage"]
+    done = runner.invoke(main, [*base, "--evals", str(bad)])
+    assert done.exit_code == 1
+    assert done.output.strip().splitlines() == [
+        f"Error: {bad}:2: field 'vars': promptfoo vars must be an object"
+    ]
+    assert runner.invoke(main, base).exit_code == 2  # --evals is needed
+    typo = runner.invoke(main, [*base, "--evals", str(bad), "--fail-if", "uncovred>0"])
+    assert typo.exit_code == 1 and "unknown metric 'uncovred'" in typo.output

@@ -10,7 +10,7 @@ Headless: the CLI and the review app call the same functions.
 
 from __future__ import annotations
 
-from .analysis import BlindSpot, Coverage, blind_spots, build_coverage
+from .analysis import BlindSpot, Coverage, blind_spots, build_coverage, cluster_pairs
 from .evalcases import EvalCase, read_eval_cases
 from .fill import FillPlan, plan_fill
 from .result import METRIC_NAMES, ClusterCoverage, CoverageReport, coverage_metrics, to_markdown
@@ -26,6 +26,7 @@ __all__ = [
     "EvalCase",
     "blind_spots",
     "build_coverage",
+    "cluster_pairs",
     "coverage_metrics",
     "read_eval_cases",
     "to_markdown",

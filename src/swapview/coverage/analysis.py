@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
+from ..errors import SwapviewError
 from ..scoring.embeddings import Embedder
 from ..scoring.embeddings.cache import EmbeddingCache
 from ..store import text_hash
@@ -73,6 +74,8 @@ def build_coverage(
 ) -> Coverage:
     """Cluster the comparison's prompts and measure each cluster against the eval cases."""
     prompts = load_prompts(db, comparison["id"], embedder, progress)
+    if not len(prompts.pair_ids):
+        raise SwapviewError(f"comparison {comparison['name']!r} has no pairs to cluster")
     case_vectors = embed_cases(db, embedder, cases)
     fit = kmeans(prompts.vectors, clusters or default_k(len(prompts.vectors)), prompts.weights)
     fit = _by_traffic(fit, prompts)
@@ -102,10 +105,12 @@ def build_coverage(
 def blind_spots(coverage: Coverage) -> list[BlindSpot]:
     """Clusters the suite covers less than their traffic (none inside, or fewer cases than
     their share), most exposed first, each with its pair ids (ascending)."""
-    return [
-        BlindSpot(c, coverage.prompts.pair_ids[coverage.pair_cluster == c.id].tolist())
-        for c in coverage.report.blind_spots()
-    ]
+    return [BlindSpot(c, cluster_pairs(coverage, c.id)) for c in coverage.report.blind_spots()]
+
+
+def cluster_pairs(coverage: Coverage, cluster_id: int) -> list[int]:
+    """The pair ids of any cluster (ClusterCoverage.id), ascending."""
+    return coverage.prompts.pair_ids[coverage.pair_cluster == cluster_id].tolist()
 
 
 def embed_cases(db: Database, embedder: Embedder, cases: list[EvalCase]) -> np.ndarray:
