@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+from sqlite_utils import Database
 
 from ..config import load_config
-from ..export import FORMATS, Selection, check_policy, export, parse_where
+from ..coverage import FillPlan, plan_fill
+from ..errors import SwapviewError
+from ..export import FORMATS, Selection, check_policy, export, parse_where, select_cases
 from ..store import resolve_comparison
 from .app import (
     State,
@@ -19,6 +23,7 @@ from .app import (
     pass_state,
     say,
 )
+from .coverage_options import compute_coverage, embedding_options, evals_option
 
 INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
 
@@ -73,6 +78,16 @@ INTERRUPTED = 130  # as `replay` exits on Ctrl-C: the shell's 128 + SIGINT
     type=click.Choice(["worse", "better", "same"]),
     help="Also export unreviewed pairs the judge called this, marked judge-labelled.",
 )
+@click.option(
+    "--fill-gaps",
+    "fill_gaps",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Only the N cases that add the most eval coverage (against --evals): one per"
+    " uncovered cluster of prompts first, then regressions; never near-duplicates.",
+)
+@evals_option
+@embedding_options
 @json_option
 @config_option
 @pass_state
@@ -90,6 +105,10 @@ def export_command(
     append: bool,
     config_path: str | None,
     judged: str | None,
+    fill_gaps: int | None,
+    evals: tuple[str, ...],
+    embedder: str | None,
+    clusters: int | None,
     as_json: bool,
     config_file: str | None,
 ) -> None:
@@ -107,6 +126,12 @@ def export_command(
         kinds=kinds,
         judged={"worse": "new_worse", "better": "new_better", "same": "same"}.get(judged or ""),
     )
+    plan = None
+    if fill_gaps:
+        suite = list(evals) + ([output] if append and Path(output).is_file() else [])
+        selection, plan = _fill_gaps(db, selection, suite, fill_gaps, embedder, clusters, as_json)
+    elif evals:
+        raise click.UsageError("--evals goes with --fill-gaps (or use `swapview coverage`)")
     try:
         result = export(db, selection, format_name, output, append=append, config_path=config_path)
     except KeyboardInterrupt:
@@ -115,7 +140,8 @@ def export_command(
         sys.exit(INTERRUPTED)
     if as_json:
         # With the cases on stdout, the summary goes to stderr so the JSONL stays clean.
-        echo_json(result.as_dict(), indent=2, err=output == "-")
+        data = result.as_dict() | ({"fill_gaps": plan.as_dict()} if plan else {})
+        echo_json(data, indent=2, err=output == "-")
     elif output != "-":
         parts = [f"{t} {n}" for t, n in sorted(result.tags.items())]
         if append:
@@ -126,3 +152,26 @@ def export_command(
         say(f"Wrote {result.written} {result.format} cases to {output}{detail}", err=True)
         if result.config:
             say(f"Wrote promptfoo config to {result.config}", err=True)
+    if plan and not as_json:
+        say(f"Coverage: {plan.describe()}", err=True)
+
+
+def _fill_gaps(
+    db: Database,
+    selection: Selection,
+    suite: list[str],
+    n: int,
+    embedder: str | None,
+    clusters: int | None,
+    quiet: bool,
+) -> tuple[Selection, FillPlan]:
+    """The selection narrowed to the cases that add most coverage to ``suite``."""
+    comparison = resolve_comparison(db, selection.comparison)
+    cov = compute_coverage(db, comparison, suite, embedder, clusters, selection.kinds, quiet=quiet)
+    plan = plan_fill(db, cov, select_cases(db, selection), n, selection.kinds)
+    if not plan.keys:
+        raise SwapviewError(
+            f"--fill-gaps: none of the {plan.candidates} selected tagged cases adds coverage"
+            f" ({plan.duplicates_skipped} near-duplicates of the suite)"
+        )
+    return selection.model_copy(update={"keys": tuple(plan.keys)}), plan

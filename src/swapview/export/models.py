@@ -41,6 +41,8 @@ class Selection(BaseModel):
     # `--judged worse`: also the unreviewed pairs the latest judge gave this verdict,
     # marked judge-labelled (reviewer "judge:MODEL", metadata.swapview_judge).
     judged: Literal["new_worse", "new_better", "same"] | None = None
+    # Only pairs with these keys (`--fill-gaps` chooses them); empty: no restriction.
+    keys: tuple[str, ...] = ()
 
     def source_for(self, tag: str) -> IdealSource:
         return self.policy.get(tag) or DEFAULT_POLICY[kind_of(tag, self.kinds)]

@@ -49,6 +49,9 @@ def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
         rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
     if selection.judged:
         rows += _judge_labelled(db, comp["id"], selection)
+    if selection.keys:
+        wanted = set(selection.keys)
+        rows = [r for r in rows if r["key"] in wanted]
     signals = _signals(db, [r["pair_id"] for r in rows])
     contracts = _contracts(db, comp["id"], [r["pair_id"] for r in rows])
     cases = [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]

@@ -109,14 +109,12 @@ def band_statuses(
     db: Database, comparison_id: int, kinds: TagKinds | None = None
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """{band: (pair ids, statuses)} in sample_key order."""
-    positive, unlabelled = label_tags(kinds)
+    status, args = _status_sql(kinds)
     rows = db.execute(
-        "SELECT b.band, b.pair_id, CASE WHEN d.tag IS NULL OR d.stale = 1 THEN ?"
-        f" WHEN d.tag IN ({sql_marks(unlabelled)}) THEN ?"
-        f" WHEN d.tag IN ({sql_marks(positive)}) THEN ? ELSE ? END"
+        f"SELECT b.band, b.pair_id, {status}"
         " FROM triage_bands b LEFT JOIN decisions d ON d.pair_id = b.pair_id"
         " WHERE b.comparison_id = ? ORDER BY b.band, b.sample_key",
-        [UNREVIEWED, *unlabelled, SKIPPED, *positive, REGRESSION, NEGATIVE, comparison_id],
+        [*args, comparison_id],
     ).fetchall()
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if not rows:
@@ -126,6 +124,42 @@ def band_statuses(
         part = data[data[:, 0] == band]
         out[int(band)] = (part[:, 1], part[:, 2])
     return out
+
+
+def _status_sql(kinds: TagKinds | None) -> tuple[str, list[object]]:
+    """The SQL expression (over decisions ``d``) giving a pair's status, and its arguments."""
+    positive, unlabelled = label_tags(kinds)
+    sql = (
+        "CASE WHEN d.tag IS NULL OR d.stale = 1 THEN ?"
+        f" WHEN d.tag IN ({sql_marks(unlabelled)}) THEN ?"
+        f" WHEN d.tag IN ({sql_marks(positive)}) THEN ? ELSE ? END"
+    )
+    return sql, [UNREVIEWED, *unlabelled, SKIPPED, *positive, REGRESSION, NEGATIVE]
+
+
+def unbanded_statuses(
+    db: Database, comparison_id: int, kinds: TagKinds | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pair ids, statuses) of the pairs not yet given a band, by pair id."""
+    status, args = _status_sql(kinds)
+    rows = db.execute(
+        f"SELECT p.id, {status} FROM pairs p LEFT JOIN triage_bands b ON b.pair_id = p.id"
+        " LEFT JOIN decisions d ON d.pair_id = p.id"
+        " WHERE p.comparison_id = ? AND b.pair_id IS NULL ORDER BY p.id",
+        [*args, comparison_id],
+    ).fetchall()
+    data = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return data[:, 0], data[:, 1]
+
+
+def unsampled_band(status: np.ndarray) -> BandEstimate:
+    """Pairs with no band as one pseudo-band (-1): no random sample, so no point estimate."""
+    total = int((status != SKIPPED).sum())
+    unreviewed = int((status == UNREVIEWED).sum())
+    found = int((status == REGRESSION).sum())
+    if not unreviewed:
+        return BandEstimate(-1, total, 0, 0, 0, found, 0.0, 0.0)
+    return BandEstimate(-1, total, unreviewed, 0, 0, found, math.nan, math.inf)
 
 
 def estimate_remaining(
