@@ -1,27 +1,30 @@
 """Quirk signal precision on real migrations, against labels written by reading the pairs.
 
-Reads every ../shared/realdata/pairs/*.jsonl.gz in place (never copied), runs swapview's own
-``compute_signals`` on each pair, and:
+Reads every ../shared/realdata/pairs/*.jsonl.gz and the scale file (many older models against
+gpt-4-1106-preview) in place (never copied), runs swapview's own ``compute_signals`` on each
+pair, and:
 
     PYTHONPATH=src python bench/signal_precision.py sample SIGNAL [--n 60] [--seed 14]
         prints a seeded sample of the pairs that SIGNAL fires on, for reading and labelling
-        (old rules: the code at --before-rev; --new samples the current rules instead);
+        (old rules: the code at --before-rev; --new samples the current rules instead;
+        --both the pairs either fires on; --scale only the scale file; --unlabelled skips
+        labelled pairs; one pair per distinct text the signal reads);
     PYTHONPATH=src python bench/signal_precision.py table
         prints, per signal, how many pairs it fires on and its precision against
         tests/data/signal_labels.jsonl, for the rules at --before-rev and the current
         rules in the same run, on all labels and on the held-out half.
 
-Labels hold only file name, pair id, signal, label (true: the signal is right) and a few
-words why. The held-out half is the labels whose sha1(file:id) is odd: rules were written
-while reading the even half, so the odd half checks they are not fitted to the labelled ids.
-The old rules run from a `git archive` of --before-rev in a child process.
+Labels hold only file name, pair id, signal, label (true: the signal is right), a few words
+why, and the set: "dev" labels were read while the rules were written (every firing in
+pairs/), "held-out" labels were written after the rules were frozen, on scale-file pairs
+sampled from what the old or the new rules fire on, so they check the rules are not fitted
+to the pairs read. The old rules run from a `git archive` of --before-rev in a child process.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import os
 import random
@@ -32,17 +35,28 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAIRS = Path(os.environ.get("SWAPVIEW_REALDATA", ROOT.parent / "shared" / "realdata")) / "pairs"
+REALDATA = Path(os.environ.get("SWAPVIEW_REALDATA", ROOT.parent / "shared" / "realdata"))
+PAIRS = REALDATA / "pairs"
+SCALE = REALDATA / "scale" / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz"
 LABELS = ROOT / "tests" / "data" / "signal_labels.jsonl"
 BEFORE_REV = "11f8517"  # main before the signal precision work (#14)
 
 
 def pairs():
-    for path in sorted(PAIRS.glob("*.jsonl.gz")):
+    """(file, id, row) for every pair; the scale file also mirrored (sides swapped), so its
+    many older models' answers are read as the new side too."""
+    for path in [*sorted(PAIRS.glob("*.jsonl.gz")), SCALE]:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line)
                 yield path.name, str(row["id"]), row
+                if path == SCALE:
+                    swapped = {
+                        **row,
+                        "baseline_output": row.get("candidate_output"),
+                        "candidate_output": row.get("baseline_output"),
+                    }
+                    yield f"{path.name}:mirrored", str(row["id"]), swapped
 
 
 def fired_here() -> dict[tuple[str, str], list[str]]:
@@ -75,18 +89,28 @@ def fired_at(rev: str) -> dict[tuple[str, str], list[str]]:
     return {(a, b): v for a, b, v in json.loads(done.stdout)}
 
 
-def held_out(name: str, pid: str) -> bool:
-    return int(hashlib.sha1(f"{name}:{pid}".encode()).hexdigest(), 16) % 2 == 1
-
-
-def load_labels() -> dict[tuple[str, str, str], bool]:
+def load_labels() -> dict[tuple[str, str, str], tuple[bool, str]]:
+    """(file, id, signal) -> (label, set)."""
     labels = {}
     if LABELS.exists():
         for line in LABELS.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
-                labels[(r["file"], str(r["id"]), r["signal"])] = bool(r["label"])
+                labels[(r["file"], str(r["id"]), r["signal"])] = (bool(r["label"]), r["set"])
     return labels
+
+
+# The text a signal reads, to sample one pair per distinct text (the scale file repeats the
+# candidate's answer once per older model).
+CANDIDATE_SIGNALS = {"refusal_appeared", "refusal_partial", "truncated", "empty_output"}
+
+
+def text_key(signal: str, row: dict) -> str:
+    if signal in CANDIDATE_SIGNALS:
+        return row.get("candidate_output") or ""
+    if signal == "refusal_gone":
+        return row.get("baseline_output") or ""
+    return f"{row.get('baseline_output')}\0{row.get('candidate_output')}"
 
 
 def clip(text: str | None, n: int) -> str:
@@ -95,11 +119,23 @@ def clip(text: str | None, n: int) -> str:
 
 
 def cmd_sample(args) -> None:
-    fired = fired_here() if args.new else fired_at(args.before_rev)
-    hits = sorted(k for k, v in fired.items() if args.signal in v)
-    random.Random(args.seed).shuffle(hits)
-    print(f"# {args.signal}: fires on {len(hits)} pairs; showing {min(args.n, len(hits))}")
+    if args.both:
+        before, after = fired_at(args.before_rev), fired_here()
+        fired = {k: before.get(k, []) + after.get(k, []) for k in before.keys() | after.keys()}
+    else:
+        fired = fired_here() if args.new else fired_at(args.before_rev)
+    labels = load_labels()
     rows = {(n, p): r for n, p, r in pairs()}
+    hits, seen = [], set()
+    for key in sorted(k for k, v in fired.items() if args.signal in v):
+        text = text_key(args.signal, rows[key])
+        if args.scale and not key[0].startswith(SCALE.name) or text in seen:
+            continue
+        seen.add(text)
+        if not (args.unlabelled and (*key, args.signal) in labels):
+            hits.append(key)
+    random.Random(args.seed).shuffle(hits)
+    print(f"# {args.signal}: {len(hits)} distinct texts; showing {min(args.n, len(hits))}")
     from swapview.scoring.signals import compute_signals
 
     for key in hits[: args.n]:
@@ -112,8 +148,9 @@ def cmd_sample(args) -> None:
         print("--- NEW:", clip(row.get("candidate_output"), args.chars))
 
 
-def precision(keys, labels, signal) -> tuple[int, int]:
+def precision(keys, labels, signal, subset) -> tuple[int, int]:
     judged = [labels[(n, p, signal)] for n, p in keys if (n, p, signal) in labels]
+    judged = [label for label, kind in judged if kind == subset]
     return sum(judged), len(judged)
 
 
@@ -126,29 +163,29 @@ def cmd_table(args) -> None:
     before, after = fired_at(args.before_rev), fired_here()
     signals = sorted({s for _, _, s in labels})
     print(
-        "| signal | fires before | fires after | precision before | precision after"
+        "| signal | fires before | fires after | dev before | dev after"
         " | held-out before | held-out after |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---:|---:|---|---|---|---|")
     for sig in signals:
-        cols = []
-        for fired in (before, after):
-            keys = [k for k, v in fired.items() if sig in v]
-            cols.append((keys, [k for k in keys if held_out(*k)]))
-        b, a = cols
-        print(
-            f"| `{sig}` | {len(b[0])} | {len(a[0])} | {fmt(*precision(b[0], labels, sig))}"
-            f" | {fmt(*precision(a[0], labels, sig))} | {fmt(*precision(b[1], labels, sig))}"
-            f" | {fmt(*precision(a[1], labels, sig))} |"
-        )
+        b, a = ([k for k, v in fired.items() if sig in v] for fired in (before, after))
+        cells = [
+            fmt(*precision(keys, labels, sig, subset))
+            for subset in ("dev", "held-out")
+            for keys in (b, a)
+        ]
+        print(f"| `{sig}` | {len(b)} | {len(a)} | " + " | ".join(cells) + " |")
     counts = Counter(s for _, _, s in labels)
     unlabelled = defaultdict(int)
     for k, v in after.items():
         for sig in v:
             if sig in counts and (*k, sig) not in labels:
                 unlabelled[sig] += 1
-    print("\nlabels per signal:", dict(counts))
-    print("after-rule firings with no label:", dict(unlabelled))
+    print("\nlabels per signal:", dict(sorted(counts.items())))
+    print(
+        "after-rule firings with no label (mostly repeats of a labelled text):",
+        dict(sorted(unlabelled.items())),
+    )
 
 
 def main() -> None:
@@ -161,6 +198,9 @@ def main() -> None:
     s.add_argument("--seed", type=int, default=14)
     s.add_argument("--chars", type=int, default=700)
     s.add_argument("--new", action="store_true")
+    s.add_argument("--both", action="store_true")
+    s.add_argument("--scale", action="store_true")
+    s.add_argument("--unlabelled", action="store_true")
     sub.add_parser("table")
     args = ap.parse_args()
     {"sample": cmd_sample, "table": cmd_table}[args.cmd](args)

@@ -243,12 +243,12 @@ ROWS = [
         {"refusal_appeared"},
     ),
     (
-        "no access but an answer is a refusal",
+        "no access but an answer is a partial refusal",
         RESET,
         "I do not have access to your account, but"
         " here is how to reset it: open Settings, then Security.",
         None,
-        {"refusal_appeared"},
+        {"refusal_partial"},
     ),
     (
         "concession is a caveat",
@@ -437,6 +437,148 @@ ROWS = [
     ("much longer", "Copy, then switch readers and writers.", PROSE, None, {"much_longer"}),
     ("tiny growth is no quirk", "OK", "Okay.", None, set()),
 ]
+
+# Refusals (#14): whether the rest of the answer answers decides full or partial.
+LONG_ANSWER = (
+    "Cantonese is spoken by about 85 million people, mostly in Guangdong, Hong Kong and Macau."
+    " It has six to nine tones depending on how they are counted, keeps final consonants that"
+    " Mandarin lost, and is written with traditional characters plus a few of its own. A slide"
+    " could show a map of where it is spoken, three everyday phrases with their tones, and a"
+    " still from a Hong Kong film to show how present the language is in popular culture."
+)
+PARTIAL = (
+    "I can't create visual slides directly, but I can provide the text for one.\n\n" + LONG_ANSWER
+)
+FULL_WITH_OFFERS = (
+    "I'm sorry, but I can't help with that request. If you can provide the full text, I'd be"
+    " happy to summarise it. Let me know if there is anything else I can do for you!"
+)
+REFUSAL_ROWS = [
+    ("a long answer after the refusal is partial", LONG_ANSWER, PARTIAL, None, {"refusal_partial"}),
+    (
+        "offers and apologies are no answer",
+        LONG_ANSWER,
+        FULL_WITH_OFFERS,
+        None,
+        {"refusal_appeared", "much_shorter"},
+    ),
+    (
+        "a short answer to a short question is partial",
+        "There are 24 days left until Christmas.",
+        "I don't have access to a calendar, but if today is 1 December there are 24 days left.",
+        None,
+        {"refusal_partial", "much_longer"},
+    ),
+    (
+        "partial to full is a refusal",
+        PARTIAL,
+        FULL_WITH_OFFERS,
+        None,
+        {"refusal_appeared", "much_shorter"},
+    ),
+    (
+        "full to partial is a refusal gone",
+        FULL_WITH_OFFERS,
+        PARTIAL,
+        None,
+        {"refusal_gone", "much_longer"},
+    ),
+    (
+        "an apology that corrects is no refusal",
+        "Hello there! How can I help you today?",
+        "Hello! I'm sorry, but I am not Obi-Wan Kenobi. How can I help you today?",
+        None,
+        set(),
+    ),
+    (
+        "can't help but is an idiom",
+        "Today marks my first day at the mansion and I am excited to see it all.",
+        "I can't help but wonder what his true intentions are, now that I live in his house.",
+        None,
+        set(),
+    ),
+]
+LINES = "Here are the meeting details from the chat:\n\n"
+TRUNCATION_ROWS = [
+    (
+        "field lines end a text",
+        LINES + "- Time: 5pm.\n- Place: the coffee shop on Main Street.",
+        LINES + "Time: 5pm\nDate: Tomorrow\nLocation: The coffee shop on Main Street",
+        None,
+        {"markdown_changed"},
+    ),
+    (
+        "an attribution ends a text",
+        'Here is a quote I like: "We must accept finite disappointment." - Martin Luther King',
+        "Here's a positive and sweet motivational quote I like:\n\n\"You are braver than you"
+        ' believe, stronger than you seem, and smarter than you think." - A.A. Milne, Winnie'
+        " the Pooh",
+        None,
+        {"much_longer"},
+    ),
+    (
+        "a formula ends a text",
+        "The Hamiltonian is the total energy of the pendulum, as derived above.",
+        "Carrying out the differentiation gives the result.\n\nTherefore, the Hamiltonian is:"
+        "\nH = (1/2)ml2θ2 + (1/2)ml2 sin2θ φ2 + mgl cosθ",
+        None,
+        set(),
+    ),
+    (
+        "a comma list ends a text",
+        "Synonyms: what we have anticipated, what we have predicted, what we have foreseen.",
+        "Other ways to say it:\n\nwhat we have anticipated, what we have predicted, what we have"
+        " foreseen, what we have projected, what we have imagined",
+        None,
+        set(),
+    ),
+    (
+        "a signed letter ends a text",
+        "We can't wait to hear from you. Best regards, the team.",
+        "We can't wait to hear your thoughts on the beta and to work with you on it.\n\n"
+        "Best regards,\n[Your Name]\nSkinn Brown Dog Media - Delivering Content Solutions",
+        None,
+        {"much_longer"},
+    ),
+    (
+        "a fence closed at a line's end is no open block",
+        CODE,
+        "Use this:\n\n```python\nprint('hi')  # Call it to greet. ```\n\nThat prints a"
+        " greeting to the screen once the script runs.",
+        None,
+        set(),
+    ),
+    (
+        "a cut after a heading is still a cut",
+        PROSE,
+        PROSE + "\n\n### Conclusion\nThis is a complex problem, and depending on the specifics"
+        " of the problem, such as",
+        None,
+        {"truncated", "markdown_changed"},
+    ),
+]
+CAT = "Here is a cat:\n\n```\n /\\_/\\\n( o.o )\n > ^ <\n```"
+LANGUAGE_ROWS = [
+    (
+        "ascii art is no portuguese",
+        "Certainly! Here is a simple drawing of a cat for you to enjoy:\n\n" + CAT,
+        "Here's a simple ASCII representation of a cat:\n\n  /\\_/\\\n / o o \\\n(   \"   )"
+        "\n \\~(*)~/\n  o   o   e  a  o",
+        None,
+        {"markdown_changed"},
+    ),
+    (
+        "acronyms are no french",
+        "The Ravens played these home games in 2011, all of them on a Sunday afternoon.",
+        "Season: 2011\nLocal time: 8:30 PM EST\nGame: Week 3 - Ravens vs. Jets\nScore: 34 - 17"
+        "\n\nSeason: 2011\nLocal time: 1:00 PM EST\nGame: Week 6 - Ravens vs. Texans\n"
+        "Score: 29 - 14\n\nSeason: 2011\nLocal time: 1:00 PM EST\nGame: Week 9 - Ravens vs. "
+        "Steelers\nScore: 23 - 20",
+        None,
+        {"much_longer"},
+    ),
+]
+ROWS += REFUSAL_ROWS + TRUNCATION_ROWS + LANGUAGE_ROWS
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ MIN_LETTERS = 20  # below this, no guess: "OK" has no language
 MIN_STOPWORDS = 3.0  # weighted: a word shared by k languages counts 1/k for each
 MIN_PROSE_WORDS = 12  # "has none of the old language's stopwords" needs real prose:
 MIN_SENTENCES = 2  # word lists and one-line labels have no stopwords in any language
+MIN_LINE_WORDS = 6
 
 STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
@@ -79,6 +80,7 @@ _FENCED = re.compile(r"```.*?(```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ASCII_WORD = re.compile(r"[a-z]+")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 
 # Lines that are code even outside a fence. Keywords are matched case-sensitively: prose
 # starts "Select the rows", SQL "SELECT name"; a "SQL:" style label may come first.
@@ -89,9 +91,13 @@ _CODE_START = re.compile(
     r"|private|elif|except|async|await|fn|func|package|using|#include|#!)\b|\"[^\"\n]*\"\s*:)"
 )
 _INDENTED = re.compile(r"(?: {4}|\t)")
+# "Location: Main Street": a field and its value, no sentence.
+FIELD_LINE = re.compile(r"^[^\W\d][\w ]{0,30}:\s")
 _LIST_ITEM = re.compile(r"(?:[-*+>]|\d+[.)])\s")
 _DROP_SYMBOLS = str.maketrans("", "", ";{}()[]=<>")
-CODE_SYMBOL_SHARE = 0.08  # prose has a parenthesis now and then, code one every few chars
+CODE_SYMBOL_SHARE = 0.08
+ART_MIN_CHARS = 4
+ART_LETTER_SHARE = 0.5  # prose has a parenthesis now and then, code one every few chars
 # Identifiers and addresses: a_b, a.b, a@b, a/b, scheme:// (ASCII runs only, so Chinese
 # text written against an identifier keeps its characters).
 _IDENTIFIER = re.compile(
@@ -121,7 +127,17 @@ def is_code_line(line: str) -> bool:
     if _CODE_START.match(stripped) or stripped[-1] in ";{" or stripped[0] in "}])":
         return True
     symbols = len(stripped) - len(stripped.translate(_DROP_SYMBOLS))
-    return symbols >= 2 and symbols >= CODE_SYMBOL_SHARE * len(stripped)
+    if symbols >= 2 and symbols >= CODE_SYMBOL_SHARE * len(stripped):
+        return True
+    return is_art_line(stripped)
+
+
+def is_art_line(stripped: str) -> bool:
+    """ASCII art, a rule or a diagram line: mostly symbols. Its stray letters ("o", "a",
+    "e" in a drawing) read as Portuguese stopwords."""
+    chars = stripped.replace(" ", "")
+    letters = sum(c.isalpha() for c in chars)
+    return len(chars) >= ART_MIN_CHARS and letters < ART_LETTER_SHARE * len(chars)
 
 
 def prose_values(values: list[str]) -> list[str]:
@@ -186,8 +202,11 @@ def stopword_hits(text: str) -> tuple[dict[str, float], int]:
     sample = text[:WORD_SAMPLE_CHARS]
     if _MAYBE_IDENTIFIER.search(sample):  # one quick scan spares most prose the slow one
         sample = _IDENTIFIER.sub(" ", sample)
-    sample = sample.lower()
+    # Acronyms are no prose ("EST" is not French), and one-letter words are too weak:
+    # "a", "e" and "o" fill ASCII art and ABC music notation.
+    sample = _ACRONYM.sub(" ", sample).lower()
     words = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)[:SAMPLE_WORDS]
+    words = [w for w in words if len(w) > 1]
     seen = Counter(words)
     hits: dict[str, float] = defaultdict(float)
     for word in seen.keys() & _WORD_LANGS.keys():
@@ -199,7 +218,14 @@ def stopword_hits(text: str) -> tuple[dict[str, float], int]:
 
 def lacks_language(text: str | None, lang: str) -> bool:
     """Prose of some length with not one stopword of ``lang``: written in something else."""
-    body = prose(text or "")
+    # Prose lines only: list items, fields and labels ("Game: Ravens vs. Jets") have no
+    # stopwords in any language.
+    body = "\n".join(
+        line
+        for line in prose(text or "").splitlines()
+        if len(line.split()) >= MIN_LINE_WORDS
+        and not (_LIST_ITEM.match(line.strip()) or FIELD_LINE.match(line.strip()))
+    )
     hits, n_words = stopword_hits(body)
     if n_words < MIN_PROSE_WORDS or hits.get(lang):
         return False

@@ -27,7 +27,11 @@ from .signals import compute_signals
 # every stored score with another version is recomputed on the next run.
 # 2: finish reasons from importers' flat keys, lexical distance on lines for huge pairs,
 #    code/JSON ignored by language detection, more refusal phrasings, whole-output JSON only.
-SCORER_VERSION = "2"
+# 3: refusal_partial (refuses a part, answers the rest), so refusal_appeared and
+#    refusal_gone mean a whole refusal; truncated no longer fires on fields, attributions,
+#    sign-offs, formulas or unpunctuated lists; language_changed ignores ASCII art,
+#    acronyms, one-letter words, lists and fields (#14, measured in bench/signal_precision.py).
+SCORER_VERSION = "3"
 CHUNK_PAIRS = 256
 
 Progress = Callable[[int, int], None]  # (pairs done, pairs to do)

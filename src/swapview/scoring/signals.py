@@ -13,7 +13,7 @@ from typing import Any
 from . import jsonshape
 from .embeddings.base import is_blank
 from .language import STOPWORDS, detect_language, lacks_language, prose_values
-from .refusal import refusal_phrase
+from .refusal import FULL, PARTIAL, refusal_kind
 from .structure import markdown_change, unfinished_reason
 
 SIGNAL_NAMES = (
@@ -22,6 +22,7 @@ SIGNAL_NAMES = (
     "json_keys_changed",
     "json_types_changed",
     "refusal_appeared",
+    "refusal_partial",
     "refusal_gone",
     "markdown_changed",
     "language_changed",
@@ -104,11 +105,19 @@ def json_signals(
 
 
 def refusal_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
-    before, after = refusal_phrase(baseline), refusal_phrase(candidate)
-    if after and not before:
-        return [Signal("refusal_appeared", f"candidate says {after!r}")]
-    if before and not after and not is_blank(candidate):
-        return [Signal("refusal_gone", f"baseline said {before!r}")]
+    """A refusal that appeared or went, and a partial one (declines a part, answers the rest).
+
+    Each side is judged against the other's answer: how much of an answer follows its
+    refusal, next to what a whole answer to this prompt looked like.
+    """
+    before, after = refusal_kind(baseline, candidate), refusal_kind(candidate, baseline)
+    kind_b, kind_a = (before or ("", ""))[0], (after or ("", ""))[0]
+    if after and kind_a == FULL and kind_b != FULL:
+        return [Signal("refusal_appeared", f"candidate says {after[1]!r}")]
+    if after and kind_a == PARTIAL and before is None:
+        return [Signal("refusal_partial", f"candidate says {after[1]!r}, then answers the rest")]
+    if before and kind_b == FULL and kind_a != FULL and not is_blank(candidate):
+        return [Signal("refusal_gone", f"baseline said {before[1]!r}")]
     return []
 
 
