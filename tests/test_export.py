@@ -392,7 +392,8 @@ def test_cli_stdout_and_file(db_path, ids, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["written"] == 6 and summary["tags"]["regression"] == 4
-    config = json.loads(cfg.read_text().split("\n", 3)[3])  # JSON under a comment header
+    body = [line for line in cfg.read_text().splitlines() if not line.startswith("#")]
+    config = json.loads("\n".join(body))  # JSON under a comment header
     assert config["tests"] == "file://t.jsonl" and config["providers"] == ["echo"]
 
 

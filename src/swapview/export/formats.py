@@ -82,8 +82,10 @@ def to_promptfoo(case: ExportCase) -> BaseModel:
     }
     if case.corrected_output is not None:
         variables["corrected_output"] = case.corrected_output
-    if isinstance(case.prompt, list):
-        variables["messages"] = case.prompt
+    # Every case, text or chat, carries its chat form: a live run's prompt
+    # `{{ messages | dump }}` renders a JSON message list, which promptfoo's chat providers
+    # send as messages (a system prompt stays a system message, content parts stay parts).
+    variables["messages"] = case.chat_messages()
     threshold, why = similarity_threshold(case)
     metadata = _metadata(case, {"similar_threshold": threshold, "similar_basis": why})
     return PromptfooTestCase(
@@ -160,14 +162,20 @@ def record_line(fmt: Format, case: ExportCase) -> str:
     return json_visible(json.dumps(data, ensure_ascii=False))
 
 
+# The promptfoo prompt that sends a case as its chat messages (a text prompt is one user
+# message), which a chat provider receives as a message list, never flattened to text.
+LIVE_PROMPT = "{{ messages | dump }}"
+
+
 def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
     """A promptfoo config that replays both stored outputs through the drafted assertions.
 
     JSON is valid YAML, so no YAML library is needed. For a live run, swap the prompts for
-    your own (`{{prompt}}` holds the input) and `echo` for your provider.
+    ``LIVE_PROMPT`` (the case's chat messages; ``{{prompt}}`` holds the text) and `echo`
+    for your provider.
     """
     rel = os.path.relpath(tests_path, os.path.dirname(os.path.abspath(config_path)) or ".")
-    config = {
+    config: dict[str, Any] = {
         "description": f"swapview export of {comparison}: stored outputs replayed",
         "prompts": [
             {"raw": "{{baseline_output}}", "label": "baseline (stored)"},
@@ -180,5 +188,7 @@ def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
         "# Written by `swapview export --format promptfoo`. Replays the stored outputs through\n"
         "# the drafted assertions: regressions should fail on the candidate and pass on the\n"
         "# baseline. `similar` needs an embeddings endpoint (e.g. OPENAI_BASE_URL).\n"
+        f"# For a live run, use the prompt {LIVE_PROMPT!r} (each case's chat messages,\n"
+        "# system prompt included) with your provider instead of the two stored ones.\n"
     )
     return header + json_visible(json.dumps(config, indent=2, ensure_ascii=False)) + "\n"
