@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -96,14 +97,25 @@ def to_promptfoo(case: ExportCase) -> BaseModel:
     )
 
 
+# LangSmith example ids are UUIDs; one derived from the case id (comparison and pair key)
+# is the same in every export, so uploading a file again updates examples, never adds them.
+LANGSMITH_ID_NAMESPACE = uuid.UUID("0b6f3f0e-5c1a-4f9e-9a51-7d2c2f1e5a10")
+
+
+def langsmith_example_id(case_id: str) -> str:
+    return str(uuid.uuid5(LANGSMITH_ID_NAMESPACE, case_id))
+
+
 def to_langsmith(case: ExportCase) -> BaseModel:
-    inputs: dict[str, Any] = (
-        {"messages": case.prompt} if isinstance(case.prompt, list) else {"prompt": case.prompt}
-    )
+    # One input shape for every case, so one target function reads them all: the chat
+    # messages (a text prompt as one user message) and the prompt as text.
+    inputs: dict[str, Any] = {"messages": case.chat_messages(), "prompt": case.prompt_as_text()}
     outputs: dict[str, Any] = {"output": case.ideal}
     if len(case.acceptable) > 1:
         outputs["acceptable"] = list(case.acceptable)
-    return LangSmithExample(inputs=inputs, outputs=outputs, metadata=_metadata(case))
+    return LangSmithExample(
+        id=langsmith_example_id(case.id), inputs=inputs, outputs=outputs, metadata=_metadata(case)
+    )
 
 
 def _top_id(record: dict[str, Any]) -> Any:

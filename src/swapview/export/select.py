@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import metapath
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
 from .models import (
@@ -207,12 +208,14 @@ def _case(
         row["candidate_output"],
         row["corrected_output"],
     )
+    meta = _metadata(row["metadata"])
+    prompt = with_system(decode_prompt(row["prompt"], row["prompt_format"]), meta)
     return ExportCase(
         id=f"{comp['name']}/{row['key']}",
         comparison=comp["name"],
         key=row["key"],
-        prompt=decode_prompt(row["prompt"], row["prompt_format"]),
-        prompt_format=row["prompt_format"],
+        prompt=prompt,
+        prompt_format="chat" if isinstance(prompt, list) else row["prompt_format"],
         baseline_model=comp["baseline_model"],
         candidate_model=comp["candidate_model"],
         baseline_output=row["baseline_output"],
@@ -229,8 +232,33 @@ def _case(
         rejected=rejected,
         scores=None if outdated or row["score_hash"] is None else _scores(row),
         signals=[] if outdated else signals,
-        pair_metadata=_metadata(row["metadata"]),
+        pair_metadata=meta,
     )
+
+
+def with_system(prompt: Any, meta: dict[str, Any] | None) -> Any:
+    """The prompt with the system prompt both models ran with, when a tool kept it apart.
+
+    inspect logs (and the other importers' ``SIDE.system``) hold the solver's system
+    message beside the sample's input; an exported case must carry it, or the old model
+    fails its own regression cases. The old run's is the one the accepted answers had.
+    """
+    system = _system_prompt(meta)
+    if system is None:
+        return prompt
+    if isinstance(prompt, list):
+        if any(isinstance(m, dict) and m.get("role") == "system" for m in prompt):
+            return prompt
+        return [{"role": "system", "content": system}, *prompt]
+    return [{"role": "system", "content": system}, {"role": "user", "content": prompt or ""}]
+
+
+def _system_prompt(meta: dict[str, Any] | None) -> str | None:
+    for side in ("baseline", "candidate"):
+        value = metapath.resolve(meta or {}, f"{side}.system")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def _scores(row: dict[str, Any]) -> Scores:
