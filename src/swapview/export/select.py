@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -39,17 +39,35 @@ WHERE p.comparison_id = ? AND d.tag IS NOT NULL
 
 def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
     """The selected cases, ordered by key so that repeated exports are identical."""
+    return list(iter_cases(db, selection))
+
+
+# Cases are built a page at a time: an export of 200,000 cases holds one page, not all.
+PAGE = 500
+
+
+def iter_cases(db: Database, selection: Selection) -> Iterator[ExportCase]:
+    """The selected cases one at a time, in ``select_cases``' order, a page in memory."""
     comp = get_comparison(db, selection.comparison)
     sql, args = _filtered_sql(comp["id"], selection)
     cur = db.execute(sql, args)
     columns = [c[0] for c in cur.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in cur]
+    while page := cur.fetchmany(PAGE):
+        rows = [dict(zip(columns, r, strict=True)) for r in page]
+        yield from _page_cases(db, comp, rows, selection)
+    if selection.judged:
+        judged = _judge_labelled(db, comp["id"], selection)
+        for start in range(0, len(judged), PAGE):
+            yield from _page_cases(db, comp, judged[start : start + PAGE], selection)
+
+
+def _page_cases(
+    db: Database, comp: dict[str, Any], rows: list[dict[str, Any]], selection: Selection
+) -> list[ExportCase]:
     if selection.where:
         # Matched in Python, not SQL: field names ignore case at every level of a dotted
         # path, which json_extract cannot do. Only decided pairs get here, so it is cheap.
         rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
-    if selection.judged:
-        rows += _judge_labelled(db, comp["id"], selection)
     signals = _signals(db, [r["pair_id"] for r in rows])
     contracts = _contracts(db, comp["id"], [r["pair_id"] for r in rows])
     cases = [_case(comp, row, signals.get(row["pair_id"], []), selection) for row in rows]
@@ -104,9 +122,7 @@ def _judge_labelled(db: Database, comparison_id: int, sel: Selection) -> list[di
             stale=0,
         )
         rows.append(data)
-    if sel.where:
-        rows = [r for r in rows if matches(_metadata(r["metadata"]), sel.where)]
-    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))
+    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))  # --where: in _page_cases
 
 
 _JUDGED_COLUMNS = (
