@@ -171,10 +171,57 @@ def test_langsmith_format(db, ids, tmp_path):
     rows = {r["metadata"]["swapview_id"]: r for r in _export_all(db, tmp_path, "langsmith")}
     for row in rows.values():
         LangSmithExample.model_validate(row)
-        assert set(row) == {"inputs", "outputs", "metadata"}
+        assert set(row) == {"id", "inputs", "outputs", "metadata"}
+        assert set(row["inputs"]) == {"messages", "prompt"}  # one shape, text or chat
     assert rows["m1/json"]["outputs"] == {"output": '{"name": "Ada Lovelace", "age": 36}'}
     assert rows["m1/same"]["inputs"]["messages"][1]["content"] == "What is 2 + 2?"
+    assert rows["m1/json"]["inputs"]["messages"] == [
+        {"role": "user", "content": rows["m1/json"]["inputs"]["prompt"]}
+    ]
     assert rows["m1/json"]["metadata"]["note"] == "JSON became prose"
+
+
+def test_langsmith_example_ids_are_stable_uuids(db, ids, tmp_path):
+    import uuid
+
+    first = {r["metadata"]["swapview_id"]: r["id"] for r in _export_all(db, tmp_path, "langsmith")}
+    assert len(set(first.values())) == len(first)
+    assert all(uuid.UUID(v).version == 5 for v in first.values())
+    reviews.record(db, ids["json"], "bo", tag="improvement", note="changed my mind")
+    again = tmp_path / "again"
+    again.mkdir()
+    second = {r["metadata"]["swapview_id"]: r["id"] for r in _export_all(db, again, "langsmith")}
+    assert second == first  # a new decision, the same example
+
+
+def test_a_system_prompt_kept_apart_goes_into_every_format(db, tmp_path):
+    """inspect keeps the solver's system message beside the input (SIDE.system)."""
+    build(
+        db,
+        [
+            Case("q1", "What is 2+2?", "4", "four", "regression",
+                 metadata={"baseline.system": "Be brief.", "candidate.system": "Be brief."}),
+            Case("q2", [{"role": "system", "content": "Own."}, {"role": "user", "content": "Hi"}],
+                 "hi", "hello", "regression", metadata={"baseline.system": "Be brief."}),
+        ],
+    )  # fmt: skip
+    expected = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is 2+2?"},
+    ]
+    inputs = {
+        "inspect": lambda r: r["input"],
+        "openai-evals": lambda r: r["input"],
+        "promptfoo": lambda r: r["vars"]["messages"],
+        "langsmith": lambda r: r["inputs"]["messages"],
+        "swapview": lambda r: r["prompt"],
+    }
+    for name, read in inputs.items():
+        rows = _export_all(db, tmp_path, name)
+        assert [read(r) for r in rows] == [
+            expected,
+            [{"role": "system", "content": "Own."}, {"role": "user", "content": "Hi"}],
+        ], name
 
 
 def test_inspect_format_schema(db, ids, tmp_path):
@@ -392,7 +439,8 @@ def test_cli_stdout_and_file(db_path, ids, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["written"] == 6 and summary["tags"]["regression"] == 4
-    config = json.loads(cfg.read_text().split("\n", 3)[3])  # JSON under a comment header
+    body = [line for line in cfg.read_text().splitlines() if not line.startswith("#")]
+    config = json.loads("\n".join(body))  # JSON under a comment header
     assert config["tests"] == "file://t.jsonl" and config["providers"] == ["echo"]
 
 
@@ -439,3 +487,19 @@ def test_cli_needs_comparison_when_several(db_path, db, ids):
     assert result.exit_code == 1 and "several comparisons" in result.output
     result = CliRunner().invoke(main, ["--db", str(db_path), "export", "-c", "m2"])
     assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "m2/a"
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_paged_export_writes_what_one_page_would(db, ids, tmp_path, monkeypatch, name):
+    """Cases stream a page at a time: pages of two give the same file and counts."""
+    from swapview.export import select
+
+    whole = tmp_path / "whole.jsonl"
+    one = export(db, Selection(comparison="m1"), name, str(whole))
+    monkeypatch.setattr(select, "PAGE", 2)
+    paged = tmp_path / "paged.jsonl"
+    many = export(db, Selection(comparison="m1"), name, str(paged))
+    assert paged.read_text() == whole.read_text()
+    assert (many.selected, many.written, many.tags) == (one.selected, one.written, one.tags)
+    again = export(db, Selection(comparison="m1"), name, str(paged), append=True)
+    assert (again.selected, again.written, again.already_present) == (one.selected, 0, one.selected)

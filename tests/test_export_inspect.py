@@ -135,3 +135,31 @@ def test_real_pairs_export_loads_whole(db, realdata, tmp_path):
             model.model_validate_json(line)
     samples = list(json_dataset(str(tmp_path / "inspect.jsonl")))
     assert len(samples) == tagged and len({s.id for s in samples}) == tagged
+
+
+def test_cases_from_inspect_logs_carry_the_system_prompt(tmp_path_factory, tmp_path, monkeypatch):
+    """Real logs (solver system_message("Be brief.")), loaded, tagged, exported, and read
+    back by json_dataset: the input is the system message, then the question (#15)."""
+    from inspect_ai.dataset import json_dataset
+    from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+
+    from swapview import reviews
+    from swapview.importers import run_import
+    from swapview.store import open_db
+    from tests.support.eval_tools import inspect_logs, made_once
+
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    logs = made_once(tmp_path_factory, "inspect", lambda d: [str(p) for p in inspect_logs(d)])
+    db = open_db(tmp_path / "db.sqlite")
+    run_import(db, "inspect", logs, "qa")
+    for (pair_id,) in db.execute("SELECT id FROM pairs").fetchall():
+        reviews.record(db, pair_id, "ana", tag="regression")
+    out = tmp_path / "cases.jsonl"
+    export(db, Selection(comparison="qa"), "inspect", str(out))
+    samples = list(json_dataset(str(out)))
+    assert samples
+    for sample in samples:
+        system, user = sample.input
+        assert isinstance(system, ChatMessageSystem) and system.text == "Be brief."
+        assert isinstance(user, ChatMessageUser) and user.text.endswith("?")

@@ -26,7 +26,7 @@ def _records(db, tmp_path: Path, fmt: str) -> dict[str, dict]:
 
 def _key(fmt: str, record: dict) -> str:
     meta = record.get("metadata") or {}
-    return (record.get("id") or meta["swapview_id"]).split("/", 1)[1]
+    return (meta.get("swapview_id") or record["id"]).split("/", 1)[1]
 
 
 def _carried(fmt: str, record: dict) -> dict:

@@ -9,6 +9,7 @@ import pytest
 
 from swapview.errors import InputError
 from swapview.ingest import FieldMap, LoadOptions, load_files
+from swapview.ingest.streams import GZIP_HINT
 
 GOOD = '{"prompt": "p1", "baseline": "a", "candidate": "b"}\n'
 EXPECTED = "expected JSONL, a JSON array, CSV or TSV (UTF-8 text, optionally gzip)"
@@ -137,13 +138,13 @@ BAD_INPUTS = [
         "truncated.jsonl.gz",
         _GZ[: len(_GZ) // 2],
         "{p} (byte {size}): gzip data ends early (truncated file); expected the rest of the"
-        " compressed stream",
+        " compressed stream" + GZIP_HINT,
     ),
     (
         "corrupt.jsonl.gz",
         _GZ[:10] + b"\x00garbage" * 50,
         "{p} (byte 410): corrupt gzip data (Error -3 while decompressing data: invalid stored"
-        " block lengths)",
+        " block lengths)" + GZIP_HINT,
     ),
 ]
 

@@ -265,6 +265,29 @@ def m040_create_replay_errors(db: Database) -> None:
 
 
 @migrations()
+def m041_create_replay_claims(db: Database) -> None:
+    # Which replay run is answering which pair and side right now, so two `swapview
+    # replay` processes on one comparison never pay for the same prompt: a run claims a
+    # small page of pending pairs in the same transaction that reads it, renews its claims
+    # while it runs (expires, unix seconds) and deletes them when it ends. A killed run's
+    # claims lapse at `expires`, or at once for a run on this host whose pid is gone.
+    db.executescript(
+        """
+        CREATE TABLE replay_claims (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            side TEXT NOT NULL CHECK (side IN ('baseline', 'candidate')),
+            run_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            expires REAL NOT NULL,
+            PRIMARY KEY (pair_id, side)
+        );
+        CREATE INDEX replay_claims_run ON replay_claims(run_id);
+        """
+    )
+
+
+@migrations()
 def m070_create_contracts(db: Database) -> None:
     # What `swapview contracts check` last checked per comparison: each contract's
     # definition (JSON, as in the file, schema inlined) and a fingerprint of it; exports

@@ -191,6 +191,11 @@ def _report(s: Summary, imported: ImportReport | None, as_json: bool) -> None:
     )
     if s.skipped:
         say(f"{s.skipped} answered meanwhile by another run (left as they were)")
+    if s.held_elsewhere:
+        say(
+            f"{s.held_elsewhere} prompts left to another replay run still answering them;"
+            " run the same command again if it stopped"
+        )
     if s.left_failed:
         say(
             f"{s.left_failed} prompts that failed in an earlier run were not sent"

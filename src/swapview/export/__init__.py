@@ -6,7 +6,9 @@ each decision, render them in a tool's format, and write the file atomically.
 
 from __future__ import annotations
 
+import itertools
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +18,7 @@ from sqlite_utils import Database
 from ..errors import SwapviewError
 from .formats import FORMATS, Format, detect_format, promptfoo_config, record_line
 from .models import ExportCase, Selection
-from .select import check_policy, expected_answer, select_cases
+from .select import check_policy, expected_answer, iter_cases, select_cases
 from .where import describe_where, has_field, parse_where
 from .writer import check_writable, existing_ids, first_record, write_atomic
 
@@ -28,6 +30,7 @@ __all__ = [
     "check_policy",
     "expected_answer",
     "export",
+    "iter_cases",
     "parse_where",
     "select_cases",
 ]
@@ -62,22 +65,26 @@ def export(
     config_path: str | None = None,
     stdout: TextIO | None = None,
 ) -> ExportResult:
-    """Select, render and write; raises SwapviewError before touching any file."""
+    """Select, render and write; raises SwapviewError before touching any file.
+
+    Cases stream from the database to the file a page at a time, so memory stays flat
+    however many are exported.
+    """
     fmt = _format(format_name)
     _check_options(fmt, output, append, config_path)
-    cases = select_cases(db, selection)
-    if not cases:
+    cases = iter_cases(db, selection)
+    first = next(cases, None)
+    if first is None:
         raise SwapviewError(
             f"no tagged cases match in {selection.comparison!r}{_why(selection)}"
             + _unknown_fields(db, selection)
         )
-    result = ExportResult(format=fmt.name, output=output, selected=len(cases))
-    result.judge_labelled = sum(c.reviewer.startswith("judge:") for c in cases)
+    result = ExportResult(format=fmt.name, output=output)
+    tally = _Tally(result)
+    selected = tally.selected(itertools.chain([first], cases))
     if output == STDOUT:
-        _write_stream(stdout or sys.stdout, fmt, cases)
-        result.written = len(cases)
-        result.tags = _count_tags(cases)
-        return result
+        _write_stream(stdout or sys.stdout, fmt, tally.written(selected))
+        return tally.done()
     path = Path(output)
     check_writable(path)
     if config_path:
@@ -86,23 +93,38 @@ def export(
     if appending:
         _check_same_format(path, fmt)
     skip = set(existing_ids(path, fmt.record_id)) if appending else set()
-    fresh = [c for c in cases if c.id not in skip]
-    result.already_present = len(cases) - len(fresh)
-    lines = (record_line(fmt, c) for c in fresh)
-    result.written = write_atomic(path, lines, keep_existing=append)
-    result.tags = _count_tags(fresh)  # what was written, not what was selected
+    fresh = tally.written(c for c in selected if c.id not in skip)
+    write_atomic(path, (record_line(fmt, c) for c in fresh), keep_existing=append)
     if config_path:
         text = promptfoo_config(config_path, output, selection.comparison)
         write_atomic(Path(config_path), [text.rstrip("\n")])
         result.config = config_path
-    return result
+    return tally.done()
 
 
-def _count_tags(cases: list[ExportCase]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for case in cases:
-        counts[case.tag] = counts.get(case.tag, 0) + 1
-    return counts
+class _Tally:
+    """Counts cases as they stream past: every selected one, and what was written (the
+    tag counts are of what was written, not what was selected)."""
+
+    def __init__(self, result: ExportResult) -> None:
+        self.result = result
+
+    def selected(self, cases: Iterable[ExportCase]) -> Iterator[ExportCase]:
+        for case in cases:
+            self.result.selected += 1
+            self.result.judge_labelled += case.reviewer.startswith("judge:")
+            yield case
+
+    def written(self, cases: Iterable[ExportCase]) -> Iterator[ExportCase]:
+        tags = self.result.tags
+        for case in cases:
+            self.result.written += 1
+            tags[case.tag] = tags.get(case.tag, 0) + 1
+            yield case
+
+    def done(self) -> ExportResult:
+        self.result.already_present = self.result.selected - self.result.written
+        return self.result
 
 
 def _format(name: str) -> Format:
@@ -149,17 +171,18 @@ def _unknown_fields(db: Database, sel: Selection) -> str:
     """A hint when a --where field is in no selected pair's metadata: a typo, most often."""
     if not sel.where:
         return ""
-    metas = [c.pair_metadata for c in select_cases(db, sel.model_copy(update={"where": ()}))]
-    missing = [
-        ".".join(parts) for parts, _ in sel.where if not any(has_field(m, parts) for m in metas)
-    ]
-    if not missing:
-        return ""
+    missing = {".".join(parts): parts for parts, _ in sel.where}
+    for case in iter_cases(db, sel.model_copy(update={"where": ()})):
+        found = [name for name, parts in missing.items() if has_field(case.pair_metadata, parts)]
+        for name in found:
+            del missing[name]
+        if not missing:
+            return ""
     names = ", ".join(repr(m) for m in missing)
     return f"; no exported pair has a metadata field {names}"
 
 
-def _write_stream(stream: TextIO, fmt: Format, cases: list[ExportCase]) -> None:
+def _write_stream(stream: TextIO, fmt: Format, cases: Iterable[ExportCase]) -> None:
     for case in cases:
         stream.write(record_line(fmt, case) + "\n")
     stream.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,8 +83,10 @@ def to_promptfoo(case: ExportCase) -> BaseModel:
     }
     if case.corrected_output is not None:
         variables["corrected_output"] = case.corrected_output
-    if isinstance(case.prompt, list):
-        variables["messages"] = case.prompt
+    # Every case, text or chat, carries its chat form: a live run's prompt
+    # `{{ messages | dump }}` renders a JSON message list, which promptfoo's chat providers
+    # send as messages (a system prompt stays a system message, content parts stay parts).
+    variables["messages"] = case.chat_messages()
     threshold, why = similarity_threshold(case)
     metadata = _metadata(case, {"similar_threshold": threshold, "similar_basis": why})
     return PromptfooTestCase(
@@ -94,14 +97,25 @@ def to_promptfoo(case: ExportCase) -> BaseModel:
     )
 
 
+# LangSmith example ids are UUIDs; one derived from the case id (comparison and pair key)
+# is the same in every export, so uploading a file again updates examples, never adds them.
+LANGSMITH_ID_NAMESPACE = uuid.UUID("0b6f3f0e-5c1a-4f9e-9a51-7d2c2f1e5a10")
+
+
+def langsmith_example_id(case_id: str) -> str:
+    return str(uuid.uuid5(LANGSMITH_ID_NAMESPACE, case_id))
+
+
 def to_langsmith(case: ExportCase) -> BaseModel:
-    inputs: dict[str, Any] = (
-        {"messages": case.prompt} if isinstance(case.prompt, list) else {"prompt": case.prompt}
-    )
+    # One input shape for every case, so one target function reads them all: the chat
+    # messages (a text prompt as one user message) and the prompt as text.
+    inputs: dict[str, Any] = {"messages": case.chat_messages(), "prompt": case.prompt_as_text()}
     outputs: dict[str, Any] = {"output": case.ideal}
     if len(case.acceptable) > 1:
         outputs["acceptable"] = list(case.acceptable)
-    return LangSmithExample(inputs=inputs, outputs=outputs, metadata=_metadata(case))
+    return LangSmithExample(
+        id=langsmith_example_id(case.id), inputs=inputs, outputs=outputs, metadata=_metadata(case)
+    )
 
 
 def _top_id(record: dict[str, Any]) -> Any:
@@ -160,14 +174,20 @@ def record_line(fmt: Format, case: ExportCase) -> str:
     return json_visible(json.dumps(data, ensure_ascii=False))
 
 
+# The promptfoo prompt that sends a case as its chat messages (a text prompt is one user
+# message), which a chat provider receives as a message list, never flattened to text.
+LIVE_PROMPT = "{{ messages | dump }}"
+
+
 def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
     """A promptfoo config that replays both stored outputs through the drafted assertions.
 
     JSON is valid YAML, so no YAML library is needed. For a live run, swap the prompts for
-    your own (`{{prompt}}` holds the input) and `echo` for your provider.
+    ``LIVE_PROMPT`` (the case's chat messages; ``{{prompt}}`` holds the text) and `echo`
+    for your provider.
     """
     rel = os.path.relpath(tests_path, os.path.dirname(os.path.abspath(config_path)) or ".")
-    config = {
+    config: dict[str, Any] = {
         "description": f"swapview export of {comparison}: stored outputs replayed",
         "prompts": [
             {"raw": "{{baseline_output}}", "label": "baseline (stored)"},
@@ -180,5 +200,7 @@ def promptfoo_config(config_path: str, tests_path: str, comparison: str) -> str:
         "# Written by `swapview export --format promptfoo`. Replays the stored outputs through\n"
         "# the drafted assertions: regressions should fail on the candidate and pass on the\n"
         "# baseline. `similar` needs an embeddings endpoint (e.g. OPENAI_BASE_URL).\n"
+        f"# For a live run, use the prompt {LIVE_PROMPT!r} (each case's chat messages,\n"
+        "# system prompt included) with your provider instead of the two stored ones.\n"
     )
     return header + json_visible(json.dumps(config, indent=2, ensure_ascii=False)) + "\n"

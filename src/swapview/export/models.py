@@ -186,8 +186,10 @@ class PromptfooTestCase(BaseModel):
 
 
 class LangSmithExample(BaseModel):
-    """A LangSmith dataset example as its JSONL upload and `create_examples` take it."""
+    """A LangSmith dataset example as its JSONL upload and `create_examples` take it; `id`
+    is a UUID stable across exports (derived from the case id)."""
 
+    id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     metadata: dict[str, Any]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
+from .. import metapath
 from ..errors import SwapviewError
 from ..store import decode_prompt, get_comparison
 from .models import (
@@ -38,18 +39,36 @@ WHERE p.comparison_id = ? AND d.tag IS NOT NULL
 
 def select_cases(db: Database, selection: Selection) -> list[ExportCase]:
     """The selected cases, ordered by key so that repeated exports are identical."""
+    return list(iter_cases(db, selection))
+
+
+# Cases are built a page at a time: an export of 200,000 cases holds one page, not all.
+PAGE = 500
+
+
+def iter_cases(db: Database, selection: Selection) -> Iterator[ExportCase]:
+    """The selected cases one at a time, in ``select_cases``' order, a page in memory."""
     comp = get_comparison(db, selection.comparison)
     sql, args = _filtered_sql(comp["id"], selection)
     cur = db.execute(sql, args)
     columns = [c[0] for c in cur.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in cur]
+    while page := cur.fetchmany(PAGE):
+        rows = [dict(zip(columns, r, strict=True)) for r in page]
+        yield from _page_cases(db, comp, rows, selection)
+    if selection.judged:
+        judged = _judge_labelled(db, comp["id"], selection)
+        for start in range(0, len(judged), PAGE):
+            yield from _page_cases(db, comp, judged[start : start + PAGE], selection)
+
+
+def _page_cases(
+    db: Database, comp: dict[str, Any], rows: list[dict[str, Any]], selection: Selection
+) -> list[ExportCase]:
     if selection.where:
         # Matched in Python, not SQL: field names ignore case at every level of a dotted
         # path, which json_extract cannot do. Only decided pairs get here, so it is cheap.
         rows = [r for r in rows if matches(_metadata(r["metadata"]), selection.where)]
-    if selection.judged:
-        rows += _judge_labelled(db, comp["id"], selection)
-    if selection.keys:
+    if selection.keys:  # export --fill-gaps: the cases it chose
         wanted = set(selection.keys)
         rows = [r for r in rows if r["key"] in wanted]
     signals = _signals(db, [r["pair_id"] for r in rows])
@@ -106,9 +125,7 @@ def _judge_labelled(db: Database, comparison_id: int, sel: Selection) -> list[di
             stale=0,
         )
         rows.append(data)
-    if sel.where:
-        rows = [r for r in rows if matches(_metadata(r["metadata"]), sel.where)]
-    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))
+    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))  # --where: in _page_cases
 
 
 _JUDGED_COLUMNS = (
@@ -210,12 +227,14 @@ def _case(
         row["candidate_output"],
         row["corrected_output"],
     )
+    meta = _metadata(row["metadata"])
+    prompt = with_system(decode_prompt(row["prompt"], row["prompt_format"]), meta)
     return ExportCase(
         id=f"{comp['name']}/{row['key']}",
         comparison=comp["name"],
         key=row["key"],
-        prompt=decode_prompt(row["prompt"], row["prompt_format"]),
-        prompt_format=row["prompt_format"],
+        prompt=prompt,
+        prompt_format="chat" if isinstance(prompt, list) else row["prompt_format"],
         baseline_model=comp["baseline_model"],
         candidate_model=comp["candidate_model"],
         baseline_output=row["baseline_output"],
@@ -232,8 +251,33 @@ def _case(
         rejected=rejected,
         scores=None if outdated or row["score_hash"] is None else _scores(row),
         signals=[] if outdated else signals,
-        pair_metadata=_metadata(row["metadata"]),
+        pair_metadata=meta,
     )
+
+
+def with_system(prompt: Any, meta: dict[str, Any] | None) -> Any:
+    """The prompt with the system prompt both models ran with, when a tool kept it apart.
+
+    inspect logs (and the other importers' ``SIDE.system``) hold the solver's system
+    message beside the sample's input; an exported case must carry it, or the old model
+    fails its own regression cases. The old run's is the one the accepted answers had.
+    """
+    system = _system_prompt(meta)
+    if system is None:
+        return prompt
+    if isinstance(prompt, list):
+        if any(isinstance(m, dict) and m.get("role") == "system" for m in prompt):
+            return prompt
+        return [{"role": "system", "content": system}, *prompt]
+    return [{"role": "system", "content": system}, {"role": "user", "content": prompt or ""}]
+
+
+def _system_prompt(meta: dict[str, Any] | None) -> str | None:
+    for side in ("baseline", "candidate"):
+        value = metapath.resolve(meta or {}, f"{side}.system")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def _scores(row: dict[str, Any]) -> Scores:

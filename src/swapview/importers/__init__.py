@@ -87,11 +87,15 @@ def import_files(tool: str, paths: Sequence[str | Path], **opts: Any) -> ImportR
     accepted = inspect.signature(importer).parameters
     for name in given:
         if name not in accepted:
-            flag = "--" + name.replace("_", "-")
+            flag = _FLAGS.get(name, "--" + name.replace("_", "-"))
             raise SwapviewError(f"{flag} does not apply to --from {tool}")
     if not paths:
         raise SwapviewError(f"--from {tool} needs input files: {tool_help(tool)}")
     return importer([str(p) for p in paths], **given)
+
+
+# Importer options whose load flag is not the option's own name.
+_FLAGS = {"key_field": "--key", "pair_by": "--key"}
 
 
 def default_name(result: ImportResult) -> str:
@@ -130,26 +134,16 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
     """The ``swapview load --from TOOL`` hook: the load options, mapped onto the importer's.
 
     Model names carry over; ``--key`` picks what joins an OpenAI batch (``custom_id`` or
-    ``request``); the field and format options are for swapview's own files and do not apply.
+    ``request``) or names the field that joins LangSmith and Langfuse rows, which also take
+    ``--prompt-field`` and ``--output-field``; the format options are for swapview's own files.
     """
 
     def factory(paths: list[str], options: Any, report: LoadReport) -> ImportSource:
-        fields = getattr(options, "fields", None)
         opts: dict[str, Any] = {
             "baseline_model": options.baseline_model,
             "candidate_model": options.candidate_model,
+            **_field_options(tool, getattr(options, "fields", None)),
         }
-        key = getattr(fields, "key", None)
-        if key is not None:
-            if tool != "openai-batch":
-                raise SwapviewError(
-                    f"--key does not apply to --from {tool}: it pairs by"
-                    " what the tool knows (see swapview load --help)"
-                )
-            opts["pair_by"] = key
-        for name in ("prompt", "baseline", "candidate", "output"):
-            if getattr(fields, name, None) is not None:
-                raise SwapviewError(f"--{name}-field does not apply to --from {tool}")
         if getattr(options, "fmt", None) is not None:
             raise SwapviewError(f"--format does not apply to --from {tool}")
         if getattr(options, "skip_bad", False):
@@ -160,6 +154,30 @@ def load_factory(tool: str) -> Callable[[list[str], Any, LoadReport], ImportSour
         return ImportSource(tool, paths, report, **opts)
 
     return factory
+
+
+def _field_options(tool: str, fields: Any) -> dict[str, Any]:
+    """Load's field flags as the importer's options; one that does not apply is an error."""
+    accepted = inspect.signature(IMPORTERS[tool]).parameters
+    for name in ("baseline", "candidate"):
+        if getattr(fields, name, None) is not None:
+            raise SwapviewError(
+                f"--{name}-field does not apply to --from {tool}: each run is one side"
+                + ("; --output-field names its output" if "output_field" in accepted else "")
+            )
+    opts = {
+        "prompt_field": getattr(fields, "prompt", None),
+        "output_field": getattr(fields, "output", None),
+    }
+    key = getattr(fields, "key", None)
+    if key is not None:
+        if "pair_by" not in accepted and "key_field" not in accepted:
+            raise SwapviewError(
+                f"--key does not apply to --from {tool}: it pairs by"
+                " what the tool knows (see swapview load --help)"
+            )
+        opts["pair_by" if "pair_by" in accepted else "key_field"] = key
+    return opts
 
 
 def run_import(

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..ingest.streams import open_text
+from ..ingest.streams import open_text, read_document
 from ..store import PairRecord
 
 Prompt = str | list[dict[str, Any]] | None
@@ -242,8 +242,9 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def read_text(path: str | Path) -> str:
+    """A whole file as text, within the one-document cap (JSONL streams instead)."""
     with open_text(path) as stream:
-        return stream.read()
+        return read_document(stream, path)
 
 
 def type_name(value: Any) -> str:

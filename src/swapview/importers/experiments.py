@@ -1,15 +1,21 @@
 """Shared by the LangSmith and Langfuse importers: rows of experiment exports (CSV, JSON or
 JSONL), grouped by experiment and paired by dataset example id.
+
+``RowFields`` are load's ``--prompt-field``, ``--output-field`` and ``--key``: dotted paths
+into a row (``input.question``, ``outputs.answer``) that replace what the importer guessed.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import metapath
 from ..errors import InputError
 from ..ingest.streams import open_text
 from .base import (
@@ -39,7 +45,9 @@ def read_rows(path: str, list_keys: tuple[str, ...] = ("data",)) -> Iterator[tup
     if suffix == ".csv":
         yield from _csv_rows(path)
     elif suffix in (".jsonl", ".ndjson"):
-        yield from read_jsonl(path)
+        for line, row in read_jsonl(path):
+            page = _page_rows(row, list_keys)
+            yield from ((line, r) for r in page) if page is not None else [(line, row)]
     else:
         doc = read_json(path, "a JSON array of rows, JSONL or CSV")
         for key in list_keys:
@@ -51,6 +59,17 @@ def read_rows(path: str, list_keys: tuple[str, ...] = ("data",)) -> Iterator[tup
             if not isinstance(row, dict):
                 raise InputError(path, f"expected an object, got {type_name(row)}", field=f"[{i}]")
             yield 0, row
+
+
+def _page_rows(row: Row, list_keys: tuple[str, ...]) -> list[Row] | None:
+    """The rows of one API page saved as a line (``{"data": [...], "meta": {...}}``)."""
+    if "meta" not in row:
+        return None
+    for key in list_keys:
+        rows = row.get(key)
+        if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
+            return rows
+    return None
 
 
 def _csv_rows(path: str) -> Iterator[tuple[int, Row]]:
@@ -70,29 +89,81 @@ def _csv_rows(path: str) -> Iterator[tuple[int, Row]]:
             raise InputError(path, f"not valid CSV ({exc})", line=reader.line_num) from None
 
 
+# A cell longer than this is left as text rather than parsed as a Python literal.
+LITERAL_CELL_LIMIT = 1 << 20
+
+
 def _cell(value: str | None) -> Any:
-    """CSV exports store objects as JSON text; read them back as objects."""
+    """CSV exports store objects as JSON text, or (pandas' ``to_csv``, which LangSmith's
+    ``get_test_results`` feeds) a list as its Python repr; read both back as objects."""
     if value is None or value == "":
         return None
     if value[:1] in "{[":
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
-            return value
+        except (json.JSONDecodeError, RecursionError):
+            return _python_literal(value)
     return value
 
 
+def _python_literal(value: str) -> Any:
+    """``[{'role': 'user', ...}]`` as a list; anything that is no plain literal stays text."""
+    if len(value) > LITERAL_CELL_LIMIT:
+        return value
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
+        return value
+    return parsed if isinstance(parsed, (list, dict)) else value
+
+
 def unflatten(row: Row) -> Row:
-    """``{"inputs.question": q}`` to ``{"inputs": {"question": q}}`` (flat columns win)."""
+    """``{"inputs.question": q}`` to ``{"inputs": {"question": q}}``, at every level
+    (pandas' ``json_normalize`` writes ``outputs.output.content``); flat columns win."""
     out: Row = {}
+    nested: dict[str, Row] = {}
     for key, value in row.items():
-        if "." not in key or key in out:
+        head, dot, rest = key.partition(".")
+        if not dot or key in out:
             out[key] = value
-            continue
-        head, rest = key.split(".", 1)
-        if isinstance(out.setdefault(head, {}), dict):
-            out[head][rest] = value
+        else:
+            nested.setdefault(head, {})[rest] = value
+    for head, inner in nested.items():
+        if head not in out:
+            out[head] = unflatten(inner)
     return out
+
+
+@dataclass(frozen=True)
+class RowFields:
+    """Load's field flags for a tool's rows: dotted paths, None where the importer guesses."""
+
+    prompt: str | None = None
+    output: str | None = None
+    key: str | None = None
+
+    def apply(self, path: str, line: int, row: Row, answer: Answer) -> None:
+        """Replace what the flags name in ``answer``; a row without the field is an error."""
+        if self.prompt is not None:
+            answer.prompt = prompt_of(self._value(path, line, row, self.prompt, "--prompt-field"))
+        if self.output is not None and answer.error is None:
+            answer.output = output_of(self._value(path, line, row, self.output, "--output-field"))
+        if self.key is not None:
+            answer.key = str(self._value(path, line, row, self.key, "--key"))
+            answer.label = None
+
+    @staticmethod
+    def _value(path: str, line: int, row: Row, name: str, flag: str) -> Any:
+        value = metapath.resolve(row, name)
+        if value is metapath.MISSING or value in (None, ""):
+            raise InputError(
+                path,
+                f"{flag} {name!r}: this row has no such field"
+                f" (fields: {', '.join(sorted(row)[:8])})",
+                line=line or None,
+                field=name,
+            )
+        return value
 
 
 def pick(row: Row, *names: str) -> Any:
@@ -158,8 +229,10 @@ def pair_experiments(
     baseline: str | None,
     candidate: str | None,
     rows: Callable[[str], Iterator[tuple[int, Row]]] = read_rows,
+    fields: RowFields | None = None,
 ) -> ImportResult:
-    """Group every file's rows by experiment, choose two, pair them by example id."""
+    """Group every file's rows by experiment, choose two, pair them by example id (or by
+    what ``fields.key`` names)."""
     groups: dict[str, Sides] = {}
     models: dict[str, str] = {}
     for path in paths:
@@ -171,6 +244,8 @@ def pair_experiments(
             if model:
                 models.setdefault(name, model)
             if answer is not None:
+                if fields is not None:
+                    fields.apply(path, line, row, answer)
                 groups.setdefault(name, Sides()).add(answer)
         if not seen_any:
             raise InputError(path, "no rows")
@@ -191,7 +266,8 @@ def pair_experiments(
         models.get(new, new),
     )
     for answer in (*groups[old].answers.values(), *groups[new].answers.values()):
-        answer.shared.setdefault("example_id", answer.key)
+        if answer.label is None:  # a readable id, not a hash of what the row holds
+            answer.shared.setdefault("example_id", answer.key)
     result.warnings += [
         f"experiment {n!r} ignored (not chosen)" for n in names if n not in (old, new)
     ]

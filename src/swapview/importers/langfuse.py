@@ -7,28 +7,46 @@ Each row is one dataset run item as Langfuse documents it (``datasetRunName``,
 CSV, JSON or JSONL, in the UI's camelCase or the blob export's snake_case. A JSON file may
 also be the public API's paginated ``{"data": [...]}``.
 
-Runs are told apart by ``datasetRunName`` (else one per file, old first); the model comes
-from the run metadata's ``model`` when set. An item whose run errored is reported.
+SDK 5's experiment items read too: ``api.experiments.list_items(fields="core,dataset,io,
+metadata,experimentMetadata,scores")`` dumped as JSON (its ``{"data": [...], "meta": ...}``
+pages, or their rows as JSONL), camelCase or snake_case: ``experimentName``,
+``experimentItemId`` (the dataset item's id, or for local data a hash of the input, so it
+joins two runs either way), ``input``, ``output``, ``expectedOutput``, ``startTime`` and
+``endTime``, ``level``, ``experimentMetadata`` and ``scores``.
+
+Runs are told apart by ``datasetRunName`` or ``experimentName`` (else one per file, old
+first); the model comes from the run (or experiment) metadata's ``model`` when set. An item
+whose run errored (an ``error``, or an observation at level ``ERROR``) is reported.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..errors import InputError
 from .base import Answer, ImportResult
-from .experiments import Row, number, output_of, pair_experiments, pick, prompt_of
+from .experiments import Row, RowFields, number, output_of, pair_experiments, pick, prompt_of
 
 
 def import_run_items(
-    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+    paths: list[str],
+    baseline_model: str | None = None,
+    candidate_model: str | None = None,
+    prompt_field: str | None = None,
+    output_field: str | None = None,
+    key_field: str | None = None,
 ) -> ImportResult:
-    """Langfuse: dataset run items of two runs (CSV, JSON or JSONL), paired by item id."""
-    return pair_experiments("langfuse", paths, _parse, baseline_model, candidate_model)
+    """Langfuse: dataset run or experiment items of two runs (CSV, JSON or JSONL), paired by
+    item id."""
+    fields = RowFields(prompt_field, output_field, key_field)
+    return pair_experiments(
+        "langfuse", paths, _parse, baseline_model, candidate_model, fields=fields
+    )
 
 
 def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answer]:
-    item = pick(row, "datasetItemId", "dataset_item_id")
+    item = pick(row, "datasetItemId", "dataset_item_id", "experimentItemId", "experiment_item_id")
     if item is None:
         raise InputError(
             path,
@@ -37,11 +55,25 @@ def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answ
             line=line or None,
             field="datasetItemId",
         )
-    experiment = pick(row, "datasetRunName", "dataset_run_name", "runName", "run_name")
-    model = pick(
-        row, "datasetRunMetadata.model", "dataset_run_metadata.model", "metadata.model", "model"
+    experiment = pick(
+        row,
+        "datasetRunName",
+        "dataset_run_name",
+        "experimentName",
+        "experiment_name",
+        "runName",
+        "run_name",
     )
-    error = pick(row, "error")
+    model = pick(
+        row,
+        "datasetRunMetadata.model",
+        "dataset_run_metadata.model",
+        "experimentMetadata.model",
+        "experiment_metadata.model",
+        "metadata.model",
+        "model",
+    )
+    error = pick(row, "error", "statusMessage", "status_message") or _error_level(row)
     answer = Answer(
         str(item),
         prompt_of(pick(row, "input", "trace.input", "datasetItemInput", "dataset_item_input")),
@@ -63,8 +95,32 @@ def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answ
     return experiment, str(model) if model else None, answer
 
 
-def _meta(row: Row) -> dict[str, Any]:
+def _error_level(row: Row) -> str | None:
+    """An experiment item whose task observation ended at level ERROR failed."""
+    if pick(row, "level") == "ERROR":
+        return "the task ended at level ERROR"
+    return None
+
+
+def _latency_s(row: Row) -> float | None:
+    """Seconds: the row's ``latency``, else from the item's start and end times."""
     latency = number(pick(row, "latency"))
+    if latency is not None:
+        return latency
+    start = pick(row, "startTime", "start_time")
+    end = pick(row, "endTime", "end_time")
+    try:
+        return (_when(end) - _when(start)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _when(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _meta(row: Row) -> dict[str, Any]:
+    latency = _latency_s(row)
     return {
         "id": pick(row, "id"),
         "trace_id": pick(row, "traceId", "trace_id", "trace.traceId"),

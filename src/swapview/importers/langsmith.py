@@ -9,6 +9,12 @@ one run a line, or a bulk export. The experiment CSV download works too: its dot
 (``inputs.question``, ``outputs.answer``, ``reference_outputs.answer``,
 ``feedback.correctness``...) are read as those objects.
 
+So does the SDK's ``client.get_test_results(project_name=...).to_csv(path)``: pandas' index
+column, ``reference.*`` (the example's outputs), ``input.*``, ``outputs.*``,
+``execution_time``, ``error``, ``id`` and ``feedback.*``, lists in Python's repr. It drops
+the example id (the frame's index, lost by ``json_normalize``), so its rows pair by their
+inputs, which are the dataset example's; ``--key`` names a field to pair by instead.
+
 Experiments are the runs' ``session_name`` or ``session_id``, else one per file (old first).
 Only root runs pair; child runs (``parent_run_id`` set) only name the model. A run with an
 ``error`` is reported, never loaded.
@@ -20,8 +26,9 @@ import datetime as dt
 from typing import Any
 
 from ..errors import InputError
-from .base import Answer, ImportResult
-from .experiments import Row, number, output_of, pair_experiments, pick, prompt_of
+from ..store import text_hash
+from .base import Answer, ImportResult, canonical
+from .experiments import Row, RowFields, number, output_of, pair_experiments, pick, prompt_of
 from .langchain_outputs import langchain_finish_reason
 
 MODEL_FIELDS = (
@@ -34,14 +41,33 @@ MODEL_FIELDS = (
 
 
 def import_runs(
-    paths: list[str], baseline_model: str | None = None, candidate_model: str | None = None
+    paths: list[str],
+    baseline_model: str | None = None,
+    candidate_model: str | None = None,
+    prompt_field: str | None = None,
+    output_field: str | None = None,
+    key_field: str | None = None,
 ) -> ImportResult:
     """LangSmith: runs of two experiments (JSONL, JSON or CSV), paired by example id."""
-    return pair_experiments("langsmith", paths, _parse, baseline_model, candidate_model)
+    fields = RowFields(prompt_field, output_field, key_field)
+    result = pair_experiments(
+        "langsmith", paths, _parse, baseline_model, candidate_model, fields=fields
+    )
+    if key_field is None and any(r.key.startswith(BY_INPUT) for r in result.records):
+        result.warnings.append(
+            "no dataset example ids (get_test_results().to_csv() leaves them out):"
+            " runs paired by their inputs"
+        )
+    return result
+
+
+# The stored key of a pair joined by its inputs: a hash, as the inputs may be long.
+BY_INPUT = "in-"
 
 
 def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answer | None]:
-    if "inputs" not in row and "outputs" not in row:
+    sdk_row = "input" in row and "execution_time" in row  # get_test_results' columns
+    if "inputs" not in row and "outputs" not in row and not sdk_row:
         raise InputError(
             path,
             "not a LangSmith run: it has neither inputs nor outputs"
@@ -53,7 +79,13 @@ def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answ
     model = pick(row, *MODEL_FIELDS)
     if pick(row, "parent_run_id") is not None or row.get("is_root") is False:
         return experiment, model, None
+    inputs = row.get("input") if sdk_row else row.get("inputs")
     example = pick(row, "reference_example_id", "example_id")
+    label = None
+    if example is None and sdk_row and isinstance(inputs, dict):
+        # get_test_results' rows (``input.*``): always an experiment's, their ids dropped
+        example = canonical(inputs)
+        label = BY_INPUT + text_hash(example)[:16]
     if example is None:
         raise InputError(
             path,
@@ -64,9 +96,10 @@ def _parse(path: str, line: int, row: Row) -> tuple[str | None, str | None, Answ
     error = pick(row, "error")
     answer = Answer(
         str(example),
-        prompt_of(row.get("inputs")),
+        prompt_of(inputs),
         output_of(row.get("outputs")),
         error=str(error).splitlines()[0][:200] if error else None,
+        label=label,
     )
     target = pick(row, "reference_outputs", "reference")
     if target is not None:

@@ -23,6 +23,7 @@ from .badrows import (
     utf8_hint,
 )
 from .jsonarray import JsonArrayReader
+from .streams import read_document
 from .wholefile import PARQUET_MAGIC, document_rows, read_parquet
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
@@ -379,7 +380,7 @@ def read_json_document(stream: BinaryIO, path: str) -> Iterator[tuple[int, Any]]
         # JSONL whose first line outran the sniff window (long outputs): stream it.
         yield from read_jsonl(itertools.chain([first], stream), path)  # type: ignore[arg-type]
         return
-    raw = first + stream.read()
+    raw = first + read_document(stream, path)
     raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
     try:
         text = raw.decode("utf-8")

@@ -119,7 +119,7 @@ def comparison_id(db: Database, name: str) -> int:
     return int(get_comparison(db, name)["id"])
 
 
-def _pending_sql(side: Side, retry_failed: bool) -> str:
+def pending_sql(side: Side, retry_failed: bool) -> str:
     sql = (
         f"FROM pairs p WHERE p.comparison_id = ? AND p.{side}_output IS NULL"
         " AND p.prompt IS NOT NULL"
@@ -135,7 +135,7 @@ def _pending_sql(side: Side, retry_failed: bool) -> str:
     return sql
 
 
-def _pending_args(cid: int, side: Side, retry_failed: bool) -> list[Any]:
+def pending_args(cid: int, side: Side, retry_failed: bool) -> list[Any]:
     return [cid] if retry_failed else [cid, side]
 
 
@@ -144,35 +144,10 @@ def count_pending(
 ) -> int:
     """Pairs still to answer on this side (restricted to ``keys`` when given)."""
     if keys is None:
-        sql = "SELECT count(*) " + _pending_sql(side, retry_failed)
-        return int(db.execute(sql, _pending_args(cid, side, retry_failed)).fetchone()[0])
-    sql = "SELECT p.key " + _pending_sql(side, retry_failed)
-    return sum(1 for (k,) in db.execute(sql, _pending_args(cid, side, retry_failed)) if k in keys)
-
-
-def pending_page(
-    db: Database,
-    cid: int,
-    side: Side,
-    retry_failed: bool,
-    after_id: int,
-    keys: set[str] | None = None,
-    limit: int = BATCH,
-) -> tuple[list[Job], int]:
-    """The next page of pending pairs after ``after_id`` (keyset), and the last id read."""
-    sql = (
-        "SELECT p.id, p.key, p.prompt, p.prompt_format "
-        + _pending_sql(side, retry_failed)
-        + " AND p.id > ? ORDER BY p.id LIMIT ?"
-    )
-    rows = db.execute(sql, [*_pending_args(cid, side, retry_failed), after_id, limit]).fetchall()
-    last = rows[-1][0] if rows else after_id
-    jobs = []
-    for pid, key, prompt, fmt in rows:
-        if keys is not None and key not in keys:
-            continue
-        jobs.append(Job(pid, key, decode_prompt(prompt, fmt)))
-    return jobs, (last if len(rows) == limit else -1)
+        sql = "SELECT count(*) " + pending_sql(side, retry_failed)
+        return int(db.execute(sql, pending_args(cid, side, retry_failed)).fetchone()[0])
+    sql = "SELECT p.key " + pending_sql(side, retry_failed)
+    return sum(1 for (k,) in db.execute(sql, pending_args(cid, side, retry_failed)) if k in keys)
 
 
 def save_answer(db: Database, pair_id: int, side: Side, text: str, info: dict[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..store import now
-from . import records
+from . import claims, records
 from .client import AUTH_STATUS, Answer, ChatClient, Failure
 from .config import ReplayConfig
 from .limits import RateLimiter, backoff, estimate_tokens
@@ -54,6 +54,7 @@ class Summary:
     retried: int = 0
     requests: int = 0
     skipped: int = 0  # answered meanwhile by another run
+    held_elsewhere: int = 0  # left unanswered at the end: another live run holds them
     left_failed: int = 0  # not sent: failed in an earlier run (--skip-failed)
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -112,6 +113,7 @@ class Replayer:
         # it stops, so the next run sends those prompts again.
         self._held: list[tuple[Job, Failure, int]] = []
         self._typical_reply = 256.0
+        self._claimant = claims.Claimant()
 
     # -- the run ---------------------------------------------------------------------
     async def run(self) -> Summary:
@@ -133,9 +135,11 @@ class Replayer:
         if self.on_progress:
             self.on_progress(s)
         started = time.perf_counter()
+        claims.free_dead_claims(self.db, self._claimant)
         self._writer = StoreWriter(self.db)
         self._client = ChatClient(cfg)
         self._limiter = RateLimiter(cfg.requests_per_minute, cfg.tokens_per_minute)
+        renewing = asyncio.create_task(self._renew_claims())
         try:
             await self._run_workers()
             await self._record_held()
@@ -145,7 +149,9 @@ class Replayer:
             s.interrupted = True
             raise
         finally:
+            renewing.cancel()
             await self._client.aclose()
+            self._writer.submit(self._finish_claims)
             # Commit every answer already received, interrupted or not.
             self._writer.close()
             if self._writer.error is not None and s.stopped is None:
@@ -170,13 +176,16 @@ class Replayer:
         while after >= 0 and remaining != 0:
             try:
                 jobs, after = await self._writer.call(
-                    records.pending_page,
+                    claims.claim_page,
                     self.db,
                     self.cid,
                     cfg.side,
                     cfg.retry_failed,
                     after,
+                    self._claimant,
                     self.keys,
+                    # a small page: two runs at once share the prompts, not one page each
+                    max(8, 2 * cfg.concurrency),
                 )
             except Exception as exc:
                 raise Stop(f"cannot read the pending pairs ({exc})") from None
@@ -187,6 +196,19 @@ class Replayer:
                 remaining -= 1
         for _ in range(cfg.concurrency):
             await queue.put(None)
+
+    async def _renew_claims(self) -> None:
+        """Keep this run's claims alive while it runs (another run skips them)."""
+        while True:
+            await asyncio.sleep(claims.RENEW_EVERY_S)
+            if self._writer.error is None:
+                self._writer.submit(claims.renew, self.db, self._claimant)
+
+    def _finish_claims(self) -> None:
+        """On the writer thread, last: what other runs still hold, then give ours back."""
+        s = self.summary
+        s.held_elsewhere = claims.held_elsewhere(self.db, self.cid, s.side, self._claimant)
+        claims.release(self.db, self._claimant)
 
     async def _work(self, queue: asyncio.Queue[Job | None], lane: int) -> None:
         while (job := await queue.get()) is not None:
