@@ -27,7 +27,8 @@ from swapview.store import open_db
 from tests.support.judge_helpers import seed_pairs
 
 CACHE = Path(os.environ.get("SWAPVIEW_TOOLS_CACHE", Path.home() / ".cache" / "swapview-tools"))
-SERVER = CACHE / "llama-server-11434.0.0" / "bin" / "llama-server"
+# Where scripts/install-llama-server puts its portable build.
+SERVER = CACHE / "llama-server-11434.0.0-avx2" / "bin" / "llama-server"
 MODEL = CACHE / "gemma-3-270m-q4_k_m.gguf"
 
 pytestmark = [
