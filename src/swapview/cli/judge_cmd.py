@@ -11,7 +11,7 @@ import click
 
 from ..config import load_config, tag_kinds
 from ..judge.config import build_judge_config
-from ..judge.fields import import_field
+from ..judge.fields import configured_fields, import_field
 from ..judge.runner import Judge, Summary
 from ..judge.stats import Calibration, calibration
 from ..judge.verdicts import JudgeKey, latest_judge
@@ -112,13 +112,7 @@ def judge(
 
 def _configured_fields(config_file: str | None) -> list[str]:
     """The fields named by ``[[judges]] field = ...`` in the config file."""
-    judges = load_config(config_file).judges
-    fields = []
-    for i, table in enumerate(judges):
-        if not isinstance(table.get("field"), str):
-            raise click.ClickException(f"config [[judges]] #{i + 1}: field must be a string")
-        fields.append(table["field"])
-    return fields
+    return configured_fields(load_config(config_file).judges)
 
 
 def _import_fields(state: State, comparison: str | None, fields: list[str], as_json: bool) -> None:

@@ -8,6 +8,7 @@ import click
 
 from ..config import load_config
 from ..detail import comparisons
+from ..judge.fields import configured_fields, import_missing_fields
 from ..judge.pairs import ensure_judge_pairs
 from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
 from ..queue.window import preload
@@ -54,6 +55,8 @@ def review(
     cid = resolve_comparison(db, comparison, newest=True)["id"]
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
+    # Judge fields of the config ([[judges]]) feed the learned order and the judge column.
+    import_missing_fields(db, cid, configured_fields(config.judges))
     ensure_judge_pairs(db, [cid])  # verdicts stored before the queue could show them
     db.close()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import click
 
 from ..config import load_config
+from ..judge.fields import configured_fields, import_missing_fields
 from ..store import resolve_comparison
 from ..tagkinds import TagKinds
 from ..triage.clusters import (
@@ -66,8 +67,12 @@ def refit_command(
     state: State, comparison: str | None, top: int, as_json: bool, config_file: str | None
 ) -> None:
     """Refit from the current tags and print the head of the likely-regression queue."""
-    kinds = _kinds(config_file)
+    config = load_config(config_file)
+    kinds = config.tag_kinds()
     db, cid = _comparison_id(state, comparison)
+    # Judge scores that came with the data ([[judges]]) are features like any other.
+    for field in import_missing_fields(db, cid, configured_fields(config.judges)):
+        say(f"judge field {field}: stored as verdicts")
     report = refit_and_store(db, cid, kinds)
     head = likely_regressions(db, cid, limit=top)
     if as_json:

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, SwapviewError
 from ..metapath import MISSING, resolve
 
 LABELS = {
@@ -105,3 +105,30 @@ def import_field(db: Any, comparison_id: int, field: str) -> tuple[int, int]:
 
     refresh_judge_pairs(db, comparison_id)
     return stored, empty
+
+
+def configured_fields(judges: list[dict[str, Any]]) -> list[str]:
+    """The fields named by ``[[judges]] field = ...`` tables of the config file."""
+    fields = []
+    for i, table in enumerate(judges):
+        if not isinstance(table.get("field"), str) or not table["field"].strip():
+            raise SwapviewError(f"config [[judges]] #{i + 1}: field must be a non-empty string")
+        fields.append(table["field"])
+    return fields
+
+
+def import_missing_fields(db: Any, comparison_id: int, fields: list[str]) -> list[str]:
+    """Store the configured judge fields not stored for this comparison yet, so the
+    learned order and the review app read them as verdicts; the fields it imported."""
+    done = []
+    for field in fields:
+        model, _ = field_judge(field)
+        stored = db.execute(
+            "SELECT 1 FROM judge_verdicts v JOIN pairs p ON p.id = v.pair_id"
+            " WHERE p.comparison_id = ? AND v.judge_model = ? LIMIT 1",
+            [comparison_id, model],
+        ).fetchone()
+        if stored is None:
+            import_field(db, comparison_id, field)
+            done.append(field)
+    return done
