@@ -26,7 +26,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -95,6 +95,9 @@ class Config(BaseModel):
     judge: dict[str, Any] = Field(default_factory=dict)  # `swapview judge` (judge.config)
     # Judge scores that came with the data: [[judges]] field = "candidate.scores.NAME".
     judges: list[dict[str, Any]] = Field(default_factory=list)
+    # The accurate model that refines the queue while the review app is open (minilm,
+    # http: the [embeddings] endpoint), or "off".
+    refine: Literal["minilm", "http", "off"] = "minilm"
 
     @model_validator(mode="after")
     def _tag_keys_unique(self) -> Config:

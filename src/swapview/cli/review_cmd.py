@@ -32,6 +32,11 @@ from .app import (
 @click.option("--theme", help="Textual theme, e.g. ansi-dark for 256-colour terminals.")
 @config_option
 @click.option("--no-resume", is_flag=True, help="Start at the top, not where you stopped.")
+@click.option(
+    "--no-refine",
+    is_flag=True,
+    help="Do not refine the queue with the accurate model meanwhile (config: refine = 'off').",
+)
 @pass_state
 def review(
     state: State,
@@ -43,6 +48,7 @@ def review(
     theme: str | None,
     config_file: str | None,
     no_resume: bool,
+    no_refine: bool,
 ) -> None:
     """Page through pairs most changed first and tag each with one key."""
     config = load_config(config_file)
@@ -77,6 +83,7 @@ def review(
         spec=spec,
         config=config,
         resume=not no_resume,
+        refine=None if no_refine or config.refine == "off" else config.refine,
         comparisons=comps,
         preloaded=first,
     )

@@ -16,6 +16,7 @@ from ..diff import Diff
 from ..queue.search import SearchResult
 from ..queue.status import DecisionState
 from ..queue.window import QueueLoad
+from ..scoring.refine import RefineProgress
 from ..session import Outcome
 from ..shift.view import ShiftView
 from ..triage.clusters import Cluster
@@ -79,6 +80,18 @@ class ShiftBuilt(Message):
 
     comparison_id: int
     view: ShiftView
+
+
+@dataclass
+class RefineStepped(Message):
+    """Refinement committed a step (or could not start: ``problem``)."""
+
+    comparison: str
+    progress: RefineProgress | None
+    problem: str | None = None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefineStepped) and message.problem is None
 
 
 @dataclass

@@ -368,7 +368,8 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             parts += [
                 (fmt_num(row.semantic), base),
-                (" ", base),
+                # "*": the accurate model's distance placed this row (refinement).
+                ("*" if row.refined_model else " ", dim),
                 (fmt_num(row.lexical), dim),
                 (" ", base),
                 (fmt_change(row.length_change), dim),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from ..queue import status as facets
 from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
 from ..reviews import Decision
+from ..scoring.refine import RefineProgress
+from ..scoring.refine import status_text as refine_status
 from ..session import Outcome, ReviewSession
 from ..shift.view import ShiftView, ViewRow, shift_line
 from ..store import connect
@@ -63,6 +66,7 @@ from .messages import (
     EstimateReady,
     JudgeCalibrated,
     QueueLoaded,
+    RefineStepped,
     RowsLoaded,
     SampleSuggested,
     SearchDone,
@@ -76,6 +80,7 @@ from .notes import NoteTaker
 from .pair_list import Columns, PairList, header_text
 from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
 from .reads import ScreenReads
+from .refiner import BackgroundRefiner
 from .status_line import StatusParts, status_text
 from .triage_controller import (
     REGRESSION_ORDER,
@@ -88,6 +93,8 @@ from .triage_controller import (
     sample_spec,
 )
 
+REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
+RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
 _NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
@@ -104,6 +111,7 @@ class ReviewContext:
     resume: bool = True
     comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
     preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
+    refine: str | None = None  # the accurate model refining the queue meanwhile (minilm)
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class ReviewScreen(Screen):
     detail: var[PairDetail | None] = var(None, init=False, always_update=True)
     progress: var[queue.Progress] = var(queue.Progress(0, 0), init=False)
     estimate: var[dict | None] = var(None, init=False)
+    refine_state: var[RefineProgress | None] = var(None, init=False)
     unified = var(False, init=False)
     wrap = var(True, init=False)
     ignore_ws = var(False, init=False)
@@ -155,6 +164,10 @@ class ReviewScreen(Screen):
         self.triage = TriageController(self, context.db_path, self.tag_kinds)
         self.session = ReviewSession(context.db_path, context.reviewer, self._written)
         self.notes = NoteTaker(self, self.session, self.conn)
+        self.refiner = (
+            BackgroundRefiner(self, context.db_path, context.refine) if context.refine else None
+        )
+        self._reloaded_at = 0.0  # when refinement last re-sorted the queue
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -180,6 +193,7 @@ class ReviewScreen(Screen):
         preloaded, self.context.preloaded = self.context.preloaded, None
         self.reads.load_queue(self._generation, self.spec, None, 0, self.context.resume, preloaded)
         self._follow_spec()
+        self._refine_current()
 
     def on_resize(self) -> None:
         self._update_status()  # the status parts and the column titles fit the width
@@ -197,6 +211,17 @@ class ReviewScreen(Screen):
         arrival, self._arrival = self._arrival, Arrival()
         self.reload(target=arrival.target, keep=arrival.keep, fallback=arrival.fallback)
         self._follow_spec()
+        self._refine_current()
+
+    def _refine_current(self) -> None:
+        """Refine the comparison on screen (once per comparison)."""
+        name = self._comparison_name(self.spec.comparison_id)
+        if self.refiner is not None and name is not None and name != self.refiner.comparison:
+            self.refine_state = None
+            self.refiner.start(name)
+
+    def _comparison_name(self, cid: int | None) -> str | None:
+        return next((name for i, name, *_ in self.context.comparisons if i == cid), None)
 
     def _follow_spec(self) -> None:
         self.triage.request_refit(self.spec, self.conn)
@@ -209,6 +234,9 @@ class ReviewScreen(Screen):
         self._update_status()
 
     def watch_estimate(self) -> None:
+        self._update_status()
+
+    def watch_refine_state(self) -> None:
         self._update_status()
 
     def watch_detail(self, detail: PairDetail | None) -> None:
@@ -399,6 +427,9 @@ class ReviewScreen(Screen):
             order=self.spec.order_def.name,
             filters=self.spec.describe_filters() or "all",
             reviewer=self.reviewer,
+            refine=refine_status(self.refine_state)
+            if self.refine_state and self.refine_state.total
+            else "",
         )
         # Less the status line's padding, and one cell: a line that fills it exactly is cut.
         text = status_text(parts, self.size.width - 3)
@@ -791,6 +822,26 @@ class ReviewScreen(Screen):
     def _judge_calibrated(self, msg: JudgeCalibrated) -> None:
         text = msg.summary or "no judge has judged this comparison (swapview judge --help)"
         self.notify(text, markup=False, timeout=10)
+
+    # ----- refinement
+    @on(RefineStepped)
+    def _refine_stepped(self, msg: RefineStepped) -> None:
+        if msg.problem is not None:
+            self.notify(
+                f"refinement off: {msg.problem}", severity="warning", markup=False, timeout=6
+            )
+            return
+        if msg.comparison != self._comparison_name(self.spec.comparison_id):
+            return
+        before, self.refine_state = self.refine_state, msg.progress
+        progress = msg.progress
+        grew = progress is not None and (before is None or progress.refined != before.refined)
+        now = time.monotonic()
+        due = now - self._reloaded_at >= RESORT_S or (progress is not None and progress.done)
+        if grew and due and self.spec.order in REFINED_ORDERS:
+            # The refined head re-sorts the queue; the cursor stays on its pair.
+            self._reloaded_at = now
+            self.reload(keep=True)
 
     # ----- keys: what shifted
     def action_shift_view(self) -> None:

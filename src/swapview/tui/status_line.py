@@ -20,6 +20,7 @@ class StatusParts:
     order: str
     filters: str  # "all" when none
     reviewer: str
+    refine: str = ""  # "first 400 of 805 refined by MiniLM": shown while there is room
 
 
 def status_text(parts: StatusParts, width: int) -> str:
@@ -38,7 +39,16 @@ def status_text(parts: StatusParts, width: int) -> str:
 
 
 def _fields(p: StatusParts) -> tuple[str, ...]:
-    return (p.progress, p.progress_short, p.estimate, p.position, p.order, p.filters, p.reviewer)
+    return (
+        p.progress,
+        p.progress_short,
+        p.estimate,
+        p.position,
+        p.order,
+        p.filters,
+        p.reviewer,
+        p.refine,
+    )
 
 
 def _forms(p: StatusParts) -> list[list[str]]:
@@ -46,6 +56,8 @@ def _forms(p: StatusParts) -> list[list[str]]:
     short_est = f", {p.estimate.split(' (')[0]}" if p.estimate else ""
     filt = f"filter: {p.filters}"
     return [
+        [p.progress + est, p.position, f"order: {p.order}", filt, p.reviewer, p.refine],
+        [p.progress + est, p.position, p.order, filt, p.reviewer, p.refine],
         [p.progress + est, p.position, f"order: {p.order}", filt, p.reviewer],
         [p.progress + est, p.position, p.order, filt, p.reviewer],
         [p.progress_short + est, p.position, p.order, filt, p.reviewer],

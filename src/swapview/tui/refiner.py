@@ -1,0 +1,93 @@
+"""Refinement while the reviewer reads: the accurate model re-scores the head of the queue
+in a background thread worker from the moment the app opens (a plain object).
+
+The worker runs at a lower CPU priority than the app (its embedding threads inherit it),
+so keys stay as quick as without it; each committed step is posted back as
+``RefineStepped``. It stops when every pair is refined, when the model cannot be loaded
+(said once), or when the app closes. Nothing is embedded twice: the steps go through the
+embedding cache, and a later `swapview score --refine` resumes where it left off.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from textual.worker import get_current_worker
+
+from ..errors import SwapviewError
+from ..scoring.embeddings import make_embedder
+from ..scoring.refine import refine_progress, refine_step
+from ..store import open_db
+from .messages import RefineStepped
+from .reads import WorkerHost
+
+NICE = 10  # of the worker's thread, and of the model's threads it starts
+
+
+def lower_priority() -> None:
+    """Make the calling thread (and threads it starts) yield the CPU to the app's."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    except (AttributeError, OSError):
+        pass  # not Linux, or not allowed: refinement still runs, at normal priority
+
+
+class BackgroundRefiner:
+    """Starts and owns the refinement worker of one comparison."""
+
+    def __init__(
+        self,
+        host: WorkerHost,
+        db_path: str,
+        backend: str,
+        make: Callable[[str], Any] = make_embedder,
+    ) -> None:
+        self.host = host
+        self.db_path = db_path
+        self.backend = backend
+        self._make = make
+        self.comparison: str | None = None
+
+    def start(self, comparison: str) -> None:
+        """Refine ``comparison`` from its head down (a new call replaces the last run)."""
+        self.comparison = comparison
+        self.host.run_worker(
+            lambda: self._run(comparison),
+            thread=True,
+            group="refine",
+            exclusive=True,
+            exit_on_error=False,
+            name="refine",
+        )
+
+    def _run(self, comparison: str) -> None:
+        lower_priority()
+        worker = get_current_worker()
+        db = open_db(self.db_path, migrate=False)
+        try:
+            try:
+                embedder = self._make(self.backend)
+            except Exception as exc:  # a model that cannot load: say so, keep reviewing
+                self.host.post_message(RefineStepped(comparison, None, f"{exc}"))
+                return
+            progress = refine_progress(db, comparison, embedder.name)
+            if progress.total == 0:
+                why = "nothing to refine: score the comparison first (swapview score)"
+                self.host.post_message(RefineStepped(comparison, None, why))
+                return
+            self.host.post_message(RefineStepped(comparison, progress))
+            while not progress.done and not worker.is_cancelled:
+                try:
+                    step = refine_step(db, comparison, embedder, total=progress.total)
+                except SwapviewError as exc:  # unscored, or scored with this very model
+                    self.host.post_message(RefineStepped(comparison, None, str(exc)))
+                    return
+                progress = step.progress
+                self.host.post_message(RefineStepped(comparison, progress))
+                if not step.refined:
+                    return
+        finally:
+            db.close()
