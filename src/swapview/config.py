@@ -98,6 +98,8 @@ class Config(BaseModel):
     # The accurate model that refines the queue while the review app is open (minilm,
     # http: the [embeddings] endpoint), or "off".
     refine: Literal["minilm", "http", "off"] = "minilm"
+    # The team's eval suite (files `coverage --evals` reads): the review app's blind spots.
+    evals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _tag_keys_unique(self) -> Config:

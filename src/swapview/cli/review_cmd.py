@@ -33,6 +33,14 @@ from .app import (
 @config_option
 @click.option("--no-resume", is_flag=True, help="Start at the top, not where you stopped.")
 @click.option(
+    "--evals",
+    "evals",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The eval suite, for the blind-spots view (B); config: evals = [...].",
+)
+@click.option(
     "--no-refine",
     is_flag=True,
     help="Do not refine the queue with the accurate model meanwhile (config: refine = 'off').",
@@ -49,6 +57,7 @@ def review(
     config_file: str | None,
     no_resume: bool,
     no_refine: bool,
+    evals: tuple[str, ...],
 ) -> None:
     """Page through pairs most changed first and tag each with one key."""
     config = load_config(config_file)
@@ -84,6 +93,7 @@ def review(
         config=config,
         resume=not no_resume,
         refine=None if no_refine or config.refine == "off" else config.refine,
+        evals=list(evals) or list(config.evals),
         comparisons=comps,
         preloaded=first,
     )

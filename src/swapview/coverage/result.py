@@ -145,3 +145,9 @@ def _row(c: ClusterCoverage) -> str:
         md_text(c.label()).replace("|", "\\|"),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def blind_spot_line(c: ClusterCoverage) -> str:
+    """One line a picker shows: traffic, change, regressions, coverage and the label."""
+    found = f"{c.regressions_found} reg" if c.regressions_found else "no reg yet"
+    return f"{c.traffic:>4.0%} traffic · {found} · {c.coverage_text()} · {c.label()}"

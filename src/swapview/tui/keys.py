@@ -87,6 +87,7 @@ JUDGE_BINDINGS = [
 
 VIEW_BINDINGS = [
     Binding("d", "shift_view", "What shifted", id="shift_view"),
+    Binding("B", "coverage_view", "Blind spots of the eval suite", id="coverage_view", show=False),
 ]
 
 APP_BINDINGS = [

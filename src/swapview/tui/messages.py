@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from .. import queue
+from ..coverage.analysis import BlindSpot
 from ..diff import Diff
 from ..queue.search import SearchResult
 from ..queue.status import DecisionState
@@ -92,6 +93,15 @@ class RefineStepped(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RefineStepped) and message.problem is None
+
+
+@dataclass
+class CoverageBuilt(Message):
+    """The blind spots of the eval suite in this comparison's traffic (``problem``: none)."""
+
+    comparison_id: int
+    spots: list[BlindSpot]
+    problem: str | None = None
 
 
 @dataclass

@@ -18,14 +18,19 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from .. import queue
+from ..coverage import build_coverage, read_eval_cases
+from ..coverage.analysis import blind_spots
 from ..diff import diff_texts
+from ..errors import SwapviewError
 from ..judge.stats import calibration
 from ..judge.verdicts import latest_judge
 from ..queue.search import search
 from ..queue.window import QueueLoad, load_queue
+from ..scoring.embeddings import make_embedder
 from ..shift.view import ShiftView
 from ..store import connect, open_db
 from .messages import (
+    CoverageBuilt,
     DecisionsRefreshed,
     DiffReady,
     JudgeCalibrated,
@@ -176,6 +181,24 @@ class ScreenReads:
                 db.close()
 
         self._start(job, "shift", exclusive=True)
+
+    def coverage(self, comparison_id: int, evals: list[str], kinds: dict[str, str]) -> None:
+        """Where the eval suite is blind: the comparison's prompts clustered against the
+        eval cases (embedded with the scoring model, cached)."""
+
+        def job() -> Message:
+            db = open_db(self.db_path, migrate=False)
+            try:
+                (comparison,) = db.query("SELECT * FROM comparisons WHERE id = ?", [comparison_id])
+                cases = read_eval_cases(evals)
+                cov = build_coverage(db, comparison, cases, make_embedder(), kinds=kinds)
+                return CoverageBuilt(comparison_id, blind_spots(cov))
+            except SwapviewError as exc:
+                return CoverageBuilt(comparison_id, [], str(exc))
+            finally:
+                db.close()
+
+        self._start(job, "coverage", exclusive=True)
 
     def diff(
         self, cache_key: tuple, old: str | None, new: str | None, ignore_whitespace: bool

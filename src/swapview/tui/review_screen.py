@@ -39,6 +39,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import queue
 from ..config import Config
+from ..coverage.result import blind_spot_line
 from ..detail import PairDetail
 from ..diff import diff_texts
 from ..judge.pairs import disagreement_map, judged
@@ -61,6 +62,7 @@ from .keys import SAMPLE_TITLE, binding_order, screen_bindings
 from .messages import (
     AlikeFound,
     ClusterRead,
+    CoverageBuilt,
     DecisionsRefreshed,
     DiffReady,
     EstimateReady,
@@ -112,6 +114,7 @@ class ReviewContext:
     comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
     preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
     refine: str | None = None  # the accurate model refining the queue meanwhile (minilm)
+    evals: list[str] = field(default_factory=list)  # the eval suite, for the blind spots (B)
 
 
 @dataclass(frozen=True)
@@ -843,6 +846,44 @@ class ReviewScreen(Screen):
             self._reloaded_at = now
             self.reload(keep=True)
 
+    # ----- keys: where the eval suite is blind
+    def action_coverage_view(self) -> None:
+        cid = self.spec.comparison_id
+        if cid is None:
+            return
+        if not self.context.evals:
+            self.notify(
+                "no eval suite given: review --evals FILE (or evals = [...] in the config)",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.notify("clustering the prompts against the eval cases…", markup=False, timeout=4)
+        self.reads.coverage(cid, self.context.evals, self.tag_kinds)
+
+    @on(CoverageBuilt)
+    def _coverage_built(self, msg: CoverageBuilt) -> None:
+        if msg.problem is not None:
+            self.notify(msg.problem, severity="error", markup=False)
+            return
+        if msg.comparison_id != self.spec.comparison_id:
+            return
+        if not msg.spots:
+            self.notify("no blind spot: every cluster holds its share of eval cases", markup=False)
+            return
+        choices = [(str(i), blind_spot_line(s.cluster)) for i, s in enumerate(msg.spots)]
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                spot = msg.spots[int(choice)]
+                self._push_back()
+                label = f"blind spot {spot.cluster.id}"
+                spec = self.spec.with_(ids=tuple(spot.pair_ids), label=label, search=None)
+                self.show_queue(spec, keep=False)
+
+        title = "Blind spots: traffic the eval suite does not cover; enter: its pairs"
+        self.app.push_screen(Picker(title, choices), chosen)
+
     # ----- keys: what shifted
     def action_shift_view(self) -> None:
         cid = self.spec.comparison_id
@@ -900,6 +941,8 @@ class ReviewScreen(Screen):
             return (self.pair_list.cursor_row is not None) or None
         if action == "judge_agreement":
             return judged(self.conn, self.spec.comparison_id) or None
+        if action == "coverage_view":
+            return (self.spec.comparison_id is not None) or None
         if action == "shift_view":
             return (self.spec.comparison_id is not None) or None
         if action == "sample_band":
