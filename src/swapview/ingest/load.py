@@ -24,7 +24,7 @@ from ..store import (
 )
 from .fields import FieldMap
 from .files import BadRows, PairFile, SideFile
-from .join import JoinedFiles
+from .join import JoinedFiles, OneSide
 from .readers import file_stem
 from .streams import Progress
 
@@ -53,6 +53,7 @@ class LoadOptions:
     candidate_model: str | None = None
     skip_bad: bool = False
     progress: Progress | None = None
+    only_side: str | None = None  # "baseline" or "candidate": one model's file, other side later
 
 
 class SingleFile:
@@ -83,7 +84,18 @@ class SingleFile:
 
 
 def file_source(paths: list[str], options: LoadOptions, report: LoadReport) -> PairSource:
-    """One file with both sides, or two files (baseline, candidate) to join."""
+    """One file with both sides, one model's file (``only_side``), or two files to join."""
+    if options.only_side and len(paths) == 1:
+        reader = SideFile(
+            paths[0],
+            options.fields,
+            BadRows(options.skip_bad, report),
+            fmt=options.fmt,
+            progress=options.progress,
+        )
+        model = options.baseline_model if options.only_side == "baseline" else None
+        model = model or (options.candidate_model if options.only_side == "candidate" else None)
+        return OneSide(reader, options.only_side, report, model=model)
     if len(paths) == 1:
         return SingleFile(paths[0], options, report)
     if len(paths) != 2:
