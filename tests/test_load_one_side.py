@@ -171,3 +171,25 @@ def test_replay_prompts_refuse_an_answer_that_is_not_text(tmp_path, db_path):
     )
     assert result.exit_code == 1
     assert f"{path}:1: field 'baseline_output': an answer is a string" in result.output
+
+
+def test_pending_pairs_are_not_scored_until_their_side_arrives(tmp_path, db_path, static_embedder):
+    from swapview.scoring.runner import score_comparison
+
+    old = _jsonl(tmp_path / "old.jsonl", [{"id": "q", "prompt": "p", "baseline_output": "a b"}])
+    new = _jsonl(tmp_path / "new.jsonl", [{"id": "q", "candidate_output": "a b c"}])
+    assert _run(db_path, old, "-c", "s").exit_code == 0
+    db = open_db(db_path)
+    try:
+        waiting = score_comparison(db, "s", static_embedder)
+        assert (waiting.pending, waiting.scored) == (1, 0)
+        assert db.execute("SELECT count(*) FROM signals").fetchone()[0] == 0  # no empty_output
+    finally:
+        db.close()
+    assert _run(db_path, new, "-c", "s").exit_code == 0
+    db = open_db(db_path)
+    try:
+        done = score_comparison(db, "s", static_embedder)
+    finally:
+        db.close()
+    assert (done.pending, done.scored) == (0, 1)
