@@ -13,6 +13,7 @@ from ..report import (
     known_signals,
     known_tags,
     metrics,
+    scoring_section,
     to_markdown,
 )
 from ..shift.report_section import shift_section
@@ -32,6 +33,7 @@ from .app import (
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
 SECTIONS: tuple[SectionProvider, ...] = (
+    scoring_section,
     remaining_section,
     rate_section,
     judge_section,
