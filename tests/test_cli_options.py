@@ -79,6 +79,7 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
         scoring_section,
         triage.remaining_section,
         triage.rate_section,
+        triage.agreement_section,
         judge_section,
         shift_section,
     )

@@ -18,7 +18,7 @@ from ..report import (
 )
 from ..shift.report_section import shift_section
 from ..store import resolve_comparison
-from ..triage.report_section import rate_section, remaining_section
+from ..triage.report_section import agreement_section, rate_section, remaining_section
 from .app import (
     State,
     comparison_option,
@@ -36,6 +36,7 @@ SECTIONS: tuple[SectionProvider, ...] = (
     scoring_section,
     remaining_section,
     rate_section,
+    agreement_section,
     judge_section,
     shift_section,
 )
