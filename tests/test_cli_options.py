@@ -66,7 +66,7 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
     from swapview import importers
     from swapview.cli.report_cmd import SECTIONS
     from swapview.ingest import LoadOptions, make_source
-    from swapview.report import build_report
+    from swapview.report import build_report, scoring_section
     from swapview.store import LoadReport
 
     ensure_comparison(db, "m1")
@@ -76,8 +76,10 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
 
     triage = swapview.triage.report_section
     assert SECTIONS == (
+        scoring_section,
         triage.remaining_section,
         triage.rate_section,
+        triage.agreement_section,
         judge_section,
         shift_section,
     )

@@ -103,11 +103,12 @@ BAD_INPUTS = [
         " 'baseline']",
     ),
     (
+        # A field that may be the old answer makes this no one-sided file: say so.
         "no_baseline.jsonl",
-        '{"prompt": "p", "x": 1, "candidate": "b"}\n',
+        '{"prompt": "p", "reply": "a", "candidate": "b"}\n',
         "{p}: cannot find the baseline field (tried baseline_output, baseline, baseline_response,"
         " baseline_completion, old_output, old, old_response, output_a, ...; the rows have"
-        " candidate, prompt, x); pass --baseline-field",
+        " candidate, prompt, reply); pass --baseline-field",
     ),
     (
         "no_identity.jsonl",

@@ -35,7 +35,7 @@ PAIRS = [
         {},
     ),
     PairRecord("empty", "p", "A full answer with several words in it.", "", {}),
-    PairRecord("both-empty", "p", "", None, {}),
+    PairRecord("both-empty", "p", "", "", {}),
     PairRecord("cut", "p", "Short answer.", "Fine.", {"finish_reason": "length"}),
 ]
 

@@ -130,3 +130,23 @@ def test_one_config_file_serves_review_replay_and_score(tmp_path):
     path.write_text('reviewer = "ana"\nreplay = 3\n', encoding="utf-8")
     with pytest.raises(InputError, match="replay"):
         load_config(path)
+
+
+def test_a_corrected_answer_is_attributed_kept_with_the_tag_and_undoable(db, db_path, pair_ids):
+    out = []
+    s = ReviewSession(db_path, "ana", out.append)
+    s.tag(pair_ids[0], "regression")
+    s.correct(pair_ids[0], "The right answer, as the reviewer wrote it.")
+    assert s.wait_idle(10)
+    decision = reviews.current(db, pair_ids[0])
+    assert (decision.tag, decision.corrected_output, decision.reviewer) == (
+        "regression",
+        "The right answer, as the reviewer wrote it.",
+        "ana",
+    )
+    assert out[-1].action == "correct"
+    s.undo()
+    assert s.wait_idle(10)
+    s.close()
+    after = reviews.current(db, pair_ids[0])
+    assert (after.tag, after.corrected_output) == ("regression", None)

@@ -29,6 +29,7 @@ from .config import Config
 from .mdsafe import md_code, md_text
 from .reviews import DEFAULT_TAGS
 from .scoring.signals import SIGNAL_NAMES
+from .scoring.status import score_command, score_problem, score_status
 from .stats import tag_counts
 from .store import get_comparison
 from .tagkinds import (
@@ -373,3 +374,27 @@ def _top_lines(cases: list[TopCase]) -> list[str]:
             f'{indent}- new: "{md_text(c.candidate_excerpt)}"',
         ]
     return out
+
+
+def scoring_section(db: Database, comparison: dict[str, Any]) -> Section | None:
+    """What is not scored yet and the command that scores it; nothing when all is."""
+    problem = score_problem(db, comparison)
+    if problem is None:
+        return None
+    status = score_status(db, comparison["id"])
+    command = score_command(db, comparison["name"])
+    return Section(
+        key="scoring",
+        title="Not scored",
+        markdown=md_text(problem[:1].upper() + problem[1:], line_start=True)
+        + ": distances, signals and the top regressions need scores. Run "
+        + md_code(command)
+        + ".",
+        data={
+            "unscored": status.unscored,
+            "outdated": status.outdated,
+            "pending": status.pending,
+            "command": command,
+        },
+        metrics={"pairs_unscored": float(status.to_score)},
+    )

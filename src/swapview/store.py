@@ -168,6 +168,7 @@ class LoadReport:
     stale_reviews: int = 0
     empty_outputs: int = 0
     identical_outputs: int = 0
+    pending: dict[str, int] = field(default_factory=dict)  # side -> pairs still without it
     duplicate_keys: list[str] = field(default_factory=list)
     unmatched_baseline: list[str] = field(default_factory=list)
     unmatched_candidate: list[str] = field(default_factory=list)
@@ -234,6 +235,21 @@ def ensure_comparison(
         [baseline_model, candidate_model, source, row[0]],
     )
     return int(row[0])
+
+
+def _filled(rec: PairRecord, stored: tuple, stored_meta: str | None) -> PairRecord:
+    prompt, prompt_format, baseline, candidate = stored
+    meta = rec.metadata
+    if stored_meta and (rec.baseline_output is None or rec.candidate_output is None):
+        # The stored side's metadata (its finish reason, its model's fields) stays too.
+        meta = {**json.loads(stored_meta), **meta}
+    return PairRecord(
+        rec.key,
+        rec.prompt if rec.prompt is not None else decode_prompt(prompt, prompt_format),
+        rec.baseline_output if rec.baseline_output is not None else baseline,
+        rec.candidate_output if rec.candidate_output is not None else candidate,
+        meta,
+    )
 
 
 def _batches(items: Iterable[PairRecord], size: int) -> Iterator[list[PairRecord]]:
@@ -371,7 +387,9 @@ class PairWriter:
     def _count_quirks(self, rec: PairRecord) -> None:
         # isspace() rather than strip(): no copy of a long output per row.
         base, cand = rec.baseline_output, rec.candidate_output
-        if not base or base.isspace() or not cand or cand.isspace():
+        if (base is not None and (not base or base.isspace())) or (
+            cand is not None and (not cand or cand.isspace())
+        ):
             self.report.empty_outputs += 1
         if rec.baseline_output is not None and rec.baseline_output == rec.candidate_output:
             self.report.identical_outputs += 1
@@ -392,8 +410,35 @@ class PairWriter:
             found.update({k: (i, h, m) for k, i, h, m in rows})
         return found
 
+    def _fill_from_stored(self, batch: list[PairRecord], existing: dict) -> list[PairRecord]:
+        """A record without a side (or a prompt) keeps what is stored for its key: a file
+        holding one side never writes the other side's answer over with NULL."""
+        gaps = [
+            r.key
+            for r in batch
+            if r.key in existing
+            and (r.baseline_output is None or r.candidate_output is None or r.prompt is None)
+        ]
+        stored: dict[str, tuple] = {}
+        for start in range(0, len(gaps), 500):
+            chunk = gaps[start : start + 500]
+            rows = self.db.execute(
+                "SELECT key, prompt, prompt_format, baseline_output, candidate_output"
+                f" FROM pairs WHERE comparison_id = ? AND key IN ({','.join('?' * len(chunk))})",
+                [self.comparison_id, *chunk],
+            )
+            stored.update({row[0]: row[1:] for row in rows})
+        return [
+            _filled(r, stored[r.key], existing[r.key][2]) if r.key in stored else r for r in batch
+        ]
+
     def _write_batch(self, batch: list[PairRecord]) -> None:
         existing = self._last_existing = self._existing([r.key for r in batch])
+        batch = self._fill_from_stored(batch, existing)
+        for rec in batch:
+            for side in ("baseline", "candidate"):
+                if getattr(rec, f"{side}_output") is None:
+                    self.report.pending[side] = self.report.pending.get(side, 0) + 1
         stamp = now()
         inserts, updates, changed_ids, meta_updates = [], [], [], []
         for rec in batch:

@@ -6,6 +6,7 @@ import getpass
 import importlib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ class State:
 
     def open(self) -> Database:
         return open_db(self.db_path)
+
+    def db_args(self) -> str:
+        """What a suggested command needs to name this database: " --db PATH", or ""."""
+        return "" if self.db_path == DEFAULT_DB else f" --db {shlex.quote(self.db_path)}"
 
     def open_existing(self) -> Database:
         """For commands that only read: a missing file is an error, not a new empty one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,13 +28,13 @@ SHOW_KEYS = 5
     "--baseline",
     "baseline_file",
     type=click.Path(dir_okay=False),
-    help="File of the old model's outputs (with --candidate).",
+    help="File of the old model's outputs (with --candidate; alone, the new side waits).",
 )
 @click.option(
     "--candidate",
     "candidate_file",
     type=click.Path(dir_okay=False),
-    help="File of the new model's outputs (with --baseline).",
+    help="File of the new model's outputs (with --baseline; alone, it fills the new side).",
 )
 @click.option("--comparison", "-c", help="Comparison name [default: from the file or models].")
 @click.option(
@@ -88,6 +89,7 @@ def load_command(
 ) -> None:
     """Load paired outputs: one file with both sides, or a baseline and a candidate file."""
     paths = _paths(files, baseline_file, candidate_file, tool)
+    only_side = _only_side(baseline_file, candidate_file)
     options = LoadOptions(
         fields=FieldMap(
             prompt=prompt_field,
@@ -100,6 +102,7 @@ def load_command(
         baseline_model=baseline_model,
         candidate_model=candidate_model,
         skip_bad=skip_bad,
+        only_side=only_side,
     )
     report = LoadReport()
     db = state.open()
@@ -112,16 +115,38 @@ def load_command(
     else:
         only_in = importers.unmatched_labels(tool) if tool else FILE_LABELS
         say(format_report(report, only_in))
+        if report.pending:
+            say(_pending_hint(report, state))
+
+
+def _only_side(baseline: str | None, candidate: str | None) -> str | None:
+    """The side a lone --baseline or --candidate file holds."""
+    if bool(baseline) == bool(candidate):
+        return None
+    return "baseline" if baseline else "candidate"
+
+
+def _pending_hint(r: LoadReport, state: State) -> str:
+    """How to fill the sides this load left empty."""
+    where = state.db_args()
+    lines = []
+    for side, n in sorted(r.pending.items()):
+        lines.append(
+            f"{n} pairs wait for the {side} side: swapview{where} load --{side} FILE"
+            f" -c {shlex.quote(r.comparison)}, or swapview{where} replay"
+            f" -c {shlex.quote(r.comparison)} --side {side} -m MODEL"
+        )
+    return "\n".join(lines)
 
 
 def _paths(
     files: tuple[str, ...], baseline: str | None, candidate: str | None, tool: str | None
 ) -> list[str]:
-    if bool(baseline) != bool(candidate):
-        raise click.UsageError("--baseline and --candidate go together")
-    if baseline and files:
+    if (baseline or candidate) and files:
         raise click.UsageError("give files as arguments or with --baseline/--candidate, not both")
-    paths = [baseline, candidate] if baseline and candidate else list(files)
+    if (baseline or candidate) and tool is not None:
+        raise click.UsageError("--from reads its own files: give them as arguments")
+    paths = [p for p in (baseline, candidate) if p] or list(files)
     if not paths:
         raise click.UsageError("give a file with both outputs, or a baseline and a candidate file")
     if tool is None and len(paths) > 2:

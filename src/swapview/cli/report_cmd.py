@@ -13,11 +13,12 @@ from ..report import (
     known_signals,
     known_tags,
     metrics,
+    scoring_section,
     to_markdown,
 )
 from ..shift.report_section import shift_section
 from ..store import resolve_comparison
-from ..triage.report_section import rate_section, remaining_section
+from ..triage.report_section import agreement_section, rate_section, remaining_section
 from .app import (
     State,
     comparison_option,
@@ -32,8 +33,10 @@ from .app import (
 GATE_EXIT_CODE = 3
 # Every section `swapview report` adds after the counts, in order: the one list.
 SECTIONS: tuple[SectionProvider, ...] = (
+    scoring_section,
     remaining_section,
     rate_section,
+    agreement_section,
     judge_section,
     shift_section,
 )

@@ -12,6 +12,7 @@ from ..judge.fields import configured_fields, import_missing_fields
 from ..judge.pairs import ensure_judge_pairs
 from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
 from ..queue.window import preload
+from ..scoring.status import score_hint
 from ..store import resolve_comparison
 from .app import (
     State,
@@ -20,6 +21,7 @@ from .app import (
     main,
     newest_comparison_option,
     pass_state,
+    say,
 )
 
 
@@ -67,7 +69,11 @@ def review(
         raise click.ClickException(
             f"{state.db_path} holds no pairs yet: load some with `swapview load`."
         )
-    cid = resolve_comparison(db, comparison, newest=True)["id"]
+    comp = resolve_comparison(db, comparison, newest=True)
+    cid = comp["id"]
+    if hint := score_hint(db, comp):
+        # Printed before the app takes the screen, so it is there again after quitting.
+        say(f"note: {hint}", err=True)
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     # Judge fields of the config ([[judges]]) feed the learned order and the judge column.

@@ -181,6 +181,8 @@ def _summary(r: ScoreReport) -> str:
         f" with {r.embedding_model} in {r.seconds:.1f} s",
         f"  texts embedded {r.texts_embedded}, from cache {r.texts_cached}",
     ]
+    if r.pending:
+        lines.append(f"  {r.pending} pairs wait for a side (load it or replay it), not scored")
     if r.signals:
         lines.append("  signals " + ", ".join(f"{k} {v}" for k, v in r.signals.items()))
     return "\n".join(lines)

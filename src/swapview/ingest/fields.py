@@ -159,6 +159,17 @@ def _by_words(columns: Iterable[str], role: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def could_be_output(columns: Iterable[str], role: str) -> list[str]:
+    """Fields that may hold ``role``'s answer under a name not guessed (a side word of that
+    role, an output word, or a generic output name): a file with them is not one-sided."""
+    generic = set(CANDIDATES["output"])
+    return [
+        c
+        for c in columns
+        if c.lower() in generic or _name_words(c) & (_SIDE_WORDS[role] | _OUTPUT_WORDS)
+    ]
+
+
 def detect(columns: Iterable[str], roles: Sequence[str], flags: FieldMap) -> FieldMap:
     """Guess each role's field from the column names; flags win over guesses."""
     columns = list(columns)

@@ -296,11 +296,25 @@ class PairFile(_FileReader):
             "baseline_model": set(),
             "candidate_model": set(),
         }
+        self.pending: str | None = None  # the side this file lacks, if it has one side only
+        self._pending_flag = ""
+        self._pending_fields: list[str] = []
 
     def _detect(self, row: dict[str, Any]) -> None:
         super()._detect(row)
-        for role, flag in (("baseline", "--baseline-field"), ("candidate", "--candidate-field")):
-            F.require(self.fields, role, self.path, flag, row)
+        sides = (("baseline", "--baseline-field"), ("candidate", "--candidate-field"))
+        found = [role for role, _ in sides if getattr(self.fields, role)]
+        missing = next((role for role, _ in sides if role not in found), "")
+        left = set(row) - self.fields.used()
+        if len(found) == 1 and not F.could_be_output(left, missing):
+            # One side only ("Have only the old model's outputs?"): the other stays NULL
+            # until a later load or `swapview replay` fills it.
+            self.pending = missing
+            self._pending_flag = dict(sides)[missing]
+            self._pending_fields = sorted(left)
+        for role, flag in sides:
+            if role != self.pending:
+                F.require(self.fields, role, self.path, flag, row)
         pair = (self.fields.baseline, self.fields.candidate)
         self._by_order = pair == F.model_output_columns(row) and not self.flags.used() & set(pair)
         # Model-name fields stay in each pair's metadata: they may differ between rows.
@@ -324,8 +338,8 @@ class PairFile(_FileReader):
         prompt = row.get(f.prompt) if f.prompt else None
         if type(prompt) is not str or self.from_csv:
             prompt = self._prompt(row, line)
-        base = self._output(row, f.baseline, line)  # type: ignore[arg-type]
-        cand = self._output(row, f.candidate, line)  # type: ignore[arg-type]
+        base = self._output(row, f.baseline, line) if f.baseline else None
+        cand = self._output(row, f.candidate, line) if f.candidate else None
         key = row.get(f.key) if f.key else None
         if type(key) is not str or not key:
             key = self._key(row, prompt, line)  # last: see SideFile._side
@@ -372,8 +386,20 @@ class PairFile(_FileReader):
                 if len(names) > 1
             ]
             + self._order_warning()
+            + self._pending_warning()
             + self.prompt_warnings()
         )
+
+    def _pending_warning(self) -> list[str]:
+        if not self.pending:
+            return []
+        other = ", ".join(self._pending_fields) or "none"
+        return [
+            f"{self.path}: no {self.pending} field found, so every pair waits for the"
+            f" {self.pending} side (load its file later into the same comparison, or"
+            f" `swapview replay --side {self.pending}`); if one of the other fields ({other})"
+            f" is that answer, pass {self._pending_flag} NAME"
+        ]
 
     def _order_warning(self) -> list[str]:
         if not self._by_order:

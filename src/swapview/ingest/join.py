@@ -211,3 +211,37 @@ def _merge_metadata(base: dict[str, Any], cand: dict[str, Any]) -> dict[str, Any
     if only_cand:
         merged["candidate"] = only_cand
     return merged
+
+
+class OneSide:
+    """A pair source over one model's file with the other side still to come.
+
+    Each pair gets this side's output and NULL for the other; a later load of the other
+    model's file (or ``swapview replay``) fills it in under the same keys: the row's key
+    field when it has one, else the prompt text, as a two-file join would pair them.
+    """
+
+    def __init__(
+        self, reader: SideFile, side: str, report: LoadReport, *, model: str | None = None
+    ) -> None:
+        self.reader = reader
+        self.side = side
+        self.report = report
+        self._flag_model = model
+        self.source = reader.path
+
+    def models(self) -> tuple[str | None, str | None]:
+        model = self._flag_model or self.reader.model or model_from_path(self.reader.path)
+        return (model, None) if self.side == "baseline" else (None, model)
+
+    def default_name(self) -> str:
+        return next(m for m in self.models() if m) or file_stem(self.source) or "comparison"
+
+    def records(self) -> Iterator[PairRecord]:
+        for side in self.reader.sides():
+            key = side.key or side.prompt_key or ""
+            meta = {self.side: side.metadata} if side.metadata else {}
+            output = side.output
+            base, cand = (output, None) if self.side == "baseline" else (None, output)
+            yield PairRecord(key, side.prompt, base, cand, meta)
+        self.report.warnings.extend(self.reader.prompt_warnings())

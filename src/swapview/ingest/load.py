@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..store import (
 )
 from .fields import FieldMap
 from .files import BadRows, PairFile, SideFile
-from .join import JoinedFiles
+from .join import JoinedFiles, OneSide
 from .readers import file_stem
 from .streams import Progress
 
@@ -53,6 +54,7 @@ class LoadOptions:
     candidate_model: str | None = None
     skip_bad: bool = False
     progress: Progress | None = None
+    only_side: str | None = None  # "baseline" or "candidate": one model's file, other side later
 
 
 class SingleFile:
@@ -83,7 +85,18 @@ class SingleFile:
 
 
 def file_source(paths: list[str], options: LoadOptions, report: LoadReport) -> PairSource:
-    """One file with both sides, or two files (baseline, candidate) to join."""
+    """One file with both sides, one model's file (``only_side``), or two files to join."""
+    if options.only_side and len(paths) == 1:
+        reader = SideFile(
+            paths[0],
+            options.fields,
+            BadRows(options.skip_bad, report),
+            fmt=options.fmt,
+            progress=options.progress,
+        )
+        model = options.baseline_model if options.only_side == "baseline" else None
+        model = model or (options.candidate_model if options.only_side == "candidate" else None)
+        return OneSide(reader, options.only_side, report, model=model)
     if len(paths) == 1:
         return SingleFile(paths[0], options, report)
     if len(paths) != 2:
@@ -130,7 +143,11 @@ def load(
         db.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             name = f"{LOADING_PREFIX}{uuid.uuid4().hex}"
-            return _load_in(db, source, report, comparison, name)
+            known = {r[0] for r in db.execute("SELECT name FROM comparisons")}
+            _load_in(db, source, report, comparison, name)
+            if comparison is None and report.comparison not in known:
+                report.warnings.extend(_looks_like_a_newer_version(db, report.comparison))
+            return report
         finally:
             db.execute(f"PRAGMA wal_autocheckpoint = {int(every)}")
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -196,6 +213,38 @@ def _finish(db: Database, name: str, source: PairSource) -> None:
     ensure_comparison(
         db, name, baseline_model=baseline, candidate_model=candidate, source=source.source
     )
+
+
+SAME_KEYS_SHARE = 0.5  # most of the new comparison's keys are in the other one
+
+
+def _looks_like_a_newer_version(db: Database, name: str) -> list[str]:
+    """A file named differently from last time ("results-v2.jsonl") makes a second
+    comparison, after which every command asks for -c: when one with the same models holds
+    most of these keys, say so and name the -c that would have updated it."""
+    new = db.execute(
+        "SELECT id, baseline_model, candidate_model FROM comparisons WHERE name = ?", [name]
+    ).fetchone()
+    total = db.execute("SELECT count(*) FROM pairs WHERE comparison_id = ?", [new[0]]).fetchone()
+    for cid, other, base, cand in db.execute(
+        "SELECT id, name, baseline_model, candidate_model FROM comparisons"
+        " WHERE id != ? AND name NOT LIKE ? ORDER BY id DESC",
+        [new[0], LOADING_PREFIX + "%"],
+    ).fetchall():
+        if (new[1] and base and new[1] != base) or (new[2] and cand and new[2] != cand):
+            continue
+        (shared,) = db.execute(
+            "SELECT count(*) FROM pairs a JOIN pairs b ON b.comparison_id = ? AND b.key = a.key"
+            " WHERE a.comparison_id = ?",
+            [cid, new[0]],
+        ).fetchone()
+        if total[0] and shared >= SAME_KEYS_SHARE * total[0]:
+            return [
+                f"this made a new comparison {name!r}, but {shared} of its {total[0]} keys and"
+                f" its models match {other!r}: if this file is a newer version of that one,"
+                f" load it with -c {shlex.quote(other)} to update it instead"
+            ]
+    return []
 
 
 def sweep_stale_loads(db: Database) -> None:

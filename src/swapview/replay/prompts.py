@@ -14,14 +14,16 @@ from ..store import PairRecord, text_hash
 Messages = list[dict[str, Any]]
 PROMPT_FIELDS = ("prompt", "messages", "input")
 KEY_FIELDS = ("key", "id")
+OUTPUT_FIELDS = ("baseline_output", "candidate_output")
 
 
 def read_prompts(path: str | Path) -> Iterator[tuple[int, PairRecord]]:
     """Each line: a string, a chat message list, or {key|id, prompt|messages|input, ...}.
 
     Lines without a key get one from the prompt's hash, so the key survives reordering
-    or editing other lines of the file (a line number would not). Other object fields are
-    kept as the pair's metadata. Yields (line number, record).
+    or editing other lines of the file (a line number would not). ``baseline_output`` /
+    ``candidate_output`` are that side's answer; other object fields are kept as the pair's
+    metadata. Yields (line number, record).
     """
     path = Path(path)
     seen = 0
@@ -56,15 +58,33 @@ def _record(path: Path, number: int, line: str) -> PairRecord:
         raise InputError(str(path), f"not JSON ({exc.msg})", line=number) from exc
     meta: dict[str, Any] = {}
     key: str | None = None
+    outputs: dict[str, str | None] = {}
     if isinstance(value, dict):
+        outputs = _outputs(path, number, value)
         value, key, meta = _from_object(path, number, value)
     prompt = _check_prompt(path, number, value)
     if key is None:
         text = prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True)
         key = "p-" + text_hash(text)[:16]
     return PairRecord(
-        key=key, prompt=prompt, baseline_output=None, candidate_output=None, metadata=meta
+        key=key,
+        prompt=prompt,
+        baseline_output=outputs.get("baseline_output"),
+        candidate_output=outputs.get("candidate_output"),
+        metadata=meta,
     )
+
+
+def _outputs(path: Path, number: int, obj: dict[str, Any]) -> dict[str, str | None]:
+    """A side's answer given with the prompt (``baseline_output``, ``candidate_output``):
+    stored as that side, so replay asks only for the other one."""
+    found: dict[str, str | None] = {}
+    for name in OUTPUT_FIELDS:
+        value = obj.pop(name, None)
+        if value is not None and not isinstance(value, str):
+            raise InputError(str(path), "an answer is a string", line=number, field=name)
+        found[name] = value
+    return found
 
 
 def _from_object(

@@ -52,7 +52,8 @@ class ImportReport:
 def import_prompts(
     db: Database, comparison: str, path: Path, records: Iterable[tuple[int, PairRecord]]
 ) -> ImportReport:
-    """Add the file's new prompts as pairs with both sides NULL, in one transaction.
+    """Add the file's new prompts as pairs, in one transaction: a side the file gives
+    (``baseline_output``) is stored, the other stays NULL for replay to fill.
 
     A key already in the comparison must carry the same prompt: answering a different
     prompt into it would silently mismatch the other side.

@@ -40,7 +40,8 @@ Row = tuple[int, str | None, str | None, str | None, str]  # id, outputs, metada
 TODO_SQL = """
 SELECT p.id, p.baseline_output, p.candidate_output, p.metadata, p.content_hash
 FROM pairs p LEFT JOIN scores s ON s.pair_id = p.id
-WHERE p.comparison_id = :cid AND p.id > :after AND (
+WHERE p.comparison_id = :cid AND p.id > :after
+AND p.baseline_output IS NOT NULL AND p.candidate_output IS NOT NULL AND (
     s.pair_id IS NULL OR s.content_hash != p.content_hash
     OR s.scorer_version != :version OR s.embedding_model IS NOT :model)
 ORDER BY p.id LIMIT :limit
@@ -58,6 +59,7 @@ class ScoreReport:
     to_score: int = 0
     scored: int = 0
     unchanged: int = 0
+    pending: int = 0  # a side not loaded or replayed yet: scored once it is there
     texts_embedded: int = 0  # distinct texts sent to the model
     texts_cached: int = 0  # every other non-blank output: from the cache, or a repeat
     signals: dict[str, int] = field(default_factory=dict)
@@ -84,7 +86,13 @@ def score_comparison(
     report.to_score = _count(
         db, f"SELECT count(*) FROM ({TODO_SQL})", {**params, "after": 0, "limit": -1}
     )
-    report.unchanged = report.pairs - report.to_score
+    report.pending = _count(
+        db,
+        "SELECT count(*) FROM pairs WHERE comparison_id = ?"
+        " AND (baseline_output IS NULL OR candidate_output IS NULL)",
+        cid,
+    )
+    report.unchanged = report.pairs - report.to_score - report.pending
     cache = EmbeddingCache(db, embedder.name)
     fired: Counter[str] = Counter()
     after = 0
