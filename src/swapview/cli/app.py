@@ -86,6 +86,7 @@ COMMAND_MODULES = {
     "triage": "triage_cmd",
     "contracts": "contracts_cmd",
     "judge": "judge_cmd",
+    "datasette-metadata": "datasette_cmd",
 }
 
 
