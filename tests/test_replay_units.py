@@ -216,3 +216,25 @@ def test_redact_removes_whole_and_masked_keys():
     client = ChatClient(ReplayConfig(model="m", api_key="sk-proj-abcdef123456"))
     assert client.redact("bad key sk-proj-abcdef123456!") == "bad key [redacted]!"
     assert client.redact("provided: sk-proj-****3456.") == "provided: [redacted]"
+
+
+def test_the_writer_lives_on_when_a_waiting_caller_gave_up(tmp_path) -> None:
+    """A cancelled future (the producer's task cancelled when a run stops) must not kill
+    the writer thread: what is queued behind it is still committed."""
+    import threading
+
+    from swapview.replay.writer import StoreWriter
+    from swapview.store import open_db
+
+    db = open_db(tmp_path / "w.db")
+    db.execute("CREATE TABLE t (x INTEGER)")
+    writer = StoreWriter(db)
+    gate = threading.Event()
+    blocked = writer.submit(gate.wait)  # holds the thread while the next one is cancelled
+    given_up = writer.submit(db.execute, "INSERT INTO t VALUES (1)")
+    assert given_up.cancel()
+    gate.set()
+    after = writer.submit(db.execute, "INSERT INTO t VALUES (2)")
+    writer.close()
+    assert blocked.result() is True and after.done() and writer.error is None
+    assert sorted(x for (x,) in db.execute("SELECT x FROM t")) == [1, 2]

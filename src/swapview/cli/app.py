@@ -92,6 +92,7 @@ COMMAND_MODULES = {
     "contracts": "contracts_cmd",
     "judge": "judge_cmd",
     "coverage": "coverage_cmd",
+    "datasette-metadata": "datasette_cmd",
 }
 
 

@@ -105,10 +105,15 @@ class StoreWriter:
         for item, result in results:
             if item.after is not None:
                 item.after(result)
-            item.future.set_result(result)
+            # A caller that stopped waiting (its task cancelled when the run stops) has
+            # cancelled the future; the write is committed all the same, and the thread
+            # must live on to commit what is queued behind it.
+            if not item.future.cancelled():
+                item.future.set_result(result)
         with self._lock:
             self._backlog -= len(group)
 
     def _fail(self, item: _Item, exc: BaseException) -> None:
         self.error = self.error or exc
-        item.future.set_exception(exc)
+        if not item.future.cancelled():
+            item.future.set_exception(exc)
