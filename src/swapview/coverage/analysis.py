@@ -81,7 +81,7 @@ def build_coverage(
     prompts = load_prompts(db, comparison["id"], embedder, progress)
     if not len(prompts.pair_ids):
         raise SwapviewError(f"comparison {comparison['name']!r} has no pairs to cluster")
-    case_vectors = embed_cases(db, embedder, cases)
+    case_vectors = embed_cases(db, embedder, cases, prompts.vectors.shape[1])
     clock.lap("read")
     fit = kmeans(prompts.vectors, clusters or default_k(len(prompts.vectors)), prompts.weights)
     fit = _by_traffic(fit, prompts)
@@ -133,10 +133,10 @@ def cluster_pairs(coverage: Coverage, cluster_id: int) -> list[int]:
     return coverage.prompts.pair_ids[coverage.pair_cluster == cluster_id].tolist()
 
 
-def embed_cases(db: Database, embedder: Embedder, cases: list[EvalCase]) -> np.ndarray:
+def embed_cases(db: Database, embedder: Embedder, cases: list[EvalCase], dim: int) -> np.ndarray:
     cache = EmbeddingCache(db, embedder.name)
     vectors = embed_texts(db, cache, embedder, [c.text for c in cases])
-    out = np.zeros((len(cases), embedder.dim or 1), dtype=np.float32)
+    out = np.zeros((len(cases), dim), dtype=np.float32)
     for i, case in enumerate(cases):
         out[i] = vectors[text_hash(case.text)]
     return out
