@@ -60,3 +60,19 @@ def test_regressions_in_the_uncovered_cluster_trip_the_gate(db, static_embedder)
     (result,) = evaluate([parse_gate("uncovered_regressions>0", set(metrics))], metrics)
     assert result.tripped and result.value == 20
     assert "**BLIND**" in to_markdown(cov.report)
+
+
+def test_cache_matrix_reads_rows_in_order_and_skips_damaged_ones(db) -> None:
+    import numpy as np
+
+    from swapview.scoring.embeddings.cache import EmbeddingCache
+    from swapview.store import write_transaction
+
+    cache = EmbeddingCache(db, "m")
+    good = np.arange(4, dtype=np.float32)
+    with write_transaction(db):
+        cache.put_many([("a", good), ("b", good * 2)])
+        db.execute("UPDATE embeddings SET vector = x'00' WHERE content_hash = 'b'")
+    vectors, found = cache.matrix(["zz", "b", "a"], 4)
+    assert found.tolist() == [False, False, True]
+    assert np.array_equal(vectors[2], good) and not vectors[:2].any()

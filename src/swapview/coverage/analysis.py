@@ -15,7 +15,8 @@ falls short of its share of traffic (1 with no case, 0 when in proportion or mor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,9 @@ class Coverage:
     radius: np.ndarray  # per cluster, same order
     case_vectors: np.ndarray  # (e, d) the eval cases' vectors
     typical_distance: float  # median prompt-to-centroid distance
+    # Seconds per phase: read (prompts, cached vectors, eval cases), cluster, rank (change,
+    # regressions, coverage, labels); for bench/coverage.py.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,15 @@ def build_coverage(
     progress: Progress | None = None,
 ) -> Coverage:
     """Cluster the comparison's prompts and measure each cluster against the eval cases."""
+    clock = _Clock()
     prompts = load_prompts(db, comparison["id"], embedder, progress)
     if not len(prompts.pair_ids):
         raise SwapviewError(f"comparison {comparison['name']!r} has no pairs to cluster")
-    case_vectors = embed_cases(db, embedder, cases)
+    case_vectors = embed_cases(db, embedder, cases, prompts.vectors.shape[1])
+    clock.lap("read")
     fit = kmeans(prompts.vectors, clusters or default_k(len(prompts.vectors)), prompts.weights)
     fit = _by_traffic(fit, prompts)
+    clock.lap("cluster")
     radius, typical = _radii(fit, prompts.weights)
     pair_cluster = fit.labels[prompts.point] + 1
     inside, nearest, far = _case_coverage(case_vectors, fit.centroids, radius)
@@ -90,6 +97,7 @@ def build_coverage(
         for c in range(len(fit.centroids))
     ]
     report = _report(comparison, embedder, prompts, cases, rows, far)
+    clock.lap("rank")
     return Coverage(
         report,
         comparison["id"],
@@ -99,7 +107,19 @@ def build_coverage(
         radius,
         case_vectors,
         typical,
+        clock.laps,
     )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def blind_spots(coverage: Coverage) -> list[BlindSpot]:
@@ -113,10 +133,10 @@ def cluster_pairs(coverage: Coverage, cluster_id: int) -> list[int]:
     return coverage.prompts.pair_ids[coverage.pair_cluster == cluster_id].tolist()
 
 
-def embed_cases(db: Database, embedder: Embedder, cases: list[EvalCase]) -> np.ndarray:
+def embed_cases(db: Database, embedder: Embedder, cases: list[EvalCase], dim: int) -> np.ndarray:
     cache = EmbeddingCache(db, embedder.name)
     vectors = embed_texts(db, cache, embedder, [c.text for c in cases])
-    out = np.zeros((len(cases), embedder.dim or 1), dtype=np.float32)
+    out = np.zeros((len(cases), dim), dtype=np.float32)
     for i, case in enumerate(cases):
         out[i] = vectors[text_hash(case.text)]
     return out

@@ -60,19 +60,20 @@ def load_prompts(
     weights = np.bincount(point, minlength=len(distinct)).astype(np.float64)
     first = ids[np.unique(point, return_index=True)[1]]  # the first pair with each text
     cache = EmbeddingCache(db, embedder.name)
-    found = cache.get_many([h for h in distinct if h != BLANK])
-    missing = [i for i, h in enumerate(distinct) if h != BLANK and h not in found]
-    if missing:
-        found |= _embed_missing(db, cache, embedder, first[missing].tolist(), progress)
-    vectors = np.zeros((len(distinct), embedder.dim or _dim(found)), dtype=np.float32)
-    for i, h in enumerate(distinct):
-        if h != BLANK:
-            vectors[i] = found[h]
+    dim = embedder.dim or _probe_dim(embedder)
+    vectors, found = cache.matrix(distinct, dim)
+    blank = np.array([h == BLANK for h in distinct], dtype=bool)
+    missing = np.flatnonzero(~found & ~blank)
+    if len(missing):
+        fresh = _embed_missing(db, cache, embedder, first[missing].tolist(), progress)
+        for row in missing:
+            vectors[row] = fresh[distinct[row]]
     return Prompts(ids, point, vectors, weights, first)
 
 
-def _dim(found: dict[str, np.ndarray]) -> int:
-    return len(next(iter(found.values()))) if found else 1
+def _probe_dim(embedder: Embedder) -> int:
+    """An http embedder learns its dimension from its first answer."""
+    return int(embedder.embed(["dimension probe"]).shape[1])
 
 
 def _hashes(db: Database, comparison_id: int) -> tuple[np.ndarray, list[str]]:

@@ -137,4 +137,5 @@ def _add_sums(sums: np.ndarray, X: np.ndarray, w: np.ndarray, labels: np.ndarray
         lab = labels[start : start + CHUNK]
         onehot = np.zeros((k, len(lab)), dtype=np.float32)
         onehot[lab, np.arange(len(lab))] = w[start : start + CHUNK]
-        sums += onehot @ X[start : start + CHUNK]
+        # (X.T @ onehot.T).T: the same product, measured faster than onehot @ X here
+        sums += (X[start : start + CHUNK].T @ onehot.T).T

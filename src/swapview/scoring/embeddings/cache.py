@@ -36,6 +36,31 @@ class EmbeddingCache:
                     found[digest] = vec
         return found
 
+    def matrix(self, hashes: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, found): row i holds the vector of ``hashes[i]`` (distinct hashes), or
+        zeros where ``found[i]`` is False. For many texts at once: no dict of arrays, one
+        copy of the blobs (a million cached prompts read about twice as fast)."""
+        index = {h: i for i, h in enumerate(hashes)}
+        rows: list[int] = []
+        blobs: list[bytes] = []
+        for start in range(0, len(hashes), LOOKUP_CHUNK):
+            chunk = list(hashes[start : start + LOOKUP_CHUNK])
+            cursor = self.db.conn.execute(
+                "SELECT content_hash, vector FROM embeddings WHERE model = ?"
+                f" AND content_hash IN ({','.join('?' * len(chunk))})"
+                " AND dim = ? AND length(vector) = ?",  # a damaged row is recomputed
+                [self.model, *chunk, dim, 4 * dim],
+            )
+            for digest, blob in cursor:
+                rows.append(index[digest])
+                blobs.append(blob)
+        out = np.zeros((len(hashes), dim), dtype=np.float32)
+        found = np.zeros(len(hashes), dtype=bool)
+        if blobs:
+            out[rows] = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, dim)
+            found[rows] = True
+        return out, found
+
     def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
         """Store vectors; the caller holds the write transaction."""
         self.db.conn.executemany(
