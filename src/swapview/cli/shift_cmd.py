@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..gates import evaluate, parse_gate
 from ..shift import build_shift, shift_metrics, to_markdown
+from ..shift.result import PromptGroups
 from ..store import resolve_comparison
 from .app import (
     State,
@@ -30,6 +33,12 @@ from .report_cmd import GATE_EXIT_CODE
     metavar="FIELD",
     help="Slice by this metadata field (repeatable; default: fields with few values).",
 )
+@click.option(
+    "--prompt-clusters",
+    "prompt_clusters",
+    is_flag=True,
+    help="Also slice by clusters of the prompts' meaning (embedded as `score` does, cached).",
+)
 @click.option("--top", default=20, show_default=True, help="Rows of the table to show.")
 @click.option(
     "--fail-if",
@@ -51,11 +60,14 @@ def shift_command(
     top: int,
     fail_if: tuple[str, ...],
     config_file: str | None,
+    prompt_clusters: bool,
 ) -> None:
     """Old against new per measure and slice, with intervals and corrected tests."""
     del config_file  # accepted like every reading command; shift reads no setting yet
     db = state.open_existing()
-    result = build_shift(db, resolve_comparison(db, comparison), by)
+    comp = resolve_comparison(db, comparison)
+    groups = _prompt_groups(db, comp["id"], quiet=as_json) if prompt_clusters else None
+    result = build_shift(db, comp, by, groups)
     values = shift_metrics(result)
     results = evaluate([parse_gate(e, set(values)) for e in fail_if], values)
     if as_json:
@@ -74,3 +86,12 @@ def shift_command(
         say(f"gate {r.describe()}", err=True)
     if tripped:
         ctx.exit(GATE_EXIT_CODE)
+
+
+def _prompt_groups(db: Any, comparison_id: int, *, quiet: bool) -> PromptGroups:
+    from ..coverage.analysis import prompt_clusters
+    from ..scoring.embeddings import make_embedder
+
+    embedder = make_embedder(progress=None if quiet else lambda m: say(m, err=True))
+    found = prompt_clusters(db, comparison_id, embedder)
+    return found.pair_ids, found.cluster, found.labels

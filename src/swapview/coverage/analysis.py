@@ -337,3 +337,28 @@ def _report(
         ),
         uncovered_regressions_high=sum(r.regressions_high for r in blind),
     )
+
+
+@dataclass(frozen=True)
+class PromptClusters:
+    """Each pair's prompt cluster (1 = the most traffic), in pair-id order, and labels."""
+
+    pair_ids: np.ndarray
+    cluster: np.ndarray
+    labels: list[str]  # "refund, policy, days" per cluster id - 1
+
+
+def prompt_clusters(
+    db: Database, comparison_id: int, embedder: Embedder, clusters: int | None = None
+) -> PromptClusters:
+    """The comparison's prompts grouped by meaning, as `coverage` groups them (embeddings
+    cached), for slicing other measures by what the traffic asks."""
+    prompts = load_prompts(db, comparison_id, embedder)
+    if not len(prompts.pair_ids):
+        raise SwapviewError("no pairs to cluster")
+    fit = kmeans(prompts.vectors, clusters or default_k(len(prompts.vectors)), prompts.weights)
+    fit = _by_traffic(fit, prompts)
+    labels = [
+        ", ".join(words[:3]) or "(no distinctive words)" for words, _ in _labels(db, fit, prompts)
+    ]
+    return PromptClusters(prompts.pair_ids, fit.labels[prompts.point] + 1, labels)

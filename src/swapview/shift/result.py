@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from sqlite_utils import Database
 
@@ -11,9 +12,11 @@ from ..mdsafe import md_text
 from .analysis import ALPHA, OVERALL, Row, analyse, rest_row
 from .data import load_pairs
 from .measures import Measure, build_measures
-from .slices import Slice, find_slices
+from .slices import Slice, find_slices, prompt_slices
 
 CORRECTION = "Benjamini-Hochberg"
+# (pair ids, each pair's prompt cluster, a label per cluster): coverage.prompt_clusters.
+PromptGroups = tuple[np.ndarray, np.ndarray, list[str]]
 TOP_ROWS = 20
 
 
@@ -52,11 +55,20 @@ class ShiftResult(BaseModel):
         return [r for r in self.rows if r.significant]
 
 
-def build_shift(db: Database, comparison: dict[str, Any], by: tuple[str, ...] = ()) -> ShiftResult:
-    """The whole shift analysis of one comparison (a comparisons row)."""
+def build_shift(
+    db: Database,
+    comparison: dict[str, Any],
+    by: tuple[str, ...] = (),
+    prompt_groups: PromptGroups | None = None,
+) -> ShiftResult:
+    """The whole shift analysis of one comparison (a comparisons row); with
+    ``prompt_groups`` (pair ids, cluster per pair, labels) the prompts' clusters are
+    slices too."""
     data = load_pairs(db, comparison["id"])
     measures = build_measures(data)
     slices = find_slices(data, by)
+    if prompt_groups is not None:
+        slices += prompt_slices(data, *prompt_groups)
     rows = analyse(measures, slices, len(data))
     return ShiftResult(
         comparison=comparison["name"],

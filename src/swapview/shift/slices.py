@@ -64,3 +64,19 @@ def _values(data: PairData, name: str) -> list[str | None]:
         value = inputs[name] if name in inputs else resolve(meta, name)
         out.append(None if value is MISSING or value is None else as_text(value))
     return out
+
+
+PROMPT_FIELD = "prompt"
+
+
+def prompt_slices(
+    data: PairData, pair_ids: np.ndarray, cluster: np.ndarray, labels: list[str]
+) -> list[Slice]:
+    """One Slice per cluster of the prompts (``cluster`` per pair of ``pair_ids``)."""
+    where = {int(pid): int(c) for pid, c in zip(pair_ids, cluster, strict=True)}
+    of_pair = np.array([where.get(int(pid), 0) for pid in data.ids])
+    return [
+        Slice(PROMPT_FIELD, f"{c}·{label}", of_pair == c)
+        for c, label in enumerate(labels, start=1)
+        if (of_pair == c).any()
+    ]
