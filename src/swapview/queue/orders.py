@@ -31,6 +31,10 @@ class Order:
     columns: tuple[str, ...]
     descending: bool
     present: str = "1"
+    # The order is read from its top as tags arrive (the learned order re-sorts after
+    # each one; a band's sample is tagged top down): moving on after a tag goes to its
+    # first undecided pair, not to the next row.
+    follows_tags: bool = False
 
     @property
     def on_pairs(self) -> bool:
@@ -115,6 +119,7 @@ register(
         ("o.score",),
         True,
         "o.score IS NOT NULL",
+        follows_tags=True,
     )
 )
 # Each band's pairs in sample_key order are a uniform random sample of it; tagging them
@@ -128,6 +133,7 @@ register(
         "triage_bands",
         ("o.comparison_id", "o.band", "o.sample_key"),
         False,
+        follows_tags=True,
     )
 )
 register(Order("key", "by key", "pairs", ("p.key",), False))

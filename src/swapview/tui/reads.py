@@ -8,8 +8,9 @@ WAL means these reads never wait on a writer), so the UI thread only ever applie
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from contextlib import closing
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from textual.worker import get_current_worker
 from .. import queue
 from ..diff import diff_texts
 from ..queue.search import search
-from ..queue.window import QueueLoad, load_queue
+from ..queue.window import QueueLoad, first_undecided, load_queue
 from ..store import connect
 from .messages import (
     DecisionsRefreshed,
@@ -89,6 +90,22 @@ class ScreenReads:
             with self._conn() as conn:
                 reviewer = self.reviewer if resume else None
                 load = load_queue(conn, spec, reviewer=reviewer, target=target, fallback=fallback)
+            return QueueLoaded(generation, load)
+
+        self._start(job, "queue", exclusive=True)
+
+    def load_next_undecided(
+        self, generation: int, spec: queue.QueueSpec, skip: Collection[int], fallback: int
+    ) -> None:
+        """The queue as it stands now, the cursor on its first undecided pair not in
+        ``skip`` (moving on after a tag in an order that follows tags)."""
+
+        def job() -> Message:
+            with self._conn() as conn:
+                target = first_undecided(conn, spec, skip)
+                load = load_queue(conn, spec, target=target, fallback=fallback)
+            if target is None:
+                load = dataclasses.replace(load, note="every pair of this queue is decided")
             return QueueLoaded(generation, load)
 
         self._start(job, "queue", exclusive=True)

@@ -68,6 +68,7 @@ from .messages import (
     WriteDone,
 )
 from .modals import AskLine, HelpScreen, Picker
+from .moving_on import MovingOn, first_loaded_undecided
 from .notes import NoteTaker
 from .pair_list import Columns, PairList, header_text
 from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
@@ -150,6 +151,7 @@ class ReviewScreen(Screen):
         self.triage = TriageController(self, context.db_path, self.tag_kinds)
         self.session = ReviewSession(context.db_path, context.reviewer, self._written)
         self.notes = NoteTaker(self, self.session, self.conn)
+        self.moving = MovingOn()
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -531,7 +533,7 @@ class ReviewScreen(Screen):
         if first:
             self.reload(keep=False, fallback=0)
         else:
-            self.reload(keep=True)
+            self.moving.resort_due = True  # brought in when the reader moves on
 
     @on(EstimateReady)
     def _estimate_ready(self, msg: EstimateReady) -> None:
@@ -639,7 +641,7 @@ class ReviewScreen(Screen):
             self.detail = self.detail  # shown as pending
         self.session.tag(row.pair_id, tag)
         if tag is not None:
-            self.pair_list.move_cursor(1)
+            self._move_on(row.pair_id)
 
     def action_undo(self) -> None:
         self.session.undo()
@@ -820,6 +822,46 @@ class ReviewScreen(Screen):
                 title = f"Sample band {suggest['band']}"
                 help_text = f"{suggest['reason']} ({help_text})"
             yield SystemCommand(title, help_text, lambda a=b.action: self.run_action(a))
+
+    # ----- moving on after a tag, in orders that follow tags
+    def _move_on(self, tagged: int) -> None:
+        """To the next row; in an order that follows tags (the learned order, a sample),
+        to its first undecided pair. The cursor moves at once to the best the loaded rows
+        tell; the database is asked when they cannot tell or the order re-sorted."""
+        plist = self.pair_list
+        if not self.spec.order_def.follows_tags:
+            plist.move_cursor(1)
+            return
+        skip = self._move_on_skip() | {tagged}
+        found = first_loaded_undecided(plist.loaded(), plist.total, skip)
+        if found.index is not None:
+            plist.set_cursor(found.index)
+        else:
+            plist.move_cursor(1)
+        if found.complete and not self.moving.resort_due:
+            if found.index is None:
+                self.notify("every pair of this queue is decided", markup=False, timeout=3)
+            return
+        self.moving.resort_due = False
+        self._generation += 1
+        self.reads.load_next_undecided(self._generation, self.spec, skip, plist.cursor)
+
+    def _move_on_skip(self) -> set[int]:
+        """Pairs a move-on leaves alone: being written, or passed over by the reader."""
+        return self.moving.skipped(self.spec) | self.pair_list.pending_ids()
+
+    @on(PairList.Left)
+    def _left_row(self, msg: PairList.Left) -> None:
+        row = msg.row
+        if row.tag is None and not self.pair_list.is_pending(row.pair_id):
+            self.moving.passed(self.spec, row.pair_id)
+
+    @on(PairList.RowsWanted)
+    def _resort_for_rows(self, msg: PairList.RowsWanted) -> None:
+        # Pages of the new order do not fit rows of the old one: re-sort first.
+        if self.moving.resort_due and self.spec.order_def.follows_tags:
+            self.moving.resort_due = False
+            self.reload(keep=True)
 
     # ----- shortcuts
     @property
