@@ -110,3 +110,13 @@ class SampleSuggested(Message):
     comparison_id: int
     suggestion: Suggestion
     ids: list[int]
+
+
+@dataclass
+class ClaimsRead(Message):
+    """The live claims of the other reviewers: {pair id: reviewer}."""
+
+    claims: dict[int, str]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ClaimsRead)  # only the latest matters

@@ -46,6 +46,16 @@ class MovingOn:
         self.resort_due = False
         self._spec: queue.QueueSpec | None = None
         self._passed: set[int] = set()
+        # What this reviewer's committed writes decided: a page or a queue read just
+        # before a commit can still show such a pair untagged, and must not be moved to.
+        self.decided: set[int] = set()
+
+    def written(self, pair_id: int, tag: str | None) -> None:
+        """The writer committed a decision (or an undo) on ``pair_id``."""
+        if tag is None:
+            self.decided.discard(pair_id)
+        else:
+            self.decided.add(pair_id)
 
     def passed(self, spec: queue.QueueSpec, pair_id: int) -> None:
         """The reader moved off an undecided pair: later move-ons leave it alone."""

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from contextlib import closing
 from typing import Any, Protocol
 
+from sqlite_utils import Database
 from textual.message import Message
 from textual.worker import get_current_worker
 
@@ -22,8 +23,10 @@ from .. import queue
 from ..diff import diff_texts
 from ..queue.search import search
 from ..queue.window import QueueLoad, first_undecided, load_queue
+from ..reviews import claim, claims_of_others
 from ..store import connect
 from .messages import (
+    ClaimsRead,
     DecisionsRefreshed,
     DiffReady,
     QueueLoaded,
@@ -102,13 +105,31 @@ class ScreenReads:
 
         def job() -> Message:
             with self._conn() as conn:
-                target = first_undecided(conn, spec, skip)
+                # Pairs another reviewer is on are theirs for now: "next" leaves them.
+                skipped = set(skip) | set(claims_of_others(conn, self.reviewer))
+                target = first_undecided(conn, spec, skipped)
                 load = load_queue(conn, spec, target=target, fallback=fallback)
             if target is None:
                 load = dataclasses.replace(load, note="every pair of this queue is decided")
             return QueueLoaded(generation, load)
 
         self._start(job, "queue", exclusive=True)
+
+    def claim(self, pair_id: int) -> None:
+        """Claim the pair under the cursor for this reviewer (others' "next" skips it)."""
+
+        def job() -> None:
+            with self._conn() as conn:
+                claim(Database(conn), self.reviewer, pair_id)
+
+        self._start(job, "claim", exclusive=False)
+
+    def read_claims(self) -> None:
+        def job() -> Message:
+            with self._conn() as conn:
+                return ClaimsRead(claims_of_others(conn, self.reviewer))
+
+        self._start(job, "claims", exclusive=True)
 
     def count_shape(self, generation: int, spec: queue.QueueSpec) -> None:
         def job() -> Message:

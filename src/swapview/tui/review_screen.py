@@ -23,16 +23,19 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from sqlite_utils import Database
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -43,7 +46,7 @@ from ..diff import diff_texts
 from ..queue import status as facets
 from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
-from ..reviews import Decision
+from ..reviews import CLAIM_SECONDS, Decision, release
 from ..session import Outcome, ReviewSession
 from ..store import connect
 from ..textsafe import visible
@@ -55,6 +58,7 @@ from .diff_view import DiffView
 from .keys import SAMPLE_TITLE, screen_bindings
 from .messages import (
     AlikeFound,
+    ClaimsRead,
     ClusterRead,
     DecisionsRefreshed,
     DiffReady,
@@ -67,7 +71,7 @@ from .messages import (
     TriageRefitted,
     WriteDone,
 )
-from .modals import AskLine, HelpScreen, Picker
+from .modals import AskLine, ConfirmOverwrite, HelpScreen, Picker, overwrite_question
 from .moving_on import MovingOn, first_loaded_undecided
 from .notes import NoteTaker
 from .pair_list import Columns, PairList, header_text
@@ -87,6 +91,8 @@ from .triage_controller import (
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
+CLAIM_POLL_SECONDS = 2.0  # how often the others' claims are read (and ours renewed)
+CLAIM_SETTLE_SECONDS = 0.3  # the cursor rests this long on a pair before it is claimed
 _NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
 
 
@@ -173,6 +179,7 @@ class ReviewScreen(Screen):
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
         self._data_version = data_version(self.conn)
         self.set_interval(POLL_SECONDS, self._poll_changes)
+        self._start_claims()
         self._generation += 1
         preloaded, self.context.preloaded = self.context.preloaded, None
         self.reads.load_queue(self._generation, self.spec, None, 0, self.context.resume, preloaded)
@@ -183,6 +190,7 @@ class ReviewScreen(Screen):
         self.query_one(PromptView).fit_height(self.size.height)
 
     def on_unmount(self) -> None:
+        self._release_claim()
         self.session.close()
         self.conn.close()
         self.triage.close()
@@ -210,7 +218,7 @@ class ReviewScreen(Screen):
 
     def watch_detail(self, detail: PairDetail | None) -> None:
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
-        self.query_one(PairInfo).show(detail, pending)
+        self.query_one(PairInfo).show(detail, pending, self._claimed_by(detail))
         if detail is None:
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
@@ -635,7 +643,10 @@ class ReviewScreen(Screen):
         row = self.pair_list.cursor_row
         if row is None:
             return
-        tag = name or None
+        if not self._ask_before_overwrite(row, name or None):
+            self._tag_row(row, name or None)
+
+    def _tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
         self.pair_list.set_pending(row.pair_id, tag)
         if self.detail is not None and self.detail.pair_id == row.pair_id:
             self.detail = self.detail  # shown as pending
@@ -830,7 +841,7 @@ class ReviewScreen(Screen):
         tell; the database is asked when they cannot tell or the order re-sorted."""
         plist = self.pair_list
         if not self.spec.order_def.follows_tags:
-            plist.move_cursor(1)
+            plist.set_cursor(self._next_unclaimed(plist.cursor + 1))
             return
         skip = self._move_on_skip() | {tagged}
         found = first_loaded_undecided(plist.loaded(), plist.total, skip)
@@ -847,8 +858,19 @@ class ReviewScreen(Screen):
         self.reads.load_next_undecided(self._generation, self.spec, skip, plist.cursor)
 
     def _move_on_skip(self) -> set[int]:
-        """Pairs a move-on leaves alone: being written, or passed over by the reader."""
-        return self.moving.skipped(self.spec) | self.pair_list.pending_ids()
+        """Pairs a move-on leaves alone: being written, passed over by the reader, or
+        another reviewer is on."""
+        skip = self.moving.skipped(self.spec) | self.pair_list.pending_ids()
+        return skip | self.moving.decided | set(self.others_claims)
+
+    @on(WriteDone)
+    def _note_decided(self, msg: WriteDone) -> None:
+        o = msg.outcome
+        changed = list(o.group)
+        if o.pair_id is not None and not o.error:
+            changed.append((o.pair_id, o.decision))
+        for pid, decision in changed:
+            self.moving.written(pid, decision.tag if decision else None)
 
     @on(PairList.Left)
     def _left_row(self, msg: PairList.Left) -> None:
@@ -862,6 +884,74 @@ class ReviewScreen(Screen):
         if self.moving.resort_due and self.spec.order_def.follows_tags:
             self.moving.resort_due = False
             self.reload(keep=True)
+
+    # ----- other reviewers: who decided, claims
+    def _ask_before_overwrite(self, row: queue.QueueRow, tag: str | None) -> bool:
+        """Ask (True: asked, the tag waits) before replacing another reviewer's tag."""
+        theirs, who = row.tag, row.reviewer
+        if theirs is None or who is None or who == self.reviewer or tag == theirs:
+            return False
+        question = overwrite_question(visible(row.key), theirs, who, tag)
+
+        def answered(yes: bool | None) -> None:
+            current = self.pair_list.cursor_row
+            if yes and current is not None and current.pair_id == row.pair_id:
+                self._tag_row(current, tag)
+
+        self.app.push_screen(ConfirmOverwrite(question), answered)
+        return True
+
+    def _start_claims(self) -> None:
+        self.others_claims: dict[int, str] = {}
+        self._claim_timer: Timer | None = None
+        self._claimed: int | None = None
+        self._claimed_at = 0.0
+        self.set_interval(CLAIM_POLL_SECONDS, self._refresh_claims)
+        self.reads.read_claims()
+
+    def _refresh_claims(self) -> None:
+        self.reads.read_claims()
+        renew = time.monotonic() - self._claimed_at > CLAIM_SECONDS / 2
+        if self._claimed is not None and renew:
+            self._claim(self._claimed)  # still on it: keep it claimed
+
+    @on(PairList.Highlighted)
+    def _claim_highlighted(self, msg: PairList.Highlighted) -> None:
+        # Claimed once the cursor rests: holding j down is not a write per row.
+        if self._claim_timer is not None:
+            self._claim_timer.stop()
+        pair_id = msg.row.pair_id
+        self._claim_timer = self.set_timer(CLAIM_SETTLE_SECONDS, lambda: self._claim(pair_id))
+
+    def _claim(self, pair_id: int) -> None:
+        self._claimed, self._claimed_at = pair_id, time.monotonic()
+        self.reads.claim(pair_id)
+
+    @on(ClaimsRead)
+    def _claims_read(self, msg: ClaimsRead) -> None:
+        before, self.others_claims = self.others_claims, msg.claims
+        if self.detail is not None:
+            pid = self.detail.pair_id
+            if before.get(pid) != msg.claims.get(pid):
+                self.detail = self.detail  # the pair line says who is on it
+
+    def _claimed_by(self, detail: PairDetail | None) -> str | None:
+        claims = getattr(self, "others_claims", {})
+        return claims.get(detail.pair_id) if detail is not None else None
+
+    def _next_unclaimed(self, index: int) -> int:
+        """``index``, or the first row after it that no other reviewer is on."""
+        plist = self.pair_list
+        while (row := plist.row_at(index)) is not None and row.pair_id in self.others_claims:
+            index += 1
+        return index
+
+    def _release_claim(self) -> None:
+        try:
+            release(Database(self.conn), self.reviewer)
+        except sqlite3.Error as exc:
+            # Another writer holds the lock: the claim expires by itself shortly.
+            self.log.warning(f"claim not released: {exc}")
 
     # ----- shortcuts
     @property
