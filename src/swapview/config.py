@@ -95,6 +95,9 @@ class Config(BaseModel):
     judge: dict[str, Any] = Field(default_factory=dict)  # `swapview judge` (judge.config)
     # Judge scores that came with the data: [[judges]] field = "candidate.scores.NAME".
     judges: list[dict[str, Any]] = Field(default_factory=list)
+    # The share of each reviewer's tags offered to the others for a second look (the
+    # review app's A), for the agreement `swapview report` shows.
+    second_look_share: float = Field(0.05, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _tag_keys_unique(self) -> Config:

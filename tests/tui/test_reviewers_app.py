@@ -86,3 +86,47 @@ def _claimed_keys(path, reviewer: str) -> set[str]:
     ).fetchall()
     db.close()
     return {k for (k,) in rows}
+
+
+async def test_a_second_look_queues_others_tags_for_agreement(review_db):
+    from click.testing import CliRunner
+
+    from swapview.cli.app import main
+    from swapview.config import Config
+    from swapview.queue import QueueSpec
+    from swapview.triage.agreement import second_look
+    from swapview.tui import ReviewContext, SwapviewApp
+
+    db = open_db(review_db, migrate=False)
+    keys = [k for (k,) in db.execute("SELECT key FROM pairs ORDER BY id")]
+    db.close()
+    for key in keys:
+        tag_key(review_db, key, reviewer="ana", tag="regression")
+    ctx = ReviewContext(
+        db_path=str(review_db),
+        reviewer="bo",
+        spec=QueueSpec(comparison_id=1),
+        config=Config(second_look_share=0.3),
+        resume=False,
+    )
+    db = open_db(review_db, migrate=False)
+    offered = second_look(db, 1, "bo", share=0.3)
+    db.close()
+    assert 3 <= len(offered) < len(keys)
+    app = SwapviewApp(ctx, theme="textual-dark")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        screen = review_screen(app)
+        assert screen.spec.label == "second look" and screen.total == len(offered)
+        for _ in offered:
+            await pilot.press("n")  # a second opinion: no question asked
+            await settle(pilot, 1)
+        assert not isinstance(app.screen, ConfirmOverwrite)
+        await pilot.press("A")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert "no pair waits for your second look" in said
+    result = CliRunner().invoke(main, ["--db", str(review_db), "report"])
+    assert f"{len(offered)} pairs were tagged by two reviewers, who agreed on 0" in result.output

@@ -17,6 +17,7 @@ from ..report import (
 )
 from ..shift.report_section import shift_section
 from ..store import resolve_comparison
+from ..triage.agreement import agreement_section
 from ..triage.report_section import rate_section, remaining_section
 from .app import (
     State,
@@ -34,6 +35,7 @@ GATE_EXIT_CODE = 3
 SECTIONS: tuple[SectionProvider, ...] = (
     remaining_section,
     rate_section,
+    agreement_section,
     judge_section,
     shift_section,
 )

@@ -88,6 +88,12 @@ APP_BINDINGS = [
 ]
 
 
+# Reviewers sharing a database (appended last: help and snapshots keep their order).
+REVIEWER_BINDINGS = [
+    Binding("A", "second_look", "Second look (agreement)", id="second_look", show=False),
+]
+
+
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
     return [
@@ -98,6 +104,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *QUEUE_BINDINGS,
         *TRIAGE_BINDINGS,
         *APP_BINDINGS,
+        *REVIEWER_BINDINGS,
     ]
 
 

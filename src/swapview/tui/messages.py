@@ -120,3 +120,11 @@ class ClaimsRead(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ClaimsRead)  # only the latest matters
+
+
+@dataclass
+class SecondLookFound(Message):
+    """Pairs other reviewers tagged that wait for this reviewer's second look."""
+
+    comparison_id: int
+    ids: list[int]

@@ -25,6 +25,7 @@ from ..queue.search import search
 from ..queue.window import QueueLoad, first_undecided, load_queue
 from ..reviews import claim, claims_of_others
 from ..store import connect
+from ..triage.agreement import second_look
 from .messages import (
     ClaimsRead,
     DecisionsRefreshed,
@@ -32,6 +33,7 @@ from .messages import (
     QueueLoaded,
     RowsLoaded,
     SearchDone,
+    SecondLookFound,
     ShapeCounted,
 )
 
@@ -130,6 +132,14 @@ class ScreenReads:
                 return ClaimsRead(claims_of_others(conn, self.reviewer))
 
         self._start(job, "claims", exclusive=True)
+
+    def second_look(self, comparison_id: int, share: float) -> None:
+        def job() -> Message:
+            with self._conn() as conn:
+                ids = second_look(Database(conn), comparison_id, self.reviewer, share)
+            return SecondLookFound(comparison_id, ids)
+
+        self._start(job, "second_look", exclusive=True)
 
     def count_shape(self, generation: int, spec: queue.QueueSpec) -> None:
         def job() -> Message:

@@ -67,6 +67,7 @@ from .messages import (
     RowsLoaded,
     SampleSuggested,
     SearchDone,
+    SecondLookFound,
     ShapeCounted,
     TriageRefitted,
     WriteDone,
@@ -92,6 +93,7 @@ from .triage_controller import (
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
 CLAIM_POLL_SECONDS = 2.0  # how often the others' claims are read (and ours renewed)
+SECOND_LOOK_LABEL = "second look"
 CLAIM_SETTLE_SECONDS = 0.3  # the cursor rests this long on a pair before it is claimed
 _NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
 
@@ -891,6 +893,8 @@ class ReviewScreen(Screen):
         theirs, who = row.tag, row.reviewer
         if theirs is None or who is None or who == self.reviewer or tag == theirs:
             return False
+        if self.spec.label == SECOND_LOOK_LABEL:
+            return False  # a second opinion is what this queue asks for
         question = overwrite_question(visible(row.key), theirs, who, tag)
 
         def answered(yes: bool | None) -> None:
@@ -952,6 +956,28 @@ class ReviewScreen(Screen):
         except sqlite3.Error as exc:
             # Another writer holds the lock: the claim expires by itself shortly.
             self.log.warning(f"claim not released: {exc}")
+
+    def action_second_look(self) -> None:
+        if self.spec.comparison_id is not None:
+            share = self.context.config.second_look_share
+            self.reads.second_look(self.spec.comparison_id, share)
+
+    @on(SecondLookFound)
+    def _second_look_found(self, msg: SecondLookFound) -> None:
+        if msg.comparison_id != self.spec.comparison_id:
+            return
+        if not msg.ids:
+            self.notify("no pair waits for your second look", markup=False)
+            return
+        self._push_back()
+        spec = self.spec.with_(ids=tuple(msg.ids), label=SECOND_LOOK_LABEL, search=None)
+        self.show_queue(spec, keep=False)
+        self.notify(
+            f"{len(msg.ids):,} pairs others tagged, for your own tag (agreement in the"
+            " report); escape goes back",
+            markup=False,
+            timeout=4,
+        )
 
     # ----- shortcuts
     @property
