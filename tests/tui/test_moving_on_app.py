@@ -15,6 +15,7 @@ from swapview.queue import QueueRow
 from swapview.queue.window import load_queue
 from swapview.scoring.runner import score_comparison
 from swapview.store import open_db
+from swapview.triage.ranking import Ranker
 from swapview.tui import reads
 from swapview.tui.moving_on import Found, MovingOn, first_loaded_undecided
 from tests.conftest import SAMPLE_DATA
@@ -132,32 +133,47 @@ async def test_a_refit_never_moves_the_row_under_the_cursor(review_db):
 async def test_keys_pressed_while_the_queue_reloads_tag_only_the_pair_on_screen(
     review_db, monkeypatch
 ):
-    """A slow reload lands after more keys were pressed: it must not put the cursor back
-    on a pair those keys already tagged (#14: a regression became neutral)."""
-    hold, release = threading.Event(), threading.Event()
+    """A reload lands after the next key was pressed, before that key's refit: it must
+    not put the cursor back on the pair that key tagged (#14: a regression became
+    neutral). Reads and refits are held to make the timing certain."""
+    loads, loads_go = threading.Event(), threading.Event()
+    refits, refits_go = threading.Event(), threading.Event()
 
     def slow_load(*args, **kwargs):
-        if hold.is_set():
-            release.wait(10)
+        if loads.is_set():
+            loads_go.wait(10)
         return load_queue(*args, **kwargs)
 
+    refit = Ranker.refit
+
+    def slow_refit(ranker):
+        if refits.is_set():
+            refits_go.wait(10)
+        return refit(ranker)
+
     monkeypatch.setattr(reads, "load_queue", slow_load)
+    monkeypatch.setattr(Ranker, "refit", slow_refit)
     app = make_app(review_db, resume=False, order="regression")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = review_screen(app)
-        hold.set()
+        loads.set()
         await pilot.press("r")
         await asyncio.to_thread(screen.session.wait_idle, 10)
         await eventually(pilot, lambda: _refitted_tags(review_db) == 1)
-        await pilot.pause(0.3)  # the refit's result is applied
-        await pilot.press("n")
-        await pilot.press("i")
-        release.set()
-        hold.clear()
+        await pilot.pause(0.3)  # the refit's result is applied (a reload, if any, waits)
+        refits.set()
+        await pilot.press("n")  # tags the pair on screen; its refit waits
+        await asyncio.to_thread(screen.session.wait_idle, 10)
+        loads.clear()
+        loads_go.set()
+        await pilot.pause(0.5)  # the held reload lands
+        assert screen.pair_list.cursor_row.tag is None
+        refits.clear()
+        refits_go.set()
         await settle(pilot)
         assert screen.pair_list.cursor_row.tag is None
-        await pilot.press("n")
+        await pilot.press("i")
         await settle(pilot)
     per_pair = _reviews_per_pair(review_db)
-    assert len(per_pair) == 4 and set(per_pair.values()) == {1}
+    assert len(per_pair) == 3 and set(per_pair.values()) == {1}
