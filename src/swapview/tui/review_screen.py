@@ -801,7 +801,7 @@ class ReviewScreen(Screen):
             return (not self.wrap) or None
         if action in _NEEDS_ROW:
             return (self.pair_list.cursor_row is not None) or None
-        if action == "sample_band":
+        if action in ("sample_band", "second_look"):
             return (self.spec.comparison_id is not None) or None
         if action == "queue_back":
             return bool(self.triage.back) or None
