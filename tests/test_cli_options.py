@@ -73,13 +73,14 @@ def test_registries_are_passed_in_not_filled_by_imports(db):
     assert build_report(db, "m1").sections == []
     from swapview.judge.report_section import judge_section
     from swapview.shift.report_section import shift_section
+    from swapview.triage.agreement import agreement_section
 
     triage = swapview.triage.report_section
     assert SECTIONS == (
         scoring_section,
         triage.remaining_section,
         triage.rate_section,
-        triage.agreement_section,
+        agreement_section,
         judge_section,
         shift_section,
     )

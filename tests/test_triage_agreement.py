@@ -1,80 +1,69 @@
-"""Agreement between reviewers (#14): Cohen's kappa on pairs two reviewers tagged."""
+"""Agreement between reviewers (#14): the share offered for a second look, and Cohen's
+kappa of two reviewers' tags in `swapview report`, next to the regression rate."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from click.testing import CliRunner
 
 from swapview import reviews
-from swapview.cli import main
+from swapview.cli.app import main
+from swapview.judge.stats import cohen_kappa
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
-from swapview.triage.agreement import agreement, cohen_kappa
-
-R, N, IMP = "regression", "neutral", "improvement"
-
-
-@pytest.mark.parametrize(
-    "pairs, kappa",
-    [
-        ([(R, R), (R, N), (N, N), (N, N)], 0.5),  # po 3/4, pe 1/2
-        ([(R, R), (N, N), (IMP, IMP)], 1.0),
-        ([(R, N), (N, R)], -1.0),
-        ([(R, R), (R, R)], None),  # one kind on both sides: undefined
-        ([], None),
-    ],
-)
-def test_cohen_kappa(pairs, kappa):
-    got = cohen_kappa(pairs)
-    assert got == (pytest.approx(kappa) if kappa is not None else None)
+from swapview.triage.agreement import LABELS, double_labels, second_look
 
 
 @pytest.fixture
-def pair_ids(db):
+def pairs(db) -> list[int]:
+    recs = [PairRecord(f"k{i:03d}", f"q{i}", f"old {i}", f"new {i}", {}) for i in range(400)]
     with write_transaction(db):
-        cid = ensure_comparison(db, "m")
-        PairWriter(db, cid, LoadReport()).write(
-            [PairRecord(f"k{i}", f"p{i}", "a", "b") for i in range(8)]
-        )
-    return cid, [r[0] for r in db.execute("SELECT id FROM pairs ORDER BY id")]
+        cid = ensure_comparison(db, "m1")
+        PairWriter(db, cid, LoadReport()).write(recs)
+    return [pid for (pid,) in db.execute("SELECT id FROM pairs ORDER BY id")]
 
 
-def test_each_reviewers_latest_tag_counts_and_notes_do_not(db, pair_ids):
-    cid, ids = pair_ids
-    ana = [R, R, N, N, R, N]
-    bo = [R, N, N, N, R, N]
-    for pid, a, b in zip(ids, ana, bo, strict=False):
-        reviews.record(db, pid, "ana", tag=a)
-        reviews.record(db, pid, "bo", tag=b)
-    reviews.record(db, ids[1], "ana", tag=N)  # ana changes her mind: now they agree
-    reviews.record(db, ids[6], "ana", tag=R)
-    reviews.record(db, ids[6], "bo", note="looks bad")  # a note is no tag of bo's
-    result = agreement(db, cid)
-    assert (result["pairs"], result["agreed"]) == (6, 6)
-    assert result["kappa"] == pytest.approx(1.0)
+def test_a_share_of_each_reviewers_tags_is_offered_to_the_others(db, pairs):
+    for pid in pairs:
+        reviews.record(db, pid, "ana", tag="regression")
+    offered = second_look(db, 1, "bo", share=0.05, limit=1000)
+    assert 8 <= len(offered) <= 40  # about 5% of 400, chosen by a hash of the id
+    assert set(offered) <= set(second_look(db, 1, "bo", share=0.2, limit=1000))
+    assert second_look(db, 1, "ana", share=0.05) == []  # never one's own tags
+    reviews.record(db, offered[0], "bo", tag="neutral")
+    assert offered[0] not in second_look(db, 1, "bo", share=0.05, limit=1000)
+    assert second_look(db, 1, "bo", share=0.0) == []
 
 
-def test_custom_tags_compare_by_kind(db, pair_ids):
-    cid, ids = pair_ids
-    for pid, a, b in [(ids[0], "wrong-fact", R), (ids[1], N, N), (ids[2], "wrong-fact", N)]:
-        reviews.record(db, pid, "ana", tag=a)
-        reviews.record(db, pid, "bo", tag=b)
-    result = agreement(db, cid, {"wrong-fact": "regression"})
-    assert (result["pairs"], result["agreed"]) == (3, 2)
-    assert result["low"] <= result["kappa"] <= result["high"]
+def test_double_labels_take_each_reviewers_latest_tag_by_kind(db, pairs):
+    a, b, c = pairs[:3]
+    reviews.record(db, a, "ana", tag="regression")
+    reviews.record(db, a, "bo", tag="neutral")
+    reviews.record(db, a, "bo", tag="wrong_fact")  # bo changed their mind: counts as regression
+    reviews.record(db, b, "ana", tag="improvement")
+    reviews.record(db, b, "bo", note="looked")  # a note is not bo's tag
+    reviews.record(db, c, "ana", tag="skip")
+    reviews.record(db, c, "bo", tag="neutral")  # a skip says nothing: left out
+    assert double_labels(db, 1, {"wrong_fact": "regression"}) == [("regression", "regression")]
 
 
-def test_report_shows_and_gates_on_agreement(db, db_path, pair_ids):
-    _cid, ids = pair_ids
-    for pid, a, b in zip(ids, [R, R, N, N, R, N, IMP, N], [R, N, N, N, R, N, IMP, R], strict=True):
-        reviews.record(db, pid, "ana", tag=a)
-        reviews.record(db, pid, "bo", tag=b)
-    result = CliRunner().invoke(main, ["--db", str(db_path), "report", "-c", "m"])
+def test_report_shows_the_reviewers_kappa_with_an_interval(db, db_path, pairs):
+    labels = [("regression", "regression")] * 12 + [("neutral", "neutral")] * 10
+    labels += [("regression", "neutral")] * 3 + [("improvement", "improvement")] * 5
+    for pid, (first, second) in zip(pairs, labels, strict=False):
+        reviews.record(db, pid, "ana", tag=first)
+        reviews.record(db, pid, "bo", tag=second)
+    db.close()
+    expected = cohen_kappa(labels, LABELS)
+    result = CliRunner().invoke(main, ["--db", str(db_path), "report"])
     assert result.exit_code == 0, result.output
-    assert "## Agreement between reviewers" in result.output
-    assert "8 pairs were tagged by two reviewers; they agreed on 6 (Cohen's kappa 0.58" in (
-        result.output
-    )
-    gate = CliRunner().invoke(
-        main, ["--db", str(db_path), "report", "-c", "m", "--fail-if", "reviewer_kappa<0.7"]
-    )
-    assert gate.exit_code == 3
+    text = result.output
+    assert "Agreement between reviewers" in text
+    assert f"kappa {expected.kappa:.2f} (95% interval {expected.low:.2f} to" in text
+    # Next to the regression rate.
+    assert text.index("Regression rate") < text.index("Agreement between reviewers")
+    data = json.loads(CliRunner().invoke(main, ["--db", str(db_path), "report", "--json"]).output)
+    assert data["metrics"]["reviewer_kappa"] == expected.kappa
+    assert data["metrics"]["reviewer_pairs_double_tagged"] == 30
+    assert 0 < expected.low < expected.kappa < expected.high <= 1

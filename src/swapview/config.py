@@ -100,6 +100,9 @@ class Config(BaseModel):
     refine: Literal["minilm", "http", "off"] = "minilm"
     # The team's eval suite (files `coverage --evals` reads): the review app's blind spots.
     evals: list[str] = Field(default_factory=list)
+    # The share of each reviewer's tags offered to the others for a second look (the
+    # review app's A), for the agreement `swapview report` shows.
+    second_look_share: float = Field(0.05, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _tag_keys_unique(self) -> Config:

@@ -2,7 +2,8 @@
 
 Numbering: m001-m009 foundation, m010-m019 scoring, m020-m029 review,
 m030-m039 triage, m040-m049 replay, m050-m059 importers, m060-m069 export,
-m070-m079 contracts, m080-m089 judge, m090-m099 refinement.
+m070-m079 contracts, m080-m089 judge, m090-m099 refinement, m110-m119 reviewers
+sharing a database.
 Keep every table plain enough for a datasette or sqlite-utils user to read.
 """
 
@@ -429,5 +430,23 @@ def m090_refined_distances(db: Database) -> None:
             PRIMARY KEY (comparison_id, model)
         );
         DROP INDEX IF EXISTS scores_quirk;
+        """
+    )
+
+
+@migrations()
+def m110_create_review_claims(db: Database) -> None:
+    # Reviewers on one database split the work: the pair under a reviewer's cursor is
+    # claimed for a short while (until, Unix seconds) and skipped by the others' "next".
+    # One row per reviewer: moving to another pair moves the claim; an expired row is
+    # simply ignored (a reviewer who quit leaves nothing that blocks anyone).
+    db.executescript(
+        """
+        CREATE TABLE review_claims (
+            reviewer TEXT PRIMARY KEY,
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            until REAL NOT NULL
+        );
+        CREATE INDEX review_claims_pair ON review_claims(pair_id);
         """
     )

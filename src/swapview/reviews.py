@@ -8,6 +8,7 @@ reviewers on one database never lose each other's work.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,3 +166,34 @@ def last_reviewed_pair(db: Database, reviewer: str, comparison_id: int | None = 
         sql += " WHERE r.reviewer = ?"
     row = db.execute(sql + " ORDER BY r.id DESC LIMIT 1", args).fetchone()
     return row[0] if row else None
+
+
+# ----- claims: the pair under a reviewer's cursor, for a short while
+CLAIM_SECONDS = 120.0  # long enough to read a pair; a reviewer who left frees it soon
+
+
+def claim(db: Database, reviewer: str, pair_id: int, seconds: float = CLAIM_SECONDS) -> None:
+    """Claim ``pair_id`` for ``reviewer`` (their earlier claim, if any, moves here)."""
+    with write_transaction(db):
+        db.execute(
+            "INSERT INTO review_claims (reviewer, pair_id, until) VALUES (?, ?, ?)"
+            " ON CONFLICT(reviewer) DO UPDATE SET pair_id = excluded.pair_id,"
+            " until = excluded.until",
+            [reviewer, pair_id, time.time() + seconds],
+        )
+
+
+def release(db: Database, reviewer: str) -> None:
+    """Drop the reviewer's claim (they quit)."""
+    with write_transaction(db):
+        db.execute("DELETE FROM review_claims WHERE reviewer = ?", [reviewer])
+
+
+def claims_of_others(conn: Any, reviewer: str) -> dict[int, str]:
+    """{pair id: reviewer} of the live claims held by anyone but ``reviewer``."""
+    rows = conn.execute(
+        "SELECT pair_id, reviewer FROM review_claims WHERE reviewer != ? AND until > ?"
+        " ORDER BY until",
+        [reviewer, time.time()],
+    )
+    return {pair_id: who for pair_id, who in rows}

@@ -64,7 +64,7 @@ async def test_judge_filters_and_agreement(review_db):
         await eventually(pilot, lambda: "judge disagrees" in screen_text(app))
         assert "shipping" in line_with(app, "▶")
         assert "1/1" in screen_text(app)
-        await pilot.press("A")
+        await pilot.press("V")
         await eventually(pilot, lambda: any("agrees with the tags" in n for n in notes(app)))
         said = next(n for n in notes(app) if "agrees with the tags" in n)
         assert "judge field:grade: 3 judged" in said and "on 0% of 1" in said

@@ -165,3 +165,10 @@ def test_every_key_has_one_owner_and_a_remappable_id():
     assert len(owned) == len(set(owned))  # no id bound twice
     assert not {b.action for b in movement} & {b.action for b in screen}
     assert all(b in screen for b in SCROLL_BINDINGS)
+
+
+def test_no_two_review_keys_share_a_key():
+    tags = Config().all_tags()
+    every = [b for b in [*PairList.BINDINGS, *screen_bindings(tags)] if isinstance(b, Binding)]
+    keys = [k.strip() for b in every for k in b.key.split(",")]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

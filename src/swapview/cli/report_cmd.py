@@ -18,7 +18,8 @@ from ..report import (
 )
 from ..shift.report_section import shift_section
 from ..store import resolve_comparison
-from ..triage.report_section import agreement_section, rate_section, remaining_section
+from ..triage.agreement import agreement_section
+from ..triage.report_section import rate_section, remaining_section
 from .app import (
     State,
     comparison_option,

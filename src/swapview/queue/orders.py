@@ -34,6 +34,10 @@ class Order:
     # Offered only once its table has a row (a table every database has from its
     # migrations, filled by a later step: the judge's verdicts).
     needs_rows: bool = False
+    # The order is read from its top as tags arrive (the learned order re-sorts after
+    # each one; a band's sample is tagged top down): moving on after a tag goes to its
+    # first undecided pair, not to the next row.
+    follows_tags: bool = False
 
     @property
     def on_pairs(self) -> bool:
@@ -125,6 +129,7 @@ register(
         ("o.score",),
         True,
         "o.score IS NOT NULL",
+        follows_tags=True,
     )
 )
 # The judge's combined verdict (judge/pairs.py keeps judge_pairs current): the pairs it
@@ -138,6 +143,7 @@ register(
         True,
         "o.p_worse IS NOT NULL",
         needs_rows=True,
+        follows_tags=True,
     )
 )
 # Each band's pairs in sample_key order are a uniform random sample of it; tagging them
@@ -151,6 +157,7 @@ register(
         "triage_bands",
         ("o.comparison_id", "o.band", "o.sample_key"),
         False,
+        follows_tags=True,
     )
 )
 register(Order("key", "by key", "pairs", ("p.key",), False))

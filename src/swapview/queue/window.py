@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Collection
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -11,7 +12,17 @@ from sqlite_utils import Database
 
 from ..reviews import last_reviewed_pair
 from ..store import connect
-from .paging import QueueRow, Shape, count, page_after, page_at, page_before, position, row_for
+from .paging import (
+    QueueRow,
+    Shape,
+    SortKey,
+    count,
+    page_after,
+    page_at,
+    page_before,
+    position,
+    row_for,
+)
 from .spec import QueueSpec
 from .status import Progress, progress
 
@@ -65,6 +76,23 @@ def load_queue(
         start = index - index % PAGE
         rows = {start + i: r for i, r in enumerate(page_at(conn, spec, start, PAGE, shape))}
     return QueueLoad(spec, shape, index, rows, progress(conn, spec.comparison_id), note)
+
+
+def first_undecided(
+    conn: sqlite3.Connection, spec: QueueSpec, skip: Collection[int] = ()
+) -> int | None:
+    """The first pair of the queue, in its order, with no tag and not in ``skip`` (pairs
+    being written, passed over, or claimed by another reviewer); None when there is none."""
+    undecided = spec.with_(untagged=True)
+    after: SortKey | None = None
+    while True:
+        rows = page_after(conn, undecided, after, PAGE)
+        for row in rows:
+            if row.pair_id not in skip:
+                return row.pair_id
+        if len(rows) < PAGE:
+            return None
+        after = rows[-1].sort
 
 
 def preload(db_path: str, spec: QueueSpec, reviewer: str | None) -> Future[QueueLoad]:

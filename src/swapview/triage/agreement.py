@@ -1,79 +1,100 @@
-"""Agreement between reviewers: Cohen's kappa over pairs two reviewers tagged, with a
-bootstrap interval, for the report (issue #14: "their agreement next to the regression rate").
+"""Agreement between reviewers: a share of each reviewer's tags offered to a second one,
+and Cohen's kappa over the pairs two reviewers tagged (next to the regression rate).
 
-Each reviewer's view of a pair is the tag of their latest `tag` write on it (a note or an
-undo carries the shared decision, not their own judgement). Tags compare by kind
-(regression, improvement, neutral, skip: see tagkinds), so a team's custom tag that counts
-as a regression agrees with `regression`. A pair three reviewers tagged counts the two
-whose latest tags came first.
+Which pairs are offered is a pure function of the pair id and the share (a multiplicative
+hash, as the random order uses), so every reviewer's app agrees on it without a table,
+and a larger share only adds pairs. A reviewer's own label of a pair is their latest tag
+event on it (``tag`` or ``redo``; a note records the decision standing, not theirs);
+skips say nothing about the pair and are left out. Labels are compared by kind
+(a custom ``wrong_fact`` counted as a regression agrees with ``regression``).
 """
 
 from __future__ import annotations
 
-import random
-from collections import Counter
 from typing import Any
 
 from sqlite_utils import Database
 
+from ..judge.stats import cohen_kappa
+from ..report import Section
 from ..tagkinds import TagKinds, kind_of
 
-BOOTSTRAP = 2000
-SEED = 14
-LATEST_TAGS_SQL = """
-SELECT r.pair_id, r.reviewer, r.tag FROM reviews r
-JOIN pairs p ON p.id = r.pair_id
-WHERE p.comparison_id = ? AND r.action = 'tag' AND r.id IN (
-    SELECT max(id) FROM reviews WHERE action = 'tag' GROUP BY pair_id, reviewer)
-ORDER BY r.pair_id, r.id
-"""
+DEFAULT_SHARE = 0.05  # of each reviewer's tags, offered for a second look
+SECOND_LOOK_LIMIT = 200
+LABELS = ("regression", "improvement", "neutral")
+_HASH = "((p.id * 2654435761) % 4294967296)"
 
 
-def doubly_tagged(
+def _picked(share: float) -> tuple[str, list[Any]]:
+    return f"{_HASH} < ?", [int(max(0.0, min(share, 1.0)) * 4294967296)]
+
+
+def second_look(
+    db: Database,
+    comparison_id: int,
+    reviewer: str,
+    share: float = DEFAULT_SHARE,
+    limit: int = SECOND_LOOK_LIMIT,
+) -> list[int]:
+    """Pairs offered to ``reviewer`` for a second look: tagged by someone else, in the
+    offered share, not yet tagged by ``reviewer``; oldest decision first."""
+    picked, args = _picked(share)
+    rows = db.execute(
+        "SELECT p.id FROM pairs p JOIN decisions d ON d.pair_id = p.id"
+        f" WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.tag != 'skip' AND {picked}"
+        " AND d.reviewer != ? AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.pair_id = p.id"
+        " AND r.reviewer = ? AND r.action IN ('tag', 'redo') AND r.tag IS NOT NULL)"
+        " ORDER BY d.updated, p.id LIMIT ?",
+        [comparison_id, *args, reviewer, reviewer, limit],
+    )
+    return [pid for (pid,) in rows]
+
+
+def double_labels(
     db: Database, comparison_id: int, kinds: TagKinds | None = None
 ) -> list[tuple[str, str]]:
-    """(first reviewer's kind, second reviewer's kind) for each pair two reviewers tagged."""
-    views: dict[int, list[str]] = {}
-    for pair_id, _reviewer, tag in db.execute(LATEST_TAGS_SQL, [comparison_id]):
-        if tag is not None:
-            views.setdefault(pair_id, []).append(kind_of(tag, kinds))
-    return [(v[0], v[1]) for v in views.values() if len(v) >= 2]
+    """(first reviewer's kind, second reviewer's kind) of each pair two reviewers tagged:
+    the first two reviewers to tag it, each by their latest tag."""
+    rows = db.execute(
+        "SELECT r.pair_id, r.reviewer, r.tag FROM reviews r JOIN pairs p ON p.id = r.pair_id"
+        " WHERE p.comparison_id = ? AND r.action IN ('tag', 'redo') ORDER BY r.id",
+        [comparison_id],
+    )
+    # A dict keeps the order reviewers first tagged in, and each one's latest tag.
+    tags: dict[int, dict[str, str | None]] = {}
+    for pid, who, tag in rows:
+        tags.setdefault(pid, {})[who] = tag
+    pairs = []
+    for by_reviewer in tags.values():
+        labels = [kind_of(t, kinds) for t in by_reviewer.values() if t is not None]
+        labels = [k for k in labels if k in LABELS]
+        if len(labels) >= 2:
+            pairs.append((labels[0], labels[1]))
+    return pairs
 
 
-def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
-    """Cohen's kappa; None with no pairs, or when chance agreement is certain."""
-    n = len(pairs)
-    if not n:
+def agreement_section(db: Database, comparison: dict[str, Any]) -> Section | None:
+    """Cohen's kappa of two reviewers' tags on the pairs both tagged (None: no such pair)."""
+    pairs = double_labels(db, comparison["id"], comparison.get("tag_kinds"))
+    if not pairs:
         return None
-    observed = sum(a == b for a, b in pairs) / n
-    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(left[k] * right[k] for k in left) / (n * n)
-    if expected >= 1:
-        return None  # one kind only on both sides: kappa is undefined
-    return (observed - expected) / (1 - expected)
-
-
-def agreement(db: Database, comparison_id: int, kinds: TagKinds | None = None) -> dict[str, Any]:
-    """Pairs compared, share agreed, kappa and a 95% percentile-bootstrap interval."""
-    pairs = doubly_tagged(db, comparison_id, kinds)
-    kappa = cohen_kappa(pairs)
-    low = high = None
-    if kappa is not None:
-        rng = random.Random(SEED)
-        draws = [cohen_kappa(rng.choices(pairs, k=len(pairs))) for _ in range(BOOTSTRAP)]
-        found = sorted(d for d in draws if d is not None)
-        if found:
-            low, high = found[int(0.025 * len(found))], found[int(0.975 * len(found)) - 1]
-    agreed = sum(a == b for a, b in pairs)
-    return {"pairs": len(pairs), "agreed": agreed, "kappa": kappa, "low": low, "high": high}
-
-
-def describe_agreement(result: dict[str, Any]) -> str:
-    n, agreed, kappa = result["pairs"], result["agreed"], result["kappa"]
-    text = f"{n} pairs were tagged by two reviewers; they agreed on {agreed}"
-    if kappa is None:
-        return text + " (Cohen's kappa undefined: every tag was of one kind)"
-    interval = ""
-    if result["low"] is not None:
-        interval = f", 95% interval {result['low']:.2f} to {result['high']:.2f}"
-    return text + f" (Cohen's kappa {kappa:.2f}{interval})"
+    k = cohen_kappa(pairs, LABELS)
+    agree = sum(a == b for a, b in pairs)
+    text = f"{k.n:,} pairs were tagged by two reviewers, who agreed on {agree:,}"
+    if k.kappa is None:
+        text += "; Cohen's kappa is undefined (every tag was the same)."
+    else:
+        text += f": Cohen's kappa {k.kappa:.2f} (95% interval {k.low:.2f} to {k.high:.2f})."
+    if k.n < 30:
+        text += " Fewer than 30 pairs: the interval is wide; tag more second looks (A)."
+    data = {"pairs": k.n, "agreed": agree, "kappa": k.kappa, "low": k.low, "high": k.high}
+    metrics: dict[str, float | None] = {"reviewer_pairs_double_tagged": k.n}
+    if k.kappa is not None:
+        metrics |= {"reviewer_kappa": k.kappa, "reviewer_kappa_low": k.low}
+    return Section(
+        key="agreement",
+        title="Agreement between reviewers",
+        markdown=text,
+        data=data,
+        metrics=metrics,
+    )

@@ -7,7 +7,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..report import Section
-from .agreement import agreement, describe_agreement
 from .estimate import describe_remaining
 from .rate import describe_rate, estimated_rate
 from .sampling import estimate_remaining
@@ -64,23 +63,5 @@ def rate_section(db: Database, comparison: dict[str, Any]) -> Section | None:
             "regression_rate_estimated": rate["rate"],
             "regression_rate_estimated_low": rate["low"],
             "regression_rate_estimated_high": rate["high"],
-        },
-    )
-
-
-def agreement_section(db: Database, comparison: dict[str, Any]) -> Section | None:
-    """Cohen's kappa between reviewers, when some pairs were tagged by two of them."""
-    result = agreement(db, comparison["id"], comparison.get("tag_kinds"))
-    if not result["pairs"]:
-        return None
-    return Section(
-        key="agreement",
-        title="Agreement between reviewers",
-        markdown=describe_agreement(result) + ".",
-        data=result,
-        metrics={
-            "reviewer_kappa": result["kappa"],
-            "reviewer_kappa_low": result["low"],
-            "reviewer_kappa_high": result["high"],
         },
     )

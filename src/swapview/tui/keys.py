@@ -81,7 +81,7 @@ TRIAGE_BINDINGS = [
 
 JUDGE_BINDINGS = [
     Binding(
-        "A", "judge_agreement", "Judge: agreement with the tags", id="judge_agreement", show=False
+        "V", "judge_agreement", "Judge: agreement with the tags", id="judge_agreement", show=False
     ),
 ]
 
@@ -99,6 +99,12 @@ APP_BINDINGS = [
 ]
 
 
+# Reviewers sharing a database (appended last: help and snapshots keep their order).
+REVIEWER_BINDINGS = [
+    Binding("A", "second_look", "Second look (agreement)", id="second_look", show=False),
+]
+
+
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
     return [
@@ -111,6 +117,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *VIEW_BINDINGS,
         *JUDGE_BINDINGS,
         *APP_BINDINGS,
+        *REVIEWER_BINDINGS,
     ]
 
 

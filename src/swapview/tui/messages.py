@@ -149,3 +149,21 @@ class SampleSuggested(Message):
     comparison_id: int
     suggestion: Suggestion
     ids: list[int]
+
+
+@dataclass
+class ClaimsRead(Message):
+    """The live claims of the other reviewers: {pair id: reviewer}."""
+
+    claims: dict[int, str]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ClaimsRead)  # only the latest matters
+
+
+@dataclass
+class SecondLookFound(Message):
+    """Pairs other reviewers tagged that wait for this reviewer's second look."""
+
+    comparison_id: int
+    ids: list[int]

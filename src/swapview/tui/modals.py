@@ -174,3 +174,34 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmOverwrite(ModalScreen[bool]):
+    """Asked before a tag replaces another reviewer's decision: enter confirms, escape
+    keeps theirs."""
+
+    BINDINGS = [
+        Binding("enter", "confirm", "Replace their decision", id="overwrite_confirm"),
+        Binding("escape", "cancel", "Keep theirs", id="overwrite_cancel"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(visible(self._question)), classes="dialog-title")
+            yield Static("enter replace · escape keep theirs", classes="dialog-help")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def overwrite_question(key: str, theirs: str, who: str, mine: str | None) -> str:
+    """'sup-0027 is tagged regression by ana. Tag it neutral instead?'"""
+    change = f"Tag it {mine} instead?" if mine else "Clear their tag?"
+    return f"{key} is tagged {theirs} by {who}. {change}"

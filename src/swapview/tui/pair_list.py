@@ -182,6 +182,12 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         row: QueueRow
 
     @dataclass
+    class Left(Message):
+        """The reader moved the cursor off ``row`` (a movement key or a click)."""
+
+        row: QueueRow
+
+    @dataclass
     class RowsWanted(Message):
         """Rows [start, start + count) are needed (for list generation ``generation``)."""
 
@@ -275,6 +281,13 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._pending.pop(pair_id, None)
         self._refresh_pair(pair_id)
 
+    def pending_ids(self) -> set[int]:
+        return set(self._pending)
+
+    def loaded(self) -> list[tuple[int, QueueRow]]:
+        """The rows held, in queue order."""
+        return sorted(self._rows.items())
+
     def visible_pair_ids(self) -> list[int]:
         top = int(self.scroll_offset.y)
         rows = (self._rows.get(i) for i in range(top, top + self.size.height))
@@ -282,13 +295,21 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- keys
     def action_move(self, delta: int) -> None:
+        self._leave()
         self.move_cursor(delta)
 
     def action_move_page(self, direction: int) -> None:
+        self._leave()
         self.move_cursor(direction * max(self.size.height - 1, 1))
 
     def action_goto(self, where: str) -> None:
+        self._leave()
         self.set_cursor(0 if where == "first" else self.total - 1)
+
+    def _leave(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.Left(row))
 
     def move_cursor(self, delta: int) -> None:
         self.set_cursor(self.cursor + delta)
@@ -307,6 +328,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- events
     def on_click(self, event) -> None:
+        self._leave()
         self.set_cursor(int(self.scroll_offset.y) + event.y)
 
     def on_resize(self) -> None:

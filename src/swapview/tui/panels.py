@@ -83,7 +83,9 @@ class PairInfo(LineWidget):
         )
     }
 
-    def show(self, d: PairDetail | None, pending: bool = False) -> None:
+    def show(
+        self, d: PairDetail | None, pending: bool = False, claimed_by: str | None = None
+    ) -> None:
         if d is None:
             self.set_parts([])
             return
@@ -105,6 +107,8 @@ class PairInfo(LineWidget):
                 "scores",
             ),
         ]
+        if claimed_by:
+            parts.append((f"  {visible(claimed_by)} is on this", "stale"))
         if d.stale:
             parts.append(("  stale: outputs changed after the decision", "stale"))
         for name, _detail in d.signals:

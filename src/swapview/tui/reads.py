@@ -8,12 +8,14 @@ WAL means these reads never wait on a writer), so the UI thread only ever applie
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from contextlib import closing
 from typing import Any, Protocol
 
+from sqlite_utils import Database
 from textual.message import Message
 from textual.worker import get_current_worker
 
@@ -25,11 +27,14 @@ from ..errors import SwapviewError
 from ..judge.stats import calibration
 from ..judge.verdicts import latest_judge
 from ..queue.search import search
-from ..queue.window import QueueLoad, load_queue
+from ..queue.window import QueueLoad, first_undecided, load_queue
+from ..reviews import claim, claims_of_others
 from ..scoring.embeddings import make_embedder
 from ..shift.view import ShiftView
 from ..store import connect, open_db
+from ..triage.agreement import second_look
 from .messages import (
+    ClaimsRead,
     CoverageBuilt,
     DecisionsRefreshed,
     DiffReady,
@@ -37,6 +42,7 @@ from .messages import (
     QueueLoaded,
     RowsLoaded,
     SearchDone,
+    SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
 )
@@ -102,6 +108,48 @@ class ScreenReads:
             return QueueLoaded(generation, load)
 
         self._start(job, "queue", exclusive=True)
+
+    def load_next_undecided(
+        self, generation: int, spec: queue.QueueSpec, skip: Collection[int], fallback: int
+    ) -> None:
+        """The queue as it stands now, the cursor on its first undecided pair not in
+        ``skip`` (moving on after a tag in an order that follows tags)."""
+
+        def job() -> Message:
+            with self._conn() as conn:
+                # Pairs another reviewer is on are theirs for now: "next" leaves them.
+                skipped = set(skip) | set(claims_of_others(conn, self.reviewer))
+                target = first_undecided(conn, spec, skipped)
+                load = load_queue(conn, spec, target=target, fallback=fallback)
+            if target is None:
+                load = dataclasses.replace(load, note="every pair of this queue is decided")
+            return QueueLoaded(generation, load)
+
+        self._start(job, "queue", exclusive=True)
+
+    def claim(self, pair_id: int) -> None:
+        """Claim the pair under the cursor for this reviewer (others' "next" skips it)."""
+
+        def job() -> None:
+            with self._conn() as conn:
+                claim(Database(conn), self.reviewer, pair_id)
+
+        self._start(job, "claim", exclusive=False)
+
+    def read_claims(self) -> None:
+        def job() -> Message:
+            with self._conn() as conn:
+                return ClaimsRead(claims_of_others(conn, self.reviewer))
+
+        self._start(job, "claims", exclusive=True)
+
+    def second_look(self, comparison_id: int, share: float) -> None:
+        def job() -> Message:
+            with self._conn() as conn:
+                ids = second_look(Database(conn), comparison_id, self.reviewer, share)
+            return SecondLookFound(comparison_id, ids)
+
+        self._start(job, "second_look", exclusive=True)
 
     def count_shape(self, generation: int, spec: queue.QueueSpec) -> None:
         def job() -> Message:

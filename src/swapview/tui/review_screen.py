@@ -28,12 +28,14 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from sqlite_utils import Database
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -46,7 +48,7 @@ from ..judge.pairs import disagreement_map, judged
 from ..queue import status as facets
 from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
-from ..reviews import Decision
+from ..reviews import CLAIM_SECONDS, Decision, release
 from ..scoring.refine import RefineProgress
 from ..scoring.refine import status_text as refine_status
 from ..session import Outcome, ReviewSession
@@ -61,6 +63,7 @@ from .diff_view import DiffView
 from .keys import SAMPLE_TITLE, binding_order, screen_bindings
 from .messages import (
     AlikeFound,
+    ClaimsRead,
     ClusterRead,
     CoverageBuilt,
     DecisionsRefreshed,
@@ -72,12 +75,14 @@ from .messages import (
     RowsLoaded,
     SampleSuggested,
     SearchDone,
+    SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
     TriageRefitted,
     WriteDone,
 )
-from .modals import AskLine, HelpScreen, Picker
+from .modals import AskLine, ConfirmOverwrite, HelpScreen, Picker, overwrite_question
+from .moving_on import MovingOn, first_loaded_undecided
 from .notes import NoteTaker
 from .pair_list import Columns, PairList, header_text
 from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
@@ -99,6 +104,9 @@ REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
 RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
+CLAIM_POLL_SECONDS = 2.0  # how often the others' claims are read (and ours renewed)
+SECOND_LOOK_LABEL = "second look"
+CLAIM_SETTLE_SECONDS = 0.3  # the cursor rests this long on a pair before it is claimed
 _NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
 
 
@@ -171,6 +179,7 @@ class ReviewScreen(Screen):
             BackgroundRefiner(self, context.db_path, context.refine) if context.refine else None
         )
         self._reloaded_at = 0.0  # when refinement last re-sorted the queue
+        self.moving = MovingOn()
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -192,6 +201,7 @@ class ReviewScreen(Screen):
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
         self._data_version = data_version(self.conn)
         self.set_interval(POLL_SECONDS, self._poll_changes)
+        self._start_claims()
         self._generation += 1
         preloaded, self.context.preloaded = self.context.preloaded, None
         self.reads.load_queue(self._generation, self.spec, None, 0, self.context.resume, preloaded)
@@ -203,6 +213,7 @@ class ReviewScreen(Screen):
         self.query_one(PromptView).fit_height(self.size.height)
 
     def on_unmount(self) -> None:
+        self._release_claim()
         self.session.close()
         self.conn.close()
         self.triage.close()
@@ -244,7 +255,7 @@ class ReviewScreen(Screen):
 
     def watch_detail(self, detail: PairDetail | None) -> None:
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
-        self.query_one(PairInfo).show(detail, pending)
+        self.query_one(PairInfo).show(detail, pending, self._claimed_by(detail))
         if detail is None:
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
@@ -574,7 +585,7 @@ class ReviewScreen(Screen):
         if first:
             self.reload(keep=False, fallback=0)
         else:
-            self.reload(keep=True)
+            self.moving.resort_due = True  # brought in when the reader moves on
 
     @on(EstimateReady)
     def _estimate_ready(self, msg: EstimateReady) -> None:
@@ -676,13 +687,16 @@ class ReviewScreen(Screen):
         row = self.pair_list.cursor_row
         if row is None:
             return
-        tag = name or None
+        if not self._ask_before_overwrite(row, name or None):
+            self._tag_row(row, name or None)
+
+    def _tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
         self.pair_list.set_pending(row.pair_id, tag)
         if self.detail is not None and self.detail.pair_id == row.pair_id:
             self.detail = self.detail  # shown as pending
         self.session.tag(row.pair_id, tag)
         if tag is not None:
-            self.pair_list.move_cursor(1)
+            self._move_on(row.pair_id)
 
     def action_undo(self) -> None:
         self.session.undo()
@@ -941,11 +955,7 @@ class ReviewScreen(Screen):
             return (self.pair_list.cursor_row is not None) or None
         if action == "judge_agreement":
             return judged(self.conn, self.spec.comparison_id) or None
-        if action == "coverage_view":
-            return (self.spec.comparison_id is not None) or None
-        if action == "shift_view":
-            return (self.spec.comparison_id is not None) or None
-        if action == "sample_band":
+        if action in ("sample_band", "second_look", "coverage_view", "shift_view"):
             return (self.spec.comparison_id is not None) or None
         if action == "queue_back":
             return bool(self.triage.back) or None
@@ -979,6 +989,149 @@ class ReviewScreen(Screen):
                 title = f"Sample band {suggest['band']}"
                 help_text = f"{suggest['reason']} ({help_text})"
             yield SystemCommand(title, help_text, lambda a=b.action: self.run_action(a))
+
+    # ----- moving on after a tag, in orders that follow tags
+    def _move_on(self, tagged: int) -> None:
+        """To the next row; in an order that follows tags (the learned order, a sample),
+        to its first undecided pair. The cursor moves at once to the best the loaded rows
+        tell; the database is asked when they cannot tell or the order re-sorted."""
+        plist = self.pair_list
+        if not self.spec.order_def.follows_tags:
+            plist.set_cursor(self._next_unclaimed(plist.cursor + 1))
+            return
+        skip = self._move_on_skip() | {tagged}
+        found = first_loaded_undecided(plist.loaded(), plist.total, skip)
+        if found.index is not None:
+            plist.set_cursor(found.index)
+        else:
+            plist.move_cursor(1)
+        if found.complete and not self.moving.resort_due:
+            if found.index is None:
+                self.notify("every pair of this queue is decided", markup=False, timeout=3)
+            return
+        self.moving.resort_due = False
+        self._generation += 1
+        self.reads.load_next_undecided(self._generation, self.spec, skip, plist.cursor)
+
+    def _move_on_skip(self) -> set[int]:
+        """Pairs a move-on leaves alone: being written, passed over by the reader, or
+        another reviewer is on."""
+        skip = self.moving.skipped(self.spec) | self.pair_list.pending_ids()
+        return skip | self.moving.decided | set(self.others_claims)
+
+    @on(WriteDone)
+    def _note_decided(self, msg: WriteDone) -> None:
+        o = msg.outcome
+        changed = list(o.group)
+        if o.pair_id is not None and not o.error:
+            changed.append((o.pair_id, o.decision))
+        for pid, decision in changed:
+            self.moving.written(pid, decision.tag if decision else None)
+
+    @on(PairList.Left)
+    def _left_row(self, msg: PairList.Left) -> None:
+        row = msg.row
+        if row.tag is None and not self.pair_list.is_pending(row.pair_id):
+            self.moving.passed(self.spec, row.pair_id)
+
+    @on(PairList.RowsWanted)
+    def _resort_for_rows(self, msg: PairList.RowsWanted) -> None:
+        # Pages of the new order do not fit rows of the old one: re-sort first.
+        if self.moving.resort_due and self.spec.order_def.follows_tags:
+            self.moving.resort_due = False
+            self.reload(keep=True)
+
+    # ----- other reviewers: who decided, claims
+    def _ask_before_overwrite(self, row: queue.QueueRow, tag: str | None) -> bool:
+        """Ask (True: asked, the tag waits) before replacing another reviewer's tag."""
+        theirs, who = row.tag, row.reviewer
+        if theirs is None or who is None or who == self.reviewer or tag == theirs:
+            return False
+        if self.spec.label == SECOND_LOOK_LABEL:
+            return False  # a second opinion is what this queue asks for
+        question = overwrite_question(visible(row.key), theirs, who, tag)
+
+        def answered(yes: bool | None) -> None:
+            current = self.pair_list.cursor_row
+            if yes and current is not None and current.pair_id == row.pair_id:
+                self._tag_row(current, tag)
+
+        self.app.push_screen(ConfirmOverwrite(question), answered)
+        return True
+
+    def _start_claims(self) -> None:
+        self.others_claims: dict[int, str] = {}
+        self._claim_timer: Timer | None = None
+        self._claimed: int | None = None
+        self._claimed_at = 0.0
+        self.set_interval(CLAIM_POLL_SECONDS, self._refresh_claims)
+        self.reads.read_claims()
+
+    def _refresh_claims(self) -> None:
+        self.reads.read_claims()
+        renew = time.monotonic() - self._claimed_at > CLAIM_SECONDS / 2
+        if self._claimed is not None and renew:
+            self._claim(self._claimed)  # still on it: keep it claimed
+
+    @on(PairList.Highlighted)
+    def _claim_highlighted(self, msg: PairList.Highlighted) -> None:
+        # Claimed once the cursor rests: holding j down is not a write per row.
+        if self._claim_timer is not None:
+            self._claim_timer.stop()
+        pair_id = msg.row.pair_id
+        self._claim_timer = self.set_timer(CLAIM_SETTLE_SECONDS, lambda: self._claim(pair_id))
+
+    def _claim(self, pair_id: int) -> None:
+        self._claimed, self._claimed_at = pair_id, time.monotonic()
+        self.reads.claim(pair_id)
+
+    @on(ClaimsRead)
+    def _claims_read(self, msg: ClaimsRead) -> None:
+        before, self.others_claims = self.others_claims, msg.claims
+        if self.detail is not None:
+            pid = self.detail.pair_id
+            if before.get(pid) != msg.claims.get(pid):
+                self.detail = self.detail  # the pair line says who is on it
+
+    def _claimed_by(self, detail: PairDetail | None) -> str | None:
+        claims = getattr(self, "others_claims", {})
+        return claims.get(detail.pair_id) if detail is not None else None
+
+    def _next_unclaimed(self, index: int) -> int:
+        """``index``, or the first row after it that no other reviewer is on."""
+        plist = self.pair_list
+        while (row := plist.row_at(index)) is not None and row.pair_id in self.others_claims:
+            index += 1
+        return index
+
+    def _release_claim(self) -> None:
+        try:
+            release(Database(self.conn), self.reviewer)
+        except sqlite3.Error as exc:
+            # Another writer holds the lock: the claim expires by itself shortly.
+            self.log.warning(f"claim not released: {exc}")
+
+    def action_second_look(self) -> None:
+        if self.spec.comparison_id is not None:
+            share = self.context.config.second_look_share
+            self.reads.second_look(self.spec.comparison_id, share)
+
+    @on(SecondLookFound)
+    def _second_look_found(self, msg: SecondLookFound) -> None:
+        if msg.comparison_id != self.spec.comparison_id:
+            return
+        if not msg.ids:
+            self.notify("no pair waits for your second look", markup=False)
+            return
+        self._push_back()
+        spec = self.spec.with_(ids=tuple(msg.ids), label=SECOND_LOOK_LABEL, search=None)
+        self.show_queue(spec, keep=False)
+        self.notify(
+            f"{len(msg.ids):,} pairs others tagged, for your own tag (agreement in the"
+            " report); escape goes back",
+            markup=False,
+            timeout=4,
+        )
 
     # ----- shortcuts
     @property

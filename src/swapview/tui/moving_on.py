@@ -1,0 +1,68 @@
+"""Where the cursor goes after a tag in an order that follows tags (a plain object).
+
+In the learned order the queue re-sorts as tags arrive, and a band's sample is tagged
+from its top. There "moves on" means the first undecided pair of the order, skipping the
+pairs being written and those the reader passed over on purpose (moved off without a
+tag). A refit that lands while the reader looks at a pair does not re-sort the list
+under their eyes: it is marked due, and the next tag (or a page the list lacks) brings
+the new order in, with the cursor on that order's first undecided pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .. import queue
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The first undecided row among the loaded ones (None: no loaded row is), and
+    whether every row before it was loaded (else the database must be asked)."""
+
+    index: int | None
+    complete: bool
+
+
+def first_loaded_undecided(
+    rows: Iterable[tuple[int, queue.QueueRow]], total: int, skip: set[int]
+) -> Found:
+    """Scan the loaded ``(index, row)`` pairs in index order for an untagged row; past a
+    gap in what is loaded the row found is only a guess (``complete`` is False)."""
+    complete, expected = True, 0
+    for index, row in rows:
+        complete = complete and index == expected
+        if row.tag is None and row.pair_id not in skip:
+            return Found(index, complete)
+        expected = index + 1
+    return Found(None, complete and expected >= total)
+
+
+class MovingOn:
+    """The reader's passed-over pairs (per queue) and whether a re-sort is due."""
+
+    def __init__(self) -> None:
+        self.resort_due = False
+        self._spec: queue.QueueSpec | None = None
+        self._passed: set[int] = set()
+        # What this reviewer's committed writes decided: a page or a queue read just
+        # before a commit can still show such a pair untagged, and must not be moved to.
+        self.decided: set[int] = set()
+
+    def written(self, pair_id: int, tag: str | None) -> None:
+        """The writer committed a decision (or an undo) on ``pair_id``."""
+        if tag is None:
+            self.decided.discard(pair_id)
+        else:
+            self.decided.add(pair_id)
+
+    def passed(self, spec: queue.QueueSpec, pair_id: int) -> None:
+        """The reader moved off an undecided pair: later move-ons leave it alone."""
+        self.skipped(spec).add(pair_id)
+
+    def skipped(self, spec: queue.QueueSpec) -> set[int]:
+        """The pairs passed over in this queue (another queue starts afresh)."""
+        if spec != self._spec:
+            self._spec, self._passed = spec, set()
+        return self._passed
