@@ -39,11 +39,15 @@ class PairDetail:
     likely_reason: str | None = None
     cluster_size: int | None = None
     cluster_label: str | None = None
+    # The reviewer's corrected answer (exports take it as the ideal), and who wrote it.
+    corrected: str | None = None
+    corrected_by: str | None = None
 
     @property
     def size(self) -> int:
         """Characters held, to bound a cache of details."""
-        return len(self.baseline or "") + len(self.candidate or "") + len(str(self.prompt or ""))
+        texts = (self.baseline, self.candidate, self.corrected)
+        return sum(len(t or "") for t in texts) + len(str(self.prompt or ""))
 
 
 def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
@@ -51,7 +55,8 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         "SELECT p.id, p.key, c.name, c.baseline_model, c.candidate_model, p.prompt,"
         " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
         " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
-        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label"
+        " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label,"
+        " d.corrected_output"
         " FROM pairs p JOIN comparisons c ON c.id = p.comparison_id"
         " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
         " LEFT JOIN triage_scores t ON t.pair_id = p.id"
@@ -89,7 +94,23 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         likely_reason=row[20],
         cluster_size=row[21],
         cluster_label=row[22],
+        corrected=row[23],
+        corrected_by=_corrected_by(conn, pair_id, row[23]),
     )
+
+
+def _corrected_by(conn: sqlite3.Connection, pair_id: int, corrected: str | None) -> str | None:
+    """Who wrote the corrected answer the pair has now: the first reviewer of the trailing
+    run of history rows that hold it (a later tag by someone else keeps the author)."""
+    if corrected is None:
+        return None
+    row = conn.execute(
+        "SELECT reviewer FROM reviews WHERE pair_id = ?1 AND id > coalesce((SELECT max(id)"
+        " FROM reviews WHERE pair_id = ?1 AND corrected_output IS NOT ?2), 0)"
+        " ORDER BY id LIMIT 1",
+        [pair_id, corrected],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _prompt(text: str | None, fmt: str) -> str | list[dict[str, Any]] | None:

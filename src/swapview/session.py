@@ -1,4 +1,5 @@
-"""One reviewer's writes (tags, notes, undo, redo), committed in order off the UI thread.
+"""One reviewer's writes (tags, notes, corrected answers, undo, redo), in order, off the UI
+thread.
 
 A front end must never wait on the database lock (another reviewer or a scoring run may
 hold it for a while), and must never show a tag that is not yet committed. So writes go
@@ -86,6 +87,10 @@ class ReviewSession:
 
     def note(self, pair_id: int, text: str | None, token: object = None) -> None:
         self._submit(_Command("note", pair_id, text, token))
+
+    def correct(self, pair_id: int, text: str | None, token: object = None) -> None:
+        """Store the reviewer's corrected answer (None clears it); exports use it as the ideal."""
+        self._submit(_Command("correct", pair_id, text, token))
 
     def group(self, action: str, write: GroupWrite, token: object = None) -> None:
         """Run ``write(db, reviewer)`` in one transaction; it is undone as one step."""
@@ -184,6 +189,8 @@ class ReviewSession:
             rid = reviews.record(db, cmd.pair_id, self.reviewer, tag=cmd.value)
         elif cmd.action == "note":
             rid = reviews.record(db, cmd.pair_id, self.reviewer, note=cmd.value or None)
+        elif cmd.action == "correct":
+            rid = reviews.record(db, cmd.pair_id, self.reviewer, corrected_output=cmd.value)
         elif cmd.action == "undo":
             return self._undo_or_redo(db, cmd, self._undo, self._redo, reviews.undo)
         else:

@@ -88,6 +88,15 @@ APP_BINDINGS = [
 ]
 
 
+# A corrected answer: the text exports take as the ideal, edited from the new output.
+CORRECT_BINDINGS = [
+    Binding("C", "correct", "Correct the answer", id="correct", show=False),
+    Binding(
+        "E", "correct_external", "Correct the answer in $EDITOR", id="correct_external", show=False
+    ),
+]
+
+
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
     return [
@@ -98,6 +107,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *QUEUE_BINDINGS,
         *TRIAGE_BINDINGS,
         *APP_BINDINGS,
+        *CORRECT_BINDINGS,
     ]
 
 

@@ -137,6 +137,28 @@ class NoteLine(LineWidget):
             self.set_parts([("✎ no note (a to write one)", "empty")])
 
 
+class CorrectionLine(LineWidget):
+    """The pair's corrected answer, one line, shown only when it has one (C edits it)."""
+
+    PREFIX = "correction-line"
+    COMPONENT_CLASSES = {"correction-line--label", "correction-line--text"}
+
+    def show(self, d: PairDetail | None) -> None:
+        self.display = d is not None and d.corrected is not None
+        if d is None or d.corrected is None:
+            self.set_parts([])
+            return
+        by = f" by {visible(d.corrected_by)}" if d.corrected_by else ""
+        lines = d.corrected.count("\n") + 1
+        size = f", {lines} lines" if lines > 1 else ""
+        self.set_parts(
+            [
+                (f"✓ corrected answer{by}{size}: ", "label"),
+                (visible(" ".join(d.corrected.split())), "text"),
+            ]
+        )
+
+
 class DiffTitles(LineWidget):
     """Model names over each column, and the size of the change."""
 

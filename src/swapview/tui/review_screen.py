@@ -68,9 +68,16 @@ from .messages import (
     WriteDone,
 )
 from .modals import AskLine, HelpScreen, Picker
-from .notes import NoteTaker
+from .notes import CORRECTION, NoteTaker
 from .pair_list import Columns, PairList, header_text
-from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
+from .panels import (
+    PROMPT_MODES,
+    CorrectionLine,
+    DiffTitles,
+    NoteLine,
+    PairInfo,
+    PromptView,
+)
 from .reads import ScreenReads
 from .status_line import StatusParts, status_text
 from .triage_controller import (
@@ -86,7 +93,15 @@ from .triage_controller import (
 
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
-_NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
+_NEEDS_ROW = {
+    "tag",
+    "note",
+    "note_external",
+    "tag_cluster",
+    "more_like_this",
+    "correct",
+    "correct_external",
+}
 
 
 @dataclass
@@ -162,6 +177,7 @@ class ReviewScreen(Screen):
         yield PairList(id="queue", tag_kinds=self.tag_kinds)
         yield PairInfo(id="pair-info", tag_kinds=self.tag_kinds)
         yield NoteLine(id="note-line")
+        yield CorrectionLine(id="correction-line")
         yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
         yield DiffView(id="diff")
@@ -213,6 +229,7 @@ class ReviewScreen(Screen):
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
             self.query_one(NoteLine).show(detail.note)
+        self.query_one(CorrectionLine).show(detail)  # hidden unless the pair has one
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
@@ -654,6 +671,16 @@ class ReviewScreen(Screen):
     def action_note_external(self) -> None:
         if self.detail is not None:
             self.notes.external(self.detail)
+
+    # ----- keys: corrected answers
+    def action_correct(self) -> None:
+        """The corrected answer in the inline editor, opened on the new output."""
+        if self.detail is not None:
+            self.notes.inline(self.detail, field=CORRECTION)
+
+    def action_correct_external(self) -> None:
+        if self.detail is not None:
+            self.notes.external(self.detail, field=CORRECTION)
 
     # ----- keys: views
     def action_toggle_view(self, what: str) -> None:
