@@ -96,6 +96,11 @@ CORRECT_BINDINGS = [
     ),
 ]
 
+# The prompt on a screen of its own (prompt_page.py), for what the panel's rows hide.
+PROMPT_PAGE_BINDINGS = [
+    Binding("z", "prompt_page", "Prompt: full screen", id="prompt_page", show=False),
+]
+
 
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
@@ -108,6 +113,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *TRIAGE_BINDINGS,
         *APP_BINDINGS,
         *CORRECT_BINDINGS,
+        *PROMPT_PAGE_BINDINGS,
     ]
 
 

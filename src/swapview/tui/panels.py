@@ -23,6 +23,7 @@ from ..triage.learner import chance_percent
 from .pair_list import KNOWN_TAGS, tag_class
 
 PROMPT_CHARS = 20_000  # a prompt longer than this is clipped in the panel, with a marker
+PAGE_CHARS = 400_000  # ... and in the full-screen prompt page (z)
 
 
 def pct(value: float | None) -> str:
@@ -190,6 +191,7 @@ class DiffTitles(LineWidget):
 
 
 PROMPT_MODES = ("turns", "full", "collapsed")
+PAGE_MODE = "page"  # every turn at the height it is given: the full-screen prompt (z)
 # "full" mode's panel: 4 rows (as "turns") up to 12, leaving the rest of the screen 28 rows.
 FULL_MIN_ROWS, FULL_MAX_ROWS, FULL_LEAVES_ROWS = 4, 12, 28
 
@@ -281,9 +283,11 @@ class PromptView(ScrollView, can_focus=False):
         summary = others_summary(self._turns, focus) if self._turns else ""
         if self.collapsed and self._turns:
             rows = [self._one_row(*self._turns[focus], summary, width)]
-        elif self.mode == "full" or not summary:
-            budget = PROMPT_CHARS
+        elif self.mode in ("full", PAGE_MODE) or not summary:
+            budget = PAGE_CHARS if self.mode == PAGE_MODE else PROMPT_CHARS
             for role, body in self._turns:
+                if rows and self.mode == PAGE_MODE:
+                    rows.append(())  # room to tell the turns apart, where there is room
                 turn_rows, budget = _turn_rows(role, body, budget, width)
                 rows.extend(turn_rows)
                 if turn_rows and turn_rows[-1] and turn_rows[-1][0].kind == "marker":

@@ -78,6 +78,7 @@ from .panels import (
     PairInfo,
     PromptView,
 )
+from .prompt_page import PromptPage
 from .reads import ScreenReads
 from .status_line import StatusParts, status_text
 from .triage_controller import (
@@ -101,6 +102,7 @@ _NEEDS_ROW = {
     "more_like_this",
     "correct",
     "correct_external",
+    "prompt_page",
 }
 
 
@@ -681,6 +683,11 @@ class ReviewScreen(Screen):
     def action_correct_external(self) -> None:
         if self.detail is not None:
             self.notes.external(self.detail, field=CORRECTION)
+
+    # ----- keys: the prompt on a page of its own
+    def action_prompt_page(self) -> None:
+        if self.detail is not None:
+            self.app.push_screen(PromptPage(self.detail))
 
     # ----- keys: views
     def action_toggle_view(self, what: str) -> None:
