@@ -33,7 +33,7 @@ from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from .. import queue
@@ -52,7 +52,9 @@ from . import filters
 from .cluster_modal import ConfirmClusterTag
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
+from .footer import FittedFooter
 from .keys import SAMPLE_TITLE, screen_bindings
+from .legend import legend_rows
 from .messages import (
     AlikeFound,
     ClusterRead,
@@ -183,7 +185,7 @@ class ReviewScreen(Screen):
         yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
         yield DiffView(id="diff")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
@@ -806,7 +808,7 @@ class ReviewScreen(Screen):
             self.triage.suggest_sample(self.spec.comparison_id)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.key_rows()))
+        self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
 
     def action_quit_review(self) -> None:
         self.app.exit()
