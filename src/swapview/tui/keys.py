@@ -101,6 +101,12 @@ PROMPT_PAGE_BINDINGS = [
     Binding("z", "prompt_page", "Prompt: full screen", id="prompt_page", show=False),
 ]
 
+# Scoring from the review app, offered when the queue's pairs have no scores yet (the
+# footer shows it only then: check_action hides it otherwise).
+SCORE_BINDINGS = [
+    Binding("Z", "score", "Score unscored pairs", id="score"),
+]
+
 
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
@@ -114,6 +120,7 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *APP_BINDINGS,
         *CORRECT_BINDINGS,
         *PROMPT_PAGE_BINDINGS,
+        *SCORE_BINDINGS,
     ]
 
 

@@ -64,9 +64,12 @@ from .messages import (
     QueueLoaded,
     RowsLoaded,
     SampleSuggested,
+    ScoringFinished,
+    ScoringProgressed,
     SearchDone,
     ShapeCounted,
     TriageRefitted,
+    UnscoredCounted,
     WriteDone,
 )
 from .modals import AskLine, HelpScreen, Picker
@@ -82,6 +85,7 @@ from .panels import (
 )
 from .prompt_page import PromptPage
 from .reads import ScreenReads
+from .scoring_offer import ScoringOffer
 from .status_line import StatusParts, status_text
 from .triage_controller import (
     REGRESSION_ORDER,
@@ -169,6 +173,7 @@ class ReviewScreen(Screen):
         self.triage = TriageController(self, context.db_path, self.tag_kinds)
         self.session = ReviewSession(context.db_path, context.reviewer, self._written)
         self.notes = NoteTaker(self, self.session, self.conn)
+        self.scoring = ScoringOffer(self, context.db_path)
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -214,6 +219,7 @@ class ReviewScreen(Screen):
         self._follow_spec()
 
     def _follow_spec(self) -> None:
+        self.scoring.check(self.spec.comparison_id)
         self.triage.request_refit(self.spec, self.conn)
         if not self.triage.request_estimate(self.spec):
             self.estimate = None
@@ -411,6 +417,7 @@ class ReviewScreen(Screen):
             order=self.spec.order_def.name,
             filters=self.spec.describe_filters() or "all",
             reviewer=self.reviewer,
+            scoring=self.scoring.status(),
         )
         # Less the status line's padding, and one cell: a line that fills it exactly is cut.
         text = status_text(parts, self.size.width - 3)
@@ -686,6 +693,44 @@ class ReviewScreen(Screen):
         if self.detail is not None:
             self.notes.external(self.detail, field=CORRECTION)
 
+    # ----- unscored pairs: say so, and score them in a worker
+    @on(UnscoredCounted)
+    def _unscored_counted(self, msg: UnscoredCounted) -> None:
+        if self.scoring.counted(msg):
+            n = sum(msg.unscored.values())
+            self.notify(
+                f"{n:,} pairs have no scores yet, so distances show '-' and the queue is in"
+                " key order: press Z to score them now (or run swapview score)",
+                markup=False,
+                timeout=10,
+            )
+        self._update_status()
+        self.refresh_bindings()
+
+    @on(ScoringProgressed)
+    def _scoring_progressed(self, msg: ScoringProgressed) -> None:
+        self.scoring.progress = msg.text
+        self._update_status()
+
+    @on(ScoringFinished)
+    def _scoring_finished(self, msg: ScoringFinished) -> None:
+        self.scoring.finished(msg)
+        if msg.error:
+            self.notify(msg.error, severity="error", markup=False)
+        else:
+            done = sum(r.scored for r in msg.reports)
+            self.notify(f"scored {done:,} pairs", markup=False, timeout=4)
+        self.cache.clear()  # the details' scores and quirks are new
+        self.reload(keep=True)
+        self.scoring.check(self.spec.comparison_id, again=True)
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_score(self) -> None:
+        self.scoring.start()
+        self._update_status()
+        self.refresh_bindings()
+
     # ----- keys: the prompt on a page of its own
     def action_prompt_page(self) -> None:
         if self.detail is not None:
@@ -814,6 +859,8 @@ class ReviewScreen(Screen):
         self.app.exit()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "score":
+            return self.scoring.offered  # hidden unless the queue has unscored pairs
         if action == "undo":
             return self.session.can_undo or None
         if action == "redo":

@@ -20,6 +20,7 @@ class StatusParts:
     order: str
     filters: str  # "all" when none
     reviewer: str
+    scoring: str = ""  # "45 unscored (Z)", "scoring: support 512/1,000", or ""
 
 
 def status_text(parts: StatusParts, width: int) -> str:
@@ -38,14 +39,23 @@ def status_text(parts: StatusParts, width: int) -> str:
 
 
 def _fields(p: StatusParts) -> tuple[str, ...]:
-    return (p.progress, p.progress_short, p.estimate, p.position, p.order, p.filters, p.reviewer)
+    return (
+        p.progress,
+        p.progress_short,
+        p.estimate,
+        p.position,
+        p.order,
+        p.filters,
+        p.reviewer,
+        p.scoring,
+    )
 
 
 def _forms(p: StatusParts) -> list[list[str]]:
     est = f", {p.estimate}" if p.estimate else ""
     short_est = f", {p.estimate.split(' (')[0]}" if p.estimate else ""
     filt = f"filter: {p.filters}"
-    return [
+    forms = [
         [p.progress + est, p.position, f"order: {p.order}", filt, p.reviewer],
         [p.progress + est, p.position, p.order, filt, p.reviewer],
         [p.progress_short + est, p.position, p.order, filt, p.reviewer],
@@ -55,3 +65,5 @@ def _forms(p: StatusParts) -> list[list[str]]:
         [p.progress_short, p.position, p.filters, p.reviewer],
         [p.position, p.filters, p.reviewer],
     ]
+    # Unscored pairs or a scoring run: what explains the "-" everywhere comes first.
+    return [[p.scoring, *form] for form in forms] if p.scoring else forms
