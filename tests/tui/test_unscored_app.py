@@ -83,3 +83,17 @@ async def test_scored_queue_offers_nothing(review_db):
         await pilot.press("Z")  # does nothing where nothing is unscored
         await settle(pilot)
         assert not any("scor" in n for n in notes(app))
+
+
+def test_unscored_pairs_counts_per_comparison(review_db):
+    from swapview.store import connect
+    from swapview.tui.scoring_offer import unscored_pairs
+
+    conn = connect(str(review_db))
+    assert unscored_pairs(conn, None) == {}
+    conn.execute("DELETE FROM scores WHERE pair_id IN (SELECT id FROM pairs LIMIT 3)")
+    conn.commit()
+    assert unscored_pairs(conn, None) == {"support": 3}
+    assert unscored_pairs(conn, 1) == {"support": 3}
+    assert unscored_pairs(conn, 99) == {}
+    conn.close()

@@ -71,6 +71,7 @@ class PairInfo(LineWidget):
     def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.tag_kinds = tag_kinds or {}  # a tag's colour is its kind's
+        self._shown: tuple[PairDetail | None, bool] = (None, False)  # refitted on resize
 
     COMPONENT_CLASSES = {
         f"pair-info--{c}"
@@ -94,7 +95,7 @@ class PairInfo(LineWidget):
         self._fit()
 
     def _fit(self) -> None:
-        d, pending = getattr(self, "_shown", (None, False))
+        d, pending = self._shown
         if d is None:
             self.set_parts([])
             return

@@ -14,9 +14,11 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 
+from textual.worker import get_current_worker
+
 from ..scoring.embeddings import make_embedder
 from ..scoring.runner import ScoreReport, score_comparison
-from ..store import VISIBLE, connect, open_db
+from ..store import LOADING_PREFIX, connect, open_db
 from .messages import ScoringFinished, ScoringProgressed, UnscoredCounted
 from .reads import WorkerHost
 
@@ -24,7 +26,8 @@ GROUP_CHECK, GROUP_SCORE = "unscored", "scoring"
 
 UNSCORED_SQL = f"""
 SELECT c.name, count(*) FROM pairs p JOIN comparisons c ON c.id = p.comparison_id
-WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.pair_id = p.id) AND c.{VISIBLE}
+WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.pair_id = p.id)
+  AND c.name NOT LIKE '{LOADING_PREFIX}%'
   AND (:cid IS NULL OR p.comparison_id = :cid)
 GROUP BY c.id ORDER BY c.id
 """
@@ -89,6 +92,8 @@ class ScoringOffer:
         def job() -> None:
             try:
                 reports = self._score(names)
+            except ScoringStopped:
+                return  # the screen is gone; the chunks committed are kept
             except Exception as exc:  # reported on screen; the chunks done are kept
                 self.host.post_message(ScoringFinished(error=f"scoring failed: {exc}"))
             else:
@@ -121,8 +126,14 @@ class ScoringOffer:
         )
 
 
+class ScoringStopped(Exception):
+    """The worker was cancelled (the app quit): stop after the chunk just committed."""
+
+
 def _progress(say: Callable[[str], None], name: str) -> Callable[[int, int], None]:
     def progress(done: int, todo: int) -> None:
+        if get_current_worker().is_cancelled:
+            raise ScoringStopped
         say(f"{name} {done:,}/{todo:,}")
 
     return progress
