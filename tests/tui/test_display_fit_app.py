@@ -9,8 +9,8 @@ import pytest
 from swapview.detail import PairDetail
 from swapview.tui.footer import fit_keys
 from swapview.tui.legend import legend_rows
+from swapview.tui.pair_line import fit_pair_line
 from swapview.tui.pair_list import SIGNAL_SHORT
-from swapview.tui.panels import fit_pair_line
 
 from .fixtures import make_app
 from .helpers import MORE_SIGNALS, add_signals, screen_lines, screen_text, settle
