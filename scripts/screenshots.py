@@ -41,6 +41,11 @@ NOTE = (
     " Check the form exists before calling it an improvement."
 )
 
+CORRECTED = (
+    "Jonas at Blue Heron Dental asked about recurring invoices. Per Tomás, a saved card is"
+    " charged automatically for each invoice. Resolved: the customer confirmed it worked."
+)
+
 DEMO = [
     (
         "ticket-0412",
@@ -184,19 +189,49 @@ async def shoot(db_path: Path, comparison: str) -> list[Path]:
             save("review-note")
             await pilot.press("ctrl+s")
             await settle()
+            await shoot_correction(app, pilot, settle, save)
             await pilot.press("question_mark")
             await settle()
             save("review-help")
+            await pilot.press("G")  # the legend: what each mark means
+            await settle()
+            save("review-legend")
             await pilot.press("escape")
             await shoot_triage(app, pilot, settle, save)
     return shots
+
+
+async def shoot_correction(app, pilot, settle, save) -> None:
+    """The corrected answer (C): the editor opens on the new output; once saved, the pair
+    shows it, and exports take it as the ideal."""
+    await pilot.press("C")
+    await settle()
+    app.screen.query_one("TextArea").text = CORRECTED
+    await settle()
+    await pilot.press("ctrl+s")
+    await settle()
+    save("review-corrected")
+
+
+async def shoot_prompt(app, pilot, settle, save) -> None:
+    """The whole prompt on a page of its own (z): system prompt and every turn, on a
+    few-shot chat."""
+    await pilot.press("colon")
+    await settle()
+    await pilot.press(*"sup-0001", "enter")
+    await settle()
+    await pilot.press("z")
+    await settle()
+    save("review-prompt")
+    await pilot.press("escape")
+    await settle()
 
 
 async def shoot_triage(app, pilot, settle, save) -> None:
     """The learned order with its score, reason and cluster columns, and the question
     before tagging the top pair's whole cluster."""
     screen = app.screen
-    screen.set_spec(screen.spec.with_(order="regression"), keep=False)
+    screen.show_queue(screen.spec.with_(order="regression"), keep=False)
     for _ in range(3):  # refit, reload, estimate
         await settle()
     await pilot.press("c")
@@ -204,6 +239,8 @@ async def shoot_triage(app, pilot, settle, save) -> None:
         await settle()
     save("review-triage")
     await pilot.press("escape")
+    await settle()
+    await shoot_prompt(app, pilot, settle, save)
 
 
 def main() -> None:

@@ -42,11 +42,15 @@ class PairDetail:
     cluster_label: str | None = None
     # The judge's verdict on these texts, once `swapview judge` (or a judge field) ran.
     judgement: PairJudgement | None = None
+    # The reviewer's corrected answer (exports take it as the ideal), and who wrote it.
+    corrected: str | None = None
+    corrected_by: str | None = None
 
     @property
     def size(self) -> int:
         """Characters held, to bound a cache of details."""
-        return len(self.baseline or "") + len(self.candidate or "") + len(str(self.prompt or ""))
+        texts = (self.baseline, self.candidate, self.corrected)
+        return sum(len(t or "") for t in texts) + len(str(self.prompt or ""))
 
 
 def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
@@ -55,7 +59,8 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
         " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
         " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label,"
-        " j.judge_model, j.verdict, j.confidence, j.inconsistent, j.rationale"
+        " j.judge_model, j.verdict, j.confidence, j.inconsistent, j.rationale,"
+        " d.corrected_output"
         " FROM pairs p JOIN comparisons c ON c.id = p.comparison_id"
         " LEFT JOIN scores s ON s.pair_id = p.id LEFT JOIN decisions d ON d.pair_id = p.id"
         " LEFT JOIN triage_scores t ON t.pair_id = p.id"
@@ -97,7 +102,23 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
         judgement=PairJudgement(row[23], row[24], row[25], bool(row[26]), row[27])
         if row[23] is not None
         else None,
+        corrected=row[28],
+        corrected_by=_corrected_by(conn, pair_id, row[28]),
     )
+
+
+def _corrected_by(conn: sqlite3.Connection, pair_id: int, corrected: str | None) -> str | None:
+    """Who wrote the corrected answer the pair has now: the first reviewer of the trailing
+    run of history rows that hold it (a later tag by someone else keeps the author)."""
+    if corrected is None:
+        return None
+    row = conn.execute(
+        "SELECT reviewer FROM reviews WHERE pair_id = ?1 AND id > coalesce((SELECT max(id)"
+        " FROM reviews WHERE pair_id = ?1 AND corrected_output IS NOT ?2), 0)"
+        " ORDER BY id LIMIT 1",
+        [pair_id, corrected],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _prompt(text: str | None, fmt: str) -> str | list[dict[str, Any]] | None:

@@ -1,4 +1,5 @@
-"""One reviewer's writes (tags, notes, undo, redo), committed in order off the UI thread.
+"""One reviewer's writes (tags, notes, corrected answers, undo, redo), in order, off the UI
+thread.
 
 A front end must never wait on the database lock (another reviewer or a scoring run may
 hold it for a while), and must never show a tag that is not yet committed. So writes go
@@ -88,7 +89,7 @@ class ReviewSession:
         self._submit(_Command("note", pair_id, text, token))
 
     def correct(self, pair_id: int, text: str | None, token: object = None) -> None:
-        """Store the reviewer's corrected answer (exported as the ideal); None clears it."""
+        """Store the reviewer's corrected answer (None clears it); exports use it as the ideal."""
         self._submit(_Command("correct", pair_id, text, token))
 
     def group(self, action: str, write: GroupWrite, token: object = None) -> None:

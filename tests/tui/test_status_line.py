@@ -58,3 +58,12 @@ def test_parts_give_way_in_order(width, expected):
 def test_reviewer_and_filter_stay_at_80_columns_with_an_estimate():
     text = status_text(PARTS, 78)
     assert text.endswith("│ ana") and "refusal_appeared" in text and "247/300" in text
+
+
+@pytest.mark.parametrize("width", [200, 100, 60, 30])
+def test_unscored_pairs_or_a_scoring_run_come_first_at_any_width(width):
+    import dataclasses
+
+    parts = dataclasses.replace(PARTS, scoring="scoring: support 512/1,000")
+    assert status_text(parts, width).startswith("scoring: support 512/1,000 │ ")
+    assert not status_text(PARTS, width).startswith("scoring")

@@ -104,6 +104,25 @@ REVIEWER_BINDINGS = [
     Binding("A", "second_look", "Second look (agreement)", id="second_look", show=False),
 ]
 
+# A corrected answer: the text exports take as the ideal, edited from the new output.
+CORRECT_BINDINGS = [
+    Binding("C", "correct", "Correct the answer", id="correct", show=False),
+    Binding(
+        "E", "correct_external", "Correct the answer in $EDITOR", id="correct_external", show=False
+    ),
+]
+
+# The prompt on a screen of its own (prompt_page.py), for what the panel's rows hide.
+PROMPT_PAGE_BINDINGS = [
+    Binding("z", "prompt_page", "Prompt: full screen", id="prompt_page", show=False),
+]
+
+# Scoring from the review app, offered when the queue's pairs have no scores yet (the
+# footer shows it only then: check_action hides it otherwise).
+SCORE_BINDINGS = [
+    Binding("Z", "score", "Score unscored pairs", id="score"),
+]
+
 
 def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
     """The review screen's own keys, in the order help lists them."""
@@ -118,6 +137,9 @@ def screen_bindings(tags: list[TagConfig]) -> list[Binding]:
         *JUDGE_BINDINGS,
         *APP_BINDINGS,
         *REVIEWER_BINDINGS,
+        *CORRECT_BINDINGS,
+        *PROMPT_PAGE_BINDINGS,
+        *SCORE_BINDINGS,
     ]
 
 

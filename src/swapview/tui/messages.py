@@ -7,7 +7,7 @@ queue it was read for, so a late answer for a queue that is gone is dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -18,6 +18,7 @@ from ..queue.search import SearchResult
 from ..queue.status import DecisionState
 from ..queue.window import QueueLoad
 from ..scoring.refine import RefineProgress
+from ..scoring.runner import ScoreReport
 from ..session import Outcome
 from ..shift.view import ShiftView
 from ..triage.clusters import Cluster
@@ -167,3 +168,27 @@ class SecondLookFound(Message):
 
     comparison_id: int
     ids: list[int]
+
+
+@dataclass
+class UnscoredCounted(Message):
+    """Pairs with no score yet, per comparison name (empty: every pair is scored)."""
+
+    comparison_id: int | None
+    unscored: dict[str, int]
+
+
+@dataclass
+class ScoringProgressed(Message):
+    text: str  # "scoring support: 512/1,000"
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScoringProgressed)  # only the latest matters
+
+
+@dataclass
+class ScoringFinished(Message):
+    """A scoring run from the review app ended (``error``: why it stopped)."""
+
+    reports: list[ScoreReport] = field(default_factory=list)
+    error: str | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -148,16 +150,39 @@ class Picker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def legend_table(legend: list[tuple[str, str]]) -> Table:
+    """The marks and what they mean, in two columns (long meanings wrap in theirs); Text
+    cells, so no mark or meaning is ever read as markup."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True, max_width=LEGEND_MARK_CELLS)
+    table.add_column(ratio=1)
+    for mark, meaning in legend:
+        table.add_row(Text(mark), Text(meaning))
+    return table
+
+
+LEGEND_MARK_CELLS = 22
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the review screen, as currently mapped."""
 
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close help", id="help_close"),
+        Binding("j,down", "scroll('line', 1)", "Line down", id="help_down", show=False),
+        Binding("k,up", "scroll('line', -1)", "Line up", id="help_up", show=False),
+        Binding("space,pagedown", "scroll('page', 1)", "Page down", id="help_page_down"),
+        Binding("b,pageup", "scroll('page', -1)", "Page up", id="help_page_up", show=False),
+        Binding("g,home", "scroll('end', -1)", "Top", id="help_top", show=False),
+        Binding("G,end", "scroll('end', 1)", "Bottom: what the marks mean", id="help_bottom"),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(
+        self, rows: list[tuple[str, str, str]], legend: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__()
         self._rows = rows  # (keys, description, binding id)
+        self._legend = legend or []  # (mark, meaning)
 
     def compose(self) -> ComposeResult:
         width = max((len(k) for k, _, _ in self._rows), default=4) + 2
@@ -168,9 +193,23 @@ class HelpScreen(ModalScreen[None]):
             yield Static("swapview keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content.assemble(*parts))
-            yield Static(
-                "esc/?/q close · ^p all commands · dim: id for [keys]", classes="dialog-help"
+                if self._legend:
+                    yield Static(Content.styled("What the marks mean", "bold underline"))
+                    yield Static(legend_table(self._legend), id="help-legend")
+            # Content, not markup: "[keys]" is the config table's name, not a style.
+            help_line = (
+                "esc/?/q close · G marks · ^p all commands · dim: id for [keys] in the config"
             )
+            yield Static(Content(help_line), classes="dialog-help")
+
+    def action_scroll(self, unit: str, direction: int) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        if unit == "line":
+            body.scroll_relative(y=direction, animate=False)
+        elif unit == "page":
+            body.scroll_relative(y=direction * max(body.size.height - 1, 1), animate=False)
+        else:
+            body.scroll_to(y=0 if direction < 0 else body.max_scroll_y, animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,18 +19,11 @@ from ..detail import PairDetail, chat_turns
 from ..diff import Segment
 from ..layout import wrap_line
 from ..textsafe import visible
-from ..triage.learner import chance_percent
+from .pair_line import FIT_DEFAULT_WIDTH, fit_pair_line
 from .pair_list import KNOWN_TAGS, tag_class
 
 PROMPT_CHARS = 20_000  # a prompt longer than this is clipped in the panel, with a marker
-
-
-def pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:+.0f}%"
-
-
-def num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+PAGE_CHARS = 400_000  # ... and in the full-screen prompt page (z)
 
 
 class LineWidget(Widget):
@@ -68,6 +61,8 @@ class PairInfo(LineWidget):
     def __init__(self, *, tag_kinds: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.tag_kinds = tag_kinds or {}  # a tag's colour is its kind's
+        # What is shown, refitted on resize: the pair, a pending write, who else is on it.
+        self._shown: tuple[PairDetail | None, bool, str | None] = (None, False, None)
 
     COMPONENT_CLASSES = {
         f"pair-info--{c}"
@@ -86,46 +81,32 @@ class PairInfo(LineWidget):
     def show(
         self, d: PairDetail | None, pending: bool = False, claimed_by: str | None = None
     ) -> None:
+        self._shown = (d, pending, claimed_by)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        d, pending, claimed_by = self._shown
         if d is None:
             self.set_parts([])
             return
+        tag = self._tag_part(d, pending)
+        width = self.size.width or FIT_DEFAULT_WIDTH
+        if not claimed_by:
+            self.set_parts(fit_pair_line(tag, d, width))
+            return
+        claim = (f"{visible(claimed_by)} is on this  ", "stale")
+        parts = fit_pair_line(tag, d, max(width - cell_len(claim[0]), 20))
+        self.set_parts([*parts[:2], claim, *parts[2:]])  # after the tag and the key
+
+    def _tag_part(self, d: PairDetail, pending: bool) -> tuple[str, str]:
         if pending:
-            tag = (" saving… ", "tag-pending")
-        elif d.tag is None:
-            tag = (" untagged ", "tag-none")
-        else:
-            cls = tag_class(d.tag, self.tag_kinds)
-            tag = (f" {visible(d.tag)} ", cls)
-        who = f" by {visible(d.reviewer)}" if d.tag and d.reviewer else ""
-        parts = [
-            tag,
-            (f" {visible(d.key)}{who}  ", "key"),
-            *_triage_parts(d),
-            (
-                f"semantic {num(d.semantic)} · lexical {num(d.lexical)} · length "
-                f"{pct(d.length_change)}",
-                "scores",
-            ),
-        ]
-        if claimed_by:
-            parts.append((f"  {visible(claimed_by)} is on this", "stale"))
-        if d.stale:
-            parts.append(("  stale: outputs changed after the decision", "stale"))
-        for name, _detail in d.signals:
-            parts.append(("  ", ""))
-            parts.append((f"⚑ {visible(name)}", "badge"))
-        self.set_parts(parts)
-
-
-def _triage_parts(d: PairDetail) -> list[tuple[str, str]]:
-    """ "likely 86%: shorter by 60%, JSON broke" and the cluster, once triage ran."""
-    parts: list[tuple[str, str]] = []
-    if d.likely is not None:
-        why = f": {visible(d.likely_reason)}" if d.likely_reason else ""
-        parts.append((f"likely {chance_percent(d.likely)}%{why}  ", "scores"))
-    if d.cluster_size:
-        parts.append((f"≋ {d.cluster_size} alike: {visible(d.cluster_label or '')}  ", "scores"))
-    return parts
+            return (" saving… ", "tag-pending")
+        if d.tag is None:
+            return (" untagged ", "tag-none")
+        return (f" {visible(d.tag)} ", tag_class(d.tag, self.tag_kinds))
 
 
 class NoteLine(LineWidget):
@@ -143,6 +124,28 @@ class NoteLine(LineWidget):
         if judgement:
             parts.append(("  ⚖ " + visible(judgement), "judge"))
         self.set_parts(parts)
+
+
+class CorrectionLine(LineWidget):
+    """The pair's corrected answer, one line, shown only when it has one (C edits it)."""
+
+    PREFIX = "correction-line"
+    COMPONENT_CLASSES = {"correction-line--label", "correction-line--text"}
+
+    def show(self, d: PairDetail | None) -> None:
+        self.display = d is not None and d.corrected is not None
+        if d is None or d.corrected is None:
+            self.set_parts([])
+            return
+        by = f" by {visible(d.corrected_by)}" if d.corrected_by else ""
+        lines = d.corrected.count("\n") + 1
+        size = f", {lines} lines" if lines > 1 else ""
+        self.set_parts(
+            [
+                (f"✓ corrected answer{by}{size}: ", "label"),
+                (visible(" ".join(d.corrected.split())), "text"),
+            ]
+        )
 
 
 class DiffTitles(LineWidget):
@@ -176,6 +179,7 @@ class DiffTitles(LineWidget):
 
 
 PROMPT_MODES = ("turns", "full", "collapsed")
+PAGE_MODE = "page"  # every turn at the height it is given: the full-screen prompt (z)
 # "full" mode's panel: 4 rows (as "turns") up to 12, leaving the rest of the screen 28 rows.
 FULL_MIN_ROWS, FULL_MAX_ROWS, FULL_LEAVES_ROWS = 4, 12, 28
 
@@ -267,9 +271,11 @@ class PromptView(ScrollView, can_focus=False):
         summary = others_summary(self._turns, focus) if self._turns else ""
         if self.collapsed and self._turns:
             rows = [self._one_row(*self._turns[focus], summary, width)]
-        elif self.mode == "full" or not summary:
-            budget = PROMPT_CHARS
+        elif self.mode in ("full", PAGE_MODE) or not summary:
+            budget = PAGE_CHARS if self.mode == PAGE_MODE else PROMPT_CHARS
             for role, body in self._turns:
+                if rows and self.mode == PAGE_MODE:
+                    rows.append(())  # room to tell the turns apart, where there is room
                 turn_rows, budget = _turn_rows(role, body, budget, width)
                 rows.extend(turn_rows)
                 if turn_rows and turn_rows[-1] and turn_rows[-1][0].kind == "marker":

@@ -36,7 +36,7 @@ from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from .. import queue
@@ -60,7 +60,9 @@ from . import filters
 from .cluster_modal import ConfirmClusterTag
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
+from .footer import FittedFooter
 from .keys import SAMPLE_TITLE, binding_order, screen_bindings
+from .legend import legend_rows
 from .messages import (
     AlikeFound,
     ClaimsRead,
@@ -74,20 +76,32 @@ from .messages import (
     RefineStepped,
     RowsLoaded,
     SampleSuggested,
+    ScoringFinished,
+    ScoringProgressed,
     SearchDone,
     SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
     TriageRefitted,
+    UnscoredCounted,
     WriteDone,
 )
 from .modals import AskLine, ConfirmOverwrite, HelpScreen, Picker, overwrite_question
 from .moving_on import MovingOn, first_loaded_undecided
-from .notes import NoteTaker
+from .notes import CORRECTION, NoteTaker
 from .pair_list import Columns, PairList, header_text
-from .panels import PROMPT_MODES, DiffTitles, NoteLine, PairInfo, PromptView
+from .panels import (
+    PROMPT_MODES,
+    CorrectionLine,
+    DiffTitles,
+    NoteLine,
+    PairInfo,
+    PromptView,
+)
+from .prompt_page import PromptPage
 from .reads import ScreenReads
 from .refiner import BackgroundRefiner
+from .scoring_offer import ScoringOffer
 from .status_line import StatusParts, status_text
 from .triage_controller import (
     REGRESSION_ORDER,
@@ -107,7 +121,16 @@ POLL_SECONDS = 1.0
 CLAIM_POLL_SECONDS = 2.0  # how often the others' claims are read (and ours renewed)
 SECOND_LOOK_LABEL = "second look"
 CLAIM_SETTLE_SECONDS = 0.3  # the cursor rests this long on a pair before it is claimed
-_NEEDS_ROW = {"tag", "note", "note_external", "tag_cluster", "more_like_this"}
+_NEEDS_ROW = {
+    "tag",
+    "note",
+    "note_external",
+    "tag_cluster",
+    "more_like_this",
+    "correct",
+    "correct_external",
+    "prompt_page",
+}
 
 
 @dataclass
@@ -180,6 +203,7 @@ class ReviewScreen(Screen):
         )
         self._reloaded_at = 0.0  # when refinement last re-sorted the queue
         self.moving = MovingOn()
+        self.scoring = ScoringOffer(self, context.db_path)
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -192,10 +216,11 @@ class ReviewScreen(Screen):
         yield PairList(id="queue", tag_kinds=self.tag_kinds)
         yield PairInfo(id="pair-info", tag_kinds=self.tag_kinds)
         yield NoteLine(id="note-line")
+        yield CorrectionLine(id="correction-line")
         yield PromptView(id="prompt")
         yield DiffTitles(id="titles")
         yield DiffView(id="diff")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
@@ -238,6 +263,7 @@ class ReviewScreen(Screen):
         return next((name for i, name, *_ in self.context.comparisons if i == cid), None)
 
     def _follow_spec(self) -> None:
+        self.scoring.check(self.spec.comparison_id)
         self.triage.request_refit(self.spec, self.conn)
         if not self.triage.request_estimate(self.spec):
             self.estimate = None
@@ -261,6 +287,7 @@ class ReviewScreen(Screen):
         else:
             judgement = detail.judgement.describe() if detail.judgement else None
             self.query_one(NoteLine).show(detail.note, judgement)
+        self.query_one(CorrectionLine).show(detail)  # hidden unless the pair has one
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
             self.diff_view.show(None, "No pairs in this queue." if not self.total else "")
@@ -444,6 +471,7 @@ class ReviewScreen(Screen):
             refine=refine_status(self.refine_state)
             if self.refine_state and self.refine_state.total
             else "",
+            scoring=self.scoring.status(),
         )
         # Less the status line's padding, and one cell: a line that fills it exactly is cut.
         text = status_text(parts, self.size.width - 3)
@@ -712,6 +740,59 @@ class ReviewScreen(Screen):
         if self.detail is not None:
             self.notes.external(self.detail)
 
+    # ----- keys: corrected answers
+    def action_correct(self) -> None:
+        """The corrected answer in the inline editor, opened on the new output."""
+        if self.detail is not None:
+            self.notes.inline(self.detail, field=CORRECTION)
+
+    def action_correct_external(self) -> None:
+        if self.detail is not None:
+            self.notes.external(self.detail, field=CORRECTION)
+
+    # ----- unscored pairs: say so, and score them in a worker
+    @on(UnscoredCounted)
+    def _unscored_counted(self, msg: UnscoredCounted) -> None:
+        if self.scoring.counted(msg):
+            n = sum(msg.unscored.values())
+            self.notify(
+                f"{n:,} pairs have no scores yet, so distances show '-' and the queue is in"
+                " key order: press Z to score them now (or run swapview score)",
+                markup=False,
+                timeout=10,
+            )
+        self._update_status()
+        self.refresh_bindings()
+
+    @on(ScoringProgressed)
+    def _scoring_progressed(self, msg: ScoringProgressed) -> None:
+        self.scoring.progress = msg.text
+        self._update_status()
+
+    @on(ScoringFinished)
+    def _scoring_finished(self, msg: ScoringFinished) -> None:
+        self.scoring.finished(msg)
+        if msg.error:
+            self.notify(msg.error, severity="error", markup=False)
+        else:
+            done = sum(r.scored for r in msg.reports)
+            self.notify(f"scored {done:,} pairs", markup=False, timeout=4)
+        self.cache.clear()  # the details' scores and quirks are new
+        self.reload(keep=True)
+        self.scoring.check(self.spec.comparison_id, again=True)
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_score(self) -> None:
+        self.scoring.start()
+        self._update_status()
+        self.refresh_bindings()
+
+    # ----- keys: the prompt on a page of its own
+    def action_prompt_page(self) -> None:
+        if self.detail is not None:
+            self.app.push_screen(PromptPage(self.detail))
+
     # ----- keys: views
     def action_toggle_view(self, what: str) -> None:
         if what == "unified":
@@ -939,12 +1020,14 @@ class ReviewScreen(Screen):
         self.notify(f"{len(ids):,} pairs behind {label}; escape goes back", markup=False)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.key_rows()))
+        self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
 
     def action_quit_review(self) -> None:
         self.app.exit()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "score":
+            return self.scoring.offered  # hidden unless the queue has unscored pairs
         if action == "undo":
             return self.session.can_undo or None
         if action == "redo":

@@ -21,6 +21,7 @@ class StatusParts:
     filters: str  # "all" when none
     reviewer: str
     refine: str = ""  # "first 400 of 805 refined by MiniLM": shown while there is room
+    scoring: str = ""  # "45 unscored (Z)", "scoring: support 512/1,000", or ""
 
 
 def status_text(parts: StatusParts, width: int) -> str:
@@ -48,6 +49,7 @@ def _fields(p: StatusParts) -> tuple[str, ...]:
         p.filters,
         p.reviewer,
         p.refine,
+        p.scoring,
     )
 
 
@@ -55,7 +57,7 @@ def _forms(p: StatusParts) -> list[list[str]]:
     est = f", {p.estimate}" if p.estimate else ""
     short_est = f", {p.estimate.split(' (')[0]}" if p.estimate else ""
     filt = f"filter: {p.filters}"
-    return [
+    forms = [
         [p.progress + est, p.position, f"order: {p.order}", filt, p.reviewer, p.refine],
         [p.progress + est, p.position, p.order, filt, p.reviewer, p.refine],
         [p.progress + est, p.position, f"order: {p.order}", filt, p.reviewer],
@@ -67,3 +69,5 @@ def _forms(p: StatusParts) -> list[list[str]]:
         [p.progress_short, p.position, p.filters, p.reviewer],
         [p.position, p.filters, p.reviewer],
     ]
+    # Unscored pairs or a scoring run: what explains the "-" everywhere comes first.
+    return [[p.scoring, *form] for form in forms] if p.scoring else forms
