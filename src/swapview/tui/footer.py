@@ -11,7 +11,16 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 # Actions whose footer keys go first when the footer is too narrow; the tags and help stay.
-DROP_ORDER = ("pick_order", "pick_filter", "search", "note", "palette", "move", "undo")
+DROP_ORDER = (
+    "shift_view",
+    "pick_order",
+    "pick_filter",
+    "search",
+    "note",
+    "palette",
+    "move",
+    "undo",
+)
 PALETTE = "palette"
 # Cells a key takes besides its key and description: " k desc " (roomy), or "k desc" and
 # a margin (compact); the palette key's border takes the place of the space or margin.
