@@ -65,7 +65,7 @@ def load_file(db, path: Path) -> None:
     db.conn.commit()
 
 
-def heads(db, k: int = max(HEADS)) -> list[int]:
+def heads(db, k: int = 400) -> list[int]:  # 400: the largest settled head checked below
     cid = db.execute("SELECT id FROM comparisons WHERE name = 'm'").fetchone()[0]
     rows = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, k)
     return [r.pair_id for r in rows]
@@ -113,6 +113,17 @@ def report(results: list[dict]) -> None:
             a100, a200 = (agreement(order, r["truth"], k) for k in HEADS)
             print(
                 f"| {r['file'].removesuffix('.jsonl.gz')} | {t} | {state.refined} |"
+                f" {a100:.2f} | {a200:.2f} | head {state.head}, settled {state.settled} |"
+            )
+    print("\n| file | refined | first 100 | first 200 | status |")
+    print("|---|---:|---:|---:|---|")
+    for r in results:
+        for n in (0, 100, 200, 300, 400, 500, 600, 700):
+            entry = next((e for e in r["trace"] if e[3].refined >= n), r["trace"][-1])
+            _, _, order, state = entry
+            a100, a200 = (agreement(order, r["truth"], k) for k in HEADS)
+            print(
+                f"| {r['file'].removesuffix('.jsonl.gz')} | {state.refined} |"
                 f" {a100:.2f} | {a200:.2f} | head {state.head}, settled {state.settled} |"
             )
     print("\n| file | total seconds | texts embedded | texts/s |")
@@ -192,6 +203,7 @@ def scale(n: int, steps: int = 20) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=3)
+    parser.add_argument("--first", type=int, default=0, help="skip this many files")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--scale", type=int, default=0)
@@ -203,12 +215,12 @@ def main() -> None:
     static = load_static_embedder()
     minilm = MiniLMEmbedder(threads=args.threads)
     print(f"load average {os.getloadavg()[0]:.1f}, MiniLM threads {args.threads}", file=sys.stderr)
-    results = []
-    for path in files_805()[: args.files]:
-        results.append(run_file(path, static, minilm, args.batch))
-        print(f"{path.name}: {results[-1]['seconds']:.0f} s", file=sys.stderr)
-    print(f"load average at the end {os.getloadavg()[0]:.1f}", file=sys.stderr)
-    report(results)
+    # Each file's tables as soon as it is done: on a busy machine a file takes minutes.
+    for path in files_805()[args.first : args.first + args.files]:
+        result = run_file(path, static, minilm, args.batch)
+        print(f"{path.name}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+        report([result])
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
