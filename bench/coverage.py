@@ -9,15 +9,15 @@
    against their share of all traffic.
 3. Time: N pairs (100,000 and 1,000,000) with distinct prompts made by recombining real
    AlpacaEval prompts two at a time ("A\\n\\nB", numbered past 805^2); their vectors are
-   written to the embedding cache first (``--vectors synthetic``: a 256-d mixture of 40
-   groups, no model run; ``static``: the real static model, slow at 1M), so the timed
-   runs have every embedding cached. Timed, per phase of ``build_coverage``: reading the
-   prompts and their cached vectors, clustering, and ranking (change, regressions,
-   coverage, labels); the baseline, in the same run: plain full-data Lloyd k-means on the
-   same vectors (no sample fit), capped at 20 passes.
+   written to the embedding cache first (``--vectors synthetic``: a mixture of 40 groups in
+   the static model's 384 dimensions, no model run; ``static``: the real static model,
+   slow at 1M), so the timed runs have every embedding cached. Timed, per phase of
+   ``build_coverage``: reading the prompts and their cached vectors, clustering, and
+   ranking (change, regressions, coverage, labels); the baseline, in the same run: plain
+   full-data Lloyd k-means on the same vectors (no sample fit), capped at 20 passes.
 
     PYTHONPATH=src python bench/coverage.py [--sizes 100000,1000000] [--vectors synthetic]
-        [--dir FOLDER]   # keep the scale databases (1M: about 1.5 GB) and reuse them
+        [--dir FOLDER]   # keep the scale databases (1M: about 2.6 GB) and reuse them
 """
 
 from __future__ import annotations
