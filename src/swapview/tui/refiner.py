@@ -27,6 +27,16 @@ from .reads import WorkerHost
 NICE = 10  # of the worker's thread, and of the model's threads it starts
 
 
+def review_embedder(backend: str) -> Any:
+    """The accurate model for refining under a reviewer: MiniLM on one thread, so a core
+    stays free for the app (the same model, cache keys and distances as `score --refine`)."""
+    if backend == "minilm":
+        from ..scoring.embeddings.minilm import MiniLMEmbedder
+
+        return MiniLMEmbedder(threads=1)
+    return make_embedder(backend)
+
+
 def lower_priority() -> None:
     """Make the calling thread (and threads it starts) yield the CPU to the app's."""
     try:
@@ -43,7 +53,7 @@ class BackgroundRefiner:
         host: WorkerHost,
         db_path: str,
         backend: str,
-        make: Callable[[str], Any] = make_embedder,
+        make: Callable[[str], Any] = review_embedder,
     ) -> None:
         self.host = host
         self.db_path = db_path
