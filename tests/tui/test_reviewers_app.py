@@ -50,7 +50,7 @@ async def test_the_pair_under_a_reviewers_cursor_is_skipped_by_the_others(review
         bo_screen = review_screen(bo)
         await eventually(pb, lambda: "refund" in _claimed_keys(review_db, "ana"))
         refund = bo_screen.pair_list.row_at(1).pair_id
-        await eventually(pb, lambda: bo_screen.others_claims.get(refund) == "ana", timeout=8)
+        await eventually(pb, lambda: bo_screen.claims.others.get(refund) == "ana", timeout=8)
         assert bo_screen.pair_list.cursor_row.key == "order-status"
         await pb.press("r")  # bo's next skips the pair ana is on
         await settle(pb)

@@ -172,3 +172,38 @@ def test_no_two_review_keys_share_a_key():
     every = [b for b in [*PairList.BINDINGS, *screen_bindings(tags)] if isinstance(b, Binding)]
     keys = [k.strip() for b in every for k in b.key.split(",")]
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+class RecordingReads:
+    """Stands in for ScreenReads' workers: records what would be read or written."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def read_claims(self) -> None:
+        self.calls.append(("read",))
+
+    def claim(self, pair_id: int) -> None:
+        self.calls.append(("claim", pair_id))
+
+
+def test_claims_are_renewed_at_half_their_time_and_say_who_is_on_a_pair():
+    from swapview.reviews import CLAIM_SECONDS
+    from swapview.tui.claims import ClaimKeeper
+
+    now = [100.0]
+    reads = RecordingReads()
+    keeper = ClaimKeeper(reads, "ana", clock=lambda: now[0])  # type: ignore[arg-type]
+    keeper.poll()
+    assert reads.calls == [("read",)]  # nothing claimed yet: only the others' claims read
+    keeper.claim(7)
+    now[0] += CLAIM_SECONDS / 2 - 1
+    keeper.poll()
+    assert reads.calls[-1] == ("read",) and ("claim", 7) in reads.calls[:2]
+    now[0] += 2
+    keeper.poll()
+    assert reads.calls[-1] == ("claim", 7)  # renewed: the cursor is still on it
+    assert keeper.update({7: "bo"}, shown=7) is True  # the pair on screen changed hands
+    assert keeper.update({7: "bo"}, shown=7) is False
+    assert keeper.claimed_by(7) == "bo" and keeper.claimed_by(8) is None
+    assert keeper.claimed_by(None) is None

@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
@@ -48,7 +47,7 @@ from ..judge.pairs import disagreement_map, judged
 from ..queue import status as facets
 from ..queue.spec import with_meta_filter
 from ..queue.window import QueueLoad
-from ..reviews import CLAIM_SECONDS, Decision, release
+from ..reviews import Decision
 from ..scoring.refine import RefineProgress
 from ..scoring.refine import status_text as refine_status
 from ..session import Outcome, ReviewSession
@@ -57,6 +56,7 @@ from ..store import connect
 from ..textsafe import visible
 from ..triage.stored import data_version, has_clusters
 from . import filters
+from .claims import CLAIM_POLL_SECONDS, CLAIM_SETTLE_SECONDS, ClaimKeeper
 from .cluster_modal import ConfirmClusterTag
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
@@ -118,9 +118,7 @@ REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
 RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
-CLAIM_POLL_SECONDS = 2.0  # how often the others' claims are read (and ours renewed)
 SECOND_LOOK_LABEL = "second look"
-CLAIM_SETTLE_SECONDS = 0.3  # the cursor rests this long on a pair before it is claimed
 _NEEDS_ROW = {
     "tag",
     "note",
@@ -203,6 +201,8 @@ class ReviewScreen(Screen):
         )
         self._reloaded_at = 0.0  # when refinement last re-sorted the queue
         self.moving = MovingOn()
+        self.claims = ClaimKeeper(self.reads, context.reviewer)
+        self._claim_timer: Timer | None = None
         self.scoring = ScoringOffer(self, context.db_path)
 
     def _written(self, outcome: Outcome) -> None:
@@ -226,7 +226,8 @@ class ReviewScreen(Screen):
         self.prompt_mode = "collapsed" if self.app.size.height < 30 else "turns"
         self._data_version = data_version(self.conn)
         self.set_interval(POLL_SECONDS, self._poll_changes)
-        self._start_claims()
+        self.set_interval(CLAIM_POLL_SECONDS, self.claims.poll)
+        self.claims.poll()
         self._generation += 1
         preloaded, self.context.preloaded = self.context.preloaded, None
         self.reads.load_queue(self._generation, self.spec, None, 0, self.context.resume, preloaded)
@@ -238,7 +239,9 @@ class ReviewScreen(Screen):
         self.query_one(PromptView).fit_height(self.size.height)
 
     def on_unmount(self) -> None:
-        self._release_claim()
+        problem = self.claims.release(self.conn)
+        if problem is not None:
+            self.log.warning(f"claim not released (it expires by itself): {problem}")
         self.session.close()
         self.conn.close()
         self.triage.close()
@@ -281,7 +284,8 @@ class ReviewScreen(Screen):
 
     def watch_detail(self, detail: PairDetail | None) -> None:
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
-        self.query_one(PairInfo).show(detail, pending, self._claimed_by(detail))
+        claimed_by = self.claims.claimed_by(detail.pair_id if detail is not None else None)
+        self.query_one(PairInfo).show(detail, pending, claimed_by)
         if detail is None:
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
@@ -1100,7 +1104,7 @@ class ReviewScreen(Screen):
         """Pairs a move-on leaves alone: being written, passed over by the reader, or
         another reviewer is on."""
         skip = self.moving.skipped(self.spec) | self.pair_list.pending_ids()
-        return skip | self.moving.decided | set(self.others_claims)
+        return skip | self.moving.decided | set(self.claims.others)
 
     @on(WriteDone)
     def _note_decided(self, msg: WriteDone) -> None:
@@ -1142,57 +1146,27 @@ class ReviewScreen(Screen):
         self.app.push_screen(ConfirmOverwrite(question), answered)
         return True
 
-    def _start_claims(self) -> None:
-        self.others_claims: dict[int, str] = {}
-        self._claim_timer: Timer | None = None
-        self._claimed: int | None = None
-        self._claimed_at = 0.0
-        self.set_interval(CLAIM_POLL_SECONDS, self._refresh_claims)
-        self.reads.read_claims()
-
-    def _refresh_claims(self) -> None:
-        self.reads.read_claims()
-        renew = time.monotonic() - self._claimed_at > CLAIM_SECONDS / 2
-        if self._claimed is not None and renew:
-            self._claim(self._claimed)  # still on it: keep it claimed
-
     @on(PairList.Highlighted)
     def _claim_highlighted(self, msg: PairList.Highlighted) -> None:
         # Claimed once the cursor rests: holding j down is not a write per row.
         if self._claim_timer is not None:
             self._claim_timer.stop()
         pair_id = msg.row.pair_id
-        self._claim_timer = self.set_timer(CLAIM_SETTLE_SECONDS, lambda: self._claim(pair_id))
-
-    def _claim(self, pair_id: int) -> None:
-        self._claimed, self._claimed_at = pair_id, time.monotonic()
-        self.reads.claim(pair_id)
+        claim = self.claims.claim
+        self._claim_timer = self.set_timer(CLAIM_SETTLE_SECONDS, lambda: claim(pair_id))
 
     @on(ClaimsRead)
     def _claims_read(self, msg: ClaimsRead) -> None:
-        before, self.others_claims = self.others_claims, msg.claims
-        if self.detail is not None:
-            pid = self.detail.pair_id
-            if before.get(pid) != msg.claims.get(pid):
-                self.detail = self.detail  # the pair line says who is on it
-
-    def _claimed_by(self, detail: PairDetail | None) -> str | None:
-        claims = getattr(self, "others_claims", {})
-        return claims.get(detail.pair_id) if detail is not None else None
+        shown = self.detail.pair_id if self.detail is not None else None
+        if self.claims.update(msg.claims, shown):
+            self.detail = self.detail  # the pair line says who is on it
 
     def _next_unclaimed(self, index: int) -> int:
         """``index``, or the first row after it that no other reviewer is on."""
         plist = self.pair_list
-        while (row := plist.row_at(index)) is not None and row.pair_id in self.others_claims:
+        while (row := plist.row_at(index)) is not None and row.pair_id in self.claims.others:
             index += 1
         return index
-
-    def _release_claim(self) -> None:
-        try:
-            release(Database(self.conn), self.reviewer)
-        except sqlite3.Error as exc:
-            # Another writer holds the lock: the claim expires by itself shortly.
-            self.log.warning(f"claim not released: {exc}")
 
     def action_second_look(self) -> None:
         if self.spec.comparison_id is not None:
