@@ -57,7 +57,10 @@ def pair_detail(conn: sqlite3.Connection, pair_id: int) -> PairDetail:
     row = conn.execute(
         "SELECT p.id, p.key, c.name, c.baseline_model, c.candidate_model, p.prompt,"
         " p.prompt_format, p.baseline_output, p.candidate_output, p.metadata, p.content_hash,"
-        " s.semantic_distance, s.lexical_distance, s.length_change, s.embedding_model,"
+        # The meaning distance the queue sorts by: the accurate model's where refinement
+        # reached the pair (on the static scale), so the pair line and its row agree.
+        " coalesce(s.refined_on_static, s.semantic_distance), s.lexical_distance,"
+        " s.length_change, coalesce(s.refined_model, s.embedding_model),"
         " d.tag, d.note, d.reviewer, coalesce(d.stale, 0), t.score, t.reason, k.size, k.label,"
         " j.judge_model, j.verdict, j.confidence, j.inconsistent, j.rationale,"
         " d.corrected_output"

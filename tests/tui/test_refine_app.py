@@ -46,6 +46,10 @@ async def test_the_app_refines_while_the_reviewer_reads(review_db):
         assert _refined(review_db) == 45
         assert review_screen(app).pair_list.cursor_row.key == here  # re-sorted, same pair
         assert "*" in line_with(app, "▶")  # the row says which model placed it
+        screen = review_screen(app)
+        # The pair line shows the distance the row sorts by (the refined one).
+        assert screen.detail.semantic == screen.pair_list.cursor_row.semantic
+        assert screen.detail.embedding_model.startswith("all-MiniLM")
 
 
 async def test_an_unscored_comparison_says_why_nothing_is_refined(review_db):
