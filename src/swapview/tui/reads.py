@@ -66,6 +66,14 @@ class WorkerHost(Protocol):
     def post_message(self, message: Message) -> bool: ...
 
 
+def start_thread(host: WorkerHost, run: Callable[[], None], group: str, exclusive: bool) -> None:
+    """Run ``run`` in a thread worker of ``host``'s, named after its group; errors reach the
+    screen's one Worker.StateChanged handler (never the app's exit)."""
+    host.run_worker(
+        run, thread=True, group=group, exclusive=exclusive, exit_on_error=False, name=group
+    )
+
+
 class ScreenReads:
     """Starts the screen's read workers; one group each, the latest wins where exclusive."""
 
@@ -83,9 +91,7 @@ class ScreenReads:
             if message is not None:
                 self.host.post_message(message)
 
-        self.host.run_worker(
-            run, thread=True, group=group, exclusive=exclusive, exit_on_error=False, name=group
-        )
+        start_thread(self.host, run, group, exclusive)
 
     def load_queue(
         self,

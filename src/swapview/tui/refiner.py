@@ -22,7 +22,7 @@ from ..scoring.embeddings import make_embedder
 from ..scoring.refine import refine_progress, refine_step
 from ..store import open_db
 from .messages import RefineStepped
-from .reads import WorkerHost
+from .reads import WorkerHost, start_thread
 
 NICE = 10  # of the worker's thread, and of the model's threads it starts
 
@@ -64,14 +64,7 @@ class BackgroundRefiner:
     def start(self, comparison: str) -> None:
         """Refine ``comparison`` from its head down (a new call replaces the last run)."""
         self.comparison = comparison
-        self.host.run_worker(
-            lambda: self._run(comparison),
-            thread=True,
-            group="refine",
-            exclusive=True,
-            exit_on_error=False,
-            name="refine",
-        )
+        start_thread(self.host, lambda: self._run(comparison), "refine", exclusive=True)
 
     def _run(self, comparison: str) -> None:
         lower_priority()

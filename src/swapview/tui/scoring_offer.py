@@ -20,7 +20,7 @@ from ..scoring.embeddings import make_embedder
 from ..scoring.runner import ScoreReport, score_comparison
 from ..store import LOADING_PREFIX, connect, open_db
 from .messages import ScoringFinished, ScoringProgressed, UnscoredCounted
-from .reads import WorkerHost
+from .reads import WorkerHost, start_thread
 
 GROUP_CHECK, GROUP_SCORE = "unscored", "scoring"
 
@@ -121,9 +121,7 @@ class ScoringOffer:
             db.close()
 
     def _run(self, job: Callable[[], None], group: str) -> None:
-        self.host.run_worker(
-            job, thread=True, group=group, exclusive=True, exit_on_error=False, name=group
-        )
+        start_thread(self.host, job, group, exclusive=True)
 
 
 class ScoringStopped(Exception):

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlite_utils import Database
-from textual.message import Message
 
 from .. import queue
 from ..config import TagConfig
@@ -42,6 +41,7 @@ from ..triage.stored import has_bands, has_clusters, has_scores, pair_comparison
 from .gate import CoalescingGate
 from .history import QueueHistory
 from .messages import AlikeFound, ClusterRead, EstimateReady, SampleSuggested, TriageRefitted
+from .reads import WorkerHost, start_thread
 
 REGRESSION_ORDER = "regression"
 SAMPLE_ORDER = "sample"
@@ -49,22 +49,8 @@ SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
 ALIKE_LIMIT = 50
 
 
-class TriageHost(Protocol):
-    """What the controller needs of the screen."""
-
-    def run_worker(
-        self,
-        work: Callable[[], None],
-        name: str | None = "",
-        group: str = "default",
-        description: str = "",
-        exit_on_error: bool = True,
-        start: bool = True,
-        exclusive: bool = False,
-        thread: bool = False,
-    ) -> Any: ...
-
-    def post_message(self, message: Message) -> bool: ...
+class TriageHost(WorkerHost, Protocol):
+    """What the controller needs of the screen: workers, messages and notices."""
 
     def notify(
         self, message: str, *, timeout: float | None = None, markup: bool = True
@@ -106,9 +92,7 @@ class TriageController:
         self._estimate_next: tuple[int, bool] | None = None  # the latest request
 
     def _start(self, run: Callable[[], None], group: str, exclusive: bool = False) -> None:
-        self.host.run_worker(
-            run, thread=True, group=group, exclusive=exclusive, exit_on_error=False, name=group
-        )
+        start_thread(self.host, run, group, exclusive)
 
     def _db(self) -> Database:
         return open_db(self.db_path, migrate=False)
