@@ -12,13 +12,16 @@ pair, and:
     PYTHONPATH=src python bench/signal_precision.py table
         prints, per signal, how many pairs it fires on and its precision against
         tests/data/signal_labels.jsonl, for the rules at --before-rev and the current
-        rules in the same run, on all labels and on the held-out half.
+        rules in the same run, on the labels read while writing the rules and on the
+        newest round's held-out set (--round).
 
 Labels hold only file name, pair id, signal, label (true: the signal is right), a few words
-why, and the set: "dev" labels were read while the rules were written (every firing in
-pairs/), "held-out" labels were written after the rules were frozen, on scale-file pairs
-sampled from what the old or the new rules fire on, so they check the rules are not fitted
-to the pairs read. The old rules run from a `git archive` of --before-rev in a child process.
+why, the set and the round: "dev" labels were read while the rules were written (round 0:
+every firing in pairs/), "held-out" labels were written after the rules were frozen, on
+scale-file pairs none read before, so they check the rules are not fitted to the pairs
+read. A round's held-out labels are read when a later round revises the rules: from then
+on they count as read, and that round labels a fresh held-out set (--round). The old rules
+run from a `git archive` of --before-rev in a child process.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ PAIRS = REALDATA / "pairs"
 SCALE = REALDATA / "scale" / "alpaca_eval__many_models_vs_gpt4_1106_preview__20k.jsonl.gz"
 LABELS = ROOT / "tests" / "data" / "signal_labels.jsonl"
 BEFORE_REV = "11f8517"  # main before the signal precision work (#14)
+HELD_OUT_ROUND = 4  # the newest round; every older round's labels have been read
 
 
 def pairs():
@@ -89,14 +93,15 @@ def fired_at(rev: str) -> dict[tuple[str, str], list[str]]:
     return {(a, b): v for a, b, v in json.loads(done.stdout)}
 
 
-def load_labels() -> dict[tuple[str, str, str], tuple[bool, str]]:
-    """(file, id, signal) -> (label, set)."""
+def load_labels(held_round: int = HELD_OUT_ROUND) -> dict[tuple[str, str, str], tuple[bool, bool]]:
+    """(file, id, signal) -> (label, whether it is in the newest round's held-out set)."""
     labels = {}
     if LABELS.exists():
         for line in LABELS.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
-                labels[(r["file"], str(r["id"]), r["signal"])] = (bool(r["label"]), r["set"])
+                held = r["set"] == "held-out" and r["round"] == held_round
+                labels[(r["file"], str(r["id"]), r["signal"])] = (bool(r["label"]), held)
     return labels
 
 
@@ -148,9 +153,10 @@ def cmd_sample(args) -> None:
         print("--- NEW:", clip(row.get("candidate_output"), args.chars))
 
 
-def precision(keys, labels, signal, subset) -> tuple[int, int]:
+def precision(keys, labels, signal, *, held_out: bool) -> tuple[int, int]:
+    """Right and judged firings among keys, on the newest held-out set or on the rest."""
     judged = [labels[(n, p, signal)] for n, p in keys if (n, p, signal) in labels]
-    judged = [label for label, kind in judged if kind == subset]
+    judged = [label for label, held in judged if held == held_out]
     return sum(judged), len(judged)
 
 
@@ -159,19 +165,19 @@ def fmt(right: int, judged: int) -> str:
 
 
 def cmd_table(args) -> None:
-    labels = load_labels()
+    labels = load_labels(args.round)
     before, after = fired_at(args.before_rev), fired_here()
     signals = sorted({s for _, _, s in labels})
     print(
-        "| signal | fires before | fires after | dev before | dev after"
-        " | held-out before | held-out after |"
+        "| signal | fires before | fires after | read before | read after"
+        f" | held-out (round {args.round}) before | held-out after |"
     )
     print("|---|---:|---:|---|---|---|---|")
     for sig in signals:
         b, a = ([k for k, v in fired.items() if sig in v] for fired in (before, after))
         cells = [
-            fmt(*precision(keys, labels, sig, subset))
-            for subset in ("dev", "held-out")
+            fmt(*precision(keys, labels, sig, held_out=held))
+            for held in (False, True)
             for keys in (b, a)
         ]
         print(f"| `{sig}` | {len(b)} | {len(a)} | " + " | ".join(cells) + " |")
@@ -201,7 +207,8 @@ def main() -> None:
     s.add_argument("--both", action="store_true")
     s.add_argument("--scale", action="store_true")
     s.add_argument("--unlabelled", action="store_true")
-    sub.add_parser("table")
+    t = sub.add_parser("table")
+    t.add_argument("--round", type=int, default=HELD_OUT_ROUND)
     args = ap.parse_args()
     {"sample": cmd_sample, "table": cmd_table}[args.cmd](args)
 
