@@ -60,7 +60,7 @@ def make(srv: FakeOpenAI, **kw) -> HTTPEmbedder:
 
 @pytest.mark.parametrize("encoding", ["float", "base64"])
 def test_vectors_match_the_model_behind_the_server(server, static_embedder, encoding):
-    emb = make(server, encoding_format=encoding)
+    emb = make(server, encoding_format=encoding, window_words=0)
     got = emb.embed([*TEXTS[:5], "", "  "])
     want = static_embedder.embed(TEXTS[:5])
     np.testing.assert_allclose(got[:5], want, atol=1e-5)
@@ -82,7 +82,7 @@ def test_bounded_concurrency(static_embedder):
 @pytest.mark.parametrize("kind", ["429", "500", "502", "503", "drop", "malformed", "error_body"])
 def test_transient_faults_are_retried(server, static_embedder, kind):
     server.fail_next(2, kind, endpoint="embeddings")
-    got = make(server).embed(TEXTS[:8])
+    got = make(server, window_words=0).embed(TEXTS[:8])
     np.testing.assert_allclose(got, static_embedder.embed(TEXTS[:8]), atol=1e-5)
     assert server.stats.faults[kind] == 2
 
@@ -309,7 +309,7 @@ def test_config_file_table_and_precedence(tmp_path, monkeypatch):
     for name in ("SWAPVIEW_EMBED_BASE_URL", "SWAPVIEW_EMBED_MODEL", "SWAPVIEW_EMBED_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     emb = make_embedder()
-    assert emb.name == "from-file@127.0.0.1:9" and emb.config.concurrency == 2
+    assert emb.name == "from-file@127.0.0.1:9-w3x200" and emb.config.concurrency == 2
     monkeypatch.setenv("SWAPVIEW_EMBED_MODEL", "from-env")
     assert make_embedder().config.model == "from-env"
     assert make_embedder(model="from-flag", concurrency=5).config.concurrency == 5
@@ -338,3 +338,58 @@ def test_the_cause_is_reported_not_the_batches_it_stopped(server):
     with pytest.raises(EmbeddingServiceError, match="HTTP 401") as err:
         make(server, batch_size=2, concurrency=3).embed(TEXTS)
     assert "another request failed" not in str(err.value)
+
+
+# Long answers: a served model that reads only its first 200 words (as a server with a
+# short context cuts a long text) never sees a rewritten ending, unless swapview sends the
+# text window by window.
+LONG = " ".join(
+    f"Step {i}: check the valve on line {i % 7}, log the pressure, and move on." for i in range(80)
+)
+REWRITTEN_END = (
+    LONG.rsplit(" Step", 16)[0]
+    + " "
+    + " ".join(
+        f"Then forget the valves: bake bread number {i}, let the dough rise, sing a song."
+        for i in range(16)
+    )
+)
+
+
+@pytest.fixture
+def short_context_server(static_embedder):
+    def embed_fn(texts: list[str]) -> list[list[float]]:
+        sent.extend(texts)
+        return static_embedder.embed([" ".join(t.split()[:200]) for t in texts]).tolist()
+
+    sent: list[str] = []
+    with FakeOpenAI(embed_fn=embed_fn) as srv:
+        srv.sent = sent  # type: ignore[attr-defined]
+        yield srv
+
+
+def test_a_rewritten_ending_counts_only_when_read_window_by_window(short_context_server):
+    distances = {}
+    for words in (0, 200):
+        emb = make(short_context_server, window_words=words, api_key=None)
+        a, b = emb.embed([LONG, REWRITTEN_END])
+        distances[words] = cosine_distance(a, b, blank_a=False, blank_b=False)
+    assert distances[0] < 1e-4  # the server never read past the first 200 words
+    assert distances[200] > 0.01
+    assert len(LONG.split()) > 3 * 200  # so the three windows do not overlap
+
+
+def test_short_texts_score_exactly_as_without_windows(short_context_server):
+    plain = make(short_context_server, window_words=0, api_key=None).embed(TEXTS[:4])
+    windowed = make(short_context_server, window_words=200, api_key=None).embed(TEXTS[:4])
+    assert windowed.shape[1] == 3 * plain.shape[1]
+    np.testing.assert_allclose(windowed @ windowed.T, plain @ plain.T, atol=1e-5)
+
+
+def test_each_distinct_window_is_sent_once(short_context_server):
+    emb = make(short_context_server, window_words=200, api_key=None)
+    emb.embed([LONG, LONG, TEXTS[0], TEXTS[0], ""])
+    sent = short_context_server.sent
+    assert len(sent) == len(set(sent)) == 4  # three windows of LONG and one short text
+    assert all(len(w.split()) == 200 for w in sent if w != TEXTS[0])
+    assert sent[-1] != LONG and LONG.endswith(max(sent, key=lambda w: LONG.rfind(w)))

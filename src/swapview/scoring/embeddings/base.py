@@ -17,7 +17,11 @@ class Embedder(Protocol):
     """
 
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int:
+        """Vector length (0 until a remote model's first answer says it)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 

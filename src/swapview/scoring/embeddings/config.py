@@ -22,6 +22,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "concurrency": int,
     "timeout": (int, float),
     "encoding_format": str,
+    "window_words": int,
 }
 
 

@@ -5,6 +5,12 @@ retries: 429, 5xx, timeouts and dropped connections, with exponential backoff an
 waiting as long as Retry-After says. 401, 404 and other 4xx stop the run at once with a
 message naming the server. The API key goes in the Authorization header only: never into
 the model name, the database, a log line or an error message.
+
+Long texts are read window by window, as the local models read them (``windows.py``), in
+windows of ``window_words`` words (default 200, about the 256 tokens the local models
+read): the server's tokenizer is unknown here, and many served models quietly cut a text
+at their context length, so the end of a long answer would otherwise never count.
+``window_words = 0`` sends each text whole.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import base64
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -27,6 +34,7 @@ import numpy as np
 from ...errors import SwapviewError
 from ...httpretry import retry_after
 from .base import is_blank, normalise_rows
+from .windows import WINDOWS, join, spans
 
 log = logging.getLogger(__name__)
 CONNECT_TRIES_BEFORE_ANSWER = 2
@@ -50,6 +58,7 @@ class HTTPConfig:
     backoff_max: float = 30.0
     retry_after_max: float = 300.0  # a longer Retry-After is an outage: give up instead
     encoding_format: str = "float"
+    window_words: int = 200  # 0: send each text whole
 
     def __repr__(self) -> str:  # the dataclass repr would print the key
         return f"HTTPConfig(base_url={self.base_url!r}, model={self.model!r}, api_key=***)"
@@ -90,7 +99,7 @@ class HTTPConfig:
             )
         tuned: dict[str, Any] = {
             k: file[k]
-            for k in ("batch_size", "concurrency", "timeout", "encoding_format")
+            for k in ("batch_size", "concurrency", "timeout", "encoding_format", "window_words")
             if k in file
         }
         tuned.update({k: v for k, v in options.items() if v is not None})
@@ -107,13 +116,16 @@ def public_url(url: str) -> str:
 
 
 class HTTPEmbedder:
-    """Embeds through a remote endpoint; ``name`` is ``model@server`` (no credentials)."""
+    """Embeds through a remote endpoint; ``name`` is ``model@server`` (no credentials), with
+    the window settings when long texts are read window by window."""
 
     def __init__(self, config: HTTPConfig, *, client: httpx.Client | None = None) -> None:
         self.config = config
         self.url = public_url(config.base_url)
-        self.name = f"{config.model}@{urlsplit(self.url).netloc}"
-        self.dim = 0  # known after the first response
+        self.windows = WINDOWS if config.window_words > 0 else 1
+        suffix = f"-w{self.windows}x{config.window_words}" if self.windows > 1 else ""
+        self.name = f"{config.model}@{urlsplit(self.url).netloc}{suffix}"
+        self.server_dim = 0  # known after the first response
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         limits = httpx.Limits(max_connections=config.concurrency)
         self.client = client or httpx.Client(timeout=config.timeout, headers=headers, limits=limits)
@@ -124,8 +136,39 @@ class HTTPEmbedder:
     def close(self) -> None:
         self.client.close()
 
+    @property
+    def dim(self) -> int:
+        return self.server_dim * self.windows
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        todo = [i for i, t in enumerate(texts) if not is_blank(t)]
+        """Unit vectors; every distinct window of the call is sent once."""
+        per_text = [self._windows(t) for t in texts]
+        unique = list(dict.fromkeys(w for windows in per_text for w in windows))
+        vectors = self._embed_all(unique)
+        row = {w: i for i, w in enumerate(unique)}
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, windows in enumerate(per_text):
+            if windows:
+                rows = vectors[[row[w] for w in windows]]
+                out[i] = rows[0] if self.windows == 1 else join(rows)
+        return out
+
+    def _windows(self, text: str) -> list[str]:
+        """The text's windows of whole words (each slot the text itself when it is short);
+        [] for a blank text."""
+        if is_blank(text):
+            return []
+        words = list(re.finditer(r"\S+", text))
+        width = self.config.window_words
+        if self.windows == 1 or len(words) <= width:
+            return [text] * self.windows
+        return [
+            text[words[a].start() : words[b - 1].end()]
+            for a, b in spans(len(words), width, self.windows)
+        ]
+
+    def _embed_all(self, texts: Sequence[str]) -> np.ndarray:
+        todo = list(range(len(texts)))
         size = self.config.batch_size
         batches = [todo[s : s + size] for s in range(0, len(todo), size)]
         self._abort.clear()
@@ -142,7 +185,7 @@ class HTTPEmbedder:
         if errors:  # report the cause, not the batches stopped because of it
             raise next((e for e in errors if not isinstance(e, _Aborted)), errors[0])
         results = [f.result() for f in futures]
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.server_dim), dtype=np.float32)
         for batch, vectors in zip(batches, results, strict=True):
             out[batch] = vectors
         return out
@@ -240,9 +283,9 @@ class HTTPEmbedder:
         rows = sorted(data, key=lambda d: d.get("index", 0) if isinstance(d, dict) else 0)
         matrix = np.stack([_vector(row) for row in rows])
         with self._lock:
-            if self.dim and matrix.shape[1] != self.dim:
-                raise _Malformed(f"dimension changed from {self.dim} to {matrix.shape[1]}")
-            self.dim = int(matrix.shape[1])
+            if self.server_dim and matrix.shape[1] != self.server_dim:
+                raise _Malformed(f"dimension changed from {self.server_dim} to {matrix.shape[1]}")
+            self.server_dim = int(matrix.shape[1])
         return normalise_rows(matrix)
 
 
