@@ -23,6 +23,7 @@ from ..queue import QueueRow
 from ..queue.window import PAGE
 from ..textsafe import clip_cells, visible
 from ..triage.learner import chance_percent
+from .second_look import blind_row
 
 KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
 
@@ -205,6 +206,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._index_of: dict[int, int] = {}
         self._wanted: set[int] = set()
         self._pending: dict[int, str] = {}
+        self._hidden: frozenset[int] = frozenset()  # drawn without their decision
         self._announced: int | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self.columns = Columns()
@@ -260,6 +262,13 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def index_of(self, pair_id: int) -> int | None:
         return self._index_of.get(pair_id)
+
+    def hide_decisions(self, pair_ids: frozenset[int]) -> None:
+        """Draw these pairs' rows without their decision (a blind second look)."""
+        changed = pair_ids ^ self._hidden
+        self._hidden = pair_ids
+        for pair_id in changed:
+            self._refresh_pair(pair_id)
 
     def set_pending(self, pair_id: int, tag: str | None) -> None:
         """Mark a tag as being written: shown as pending, never as done."""
@@ -358,6 +367,8 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             self._want(index)
             style = self.rich_style + self._part("pair-list--placeholder")
             return Strip([RichSegment("  …".ljust(width), style)], width)
+        if row.pair_id in self._hidden:
+            row = blind_row(row)
         key = (index, row, index == self.cursor, self._pending.get(row.pair_id), width)
         strip = self._strips.get(key)
         if strip is None:

@@ -102,6 +102,7 @@ from .prompt_page import PromptPage
 from .reads import ScreenReads
 from .refiner import BackgroundRefiner
 from .scoring_offer import ScoringOffer
+from .second_look import SECOND_LOOK_LABEL, SecondLooks
 from .status_line import StatusParts, status_text
 from .triage_controller import (
     REGRESSION_ORDER,
@@ -118,7 +119,8 @@ REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
 RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
-SECOND_LOOK_LABEL = "second look"
+# Keys that would show or change the first decision of a pair shown blind (a second look).
+_NOT_BLIND = {"note", "note_external", "correct", "correct_external", "tag_cluster"}
 _NEEDS_ROW = {
     "tag",
     "note",
@@ -204,6 +206,7 @@ class ReviewScreen(Screen):
         self.claims = ClaimKeeper(self.reads, context.reviewer)
         self._claim_timer: Timer | None = None
         self.scoring = ScoringOffer(self, context.db_path)
+        self.looks = SecondLooks()
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -283,6 +286,7 @@ class ReviewScreen(Screen):
         self._update_status()
 
     def watch_detail(self, detail: PairDetail | None) -> None:
+        detail = self.looks.shown(self.spec, detail)  # a second look: the decision hidden
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         claimed_by = self.claims.claimed_by(detail.pair_id if detail is not None else None)
         self.query_one(PairInfo).show(detail, pending, claimed_by)
@@ -372,6 +376,7 @@ class ReviewScreen(Screen):
         self.shape = load.shape
         self.total = load.shape.total
         self.pair_list.set_columns(self._list_columns(load.spec))
+        self.pair_list.hide_decisions(self.looks.hidden_ids(load.spec))
         self.pair_list.reset(self.total, load.index, load.rows)
         if not self.total:
             self.detail = None
@@ -412,6 +417,8 @@ class ReviewScreen(Screen):
     def _highlighted(self, msg: PairList.Highlighted) -> None:
         self._show_pair(msg.row.pair_id)
         self._update_status()
+        if self.looks.active(self.spec):
+            self.refresh_bindings()  # notes wait until a blind pair is tagged
 
     # ----- the current pair
     def _show_pair(self, pair_id: int, fresh: bool = False) -> None:
@@ -464,9 +471,13 @@ class ReviewScreen(Screen):
             return
         p = self.progress
         regressions = p.regressions(self.tag_kinds)
+        summary = p.summary(self.tag_kinds)
+        short = f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg"
+        if self.looks.active(self.spec):
+            summary = short = self.looks.progress_text()  # the counts would tell the tags
         parts = StatusParts(
-            progress=p.summary(self.tag_kinds),
-            progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
+            progress=summary,
+            progress_short=short,
             estimate=estimate_text(self.estimate),
             position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",
             order=self.spec.order_def.name,
@@ -500,12 +511,22 @@ class ReviewScreen(Screen):
             self.refresh_bindings()
             return
         else:
+            self._looked(o)
             self._one_written(o)
         self.reads.refresh_decisions([], self.spec.comparison_id, self.progress.total)
         if o.action in ("tag", "undo", "redo", "tag_cluster") or o.group:
             self.triage.request_refit(self.spec, self.conn)
         self.triage.request_estimate(self.spec)
         self.refresh_bindings()
+
+    def _looked(self, o: Outcome) -> None:
+        """A second look stored: the pair is seen now, and the first tag is told."""
+        said = self.looks.written(o)
+        self.pair_list.hide_decisions(self.looks.hidden_ids(self.spec))
+        self.refresh_bindings()  # a seen pair takes notes again
+        self._update_status()  # the second look's own progress
+        if said is not None:
+            self.notify(said, markup=False, timeout=6)
 
     def _one_written(self, o: Outcome) -> None:
         assert o.pair_id is not None
@@ -517,7 +538,10 @@ class ReviewScreen(Screen):
             self.pair_list.set_cursor(index)
         verb = "undone" if o.action == "undo" else "redone"
         tag = o.decision.tag if o.decision else None
-        self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
+        now = f"now {tag or 'untagged'}"
+        if o.second_look:
+            now = f"your second look, now {o.looked or 'none'}"
+        self.notify(f"{verb}: {now}", markup=False, timeout=2)
         if self.spec.untagged or self.spec.tag:
             # The pair may have come into (or left) a queue filtered on tags.
             self.reload(target=o.pair_id)
@@ -726,7 +750,10 @@ class ReviewScreen(Screen):
         self.pair_list.set_pending(row.pair_id, tag)
         if self.detail is not None and self.detail.pair_id == row.pair_id:
             self.detail = self.detail  # shown as pending
-        self.session.tag(row.pair_id, tag)
+        if self.looks.hides(self.spec, row.pair_id):
+            self.session.second_look(row.pair_id, tag)  # their own label, not an overwrite
+        else:
+            self.session.tag(row.pair_id, tag)
         if tag is not None:
             self._move_on(row.pair_id)
 
@@ -1039,7 +1066,10 @@ class ReviewScreen(Screen):
         if action == "scroll_diff" and parameters and parameters[0] == "x":
             return (not self.wrap) or None
         if action in _NEEDS_ROW:
-            return (self.pair_list.cursor_row is not None) or None
+            row = self.pair_list.cursor_row
+            if action in _NOT_BLIND and row is not None:
+                return (not self.looks.hides(self.spec, row.pair_id)) or None
+            return (row is not None) or None
         if action == "judge_agreement":
             return judged(self.conn, self.spec.comparison_id) or None
         if action in ("sample_band", "second_look", "coverage_view", "shift_view"):
@@ -1083,7 +1113,8 @@ class ReviewScreen(Screen):
         to its first undecided pair. The cursor moves at once to the best the loaded rows
         tell; the database is asked when they cannot tell or the order re-sorted."""
         plist = self.pair_list
-        if not self.spec.order_def.follows_tags:
+        # A second look moves row by row: its rows all hold the first reviewer's tags.
+        if not self.spec.order_def.follows_tags or self.looks.active(self.spec):
             plist.set_cursor(self._next_unclaimed(plist.cursor + 1))
             return
         skip = self._move_on_skip() | {tagged}
@@ -1134,8 +1165,8 @@ class ReviewScreen(Screen):
         theirs, who = row.tag, row.reviewer
         if theirs is None or who is None or who == self.reviewer or tag == theirs:
             return False
-        if self.spec.label == SECOND_LOOK_LABEL:
-            return False  # a second opinion is what this queue asks for
+        if self.looks.hides(self.spec, row.pair_id):
+            return False  # a blind second look is the reviewer's own label, not an overwrite
         question = overwrite_question(visible(row.key), theirs, who, tag)
 
         def answered(yes: bool | None) -> None:
@@ -1181,6 +1212,7 @@ class ReviewScreen(Screen):
             self.notify("no pair waits for your second look", markup=False)
             return
         self._push_back()
+        self.looks.offer(msg.ids)
         spec = self.spec.with_(ids=tuple(msg.ids), label=SECOND_LOOK_LABEL, search=None)
         self.show_queue(spec, keep=False)
         self.notify(
