@@ -207,3 +207,35 @@ def test_claims_are_renewed_at_half_their_time_and_say_who_is_on_a_pair():
     assert keeper.update({7: "bo"}, shown=7) is False
     assert keeper.claimed_by(7) == "bo" and keeper.claimed_by(8) is None
     assert keeper.claimed_by(None) is None
+
+
+def test_second_looks_hide_a_pair_only_in_their_queue_until_it_is_tagged(review_db):
+    from swapview.detail import pair_detail
+    from swapview.session import Outcome
+    from swapview.tui.second_look import SECOND_LOOK_LABEL, SecondLooks
+
+    db = open_db(review_db, migrate=False)
+    pid = db.execute("SELECT id FROM pairs ORDER BY id LIMIT 1").fetchone()[0]
+    reviews.record(db, pid, "ana", tag="regression", note="ana's note")
+    ana = reviews.current(db, pid)
+    db.close()
+    conn = connect(review_db)
+    detail = pair_detail(conn, pid)
+    conn.close()
+    looks = SecondLooks()
+    looks.offer([pid, pid + 1])
+    queue = QueueSpec(comparison_id=1, ids=(pid, pid + 1), label=SECOND_LOOK_LABEL)
+    elsewhere = QueueSpec(comparison_id=1)
+    assert looks.hides(queue, pid) and not looks.hides(elsewhere, pid)
+    shown = looks.shown(queue, detail)
+    assert (shown.tag, shown.reviewer, shown.note) == (None, None, None)
+    assert looks.shown(elsewhere, detail) is detail
+    assert looks.hidden_ids(elsewhere) == frozenset()
+    said = looks.written(Outcome("second_look", pid, 9, ana, second_look=True, looked="neutral"))
+    assert said == "ana said regression; you said neutral"
+    assert not looks.hides(queue, pid) and looks.hidden_ids(queue) == {pid + 1}
+    assert looks.progress_text().startswith("second look: 1 of 2 tagged")
+    # A failed write, or a plain tag, reveals nothing.
+    failed = Outcome("second_look", pid + 1, error="locked", second_look=True, looked="neutral")
+    assert looks.written(failed) is None and looks.hides(queue, pid + 1)
+    assert looks.written(Outcome("tag", pid + 1, 10, ana)) is None and looks.hides(queue, pid + 1)
