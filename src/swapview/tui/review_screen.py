@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -40,18 +40,14 @@ from textual.worker import Worker, WorkerState
 
 from .. import queue
 from ..config import Config
-from ..coverage.result import blind_spot_line
 from ..detail import PairDetail
 from ..diff import diff_texts
-from ..judge.pairs import disagreement_map, judged
-from ..queue import status as facets
-from ..queue.spec import with_meta_filter
+from ..judge.pairs import judged
 from ..queue.window import QueueLoad
 from ..reviews import Decision
 from ..scoring.refine import RefineProgress
 from ..scoring.refine import status_text as refine_status
 from ..session import Outcome, ReviewSession
-from ..shift.view import ShiftView, ViewRow, shift_line
 from ..store import connect
 from ..textsafe import visible
 from ..triage.stored import data_version, has_clusters
@@ -86,7 +82,7 @@ from .messages import (
     UnscoredCounted,
     WriteDone,
 )
-from .modals import AskLine, ConfirmOverwrite, HelpScreen, Picker, overwrite_question
+from .modals import ConfirmOverwrite, HelpScreen, overwrite_question
 from .moving_on import MovingOn, first_loaded_undecided
 from .notes import CORRECTION, NoteTaker
 from .pair_list import Columns, PairList, header_text
@@ -98,11 +94,12 @@ from .panels import (
     PairInfo,
     PromptView,
 )
+from .pickers import QueuePickers, ViewPickers
 from .prompt_page import PromptPage
 from .reads import ScreenReads
 from .refiner import BackgroundRefiner
 from .scoring_offer import ScoringOffer
-from .second_look import SECOND_LOOK_LABEL, SecondLooks
+from .second_look import SecondLooks
 from .status_line import StatusParts, status_text
 from .triage_controller import (
     REGRESSION_ORDER,
@@ -187,7 +184,6 @@ class ReviewScreen(Screen):
         for key, bindings in BindingsMap(screen_bindings(self.tags)).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
         self._arrival = Arrival()
-        self._shift: tuple[int, ShiftView] | None = None  # built on first use, per comparison
         self.total = 0
         self.shape = queue.Shape(0, 0)
         self._generation = 0
@@ -207,6 +203,17 @@ class ReviewScreen(Screen):
         self._claim_timer: Timer | None = None
         self.scoring = ScoringOffer(self, context.db_path)
         self.looks = SecondLooks()
+        self.queue_pickers = QueuePickers(
+            self, self.conn, self.reads, self.tags, self.tag_kinds, context.comparisons
+        )
+        self.views = ViewPickers(
+            self,
+            self.reads,
+            self.looks,
+            evals=context.evals,
+            share=context.config.second_look_share,
+            tag_kinds=self.tag_kinds,
+        )
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -715,22 +722,17 @@ class ReviewScreen(Screen):
 
     @on(SearchDone)
     def _search_done(self, msg: SearchDone) -> None:
-        query, result = msg.query, msg.result
-        if not result.ids:
-            self.notify(
-                f"no match for {query!r} in {result.scanned:,} pairs",
-                markup=False,
-                severity="warning",
-            )
-            return
-        more = "" if result.complete else " (first matches; narrow the search for more)"
-        self.notify(f"{len(result.ids):,} matches for {query!r}{more}", markup=False)
-        self.show_queue(self.spec.with_(ids=result.ids, search=query))
+        self.queue_pickers.search_done(msg)
 
     def _push_back(self) -> None:
         """Remember the queue and pair, for escape to come back to."""
         row = self.pair_list.cursor_row
         self.triage.back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
+
+    def open_subset(self, ids: Sequence[int], label: str) -> None:
+        """A queue of these pairs under ``label``, from the top; escape comes back here."""
+        self._push_back()
+        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
 
     # ----- keys: deciding
     def action_scroll_diff(self, unit: str, direction: int) -> None:
@@ -848,78 +850,20 @@ class ReviewScreen(Screen):
             self.show_queue(filters.cleared(self.spec))
 
     def action_reload(self) -> None:
-        self._shift = None  # measured again on next use
+        self.views.forget()  # measured again on next use
         self.reload()
 
     def action_pick_order(self) -> None:
-        choices = [(o.name, f"{o.name}: {o.label}") for o in queue.available_orders(self.conn)]
-
-        def chosen(name: str | None) -> None:
-            if name:
-                self.show_queue(self.spec.with_(order=name), keep=False)
-
-        self.app.push_screen(Picker("Order the queue by", choices, self.spec.order), chosen)
+        self.queue_pickers.pick_order()
 
     def action_pick_filter(self) -> None:
-        choices = filters.filter_choices(self.conn, self.spec, self.tags, self.context.comparisons)
-        self.app.push_screen(Picker("Filter the queue", choices), self._filter_chosen)
-
-    def _filter_chosen(self, choice: str | None) -> None:
-        if not choice:
-            return
-        agrees = disagreement_map([t.name for t in self.tags], self.tag_kinds)
-        picked = filters.apply_choice(self.spec, choice, agrees)
-        if picked.spec is not None:
-            self.show_queue(picked.spec)
-        elif picked.move == "clear":
-            self.action_clear_filters()
-        elif picked.move == "untagged":
-            self.action_toggle_untagged()
-        else:
-            fields = ", ".join(facets.metadata_fields(self.conn, self.spec.comparison_id)[:8])
-            hint = f"e.g. {fields}" if fields else "lang=en"
-            self.app.push_screen(AskLine("Metadata filter: field=value", hint), self._meta_chosen)
-
-    def _meta_chosen(self, text: str | None) -> None:
-        if not text:
-            return
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip():
-            self.notify("write it as field=value", severity="warning", markup=False)
-            return
-        self.show_queue(with_meta_filter(self.conn, self.spec, name.strip(), value.strip()))
+        self.queue_pickers.pick_filter()
 
     def action_search(self) -> None:
-        def asked(text: str | None) -> None:
-            if text is None:
-                return
-            if not text.strip():
-                self.show_queue(self.spec.with_(ids=None, search=None))
-                return
-            self.notify("searching…", markup=False, timeout=2)
-            self.reads.search(text.strip(), self.spec.comparison_id)
-
-        prompt = "Fuzzy search in keys, prompts and outputs (empty clears)"
-        self.app.push_screen(AskLine(prompt, value=self.spec.search or ""), asked)
+        self.queue_pickers.search()
 
     def action_jump(self) -> None:
-        self.app.push_screen(AskLine("Jump to key (or a key prefix)"), self._jump_to)
-
-    def _jump_to(self, key: str | None) -> None:
-        if not key:
-            return
-        pid = queue.find_key(self.conn, self.spec.comparison_id, key.strip())
-        if pid is None:
-            self.notify(f"no key {key!r}", severity="warning", markup=False)
-        elif queue.row_for(self.conn, self.spec, pid) is None:
-            self.notify(
-                f"{key!r} is not in this queue (filter: "
-                f"{self.spec.describe_filters()}); F clears filters",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            self.reload(target=pid)
+        self.queue_pickers.jump()
 
     # ----- keys: triage
     def action_tag_cluster(self) -> None:
@@ -942,15 +886,34 @@ class ReviewScreen(Screen):
         if self.spec.comparison_id is not None:
             self.triage.suggest_sample(self.spec.comparison_id)
 
-    # ----- keys: the judge
+    # ----- keys: views that open a slice of the queue (pickers.py)
     def action_judge_agreement(self) -> None:
-        if self.spec.comparison_id is not None:
-            self.reads.judge_calibration(self.spec.comparison_id, self.tag_kinds)
+        self.views.judge_agreement()
 
     @on(JudgeCalibrated)
     def _judge_calibrated(self, msg: JudgeCalibrated) -> None:
-        text = msg.summary or "no judge has judged this comparison (swapview judge --help)"
-        self.notify(text, markup=False, timeout=10)
+        self.views.judge_calibrated(msg)
+
+    def action_coverage_view(self) -> None:
+        self.views.blind_spots()
+
+    @on(CoverageBuilt)
+    def _coverage_built(self, msg: CoverageBuilt) -> None:
+        self.views.blind_spots_built(msg)
+
+    def action_shift_view(self) -> None:
+        self.views.shift()
+
+    @on(ShiftBuilt)
+    def _shift_built(self, msg: ShiftBuilt) -> None:
+        self.views.shift_built(msg)
+
+    def action_second_look(self) -> None:
+        self.views.second_look()
+
+    @on(SecondLookFound)
+    def _second_look_found(self, msg: SecondLookFound) -> None:
+        self.views.second_look_found(msg)
 
     # ----- refinement
     @on(RefineStepped)
@@ -971,84 +934,6 @@ class ReviewScreen(Screen):
             # The refined head re-sorts the queue; the cursor stays on its pair.
             self._reloaded_at = now
             self.reload(keep=True)
-
-    # ----- keys: where the eval suite is blind
-    def action_coverage_view(self) -> None:
-        cid = self.spec.comparison_id
-        if cid is None:
-            return
-        if not self.context.evals:
-            self.notify(
-                "no eval suite given: review --evals FILE (or evals = [...] in the config)",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self.notify("clustering the prompts against the eval cases…", markup=False, timeout=4)
-        self.reads.coverage(cid, self.context.evals, self.tag_kinds)
-
-    @on(CoverageBuilt)
-    def _coverage_built(self, msg: CoverageBuilt) -> None:
-        if msg.problem is not None:
-            self.notify(msg.problem, severity="error", markup=False)
-            return
-        if msg.comparison_id != self.spec.comparison_id:
-            return
-        if not msg.spots:
-            self.notify("no blind spot: every cluster holds its share of eval cases", markup=False)
-            return
-        choices = [(str(i), blind_spot_line(s.cluster)) for i, s in enumerate(msg.spots)]
-
-        def chosen(choice: str | None) -> None:
-            if choice is not None:
-                spot = msg.spots[int(choice)]
-                self._push_back()
-                label = f"blind spot {spot.cluster.id}"
-                spec = self.spec.with_(ids=tuple(spot.pair_ids), label=label, search=None)
-                self.show_queue(spec, keep=False)
-
-        title = "Blind spots: traffic the eval suite does not cover; enter: its pairs"
-        self.app.push_screen(Picker(title, choices), chosen)
-
-    # ----- keys: what shifted
-    def action_shift_view(self) -> None:
-        cid = self.spec.comparison_id
-        if cid is None:
-            return
-        if self._shift is not None and self._shift[0] == cid:
-            self._pick_shift_row(self._shift[1])
-            return
-        self.notify("measuring what shifted…", markup=False, timeout=3)
-        self.reads.shift(cid)
-
-    @on(ShiftBuilt)
-    def _shift_built(self, msg: ShiftBuilt) -> None:
-        self._shift = (msg.comparison_id, msg.view)
-        if msg.comparison_id == self.spec.comparison_id:
-            self._pick_shift_row(msg.view)
-
-    def _pick_shift_row(self, view: ShiftView) -> None:
-        if not view.rows:
-            self.notify("nothing to measure: no scored pairs", markup=False)
-            return
-        choices = [(str(i), shift_line(row)) for i, row in enumerate(view.rows)]
-        title = "What shifted: old ▕ new, per slice (* significant, ◆ long tail); enter: its pairs"
-
-        def chosen(choice: str | None) -> None:
-            if choice is not None:
-                self._show_shift_pairs(view, view.rows[int(choice)])
-
-        self.app.push_screen(Picker(title, choices), chosen)
-
-    def _show_shift_pairs(self, view: ShiftView, row: ViewRow) -> None:
-        ids = view.pair_ids(row)
-        if not ids:
-            self.notify(f"no pair behind {row.measure} in {row.scope}", markup=False)
-            return
-        self._push_back()
-        label = f"shift: {row.measure}" + ("" if row.scope == "all" else f" in {row.scope}")
-        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
-        self.notify(f"{len(ids):,} pairs behind {label}; escape goes back", markup=False)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
@@ -1198,29 +1083,6 @@ class ReviewScreen(Screen):
         while (row := plist.row_at(index)) is not None and row.pair_id in self.claims.others:
             index += 1
         return index
-
-    def action_second_look(self) -> None:
-        if self.spec.comparison_id is not None:
-            share = self.context.config.second_look_share
-            self.reads.second_look(self.spec.comparison_id, share)
-
-    @on(SecondLookFound)
-    def _second_look_found(self, msg: SecondLookFound) -> None:
-        if msg.comparison_id != self.spec.comparison_id:
-            return
-        if not msg.ids:
-            self.notify("no pair waits for your second look", markup=False)
-            return
-        self._push_back()
-        self.looks.offer(msg.ids)
-        spec = self.spec.with_(ids=tuple(msg.ids), label=SECOND_LOOK_LABEL, search=None)
-        self.show_queue(spec, keep=False)
-        self.notify(
-            f"{len(msg.ids):,} pairs others tagged, for your own tag (agreement in the"
-            " report); escape goes back",
-            markup=False,
-            timeout=4,
-        )
 
     # ----- shortcuts
     @property
