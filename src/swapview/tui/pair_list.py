@@ -7,6 +7,7 @@ it (in a worker) and hands it back with ``put_rows``. It never touches the datab
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -20,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..queue import QueueRow
+from ..queue.status import DecisionState
 from ..queue.window import PAGE
 from ..textsafe import clip_cells, visible
 from ..triage.learner import chance_percent
@@ -285,6 +287,23 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         if index is not None:
             self._rows[index] = row
             self._refresh_pair(row.pair_id)
+
+    def show_decision(self, pair_id: int, state: DecisionState | None) -> bool:
+        """Redraw the pair's row with its decision now (None: undecided), no longer
+        pending; False when the row is not held or already showed it."""
+        index = self._index_of.get(pair_id)
+        row = self._rows.get(index) if index is not None else None
+        if row is None:
+            self.clear_pending(pair_id)
+            return False
+        s = state or DecisionState(None, None, False, False)
+        new = dataclasses.replace(
+            row, tag=s.tag, reviewer=s.reviewer, has_note=s.has_note, stale=s.stale
+        )
+        if new == row and pair_id not in self._pending:
+            return False
+        self.update_row(new)
+        return True
 
     def clear_pending(self, pair_id: int) -> None:
         self._pending.pop(pair_id, None)

@@ -12,6 +12,11 @@ alone:
 - ``DetailCache`` holds pair details and diffs; ``QueueHistory`` (on the controller)
   where escape goes back to; filters.py and notes.py the filter picker's choices and
   the $EDITOR round trip.
+- ``QueuePickers`` and ``ViewPickers`` (pickers.py) each open a modal and act on the
+  choice (order, filter, search, jump; what shifted, blind spots, second look, judge);
+  ``TagQuestions`` (tag_questions.py) asks before an overwrite or a cluster tag;
+  ``SecondLooks`` (second_look.py) keeps a second look blind until it is tagged. The
+  screen forwards their keys and the messages their workers send back.
 
 The widgets draw and post messages: the queue list owns the movement keys, the diff
 pane declares its scrolling keys (bound here, since the queue keeps the focus). What the
@@ -21,16 +26,13 @@ the view toggles, the progress and the estimate each have a watcher.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import BindingsMap
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
@@ -39,25 +41,23 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from .. import queue
-from ..config import Config
 from ..detail import PairDetail
 from ..diff import diff_texts
 from ..judge.pairs import judged
-from ..queue.window import QueueLoad
+from ..queue import status as facets
 from ..reviews import Decision
 from ..scoring.refine import RefineProgress
 from ..scoring.refine import status_text as refine_status
-from ..session import Outcome, ReviewSession
+from ..session import GroupWrite, Outcome, ReviewSession
 from ..store import connect
-from ..textsafe import visible
 from ..triage.stored import data_version, has_clusters
-from . import filters
+from . import filters, keys
 from .claims import CLAIM_POLL_SECONDS, CLAIM_SETTLE_SECONDS, ClaimKeeper
-from .cluster_modal import ConfirmClusterTag
+from .context import Arrival, ReviewContext
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
 from .footer import FittedFooter
-from .keys import SAMPLE_TITLE, binding_order, screen_bindings
+from .keys import screen_bindings
 from .legend import legend_rows
 from .messages import (
     AlikeFound,
@@ -82,8 +82,8 @@ from .messages import (
     UnscoredCounted,
     WriteDone,
 )
-from .modals import ConfirmOverwrite, HelpScreen, overwrite_question
-from .moving_on import MovingOn, first_loaded_undecided
+from .modals import HelpScreen
+from .moving_on import MovingOn, next_unclaimed
 from .notes import CORRECTION, NoteTaker
 from .pair_list import Columns, PairList, header_text
 from .panels import (
@@ -100,14 +100,13 @@ from .reads import ScreenReads
 from .refiner import BackgroundRefiner
 from .scoring_offer import ScoringOffer
 from .second_look import SecondLooks
-from .status_line import StatusParts, status_text
+from .status_line import StatusParts, progress_forms, status_text
+from .tag_questions import TagQuestions
 from .triage_controller import (
     REGRESSION_ORDER,
     SAMPLE_ORDER,
     TriageController,
     alike_spec,
-    cluster_default_tag,
-    cluster_write,
     estimate_text,
     sample_spec,
 )
@@ -128,31 +127,6 @@ _NEEDS_ROW = {
     "correct_external",
     "prompt_page",
 }
-
-
-@dataclass
-class ReviewContext:
-    """Everything the screen needs, gathered by the caller (CLI or test)."""
-
-    db_path: str
-    reviewer: str
-    spec: queue.QueueSpec
-    config: Config = field(default_factory=Config)
-    resume: bool = True
-    comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
-    preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
-    refine: str | None = None  # the accurate model refining the queue meanwhile (minilm)
-    evals: list[str] = field(default_factory=list)  # the eval suite, for the blind spots (B)
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """Where the cursor lands in the next queue: on ``target``, else (with ``keep``) on
-    the pair it is on if the queue has it, else at row ``fallback``."""
-
-    target: int | None = None
-    keep: bool = True
-    fallback: int = 0
 
 
 class ReviewScreen(Screen):
@@ -203,6 +177,7 @@ class ReviewScreen(Screen):
         self._claim_timer: Timer | None = None
         self.scoring = ScoringOffer(self, context.db_path)
         self.looks = SecondLooks()
+        self.questions = TagQuestions(self, context.reviewer, self.looks, self.tags)
         self.queue_pickers = QueuePickers(
             self, self.conn, self.reads, self.tags, self.tag_kinds, context.comparisons
         )
@@ -457,17 +432,7 @@ class ReviewScreen(Screen):
 
     def _update_titles(self) -> None:
         diff = self.diff_view.diff
-        stats = ""
-        if diff is not None and not diff.counted:
-            stats = "counting…"  # a lazy diff: counted once laid out
-        elif diff is not None:
-            stats = (
-                "identical"
-                if diff.identical
-                else "same as far as shown; differs further on"
-                if diff.differs_beyond
-                else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words"
-            )
+        stats = diff.summary() if diff is not None else ""
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap"
         )
@@ -476,10 +441,7 @@ class ReviewScreen(Screen):
     def _update_status(self) -> None:
         if not self.is_mounted:
             return
-        p = self.progress
-        regressions = p.regressions(self.tag_kinds)
-        summary = p.summary(self.tag_kinds)
-        short = f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg"
+        summary, short = progress_forms(self.progress, self.tag_kinds)
         if self.looks.active(self.spec):
             summary = short = self.looks.progress_text()  # the counts would tell the tags
         parts = StatusParts(
@@ -576,20 +538,7 @@ class ReviewScreen(Screen):
             self.notify(o.error, severity="warning", markup=False)
 
     def _apply_decision(self, pair_id: int, decision: Decision | None) -> None:
-        index = self.pair_list.index_of(pair_id)
-        row = self.pair_list.row_at(index) if index is not None else None
-        if row is not None:
-            self.pair_list.update_row(
-                dataclasses.replace(
-                    row,
-                    tag=decision.tag if decision else None,
-                    reviewer=decision.reviewer if decision else None,
-                    has_note=bool(decision and decision.note),
-                    stale=bool(decision and decision.stale),
-                )
-            )
-        else:
-            self.pair_list.clear_pending(pair_id)
+        self.pair_list.show_decision(pair_id, facets.state_of(decision))
         self.cache.forget(pair_id)
         if self.detail is not None and self.detail.pair_id == pair_id:
             self.detail = self.cache.detail(pair_id, fresh=True)
@@ -609,26 +558,11 @@ class ReviewScreen(Screen):
     def _decisions_refreshed(self, msg: DecisionsRefreshed) -> None:
         self.progress = msg.progress
         for pid in msg.checked:
-            index = self.pair_list.index_of(pid)
-            if index is None or self.pair_list.is_pending(pid):
-                continue
-            row = self.pair_list.row_at(index)
-            if row is None:
-                continue
-            state = msg.states.get(pid)
-            new = (
-                (state.tag, state.reviewer, state.has_note, state.stale)
-                if state
-                else (None, None, False, False)
-            )
-            if (row.tag, row.reviewer, row.has_note, row.stale) != new:
-                self.pair_list.update_row(
-                    dataclasses.replace(
-                        row, tag=new[0], reviewer=new[1], has_note=new[2], stale=new[3]
-                    )
-                )
-                if self.detail is not None and self.detail.pair_id == pid:
-                    self.detail = self.cache.detail(pid, fresh=True)
+            if self.pair_list.is_pending(pid):
+                continue  # its write is on the way: the row shows it as pending
+            changed = self.pair_list.show_decision(pid, msg.states.get(pid))
+            if changed and self.detail is not None and self.detail.pair_id == pid:
+                self.detail = self.cache.detail(pid, fresh=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -660,39 +594,15 @@ class ReviewScreen(Screen):
         if msg.built:
             self.cache.clear()  # pair lines now show their cluster
             self.reload(keep=True)
-        found = msg.cluster
-        if found is None:
-            self.notify("this pair is in no cluster: no other pair changed alike", markup=False)
-            return
-        if not msg.todo:
-            self.notify(f"all {found.size:,} pairs of this cluster are reviewed", markup=False)
-            return
-        row = self.pair_list.cursor_row
-        current = row.tag if row is not None and row.pair_id == msg.pair_id else None
-        keys = {t.name: t.key for t in self.tags}
-        for shown, b in self._key_bindings():
-            if b.action.startswith("tag('") and b.action != "tag('')":
-                keys[b.action[5:-2]] = shown
-        modal = ConfirmClusterTag(
-            len(msg.todo),
-            found.size - len(msg.todo),
-            found.shared(),
-            cluster_default_tag(current, self.tags),
-            self.tags,
-            keys,
-        )
-        self.app.push_screen(
-            modal, lambda chosen: self._tag_cluster_confirmed(found.id, msg.todo, chosen)
-        )
+        self.questions.cluster(msg)
 
-    def _tag_cluster_confirmed(self, cluster_id: int, todo: list[int], tag: str | None) -> None:
-        if tag is None:
-            return
+    def tag_pairs(self, todo: list[int], tag: str, write: GroupWrite) -> None:
+        """Tag many pairs in one write (a cluster), undone as one step."""
         for pid in todo:
             self.pair_list.set_pending(pid, tag)
         if self.detail is not None and self.detail.pair_id in todo:
             self.detail = self.detail  # shown as pending
-        self.session.group("tag_cluster", cluster_write(cluster_id, tag), token=tuple(todo))
+        self.session.group("tag_cluster", write, token=tuple(todo))
 
     @on(AlikeFound)
     def _alike_found(self, msg: AlikeFound) -> None:
@@ -745,10 +655,10 @@ class ReviewScreen(Screen):
         row = self.pair_list.cursor_row
         if row is None:
             return
-        if not self._ask_before_overwrite(row, name or None):
-            self._tag_row(row, name or None)
+        if not self.questions.before_tag(row, name or None):
+            self.tag_row(row, name or None)
 
-    def _tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
+    def tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
         self.pair_list.set_pending(row.pair_id, tag)
         if self.detail is not None and self.detail.pair_id == row.pair_id:
             self.detail = self.detail  # shown as pending
@@ -786,16 +696,10 @@ class ReviewScreen(Screen):
     # ----- unscored pairs: say so, and score them in a worker
     @on(UnscoredCounted)
     def _unscored_counted(self, msg: UnscoredCounted) -> None:
-        if self.scoring.counted(msg):
-            n = sum(msg.unscored.values())
-            self.notify(
-                f"{n:,} pairs have no scores yet, so distances show '-' and the queue is in"
-                " key order: press Z to score them now (or run swapview score)",
-                markup=False,
-                timeout=10,
-            )
-        self._update_status()
-        self.refresh_bindings()
+        said = self.scoring.counted(msg)
+        if said is not None:
+            self.notify(said, markup=False, timeout=10)
+        self._scoring_changed()
 
     @on(ScoringProgressed)
     def _scoring_progressed(self, msg: ScoringProgressed) -> None:
@@ -804,22 +708,23 @@ class ReviewScreen(Screen):
 
     @on(ScoringFinished)
     def _scoring_finished(self, msg: ScoringFinished) -> None:
-        self.scoring.finished(msg)
+        said = self.scoring.finished(msg)
         if msg.error:
-            self.notify(msg.error, severity="error", markup=False)
+            self.notify(said, severity="error", markup=False)
         else:
-            done = sum(r.scored for r in msg.reports)
-            self.notify(f"scored {done:,} pairs", markup=False, timeout=4)
+            self.notify(said, markup=False, timeout=4)
         self.cache.clear()  # the details' scores and quirks are new
         self.reload(keep=True)
         self.scoring.check(self.spec.comparison_id, again=True)
-        self._update_status()
-        self.refresh_bindings()
+        self._scoring_changed()
 
     def action_score(self) -> None:
         self.scoring.start()
-        self._update_status()
-        self.refresh_bindings()
+        self._scoring_changed()
+
+    def _scoring_changed(self) -> None:
+        self._update_status()  # the status line's scoring part
+        self.refresh_bindings()  # Z is offered only while there are unscored pairs
 
     # ----- keys: the prompt on a page of its own
     def action_prompt_page(self) -> None:
@@ -966,61 +871,39 @@ class ReviewScreen(Screen):
     # ----- introspection for help and the command palette
     def key_rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
-        place = {bid: i for i, bid in enumerate(binding_order(self.tags))}
-        rows = [(key, b.description, b.id or "") for key, b in self._key_bindings()]
-        return sorted(rows, key=lambda row: place.get(row[2], len(place)))
+        return keys.key_rows(self.bound_keys(), self.tags)
 
-    def _key_bindings(self) -> list[tuple[str, Binding]]:
-        seen: dict[str, tuple[list[str], Binding]] = {}
+    def bound_keys(self) -> keys.Bound:
         ours = (self, self.pair_list)
-        for key, active in self.active_bindings.items():
-            b = active.binding
-            if active.node not in ours or not b.description or not b.id:
-                continue  # only the review keys (ours all have ids, for remapping)
-            entry = seen.setdefault(b.id or b.action, ([], b))
-            entry[0].append(self.app.get_key_display(b.with_key(key)))
-        return [(", ".join(keys), b) for keys, b in seen.values()]
+        return keys.bound_keys(self.active_bindings, ours, self.app.get_key_display)
 
     def system_commands(self) -> Iterable[SystemCommand]:
         suggest = (self.estimate or {}).get("suggest") or {}
-        for keys, b in self._key_bindings():
-            if b.action.startswith(("move", "scroll_diff", "goto")):
-                continue
-            title, help_text = visible(b.description), f"key: {keys}"
-            if title == SAMPLE_TITLE and suggest.get("band") is not None:
-                title = f"Sample band {suggest['band']}"
-                help_text = f"{suggest['reason']} ({help_text})"
-            yield SystemCommand(title, help_text, lambda a=b.action: self.run_action(a))
+        for title, help_text, action in keys.palette_entries(self.bound_keys(), suggest):
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
 
     # ----- moving on after a tag, in orders that follow tags
     def _move_on(self, tagged: int) -> None:
         """To the next row; in an order that follows tags (the learned order, a sample),
-        to its first undecided pair. The cursor moves at once to the best the loaded rows
-        tell; the database is asked when they cannot tell or the order re-sorted."""
-        plist = self.pair_list
+        to its first undecided pair (``MovingOn.after_tag``)."""
+        plist, others = self.pair_list, self.claims.others
         # A second look moves row by row: its rows all hold the first reviewer's tags.
         if not self.spec.order_def.follows_tags or self.looks.active(self.spec):
-            plist.set_cursor(self._next_unclaimed(plist.cursor + 1))
+            plist.set_cursor(next_unclaimed(plist.row_at, plist.cursor + 1, others))
             return
-        skip = self._move_on_skip() | {tagged}
-        found = first_loaded_undecided(plist.loaded(), plist.total, skip)
-        if found.index is not None:
-            plist.set_cursor(found.index)
+        busy = plist.pending_ids() | set(others)
+        move = self.moving.after_tag(self.spec, plist.loaded(), plist.total, tagged, busy)
+        if move.index is not None:
+            plist.set_cursor(move.index)
         else:
             plist.move_cursor(1)
-        if found.complete and not self.moving.resort_due:
-            if found.index is None:
-                self.notify("every pair of this queue is decided", markup=False, timeout=3)
-            return
-        self.moving.resort_due = False
-        self._generation += 1
-        self.reads.load_next_undecided(self._generation, self.spec, skip, plist.cursor)
-
-    def _move_on_skip(self) -> set[int]:
-        """Pairs a move-on leaves alone: being written, passed over by the reader, or
-        another reviewer is on."""
-        skip = self.moving.skipped(self.spec) | self.pair_list.pending_ids()
-        return skip | self.moving.decided | set(self.claims.others)
+        if move.all_decided:
+            self.notify("every pair of this queue is decided", markup=False, timeout=3)
+        if move.ask:
+            self._generation += 1
+            self.reads.load_next_undecided(
+                self._generation, self.spec, set(move.skip), plist.cursor
+            )
 
     @on(WriteDone)
     def _note_decided(self, msg: WriteDone) -> None:
@@ -1045,23 +928,6 @@ class ReviewScreen(Screen):
             self.reload(keep=True)
 
     # ----- other reviewers: who decided, claims
-    def _ask_before_overwrite(self, row: queue.QueueRow, tag: str | None) -> bool:
-        """Ask (True: asked, the tag waits) before replacing another reviewer's tag."""
-        theirs, who = row.tag, row.reviewer
-        if theirs is None or who is None or who == self.reviewer or tag == theirs:
-            return False
-        if self.looks.hides(self.spec, row.pair_id):
-            return False  # a blind second look is the reviewer's own label, not an overwrite
-        question = overwrite_question(visible(row.key), theirs, who, tag)
-
-        def answered(yes: bool | None) -> None:
-            current = self.pair_list.cursor_row
-            if yes and current is not None and current.pair_id == row.pair_id:
-                self._tag_row(current, tag)
-
-        self.app.push_screen(ConfirmOverwrite(question), answered)
-        return True
-
     @on(PairList.Highlighted)
     def _claim_highlighted(self, msg: PairList.Highlighted) -> None:
         # Claimed once the cursor rests: holding j down is not a write per row.
@@ -1076,13 +942,6 @@ class ReviewScreen(Screen):
         shown = self.detail.pair_id if self.detail is not None else None
         if self.claims.update(msg.claims, shown):
             self.detail = self.detail  # the pair line says who is on it
-
-    def _next_unclaimed(self, index: int) -> int:
-        """``index``, or the first row after it that no other reviewer is on."""
-        plist = self.pair_list
-        while (row := plist.row_at(index)) is not None and row.pair_id in self.claims.others:
-            index += 1
-        return index
 
     # ----- shortcuts
     @property
