@@ -90,6 +90,7 @@ async def test_the_first_decision_is_not_drawn_until_the_second_reviewer_tags(re
         text, style = _row_badge(app, first)
         assert text.strip() == "·" and style.color != ana_style.color
         assert f"second look: 0 of {len(offered)} tagged" in drawn
+        assert "notes after your tag: a second look is blind" in drawn
         await pilot.press("a")  # a note would show (and replace) ana's: not on a blind pair
         await settle(pilot)
         assert type(app.screen).__name__ != "NoteEditor"

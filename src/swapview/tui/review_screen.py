@@ -276,7 +276,8 @@ class ReviewScreen(Screen):
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
             judgement = detail.judgement.describe() if detail.judgement else None
-            self.query_one(NoteLine).show(detail.note, judgement)
+            blind = self.looks.hides(self.spec, detail.pair_id)
+            self.query_one(NoteLine).show(detail.note, judgement, blind)
         self.query_one(CorrectionLine).show(detail)  # hidden unless the pair has one
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
