@@ -94,6 +94,9 @@ async def test_the_first_decision_is_not_drawn_until_the_second_reviewer_tags(re
         await pilot.press("a")  # a note would show (and replace) ana's: not on a blind pair
         await settle(pilot)
         assert type(app.screen).__name__ != "NoteEditor"
+        await pilot.press("x")  # nor a cleared tag, which would tell ana's without a label
+        await settle(pilot)
+        assert not any("ana said" in n for n in _said(app))
 
         await pilot.press("n")
         await settle(pilot)

@@ -858,7 +858,9 @@ class ReviewScreen(Screen):
             return (not self.wrap) or None
         if action in _NEEDS_ROW:
             row = self.pair_list.cursor_row
-            if action in _NOT_BLIND and row is not None:
+            # Clearing a tag on a blind pair would tell the first tag without a label.
+            blind_off = action in _NOT_BLIND or (action == "tag" and parameters == ("",))
+            if blind_off and row is not None:
                 return (not self.looks.hides(self.spec, row.pair_id)) or None
             return (row is not None) or None
         if action == "judge_agreement":
