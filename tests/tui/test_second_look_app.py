@@ -46,7 +46,7 @@ def _bo(path) -> SwapviewApp:
         config=Config(second_look_share=SHARE),
         resume=False,
     )
-    return SwapviewApp(ctx, theme="textual-dark")
+    return _heard(SwapviewApp(ctx, theme="textual-dark"))
 
 
 def _row_badge(app, key: str):
@@ -61,7 +61,21 @@ def _row_badge(app, key: str):
 
 
 def _said(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every notification the app showed, expired ones too (a loaded machine can take
+    longer to settle than a short notification stays up)."""
+    return app.said
+
+
+def _heard(app: SwapviewApp) -> SwapviewApp:
+    app.said = []
+    shown = app.notify
+
+    def notify(message: str, **kwargs) -> None:
+        app.said.append(str(message))
+        shown(message, **kwargs)
+
+    app.notify = notify
+    return app
 
 
 def _key(path, pid: int) -> str:
