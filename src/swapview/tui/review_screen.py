@@ -27,7 +27,6 @@ the view toggles, the progress and the estimate each have a watcher.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 
 from textual import on
@@ -111,8 +110,6 @@ from .triage_controller import (
     sample_spec,
 )
 
-REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
-RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
 # Keys that would show or change the first decision of a pair shown blind (a second look).
@@ -171,7 +168,6 @@ class ReviewScreen(Screen):
         self.refiner = (
             BackgroundRefiner(self, context.db_path, context.refine) if context.refine else None
         )
-        self._reloaded_at = 0.0  # when refinement last re-sorted the queue
         self.moving = MovingOn()
         self.claims = ClaimKeeper(self.reads, context.reviewer)
         self._claim_timer: Timer | None = None
@@ -832,14 +828,10 @@ class ReviewScreen(Screen):
         if msg.comparison != self._comparison_name(self.spec.comparison_id):
             return
         before, self.refine_state = self.refine_state, msg.progress
-        progress = msg.progress
-        grew = progress is not None and (before is None or progress.refined != before.refined)
-        now = time.monotonic()
-        due = now - self._reloaded_at >= RESORT_S or (progress is not None and progress.done)
-        if grew and due and self.spec.order in REFINED_ORDERS:
-            # The refined head re-sorts the queue; the cursor stays on its pair.
-            self._reloaded_at = now
-            self.reload(keep=True)
+        if self.refiner is not None and self.refiner.resort_due(
+            before, msg.progress, self.spec.order
+        ):
+            self.reload(keep=True)  # the refined head re-sorts; the cursor stays on its pair
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
