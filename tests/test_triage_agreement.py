@@ -67,3 +67,39 @@ def test_report_shows_the_reviewers_kappa_with_an_interval(db, db_path, pairs):
     assert data["metrics"]["reviewer_kappa"] == expected.kappa
     assert data["metrics"]["reviewer_pairs_double_tagged"] == 30
     assert 0 < expected.low < expected.kappa < expected.high <= 1
+
+
+def test_a_second_look_is_the_reviewers_own_label_and_leaves_the_decision(db, pairs):
+    a = pairs[0]
+    reviews.record(db, a, "ana", tag="regression", note="ana's note")
+    reviews.record(db, a, "ana", corrected_output="ana's fix")
+    look = reviews.second_look(db, a, "bo", "neutral")
+    now = reviews.current(db, a)
+    assert (now.tag, now.reviewer, now.note, now.corrected_output) == (
+        "regression",
+        "ana",
+        "ana's note",
+        "ana's fix",
+    )
+    assert double_labels(db, 1) == [("regression", "neutral")]
+    assert a not in second_look(db, 1, "bo", share=1.0)  # looked at: not offered again
+    # bo's later plain tag (made after seeing ana's) does not replace his blind label.
+    reviews.record(db, a, "bo", tag="regression")
+    assert double_labels(db, 1) == [("regression", "neutral")]
+    # Undoing the look takes the label back, decision untouched; redo brings it again.
+    back = reviews.undo(db, look, "bo")
+    assert double_labels(db, 1) == []
+    assert reviews.current(db, a).reviewer == "bo"  # his plain tag above, not the undo
+    reviews.redo(db, look, "bo")
+    assert double_labels(db, 1) == [("regression", "neutral")]
+    assert back != look
+
+
+def test_undo_of_a_decision_steps_over_second_looks(db, pairs):
+    b = pairs[1]
+    reviews.record(db, b, "ana", tag="regression")
+    reviews.second_look(db, b, "bo", "neutral")
+    later = reviews.record(db, b, "ana", tag="improvement")
+    reviews.undo(db, later, "ana")  # back to ana's regression, never to bo's look
+    now = reviews.current(db, b)
+    assert (now.tag, now.note, now.corrected_output) == ("regression", None, None)

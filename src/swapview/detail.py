@@ -10,6 +10,7 @@ from typing import Any
 from .chat import content_text, transcript_turns
 from .errors import NotFoundError
 from .judge.pairs import PairJudgement
+from .reviews import DECISION_ROWS
 from .store import VISIBLE, decode_prompt
 
 
@@ -116,9 +117,9 @@ def _corrected_by(conn: sqlite3.Connection, pair_id: int, corrected: str | None)
     if corrected is None:
         return None
     row = conn.execute(
-        "SELECT reviewer FROM reviews WHERE pair_id = ?1 AND id > coalesce((SELECT max(id)"
-        " FROM reviews WHERE pair_id = ?1 AND corrected_output IS NOT ?2), 0)"
-        " ORDER BY id LIMIT 1",
+        f"SELECT reviewer FROM reviews WHERE pair_id = ?1 AND {DECISION_ROWS} AND id >"
+        " coalesce((SELECT max(id) FROM reviews WHERE pair_id = ?1 AND corrected_output IS"
+        f" NOT ?2 AND {DECISION_ROWS}), 0) ORDER BY id LIMIT 1",
         [pair_id, corrected],
     ).fetchone()
     return row[0] if row else None

@@ -119,6 +119,16 @@ class Diff:
     def deleted_words(self) -> int:
         return sum(b.deleted for b in self._forced())
 
+    def summary(self) -> str:
+        """The size of the change, for the diff pane's title."""
+        if not self.counted:
+            return "counting…"  # a lazy diff: counted once laid out
+        if self.identical:
+            return "identical"
+        if self.differs_beyond:
+            return "same as far as shown; differs further on"
+        return f"+{self.inserted_words:,} −{self.deleted_words:,} words"
+
     def _forced(self) -> list[Block]:
         for b in self.blocks:
             b._force()

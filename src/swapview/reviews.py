@@ -4,6 +4,12 @@ Every change is a new row in ``reviews`` holding the whole decision after it, an
 current decision per pair is kept in ``decisions`` in the same transaction. Undo writes
 the state before an event back as a new event, so history is never rewritten and two
 reviewers on one database never lose each other's work.
+
+A second look (``SECOND_LOOK``) is the one exception: a second reviewer's own tag of a
+pair someone else decided, made blind to that decision for the agreement between them.
+It is a ``reviews`` row of its own (that reviewer's label, nothing else) and never
+touches ``decisions``: the first decision stands, and the rows that make up the decision
+history (undo's "state before", a correction's author) leave second looks out.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ DEFAULT_TAGS: dict[str, str] = {
 }
 
 _UNSET: Any = object()
+SECOND_LOOK = "second_look"  # the action of a second reviewer's blind tag
+DECISION_ROWS = f"action != '{SECOND_LOOK}'"  # the history rows that made the decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +76,11 @@ def _write(
     reverts: int | None = None,
 ) -> int:
     """Append one history row and make it the pair's current decision."""
-    if not reviewer:
-        raise SwapviewError("a reviewer name is needed (--reviewer, config or $USER)")
-    tag, note, corrected = state
     stamp = now()
     with write_transaction(db):
         pair_hash = _pair_hash(db, pair_id)
-        cur = db.execute(
-            "INSERT INTO reviews (pair_id, reviewer, action, tag, note, corrected_output,"
-            " pair_hash, reverts, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [pair_id, reviewer, action, tag, note, corrected, pair_hash, reverts, stamp],
-        )
-        review_id = int(cur.lastrowid or 0)
+        review_id = _append(db, pair_id, reviewer, action, state, reverts, (pair_hash, stamp))
+        tag, note, corrected = state
         db.execute(
             "INSERT INTO decisions (pair_id, tag, note, corrected_output, reviewer, review_id,"
             " pair_hash, stale, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
@@ -90,6 +91,43 @@ def _write(
             [pair_id, tag, note, corrected, reviewer, review_id, pair_hash, stamp],
         )
     return review_id
+
+
+def _append(
+    db: Database,
+    pair_id: int,
+    reviewer: str,
+    action: str,
+    state: tuple[str | None, str | None, str | None],
+    reverts: int | None = None,
+    stamped: tuple[str, str] | None = None,
+) -> int:
+    """Append one history row (inside the caller's transaction); returns its id.
+    ``stamped``: the pair's hash and the time, when the caller has them already."""
+    if not reviewer:
+        raise SwapviewError("a reviewer name is needed (--reviewer, config or $USER)")
+    tag, note, corrected = state
+    pair_hash, stamp = stamped or (_pair_hash(db, pair_id), now())
+    cur = db.execute(
+        "INSERT INTO reviews (pair_id, reviewer, action, tag, note, corrected_output,"
+        " pair_hash, reverts, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [pair_id, reviewer, action, tag, note, corrected, pair_hash, reverts, stamp],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def second_look(
+    db: Database, pair_id: int, reviewer: str, tag: str | None, reverts: int | None = None
+) -> int:
+    """Store ``reviewer``'s blind tag of a pair another reviewer decided, as their own label
+    (the agreement reads it); the pair's decision is left as it stands."""
+    with write_transaction(db):
+        return _append(db, pair_id, reviewer, SECOND_LOOK, (tag, None, None), reverts)
+
+
+def is_second_look(db: Database, review_id: int) -> bool:
+    row = db.execute("SELECT action FROM reviews WHERE id = ?", [review_id]).fetchone()
+    return row is not None and row[0] == SECOND_LOOK
 
 
 def record(
@@ -136,18 +174,33 @@ def undo(db: Database, review_id: int, reviewer: str) -> int:
 
 def _undo(db: Database, review_id: int, reviewer: str) -> int:
     pair_id = _event(db, review_id)[0]
+    if is_second_look(db, review_id):
+        return _undo_second_look(db, pair_id, review_id, reviewer)
     before = db.execute(
-        "SELECT tag, note, corrected_output FROM reviews WHERE pair_id = ? AND id < ?"
-        " ORDER BY id DESC LIMIT 1",
+        f"SELECT tag, note, corrected_output FROM reviews WHERE pair_id = ? AND id < ?"
+        f" AND {DECISION_ROWS} ORDER BY id DESC LIMIT 1",
         [pair_id, review_id],
     ).fetchone()
     tag, note, corrected = before or (None, None, None)
     return _write(db, pair_id, reviewer, "undo", (tag, note, corrected), review_id)
 
 
+def _undo_second_look(db: Database, pair_id: int, review_id: int, reviewer: str) -> int:
+    """Take back a second look: the reviewer's label goes back to their one before (or
+    none), as another second-look row; the decision is untouched, as the look left it."""
+    before = db.execute(
+        "SELECT tag FROM reviews WHERE pair_id = ? AND id < ? AND action = ? AND reviewer = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [pair_id, review_id, SECOND_LOOK, reviewer],
+    ).fetchone()
+    return second_look(db, pair_id, reviewer, before[0] if before else None, review_id)
+
+
 def redo(db: Database, review_id: int, reviewer: str) -> int:
     """Apply again the decision that ``review_id`` made; returns the new row id."""
     pair_id, tag, note, corrected = _event(db, review_id)
+    if is_second_look(db, review_id):
+        return second_look(db, pair_id, reviewer, tag, review_id)
     return _write(db, pair_id, reviewer, "redo", (tag, note, corrected), review_id)
 
 

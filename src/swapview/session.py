@@ -47,6 +47,10 @@ class Outcome:
     group: tuple[tuple[int, reviews.Decision | None], ...] = ()
     # How many tries the commit took (more than 1: the database was locked meanwhile).
     attempts: int = 1
+    # A second look (or its undo or redo): the reviewer's own blind label after it, which
+    # ``decision`` (the first reviewer's, left standing) does not hold.
+    second_look: bool = False
+    looked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,11 @@ class ReviewSession:
     # The UI thread calls these; they return at once.
     def tag(self, pair_id: int, tag: str | None, token: object = None) -> None:
         self._submit(_Command("tag", pair_id, tag, token))
+
+    def second_look(self, pair_id: int, tag: str | None, token: object = None) -> None:
+        """Tag a pair another reviewer decided, blind, as this reviewer's own label (for
+        the agreement); the pair's decision stays theirs."""
+        self._submit(_Command(reviews.SECOND_LOOK, pair_id, tag, token))
 
     def note(self, pair_id: int, text: str | None, token: object = None) -> None:
         self._submit(_Command("note", pair_id, text, token))
@@ -187,6 +196,8 @@ class ReviewSession:
             return self._apply_group(db, cmd)
         if cmd.action == "tag":
             rid = reviews.record(db, cmd.pair_id, self.reviewer, tag=cmd.value)
+        elif cmd.action == reviews.SECOND_LOOK:
+            rid = reviews.second_look(db, cmd.pair_id, self.reviewer, cmd.value)
         elif cmd.action == "note":
             rid = reviews.record(db, cmd.pair_id, self.reviewer, note=cmd.value or None)
         elif cmd.action == "correct":
@@ -211,7 +222,9 @@ class ReviewSession:
         # between them and be erased.
         with write_transaction(db):
             pair_id = _pair_of(db, event)
-            now = self._changed_by_other(db, pair_id)
+            # A second look never changed the decision, so undoing it cannot erase anyone's.
+            looked = reviews.is_second_look(db, event)
+            now = None if looked else self._changed_by_other(db, pair_id)
             if now is None:
                 rid = apply(db, event, self.reviewer)
         source.pop()
@@ -269,7 +282,11 @@ class ReviewSession:
         return Outcome(action, None, rids[-1], None, error=error, token=token, group=group)
 
     def _outcome(self, db, action: str, pair_id: int, rid: int, token: object) -> Outcome:
-        return Outcome(action, pair_id, rid, reviews.current(db, pair_id), token=token)
+        decision = reviews.current(db, pair_id)
+        if not reviews.is_second_look(db, rid):
+            return Outcome(action, pair_id, rid, decision, token=token)
+        looked = db.execute("SELECT tag FROM reviews WHERE id = ?", [rid]).fetchone()[0]
+        return Outcome(action, pair_id, rid, decision, token=token, second_look=True, looked=looked)
 
 
 def _locked(exc: Exception) -> bool:

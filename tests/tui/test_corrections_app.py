@@ -11,7 +11,6 @@ from swapview.store import open_db
 
 from .fixtures import BASE, make_app
 from .helpers import screen_text, settle
-from .test_notes_app import fake_suspend
 
 SIZE = (120, 40)
 NEW_OUTPUT = BASE[0][3]  # the first pair's (order-status) new output
@@ -74,15 +73,12 @@ async def test_saving_the_new_output_untouched_writes_nothing(review_db):
         assert actions(review_db) == []
 
 
-async def test_correction_in_editor_and_exported_as_the_ideal(review_db, monkeypatch, tmp_path):
-    script = tmp_path / "ed.sh"
+async def test_correction_in_editor_and_exported_as_the_ideal(review_db, fake_editor, tmp_path):
     # The editor gets the new output; the reviewer rewrites its second half.
-    script.write_text("#!/bin/sh\nsed -i 's/ and arrives.*/, arriving in 2 days./' \"$1\"\n")
-    script.chmod(0o755)
-    monkeypatch.setenv("VISUAL", str(script))
+    fake_editor.script("sed -i 's/ and arrives.*/, arriving in 2 days./' \"$1\"")
     app = make_app(review_db)
     async with app.run_test(size=SIZE) as pilot:
-        fake_suspend(app, monkeypatch)
+        fake_editor.attach(app)
         await settle(pilot)
         await pilot.press("E")
         await settle(pilot)

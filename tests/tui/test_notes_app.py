@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from .fixtures import make_app
 from .helpers import (
     decision,
@@ -18,26 +16,11 @@ def notes(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-def fake_suspend(app, monkeypatch) -> list[str]:
-    """A suspend that works (run_test has none), recording that it ran and resumed."""
-    calls: list[str] = []
-
-    @contextlib.contextmanager
-    def suspend():
-        calls.append("suspended")
-        yield
-        calls.append("resumed")
-
-    monkeypatch.setattr(app, "suspend", suspend)
-    return calls
-
-
-async def test_missing_editor_is_reported_before_suspending(review_db, monkeypatch):
-    monkeypatch.setenv("EDITOR", "/nonexistent/editor --wait")
-    monkeypatch.delenv("VISUAL", raising=False)
+async def test_missing_editor_is_reported_before_suspending(review_db, fake_editor):
+    fake_editor.missing("/nonexistent/editor --wait")
     app = make_app(review_db)
     async with app.run_test(size=SIZE) as pilot:
-        calls = fake_suspend(app, monkeypatch)
+        calls = fake_editor.attach(app)
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
@@ -49,14 +32,13 @@ async def test_missing_editor_is_reported_before_suspending(review_db, monkeypat
         assert decision(review_db, "order-status")[2] == "inline instead"
 
 
-async def test_editor_that_fails_to_start_still_resumes(review_db, monkeypatch, tmp_path):
+async def test_editor_that_fails_to_start_still_resumes(review_db, fake_editor, tmp_path):
     bad = tmp_path / "bad-editor"
     bad.write_bytes(b"\x00\x01 not a program")
-    bad.chmod(0o755)  # found on PATH, but exec fails with an OSError
-    monkeypatch.setenv("VISUAL", str(bad))
+    fake_editor.program(bad)  # found, but exec fails with an OSError
     app = make_app(review_db)
     async with app.run_test(size=SIZE) as pilot:
-        calls = fake_suspend(app, monkeypatch)
+        calls = fake_editor.attach(app)
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
@@ -65,14 +47,11 @@ async def test_editor_that_fails_to_start_still_resumes(review_db, monkeypatch, 
         assert type(app.screen).__name__ == "NoteEditor"
 
 
-async def test_external_editor_writes_the_note(review_db, monkeypatch, tmp_path):
-    script = tmp_path / "ed.sh"
-    script.write_text('#!/bin/sh\nprintf "from the editor" > "$1"\n')
-    script.chmod(0o755)
-    monkeypatch.setenv("VISUAL", str(script))
+async def test_external_editor_writes_the_note(review_db, fake_editor):
+    fake_editor.script('printf "from the editor" > "$1"')
     app = make_app(review_db)
     async with app.run_test(size=SIZE) as pilot:
-        fake_suspend(app, monkeypatch)
+        fake_editor.attach(app)
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)

@@ -207,3 +207,109 @@ def test_claims_are_renewed_at_half_their_time_and_say_who_is_on_a_pair():
     assert keeper.update({7: "bo"}, shown=7) is False
     assert keeper.claimed_by(7) == "bo" and keeper.claimed_by(8) is None
     assert keeper.claimed_by(None) is None
+
+
+def test_second_looks_hide_a_pair_only_in_their_queue_until_it_is_tagged(review_db):
+    from swapview.detail import pair_detail
+    from swapview.session import Outcome
+    from swapview.tui.second_look import SECOND_LOOK_LABEL, SecondLooks
+
+    db = open_db(review_db, migrate=False)
+    pid = db.execute("SELECT id FROM pairs ORDER BY id LIMIT 1").fetchone()[0]
+    reviews.record(db, pid, "ana", tag="regression", note="ana's note")
+    ana = reviews.current(db, pid)
+    db.close()
+    conn = connect(review_db)
+    detail = pair_detail(conn, pid)
+    conn.close()
+    looks = SecondLooks()
+    looks.offer([pid, pid + 1])
+    queue = QueueSpec(comparison_id=1, ids=(pid, pid + 1), label=SECOND_LOOK_LABEL)
+    elsewhere = QueueSpec(comparison_id=1)
+    assert looks.hides(queue, pid) and not looks.hides(elsewhere, pid)
+    shown = looks.shown(queue, detail)
+    assert (shown.tag, shown.reviewer, shown.note) == (None, None, None)
+    assert looks.shown(elsewhere, detail) is detail
+    assert looks.hidden_ids(elsewhere) == frozenset()
+    said = looks.written(Outcome("second_look", pid, 9, ana, second_look=True, looked="neutral"))
+    assert said == "ana said regression; you said neutral"
+    assert not looks.hides(queue, pid) and looks.hidden_ids(queue) == {pid + 1}
+    assert looks.progress_text().startswith("second look: 1 of 2 tagged")
+    # A failed write, or a plain tag, reveals nothing.
+    failed = Outcome("second_look", pid + 1, error="locked", second_look=True, looked="neutral")
+    assert looks.written(failed) is None and looks.hides(queue, pid + 1)
+    assert looks.written(Outcome("tag", pid + 1, 10, ana)) is None and looks.hides(queue, pid + 1)
+
+
+class PickHost:
+    """The screen as the pickers see it: the queue, modals pushed, slices opened."""
+
+    def __init__(self, spec: QueueSpec) -> None:
+        self.spec = spec
+        self.pushed: list[Any] = []
+        self.opened: list[tuple[list[int], str]] = []
+        self.notes: list[str] = []
+        self.app = self
+
+    def push_screen(self, screen, callback=None) -> None:
+        self.pushed.append((screen, callback))
+
+    def notify(self, message: str, **kwargs) -> None:
+        self.notes.append(message)
+
+    def open_subset(self, ids, label: str) -> None:
+        self.opened.append((list(ids), label))
+
+
+def test_view_pickers_offer_a_blind_second_look_and_measure_a_shift_once(review_db):
+    from swapview.tui.messages import SecondLookFound
+    from swapview.tui.pickers import ViewPickers
+    from swapview.tui.reads import ScreenReads
+    from swapview.tui.second_look import SECOND_LOOK_LABEL, SecondLooks
+
+    db = open_db(review_db, migrate=False)
+    for (pid,) in db.execute("SELECT id FROM pairs").fetchall():
+        reviews.record(db, pid, "ana", tag="regression")
+    db.close()
+    workers, host, looks = InlineHost(), PickHost(QueueSpec(comparison_id=1)), SecondLooks()
+    views = ViewPickers(
+        host, ScreenReads(workers, str(review_db), "bo"), looks,
+        evals=[], share=0.3, tag_kinds={},
+    )  # fmt: skip
+    views.second_look()
+    (found,) = [m for m in workers.posted if isinstance(m, SecondLookFound)]
+    assert found.ids
+    views.second_look_found(found)
+    assert host.opened == [(list(found.ids), SECOND_LOOK_LABEL)]
+    assert looks.blind == set(found.ids)  # blind before the queue is first drawn
+    views.shift()
+    views.shift()  # not built yet: asked again
+    built = [m for m in workers.posted if type(m).__name__ == "ShiftBuilt"]
+    assert len(built) == 2
+    views.shift_built(built[-1])
+    views.shift()  # built: picked from what was measured, no new read
+    assert len([m for m in workers.posted if type(m).__name__ == "ShiftBuilt"]) == 2
+    assert len(host.pushed) == 2  # the picker, each time it was built or asked
+    views.blind_spots()
+    assert any("no eval suite given" in n for n in host.notes)
+
+
+def test_moving_on_after_a_tag_leaves_out_busy_passed_and_decided_pairs():
+    from swapview.queue.paging import QueueRow
+    from swapview.tui.moving_on import MovingOn
+
+    def row(pid: int, tag: str | None = None) -> QueueRow:
+        return QueueRow(pid, f"k{pid}", "", None, None, None, (), tag, None, False, False, ())
+
+    spec = QueueSpec(comparison_id=1, order="regression")
+    moving = MovingOn()
+    moving.passed(spec, 2)
+    moving.written(3, "neutral")
+    rows = [(0, row(1, "regression")), (1, row(2)), (2, row(3)), (3, row(4)), (4, row(5))]
+    move = moving.after_tag(spec, rows, 5, tagged=1, busy={4})
+    assert (move.index, move.ask, move.all_decided) == (4, False, False)  # row 5, index 4
+    moving.resort_due = True  # a refit landed: the database is asked, with what to skip
+    move = moving.after_tag(spec, rows, 5, tagged=1, busy={4})
+    assert move.ask and move.skip == {1, 2, 3, 4} and not moving.resort_due
+    done = moving.after_tag(spec, rows[:1], 1, tagged=1, busy=set())
+    assert done.index is None and done.all_decided

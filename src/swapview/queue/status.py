@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..reviews import Decision
 from ..stats import tag_counts
 from ..tagkinds import TagKinds, count_of_kind
 from .spec import is_sole_comparison
@@ -57,6 +58,13 @@ class DecisionState:
     reviewer: str | None
     has_note: bool
     stale: bool
+
+
+def state_of(decision: Decision | None) -> DecisionState | None:
+    """What a queue row shows of a decision (None: undecided)."""
+    if decision is None:
+        return None
+    return DecisionState(decision.tag, decision.reviewer, bool(decision.note), decision.stale)
 
 
 def decisions_for(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, DecisionState]:

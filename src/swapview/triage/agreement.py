@@ -4,8 +4,10 @@ and Cohen's kappa over the pairs two reviewers tagged (next to the regression ra
 Which pairs are offered is a pure function of the pair id and the share (a multiplicative
 hash, as the random order uses), so every reviewer's app agrees on it without a table,
 and a larger share only adds pairs. A reviewer's own label of a pair is their latest tag
-event on it (``tag`` or ``redo``; a note records the decision standing, not theirs);
-skips say nothing about the pair and are left out. Labels are compared by kind
+event on it (``tag`` or ``redo``; a note records the decision standing, not theirs), or,
+once they took a second look at it, their latest second look: that one was made blind to
+the first decision, a later tag of theirs was not. Skips say nothing about the pair and
+are left out. Labels are compared by kind
 (a custom ``wrong_fact`` counted as a regression agrees with ``regression``).
 """
 
@@ -17,12 +19,14 @@ from sqlite_utils import Database
 
 from ..judge.stats import cohen_kappa
 from ..report import Section
+from ..reviews import SECOND_LOOK
 from ..tagkinds import TagKinds, kind_of
 
 DEFAULT_SHARE = 0.05  # of each reviewer's tags, offered for a second look
 SECOND_LOOK_LIMIT = 200
 LABELS = ("regression", "improvement", "neutral")
 _HASH = "((p.id * 2654435761) % 4294967296)"
+_LABEL_ACTIONS = f"('tag', 'redo', '{SECOND_LOOK}')"  # the events that say a reviewer's tag
 
 
 def _picked(share: float) -> tuple[str, list[Any]]:
@@ -43,7 +47,7 @@ def second_look(
         "SELECT p.id FROM pairs p JOIN decisions d ON d.pair_id = p.id"
         f" WHERE p.comparison_id = ? AND d.tag IS NOT NULL AND d.tag != 'skip' AND {picked}"
         " AND d.reviewer != ? AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.pair_id = p.id"
-        " AND r.reviewer = ? AND r.action IN ('tag', 'redo') AND r.tag IS NOT NULL)"
+        f" AND r.reviewer = ? AND r.action IN {_LABEL_ACTIONS} AND r.tag IS NOT NULL)"
         " ORDER BY d.updated, p.id LIMIT ?",
         [comparison_id, *args, reviewer, reviewer, limit],
     )
@@ -56,14 +60,19 @@ def double_labels(
     """(first reviewer's kind, second reviewer's kind) of each pair two reviewers tagged:
     the first two reviewers to tag it, each by their latest tag."""
     rows = db.execute(
-        "SELECT r.pair_id, r.reviewer, r.tag FROM reviews r JOIN pairs p ON p.id = r.pair_id"
-        " WHERE p.comparison_id = ? AND r.action IN ('tag', 'redo') ORDER BY r.id",
+        "SELECT r.pair_id, r.reviewer, r.action, r.tag FROM reviews r"
+        " JOIN pairs p ON p.id = r.pair_id"
+        f" WHERE p.comparison_id = ? AND r.action IN {_LABEL_ACTIONS} ORDER BY r.id",
         [comparison_id],
     )
-    # A dict keeps the order reviewers first tagged in, and each one's latest tag.
+    # A dict keeps the order reviewers first tagged in, and each one's latest label.
     tags: dict[int, dict[str, str | None]] = {}
-    for pid, who, tag in rows:
-        tags.setdefault(pid, {})[who] = tag
+    looked: set[tuple[int, str]] = set()  # (pair, reviewer) who took a blind second look
+    for pid, who, action, tag in rows:
+        if action == SECOND_LOOK:
+            looked.add((pid, who))
+        if action == SECOND_LOOK or (pid, who) not in looked:
+            tags.setdefault(pid, {})[who] = tag
     pairs = []
     for by_reviewer in tags.values():
         labels = [kind_of(t, kinds) for t in by_reviewer.values() if t is not None]

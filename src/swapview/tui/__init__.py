@@ -1,6 +1,7 @@
 """The Textual front end. Only this package imports Textual; the core never does."""
 
 from .app import SwapviewApp
-from .review_screen import ReviewContext, ReviewScreen
+from .context import ReviewContext
+from .review_screen import ReviewScreen
 
 __all__ = ["ReviewContext", "ReviewScreen", "SwapviewApp"]

@@ -10,8 +10,9 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from .context import ReviewContext
 from .keys import binding_ids
-from .review_screen import ReviewContext, ReviewScreen
+from .review_screen import ReviewScreen
 
 DEFAULT_THEME = "textual-dark"
 

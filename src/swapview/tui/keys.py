@@ -10,9 +10,13 @@ Tag keys come from the config, so they are made per screen.
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import Any
+
+from textual.binding import ActiveBinding, Binding
 
 from ..config import TagConfig
+from ..textsafe import visible
 from .diff_view import SCROLL_BINDINGS
 from .pair_list import PairList
 
@@ -153,3 +157,51 @@ def binding_order(tags: list[TagConfig]) -> list[str]:
 def binding_ids(tags: list[TagConfig]) -> set[str]:
     """Every id a config's [keys] table can remap."""
     return set(binding_order(tags))
+
+
+# ----- the keys as bound now (remapped, on the screen or the queue): help and palette
+Bound = list[tuple[str, Binding]]  # (the keys as shown, "j, down"; the binding)
+
+
+def bound_keys(
+    active: Mapping[str, ActiveBinding], ours: Collection[object], display: Callable[[Binding], str]
+) -> Bound:
+    """The review keys among the active bindings of ``ours`` (the screen, the queue), one
+    entry per binding id with every key bound to it."""
+    seen: dict[str, tuple[list[str], Binding]] = {}
+    for key, bound in active.items():
+        b = bound.binding
+        if bound.node not in ours or not b.description or not b.id:
+            continue  # only the review keys (ours all have ids, for remapping)
+        entry = seen.setdefault(b.id or b.action, ([], b))
+        entry[0].append(display(b.with_key(key)))
+    return [(", ".join(keys), b) for keys, b in seen.values()]
+
+
+def key_rows(bound: Bound, tags: list[TagConfig]) -> list[tuple[str, str, str]]:
+    """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
+    place = {bid: i for i, bid in enumerate(binding_order(tags))}
+    rows = [(key, b.description, b.id or "") for key, b in bound]
+    return sorted(rows, key=lambda row: place.get(row[2], len(place)))
+
+
+def tag_keys(bound: Bound, tags: list[TagConfig]) -> dict[str, str]:
+    """{tag: the keys that tag it now}, a remapped key included."""
+    keys = {t.name: t.key for t in tags}
+    for shown, b in bound:
+        if b.action.startswith("tag('") and b.action != "tag('')":
+            keys[b.action[5:-2]] = shown
+    return keys
+
+
+def palette_entries(bound: Bound, suggest: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(title, help, action) of each command in the palette; movement is left out, and
+    the sample's title names the band the estimate suggests."""
+    for keys, b in bound:
+        if b.action.startswith(("move", "scroll_diff", "goto")):
+            continue
+        title, help_text = visible(b.description), f"key: {keys}"
+        if title == SAMPLE_TITLE and suggest.get("band") is not None:
+            title = f"Sample band {suggest['band']}"
+            help_text = f"{suggest['reason']} ({help_text})"
+        yield title, help_text, b.action

@@ -10,7 +10,7 @@ the new order in, with the cursor on that order's first undecided pair.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from .. import queue
@@ -37,6 +37,27 @@ def first_loaded_undecided(
             return Found(index, complete)
         expected = index + 1
     return Found(None, complete and expected >= total)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Where a tag moves the cursor: to ``index`` at once (None: one row down), and
+    whether the database must then be asked for the first undecided pair (leaving out
+    ``skip``), or every pair of the queue is decided."""
+
+    index: int | None
+    ask: bool = False
+    all_decided: bool = False
+    skip: frozenset[int] = frozenset()
+
+
+def next_unclaimed(
+    row_at: Callable[[int], queue.QueueRow | None], index: int, others: Collection[int]
+) -> int:
+    """``index``, or the first row after it that no other reviewer is on."""
+    while (row := row_at(index)) is not None and row.pair_id in others:
+        index += 1
+    return index
 
 
 class MovingOn:
@@ -66,3 +87,22 @@ class MovingOn:
         if spec != self._spec:
             self._spec, self._passed = spec, set()
         return self._passed
+
+    def after_tag(
+        self,
+        spec: queue.QueueSpec,
+        rows: Iterable[tuple[int, queue.QueueRow]],
+        total: int,
+        tagged: int,
+        busy: set[int],
+    ) -> Move:
+        """In an order that follows tags: the first undecided pair, leaving out ``tagged``
+        and ``busy`` (being written, or another reviewer is on them), those passed over
+        and those decided. The loaded rows answer at once; the database is asked when
+        they cannot tell or a re-sort is due."""
+        skip = frozenset(self.skipped(spec) | self.decided | busy | {tagged})
+        found = first_loaded_undecided(rows, total, set(skip))
+        if found.complete and not self.resort_due:
+            return Move(found.index, all_decided=found.index is None)
+        self.resort_due = False
+        return Move(found.index, ask=True, skip=skip)

@@ -7,6 +7,7 @@ it (in a worker) and hands it back with ``put_rows``. It never touches the datab
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -20,9 +21,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..queue import QueueRow
+from ..queue.status import DecisionState
 from ..queue.window import PAGE
 from ..textsafe import clip_cells, visible
 from ..triage.learner import chance_percent
+from .second_look import blind_row
 
 KEEP_PAGES = 12  # pages kept each side of the cursor; the rest is dropped
 
@@ -205,6 +208,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self._index_of: dict[int, int] = {}
         self._wanted: set[int] = set()
         self._pending: dict[int, str] = {}
+        self._hidden: frozenset[int] = frozenset()  # drawn without their decision
         self._announced: int | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self.columns = Columns()
@@ -261,6 +265,13 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
     def index_of(self, pair_id: int) -> int | None:
         return self._index_of.get(pair_id)
 
+    def hide_decisions(self, pair_ids: frozenset[int]) -> None:
+        """Draw these pairs' rows without their decision (a blind second look)."""
+        changed = pair_ids ^ self._hidden
+        self._hidden = pair_ids
+        for pair_id in changed:
+            self._refresh_pair(pair_id)
+
     def set_pending(self, pair_id: int, tag: str | None) -> None:
         """Mark a tag as being written: shown as pending, never as done."""
         self._pending[pair_id] = tag or ""
@@ -276,6 +287,23 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         if index is not None:
             self._rows[index] = row
             self._refresh_pair(row.pair_id)
+
+    def show_decision(self, pair_id: int, state: DecisionState | None) -> bool:
+        """Redraw the pair's row with its decision now (None: undecided), no longer
+        pending; False when the row is not held or already showed it."""
+        index = self._index_of.get(pair_id)
+        row = self._rows.get(index) if index is not None else None
+        if row is None:
+            self.clear_pending(pair_id)
+            return False
+        s = state or DecisionState(None, None, False, False)
+        new = dataclasses.replace(
+            row, tag=s.tag, reviewer=s.reviewer, has_note=s.has_note, stale=s.stale
+        )
+        if new == row and pair_id not in self._pending:
+            return False
+        self.update_row(new)
+        return True
 
     def clear_pending(self, pair_id: int) -> None:
         self._pending.pop(pair_id, None)
@@ -358,6 +386,8 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             self._want(index)
             style = self.rich_style + self._part("pair-list--placeholder")
             return Strip([RichSegment("  …".ljust(width), style)], width)
+        if row.pair_id in self._hidden:
+            row = blind_row(row)
         key = (index, row, index == self.cursor, self._pending.get(row.pair_id), width)
         strip = self._strips.get(key)
         if strip is None:

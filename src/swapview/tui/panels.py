@@ -115,10 +115,13 @@ class NoteLine(LineWidget):
     PREFIX = "note-line"
     COMPONENT_CLASSES = {"note-line--note", "note-line--empty", "note-line--judge"}
 
-    def show(self, note: str | None, judgement: str | None = None) -> None:
-        """The note, and the judge's verdict with its rationale when a judge read the pair."""
+    def show(self, note: str | None, judgement: str | None = None, blind: bool = False) -> None:
+        """The note, and the judge's verdict with its rationale when a judge read the pair;
+        ``blind``: a second look, where notes wait for the reviewer's tag."""
         if note:
             parts = [("✎ " + visible(" ".join(note.split())), "note")]
+        elif blind:
+            parts = [("✎ notes after your tag: a second look is blind", "empty")]
         else:
             parts = [("✎ no note" if judgement else "✎ no note (a to write one)", "empty")]
         if judgement:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,12 +20,14 @@ from textual.worker import get_current_worker
 
 from ..errors import SwapviewError
 from ..scoring.embeddings import make_embedder
-from ..scoring.refine import refine_progress, refine_step
+from ..scoring.refine import RefineProgress, refine_progress, refine_step
 from ..store import open_db
 from .messages import RefineStepped
 from .reads import WorkerHost, start_thread
 
 NICE = 10  # of the worker's thread, and of the model's threads it starts
+REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
+RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 
 
 def review_embedder(backend: str) -> Any:
@@ -60,6 +63,20 @@ class BackgroundRefiner:
         self.backend = backend
         self._make = make
         self.comparison: str | None = None
+        self._resorted_at = 0.0  # when refinement last re-sorted the queue
+
+    def resort_due(
+        self, before: RefineProgress | None, now: RefineProgress | None, order: str
+    ) -> bool:
+        """The refined head should re-sort the queue: it grew, the order reads the refined
+        distance, and the last re-sort is RESORT_S old (or the run is done)."""
+        grew = now is not None and (before is None or now.refined != before.refined)
+        clock = time.monotonic()
+        due = clock - self._resorted_at >= RESORT_S or (now is not None and now.done)
+        if not (grew and due and order in REFINED_ORDERS):
+            return False
+        self._resorted_at = clock
+        return True
 
     def start(self, comparison: str) -> None:
         """Refine ``comparison`` from its head down (a new call replaces the last run)."""

@@ -12,6 +12,11 @@ alone:
 - ``DetailCache`` holds pair details and diffs; ``QueueHistory`` (on the controller)
   where escape goes back to; filters.py and notes.py the filter picker's choices and
   the $EDITOR round trip.
+- ``QueuePickers`` and ``ViewPickers`` (pickers.py) each open a modal and act on the
+  choice (order, filter, search, jump; what shifted, blind spots, second look, judge);
+  ``TagQuestions`` (tag_questions.py) asks before an overwrite or a cluster tag;
+  ``SecondLooks`` (second_look.py) keeps a second look blind until it is tagged. The
+  screen forwards their keys and the messages their workers send back.
 
 The widgets draw and post messages: the queue list owns the movement keys, the diff
 pane declares its scrolling keys (bound here, since the queue keeps the focus). What the
@@ -21,16 +26,12 @@ the view toggles, the progress and the estimate each have a watcher.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
-import time
-from collections.abc import Iterable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import BindingsMap
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
@@ -39,29 +40,23 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from .. import queue
-from ..config import Config
-from ..coverage.result import blind_spot_line
 from ..detail import PairDetail
 from ..diff import diff_texts
-from ..judge.pairs import disagreement_map, judged
+from ..judge.pairs import judged
 from ..queue import status as facets
-from ..queue.spec import with_meta_filter
-from ..queue.window import QueueLoad
 from ..reviews import Decision
 from ..scoring.refine import RefineProgress
 from ..scoring.refine import status_text as refine_status
-from ..session import Outcome, ReviewSession
-from ..shift.view import ShiftView, ViewRow, shift_line
+from ..session import GroupWrite, Outcome, ReviewSession
 from ..store import connect
-from ..textsafe import visible
 from ..triage.stored import data_version, has_clusters
-from . import filters
+from . import filters, keys
 from .claims import CLAIM_POLL_SECONDS, CLAIM_SETTLE_SECONDS, ClaimKeeper
-from .cluster_modal import ConfirmClusterTag
+from .context import Arrival, ReviewContext
 from .detail_cache import DetailCache, diff_key
 from .diff_view import DiffView
 from .footer import FittedFooter
-from .keys import SAMPLE_TITLE, binding_order, screen_bindings
+from .keys import screen_bindings
 from .legend import legend_rows
 from .messages import (
     AlikeFound,
@@ -86,8 +81,8 @@ from .messages import (
     UnscoredCounted,
     WriteDone,
 )
-from .modals import AskLine, ConfirmOverwrite, HelpScreen, Picker, overwrite_question
-from .moving_on import MovingOn, first_loaded_undecided
+from .modals import HelpScreen
+from .moving_on import MovingOn, next_unclaimed
 from .notes import CORRECTION, NoteTaker
 from .pair_list import Columns, PairList, header_text
 from .panels import (
@@ -98,27 +93,27 @@ from .panels import (
     PairInfo,
     PromptView,
 )
+from .pickers import QueuePickers, ViewPickers
 from .prompt_page import PromptPage
 from .reads import ScreenReads
 from .refiner import BackgroundRefiner
 from .scoring_offer import ScoringOffer
-from .status_line import StatusParts, status_text
+from .second_look import SecondLooks
+from .status_line import StatusParts, progress_forms, status_text
+from .tag_questions import TagQuestions
 from .triage_controller import (
     REGRESSION_ORDER,
     SAMPLE_ORDER,
     TriageController,
     alike_spec,
-    cluster_default_tag,
-    cluster_write,
     estimate_text,
     sample_spec,
 )
 
-REFINED_ORDERS = ("semantic", "quirk")  # orders that read the refined distance
-RESORT_S = 10.0  # refinement re-sorts the queue at most this often
 SYNC_DIFF_CHARS = 60_000  # smaller pairs are diffed at once; bigger ones in a worker
 POLL_SECONDS = 1.0
-SECOND_LOOK_LABEL = "second look"
+# Keys that would show or change the first decision of a pair shown blind (a second look).
+_NOT_BLIND = {"note", "note_external", "correct", "correct_external", "tag_cluster"}
 _NEEDS_ROW = {
     "tag",
     "note",
@@ -129,31 +124,6 @@ _NEEDS_ROW = {
     "correct_external",
     "prompt_page",
 }
-
-
-@dataclass
-class ReviewContext:
-    """Everything the screen needs, gathered by the caller (CLI or test)."""
-
-    db_path: str
-    reviewer: str
-    spec: queue.QueueSpec
-    config: Config = field(default_factory=Config)
-    resume: bool = True
-    comparisons: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
-    preloaded: Future[QueueLoad] | None = None  # the first load, started by the caller
-    refine: str | None = None  # the accurate model refining the queue meanwhile (minilm)
-    evals: list[str] = field(default_factory=list)  # the eval suite, for the blind spots (B)
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """Where the cursor lands in the next queue: on ``target``, else (with ``keep``) on
-    the pair it is on if the queue has it, else at row ``fallback``."""
-
-    target: int | None = None
-    keep: bool = True
-    fallback: int = 0
 
 
 class ReviewScreen(Screen):
@@ -185,7 +155,6 @@ class ReviewScreen(Screen):
         for key, bindings in BindingsMap(screen_bindings(self.tags)).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
         self._arrival = Arrival()
-        self._shift: tuple[int, ShiftView] | None = None  # built on first use, per comparison
         self.total = 0
         self.shape = queue.Shape(0, 0)
         self._generation = 0
@@ -199,11 +168,23 @@ class ReviewScreen(Screen):
         self.refiner = (
             BackgroundRefiner(self, context.db_path, context.refine) if context.refine else None
         )
-        self._reloaded_at = 0.0  # when refinement last re-sorted the queue
         self.moving = MovingOn()
         self.claims = ClaimKeeper(self.reads, context.reviewer)
         self._claim_timer: Timer | None = None
         self.scoring = ScoringOffer(self, context.db_path)
+        self.looks = SecondLooks()
+        self.questions = TagQuestions(self, context.reviewer, self.looks, self.tags)
+        self.queue_pickers = QueuePickers(
+            self, self.conn, self.reads, self.tags, self.tag_kinds, context.comparisons
+        )
+        self.views = ViewPickers(
+            self,
+            self.reads,
+            self.looks,
+            evals=context.evals,
+            share=context.config.second_look_share,
+            tag_kinds=self.tag_kinds,
+        )
 
     def _written(self, outcome: Outcome) -> None:
         """Called on the session's writer thread after each commit (or failure)."""
@@ -283,6 +264,7 @@ class ReviewScreen(Screen):
         self._update_status()
 
     def watch_detail(self, detail: PairDetail | None) -> None:
+        detail = self.looks.shown(self.spec, detail)  # a second look: the decision hidden
         pending = detail is not None and self.pair_list.is_pending(detail.pair_id)
         claimed_by = self.claims.claimed_by(detail.pair_id if detail is not None else None)
         self.query_one(PairInfo).show(detail, pending, claimed_by)
@@ -290,7 +272,8 @@ class ReviewScreen(Screen):
             self.query_one(NoteLine).set_parts([])  # no pair: nothing to write a note on
         else:
             judgement = detail.judgement.describe() if detail.judgement else None
-            self.query_one(NoteLine).show(detail.note, judgement)
+            blind = self.looks.hides(self.spec, detail.pair_id)
+            self.query_one(NoteLine).show(detail.note, judgement, blind)
         self.query_one(CorrectionLine).show(detail)  # hidden unless the pair has one
         self.query_one(PromptView).show(detail, self.prompt_mode)
         if detail is None:
@@ -372,6 +355,7 @@ class ReviewScreen(Screen):
         self.shape = load.shape
         self.total = load.shape.total
         self.pair_list.set_columns(self._list_columns(load.spec))
+        self.pair_list.hide_decisions(self.looks.hidden_ids(load.spec))
         self.pair_list.reset(self.total, load.index, load.rows)
         if not self.total:
             self.detail = None
@@ -412,6 +396,8 @@ class ReviewScreen(Screen):
     def _highlighted(self, msg: PairList.Highlighted) -> None:
         self._show_pair(msg.row.pair_id)
         self._update_status()
+        if self.looks.active(self.spec):
+            self.refresh_bindings()  # notes wait until a blind pair is tagged
 
     # ----- the current pair
     def _show_pair(self, pair_id: int, fresh: bool = False) -> None:
@@ -443,17 +429,7 @@ class ReviewScreen(Screen):
 
     def _update_titles(self) -> None:
         diff = self.diff_view.diff
-        stats = ""
-        if diff is not None and not diff.counted:
-            stats = "counting…"  # a lazy diff: counted once laid out
-        elif diff is not None:
-            stats = (
-                "identical"
-                if diff.identical
-                else "same as far as shown; differs further on"
-                if diff.differs_beyond
-                else f"+{diff.inserted_words:,} −{diff.deleted_words:,} words"
-            )
+        stats = diff.summary() if diff is not None else ""
         mode = (" · whitespace ignored" if self.ignore_ws else "") + (
             "" if self.wrap else " · no wrap"
         )
@@ -462,11 +438,12 @@ class ReviewScreen(Screen):
     def _update_status(self) -> None:
         if not self.is_mounted:
             return
-        p = self.progress
-        regressions = p.regressions(self.tag_kinds)
+        summary, short = progress_forms(self.progress, self.tag_kinds)
+        if self.looks.active(self.spec):
+            summary = short = self.looks.progress_text()  # the counts would tell the tags
         parts = StatusParts(
-            progress=p.summary(self.tag_kinds),
-            progress_short=f"{p.reviewed:,}/{p.total:,} done, {regressions:,} reg",
+            progress=summary,
+            progress_short=short,
             estimate=estimate_text(self.estimate),
             position=f"{self.pair_list.cursor + 1:,}/{self.total:,}" if self.total else "0/0",
             order=self.spec.order_def.name,
@@ -500,12 +477,22 @@ class ReviewScreen(Screen):
             self.refresh_bindings()
             return
         else:
+            self._looked(o)
             self._one_written(o)
         self.reads.refresh_decisions([], self.spec.comparison_id, self.progress.total)
         if o.action in ("tag", "undo", "redo", "tag_cluster") or o.group:
             self.triage.request_refit(self.spec, self.conn)
         self.triage.request_estimate(self.spec)
         self.refresh_bindings()
+
+    def _looked(self, o: Outcome) -> None:
+        """A second look stored: the pair is seen now, and the first tag is told."""
+        said = self.looks.written(o)
+        self.pair_list.hide_decisions(self.looks.hidden_ids(self.spec))
+        self.refresh_bindings()  # a seen pair takes notes again
+        self._update_status()  # the second look's own progress
+        if said is not None:
+            self.notify(said, markup=False, timeout=6)
 
     def _one_written(self, o: Outcome) -> None:
         assert o.pair_id is not None
@@ -517,7 +504,10 @@ class ReviewScreen(Screen):
             self.pair_list.set_cursor(index)
         verb = "undone" if o.action == "undo" else "redone"
         tag = o.decision.tag if o.decision else None
-        self.notify(f"{verb}: now {tag or 'untagged'}", markup=False, timeout=2)
+        now = f"now {tag or 'untagged'}"
+        if o.second_look:
+            now = f"your second look, now {o.looked or 'none'}"
+        self.notify(f"{verb}: {now}", markup=False, timeout=2)
         if self.spec.untagged or self.spec.tag:
             # The pair may have come into (or left) a queue filtered on tags.
             self.reload(target=o.pair_id)
@@ -545,20 +535,7 @@ class ReviewScreen(Screen):
             self.notify(o.error, severity="warning", markup=False)
 
     def _apply_decision(self, pair_id: int, decision: Decision | None) -> None:
-        index = self.pair_list.index_of(pair_id)
-        row = self.pair_list.row_at(index) if index is not None else None
-        if row is not None:
-            self.pair_list.update_row(
-                dataclasses.replace(
-                    row,
-                    tag=decision.tag if decision else None,
-                    reviewer=decision.reviewer if decision else None,
-                    has_note=bool(decision and decision.note),
-                    stale=bool(decision and decision.stale),
-                )
-            )
-        else:
-            self.pair_list.clear_pending(pair_id)
+        self.pair_list.show_decision(pair_id, facets.state_of(decision))
         self.cache.forget(pair_id)
         if self.detail is not None and self.detail.pair_id == pair_id:
             self.detail = self.cache.detail(pair_id, fresh=True)
@@ -578,26 +555,11 @@ class ReviewScreen(Screen):
     def _decisions_refreshed(self, msg: DecisionsRefreshed) -> None:
         self.progress = msg.progress
         for pid in msg.checked:
-            index = self.pair_list.index_of(pid)
-            if index is None or self.pair_list.is_pending(pid):
-                continue
-            row = self.pair_list.row_at(index)
-            if row is None:
-                continue
-            state = msg.states.get(pid)
-            new = (
-                (state.tag, state.reviewer, state.has_note, state.stale)
-                if state
-                else (None, None, False, False)
-            )
-            if (row.tag, row.reviewer, row.has_note, row.stale) != new:
-                self.pair_list.update_row(
-                    dataclasses.replace(
-                        row, tag=new[0], reviewer=new[1], has_note=new[2], stale=new[3]
-                    )
-                )
-                if self.detail is not None and self.detail.pair_id == pid:
-                    self.detail = self.cache.detail(pid, fresh=True)
+            if self.pair_list.is_pending(pid):
+                continue  # its write is on the way: the row shows it as pending
+            changed = self.pair_list.show_decision(pid, msg.states.get(pid))
+            if changed and self.detail is not None and self.detail.pair_id == pid:
+                self.detail = self.cache.detail(pid, fresh=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -629,39 +591,15 @@ class ReviewScreen(Screen):
         if msg.built:
             self.cache.clear()  # pair lines now show their cluster
             self.reload(keep=True)
-        found = msg.cluster
-        if found is None:
-            self.notify("this pair is in no cluster: no other pair changed alike", markup=False)
-            return
-        if not msg.todo:
-            self.notify(f"all {found.size:,} pairs of this cluster are reviewed", markup=False)
-            return
-        row = self.pair_list.cursor_row
-        current = row.tag if row is not None and row.pair_id == msg.pair_id else None
-        keys = {t.name: t.key for t in self.tags}
-        for shown, b in self._key_bindings():
-            if b.action.startswith("tag('") and b.action != "tag('')":
-                keys[b.action[5:-2]] = shown
-        modal = ConfirmClusterTag(
-            len(msg.todo),
-            found.size - len(msg.todo),
-            found.shared(),
-            cluster_default_tag(current, self.tags),
-            self.tags,
-            keys,
-        )
-        self.app.push_screen(
-            modal, lambda chosen: self._tag_cluster_confirmed(found.id, msg.todo, chosen)
-        )
+        self.questions.cluster(msg)
 
-    def _tag_cluster_confirmed(self, cluster_id: int, todo: list[int], tag: str | None) -> None:
-        if tag is None:
-            return
+    def tag_pairs(self, todo: list[int], tag: str, write: GroupWrite) -> None:
+        """Tag many pairs in one write (a cluster), undone as one step."""
         for pid in todo:
             self.pair_list.set_pending(pid, tag)
         if self.detail is not None and self.detail.pair_id in todo:
             self.detail = self.detail  # shown as pending
-        self.session.group("tag_cluster", cluster_write(cluster_id, tag), token=tuple(todo))
+        self.session.group("tag_cluster", write, token=tuple(todo))
 
     @on(AlikeFound)
     def _alike_found(self, msg: AlikeFound) -> None:
@@ -691,22 +629,17 @@ class ReviewScreen(Screen):
 
     @on(SearchDone)
     def _search_done(self, msg: SearchDone) -> None:
-        query, result = msg.query, msg.result
-        if not result.ids:
-            self.notify(
-                f"no match for {query!r} in {result.scanned:,} pairs",
-                markup=False,
-                severity="warning",
-            )
-            return
-        more = "" if result.complete else " (first matches; narrow the search for more)"
-        self.notify(f"{len(result.ids):,} matches for {query!r}{more}", markup=False)
-        self.show_queue(self.spec.with_(ids=result.ids, search=query))
+        self.queue_pickers.search_done(msg)
 
     def _push_back(self) -> None:
         """Remember the queue and pair, for escape to come back to."""
         row = self.pair_list.cursor_row
         self.triage.back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
+
+    def open_subset(self, ids: Sequence[int], label: str) -> None:
+        """A queue of these pairs under ``label``, from the top; escape comes back here."""
+        self._push_back()
+        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
 
     # ----- keys: deciding
     def action_scroll_diff(self, unit: str, direction: int) -> None:
@@ -719,14 +652,17 @@ class ReviewScreen(Screen):
         row = self.pair_list.cursor_row
         if row is None:
             return
-        if not self._ask_before_overwrite(row, name or None):
-            self._tag_row(row, name or None)
+        if not self.questions.before_tag(row, name or None):
+            self.tag_row(row, name or None)
 
-    def _tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
+    def tag_row(self, row: queue.QueueRow, tag: str | None) -> None:
         self.pair_list.set_pending(row.pair_id, tag)
         if self.detail is not None and self.detail.pair_id == row.pair_id:
             self.detail = self.detail  # shown as pending
-        self.session.tag(row.pair_id, tag)
+        if self.looks.hides(self.spec, row.pair_id):
+            self.session.second_look(row.pair_id, tag)  # their own label, not an overwrite
+        else:
+            self.session.tag(row.pair_id, tag)
         if tag is not None:
             self._move_on(row.pair_id)
 
@@ -757,16 +693,10 @@ class ReviewScreen(Screen):
     # ----- unscored pairs: say so, and score them in a worker
     @on(UnscoredCounted)
     def _unscored_counted(self, msg: UnscoredCounted) -> None:
-        if self.scoring.counted(msg):
-            n = sum(msg.unscored.values())
-            self.notify(
-                f"{n:,} pairs have no scores yet, so distances show '-' and the queue is in"
-                " key order: press Z to score them now (or run swapview score)",
-                markup=False,
-                timeout=10,
-            )
-        self._update_status()
-        self.refresh_bindings()
+        said = self.scoring.counted(msg)
+        if said is not None:
+            self.notify(said, markup=False, timeout=10)
+        self._scoring_changed()
 
     @on(ScoringProgressed)
     def _scoring_progressed(self, msg: ScoringProgressed) -> None:
@@ -775,22 +705,23 @@ class ReviewScreen(Screen):
 
     @on(ScoringFinished)
     def _scoring_finished(self, msg: ScoringFinished) -> None:
-        self.scoring.finished(msg)
+        said = self.scoring.finished(msg)
         if msg.error:
-            self.notify(msg.error, severity="error", markup=False)
+            self.notify(said, severity="error", markup=False)
         else:
-            done = sum(r.scored for r in msg.reports)
-            self.notify(f"scored {done:,} pairs", markup=False, timeout=4)
+            self.notify(said, markup=False, timeout=4)
         self.cache.clear()  # the details' scores and quirks are new
         self.reload(keep=True)
         self.scoring.check(self.spec.comparison_id, again=True)
-        self._update_status()
-        self.refresh_bindings()
+        self._scoring_changed()
 
     def action_score(self) -> None:
         self.scoring.start()
-        self._update_status()
-        self.refresh_bindings()
+        self._scoring_changed()
+
+    def _scoring_changed(self) -> None:
+        self._update_status()  # the status line's scoring part
+        self.refresh_bindings()  # Z is offered only while there are unscored pairs
 
     # ----- keys: the prompt on a page of its own
     def action_prompt_page(self) -> None:
@@ -821,78 +752,20 @@ class ReviewScreen(Screen):
             self.show_queue(filters.cleared(self.spec))
 
     def action_reload(self) -> None:
-        self._shift = None  # measured again on next use
+        self.views.forget()  # measured again on next use
         self.reload()
 
     def action_pick_order(self) -> None:
-        choices = [(o.name, f"{o.name}: {o.label}") for o in queue.available_orders(self.conn)]
-
-        def chosen(name: str | None) -> None:
-            if name:
-                self.show_queue(self.spec.with_(order=name), keep=False)
-
-        self.app.push_screen(Picker("Order the queue by", choices, self.spec.order), chosen)
+        self.queue_pickers.pick_order()
 
     def action_pick_filter(self) -> None:
-        choices = filters.filter_choices(self.conn, self.spec, self.tags, self.context.comparisons)
-        self.app.push_screen(Picker("Filter the queue", choices), self._filter_chosen)
-
-    def _filter_chosen(self, choice: str | None) -> None:
-        if not choice:
-            return
-        agrees = disagreement_map([t.name for t in self.tags], self.tag_kinds)
-        picked = filters.apply_choice(self.spec, choice, agrees)
-        if picked.spec is not None:
-            self.show_queue(picked.spec)
-        elif picked.move == "clear":
-            self.action_clear_filters()
-        elif picked.move == "untagged":
-            self.action_toggle_untagged()
-        else:
-            fields = ", ".join(facets.metadata_fields(self.conn, self.spec.comparison_id)[:8])
-            hint = f"e.g. {fields}" if fields else "lang=en"
-            self.app.push_screen(AskLine("Metadata filter: field=value", hint), self._meta_chosen)
-
-    def _meta_chosen(self, text: str | None) -> None:
-        if not text:
-            return
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip():
-            self.notify("write it as field=value", severity="warning", markup=False)
-            return
-        self.show_queue(with_meta_filter(self.conn, self.spec, name.strip(), value.strip()))
+        self.queue_pickers.pick_filter()
 
     def action_search(self) -> None:
-        def asked(text: str | None) -> None:
-            if text is None:
-                return
-            if not text.strip():
-                self.show_queue(self.spec.with_(ids=None, search=None))
-                return
-            self.notify("searching…", markup=False, timeout=2)
-            self.reads.search(text.strip(), self.spec.comparison_id)
-
-        prompt = "Fuzzy search in keys, prompts and outputs (empty clears)"
-        self.app.push_screen(AskLine(prompt, value=self.spec.search or ""), asked)
+        self.queue_pickers.search()
 
     def action_jump(self) -> None:
-        self.app.push_screen(AskLine("Jump to key (or a key prefix)"), self._jump_to)
-
-    def _jump_to(self, key: str | None) -> None:
-        if not key:
-            return
-        pid = queue.find_key(self.conn, self.spec.comparison_id, key.strip())
-        if pid is None:
-            self.notify(f"no key {key!r}", severity="warning", markup=False)
-        elif queue.row_for(self.conn, self.spec, pid) is None:
-            self.notify(
-                f"{key!r} is not in this queue (filter: "
-                f"{self.spec.describe_filters()}); F clears filters",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            self.reload(target=pid)
+        self.queue_pickers.jump()
 
     # ----- keys: triage
     def action_tag_cluster(self) -> None:
@@ -915,15 +788,34 @@ class ReviewScreen(Screen):
         if self.spec.comparison_id is not None:
             self.triage.suggest_sample(self.spec.comparison_id)
 
-    # ----- keys: the judge
+    # ----- keys: views that open a slice of the queue (pickers.py)
     def action_judge_agreement(self) -> None:
-        if self.spec.comparison_id is not None:
-            self.reads.judge_calibration(self.spec.comparison_id, self.tag_kinds)
+        self.views.judge_agreement()
 
     @on(JudgeCalibrated)
     def _judge_calibrated(self, msg: JudgeCalibrated) -> None:
-        text = msg.summary or "no judge has judged this comparison (swapview judge --help)"
-        self.notify(text, markup=False, timeout=10)
+        self.views.judge_calibrated(msg)
+
+    def action_coverage_view(self) -> None:
+        self.views.blind_spots()
+
+    @on(CoverageBuilt)
+    def _coverage_built(self, msg: CoverageBuilt) -> None:
+        self.views.blind_spots_built(msg)
+
+    def action_shift_view(self) -> None:
+        self.views.shift()
+
+    @on(ShiftBuilt)
+    def _shift_built(self, msg: ShiftBuilt) -> None:
+        self.views.shift_built(msg)
+
+    def action_second_look(self) -> None:
+        self.views.second_look()
+
+    @on(SecondLookFound)
+    def _second_look_found(self, msg: SecondLookFound) -> None:
+        self.views.second_look_found(msg)
 
     # ----- refinement
     @on(RefineStepped)
@@ -936,92 +828,10 @@ class ReviewScreen(Screen):
         if msg.comparison != self._comparison_name(self.spec.comparison_id):
             return
         before, self.refine_state = self.refine_state, msg.progress
-        progress = msg.progress
-        grew = progress is not None and (before is None or progress.refined != before.refined)
-        now = time.monotonic()
-        due = now - self._reloaded_at >= RESORT_S or (progress is not None and progress.done)
-        if grew and due and self.spec.order in REFINED_ORDERS:
-            # The refined head re-sorts the queue; the cursor stays on its pair.
-            self._reloaded_at = now
-            self.reload(keep=True)
-
-    # ----- keys: where the eval suite is blind
-    def action_coverage_view(self) -> None:
-        cid = self.spec.comparison_id
-        if cid is None:
-            return
-        if not self.context.evals:
-            self.notify(
-                "no eval suite given: review --evals FILE (or evals = [...] in the config)",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self.notify("clustering the prompts against the eval cases…", markup=False, timeout=4)
-        self.reads.coverage(cid, self.context.evals, self.tag_kinds)
-
-    @on(CoverageBuilt)
-    def _coverage_built(self, msg: CoverageBuilt) -> None:
-        if msg.problem is not None:
-            self.notify(msg.problem, severity="error", markup=False)
-            return
-        if msg.comparison_id != self.spec.comparison_id:
-            return
-        if not msg.spots:
-            self.notify("no blind spot: every cluster holds its share of eval cases", markup=False)
-            return
-        choices = [(str(i), blind_spot_line(s.cluster)) for i, s in enumerate(msg.spots)]
-
-        def chosen(choice: str | None) -> None:
-            if choice is not None:
-                spot = msg.spots[int(choice)]
-                self._push_back()
-                label = f"blind spot {spot.cluster.id}"
-                spec = self.spec.with_(ids=tuple(spot.pair_ids), label=label, search=None)
-                self.show_queue(spec, keep=False)
-
-        title = "Blind spots: traffic the eval suite does not cover; enter: its pairs"
-        self.app.push_screen(Picker(title, choices), chosen)
-
-    # ----- keys: what shifted
-    def action_shift_view(self) -> None:
-        cid = self.spec.comparison_id
-        if cid is None:
-            return
-        if self._shift is not None and self._shift[0] == cid:
-            self._pick_shift_row(self._shift[1])
-            return
-        self.notify("measuring what shifted…", markup=False, timeout=3)
-        self.reads.shift(cid)
-
-    @on(ShiftBuilt)
-    def _shift_built(self, msg: ShiftBuilt) -> None:
-        self._shift = (msg.comparison_id, msg.view)
-        if msg.comparison_id == self.spec.comparison_id:
-            self._pick_shift_row(msg.view)
-
-    def _pick_shift_row(self, view: ShiftView) -> None:
-        if not view.rows:
-            self.notify("nothing to measure: no scored pairs", markup=False)
-            return
-        choices = [(str(i), shift_line(row)) for i, row in enumerate(view.rows)]
-        title = "What shifted: old ▕ new, per slice (* significant, ◆ long tail); enter: its pairs"
-
-        def chosen(choice: str | None) -> None:
-            if choice is not None:
-                self._show_shift_pairs(view, view.rows[int(choice)])
-
-        self.app.push_screen(Picker(title, choices), chosen)
-
-    def _show_shift_pairs(self, view: ShiftView, row: ViewRow) -> None:
-        ids = view.pair_ids(row)
-        if not ids:
-            self.notify(f"no pair behind {row.measure} in {row.scope}", markup=False)
-            return
-        self._push_back()
-        label = f"shift: {row.measure}" + ("" if row.scope == "all" else f" in {row.scope}")
-        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
-        self.notify(f"{len(ids):,} pairs behind {label}; escape goes back", markup=False)
+        if self.refiner is not None and self.refiner.resort_due(
+            before, msg.progress, self.spec.order
+        ):
+            self.reload(keep=True)  # the refined head re-sorts; the cursor stays on its pair
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
@@ -1039,7 +849,12 @@ class ReviewScreen(Screen):
         if action == "scroll_diff" and parameters and parameters[0] == "x":
             return (not self.wrap) or None
         if action in _NEEDS_ROW:
-            return (self.pair_list.cursor_row is not None) or None
+            row = self.pair_list.cursor_row
+            # Clearing a tag on a blind pair would tell the first tag without a label.
+            blind_off = action in _NOT_BLIND or (action == "tag" and parameters == ("",))
+            if blind_off and row is not None:
+                return (not self.looks.hides(self.spec, row.pair_id)) or None
+            return (row is not None) or None
         if action == "judge_agreement":
             return judged(self.conn, self.spec.comparison_id) or None
         if action in ("sample_band", "second_look", "coverage_view", "shift_view"):
@@ -1051,60 +866,39 @@ class ReviewScreen(Screen):
     # ----- introspection for help and the command palette
     def key_rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id: the name a config's [keys] table remaps)."""
-        place = {bid: i for i, bid in enumerate(binding_order(self.tags))}
-        rows = [(key, b.description, b.id or "") for key, b in self._key_bindings()]
-        return sorted(rows, key=lambda row: place.get(row[2], len(place)))
+        return keys.key_rows(self.bound_keys(), self.tags)
 
-    def _key_bindings(self) -> list[tuple[str, Binding]]:
-        seen: dict[str, tuple[list[str], Binding]] = {}
+    def bound_keys(self) -> keys.Bound:
         ours = (self, self.pair_list)
-        for key, active in self.active_bindings.items():
-            b = active.binding
-            if active.node not in ours or not b.description or not b.id:
-                continue  # only the review keys (ours all have ids, for remapping)
-            entry = seen.setdefault(b.id or b.action, ([], b))
-            entry[0].append(self.app.get_key_display(b.with_key(key)))
-        return [(", ".join(keys), b) for keys, b in seen.values()]
+        return keys.bound_keys(self.active_bindings, ours, self.app.get_key_display)
 
     def system_commands(self) -> Iterable[SystemCommand]:
         suggest = (self.estimate or {}).get("suggest") or {}
-        for keys, b in self._key_bindings():
-            if b.action.startswith(("move", "scroll_diff", "goto")):
-                continue
-            title, help_text = visible(b.description), f"key: {keys}"
-            if title == SAMPLE_TITLE and suggest.get("band") is not None:
-                title = f"Sample band {suggest['band']}"
-                help_text = f"{suggest['reason']} ({help_text})"
-            yield SystemCommand(title, help_text, lambda a=b.action: self.run_action(a))
+        for title, help_text, action in keys.palette_entries(self.bound_keys(), suggest):
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
 
     # ----- moving on after a tag, in orders that follow tags
     def _move_on(self, tagged: int) -> None:
         """To the next row; in an order that follows tags (the learned order, a sample),
-        to its first undecided pair. The cursor moves at once to the best the loaded rows
-        tell; the database is asked when they cannot tell or the order re-sorted."""
-        plist = self.pair_list
-        if not self.spec.order_def.follows_tags:
-            plist.set_cursor(self._next_unclaimed(plist.cursor + 1))
+        to its first undecided pair (``MovingOn.after_tag``)."""
+        plist, others = self.pair_list, self.claims.others
+        # A second look moves row by row: its rows all hold the first reviewer's tags.
+        if not self.spec.order_def.follows_tags or self.looks.active(self.spec):
+            plist.set_cursor(next_unclaimed(plist.row_at, plist.cursor + 1, others))
             return
-        skip = self._move_on_skip() | {tagged}
-        found = first_loaded_undecided(plist.loaded(), plist.total, skip)
-        if found.index is not None:
-            plist.set_cursor(found.index)
+        busy = plist.pending_ids() | set(others)
+        move = self.moving.after_tag(self.spec, plist.loaded(), plist.total, tagged, busy)
+        if move.index is not None:
+            plist.set_cursor(move.index)
         else:
             plist.move_cursor(1)
-        if found.complete and not self.moving.resort_due:
-            if found.index is None:
-                self.notify("every pair of this queue is decided", markup=False, timeout=3)
-            return
-        self.moving.resort_due = False
-        self._generation += 1
-        self.reads.load_next_undecided(self._generation, self.spec, skip, plist.cursor)
-
-    def _move_on_skip(self) -> set[int]:
-        """Pairs a move-on leaves alone: being written, passed over by the reader, or
-        another reviewer is on."""
-        skip = self.moving.skipped(self.spec) | self.pair_list.pending_ids()
-        return skip | self.moving.decided | set(self.claims.others)
+        if move.all_decided:
+            self.notify("every pair of this queue is decided", markup=False, timeout=3)
+        if move.ask:
+            self._generation += 1
+            self.reads.load_next_undecided(
+                self._generation, self.spec, set(move.skip), plist.cursor
+            )
 
     @on(WriteDone)
     def _note_decided(self, msg: WriteDone) -> None:
@@ -1129,23 +923,6 @@ class ReviewScreen(Screen):
             self.reload(keep=True)
 
     # ----- other reviewers: who decided, claims
-    def _ask_before_overwrite(self, row: queue.QueueRow, tag: str | None) -> bool:
-        """Ask (True: asked, the tag waits) before replacing another reviewer's tag."""
-        theirs, who = row.tag, row.reviewer
-        if theirs is None or who is None or who == self.reviewer or tag == theirs:
-            return False
-        if self.spec.label == SECOND_LOOK_LABEL:
-            return False  # a second opinion is what this queue asks for
-        question = overwrite_question(visible(row.key), theirs, who, tag)
-
-        def answered(yes: bool | None) -> None:
-            current = self.pair_list.cursor_row
-            if yes and current is not None and current.pair_id == row.pair_id:
-                self._tag_row(current, tag)
-
-        self.app.push_screen(ConfirmOverwrite(question), answered)
-        return True
-
     @on(PairList.Highlighted)
     def _claim_highlighted(self, msg: PairList.Highlighted) -> None:
         # Claimed once the cursor rests: holding j down is not a write per row.
@@ -1160,35 +937,6 @@ class ReviewScreen(Screen):
         shown = self.detail.pair_id if self.detail is not None else None
         if self.claims.update(msg.claims, shown):
             self.detail = self.detail  # the pair line says who is on it
-
-    def _next_unclaimed(self, index: int) -> int:
-        """``index``, or the first row after it that no other reviewer is on."""
-        plist = self.pair_list
-        while (row := plist.row_at(index)) is not None and row.pair_id in self.claims.others:
-            index += 1
-        return index
-
-    def action_second_look(self) -> None:
-        if self.spec.comparison_id is not None:
-            share = self.context.config.second_look_share
-            self.reads.second_look(self.spec.comparison_id, share)
-
-    @on(SecondLookFound)
-    def _second_look_found(self, msg: SecondLookFound) -> None:
-        if msg.comparison_id != self.spec.comparison_id:
-            return
-        if not msg.ids:
-            self.notify("no pair waits for your second look", markup=False)
-            return
-        self._push_back()
-        spec = self.spec.with_(ids=tuple(msg.ids), label=SECOND_LOOK_LABEL, search=None)
-        self.show_queue(spec, keep=False)
-        self.notify(
-            f"{len(msg.ids):,} pairs others tagged, for your own tag (agreement in the"
-            " report); escape goes back",
-            markup=False,
-            timeout=4,
-        )
 
     # ----- shortcuts
     @property

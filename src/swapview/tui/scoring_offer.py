@@ -76,11 +76,17 @@ class ScoringOffer:
 
         self._run(job, GROUP_CHECK)
 
-    def counted(self, msg: UnscoredCounted) -> bool:
-        """Take a count; True when it is news the reviewer should hear."""
+    def counted(self, msg: UnscoredCounted) -> str | None:
+        """Take a count; what to tell the reviewer when it is news (else None)."""
         news = bool(msg.unscored) and msg.unscored != self.unscored
         self.comparison_id, self.unscored = msg.comparison_id, msg.unscored
-        return news and not self.running
+        if not news or self.running:
+            return None
+        n = sum(msg.unscored.values())
+        return (
+            f"{n:,} pairs have no scores yet, so distances show '-' and the queue is in"
+            " key order: press Z to score them now (or run swapview score)"
+        )
 
     def start(self) -> None:
         """Score every comparison counted as unscored, one after the other."""
@@ -101,10 +107,13 @@ class ScoringOffer:
 
         self._run(job, GROUP_SCORE)
 
-    def finished(self, msg: ScoringFinished) -> None:
+    def finished(self, msg: ScoringFinished) -> str:
+        """The run ended; what to tell the reviewer (the error, or how many were scored)."""
         self.running, self.progress = False, ""
-        if msg.error is None:
-            self.unscored = {}
+        if msg.error is not None:
+            return msg.error
+        self.unscored = {}
+        return f"scored {sum(r.scored for r in msg.reports):,} pairs"
 
     def _score(self, names: list[str]) -> list[ScoreReport]:
         def say(text: str) -> None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from ..queue import Progress
+from ..tagkinds import TagKinds
 from ..textsafe import visible
 
 SEP = " │ "
@@ -22,6 +24,13 @@ class StatusParts:
     reviewer: str
     refine: str = ""  # "first 400 of 805 refined by MiniLM": shown while there is room
     scoring: str = ""  # "45 unscored (Z)", "scoring: support 512/1,000", or ""
+
+
+def progress_forms(progress: Progress, kinds: TagKinds | None) -> tuple[str, str]:
+    """The progress part, long and short: "12 of 300 reviewed, 3 regressions"."""
+    regressions = progress.regressions(kinds)
+    short = f"{progress.reviewed:,}/{progress.total:,} done, {regressions:,} reg"
+    return progress.summary(kinds), short
 
 
 def status_text(parts: StatusParts, width: int) -> str:
