@@ -103,3 +103,23 @@ def test_undo_of_a_decision_steps_over_second_looks(db, pairs):
     reviews.undo(db, later, "ana")  # back to ana's regression, never to bo's look
     now = reviews.current(db, b)
     assert (now.tag, now.note, now.corrected_output) == ("regression", None, None)
+
+
+def test_an_undone_tag_is_no_longer_the_reviewers_label(db, pairs):
+    a, b = pairs[:2]
+    reviews.record(db, a, "ana", tag="regression")
+    withdrawn = reviews.record(db, a, "bo", tag="neutral")
+    reviews.undo(db, withdrawn, "bo")  # bo took it back: ana's decision stands alone
+    assert double_labels(db, 1) == []
+    reviews.record(db, b, "ana", tag="regression")
+    reviews.record(db, b, "bo", tag="neutral")
+    second = reviews.record(db, b, "bo", tag="improvement")
+    reviews.undo(db, second, "bo")  # back to bo's earlier neutral, not ana's regression
+    assert double_labels(db, 1) == [("regression", "neutral")]
+    reviews.redo(db, second, "bo")
+    assert double_labels(db, 1) == [("regression", "improvement")]
+    reviews.redo(db, withdrawn, "bo")
+    assert sorted(double_labels(db, 1)) == [
+        ("regression", "improvement"),
+        ("regression", "neutral"),
+    ]

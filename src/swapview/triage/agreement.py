@@ -4,7 +4,8 @@ and Cohen's kappa over the pairs two reviewers tagged (next to the regression ra
 Which pairs are offered is a pure function of the pair id and the share (a multiplicative
 hash, as the random order uses), so every reviewer's app agrees on it without a table,
 and a larger share only adds pairs. A reviewer's own label of a pair is their latest tag
-event on it (``tag`` or ``redo``; a note records the decision standing, not theirs), or,
+still standing (a ``tag``, or the ``redo`` of one; an ``undo`` withdraws the tag it reverts;
+a note records the decision standing, not theirs), or,
 once they took a second look at it, their latest second look: that one was made blind to
 the first decision, a later tag of theirs was not. Skips say nothing about the pair and
 are left out. Labels are compared by kind
@@ -13,6 +14,7 @@ are left out. Labels are compared by kind
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -58,28 +60,58 @@ def double_labels(
     db: Database, comparison_id: int, kinds: TagKinds | None = None
 ) -> list[tuple[str, str]]:
     """(first reviewer's kind, second reviewer's kind) of each pair two reviewers tagged:
-    the first two reviewers to tag it, each by their latest tag."""
+    the first two reviewers to tag it, each by their own label (``reviewer_labels``)."""
     rows = db.execute(
-        "SELECT r.pair_id, r.reviewer, r.action, r.tag FROM reviews r"
+        "SELECT r.id, r.pair_id, r.reviewer, r.action, r.tag, r.reverts FROM reviews r"
         " JOIN pairs p ON p.id = r.pair_id"
-        f" WHERE p.comparison_id = ? AND r.action IN {_LABEL_ACTIONS} ORDER BY r.id",
+        f" WHERE p.comparison_id = ? AND r.action IN {_HISTORY_ACTIONS} ORDER BY r.id",
         [comparison_id],
     )
-    # A dict keeps the order reviewers first tagged in, and each one's latest label.
-    tags: dict[int, dict[str, str | None]] = {}
-    looked: set[tuple[int, str]] = set()  # (pair, reviewer) who took a blind second look
-    for pid, who, action, tag in rows:
-        if action == SECOND_LOOK:
-            looked.add((pid, who))
-        if action == SECOND_LOOK or (pid, who) not in looked:
-            tags.setdefault(pid, {})[who] = tag
     pairs = []
-    for by_reviewer in tags.values():
+    for by_reviewer in reviewer_labels(rows).values():
         labels = [kind_of(t, kinds) for t in by_reviewer.values() if t is not None]
         labels = [k for k in labels if k in LABELS]
         if len(labels) >= 2:
             pairs.append((labels[0], labels[1]))
     return pairs
+
+
+_HISTORY_ACTIONS = f"('tag', 'redo', 'undo', '{SECOND_LOOK}')"
+Event = tuple[
+    int, int, str, str, str | None, int | None
+]  # id, pair, reviewer, action, tag, reverts
+
+
+def reviewer_labels(events: Iterable[Event]) -> dict[int, dict[str, str | None]]:
+    """Pair -> reviewer -> that reviewer's own label, reviewers in the order they first
+    tagged, from the history in id order: the latest of their tags still standing (an undo
+    withdraws the tag it reverts, a redo of a tag puts it back), or their latest second
+    look once they took one."""
+    standing: dict[tuple[int, str], dict[int, str | None]] = {}
+    looks: dict[tuple[int, str], str | None] = {}
+    tag_events: set[int] = set()
+    order: dict[int, dict[str, None]] = {}
+    for rid, pid, who, action, tag, reverts in events:
+        key = (pid, who)
+        if action == "undo":
+            standing.get(key, {}).pop(reverts, None)  # type: ignore[arg-type]
+            continue
+        if action == "redo" and reverts not in tag_events:
+            continue  # the redo of a note or a correction: no tag of theirs
+        if action == SECOND_LOOK:
+            looks[key] = tag
+        else:
+            standing.setdefault(key, {})[rid] = tag
+            tag_events.add(rid)
+        order.setdefault(pid, {})[who] = None
+    out: dict[int, dict[str, str | None]] = {}
+    for pid, reviewers in order.items():
+        out[pid] = {}
+        for who in reviewers:
+            key = (pid, who)
+            tags = list(standing.get(key, {}).values())
+            out[pid][who] = looks[key] if key in looks else (tags[-1] if tags else None)
+    return out
 
 
 def agreement_section(db: Database, comparison: dict[str, Any]) -> Section | None:
