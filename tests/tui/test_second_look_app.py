@@ -161,3 +161,23 @@ async def test_undo_takes_the_second_look_back_and_leaves_the_first_decision(rev
     db = open_db(review_db, migrate=False)
     assert double_labels(db, 1) == [("regression", "improvement")]
     db.close()
+
+
+async def test_the_second_look_queue_is_the_offered_pairs_whatever_the_filters(review_db):
+    """Every offered pair is tagged (by someone else): "untagged only" must not hide them."""
+    offered = _ana_decides_everything(review_db)
+    app = _bo(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")  # untagged only: ana tagged everything, so nothing is left
+        await settle(pilot)
+        screen = review_screen(app)
+        assert screen.spec.untagged and screen.pair_list.cursor_row is None
+        await pilot.press("A")
+        await settle(pilot)
+        assert screen.spec.label == "second look" and not screen.spec.untagged
+        assert screen.pair_list.cursor_row.key == _key(review_db, offered[0])
+        assert f"second look: 0 of {len(offered)} tagged" in screen_text(app)
+        await pilot.press("escape")  # back to the filtered queue it came from
+        await settle(pilot)
+        assert screen.spec.untagged and screen.spec.label is None

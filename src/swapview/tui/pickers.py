@@ -75,7 +75,7 @@ class PickerHost(Protocol):
         resume: bool = False,
     ) -> None: ...
 
-    def open_subset(self, ids: Sequence[int], label: str) -> None: ...
+    def open_subset(self, ids: Sequence[int], label: str, *, unfiltered: bool = False) -> None: ...
 
     def action_clear_filters(self) -> None: ...
 
@@ -300,7 +300,9 @@ class ViewPickers:
             self.host.notify("no pair waits for your second look", markup=False)
             return
         self.looks.offer(msg.ids)  # blind from the first frame the queue is drawn in
-        self.host.open_subset(msg.ids, SECOND_LOOK_LABEL)
+        # Exactly the offered pairs: "untagged only" would hide them all (others tagged
+        # them), and a tag filter would tell their first tag.
+        self.host.open_subset(msg.ids, SECOND_LOOK_LABEL, unfiltered=True)
         self.host.notify(
             f"{len(msg.ids):,} pairs others tagged, for your own tag (agreement in the"
             " report); escape goes back",

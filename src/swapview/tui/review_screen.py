@@ -636,10 +636,15 @@ class ReviewScreen(Screen):
         row = self.pair_list.cursor_row
         self.triage.back.push(self.spec, row.pair_id if row else None, self.pair_list.cursor)
 
-    def open_subset(self, ids: Sequence[int], label: str) -> None:
-        """A queue of these pairs under ``label``, from the top; escape comes back here."""
+    def open_subset(self, ids: Sequence[int], label: str, *, unfiltered: bool = False) -> None:
+        """A queue of these pairs under ``label``, from the top; escape comes back here.
+        ``unfiltered``: exactly these pairs, whatever filters the queue had."""
         self._push_back()
-        self.show_queue(self.spec.with_(ids=tuple(ids), label=label, search=None), keep=False)
+        spec = self.spec.with_(ids=tuple(ids), label=label, search=None)
+        if unfiltered:
+            spec = queue.QueueSpec(spec.order, spec.seed, spec.comparison_id)
+            spec = spec.with_(ids=tuple(ids), label=label)
+        self.show_queue(spec, keep=False)
 
     # ----- keys: deciding
     def action_scroll_diff(self, unit: str, direction: int) -> None:
