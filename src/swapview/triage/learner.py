@@ -220,6 +220,16 @@ def fit_auto(Z: np.ndarray, y: np.ndarray, *, prior: np.ndarray | None = None) -
     return fit(Z, y, prior=prior, strength=STRENGTHS[int(np.argmin(losses.sum(axis=1)))])
 
 
+def fit_tags(Z: np.ndarray, rows: np.ndarray | list[int], y: np.ndarray) -> Model:
+    """The model a reviewer is shown: fitted on the tagged ``rows`` of ``Z`` (in tagging
+    order, labels ``y``), its chances made to fit every pair of the comparison ``Z``."""
+    y = np.asarray(y, dtype=np.float64)
+    model = fit_auto(Z[rows], y)
+    # Too few tags to learn the rate from: the shown chance assumes one in ten, not the
+    # share among the first few (which the queue picked for looking like regressions).
+    return with_assumed_rate(model, Z) if too_few_to_validate(y) else model
+
+
 def _log_loss(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-row log-loss: log(1 + exp(-m)) for positives, log(1 + exp(m)) for negatives."""
     return np.logaddexp(0.0, np.where(y > 0, -margin, margin))

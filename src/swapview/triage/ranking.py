@@ -27,7 +27,7 @@ from .features import (
     signal_column,
     text_features,
 )
-from .learner import Model, fit_auto, fit_scaler, too_few_to_validate, with_assumed_rate
+from .learner import Model, fit_scaler, fit_tags
 from .reasons import explain
 
 FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
@@ -177,10 +177,7 @@ def fit_tagged(table: FeatureTable, Z: np.ndarray, tagged: dict[int, int]) -> Mo
     # In tagging order (dict order = review order), so the CV folds interleave over time.
     rows = [position[p] for p in tagged if p in position]
     y = np.array([tagged[int(table.pair_ids[i])] for i in rows], dtype=np.float64)
-    model = fit_auto(Z[rows], y)
-    # Too few tags to learn the rate from: the shown chance assumes one in ten, not the
-    # share among the first few (which the queue picked for looking like regressions).
-    return with_assumed_rate(model, Z) if too_few_to_validate(y) else model
+    return fit_tags(Z, rows, y)
 
 
 class Ranker:
