@@ -258,7 +258,10 @@ def _store(
         (int(p), comparison_id, float(s), r or None, model.version, stamp)
         for p, s, r in zip(pair_ids, scores, reasons, strict=True)
     ]
-    weights = json.dumps(dict(zip(FEATURE_NAMES, np.round(model.weights, 4).tolist(), strict=True)))
+    # Stored as the stored scores' weights (the calibration's slope applied), so that
+    # weights and intercept give back triage_scores.score for a reader without our code.
+    shown = np.round(model.weights * model.slope, 4).tolist()
+    weights = json.dumps(dict(zip(FEATURE_NAMES, shown, strict=True)))
     with write_transaction(db):
         db.execute("DELETE FROM triage_scores WHERE comparison_id = ?", [comparison_id])
         db.conn.executemany(
