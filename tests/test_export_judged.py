@@ -67,8 +67,9 @@ def test_judged_cases_are_the_unreviewed_pairs_with_that_verdict_in_key_order(
     db, cid = _judged_db(tmp_path / "s.db")
     monkeypatch.setattr(select, "PAGE", 2)
     cases = _export(db, tmp_path / "out.jsonl", judged=verdict)
-    reviewed = [c["metadata"]["key"] for c in cases if not c["metadata"]["reviewer"].startswith("judge:")]
-    judged = [c for c in cases if c["metadata"]["reviewer"] == "judge:judge-1"]
+    by_judge = [c["metadata"]["reviewer"].startswith("judge:") for c in cases]
+    reviewed = [c["metadata"]["key"] for c, j in zip(cases, by_judge, strict=True) if not j]
+    judged = [c for c, j in zip(cases, by_judge, strict=True) if j]
     assert reviewed == ["k0", "k6"]  # the reviewer's word, whatever the judge said
     # The oracle: every current verdict read at once, then filtered and sorted.
     everything = combined_verdicts(db, cid, JudgeKey("judge-1", "r"))
