@@ -3,8 +3,10 @@
 L2-regularised logistic regression whose weights are pulled towards a prior (not towards
 zero): before the first tags the order is the prior's (quirk signals and shrinking answers
 first); every tag moves the weights a little, and after a few dozen tags the reviewer's own
-notion of a regression dominates. Newton steps on the tagged rows only, so a refit costs
-microseconds; scoring is one matrix-vector product (100k pairs in a few milliseconds).
+notion of a regression dominates. Newton steps (with a line search) on the tagged rows
+only, so a refit costs milliseconds; scoring is one matrix-vector product (100k pairs in a
+few milliseconds). The chance a reviewer is shown (``fit_tags``) is the model's log-odds
+rescaled to what its held-out scores on the tags turned out to mean (``calibrated``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 
 from .features import FEATURE_INDEX, FEATURE_NAMES, SIGNAL_NAMES
 
-MODEL_VERSION = "triage-lr-1"
+# 2: converged fits (line search), 1-SE strength, calibrated log-odds (issue 14)
+MODEL_VERSION = "triage-lr-2"
 
 # How strongly the weights are held at the prior (the Gaussian prior's precision). Not a
 # constant: ``fit_auto`` picks it per refit by cross-validation on the reviewer's own tags,
