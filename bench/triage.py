@@ -22,16 +22,28 @@ bench/.cache/embeddings.db unless ``--cache PATH`` names another. The last line 
 ``{"verdict": label, "p_regression": p}``. It enters the learner exactly as a stored
 `swapview judge` verdict would (swapview.judge.fields), and the JSON gains ``judge``: the
 order by the judge alone. bench/judge_files.py builds such files from realdata.
+
+Calibration: after 10, 25, 50 and 100 tags (where the file has that many pairs) a table
+scores the chance the reviewer would be shown on every pair not yet tagged, against its
+label: log loss, expected calibration error (10 equal-count bins), the AUC of the order,
+the largest |log-odds|, and the mean shown chance against the true rate. ``--before FILE``
+names an earlier ``learner.py`` (e.g. ``git show main:src/swapview/triage/learner.py``):
+the same simulation runs with it, on the same features, as ``before``, so a change is
+measured against its baseline in one run. The JSON gains ``calibration``:
+``{learner: {tags: {log_loss, ece, auc}}}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -39,8 +51,14 @@ from swapview import metapath
 from swapview.errors import InputError, SwapviewError
 from swapview.judge.fields import judge_value
 from swapview.triage.features import FEATURE_INDEX, FEATURE_NAMES, pair_features
-from swapview.triage.learner import fit_scaler, prior_model, prior_weights
-from swapview.triage.simulate import budget, expected_recall, simulate_learned
+from swapview.triage.learner import Model, fit_scaler, fit_tags, prior_model, prior_weights
+from swapview.triage.simulate import (
+    Checkpoint,
+    Fitter,
+    budget,
+    expected_recall,
+    simulate_learned,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "realdata" / "pairs"
@@ -192,15 +210,44 @@ def judge_values(
     return [judge_value(metapath.resolve(r, field), path, r.get("_line"), field) for r in rows]
 
 
+def load_before(path: Path) -> Fitter:
+    """The shown-model fit of an earlier learner.py, loaded beside the current one.
+
+    It is loaded as a sibling module of swapview.triage, so its relative imports (the
+    features) resolve to today's. A learner without ``fit_tags`` gets what the app did
+    with it then (ranking.fit_tagged): fit_auto, and the assumed rate while too few tags.
+    """
+    spec = importlib.util.spec_from_file_location("swapview.triage._learner_before", path)
+    if spec is None or spec.loader is None:
+        raise InputError(str(path), "cannot load as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    if hasattr(module, "fit_tags"):
+        return module.fit_tags
+    return _app_fit(module)
+
+
+def _app_fit(old: ModuleType) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Model]:
+    def fit(Z: np.ndarray, rows: np.ndarray, y: np.ndarray) -> Model:
+        model = old.fit_auto(Z[rows], y)
+        return old.with_assumed_rate(model, Z) if old.too_few_to_validate(y) else model
+
+    return fit
+
+
 def evaluate(
     rows: list[dict],
     embedder: str | None = None,
     cache: Path = CACHE,
     judge_field: str | None = None,
     path: str = "",
-) -> tuple[dict[str, tuple[float, float]], str | None]:
-    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, and why
-    semantic distance is missing (None when it is there)."""
+    fitters: dict[str, Fitter] | None = None,
+) -> tuple[dict[str, tuple[float, float]], str | None, dict[str, tuple[Checkpoint, ...]]]:
+    """{ordering: (recall at 20% of pairs, recall within the first 50 tags)}, why
+    semantic distance is missing (None when it is there), and each learner's checkpoints.
+
+    ``fitters`` are the learners simulated (default: today's, as ``learned``)."""
     scores, signals, semantic_note = scoring_inputs(rows, embedder, cache)
     judged = judge_values(rows, judge_field, path)
     X = np.vstack(
@@ -218,8 +265,12 @@ def evaluate(
     )
     y = np.array([r["preference"] == "baseline" for r in rows], dtype=np.float64)
     k, tags = budget(len(y)), min(TAGS, len(y))
-    learned = simulate_learned(X, y, tags=TAGS)
-    out = {"learned": (learned.recall_at_share, learned.recall_at_tags)}
+    out: dict[str, tuple[float, float]] = {}
+    checkpoints: dict[str, tuple[Checkpoint, ...]] = {}
+    for name, fitter in (fitters or {"learned": fit_tags}).items():
+        run = simulate_learned(X, y, tags=TAGS, fitter=fitter)
+        out[name] = (run.recall_at_share, run.recall_at_tags)
+        checkpoints[name] = run.checkpoints
     prior = prior_model().score(fit_scaler(X).transform(X))
     out["prior"] = (expected_recall(prior, y, k), expected_recall(prior, y, tags))
     col = FEATURE_INDEX["semantic_distance"]
@@ -237,7 +288,7 @@ def evaluate(
         alone = np.nan_to_num(alone, nan=0.0) + np.random.default_rng(0).random(len(y)) * 1e-9
         out["judge"] = (expected_recall(alone, y, k), expected_recall(alone, y, tags))
     out["random"] = (k / len(y), tags / len(y))
-    return out, semantic_note
+    return out, semantic_note, checkpoints
 
 
 def chance_max(y: np.ndarray, orders: int, runs: int = 200) -> float:
@@ -276,9 +327,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FIELD",
         help="row field holding a judge's verdict (label or {verdict, p_regression})",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="FILE",
+        help="an earlier learner.py to simulate beside today's, as 'before'",
+    )
     args = parser.parse_args(argv)
     files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl*"))
-    summary: dict[str, dict[str, float]] = {}
+    fitters: dict[str, Fitter] = {"learned": fit_tags}
+    if args.before is not None:
+        try:
+            fitters = {"before": load_before(args.before), "learned": fit_tags}
+        except (OSError, SyntaxError, ImportError, SwapviewError) as exc:
+            print(f"error: --before {args.before}: {exc}", file=sys.stderr)
+            return 1
+    summary: dict[str, dict] = {}
     for path in files:
         try:
             rows = [r for r in read_pairs(path) if r.get("preference") is not None]
@@ -291,14 +355,26 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         embedder = None if args.embedder == "none" else args.embedder
         try:
-            result, semantic_note = evaluate(
-                rows, embedder, args.cache, args.judge_field, str(path)
+            result, semantic_note, checkpoints = evaluate(
+                rows, embedder, args.cache, args.judge_field, str(path), fitters
             )
         except SwapviewError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         _print_table(path, rows, result, time.perf_counter() - start, semantic_note)
+        _print_calibration(checkpoints)
         summary[path.name] = {name: _round(r20) for name, (r20, _) in result.items()}
+        summary[path.name]["calibration"] = {
+            name: {
+                str(c.tags): {
+                    "log_loss": _round(c.log_loss),
+                    "ece": _round(c.ece),
+                    "auc": _round(c.auc),
+                }
+                for c in runs
+            }
+            for name, runs in checkpoints.items()
+        }
     print(json.dumps(summary))
     return 0
 
@@ -330,13 +406,31 @@ def _print_table(
     print()
 
 
+def _print_calibration(checkpoints: dict[str, tuple[Checkpoint, ...]]) -> None:
+    """The shown chance on the untagged pairs, per learner and number of tags."""
+    if not any(checkpoints.values()):
+        return
+    print("  shown chance on the untagged pairs, against their labels:")
+    print(
+        f"  {'learner':<8} {'tags':>4} {'log loss':>8} {'ECE':>6} {'AUC':>6}"
+        f" {'max|log-odds|':>13} {'mean chance':>11} {'rate':>6}"
+    )
+    for name, runs in checkpoints.items():
+        for c in runs:
+            print(
+                f"  {name:<8} {c.tags:>4} {c.log_loss:>8.3f} {c.ece:>6.3f} {c.auc:>6.3f}"
+                f" {c.max_abs_log_odds:>13.1f} {c.mean_chance:>11.3f} {c.rate:>6.3f}"
+            )
+    print()
+
+
 def _versus_singles(rows: list[dict], result: dict) -> str:
     """The learned order against the best single feature, and what luck alone reaches."""
     # A feature with no value (semantic distance turned off) is no contender: leave it out.
     singles = {
         n: r[0]
         for n, r in result.items()
-        if n not in ("learned", "prior", "random", "judge") and not np.isnan(r[0])
+        if n not in ("learned", "before", "prior", "random", "judge") and not np.isnan(r[0])
     }
     if not singles:
         return "no single feature varies on this file to compare with"

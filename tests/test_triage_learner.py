@@ -12,6 +12,7 @@ from swapview.triage.learner import (
     fit,
     fit_auto,
     fit_scaler,
+    fit_tags,
     prior_model,
     with_assumed_rate,
 )
@@ -120,3 +121,62 @@ def test_before_cross_validation_the_chance_assumes_a_rate_and_keeps_the_order(
 )
 def test_a_chance_is_never_shown_as_certain(score, shown) -> None:
     assert chance_percent(score) == shown
+
+
+def _separable(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tags a hyperplane splits exactly: every maximum-likelihood fit runs off to infinity."""
+    rng = np.random.default_rng(seed)
+    Z = np.clip(rng.normal(size=(n, len(FEATURE_NAMES))), -4, 4)
+    Z[:, BINARY_MASK] = rng.random((n, int(BINARY_MASK.sum()))) < 0.1
+    y = Z[:, FEATURE_INDEX["hedge_delta"]] + Z[:, FEATURE_INDEX["log_prompt_length"]] > 1.0
+    return Z, y.astype(float)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("strength", [1.0, 64.0, 4096.0])
+def test_fit_reaches_the_map_point_on_separable_tags(seed: int, strength: float) -> None:
+    Z, y = _separable(40, seed)
+    model = fit(Z, y, strength=strength)
+    # The penalised loss is strictly convex: its gradient vanishes at the one optimum.
+    p = 1 / (1 + np.exp(-model.score(Z)))
+    grad_w = Z.T @ (p - y) + strength * (model.weights - prior_model().weights)
+    assert np.abs(grad_w).max() < 1e-4
+    assert abs(model.intercept) < 15
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_shown_log_odds_stay_bounded_on_separable_tags(seed: int) -> None:
+    Z, y = _separable(2000, seed)
+    for tags in (10, 25, 50, 100):
+        rows = np.arange(tags)
+        scores = fit_tags(Z, rows, y[rows]).score(Z)
+        assert np.abs(scores).max() < 25, tags  # 25 log-odds: 1 in 7e10
+
+
+def _known_rate(n: int, seed: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Labels drawn from a known model the prior half knows, intercept set for ``rate``."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, len(FEATURE_NAMES)))
+    X[:, BINARY_MASK] = rng.random((n, int(BINARY_MASK.sum()))) < 0.05
+    Z = fit_scaler(X).transform(X)
+    margin = Z @ (0.5 * prior_model().weights)
+    lo, hi = -20.0, 20.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.mean(1 / (1 + np.exp(-(margin + mid)))) < rate else (lo, mid)
+    y = rng.random(n) < 1 / (1 + np.exp(-(margin + lo)))
+    return X, y.astype(float)
+
+
+@pytest.mark.parametrize(("seed", "rate"), [(5, 0.1), (6, 0.25)])
+def test_shown_chance_on_untagged_pairs_is_calibrated(seed: int, rate: float) -> None:
+    X, y = _known_rate(1500, seed, rate)
+    result = simulate_learned(X, y, tags=50)
+    assert [c.tags for c in result.checkpoints] == [10, 25, 50, 100]
+    for c in result.checkpoints[2:]:  # from 50 tags: the rate is learned, not assumed
+        assert abs(c.mean_chance - c.rate) < 0.12, c
+        assert c.ece < 0.12, c
+        assert c.max_abs_log_odds < 12, c
+        # Close to saying the true rate to every pair, which no reviewer could know.
+        flat = -(c.rate * np.log(c.rate) + (1 - c.rate) * np.log(1 - c.rate))
+        assert c.log_loss < flat + 0.05, c

@@ -11,6 +11,13 @@ from sqlite_utils import Database
 
 from .. import metapath
 from ..errors import SwapviewError
+from ..judge.verdicts import (
+    CURRENT_VERDICT,
+    JudgeKey,
+    PairVerdict,
+    combined_verdicts,
+    latest_judge,
+)
 from ..store import decode_prompt, get_comparison
 from .models import (
     CaseSource,
@@ -56,9 +63,8 @@ def iter_cases(db: Database, selection: Selection) -> Iterator[ExportCase]:
         rows = [dict(zip(columns, r, strict=True)) for r in page]
         yield from _page_cases(db, comp, rows, selection)
     if selection.judged:
-        judged = _judge_labelled(db, comp["id"], selection)
-        for start in range(0, len(judged), PAGE):
-            yield from _page_cases(db, comp, judged[start : start + PAGE], selection)
+        for rows in _judge_labelled(db, comp["id"], selection):
+            yield from _page_cases(db, comp, rows, selection)
 
 
 def _page_cases(
@@ -83,49 +89,51 @@ def _page_cases(
 JUDGE_TAGS = {"new_worse": "regression", "new_better": "improvement", "same": "neutral"}
 
 
-def _judge_labelled(db: Database, comparison_id: int, sel: Selection) -> list[dict[str, Any]]:
-    """Unreviewed pairs with the latest judge's verdict ``sel.judged``, marked as such.
+def _judge_labelled(
+    db: Database, comparison_id: int, sel: Selection
+) -> Iterator[list[dict[str, Any]]]:
+    """Unreviewed pairs with the latest judge's verdict ``sel.judged``, marked as such, a
+    page at a time in (key, pair id) order, as the reviewed cases are.
 
     Never mixed silently with reviewed cases: the reviewer is "judge:MODEL" and the pair's
     metadata gains ``swapview_judge`` (model, rubric hash, verdict, confidence, rationale).
     """
-    from ..judge.verdicts import combined_verdicts, latest_judge
-
     key = latest_judge(db, comparison_id)
     if key is None:
         raise SwapviewError("--judged: no judge verdicts yet; run `swapview judge` first")
-    verdicts = {
-        pid: pv for pid, pv in combined_verdicts(db, comparison_id, key).items()
-        if pv.combined.verdict == sel.judged
-    }  # fmt: skip
-    rows = []
-    for pid, pv in verdicts.items():
-        row = db.execute(_JUDGED_SQL, [pid]).fetchone()
-        if row is None:
-            continue  # reviewed: the reviewer's decision is exported, not the judge's
-        cur_cols = _JUDGED_COLUMNS
-        data = dict(zip(cur_cols, row, strict=True))
-        meta = json.loads(data["metadata"]) if data["metadata"] else {}
-        meta["swapview_judge"] = {
-            "judge_labelled": True,
-            "judge_model": key.model,
-            "rubric_hash": key.rubric_hash,
-            "verdict": pv.combined.verdict,
-            "confidence": pv.combined.confidence,
-            "inconsistent": pv.combined.inconsistent,
-            "rationale": pv.rationale,
-        }
-        data.update(
-            metadata=json.dumps(meta),
-            tag=JUDGE_TAGS[pv.combined.verdict],
-            note=None,
-            corrected_output=None,
-            reviewer=f"judge:{key.model}",
-            decided=None,
-            stale=0,
-        )
-        rows.append(data)
-    return sorted(rows, key=lambda r: (r["key"], r["pair_id"]))  # --where: in _page_cases
+    cur = db.execute(_JUDGED_SQL, [comparison_id, key.model, key.rubric_hash])
+    while page := cur.fetchmany(PAGE):
+        rows = [dict(zip(_JUDGED_COLUMNS, r, strict=True)) for r in page]
+        verdicts = combined_verdicts(db, comparison_id, key, [r["pair_id"] for r in rows])
+        yield [
+            _judge_row(row, verdicts[row["pair_id"]], key)
+            for row in rows
+            if verdicts[row["pair_id"]].combined.verdict == sel.judged
+        ]  # --where: in _page_cases
+
+
+def _judge_row(data: dict[str, Any], pv: PairVerdict, key: JudgeKey) -> dict[str, Any]:
+    """A judge-labelled pair's row, shaped like a reviewed one, the judge as its reviewer."""
+    meta = json.loads(data["metadata"]) if data["metadata"] else {}
+    meta["swapview_judge"] = {
+        "judge_labelled": True,
+        "judge_model": key.model,
+        "rubric_hash": key.rubric_hash,
+        "verdict": pv.combined.verdict,
+        "confidence": pv.combined.confidence,
+        "inconsistent": pv.combined.inconsistent,
+        "rationale": pv.rationale,
+    }
+    return {
+        **data,
+        "metadata": json.dumps(meta),
+        "tag": JUDGE_TAGS[pv.combined.verdict],
+        "note": None,
+        "corrected_output": None,
+        "reviewer": f"judge:{key.model}",
+        "decided": None,
+        "stale": 0,
+    }
 
 
 _JUDGED_COLUMNS = (
@@ -133,13 +141,17 @@ _JUDGED_COLUMNS = (
     "metadata", "content_hash", "score_hash", "semantic_distance", "lexical_distance",
     "length_change", "signal_count", "embedding_model", "scorer_version",
 )  # fmt: skip
-_JUDGED_SQL = """
+# Unreviewed pairs with a current verdict of this judge (combined_verdicts' test, so a
+# pair is here exactly when it has a combined verdict), in the reviewed cases' order.
+_JUDGED_SQL = f"""
 SELECT p.id, p.key, p.prompt, p.prompt_format, p.baseline_output, p.candidate_output,
        p.metadata, p.content_hash, s.content_hash, s.semantic_distance, s.lexical_distance,
        s.length_change, s.signal_count, s.embedding_model, s.scorer_version
 FROM pairs p LEFT JOIN scores s ON s.pair_id = p.id
-WHERE p.id = ? AND NOT EXISTS (
-    SELECT 1 FROM decisions d WHERE d.pair_id = p.id AND d.tag IS NOT NULL)
+WHERE p.comparison_id = ?
+  AND EXISTS (SELECT 1 FROM judge_verdicts v WHERE v.pair_id = p.id AND {CURRENT_VERDICT})
+  AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.pair_id = p.id AND d.tag IS NOT NULL)
+ORDER BY p.key, p.id
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,16 +95,29 @@ class PairVerdict:
     rationale: str
 
 
-def combined_verdicts(db: Database, comparison_id: int, key: JudgeKey) -> dict[int, PairVerdict]:
-    """Each judged pair's verdict from its parseable orders (current texts only)."""
-    rows = db.execute(
+# Which stored answers count towards a pair's verdict: this judge's, on the pair's
+# current texts, parseable. ``CURRENT_VERDICT`` is the same test for one pair ``p``.
+CURRENT_VERDICT = (
+    "v.judge_model = ? AND v.rubric_hash = ? AND v.pair_hash = p.content_hash"
+    " AND v.status IN ('ok', 'identical')"
+)
+
+
+def combined_verdicts(
+    db: Database, comparison_id: int, key: JudgeKey, pair_ids: Sequence[int] | None = None
+) -> dict[int, PairVerdict]:
+    """Each judged pair's verdict from its parseable orders (current texts only); of the
+    pairs ``pair_ids`` only, when given (an export reads them a page at a time)."""
+    sql = (
         "SELECT v.pair_id, v.ask_order, v.status, v.verdict, v.p_new_worse, v.p_same,"
         " v.p_new_better, v.rationale FROM judge_verdicts v JOIN pairs p ON p.id = v.pair_id"
-        " WHERE p.comparison_id = ? AND v.judge_model = ? AND v.rubric_hash = ?"
-        " AND v.pair_hash = p.content_hash AND v.status IN ('ok', 'identical')"
-        " ORDER BY v.pair_id, v.ask_order DESC",
-        [comparison_id, key.model, key.rubric_hash],
-    ).fetchall()
+        f" WHERE p.comparison_id = ? AND {CURRENT_VERDICT}"
+    )
+    args: list[Any] = [comparison_id, key.model, key.rubric_hash]
+    if pair_ids is not None:
+        sql += f" AND v.pair_id IN ({','.join('?' * len(pair_ids))})"
+        args += list(pair_ids)
+    rows = db.execute(sql + " ORDER BY v.pair_id, v.ask_order DESC", args).fetchall()
     grouped: dict[int, dict[Order, tuple[Verdict, dict[Verdict, float] | None]]] = {}
     rationale: dict[int, str] = {}
     for pid, order, _status, verdict, pw, ps, pb, why in rows:

@@ -27,7 +27,7 @@ from .features import (
     signal_column,
     text_features,
 )
-from .learner import Model, fit_auto, fit_scaler, too_few_to_validate, with_assumed_rate
+from .learner import Model, fit_scaler, fit_tags
 from .reasons import explain
 
 FEATURES_VERSION = f"text-{len(TEXT_FEATURES)}-1"
@@ -177,10 +177,7 @@ def fit_tagged(table: FeatureTable, Z: np.ndarray, tagged: dict[int, int]) -> Mo
     # In tagging order (dict order = review order), so the CV folds interleave over time.
     rows = [position[p] for p in tagged if p in position]
     y = np.array([tagged[int(table.pair_ids[i])] for i in rows], dtype=np.float64)
-    model = fit_auto(Z[rows], y)
-    # Too few tags to learn the rate from: the shown chance assumes one in ten, not the
-    # share among the first few (which the queue picked for looking like regressions).
-    return with_assumed_rate(model, Z) if too_few_to_validate(y) else model
+    return fit_tags(Z, rows, y)
 
 
 class Ranker:
@@ -261,7 +258,10 @@ def _store(
         (int(p), comparison_id, float(s), r or None, model.version, stamp)
         for p, s, r in zip(pair_ids, scores, reasons, strict=True)
     ]
-    weights = json.dumps(dict(zip(FEATURE_NAMES, np.round(model.weights, 4).tolist(), strict=True)))
+    # Stored as the stored scores' weights (the calibration's slope applied), so that
+    # weights and intercept give back triage_scores.score for a reader without our code.
+    shown = np.round(model.weights * model.slope, 4).tolist()
+    weights = json.dumps(dict(zip(FEATURE_NAMES, shown, strict=True)))
     with write_transaction(db):
         db.execute("DELETE FROM triage_scores WHERE comparison_id = ?", [comparison_id])
         db.conn.executemany(
