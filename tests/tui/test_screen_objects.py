@@ -248,6 +248,7 @@ class PickHost:
         self.spec = spec
         self.pushed: list[Any] = []
         self.opened: list[tuple[list[int], str]] = []
+        self.unfiltered: list[bool] = []
         self.notes: list[str] = []
         self.app = self
 
@@ -257,8 +258,9 @@ class PickHost:
     def notify(self, message: str, **kwargs) -> None:
         self.notes.append(message)
 
-    def open_subset(self, ids, label: str) -> None:
+    def open_subset(self, ids, label: str, *, unfiltered: bool = False) -> None:
         self.opened.append((list(ids), label))
+        self.unfiltered.append(unfiltered)
 
 
 def test_view_pickers_offer_a_blind_second_look_and_measure_a_shift_once(review_db):
@@ -280,7 +282,7 @@ def test_view_pickers_offer_a_blind_second_look_and_measure_a_shift_once(review_
     (found,) = [m for m in workers.posted if isinstance(m, SecondLookFound)]
     assert found.ids
     views.second_look_found(found)
-    assert host.opened == [(list(found.ids), SECOND_LOOK_LABEL)]
+    assert host.opened == [(list(found.ids), SECOND_LOOK_LABEL)] and host.unfiltered == [True]
     assert looks.blind == set(found.ids)  # blind before the queue is first drawn
     views.shift()
     views.shift()  # not built yet: asked again
