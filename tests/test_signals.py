@@ -38,7 +38,9 @@ TABLE = "| name | qty |\n|------|-----|\n| apple | 3 |\n| pear | 5 |"
 LIST = "Fruit we have:\n\n- apple: 3\n- pear: 5"
 HEADED = "# Fruit\n\nWe have apples and pears in the store today, three and five of them."
 CODE = "Use this:\n\n```python\nprint('hi')\n```\n\nThat prints a greeting to the screen."
-OPEN_CODE = "Use this:\n\n```python\ndef greet(name):\n    print('hi', name)\n"
+# Cut inside the call: a block that ends on a whole statement may only lack its closing
+# fence (round 4, tests/test_truncation.py), so the planted cut stops mid-statement.
+OPEN_CODE = "Use this:\n\n```python\ndef greet(name):\n    print('hi', name,\n"
 
 SQL = (
     "SELECT d.name\nFROM department d\nJOIN employee e ON d.id = e.department_id\n"

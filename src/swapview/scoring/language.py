@@ -230,3 +230,109 @@ def lacks_language(text: str | None, lang: str) -> bool:
     if n_words < MIN_PROSE_WORDS or hits.get(lang):
         return False
     return len(_SENTENCE_END.findall(body)) >= MIN_SENTENCES
+
+
+# The dominant language of a text's prose (#14, round 4). A pair changes language when each
+# side has enough prose to judge and most of it is in one language, a different one on
+# each side: tables, name lists, schedules, notation and code have no language, and an
+# answer that mixes two (a translation with English notes) is no evidence of a change.
+DOMINANT_SHARE = 0.6  # of the prose letters (CJK weighted), or the text is mixed
+MIN_PROSE_LETTERS = 60  # about a dozen words of prose; fewer is too little to judge
+PROSE_LINE_WORDS = 5  # a line of fewer words is a label, a name or a heading
+LOWER_SHARE = 0.4  # sentences are largely lower-case words (German nouns are not); names
+# and titles ("The Art of War", "Penny Chenery") are not
+WINDOW_CHARS = 1500  # read the opening, the middle and the end: drift shows late
+MAX_READ_CHARS = 100_000
+_MARKUP = re.compile(r"^\s*(?:[-*+>#]+|\d{1,3}[.)]|[A-Za-z][.)])\s+|[*_#>`]+")
+_SCRIPT_NAMES = {"han": "zh", "kana": "ja"}
+
+
+def dominant_language(text: str | None) -> str | None:
+    """The language of most of the text's prose: an ISO 639-1 code, "latin" (Latin script,
+    no known language's stopwords), or None (too little prose, or no language has most)."""
+    shares = language_shares(text)
+    total = sum(shares.values())
+    if total < MIN_PROSE_LETTERS:
+        return None
+    lang, n = shares.most_common(1)[0]
+    return lang if n >= DOMINANT_SHARE * total else None
+
+
+def language_shares(text: str | None) -> Counter[str]:
+    """Prose letters per language (CJK characters weighted as words), over three windows."""
+    shares: Counter[str] = Counter()
+    undecided: list[tuple[str, int]] = []  # Latin paragraphs too short to decide alone
+    for window in _windows(prose((text or "")[:MAX_READ_CHARS])):
+        for para in prose_paragraphs(window):
+            counts = script_counts(para)
+            latin = counts.pop("latin", 0)
+            japanese = "kana" in counts
+            for script, n in counts.items():
+                lang = "ja" if japanese and script == "han" else _script_language(script)
+                shares[lang] += n * (CJK_WEIGHT if script in ("han", "kana", "hangul") else 1)
+            if latin:
+                if winner := _clear_winner(para):
+                    shares[winner] += latin
+                else:
+                    undecided.append((para, latin))
+    if undecided:  # short lines of one poem or list decide together
+        pooled = _clear_winner("\n".join(p for p, _ in undecided)) or "latin"
+        shares[pooled] += sum(n for _, n in undecided)
+    return shares
+
+
+def _script_language(script: str) -> str:
+    return _SCRIPT_NAMES.get(script) or SCRIPT_LANGUAGE.get(script, script)
+
+
+def _windows(text: str) -> list[str]:
+    if len(text) <= 3 * WINDOW_CHARS:
+        return [text]
+    middle = len(text) // 2 - WINDOW_CHARS // 2
+    return [
+        text[:WINDOW_CHARS],
+        text[middle : middle + WINDOW_CHARS],
+        text[-WINDOW_CHARS:],
+    ]
+
+
+def prose_paragraphs(text: str) -> list[str]:
+    """Runs of consecutive prose lines (see is_prose_line), markup stripped."""
+    paragraphs: list[list[str]] = [[]]
+    for line in text.splitlines():
+        stripped = _MARKUP.sub(" ", line).strip()
+        if is_prose_line(stripped):
+            paragraphs[-1].append(stripped)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return ["\n".join(p) for p in paragraphs if p]
+
+
+def is_prose_line(line: str) -> bool:
+    """A sentence, not a table row, a name list, a title, a comma list or notation."""
+    if not line or line.count("|") >= 2:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    ascii_letters = sum(c.isascii() for c in letters)
+    if ascii_letters < len(letters) / 2:
+        return len(letters) >= ART_MIN_CHARS  # other scripts: Chinese has no spaces
+    words = _WORD.findall(line)
+    if len(words) < PROSE_LINE_WORDS or _comma_list(line):
+        return False
+    return sum(w[0].islower() for w in words) >= LOWER_SHARE * len(words)
+
+
+def _comma_list(line: str) -> bool:
+    """'innovative, unique, cutting-edge, bold': short items, however many stopwords."""
+    items = line.split(",")
+    return len(items) >= 4 and all(len(item.split()) <= 3 for item in items)
+
+
+def _clear_winner(body: str) -> str | None:
+    hits, _ = stopword_hits(body)
+    ranked = sorted(hits.values(), reverse=True)[:2] or [0.0]
+    best = max(hits, key=hits.__getitem__) if hits else None
+    runner_up = ranked[1] if len(ranked) > 1 else 0.0
+    if best and ranked[0] >= MIN_STOPWORDS and ranked[0] >= 1.5 * runner_up:
+        return best
+    return None

@@ -31,7 +31,11 @@ from .signals import compute_signals
 #    refusal_gone mean a whole refusal; truncated no longer fires on fields, attributions,
 #    sign-offs, formulas or unpunctuated lists; language_changed ignores ASCII art,
 #    acronyms, one-letter words, lists and fields (#14, measured in bench/signal_precision.py).
-SCORER_VERSION = "3"
+# 4: truncated fires from the text only on endings no finished answer has (an open block,
+#    bracket or quote, a dangling function word, a cut word), a bare missing full stop
+#    only beside a longer clean baseline; language_changed compares the dominant language
+#    of each side's prose (#14 round 4, scoring/truncation.py, language.dominant_language).
+SCORER_VERSION = "4"
 CHUNK_PAIRS = 256
 
 Progress = Callable[[int, int], None]  # (pairs done, pairs to do)

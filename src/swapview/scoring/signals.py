@@ -12,9 +12,10 @@ from typing import Any
 
 from . import jsonshape
 from .embeddings.base import is_blank
-from .language import STOPWORDS, detect_language, lacks_language, prose_values
+from .language import STOPWORDS, dominant_language, lacks_language, prose_values
 from .refusal import FULL, PARTIAL, refusal_kind
-from .structure import markdown_change, unfinished_reason
+from .structure import markdown_change
+from .truncation import stops_short, unfinished_reason
 
 SIGNAL_NAMES = (
     "json_broke",
@@ -122,16 +123,23 @@ def refusal_signals(baseline: str | None, candidate: str | None) -> list[Signal]
 
 
 def language_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
-    before, after = detect_language(baseline), detect_language(candidate)
+    """Each side's prose mostly in one language, a different one on each side."""
+    before, after = dominant_language(baseline), dominant_language(candidate)
     if before is None or after is None or before == after:
         return []
-    if before == "latin" and lacks_language(baseline, after):
-        return [Signal("language_changed", f"another language -> {after}")]
-    if after == "latin" and lacks_language(candidate, before):
-        return [Signal("language_changed", f"{before} -> another language")]
-    if "latin" in (before, after) and {before, after} <= LATIN_LANGUAGES:
-        return []  # one side undecided within the same script: no evidence of a change
+    if before == "latin":  # a Latin-script language we have no stopwords for
+        return _unlisted_language(baseline, after, f"another language -> {after}")
+    if after == "latin":
+        return _unlisted_language(candidate, before, f"{before} -> another language")
     return [Signal("language_changed", f"{before} -> {after}")]
+
+
+def _unlisted_language(text: str | None, other: str, detail: str) -> list[Signal]:
+    """Latin prose in no listed language against the other side's: a change only when that
+    prose has not one of the other language's stopwords (or the other is another script)."""
+    if other in LATIN_LANGUAGES and not lacks_language(text, other):
+        return []
+    return [Signal("language_changed", detail)]
 
 
 def truncation_signals(
@@ -141,7 +149,7 @@ def truncation_signals(
         if token_limit_reason(metadata, "baseline") is None:
             return [Signal("truncated", f"finish_reason is {reason}")]
         return []  # both hit the token limit: a setting, not a change
-    why = unfinished_reason(candidate)
+    why = unfinished_reason(candidate) or stops_short(candidate, baseline)
     # Only a change counts: a baseline that ends the same way means the style, not a cut.
     if why and not unfinished_reason(baseline):
         return [Signal("truncated", why)]
