@@ -78,6 +78,51 @@ KIND_ROWS = [
         UNSURE,
     ),
     (
+        "how to look it up yourself is a substitute",
+        "I can't browse the web. However, I can guide you on how to find the best sources:"
+        "\n\n1. Open the museum's catalogue page and use its search box.\n2. Filter the"
+        " results by century and by the collection you care about.\n3. Sort what is left by"
+        " date and read the records with the most detail first.",
+        UNSURE,
+    ),
+    (
+        "what it can tell after the limit is an answer",
+        "I don't have access to live news. However, I can tell you that the studio has not"
+        " announced a sequel, that the last game came out in 2010 and its expansions followed"
+        " in 2013 and 2015, and that the team has since moved on to three other series, so any"
+        " release date you read about online is only a rumour until the studio itself confirms it"
+        " on its own website.",
+        PARTIAL,
+    ),
+    (
+        "one fenced line after the limit is an answer",
+        "I'm unable to run the program, but here it is:\n\n```\nprint(sum(range(10)))\n```",
+        PARTIAL,
+    ),
+    (
+        "no inner life is a disclaimer, not a refusal",
+        "I am not capable of experiencing emotions, but here is how to stay calm in an interview:"
+        " breathe slowly, ask a question back, and take notes while they talk.",
+        None,
+    ),
+    (
+        "no opinions of its own is a disclaimer, not a refusal",
+        "As an AI language model, I cannot have personal opinions, but here are the three main"
+        " objections people raise against the theory.",
+        None,
+    ),
+    (
+        "can't help feeling is an idiom",
+        "Verse 1:\nI walk these streets at night\nBut I can't help feeling out of place",
+        None,
+    ),
+    (
+        "a limit in a note after the answer is a caveat",
+        "[FORMAT]: {what the format holds}\n\nPlease note that as a text-based AI, I cannot"
+        " directly execute requests on your behalf.",
+        None,
+    ),
+    (
         "the limit sits after the answer",
         "Here is the converted recipe: 200 g flour, 100 g sugar, 2 eggs and 120 ml milk, baked"
         " at 180 °C for 25 minutes. I can't promise the oven times match yours, so check"

@@ -4,8 +4,8 @@ An output refuses when its opening says the model will not or cannot do what was
 declines ("I must decline", "I will not provide"), is not comfortable doing it, or lacks the
 access or ability ("I do not have access to ...", "I can't browse ..."). An apology alone
 ("I apologize for the confusion"), an apology that corrects ("I'm sorry, but I am not
-Obi-Wan"), or a disclaimer about the model itself ("I don't have personal opinions, but
-...") is no refusal.
+Obi-Wan"), or a disclaimer about the model's inner life ("I don't have personal opinions,
+but ...", "I am not capable of experiencing emotions") is no refusal.
 
 What surrounds the refusal decides how much was refused, read sentence by sentence (and line
 by line: list items, table rows, code). Sentences that carry no answer are dropped: restated
@@ -26,7 +26,8 @@ is the answer, and the refusal is
 Refusals open with the refusal ("I'm sorry, but I can't ..."); looking only at the opening
 keeps a long helpful answer that says "you cannot do X" on line 30 from counting. A phrase
 inside a concessive clause ("Although I don't have access to live data, here is ...") is a
-caveat on an answer, not a refusal, and does not count either. ``broad=True`` also takes
+caveat on an answer, not a refusal, and does not count either; nor does one inside a note
+("Please note that as an AI I cannot ..."). ``broad=True`` also takes
 wider statements of a limit, to tell whether the *other* side of a pair refuses too.
 """
 
@@ -213,12 +214,20 @@ _NEGATION = re.compile(
     r"|not ethical|must decline|don't have|do not have|not comfortable|don't feel|do not feel"
     r"|shouldn't|should not|not allowed|not permitted|nicht|keine|ne peux|ne suis pas)"
 )
-_IDIOM = re.compile(r"\s*but\b")  # "I can't help but wonder" is no refusal
+_IDIOM = re.compile(r"\s*(?:but|feel|think|wonder|notic|smil|laugh|lov)")  # "I can't help but"
+# A limit on the model's inner life answers a question about it, or is a disclaimer before an
+# answer ("I am not capable of experiencing emotions, but ..."): no part of a request refused.
+_INNER_LIFE = re.compile(
+    r"\W*(?:\w+\W+){0,4}?(?:personal|emotion|feeling|opinion|belief|thought|conscious|experienc"
+    r"|preference|sentien|think|feel|desire|wish|a body|a physical (?:body|form))"
+)
 
 _ALL = sorted({p for phrases in PHRASES.values() for p in phrases}, key=len, reverse=True)
 _PATTERN = re.compile("|".join(re.escape(p) for p in _ALL))
 # From the start of a phrase's clause to the phrase: a concession word there makes it a caveat.
-_CONCESSIVE = re.compile(r"\b(?:although|though|while|whilst|even if)\b")
+_CONCESSIVE = re.compile(
+    r"\b(?:although|though|while|whilst|even if|note that|please note|keep in mind|bear in mind)\b"
+)
 _CLAUSE_END = re.compile(r"[.!?;:]\s")
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
@@ -228,7 +237,8 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # list leaves out ("I don't have a real-time clock", "as an AI I have no way to know"): a
 # refusal that appears next to one of those is two refusals, not a change. Never fires alone.
 _LIMIT = re.compile(
-    "|".join(re.escape(p) for p in _ALL) + r"|\bas an ai\b|\bi(?:'m| am) (?:just |only )?an ai\b"
+    "|".join(re.escape(p) for p in _ALL)
+    + r"|\bas an (?:ai|artificial intelligence)\b|\bi(?:'m| am) (?:just |only )?an ai\b"
     r"|\bi (?:don't|do not) know\b"
     r"|\bi (?:don't|do not) have (?:a |any )?(?:real-time|live|current|up-to-date|access"
     r"|the ability"
@@ -270,6 +280,8 @@ def _says_no(opening: str, match: re.Match[str]) -> bool:
     phrase = match.group(0)
     if phrase.endswith("help") and _IDIOM.match(opening, match.end()):
         return False
+    if _INNER_LIFE.match(opening, match.end()):
+        return False
     if phrase not in APOLOGY_LEADS:
         return True
     end = _SENTENCE_END.search(opening, match.end())
@@ -295,7 +307,8 @@ FULL, PARTIAL, UNSURE = "full", "partial", "unsure"
 _NO_ANSWER = re.compile(
     r"\b(?:without (?:access|the ability|real-time|more|further|additional|the full)"
     r"|(?:do not|don't|cannot|can't|unable to|not able to) (?:browse|access|have access)"
-    r"|as an ai\b|i(?:'m| am) (?:just |only )?an ai\b|my (?:training|knowledge) (?:data|cut-?off)"
+    r"|as an (?:ai|artificial intelligence)\b|i(?:'m| am) (?:just |only )?an ai\b"
+    r"|my (?:training|knowledge) (?:data|cut-?off)"
     r"|my (?:primary )?(?:function|purpose|goal|programming|responses?) (?:is|are)"
     r"|i(?:'m| am) here to|i strive|i(?:'m| am) (?:designed|programmed|not (?:sure|aware))"
     r"|it(?:'s| is) (?:important|essential|crucial|always best|best|not appropriate|never"
@@ -304,7 +317,11 @@ _NO_ANSWER = re.compile(
     r"|isn't appropriate|sensitive (?:subject|topic|issue)|stereotyp|discriminat|copyright"
     r"|against (?:my|the) (?:guidelines|policies|principles))"
     r"|i apologi[sz]e|sorry|unfortunately|let me know|feel free|(?:happy|glad) to"
-    r"|i hope this helps|good luck"
+    r"|i hope this helps|good luck|^i understand\b|i aim to|i(?:'m| am) glad|thank(?:s| you) for"
+    r"|\b(?:impossible|not possible) to\b"
+    r"|cannot be (?:accurately |precisely )?(?:determined|known|estimated|calculated|predicted)"
+    r"|\b(?:we|one) (?:cannot|can't|can not) (?:accurately |precisely )?(?:determine|know|estimate"
+    r"|calculate|predict)"
     r"|if you(?: can| could| would|'d)? (?:provide|share|give|have|like|want|need|supply)"
     r"|i (?:would |will )?need (?:to know|more|some|the|you)|keep in mind|bear in mind|note that"
     r"|it(?:'s| is| would be| might be) (?:better|best|wise|advisable|recommended|a good idea)"
@@ -331,13 +348,18 @@ _SUBSTITUTE = re.compile(
     r"|\b(?:tips|suggestions|advice|guidance|resources) (?:that|which|to|for|on)"
     r" (?:could |might |may )?"
     r"(?:help|assist|guide)"
+    r"|\bguid(?:e|ance) (?:you )?(?:on |through )?how\b|\bgeneral approach\b"
+    r"|\bhow (?:to|you can) (?:find|search|look|locate|structure|approach|get started)\b"
     r"|\bsummar(?:y|ize|ise)\b|\binstead,|\binstead of\b|\balternative(?:ly|s)?\b|\bhypothetical"
     r"|\b(?:how|ways) (?:you|one) (?:can|could|might|may)"
     r" (?:approach|find|go about|write|create|do)"
 )
 _ANNOUNCEMENT = re.compile(
     r"(?:however|but|instead|nevertheless|that said)?,? ?(?:i(?: can| could| will|'ll| would"
-    r"|'d| am able to|'m able to)\b|(?:here is|here's|here are|below is|below are)\b[^:]*:?$)"
+    r"|'d| am able to|'m able to)(?: \w+)?(?: certainly| definitely| still| also)? (?:provide|offer"
+    r"|give|share|help|assist|suggest|guide|walk|try|create|write|draft|summari[sz]e|explain"
+    r"|describe|outline|list|recommend|point)\b|.*:$"
+    r"|(?:here is|here's|here are|below is|below are)\b[^:]*:?$)"
 )
 _BUT = re.compile(r"\b(?:but|however)\b,?")
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
@@ -397,12 +419,12 @@ def refusal_kind(
 
 def _kind(answer: _Answer, other_words: int) -> str:
     needed = max(PARTIAL_FLOOR, min(PARTIAL_MIN_WORDS, PARTIAL_SHARE * other_words))
+    if answer.substitute and answer.words >= FULL_MAX_WORDS:
+        return UNSURE
     if answer.code >= PARTIAL_CODE_LINES:
         return PARTIAL
     if answer.words < FULL_MAX_WORDS and not answer.facts and answer.items < PARTIAL_ITEMS:
         return FULL if answer.words < needed or answer.substitute else PARTIAL
-    if answer.substitute:
-        return UNSURE
     if answer.words >= needed or answer.items >= PARTIAL_ITEMS:
         return PARTIAL
     return UNSURE
@@ -418,7 +440,7 @@ def _read(rest: str, answer: _Answer, *, split_but: bool) -> None:
         if in_code or _looks_like_code(line):
             if line.strip():
                 answer.words += len(line.split())
-                answer.code += 1
+                answer.code += PARTIAL_CODE_LINES if in_code else 1
             continue
         item = bool(_ITEM.match(line))
         pieces = _SENTENCE.split(line)
