@@ -218,8 +218,9 @@ _IDIOM = re.compile(r"\s*(?:but|feel|think|wonder|notic|smil|laugh|lov)")  # "I 
 # A limit on the model's inner life answers a question about it, or is a disclaimer before an
 # answer ("I am not capable of experiencing emotions, but ..."): no part of a request refused.
 _INNER_LIFE = re.compile(
-    r"\W*(?:\w+\W+){0,4}?(?:personal|emotion|feeling|opinion|belief|thought|conscious|experienc"
-    r"|preference|sentien|think|feel|desire|wish|a body|a physical (?:body|form))"
+    r"\W*(?:\w+\W+){0,4}?(?:personal|emotion|feelings|opinion|belief|thoughts|conscious"
+    r"|experienc(?:e|ing) (?:emotion|feeling)|preference|sentien|desire|a body"
+    r"|a physical (?:body|form))"
 )
 
 _ALL = sorted({p for phrases in PHRASES.values() for p in phrases}, key=len, reverse=True)
@@ -266,9 +267,13 @@ def _refusal_match(
     if not text:
         return None
     opening = _fold(text[:OPENING_CHARS])
-    for match in pattern.finditer(opening):
+    # One position at a time, not finditer: a rejected lead ("i apologize, but i" with no no
+    # after it) must not swallow the "i" of a phrase it overlaps ("i do not feel comfortable").
+    match = pattern.search(opening)
+    while match:
         if not _is_caveat(opening, match.start()) and _says_no(opening, match):
             return match.group(0), match.start(), match.end()
+        match = pattern.search(opening, match.start() + 1)
     return None
 
 
@@ -414,11 +419,15 @@ def refusal_kind(
     answer = _Answer()
     _read(folded[:begin], answer, split_but=False)
     _read(folded[after:], answer, split_but=True)
-    return _kind(answer, len((other or "").split())), phrase
+    # A whole answer's length, to judge a short answer by: not the other side's when it too
+    # states a limit (a two-line refusal is no measure of a whole answer).
+    other_words = None if other and _refusal_match(other, _LIMIT) else len((other or "").split())
+    return _kind(answer, other_words), phrase
 
 
-def _kind(answer: _Answer, other_words: int) -> str:
-    needed = max(PARTIAL_FLOOR, min(PARTIAL_MIN_WORDS, PARTIAL_SHARE * other_words))
+def _kind(answer: _Answer, other_words: int | None) -> str:
+    share = PARTIAL_MIN_WORDS if other_words is None else PARTIAL_SHARE * other_words
+    needed = max(PARTIAL_FLOOR, min(PARTIAL_MIN_WORDS, share))
     if answer.substitute and answer.words >= FULL_MAX_WORDS:
         return UNSURE
     if answer.code >= PARTIAL_CODE_LINES:
