@@ -34,7 +34,9 @@ from .signals import compute_signals
 # 4: truncated fires from the text only on endings no finished answer has (an open block,
 #    bracket or quote, a dangling function word, a cut word), a bare missing full stop
 #    only beside a longer clean baseline; language_changed compares the dominant language
-#    of each side's prose (#14 round 4, scoring/truncation.py, language.dominant_language).
+#    of each side's prose (#14 round 4, scoring/truncation.py, language.dominant_language);
+#    a refusal is full, partial or unsure from what surrounds it (unsure fires nothing),
+#    and appears or goes only when the other side states no limit of its own (refusal.py).
 SCORER_VERSION = "4"
 CHUNK_PAIRS = 256
 

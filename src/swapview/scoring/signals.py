@@ -108,18 +108,28 @@ def json_signals(
 def refusal_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
     """A refusal that appeared or went, and a partial one (declines a part, answers the rest).
 
-    Each side is judged against the other's answer: how much of an answer follows its
-    refusal, next to what a whole answer to this prompt looked like.
+    Each side is judged against the other's answer: how much of an answer surrounds its
+    refusal, next to what a whole answer to this prompt looked like. A side whose answer is
+    unclear (a substitute such as general tips, or a little answer) fires nothing, and a
+    refusal only counts as new or gone when the other side states no limit of its own.
     """
     before, after = refusal_kind(baseline, candidate), refusal_kind(candidate, baseline)
+    if before is None and after is None:
+        return []
     kind_b, kind_a = (before or ("", ""))[0], (after or ("", ""))[0]
-    if after and kind_a == FULL and kind_b != FULL:
+    if after and kind_a == FULL and _answered(baseline, candidate):
         return [Signal("refusal_appeared", f"candidate says {after[1]!r}")]
-    if after and kind_a == PARTIAL and before is None:
+    if after and kind_a == PARTIAL and refusal_kind(baseline, candidate, broad=True) is None:
         return [Signal("refusal_partial", f"candidate says {after[1]!r}, then answers the rest")]
-    if before and kind_b == FULL and kind_a != FULL and not is_blank(candidate):
+    if before and kind_b == FULL and not is_blank(candidate) and _answered(candidate, baseline):
         return [Signal("refusal_gone", f"baseline said {before[1]!r}")]
     return []
+
+
+def _answered(text: str | None, other: str | None) -> bool:
+    """Whether text answers: it states no limit, or goes on to answer after the limit."""
+    wide = refusal_kind(text, other, broad=True)
+    return wide is None or wide[0] == PARTIAL
 
 
 def language_signals(baseline: str | None, candidate: str | None) -> list[Signal]:
