@@ -19,6 +19,7 @@ from .app import (
     main,
     pass_state,
     say,
+    with_progress,
 )
 from .report_cmd import GATE_EXIT_CODE
 
@@ -67,7 +68,13 @@ def shift_command(
     db = state.open_existing()
     comp = resolve_comparison(db, comparison)
     groups = _prompt_groups(db, comp["id"], quiet=as_json) if prompt_clusters else None
-    result = build_shift(db, comp, by, groups)
+    # A database made before shift stored its per-pair numbers fills them on first use
+    # (one pass over the texts, committed as it goes: Ctrl-C keeps what was stored).
+    result = with_progress(
+        "Storing per-pair numbers for shift (once)",
+        lambda progress: build_shift(db, comp, by, groups, progress),
+        quiet=as_json,
+    )
     values = shift_metrics(result)
     results = evaluate([parse_gate(e, set(values)) for e in fail_if], values)
     if as_json:

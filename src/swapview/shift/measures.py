@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+
 import numpy as np
 
-from ..scoring.signals import REASON_KEYS, SIGNAL_NAMES
 from ..pairfacts import SIDES
+from ..scoring.signals import REASON_KEYS, SIGNAL_NAMES
 from .data import PairData
 
 Kind = str  # "mean" | "rate" | "changed"

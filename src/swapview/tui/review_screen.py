@@ -82,6 +82,7 @@ from .messages import (
     SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
+    ShiftProgressed,
     TriageRefitted,
     UnscoredCounted,
     WriteDone,
@@ -993,6 +994,15 @@ class ReviewScreen(Screen):
             return
         self.notify("measuring what shifted…", markup=False, timeout=3)
         self.reads.shift(cid)
+
+    @on(ShiftProgressed)
+    def _shift_progressed(self, msg: ShiftProgressed) -> None:
+        # Once per database made before shift stored its numbers: say why it takes long.
+        self.notify(
+            f"storing per-pair numbers for shift (once): {msg.done:,} of {msg.total:,}",
+            markup=False,
+            timeout=3,
+        )
 
     @on(ShiftBuilt)
     def _shift_built(self, msg: ShiftBuilt) -> None:
