@@ -5,12 +5,14 @@ shift either way."""
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 
 import pytest
 
 from swapview import pairfacts
 from swapview.ingest.load import load_files
+from swapview.metapath import as_text
 from swapview.replay.records import save_answer
 from swapview.scoring.runner import score_comparison
 from swapview.shift import build_shift
@@ -206,3 +208,31 @@ def test_an_interrupted_fill_keeps_what_it_stored(db_path, db):
     assert len(_facts(old)) == 30 and len(pairfacts.missing(old, comp["id"])) == 70
     assert build_shift(old, comp).model_dump(mode="json") == before
     old.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        0,
+        -5,
+        10**30,
+        1.0,
+        -0.0,
+        1e300,
+        1.5e-7,
+        0.1 + 0.2,
+        math.nan,
+        math.inf,
+        -math.inf,
+        [1, {"b": 2, "a": 1}],
+        {"z": None},
+    ],
+)
+def test_as_text_spells_scalars_as_json_does(value):
+    # Its fast path for scalars must keep the spelling filters and slices compare by.
+    assert as_text(value) == json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    )

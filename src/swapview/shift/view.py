@@ -62,9 +62,7 @@ class ShiftView:
         ]
 
     @classmethod
-    def build(
-        cls, db: Database, comparison_id: int, progress: Progress | None = None
-    ) -> ShiftView:
+    def build(cls, db: Database, comparison_id: int, progress: Progress | None = None) -> ShiftView:
         """``progress(done, total)`` while per-pair numbers not yet stored are filled."""
         data = load_pairs(db, comparison_id, progress=progress)
         return cls(data, build_measures(data), find_slices(data))
