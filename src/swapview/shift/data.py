@@ -57,9 +57,9 @@ def load_pairs(
     SwapviewError naming the pair on bad metadata, or the field when ``by`` finds none."""
     fill_facts(db, comparison_id, progress)
     data = _read_facts(db, comparison_id)
-    counts = _field_counts(db, comparison_id)
-    _read_side_fields(db, comparison_id, data, counts)
-    fields = list(by) or discover_fields(db, comparison_id, counts, len(data))
+    names = field_names(db, comparison_id)
+    _read_side_fields(db, comparison_id, data, names)
+    fields = list(by) or discover_fields(db, comparison_id, names, len(data))
     lookup = _MetadataLookup(db, data.ids)
     for name in fields:
         values = _slice_values(db, comparison_id, data, name, lookup)
@@ -114,26 +114,50 @@ def _positions(ids: np.ndarray, pids: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return at[ours], ours
 
 
-FieldCounts = dict[tuple[str, str], tuple[int, int]]  # (side, field) -> (pairs, numbers)
+FieldName = tuple[str, str]  # (side, field)
 
 
-def _field_counts(db: Database, cid: int) -> FieldCounts:
-    rows = db.execute(
-        "SELECT side, field, count(*), sum(type IN (?, ?)) FROM pair_fields"
-        " WHERE comparison_id = ? GROUP BY side, field",
-        [*NUMBER_TYPES, cid],
-    )
-    return {(side, name): (n, numbers) for side, name, n, numbers in rows}
+def field_names(db: Database, cid: int) -> list[FieldName]:
+    """Every (side, field) the comparison's pairs have, in order: one index seek apiece,
+    where a GROUP BY would read every row (4 CPU s at 1,000,000 pairs)."""
+    out: list[FieldName] = []
+    row = db.execute(
+        "SELECT side, field FROM pair_fields WHERE comparison_id = ? ORDER BY side, field LIMIT 1",
+        [cid],
+    ).fetchone()
+    while row is not None:
+        out.append(row)
+        row = (
+            db.execute(
+                "SELECT side, field FROM pair_fields WHERE comparison_id = ? AND side = ?"
+                " AND field > ? ORDER BY field LIMIT 1",
+                [cid, *row],
+            ).fetchone()
+            or db.execute(
+                "SELECT side, field FROM pair_fields WHERE comparison_id = ? AND side > ?"
+                " ORDER BY side, field LIMIT 1",
+                [cid, row[0]],
+            ).fetchone()
+        )
+    return out
 
 
-def _read_side_fields(db: Database, cid: int, data: PairData, counts: FieldCounts) -> None:
-    names = sorted({name for side, name in counts if side != INPUT})
-    for name in names:
-        per_side = [counts.get((side, name), (0, 0)) for side in SIDES]
+def _all_numbers(db: Database, cid: int, side: str, name: str) -> bool:
+    (other,) = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM pair_fields WHERE comparison_id = ? AND side = ?"
+        " AND field = ? AND type NOT IN (?, ?))",
+        [cid, side, name, *NUMBER_TYPES],
+    ).fetchone()
+    return not other
+
+
+def _read_side_fields(db: Database, cid: int, data: PairData, names: list[FieldName]) -> None:
+    present = set(names)
+    for name in sorted({name for side, name in names if side != INPUT}):
         if name.split(".")[-1] in REASON_KEYS:
             for side in SIDES:
                 data.reasons[(side, name)] = _reason_texts(db, cid, data.ids, side, name)
-        elif all(n > 0 and numbers == n for n, numbers in per_side):
+        elif all((side, name) in present and _all_numbers(db, cid, side, name) for side in SIDES):
             for side in SIDES:
                 data.numbers[(side, name)] = _numbers(db, cid, data.ids, side, name)
 
@@ -172,16 +196,19 @@ def _reason_texts(db: Database, cid: int, ids: np.ndarray, side: str, name: str)
     return out
 
 
-def discover_fields(db: Database, cid: int, counts: FieldCounts, total: int) -> list[str]:
+def discover_fields(db: Database, cid: int, names: list[FieldName], total: int) -> list[str]:
     """Input-level metadata fields with 2 to MAX_VALUES distinct values on most pairs."""
     found = []
-    for (side, name), (n, _) in sorted(counts.items()):
-        if side != INPUT or n < MIN_COVERAGE * (total or 1):
+    for side, name in names:
+        if side != INPUT:
+            continue
+        args = [cid, INPUT, name]
+        where = "FROM pair_fields WHERE comparison_id = ? AND side = ? AND field = ?"
+        (n,) = db.execute(f"SELECT count(*) {where}", args).fetchone()
+        if n < MIN_COVERAGE * (total or 1):
             continue
         (distinct,) = db.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT text FROM pair_fields"
-            " WHERE comparison_id = ? AND side = ? AND field = ? LIMIT ?)",
-            [cid, INPUT, name, MAX_VALUES + 1],
+            f"SELECT count(*) FROM (SELECT DISTINCT text {where} LIMIT ?)", [*args, MAX_VALUES + 1]
         ).fetchone()
         if 2 <= distinct <= MAX_VALUES:
             found.append(name)
