@@ -9,8 +9,10 @@ import math
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 
 from swapview import pairfacts
+from swapview.cli import main
 from swapview.ingest.load import load_files
 from swapview.metapath import as_text
 from swapview.replay.records import save_answer
@@ -236,3 +238,21 @@ def test_as_text_spells_scalars_as_json_does(value):
     assert as_text(value) == json.dumps(
         value, ensure_ascii=False, separators=(",", ":"), sort_keys=True
     )
+
+
+def test_shift_and_report_on_an_old_style_database_fill_the_numbers_first(db_path, db):
+    comp = _load(db, "facts", _records(60))
+    expected = build_shift(db, comp).model_dump(mode="json")
+    db.close()
+    _make_old_style(db_path)
+    runner = CliRunner()
+    shift = runner.invoke(main, ["--db", str(db_path), "shift", "--json"])
+    assert shift.exit_code == 0, shift.output
+    got = json.loads(shift.output)
+    assert {k: got[k] for k in expected} == expected
+    _make_old_style(db_path)
+    report = runner.invoke(main, ["--db", str(db_path), "report", "--json"])
+    assert report.exit_code == 0, report.output
+    reopened = open_db(db_path)
+    assert len(_facts(reopened)) == 60 and pairfacts.missing(reopened, comp["id"]) == []
+    reopened.close()

@@ -15,11 +15,11 @@ from .app import (
     comparison_option,
     config_option,
     echo_json,
+    fill_stored_numbers,
     json_option,
     main,
     pass_state,
     say,
-    with_progress,
 )
 from .report_cmd import GATE_EXIT_CODE
 
@@ -68,13 +68,8 @@ def shift_command(
     db = state.open_existing()
     comp = resolve_comparison(db, comparison)
     groups = _prompt_groups(db, comp["id"], quiet=as_json) if prompt_clusters else None
-    # A database made before shift stored its per-pair numbers fills them on first use
-    # (one pass over the texts, committed as it goes: Ctrl-C keeps what was stored).
-    result = with_progress(
-        "Storing per-pair numbers for shift (once)",
-        lambda progress: build_shift(db, comp, by, groups, progress),
-        quiet=as_json,
-    )
+    fill_stored_numbers(db, comp["id"], quiet=as_json)
+    result = build_shift(db, comp, by, groups)
     values = shift_metrics(result)
     results = evaluate([parse_gate(e, set(values)) for e in fail_if], values)
     if as_json:
