@@ -1,7 +1,12 @@
 """Time `swapview shift` on a large comparison: it reads stored outputs, scores, signals
 and metadata, and re-scores nothing.
 
-    python bench/shift.py [PAIRS] [DB]      # default 200,000 pairs in /tmp/swapview-shift-PAIRS.db
+    python bench/shift.py [PAIRS] [DB] [--before OLD/src] [--refill]
+    # default 200,000 pairs in /tmp/swapview-shift-PAIRS.db
+
+--before times build_shift from another source tree on the same database (the code
+before stored numbers: `git archive 7c80304 src | tar -x -C OLD`); --refill drops the
+stored numbers first, to time what a database made before them pays once.
 
 The database is built on first use from bench/bigdb.py's recombined real texts (real
 answers and lengths, synthetic pairings) with metadata slices (locale of 6 values,
@@ -12,6 +17,10 @@ is planted on 6% of pairs, so the findings have something to find.
 
 from __future__ import annotations
 
+import argparse
+import os
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,6 +38,7 @@ from swapview.store import (  # noqa: E402
     LoadReport,
     PairWriter,
     ensure_comparison,
+    fill_facts,
     open_db,
     write_transaction,
 )
@@ -78,33 +88,91 @@ def build(path: Path, n: int) -> None:
 
 
 def timed(label: str, fn, rows: list):
-    t0 = time.perf_counter()
+    """Run ``fn``; record wall and CPU seconds (this process and its children)."""
+    t0, c0 = time.perf_counter(), _cpu()
     out = fn()
-    rows.append((label, time.perf_counter() - t0))
+    rows.append((label, time.perf_counter() - t0, _cpu() - c0))
     return out
 
 
+def _cpu() -> float:
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+BEFORE = """
+import sys, time
+from swapview.store import open_db
+from swapview.shift.result import build_shift
+db = open_db(sys.argv[1])
+t0 = time.perf_counter()
+result = build_shift(db, db["comparisons"].get(1))
+print(result.pairs, len(result.rows), time.perf_counter() - t0)
+"""
+
+
+def run_before(src: Path, path: Path) -> None:
+    """build_shift as another source tree has it (the code before stored numbers), in a
+    child process on the same database."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run(
+        [sys.executable, "-c", BEFORE, str(path)], env=env, check=True, capture_output=True
+    )
+    print(f"before ({src}): pairs, rows, seconds = {out.stdout.decode().strip()}", flush=True)
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(f"/tmp/swapview-shift-{n}.db")
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("pairs", type=int, nargs="?", default=200_000)
+    args.add_argument("db", type=Path, nargs="?")
+    args.add_argument("--before", type=Path, help="a src/ folder of older code to time too")
+    args.add_argument("--refill", action="store_true", help="drop the stored numbers first")
+    opts = args.parse_args()
+    n, path = opts.pairs, opts.db or Path(f"/tmp/swapview-shift-{opts.pairs}.db")
     if not path.exists():
         build(path, n)
+    print(f"load average {os.getloadavg()}", flush=True)
+    rows: list[tuple[str, float, float]] = []
+    if opts.before:
+        timed(
+            "build_shift before stored numbers (texts and JSON)",
+            lambda: run_before(opts.before, path),
+            rows,
+        )
     db = open_db(path)
-    comp = db["comparisons"].get(1)
-    rows: list[tuple[str, float]] = []
-    data = timed("read pairs, signals, metadata", lambda: load_pairs(db, comp["id"]), rows)
+    cid = db["comparisons"].get(1)["id"]
+    if opts.refill:
+        with write_transaction(db):
+            db.execute("DELETE FROM pair_fields")
+            db.execute("DELETE FROM pair_facts")
+    timed(
+        "fill stored numbers (once; what an older database pays)",
+        lambda: fill_facts(db, cid, _progress),
+        rows,
+    )
+    data = timed("read numbers, signals, fields", lambda: load_pairs(db, cid), rows)
     measures = timed("measures", lambda: build_measures(data), rows)
     slices = timed("slices (found automatically)", lambda: find_slices(data), rows)
     table = timed("tests, intervals, BH", lambda: analyse(measures, slices, len(data)), rows)
-    result = timed("build_shift end to end", lambda: build_shift(db, comp), rows)
+    result = timed(
+        "build_shift end to end", lambda: build_shift(db, db["comparisons"].get(1)), rows
+    )
     print(
         f"\n{len(data):,} pairs, {len(measures)} measures, {len(slices)} slices,"
-        f" {sum(r.p is not None for r in table)} tests\n"
+        f" {sum(r.p is not None for r in table)} tests; load average {os.getloadavg()}\n"
     )
-    print("| step | s |\n|---|---:|")
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.1f} |")
+    print("| step | s | CPU s |\n|---|---:|---:|")
+    for label, seconds, cpu in rows:
+        print(f"| {label} | {seconds:.1f} | {cpu:.1f} |")
     print("\n" + "\n".join(f"- {f}" for f in result.findings[:5]))
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 100_000 < 5000:
+        print(f"  filled {done:,} of {total:,}", flush=True)
 
 
 if __name__ == "__main__":

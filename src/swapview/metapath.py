@@ -11,6 +11,7 @@ run of parts that names a key is tried first. A number indexes a list
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,6 +91,14 @@ def as_text(value: Any) -> str:
     compact JSON (so ``rating=5`` matches the number 5, ``flagged=true`` the boolean)."""
     if isinstance(value, str):
         return value
+    # Scalars spelt as json.dumps spells them, without its cost (shift stores the text of
+    # every metadata field of every pair).
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 

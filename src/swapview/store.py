@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import pairfacts
 from .errors import NotFoundError, StoreError, SwapviewError
 from .migrations import migrations
 from .writelock import holder
@@ -490,6 +491,8 @@ class PairWriter:
         self._update_metadata(meta_updates)
         if changed_ids:
             self.report.stale_reviews += mark_stale(self.db, changed_ids)
+        known = [u[-1] for u in updates] + [m[2] for m in meta_updates]
+        self._store_facts(self.comparison_id, [row[1] for row in inserts], known)
 
     def _stage(self, inserts: list, updates: list, meta_updates: list) -> None:
         """New pairs and changed pairs' new texts go under the shadow comparison; which
@@ -509,12 +512,31 @@ class PairWriter:
             "INSERT INTO temp.load_changes (key, old_id, kind) VALUES (?, ?, 'c')",
             [(keys[u[-1]], u[-1]) for u in updates],
         )
+        # The numbers of the staged rows move with them when published; changed pairs'
+        # are computed again after publishing (the triggers drop them on the way).
+        self._store_facts(shadow, [row[1] for row in inserts], [])
         meta_keys = {i: k for k, (i, _h, _m) in self._last_existing.items()}
         conn.executemany(
             "INSERT INTO temp.load_changes (key, old_id, kind, metadata) VALUES (?, ?, 'm', ?)",
             [(meta_keys[i], i, meta) for meta, _stamp, i in meta_updates],
         )
         self.report.metadata_updated += len(meta_updates)
+
+    def _store_facts(self, cid: int, keys: list[str], known: list[int]) -> None:
+        """The stored numbers of the pairs just written (``keys`` newly inserted under
+        ``cid``, ``known`` by id), computed while their rows are hot in the cache."""
+        ids = list(known)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            ids += [
+                i
+                for (i,) in self.db.execute(
+                    f"SELECT id FROM pairs WHERE comparison_id = ? AND key IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    [cid, *chunk],
+                )
+            ]
+        pairfacts.refresh(self.db, ids)
 
     def _update_metadata(self, rows: list[tuple[str | None, str, int]]) -> None:
         """New metadata for pairs whose texts did not change: reviews stay current, but
@@ -525,6 +547,29 @@ class PairWriter:
         conn.executemany("UPDATE pairs SET metadata = ?, updated = ? WHERE id = ?", rows)
         conn.executemany("DELETE FROM scores WHERE pair_id = ?", [(r[2],) for r in rows])
         self.report.metadata_updated += len(rows)
+
+
+FILL_CHUNK = 5000
+
+
+def fill_facts(
+    db: Database,
+    comparison_id: int,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = FILL_CHUNK,
+) -> int:
+    """Compute the stored numbers (pairfacts) of the comparison's pairs that have none
+    yet: pairs of a database older than them, or changed since. Each chunk commits on its
+    own, so an interrupted fill keeps what it stored and other writers wait one chunk at
+    most; ``progress(done, total)`` after each. Returns how many pairs were filled."""
+    todo = pairfacts.missing(db, comparison_id)
+    done = 0
+    for start in range(0, len(todo), chunk):
+        with write_transaction(db):  # rows read under the lock: none can change meanwhile
+            done += pairfacts.refresh(db, todo[start : start + chunk])
+        if progress is not None:
+            progress(done, len(todo))
+    return done
 
 
 def mark_stale(db: Database, pair_ids: list[tuple[int]]) -> int:

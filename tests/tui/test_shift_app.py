@@ -56,3 +56,26 @@ async def test_selecting_a_row_filters_the_queue_and_escape_comes_back(review_db
         await pilot.press("d")
         await pilot.pause()
         assert "What shifted" in screen_text(app)
+
+
+async def test_a_database_without_stored_numbers_says_it_fills_them_then_shows_the_view(
+    review_db,
+):
+    db = open_db(review_db, migrate=False)
+    with db.conn:  # as a database made before the numbers were stored
+        db.execute("DELETE FROM pair_fields")
+        db.execute("DELETE FROM pair_facts")
+    db.close()
+    app = make_app(review_db)
+    told: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        notify = screen.notify
+        screen.notify = lambda message, **kw: (told.append(str(message)), notify(message, **kw))[1]  # type: ignore[method-assign]
+        await pilot.press("d")
+        await eventually(pilot, lambda: "What shifted" in screen_text(app))
+    assert "storing per-pair numbers for shift (once): 45 of 45" in told
+    db = open_db(review_db, migrate=False)
+    assert db.execute("SELECT count(*) FROM pair_facts").fetchone()[0] == 45
+    db.close()

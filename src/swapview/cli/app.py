@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import click
 from sqlite_utils import Database
 
+from .. import pairfacts
 from ..errors import StoreError, SwapviewError
-from ..store import DEFAULT_DB, open_db
+from ..store import DEFAULT_DB, fill_facts, open_db
 from ..textsafe import json_visible, visible
 
 
@@ -69,6 +70,17 @@ def with_progress(label: str, run: Callable[[Progress | None], T], *, quiet: boo
             bar.update(done - bar.pos)
 
         return run(progress)
+
+
+def fill_stored_numbers(db: Database, comparison_id: int, *, quiet: bool = False) -> None:
+    """Store the per-pair numbers shift reads where a database made before them lacks
+    them: once, under a progress bar (Ctrl-C keeps what was stored)."""
+    if pairfacts.missing(db, comparison_id):
+        with_progress(
+            "Storing per-pair numbers for shift (once)",
+            lambda progress: fill_facts(db, comparison_id, progress),
+            quiet=quiet,
+        )
 
 
 def echo_json(data: Any, *, err: bool = False, **dump: Any) -> None:

@@ -25,6 +25,7 @@ from .app import (
     comparison_option,
     config_option,
     echo_json,
+    fill_stored_numbers,
     json_option,
     main,
     pass_state,
@@ -79,6 +80,7 @@ def report_command(
     config = load_config(config_file)
     db = state.open_existing()
     comp = resolve_comparison(db, comparison)
+    fill_stored_numbers(db, comp["id"], quiet=as_json)  # the shift section's, once
     report = build_report(
         db,
         comp["name"],

@@ -15,6 +15,7 @@ from .app import (
     comparison_option,
     config_option,
     echo_json,
+    fill_stored_numbers,
     json_option,
     main,
     pass_state,
@@ -67,6 +68,7 @@ def shift_command(
     db = state.open_existing()
     comp = resolve_comparison(db, comparison)
     groups = _prompt_groups(db, comp["id"], quiet=as_json) if prompt_clusters else None
+    fill_stored_numbers(db, comp["id"], quiet=as_json)
     result = build_shift(db, comp, by, groups)
     values = shift_metrics(result)
     results = evaluate([parse_gate(e, set(values)) for e in fail_if], values)

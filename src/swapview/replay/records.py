@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import pairfacts
 from ..errors import InputError
 from ..store import (
     LoadReport,
@@ -178,6 +179,7 @@ def save_answer(db: Database, pair_id: int, side: Side, text: str, info: dict[st
         )
         db.execute("DELETE FROM replay_errors WHERE pair_id = ? AND side = ?", [pair_id, side])
         mark_stale(db, [(pair_id,)])
+        pairfacts.refresh(db, [pair_id])  # the new side's words, latency and tokens
     return True
 
 
@@ -215,6 +217,7 @@ def save_error(db: Database, pair_id: int, side: Side, error: dict[str, Any]) ->
             "UPDATE pairs SET metadata = ? WHERE id = ?",
             [_with_replay(row[1], side, info), pair_id],
         )
+        pairfacts.refresh(db, [pair_id])
     return True
 
 

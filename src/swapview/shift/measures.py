@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from ..pairfacts import SIDES
 from ..scoring.signals import REASON_KEYS, SIGNAL_NAMES
 from .data import PairData
 
@@ -71,49 +71,45 @@ def _flag(data: PairData, name: str) -> np.ndarray:
 
 
 def _metadata_measures(data: PairData) -> list[Measure]:
-    per_pair = data.sides
-    fields = sorted({f for fields in per_pair for (_, f) in fields})
+    fields = sorted({name for _, name in data.numbers} | {name for _, name in data.reasons})
     out: list[Measure] = []
     for name in fields:
-        olds = [p.get(("baseline", name)) for p in per_pair]
-        news = [p.get(("candidate", name)) for p in per_pair]
         if name.split(".")[-1] in REASON_KEYS:
-            out += _reason_measures(name, olds, news)
-        elif _numeric(olds) and _numeric(news):
-            measure = _mean_measure(name, olds, news)
-            if (
-                len(
-                    np.unique(
-                        np.r_[measure.old, measure.new][~np.isnan(np.r_[measure.old, measure.new])]
-                    )
-                )
-                > 1
-            ):
-                out.append(measure)  # a constant (extra_turns always 0) measures nothing
+            out += _reason_measures(
+                name, data.reasons[SIDES[0], name], data.reasons[SIDES[1], name]
+            )
+            continue
+        measure = _mean_measure(name, data.numbers[SIDES[0], name], data.numbers[SIDES[1], name])
+        both = np.r_[measure.old, measure.new]
+        if len(np.unique(both[~np.isnan(both)])) > 1:
+            out.append(measure)  # a constant (extra_turns always 0) measures nothing
     return out
 
 
-def _numeric(values: list[Any]) -> bool:
-    present = [v for v in values if v is not None]
-    return bool(present) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in present
-    )
-
-
-def _mean_measure(name: str, olds: list[Any], news: list[Any]) -> Measure:
-    old = np.array([np.nan if v is None else float(v) for v in olds])
-    new = np.array([np.nan if v is None else float(v) for v in news])
+def _mean_measure(name: str, old: np.ndarray, new: np.ndarray) -> Measure:
     return Measure(name, "mean", old, new, valid=~np.isnan(old) & ~np.isnan(new))
 
 
-def _reason_measures(name: str, olds: list[Any], news: list[Any]) -> list[Measure]:
-    valid = np.array(
-        [a is not None and b is not None for a, b in zip(olds, news, strict=True)], dtype=bool
-    )
-    counts = Counter(str(v).strip().lower() for v in olds + news if v is not None)
+def _reason_measures(name: str, olds: np.ndarray, news: np.ndarray) -> list[Measure]:
+    """One rate per common reason (its text stripped and lower-cased): the
+    MAX_REASON_VALUES most frequent over both sides, ties in order of first appearance
+    (old side's pairs first)."""
+    old_keys, new_keys = _reason_keys(olds), _reason_keys(news)
+    valid = np.not_equal(olds, None) & np.not_equal(news, None)
+    counts: Counter[str] = Counter()
+    for keys in (old_keys, new_keys):  # Counter keeps first appearance among ties
+        counts.update(k for k in keys if k is not None)
     out = []
     for value, _ in counts.most_common(MAX_REASON_VALUES):
-        old = np.array([v is not None and str(v).strip().lower() == value for v in olds])
-        new = np.array([v is not None and str(v).strip().lower() == value for v in news])
+        old, new = old_keys == value, new_keys == value
         out.append(Measure(f"{name}={value}", "rate", old, new, valid=valid))
+    return out
+
+
+def _reason_keys(texts: np.ndarray) -> np.ndarray:
+    seen: dict[str, str] = {}
+    out = np.full(len(texts), None, dtype=object)
+    for i, text in enumerate(texts):
+        if text is not None:
+            out[i] = seen.get(text) or seen.setdefault(text, text.strip().lower())
     return out

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from ..mdsafe import md_text
 from .analysis import ALPHA, OVERALL, Row, analyse, rest_row
-from .data import load_pairs
+from .data import Progress, load_pairs
 from .measures import Measure, build_measures
 from .slices import Slice, find_slices, prompt_slices
 
@@ -60,13 +60,14 @@ def build_shift(
     comparison: dict[str, Any],
     by: tuple[str, ...] = (),
     prompt_groups: PromptGroups | None = None,
+    progress: Progress | None = None,
 ) -> ShiftResult:
     """The whole shift analysis of one comparison (a comparisons row); with
     ``prompt_groups`` (pair ids, cluster per pair, labels) the prompts' clusters are
-    slices too."""
-    data = load_pairs(db, comparison["id"])
+    slices too; ``progress`` hears how the first filling of stored numbers goes."""
+    data = load_pairs(db, comparison["id"], by, progress)
     measures = build_measures(data)
-    slices = find_slices(data, by)
+    slices = find_slices(data)
     if prompt_groups is not None:
         slices += prompt_slices(data, *prompt_groups)
     rows = analyse(measures, slices, len(data))

@@ -1,20 +1,14 @@
 """Slices of a comparison: metadata fields with few distinct values, found automatically
-or named with ``--by``. Side-specific keys (latency, tokens) describe answers, not inputs,
-so they never slice."""
+or named with ``--by`` (``data.discover_fields``, ``data.load_pairs``). Side-specific keys
+(latency, tokens) describe answers, not inputs, so they never slice."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import SwapviewError
-from ..metapath import MISSING, as_text, resolve
 from .data import PairData
-
-MAX_VALUES = 12  # a field with more distinct values is an id or free text, not a slice
-MIN_COVERAGE = 0.5  # the field must be present on at least this share of pairs
 
 
 @dataclass
@@ -28,41 +22,13 @@ class Slice:
         return f"{self.field}={self.value}"
 
 
-def find_slices(data: PairData, by: tuple[str, ...] = ()) -> list[Slice]:
-    """One Slice per value of each slicing field (``by``, else the ones found)."""
-    fields = list(by) or discover_fields(data)
+def find_slices(data: PairData) -> list[Slice]:
+    """One Slice per value of each slicing field (the ones ``load_pairs`` was asked for,
+    else the ones it found)."""
     out: list[Slice] = []
-    for name in fields:
-        values = _values(data, name)
-        if by and all(v is None for v in values):
-            raise SwapviewError(f"--by {name}: no pair's metadata has field {name!r}")
+    for name, values in data.slice_values.items():
         for value in sorted({v for v in values if v is not None}):
-            mask = np.array([v == value for v in values], dtype=bool)
-            out.append(Slice(name, value, mask))
-    return out
-
-
-def discover_fields(data: PairData) -> list[str]:
-    """Input-level metadata fields with 2 to MAX_VALUES distinct values on most pairs."""
-    seen: dict[str, Counter[str]] = {}
-    for inputs in data.inputs:
-        for key, value in inputs.items():
-            counter = seen.setdefault(key, Counter())
-            if len(counter) <= MAX_VALUES:
-                counter[as_text(value)] += 1
-    n = len(data) or 1
-    return sorted(
-        key
-        for key, counter in seen.items()
-        if 2 <= len(counter) <= MAX_VALUES and sum(counter.values()) >= MIN_COVERAGE * n
-    )
-
-
-def _values(data: PairData, name: str) -> list[str | None]:
-    out: list[str | None] = []
-    for meta, inputs in zip(data.metadata, data.inputs, strict=True):
-        value = inputs[name] if name in inputs else resolve(meta, name)
-        out.append(None if value is MISSING or value is None else as_text(value))
+            out.append(Slice(name, value, values == value))
     return out
 
 

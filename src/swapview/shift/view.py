@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .analysis import OVERALL, analyse
-from .data import PairData, load_pairs
+from .data import PairData, Progress, load_pairs
 from .measures import Measure, build_measures
 from .result import change_text, describe
 from .slices import Slice, find_slices
@@ -62,8 +62,9 @@ class ShiftView:
         ]
 
     @classmethod
-    def build(cls, db: Database, comparison_id: int) -> ShiftView:
-        data = load_pairs(db, comparison_id)
+    def build(cls, db: Database, comparison_id: int, progress: Progress | None = None) -> ShiftView:
+        """``progress(done, total)`` while per-pair numbers not yet stored are filled."""
+        data = load_pairs(db, comparison_id, progress=progress)
         return cls(data, build_measures(data), find_slices(data))
 
     def pair_ids(self, row: ViewRow) -> list[int]:

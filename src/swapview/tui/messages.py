@@ -85,6 +85,17 @@ class ShiftBuilt(Message):
 
 
 @dataclass
+class ShiftProgressed(Message):
+    """The shift worker is storing per-pair numbers a database made before them lacks."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ShiftProgressed)  # only the latest matters
+
+
+@dataclass
 class RefineStepped(Message):
     """Refinement committed a step (or could not start: ``problem``)."""
 

@@ -45,6 +45,7 @@ from .messages import (
     SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
+    ShiftProgressed,
 )
 
 
@@ -227,10 +228,17 @@ class ScreenReads:
     def shift(self, comparison_id: int) -> None:
         """What shifted, per measure and slice (reads every pair's stored measures)."""
 
+        shown = [0]  # tenths told so far: a notice per tenth, not per chunk
+
+        def progress(done: int, total: int) -> None:
+            if done * 10 // total > shown[0] or done == total:
+                shown[0] = done * 10 // total
+                self.host.post_message(ShiftProgressed(done, total))
+
         def job() -> Message:
             db = open_db(self.db_path, migrate=False)
             try:
-                return ShiftBuilt(comparison_id, ShiftView.build(db, comparison_id))
+                return ShiftBuilt(comparison_id, ShiftView.build(db, comparison_id, progress))
             finally:
                 db.close()
 

@@ -77,6 +77,7 @@ from .messages import (
     SecondLookFound,
     ShapeCounted,
     ShiftBuilt,
+    ShiftProgressed,
     TriageRefitted,
     UnscoredCounted,
     WriteDone,
@@ -837,6 +838,15 @@ class ReviewScreen(Screen):
             before, msg.progress, self.spec.order
         ):
             self.reload(keep=True)  # the refined head re-sorts; the cursor stays on its pair
+
+    @on(ShiftProgressed)
+    def _shift_progressed(self, msg: ShiftProgressed) -> None:
+        # Once per database made before shift stored its numbers: say why it takes long.
+        self.notify(
+            f"storing per-pair numbers for shift (once): {msg.done:,} of {msg.total:,}",
+            markup=False,
+            timeout=3,
+        )
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_rows(), legend_rows(self.tags)))
