@@ -1,6 +1,6 @@
-"""The per-pair numbers shift reads (pair_facts, pair_fields): written by every pair writer,
-never stale after a change, filled for databases made before them, and giving the same
-shift either way."""
+"""The per-pair numbers shift reads (pair_facts, pair_fields): stored by score (and replay)
+from the pair row, never stale after a change, filled on first need for pairs without
+them (databases made before them too), and giving the same shift either way."""
 
 from __future__ import annotations
 
@@ -89,8 +89,9 @@ def _make_old_style(path) -> None:
     conn.close()
 
 
-def test_writer_stores_each_pairs_numbers_as_computed_from_the_row(db):
+def test_each_pairs_numbers_are_computed_from_its_row(db):
     comp = _load(db, "facts", _records(40))
+    assert fill_facts(db, comp["id"]) == 40
     stored = _facts(db)
     pairs = db.execute("SELECT id, baseline_output, candidate_output FROM pairs").fetchall()
     assert len(stored) == len(pairs) == 40
@@ -116,6 +117,7 @@ def test_writer_stores_each_pairs_numbers_as_computed_from_the_row(db):
 
 def test_a_change_by_any_writer_drops_the_numbers_and_a_fill_puts_them_back(db):
     _load(db, "facts", _records(30))
+    fill_facts(db, 1)
     pid = db.execute("SELECT id FROM pairs WHERE key = 'k2'").fetchone()[0]
     with write_transaction(db):
         db.execute("UPDATE pairs SET candidate_output = 'one two three' WHERE id = ?", [pid])
@@ -136,6 +138,7 @@ def test_a_change_by_any_writer_drops_the_numbers_and_a_fill_puts_them_back(db):
 def test_replay_stores_the_answered_sides_numbers(db):
     _load(db, "facts", [PairRecord("r", "p", "a b", None, {"locale": "en"})])
     (pid,) = db.execute("SELECT id FROM pairs WHERE key = 'r'").fetchone()
+    fill_facts(db, 1)
     assert _facts(db)[pid][3] is None  # pending side: no words yet
     info = {"latency_ms": 812.5, "usage": {"completion_tokens": 4}, "finish_reason": "stop"}
     assert save_answer(db, pid, "candidate", "four words right here", info)
@@ -146,7 +149,7 @@ def test_replay_stores_the_answered_sides_numbers(db):
     assert pairfacts.missing(db, 1) == []
 
 
-def test_a_merged_reload_leaves_no_pair_without_numbers(tmp_path, db):
+def test_a_merged_reload_keeps_no_stale_numbers(tmp_path, db):
     def write(name: str, texts: dict[str, str]) -> str:
         path = tmp_path / name
         rows = [
@@ -157,9 +160,13 @@ def test_a_merged_reload_leaves_no_pair_without_numbers(tmp_path, db):
         return str(path)
 
     load_files(db, [write("one.jsonl", {"1": "x", "2": "y", "3": "z"})], comparison="m")
-    load_files(db, [write("two.jsonl", {"1": "x", "2": "y y y", "4": "w"})], comparison="m")
     cid = db.execute("SELECT id FROM comparisons WHERE name = 'm'").fetchone()[0]
-    assert pairfacts.missing(db, cid) == []
+    fill_facts(db, cid)
+    load_files(db, [write("two.jsonl", {"1": "x", "2": "y y y", "4": "w"})], comparison="m")
+    by_id = dict(db.execute("SELECT id, key FROM pairs WHERE comparison_id = ?", [cid]))
+    # The merge moved the unchanged pairs' numbers and dropped the changed one's.
+    assert sorted(by_id[i] for i in pairfacts.missing(db, cid)) == ["2", "4"]
+    assert fill_facts(db, cid) == 2
     words = dict(
         db.execute(
             "SELECT p.key, f.candidate_words FROM pairs p JOIN pair_facts f ON f.pair_id = p.id"
@@ -193,6 +200,17 @@ def test_shift_is_identical_on_a_database_backfilled_from_the_old_style(
     assert _facts(old) == facts
     assert _all_fields(old) == fields
     old.close()
+
+
+def test_score_stores_every_pairs_numbers(db, static_embedder):
+    comp = _load(db, "facts", _records(60))
+    assert len(pairfacts.missing(db, comp["id"])) == 60  # load leaves them to score
+    score_comparison(db, "facts", static_embedder)
+    assert pairfacts.missing(db, comp["id"]) == []  # the pending pairs too
+    with write_transaction(db):  # a pair scored before whose numbers a change dropped
+        db.execute("DELETE FROM pair_facts WHERE pair_id = (SELECT min(id) FROM pairs)")
+    score_comparison(db, "facts", static_embedder)  # nothing to re-score, one to fill
+    assert pairfacts.missing(db, comp["id"]) == []
 
 
 def test_an_interrupted_fill_keeps_what_it_stored(db_path, db):

@@ -7,8 +7,10 @@ metadata flattened once into (side, field) rows: per-side fields (``baseline.lat
 input-level fields (locale, template) under side ''. Both are derived from the pair row
 alone, by ``refresh`` here and nowhere else. Triggers (migration m120) delete a pair's rows
 whenever its outputs, content hash or metadata change and move them with the pair, so a
-stored row is never stale; a pair without rows is simply not computed yet, and
-``store.fill_facts`` computes those the first time they are needed.
+stored row is never stale; a pair without rows is simply not computed yet. ``score``
+computes them (it reads every text anyway; at load they would halve the load's speed),
+replay for the side it answers, and ``store.fill_facts`` any left the first time shift
+needs them.
 """
 
 from __future__ import annotations

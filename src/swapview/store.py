@@ -491,8 +491,6 @@ class PairWriter:
         self._update_metadata(meta_updates)
         if changed_ids:
             self.report.stale_reviews += mark_stale(self.db, changed_ids)
-        known = [u[-1] for u in updates] + [m[2] for m in meta_updates]
-        self._store_facts(self.comparison_id, [row[1] for row in inserts], known)
 
     def _stage(self, inserts: list, updates: list, meta_updates: list) -> None:
         """New pairs and changed pairs' new texts go under the shadow comparison; which
@@ -512,31 +510,12 @@ class PairWriter:
             "INSERT INTO temp.load_changes (key, old_id, kind) VALUES (?, ?, 'c')",
             [(keys[u[-1]], u[-1]) for u in updates],
         )
-        # The numbers of the staged rows move with them when published; changed pairs'
-        # are computed again after publishing (the triggers drop them on the way).
-        self._store_facts(shadow, [row[1] for row in inserts], [])
         meta_keys = {i: k for k, (i, _h, _m) in self._last_existing.items()}
         conn.executemany(
             "INSERT INTO temp.load_changes (key, old_id, kind, metadata) VALUES (?, ?, 'm', ?)",
             [(meta_keys[i], i, meta) for meta, _stamp, i in meta_updates],
         )
         self.report.metadata_updated += len(meta_updates)
-
-    def _store_facts(self, cid: int, keys: list[str], known: list[int]) -> None:
-        """The stored numbers of the pairs just written (``keys`` newly inserted under
-        ``cid``, ``known`` by id), computed while their rows are hot in the cache."""
-        ids = list(known)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            ids += [
-                i
-                for (i,) in self.db.execute(
-                    f"SELECT id FROM pairs WHERE comparison_id = ? AND key IN"
-                    f" ({','.join('?' * len(chunk))})",
-                    [cid, *chunk],
-                )
-            ]
-        pairfacts.refresh(self.db, ids)
 
     def _update_metadata(self, rows: list[tuple[str | None, str, int]]) -> None:
         """New metadata for pairs whose texts did not change: reviews stay current, but

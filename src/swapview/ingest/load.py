@@ -21,7 +21,6 @@ from ..store import (
     PairWriter,
     db_file,
     ensure_comparison,
-    fill_facts,
     write_transaction,
 )
 from .fields import FieldMap
@@ -191,8 +190,6 @@ def _load_in(
     except BaseException:
         _drop_comparison(db, shadow)
         raise
-    if row is not None:  # changed pairs of a merge lost their numbers on the way: again
-        fill_facts(db, row[0])
     return report
 
 

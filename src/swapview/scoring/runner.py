@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from ..store import get_comparison, now, text_hash, write_transaction
+from .. import pairfacts
+from ..store import fill_facts, get_comparison, now, text_hash, write_transaction
 from .embeddings.base import Embedder, cosine_distance, is_blank
 from .embeddings.cache import EmbeddingCache, embed_with_cache
 from .lexical import length_change, lexical_distance
@@ -109,6 +110,9 @@ def score_comparison(
         _score_chunk(db, cache, embedder, rows, report, fired)
         if progress:
             progress(report.scored, report.to_score)
+    # Pairs scored before (or pending) whose stored numbers a change dropped: shift reads
+    # them, and score is where every text is read anyway (load stays at raw speed).
+    fill_facts(db, cid)
     report.signals = dict(sorted(fired.items()))
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -150,6 +154,7 @@ def _score_chunk(
         )
     with write_transaction(db):
         cache.put_many(fresh.items())
+        pairfacts.refresh(db, [r[0] for r in rows])  # shift's numbers, while rows are hot
         conn = db.conn
         # The scorer's own signals; `contract:NAME` rows belong to `contracts check` and
         # go only when they were checked on content the pair no longer has.
