@@ -361,5 +361,7 @@ def test_langfuse_item_without_an_id_names_the_fields(tmp_path: Path) -> None:
     item = experiment_item("v1", "m", "q", "a")
     del item["experimentItemId"]
     bad.write_text(json.dumps({"data": [item], "meta": {}}))
-    with pytest.raises(InputError, match="not a Langfuse dataset run item: no dataset item id"):
+    with pytest.raises(
+        InputError, match="not a Langfuse dataset run item, trace or generation: no dataset item id"
+    ):
         import_files("langfuse", [bad])
