@@ -34,23 +34,54 @@ import numpy as np
 from swapview import queue
 from swapview.scoring.embeddings.distill import load_static_embedder
 from swapview.scoring.embeddings.minilm import MiniLMEmbedder
-from swapview.scoring.refine import refine_progress, refine_step
+from swapview.scoring.refine import refine, refine_progress, refine_step
 from swapview.scoring.runner import score_comparison
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
+SCRATCH = Path(os.environ.get("SWAPVIEW_REFINE_SCRATCH", "/work/scratch/refine"))
 HEADS = (100, 200)
-CHECKPOINTS = (0, 30, 60, 90, 120, 180)
+GOALS = (0.95, 0.90)
+# 240 CPU-s: "2 minutes on 2 cores" on a quiet machine.
+CPU_CHECKPOINTS = (0, 60, 120, 180, 240, 300)
 
 
-def files_805() -> list[Path]:
+def realdata_files(size: int | None = 805) -> list[Path]:
+    """The realdata pair files of ``size`` pairs (None: every file)."""
     out = []
     for path in sorted((REALDATA / "pairs").glob("*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
-            if sum(1 for _ in fh) == 805:
+            if size is None or sum(1 for _ in fh) == size:
                 out.append(path)
     return out
+
+
+def truth_db(path: Path, static, minilm) -> Path:
+    """The file scored and refined in full, kept under SCRATCH: its embeddings table is
+    the all-MiniLM truth and a MiniLM cache, so experiments never re-embed."""
+    out = SCRATCH / "truth" / (path.name.removesuffix(".jsonl.gz") + ".db")
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db = open_db(partial)
+    load_file(db, path)
+    score_comparison(db, "m", static)
+    refine(db, "m", minilm)
+    db.close()
+    partial.rename(out)
+    return out
+
+
+def truth_order(path: Path, static, minilm) -> list[str]:
+    """Pair keys in the all-MiniLM order (pair ids differ between databases)."""
+    db = open_db(truth_db(path, static, minilm))
+    keys = dict(db.execute("SELECT id, key FROM pairs").fetchall())
+    order = [keys[i] for i in heads(db, 10**9)]
+    db.close()
+    return order
 
 
 def load_file(db, path: Path) -> None:
@@ -65,86 +96,102 @@ def load_file(db, path: Path) -> None:
     db.conn.commit()
 
 
-def heads(db, k: int = 400) -> list[int]:  # 400: the largest settled head checked below
+def heads(db, k: int = 800) -> list[int]:  # 400: the largest settled head checked below
     cid = db.execute("SELECT id FROM comparisons WHERE name = 'm'").fetchone()[0]
     rows = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, k)
     return [r.pair_id for r in rows]
 
 
-def run_file(path: Path, static, minilm, batch: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
+def run_file(
+    path: Path, static, minilm, batch: int, policy: str, truth: list[str], cpu_limit: float
+) -> dict:
+    """One timed refinement of a fresh copy of the file (no embedding cache carried over):
+    after each step, wall and CPU seconds of this process (MiniLM's threads included)."""
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
         db = open_db(Path(tmp) / "bench.db")
         load_file(db, path)
         score_comparison(db, "m", static)
-        trace = [(0.0, 0, heads(db), refine_progress(db, "m", minilm.name))]
-        started = time.perf_counter()
-        texts = 0
+        keys = dict(db.execute("SELECT id, key FROM pairs").fetchall())
+        first = refine_progress(db, "m", minilm.name)
+        trace = [(0.0, 0.0, [keys[i] for i in heads(db)], first)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        load = [os.getloadavg()[0]]
         while True:
-            step = refine_step(db, "m", minilm, batch=batch, total=trace[0][3].total)
-            texts += step.embedded
-            trace.append((time.perf_counter() - started, step.refined, heads(db), step.progress))
-            if step.progress.done or not step.refined:
+            step = refine_step(
+                db, "m", minilm, batch=batch, total=first.total, static_order=policy == "static"
+            )
+            t, c = time.perf_counter() - wall, time.process_time() - cpu
+            trace.append((t, c, [keys[i] for i in heads(db)], step.progress))
+            load.append(os.getloadavg()[0])
+            if step.progress.done or not step.refined or c > cpu_limit:
                 break
-        seconds = time.perf_counter() - started
-        truth = heads(db, 10**9)
         db.close()
-    return {"file": path.name, "trace": trace, "truth": truth, "seconds": seconds, "texts": texts}
+    return {"file": path.name, "policy": policy, "trace": trace, "truth": truth, "load": load}
 
 
-def agreement(order: list[int], truth: list[int], k: int) -> float:
+def agreement(order: list, truth: list, k: int) -> float:
     return len(set(order[:k]) & set(truth[:k])) / k
 
 
-def at_time(result: dict, t: float) -> tuple:
-    """The last state reached by time t."""
+def at(result: dict, column: int, budget: float) -> tuple:
+    """The last state reached within ``budget`` wall (column 0) or CPU (1) seconds."""
     last = result["trace"][0]
     for entry in result["trace"]:
-        if entry[0] <= t:
+        if entry[column] <= budget:
             last = entry
     return last
 
 
 def report(results: list[dict]) -> None:
-    print("\n| file | seconds | refined | first 100 | first 200 | status |")
-    print("|---|---:|---:|---:|---:|---|")
+    print(
+        "\n| file | policy | CPU-s budget | wall s | CPU-s | refined | first 100 | first 200"
+        " | status |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        for t in CHECKPOINTS:
-            _, _, order, state = at_time(r, t)
+        name = r["file"].removesuffix(".jsonl.gz")
+        for budget in CPU_CHECKPOINTS:
+            t, c, order, state = at(r, 1, budget)
             a100, a200 = (agreement(order, r["truth"], k) for k in HEADS)
             print(
-                f"| {r['file'].removesuffix('.jsonl.gz')} | {t} | {state.refined} |"
+                f"| {name} | {r['policy']} | {budget} | {t:.0f} | {c:.0f} | {state.refined} |"
                 f" {a100:.2f} | {a200:.2f} | head {state.head}, settled {state.settled} |"
             )
-    print("\n| file | refined | first 100 | first 200 | status |")
-    print("|---|---:|---:|---:|---|")
+    print(
+        "\n| file | policy | refined to 0.95 @100 | CPU-s | refined to 0.90 @200 | CPU-s |"
+        " load during run |"
+    )
+    print("|---|---|---:|---:|---:|---:|---|")
     for r in results:
-        for n in (0, 100, 200, 300, 400, 500, 600, 700):
-            entry = next((e for e in r["trace"] if e[3].refined >= n), r["trace"][-1])
-            _, _, order, state = entry
-            a100, a200 = (agreement(order, r["truth"], k) for k in HEADS)
-            print(
-                f"| {r['file'].removesuffix('.jsonl.gz')} | {state.refined} |"
-                f" {a100:.2f} | {a200:.2f} | head {state.head}, settled {state.settled} |"
-            )
-    print("\n| file | total seconds | texts embedded | texts/s |")
-    print("|---|---:|---:|---:|")
-    for r in results:
-        print(
-            f"| {r['file'].removesuffix('.jsonl.gz')} | {r['seconds']:.0f} | {r['texts']} |"
-            f" {r['texts'] / r['seconds']:.1f} |"
-        )
+        name = r["file"].removesuffix(".jsonl.gz")
+        cells = []
+        for k, goal in zip(HEADS, GOALS, strict=True):
+            entry = reached(r, k, goal)
+            cells += [str(entry[3].refined), f"{entry[1]:.0f}"]
+        lo, hi = min(r["load"]), max(r["load"])
+        print(f"| {name} | {r['policy']} | {' | '.join(cells)} | {lo:.1f} to {hi:.1f} |")
     print("\nStop rule: agreement of the first k rows when the status first said k settled")
-    print("| file | k | refined then | seconds | agreement of the first k |")
-    print("|---|---:|---:|---:|---:|")
+    print("| file | policy | k | refined then | agreement of the first k |")
+    print("|---|---|---:|---:|---:|")
     for r in results:
         seen: set[int] = set()
-        for t, _, order, state in r["trace"]:
+        for _, _, order, state in r["trace"]:
             for k in (25, 50, 100, 200, 400):
                 if k not in seen and state.settled >= k and not state.done:
                     seen.add(k)
                     a = agreement(order, r["truth"], k)
                     name = r["file"].removesuffix(".jsonl.gz")
-                    print(f"| {name} | {k} | {state.refined} | {t:.0f} | {a:.2f} |")
+                    print(f"| {name} | {r['policy']} | {k} | {state.refined} | {a:.2f} |")
+
+
+def reached(result: dict, k: int, goal: float) -> tuple:
+    """The first state from which the first k agree at ``goal`` or more to the end."""
+    last = result["trace"][-1]
+    for entry in reversed(result["trace"]):
+        if agreement(entry[2], result["truth"], k) < goal:
+            break
+        last = entry
+    return last
 
 
 def scale(n: int, steps: int = 20) -> None:
@@ -200,6 +247,10 @@ def scale(n: int, steps: int = 20) -> None:
     )
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=3)
@@ -207,19 +258,35 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--scale", type=int, default=0)
+    parser.add_argument("--truth", action="store_true", help="build every file's truth")
+    parser.add_argument(
+        "--policies", default="static,misplaced", help="static: before #19's predictor"
+    )
+    parser.add_argument("--cpu", type=float, default=300, help="stop a run after CPU-s")
+    parser.add_argument("--size", type=int, default=805, help="files of this many pairs")
     args = parser.parse_args()
     os.environ.setdefault("SWAPVIEW_CACHE", str(ROOT / ".cache" / "models"))
     if args.scale:
         scale(args.scale)
         return
+    if args.truth:
+        static, minilm = load_static_embedder(), MiniLMEmbedder(threads=args.threads)
+        for path in realdata_files(None):
+            cpu = time.process_time()
+            print(path.name, truth_db(path, static, minilm), file=sys.stderr)
+            print(f"  {time.process_time() - cpu:.0f} CPU-s, {_load()}", file=sys.stderr)
+        return
     static = load_static_embedder()
     minilm = MiniLMEmbedder(threads=args.threads)
-    print(f"load average {os.getloadavg()[0]:.1f}, MiniLM threads {args.threads}", file=sys.stderr)
+    print(f"{_load()}, MiniLM threads {args.threads}", file=sys.stderr)
     # Each file's tables as soon as it is done: on a busy machine a file takes minutes.
-    for path in files_805()[args.first : args.first + args.files]:
-        result = run_file(path, static, minilm, args.batch)
-        print(f"{path.name}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
-        report([result])
+    for path in realdata_files(args.size)[args.first : args.first + args.files]:
+        truth = truth_order(path, static, minilm)
+        results = []
+        for policy in args.policies.split(","):
+            results.append(run_file(path, static, minilm, args.batch, policy, truth, args.cpu))
+            print(f"{path.name} {policy}: {_load()}", file=sys.stderr)
+        report(results)
         sys.stdout.flush()
 
 

@@ -11,6 +11,7 @@ import pytest
 from swapview import queue
 from swapview.errors import SwapviewError
 from swapview.scoring.embeddings.base import cosine_distance, is_blank
+from swapview.scoring.embeddings.cache import EmbeddingCache, embed_with_cache
 from swapview.scoring.refine import (
     RefineProgress,
     model_label,
@@ -21,6 +22,14 @@ from swapview.scoring.refine import (
     stored_fit,
 )
 from swapview.scoring.refinefit import Fit, fit_line, head_ladder, intrusion_chance
+from swapview.scoring.refinepick import (
+    Features,
+    expected_misplaced,
+    fit_predictor,
+    head_thresholds,
+    misplacement_chance,
+    pick_order,
+)
 from swapview.scoring.runner import score_comparison
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
 
@@ -121,11 +130,67 @@ def test_partial_refinement_sorts_both_kinds_on_one_scale(scored, minilm_embedde
         for r in rows
     ]
     assert all(a >= b - 1e-9 for a, b in zip(expected, expected[1:], strict=False))
-    # After the calibration sample (32 pairs spread over the range), the head by static
-    # distance first: the 12 pairs the static queue put first all carry MiniLM's distance.
+
+
+def test_static_order_walks_down_the_static_distance(scored, minilm_embedder):
+    db, cid, _ = scored
+    refine_step(db, "demo", minilm_embedder)  # the calibration sample: 32 pairs
+    refine_step(db, "demo", minilm_embedder, batch=12, static_order=True)
+    rows = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, 1000)
     refined = {r.pair_id for r in rows if r.refined_model}
-    top_static = sorted(static, key=lambda p: (static[p], p), reverse=True)[: 44 - 32]
-    assert set(top_static) <= refined
+    static = dict(db.execute("SELECT pair_id, semantic_distance FROM scores"))
+    # After the calibration sample, the 12 unrefined pairs with the highest static distance.
+    calibrated = set(calibration_ids_of(db, cid, refined))
+    rest = sorted(set(static) - calibrated, key=lambda p: (static[p], p), reverse=True)
+    assert refined == calibrated | set(rest[:12])
+
+
+def calibration_ids_of(db, cid, refined) -> list[int]:
+    from swapview.scoring.refine import calibration_ids
+
+    with write_transaction(db):
+        db.execute("SAVEPOINT probe")
+        db.execute("UPDATE scores SET refined_model = NULL")
+        ids = calibration_ids(db, cid)
+        db.execute("ROLLBACK TO probe")
+    return ids
+
+
+def test_pairs_whose_texts_are_cached_come_first_and_free(
+    db, realdata, static_embedder, minilm_embedder
+):
+    records = real_records(realdata)
+    # Two pairs repeat pair 2's outputs (the same prompt answered twice, say).
+    again = [
+        PairRecord(k, "again", records[2].baseline_output, records[2].candidate_output, {})
+        for k in ("k998", "k999")
+    ]
+    load(db, records + again)
+    score_comparison(db, "demo", static_embedder)
+    refine_step(db, "demo", minilm_embedder)  # the calibration sample
+    refined = dict(
+        db.execute("SELECT p.key, s.refined_model FROM scores s JOIN pairs p ON p.id = s.pair_id")
+    )
+    # Put pair 2's texts in the cache (as its own refinement would): the copies are free.
+    cache = EmbeddingCache(db, minilm_embedder.name)
+    texts = [records[2].baseline_output, records[2].candidate_output]
+    _, fresh = embed_with_cache(cache, minilm_embedder, texts)
+    with write_transaction(db):
+        cache.put_many(fresh.items())
+    free = {k for k in ("k002", "k998", "k999") if refined[k] is None}
+    step = refine_step(db, "demo", minilm_embedder, batch=3)
+    after = dict(
+        db.execute("SELECT p.key, s.refined_model FROM scores s JOIN pairs p ON p.id = s.pair_id")
+    )
+    newly = {k for k, m in after.items() if m and not refined[k]}
+    assert free <= newly and step.refined == len(free) + 3
+    costly = newly - free
+    assert step.embedded == sum(
+        not is_blank(t)
+        for r in records
+        if r.key in costly
+        for t in {r.baseline_output, r.candidate_output}
+    )
 
 
 def test_refinement_resumes_and_embeds_nothing_twice(scored, minilm_embedder):
@@ -259,3 +324,102 @@ def test_cli_refines_resumes_and_reports(db_path, realdata, static_embedder):
     assert summary["refine"]["refined"] == summary["refine"]["total"] == 40
     bad = run(main, ["--db", str(db_path), "score", "--refine", "most"])
     assert bad.exit_code == 2 and "a number of pairs, or 'all'" in bad.output
+
+
+# The predictor and the next-pair choice (pure: no SQL, no model).
+
+
+def synthetic(n: int = 400, seed: int = 0):
+    """Accurate distances that follow lexical distance as much as static: the case where
+    walking down the static distance alone refines many pairs for nothing."""
+    rng = np.random.default_rng(seed)
+    static = rng.uniform(0, 0.6, n)
+    lexical = np.clip(rng.uniform(0, 1, n), 0, 1)
+    change = rng.normal(0, 0.3, n)
+    signals = rng.integers(0, 2, n).astype(float)
+    accurate = 0.4 * static + 0.3 * lexical + 0.05 * signals + rng.normal(0, 0.02, n)
+    return Features(static, lexical, change, signals), accurate
+
+
+def test_predictor_recovers_every_feature_and_leaves_out_rule_defined_pairs():
+    features, accurate = synthetic()
+    accurate[:20] = features.static[:20]  # identical outputs or a blank side: no evidence
+    predictor = fit_predictor(features, accurate)
+    assert predictor.pairs == 380
+    coef = predictor.coef
+    assert coef[1] == pytest.approx(0.4, abs=0.02) and coef[2] == pytest.approx(0.3, abs=0.02)
+    assert coef[4] == pytest.approx(0.05, abs=0.01) and abs(coef[3]) < 0.01
+    assert predictor.sigma == pytest.approx(0.02, rel=0.15)
+
+
+def test_predictor_with_few_pairs_is_the_static_line():
+    features, accurate = synthetic(20)
+    predictor = fit_predictor(features, accurate)
+    line = fit_line(features.static, accurate)
+    assert list(predictor.coef[2:]) == [0.0, 0.0, 0.0]
+    assert predictor.coef[1] == pytest.approx(line.slope) and predictor.sigma == line.sigma
+
+
+@pytest.mark.parametrize(
+    "predicted, rank, chance",
+    [
+        (0.9, 0, 0.0),  # shown in the head and surely belongs there
+        (0.1, 0, 1.0),  # shown in the head, surely does not belong
+        (0.9, 50, 1.0),  # shown below, surely belongs in the head
+        (0.1, 50, 0.0),  # shown below, surely stays below
+        (0.5, 50, 0.5),  # on the edge
+    ],
+)
+def test_misplacement_chance(predicted, rank, chance):
+    got = misplacement_chance(np.array([predicted]), 0.05, np.array([rank]), 10, 0.5)
+    assert got[0] == pytest.approx(chance, abs=1e-6)
+
+
+def test_head_thresholds_mix_refined_and_predicted():
+    known, predicted = np.array([0.9, 0.3]), np.array([0.8, 0.5, 0.1])
+    assert list(head_thresholds(known, predicted, [1, 2, 3, 10])) == [0.9, 0.8, 0.5, 0.1]
+
+
+def _refine_until(features, accurate, pick, head: int, batch: int = 16) -> int:
+    """Pairs refined until the queue's first ``head`` rows are the accurate first ``head``:
+    the queue shows refined pairs at their accurate distance on the static scale."""
+    n = len(features)
+    truth = set(np.argsort(-accurate)[:head].tolist())
+    refined = np.zeros(n, dtype=bool)
+    refined[np.linspace(0, n - 1, 32).astype(int)] = True
+    while True:
+        done, todo = np.flatnonzero(refined), np.flatnonzero(~refined)
+        line = fit_line(features.static[done], accurate[done])
+        meaning = np.where(refined, (accurate - line.intercept) / line.slope, features.static)
+        shown = np.argsort(-meaning)
+        if set(shown[:head].tolist()) == truth:
+            return int(refined.sum())
+        rank = np.empty(n, dtype=int)
+        rank[shown] = np.arange(n)
+        refined[todo[pick(done, todo, rank)[:batch]]] = True
+
+
+def test_refining_the_likely_misplaced_fixes_the_head_with_fewer_pairs():
+    features, accurate = synthetic(600, seed=3)
+
+    def by_static(done, todo, rank):
+        return np.argsort(-features.static[todo])
+
+    def by_misplacement(done, todo, rank):
+        predictor = fit_predictor(features.take(done), accurate[done])
+        mu, sigma = predictor.predict(features.take(todo))
+        return pick_order(mu, sigma, rank[todo], accurate[done], [25, 50])
+
+    static_pairs = _refine_until(features, accurate, by_static, 50)
+    picked_pairs = _refine_until(features, accurate, by_misplacement, 50)
+    assert picked_pairs < 0.75 * static_pairs
+
+
+def test_expected_misplaced_counts_the_pairs_on_the_wrong_side():
+    predicted = np.array([0.9, 0.1, 0.9, 0.1])
+    rank = np.array([0, 1, 5, 6])  # two shown in a head of 2, two below
+    known = np.array([0.5, 0.5])
+    # The head's edge is the 2nd largest value, 0.9: pair 1 (shown inside, far below it)
+    # is surely misplaced, pairs 0 and 2 (on the edge, one each side) half each.
+    wrong = expected_misplaced(predicted, 0.01, rank, known, [2])
+    assert wrong[0] == pytest.approx(2.0, abs=1e-6)

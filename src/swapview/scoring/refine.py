@@ -35,6 +35,7 @@ from .refinefit import (
     intrusion_chance,
     settled_enough,
 )
+from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids
 from .runner import pair_distance
 
 BATCH_PAIRS = 32  # about 5 s of MiniLM on 2 cores: the review app sees progress often
@@ -42,20 +43,16 @@ CALIBRATION_PAIRS = 32
 REFIT_GROWTH = 1.1
 SCAN_CHUNK = 500
 
-CURRENT = (
-    "FROM scores s CROSS JOIN pairs p ON p.id = s.pair_id WHERE p.comparison_id = :cid"
-    " AND s.content_hash = p.content_hash AND s.semantic_distance IS NOT NULL"
-)
 # Per refined row, a primary-key probe: "pair_id IN (SELECT id ... comparison)" would
 # first list every pair of the comparison.
 _IN_COMPARISON = (
     "EXISTS (SELECT 1 FROM pairs p WHERE p.id = scores.pair_id AND p.comparison_id = ?)"
 )
-MEANING = "coalesce(s.refined_on_static, s.semantic_distance)"  # queue.orders.MEANING
-# The unary plus keeps SQLite off the scores_refined index for this term: unrefined pairs
-# are walked down scores_semantic, so the next batch costs a seek, not a sort of them all.
-UNREFINED = f"{CURRENT} AND +s.refined_model IS NULL"
-REFINED = f"{CURRENT} AND s.refined_model = :model"
+
+
+STATIC_NEXT = (
+    f"SELECT s.pair_id {UNREFINED} ORDER BY s.semantic_distance DESC, s.pair_id DESC LIMIT :n"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +117,16 @@ def refine_step(
     *,
     batch: int = BATCH_PAIRS,
     total: int | None = None,
+    limit: int | None = None,
+    static_order: bool = False,
 ) -> StepResult:
     """Refine the next batch of the queue with the accurate model, and commit it.
 
-    ``total`` is the last progress' total, passed back to skip recounting the pairs
-    (a scan at 1M pairs); it changes only when pairs are scored anew."""
+        ``total`` is the last progress' total, passed back to skip recounting the pairs
+        (a scan at 1M pairs); it changes only when pairs are scored anew. Pairs whose texts
+    are all cached come on top of ``batch``; ``limit`` caps the step as a whole. ``static_order``
+        walks down the static distance instead (the order before the predictor, kept for
+        ``bench/refine.py`` to measure the two in one run)."""
     cid = get_comparison(db, comparison)["id"]
     args = {"cid": cid, "model": embedder.name}
     _check_models(db, args)
@@ -132,9 +134,12 @@ def refine_step(
     if fit is None:
         _forget_other_models(db, cid, embedder.name)
         ids = calibration_ids(db, cid)
+    elif static_order:
+        ids = [r[0] for r in db.execute(STATIC_NEXT, {**args, "n": batch})]
     else:
-        ids = [r[0] for r in db.execute(_next_sql(), {**args, "n": batch})]
-    refined, embedded, cached = _refine_ids(db, cid, embedder, ids, fit)
+        count = total or _one(db, f"SELECT count(*) {CURRENT}", args)
+        ids = next_ids(db, args, EmbeddingCache(db, embedder.name), batch, count)
+    refined, embedded, cached = _refine_ids(db, cid, embedder, ids[:limit], fit)
     state = refine_progress(db, comparison, embedder.name, total=total)
     return StepResult(state, refined, embedded, cached)
 
@@ -156,8 +161,15 @@ def refine(
         progress(state)
     goal = state.total if target is None else min(target, state.total)
     while state.refined < goal:
-        step = min(batch, goal - state.refined) if state.calibrated else batch
-        result = refine_step(db, comparison, embedder, batch=step, total=state.total)
+        left = goal - state.refined
+        result = refine_step(
+            db,
+            comparison,
+            embedder,
+            batch=min(batch, left),
+            total=state.total,
+            limit=left if state.calibrated else None,
+        )
         state = result.progress
         report.refined_now += result.refined
         report.texts_embedded += result.embedded
@@ -288,11 +300,6 @@ def expected_intruders(
         if z_last > NEGLIGIBLE_Z or not settled_enough(total, head):
             return total
         after = rows[-1]
-
-
-def _next_sql() -> str:
-    order = "ORDER BY s.semantic_distance DESC, s.pair_id DESC"
-    return f"SELECT s.pair_id {UNREFINED} {order} LIMIT :n"
 
 
 def _refine_ids(
