@@ -57,10 +57,14 @@ def realdata_files(size: int | None = 805) -> list[Path]:
     return out
 
 
+def truth_path(path: Path) -> Path:
+    return SCRATCH / "truth" / (path.name.removesuffix(".jsonl.gz") + ".db")
+
+
 def truth_db(path: Path, static, minilm) -> Path:
     """The file scored and refined in full, kept under SCRATCH: its embeddings table is
     the all-MiniLM truth and a MiniLM cache, so experiments never re-embed."""
-    out = SCRATCH / "truth" / (path.name.removesuffix(".jsonl.gz") + ".db")
+    out = truth_path(path)
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -103,12 +107,22 @@ def heads(db, k: int = 800) -> list[int]:  # 400: the largest settled head check
 
 
 def run_file(
-    path: Path, static, minilm, batch: int, policy: str, truth: list[str], cpu_limit: float
+    path: Path,
+    static,
+    minilm,
+    batch: int,
+    policy: str,
+    truth: list[str] | None,
+    cpu_limit: float,
+    keep: Path | None = None,
 ) -> dict:
     """One timed refinement of a fresh copy of the file (no embedding cache carried over):
-    after each step, wall and CPU seconds of this process (MiniLM's threads included)."""
+    after each step, wall and CPU seconds of this process (MiniLM's threads included).
+    With no truth yet, the run goes to the end, its final order is the truth, and the
+    database is kept at ``keep`` (the truth database, a cache for later runs)."""
     with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
-        db = open_db(Path(tmp) / "bench.db")
+        db_file = Path(tmp) / "bench.db"
+        db = open_db(db_file)
         load_file(db, path)
         score_comparison(db, "m", static)
         keys = dict(db.execute("SELECT id, key FROM pairs").fetchall())
@@ -123,9 +137,14 @@ def run_file(
             t, c = time.perf_counter() - wall, time.process_time() - cpu
             trace.append((t, c, [keys[i] for i in heads(db)], step.progress))
             load.append(os.getloadavg()[0])
-            if step.progress.done or not step.refined or c > cpu_limit:
+            if step.progress.done or not step.refined or (truth is not None and c > cpu_limit):
                 break
+        if truth is None:
+            truth = [keys[i] for i in heads(db, 10**9)]
         db.close()
+        if keep is not None:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            db_file.rename(keep)
     return {"file": path.name, "policy": policy, "trace": trace, "truth": truth, "load": load}
 
 
@@ -281,11 +300,17 @@ def main() -> None:
     print(f"{_load()}, MiniLM threads {args.threads}", file=sys.stderr)
     # Each file's tables as soon as it is done: on a busy machine a file takes minutes.
     for path in realdata_files(args.size)[args.first : args.first + args.files]:
-        truth = truth_order(path, static, minilm)
         results = []
+        truth = truth_order(path, static, minilm) if truth_path(path).exists() else None
+        if truth is None:  # the static order's run, timed, to the end: it gives the truth
+            keep = truth_path(path)
+            results.append(run_file(path, static, minilm, args.batch, "static", None, 0, keep))
+            truth = results[0]["truth"]
+            print(f"{path.name} static (to the end): {_load()}", file=sys.stderr)
         for policy in args.policies.split(","):
-            results.append(run_file(path, static, minilm, args.batch, policy, truth, args.cpu))
-            print(f"{path.name} {policy}: {_load()}", file=sys.stderr)
+            if not any(r["policy"] == policy for r in results):
+                results.append(run_file(path, static, minilm, args.batch, policy, truth, args.cpu))
+                print(f"{path.name} {policy}: {_load()}", file=sys.stderr)
         report(results)
         sys.stdout.flush()
 

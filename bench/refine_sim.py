@@ -15,26 +15,72 @@ side or an identical output costs nothing).
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from swapview.scoring.refinefit import fit_line, head_ladder, intrusion_chance, settled_enough
+from swapview.scoring.embeddings.windows import WINDOWS
+from swapview.scoring.refinefit import (
+    NEGLIGIBLE_Z,
+    fit_line,
+    head_ladder,
+    intrusion_chance,
+    settled_enough,
+)
 from swapview.scoring.refinenext import FREE_PER_STEP
 from swapview.scoring.refinepick import (
     Features,
     expected_misplaced,
     fit_predictor,
-    pick_order,
+    head_thresholds,
+    misplacement_chance,
 )
 
 TRUTH = Path("/work/scratch/refine/truth")
 BATCH = 32
 CALIBRATION = 32
 GOALS = ((100, 0.95), (200, 0.90))
+
+
+CHARS_PER_TOKEN = 4.0  # English prose through a WordPiece vocabulary, roughly
+WINDOW_TOKENS = 256
+
+
+def text_cost(chars: np.ndarray) -> np.ndarray:
+    """What embedding a text costs the model, in tokens, from its length in characters:
+    a text past one window is read as WINDOWS full windows."""
+    tokens = np.asarray(chars, dtype=float) / CHARS_PER_TOKEN + 2.0
+    return np.where(tokens <= WINDOW_TOKENS, tokens, WINDOWS * WINDOW_TOKENS)
+
+
+def pick_order(
+    predicted: np.ndarray,
+    sd: np.ndarray | float,
+    shown_rank: np.ndarray,
+    known: np.ndarray,
+    heads: Sequence[int],
+    cost: np.ndarray | None = None,
+) -> np.ndarray:
+    """Unrefined pairs (indexes into ``predicted``) in the order to refine them: highest
+    chance of being misplaced in any of ``heads`` per unit of ``cost`` first (a budget
+    of model time buys the most correct rows so), then highest prediction."""
+    if predicted.size == 0:
+        return np.zeros(0, dtype=int)
+    thresholds = head_thresholds(known, predicted, sd, heads)
+    chance = np.zeros(predicted.shape[0])
+    for k, t in zip(heads, thresholds, strict=True):
+        chance = np.maximum(chance, misplacement_chance(predicted, sd, shown_rank, k, t))
+    # Below this, the chance is noise (z beyond NEGLIGIBLE_Z): order those by prediction.
+    floor = 0.5 * math.erfc(NEGLIGIBLE_Z / math.sqrt(2.0)) + 2e-7  # the erfc's error too
+    chance = np.where(chance > floor, chance, 0.0)
+    if cost is not None:
+        chance = chance / np.maximum(np.asarray(cost, dtype=float), 1.0)
+    return np.lexsort((-predicted, -chance))
 
 
 @dataclass
@@ -45,6 +91,7 @@ class Data:
     accurate: np.ndarray
     features: Features
     texts: list[tuple[str | None, str | None]]  # hashes, None for a blank side
+    chars: dict[str, int]  # by hash
 
 
 def load(path: Path) -> Data:
@@ -73,6 +120,7 @@ def load(path: Path) -> Data:
             signals=np.array([r[4] for r in rows], dtype=float),
         ),
         texts=[(h(r[6]), h(r[7])) for r in rows],
+        chars={h(t): len(t) for r in rows for t in r[6:8] if h(t)},
     )
 
 
@@ -101,8 +149,17 @@ def policy_static(d: Data, refined: np.ndarray, cached: set, free: bool) -> list
     return _with_free(d, order, cached, free)
 
 
+def pair_cost(d: Data, todo: np.ndarray, cached: set) -> np.ndarray:
+    return np.array(
+        [
+            sum(float(text_cost(d.chars[t])) for t in set(d.texts[i]) if t and t not in cached)
+            for i in todo
+        ]
+    )
+
+
 def policy_predicted(
-    d: Data, refined: np.ndarray, cached: set, free: bool, heads: str
+    d: Data, refined: np.ndarray, cached: set, free: bool, heads: str, costed: bool = False
 ) -> list[int]:
     todo = np.flatnonzero(~refined)
     done = np.flatnonzero(refined)
@@ -117,7 +174,8 @@ def policy_predicted(
         wrong = expected_misplaced(mu, sigma, rank, d.accurate[done], ladder)
         open_ = [k for k, w in zip(ladder, wrong, strict=True) if not settled_enough(w, k)]
         ladder = [k for k in ladder if not open_ or k <= open_[0]]
-    order = pick_order(mu, sigma, rank, d.accurate[done], ladder)
+    cost = pair_cost(d, todo, cached) if costed else None
+    order = pick_order(mu, sigma, rank, d.accurate[done], ladder, cost)
     return _with_free(d, todo[order], cached, free)
 
 
@@ -142,13 +200,16 @@ def simulate(d: Data, pick) -> list[tuple[int, int, float, float]]:
     refined = np.zeros(len(d.ids), dtype=bool)
     cached: set = set()
     texts = 0
+    tokens = 0.0
     trace = []
     first = calibration(d)
     claims: dict = {}
     simulate.claims = claims  # type: ignore[attr-defined]
     while True:
         order = display_order(d, refined)
-        trace.append((int(refined.sum()), texts, *(agreement(order, truth, k) for k, _ in GOALS)))
+        trace.append(
+            (int(refined.sum()), texts, *(agreement(order, truth, k) for k, _ in GOALS), tokens)
+        )
         if refined.any() and not refined.all():
             for rule, k in zip(("line", "predictor"), settled(d, refined), strict=True):
                 for head in head_ladder(len(d.ids)):
@@ -162,6 +223,7 @@ def simulate(d: Data, pick) -> list[tuple[int, int, float, float]]:
                 if t is not None and t not in cached:
                     cached.add(t)
                     texts += 1
+                    tokens += float(text_cost(d.chars[t]))
             refined[i] = True
 
 
@@ -191,14 +253,14 @@ def settled(d: Data, refined: np.ndarray) -> tuple[int, int]:
     return by_line, by_predictor
 
 
-def reached(trace, col: int, goal: float) -> tuple[int, int]:
-    """(pairs, texts) from which agreement stays at the goal or above."""
+def reached(trace, col: int, goal: float) -> tuple[int, int, float]:
+    """(pairs, texts, tokens) from which agreement stays at the goal or above."""
     last = trace[-1]
     for entry in reversed(trace):
         if entry[col] < goal:
             break
         last = entry
-    return last[0], last[1]
+    return last[0], last[1], last[4] / 1000
 
 
 POLICIES = {
@@ -215,21 +277,44 @@ def main() -> None:
     paths = sorted(TRUTH.glob("*.db"))
     names = sys.argv[1:] or list(POLICIES)
     print(
-        "| file | policy | pairs to 0.95 @100 | texts | pairs to 0.90 @200 | texts"
-        " | settled k: pairs/agreement |"
+        "| file | policy | pairs to 0.95 @100 | texts | k tokens | pairs to 0.90 @200 | texts"
+        " | k tokens | settled k: pairs/agreement |"
     )
-    print("|---|---|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for path in paths:
         d = load(path)
         for name in names:
             trace = simulate(d, POLICIES[name])
-            p1, t1 = reached(trace, 2, GOALS[0][1])
-            p2, t2 = reached(trace, 3, GOALS[1][1])
+            p1, t1, c1 = reached(trace, 2, GOALS[0][1])
+            p2, t2, c2 = reached(trace, 3, GOALS[1][1])
             claims = " ".join(
                 f"{rule[0]}{k}:{n}/{a:.2f}" for (rule, k), (n, a) in sorted(simulate.claims.items())
             )
-            print(f"| {d.name} | {name} | {p1} | {t1} | {p2} | {t2} | {claims} |")
+            print(
+                f"| {d.name} | {name} | {p1} | {t1} | {c1:.0f} | {p2} | {t2} | {c2:.0f}"
+                f" | {claims} |"
+            )
         sys.stdout.flush()
+
+
+def _static_only(d: Data) -> Data:
+    zero = np.zeros_like(d.static)
+    features = Features(d.static, zero, zero, zero)
+    return Data(d.name, d.ids, d.static, d.accurate, features, d.texts, d.chars)
+
+
+POLICIES["misplaced-target-staticonly"] = lambda d, r, c: policy_predicted(
+    _static_only(d), r, c, False, "target"
+)
+POLICIES["misplaced-all-staticonly"] = lambda d, r, c: policy_predicted(
+    _static_only(d), r, c, False, "all"
+)
+
+
+POLICIES["costed-target-staticonly"] = lambda d, r, c: policy_predicted(
+    _static_only(d), r, c, True, "target", True
+)
+POLICIES["costed-target"] = lambda d, r, c: policy_predicted(d, r, c, True, "target", True)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from swapview.scoring.refinepick import (
     fit_predictor,
     head_thresholds,
     misplacement_chance,
-    pick_order,
 )
 from swapview.scoring.runner import score_comparison
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
@@ -132,28 +131,16 @@ def test_partial_refinement_sorts_both_kinds_on_one_scale(scored, minilm_embedde
     assert all(a >= b - 1e-9 for a, b in zip(expected, expected[1:], strict=False))
 
 
-def test_static_order_walks_down_the_static_distance(scored, minilm_embedder):
+def test_after_calibration_the_static_head_comes_first(scored, minilm_embedder):
     db, cid, _ = scored
-    refine_step(db, "demo", minilm_embedder)  # the calibration sample: 32 pairs
-    refine_step(db, "demo", minilm_embedder, batch=12, static_order=True)
+    refine(db, "demo", minilm_embedder, target=44, batch=6)
     rows = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, 1000)
     refined = {r.pair_id for r in rows if r.refined_model}
     static = dict(db.execute("SELECT pair_id, semantic_distance FROM scores"))
-    # After the calibration sample, the 12 unrefined pairs with the highest static distance.
-    calibrated = set(calibration_ids_of(db, cid, refined))
-    rest = sorted(set(static) - calibrated, key=lambda p: (static[p], p), reverse=True)
-    assert refined == calibrated | set(rest[:12])
-
-
-def calibration_ids_of(db, cid, refined) -> list[int]:
-    from swapview.scoring.refine import calibration_ids
-
-    with write_transaction(db):
-        db.execute("SAVEPOINT probe")
-        db.execute("UPDATE scores SET refined_model = NULL")
-        ids = calibration_ids(db, cid)
-        db.execute("ROLLBACK TO probe")
-    return ids
+    # After the calibration sample (32 pairs spread over the range), the head by static
+    # distance first: the 12 pairs the static queue put first all carry MiniLM's distance.
+    top_static = sorted(static, key=lambda p: (static[p], p), reverse=True)[: 44 - 32]
+    assert set(top_static) <= refined
 
 
 def test_pairs_whose_texts_are_cached_come_first_and_free(
@@ -377,42 +364,12 @@ def test_misplacement_chance(predicted, rank, chance):
 
 def test_head_thresholds_mix_refined_and_predicted():
     known, predicted = np.array([0.9, 0.3]), np.array([0.8, 0.5, 0.1])
-    assert list(head_thresholds(known, predicted, [1, 2, 3, 10])) == [0.9, 0.8, 0.5, 0.1]
-
-
-def _refine_until(features, accurate, pick, head: int, batch: int = 16) -> int:
-    """Pairs refined until the queue's first ``head`` rows are the accurate first ``head``:
-    the queue shows refined pairs at their accurate distance on the static scale."""
-    n = len(features)
-    truth = set(np.argsort(-accurate)[:head].tolist())
-    refined = np.zeros(n, dtype=bool)
-    refined[np.linspace(0, n - 1, 32).astype(int)] = True
-    while True:
-        done, todo = np.flatnonzero(refined), np.flatnonzero(~refined)
-        line = fit_line(features.static[done], accurate[done])
-        meaning = np.where(refined, (accurate - line.intercept) / line.slope, features.static)
-        shown = np.argsort(-meaning)
-        if set(shown[:head].tolist()) == truth:
-            return int(refined.sum())
-        rank = np.empty(n, dtype=int)
-        rank[shown] = np.arange(n)
-        refined[todo[pick(done, todo, rank)[:batch]]] = True
-
-
-def test_refining_the_likely_misplaced_fixes_the_head_with_fewer_pairs():
-    features, accurate = synthetic(600, seed=3)
-
-    def by_static(done, todo, rank):
-        return np.argsort(-features.static[todo])
-
-    def by_misplacement(done, todo, rank):
-        predictor = fit_predictor(features.take(done), accurate[done])
-        mu, sigma = predictor.predict(features.take(todo))
-        return pick_order(mu, sigma, rank[todo], accurate[done], [25, 50])
-
-    static_pairs = _refine_until(features, accurate, by_static, 50)
-    picked_pairs = _refine_until(features, accurate, by_misplacement, 50)
-    assert picked_pairs < 0.75 * static_pairs
+    # With a tiny sd the predictions count as known values: the k-th largest of both.
+    got = head_thresholds(known, predicted, 1e-6, [1, 2, 3, 10])
+    np.testing.assert_allclose(got, [0.9, 0.8, 0.5, -1.0], atol=1e-4)
+    # With a wide sd, an unrefined pair counts as part above and part below.
+    wide = head_thresholds(known, np.array([0.5]), 0.2, [1])
+    assert 0.5 < wide[0] < 0.9
 
 
 def test_expected_misplaced_counts_the_pairs_on_the_wrong_side():

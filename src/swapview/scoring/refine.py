@@ -4,10 +4,12 @@ After static scoring, ``refine_step`` takes the next batch: first a calibration 
 spread over the whole static range (so the line that puts both models on one scale is
 not fitted on the head alone), then the unrefined pairs with the highest static
 distance, which are the next ones the queue shows, since unrefined pairs keep their
-static distance as their place. Each step stores the accurate distance beside the static
-one (``scores.refined_*``), refits the line when the refined set has grown by a tenth,
-and commits; an interrupted run keeps every finished step, and the next one resumes.
-Texts go through the embedding cache, so nothing is embedded twice.
+static distance as their place; pairs whose texts are already cached come first and
+free (``refinenext``). Each step stores the accurate distance beside the static one
+(``scores.refined_*``), refits the line when the refined set has grown by a tenth, and
+commits; an interrupted run keeps every finished step, and the next one resumes. Texts
+go through the embedding cache, so nothing is embedded twice. How far the head is
+settled comes from a predictor fitted on the refined pairs (``refinepick``).
 
 Call it from one thread with its own connection (the review app: a thread worker).
 """
@@ -28,14 +30,10 @@ from .embeddings.base import Embedder, is_blank
 from .embeddings.cache import EmbeddingCache, embed_with_cache
 from .refinefit import (
     IDENTITY,
-    NEGLIGIBLE_Z,
     Fit,
     fit_line,
-    head_ladder,
-    intrusion_chance,
-    settled_enough,
 )
-from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids
+from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids, settled_head
 from .runner import pair_distance
 
 BATCH_PAIRS = 32  # about 5 s of MiniLM on 2 cores: the review app sees progress often
@@ -47,11 +45,6 @@ SCAN_CHUNK = 500
 # first list every pair of the comparison.
 _IN_COMPARISON = (
     "EXISTS (SELECT 1 FROM pairs p WHERE p.id = scores.pair_id AND p.comparison_id = ?)"
-)
-
-
-STATIC_NEXT = (
-    f"SELECT s.pair_id {UNREFINED} ORDER BY s.semantic_distance DESC, s.pair_id DESC LIMIT :n"
 )
 
 
@@ -118,15 +111,12 @@ def refine_step(
     batch: int = BATCH_PAIRS,
     total: int | None = None,
     limit: int | None = None,
-    static_order: bool = False,
 ) -> StepResult:
     """Refine the next batch of the queue with the accurate model, and commit it.
 
-        ``total`` is the last progress' total, passed back to skip recounting the pairs
-        (a scan at 1M pairs); it changes only when pairs are scored anew. Pairs whose texts
-    are all cached come on top of ``batch``; ``limit`` caps the step as a whole. ``static_order``
-        walks down the static distance instead (the order before the predictor, kept for
-        ``bench/refine.py`` to measure the two in one run)."""
+    ``total`` is the last progress' total, passed back to skip recounting the pairs
+    (a scan at 1M pairs); it changes only when pairs are scored anew. Pairs whose texts
+    are all cached come on top of ``batch``; ``limit`` caps the step as a whole."""
     cid = get_comparison(db, comparison)["id"]
     args = {"cid": cid, "model": embedder.name}
     _check_models(db, args)
@@ -134,11 +124,8 @@ def refine_step(
     if fit is None:
         _forget_other_models(db, cid, embedder.name)
         ids = calibration_ids(db, cid)
-    elif static_order:
-        ids = [r[0] for r in db.execute(STATIC_NEXT, {**args, "n": batch})]
     else:
-        count = total or _one(db, f"SELECT count(*) {CURRENT}", args)
-        ids = next_ids(db, args, EmbeddingCache(db, embedder.name), batch, count)
+        ids = next_ids(db, args, EmbeddingCache(db, embedder.name), batch)
     refined, embedded, cached = _refine_ids(db, cid, embedder, ids[:limit], fit)
     state = refine_progress(db, comparison, embedder.name, total=total)
     return StepResult(state, refined, embedded, cached)
@@ -199,7 +186,7 @@ def refine_progress(
         total=total,
         refined=refined,
         head=refined_head(db, args, total),
-        settled=settled_head(db, args, fit or IDENTITY, total),
+        settled=settled_head(db, args, total) if fit is not None else 0,
         calibrated=fit is not None,
     )
 
@@ -263,43 +250,6 @@ def refined_head(db: Database, args: dict[str, Any], total: int) -> int:
         return total
     top = row[0]
     return _one(db, f"SELECT count(*) {CURRENT} AND {MEANING} > :top", {**args, "top": top})
-
-
-def settled_head(db: Database, args: dict[str, Any], fit: Fit, total: int) -> int:
-    """The largest head on the ladder that the unrefined pairs are unlikely to enter."""
-    settled = 0
-    for k in head_ladder(total):
-        row = db.execute(
-            f"SELECT {MEANING} {CURRENT} ORDER BY {MEANING} DESC, s.pair_id DESC LIMIT 1 OFFSET :k",
-            {**args, "k": k - 1},
-        ).fetchone()
-        if row is None or not settled_enough(expected_intruders(db, args, fit, row[0], k), k):
-            break
-        settled = k
-    return settled
-
-
-def expected_intruders(
-    db: Database, args: dict[str, Any], fit: Fit, threshold: float, head: int
-) -> float:
-    """Expected count of unrefined pairs whose accurate distance sorts above threshold
-    (stops early once the sum alone fails the head of ``head`` rows)."""
-    total, after = 0.0, None
-    while True:
-        bound = "" if after is None else " AND (s.semantic_distance, s.pair_id) < (:d, :id)"
-        rows = db.execute(
-            f"SELECT s.semantic_distance, s.pair_id {UNREFINED}{bound}"
-            " ORDER BY s.semantic_distance DESC, s.pair_id DESC LIMIT :n",
-            {**args, "n": SCAN_CHUNK, "d": after and after[0], "id": after and after[1]},
-        ).fetchall()
-        if not rows:
-            return total
-        static = np.array([r[0] for r in rows])
-        total += float(intrusion_chance(static, threshold, fit).sum())
-        z_last = (threshold - static[-1]) / fit.static_sd
-        if z_last > NEGLIGIBLE_Z or not settled_enough(total, head):
-            return total
-        after = rows[-1]
 
 
 def _refine_ids(

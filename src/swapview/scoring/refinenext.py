@@ -1,14 +1,18 @@
-"""The next batch to refine, read from SQLite: free pairs first, then the likely misplaced.
+"""The next batch to refine, and how far the head is settled, read from SQLite.
 
-Candidates are the unrefined pairs that could matter to the heads being refined: the
-first ones by static distance (every unrefined pair shown in those heads, and the
-nearest below them) and the first ones by lexical distance (pairs the static model
-underrates but the words say changed). Both come from an index walk, so a step costs
-the same at 1,000 and 1,000,000 pairs. The predictor is fitted on every refined pair.
+The next batch walks down the static distance: unrefined pairs keep their static
+distance as their place, so these are the rows the reviewer meets next, and on real
+migrations no cheaper order found the accurate head sooner (``bench/refine_sim.py``:
+a predictor over every stored feature, ranking by its chance of misplacing a row,
+needed more pairs on one AlpacaEval file and fewer on another). Pairs whose texts are
+all in the embedding cache (an identical output, a text repeated elsewhere, a comparison
+that shares one model's outputs with one refined before) cost the model nothing: those
+among the next FREE_LOOKAHEAD go first, on top of the batch.
 
-A candidate whose texts are all in the embedding cache (an identical output, a text
-repeated elsewhere in the migration, a blank side) costs the model nothing: such pairs
-go first, on top of the batch. The others follow in ``refinepick.pick_order``.
+The stop rule reads a pool of candidates: the first unrefined pairs by static distance
+(every unrefined pair shown in the heads judged, and the nearest below them) and by
+lexical distance (pairs the static model may underrate). Both come from an index walk,
+so a step costs about the same at 1,000 and 1,000,000 pairs.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ..store import text_hash
 from .embeddings.base import is_blank
 from .embeddings.cache import EmbeddingCache
 from .refinefit import head_ladder, settled_enough
-from .refinepick import Features, Predictor, expected_misplaced, fit_predictor, pick_order
+from .refinepick import Features, Predictor, expected_misplaced, fit_predictor
 
 CURRENT = (
     "FROM scores s CROSS JOIN pairs p ON p.id = s.pair_id WHERE p.comparison_id = :cid"
@@ -34,11 +38,15 @@ MEANING = "coalesce(s.refined_on_static, s.semantic_distance)"  # queue.orders.M
 # are walked down scores_semantic (or scores_lexical), so a pool costs a seek, not a sort.
 UNREFINED = f"{CURRENT} AND +s.refined_model IS NULL"
 REFINED = f"{CURRENT} AND s.refined_model = :model"
+STATIC_NEXT = (
+    f"SELECT s.pair_id {UNREFINED} ORDER BY s.semantic_distance DESC, s.pair_id DESC LIMIT :n"
+)
 FEATURES = "s.semantic_distance, s.lexical_distance, s.length_change, s.signal_count"
 
 MIN_POOL = 1024  # candidates by static distance; the heads considered are a quarter
 MAX_POOL = 32768  # past this the pool stops growing: a step must stay cheap at 1M pairs
 FREE_PER_STEP = 512  # free pairs still cost a distance and a write each
+FREE_LOOKAHEAD = 1024  # how far down the static order a step looks for free pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +118,9 @@ def open_heads(pool: Pool, refined: Refined, total: int) -> tuple[list[int], np.
     return heads, pool.misplaced(refined, heads)
 
 
-def working_pool(db: Database, args: dict[str, Any], total: int) -> tuple[Pool, Refined, list[int]]:
-    """A pool large enough to hold the first unsettled head, and the heads to work on:
-    the settled ones and the first unsettled one (a head is refined before a wider one)."""
+def working_settled(db: Database, args: dict[str, Any], total: int) -> int:
+    """The settled head, from a pool large enough to hold the first unsettled head (up to
+    MAX_POOL pairs; the settled ladder stops where the pool can no longer judge)."""
     refined = Refined.read(db, args)
     size = MIN_POOL
     while True:
@@ -120,19 +128,23 @@ def working_pool(db: Database, args: dict[str, Any], total: int) -> tuple[Pool, 
         heads, wrong = open_heads(pool, refined, total)
         unsettled = [k for k, w in zip(heads, wrong, strict=True) if not settled_enough(w, k)]
         if unsettled or size >= min(total, MAX_POOL):
-            return pool, refined, [k for k in heads if not unsettled or k <= unsettled[0]]
+            return max([k for k in heads if not unsettled or k < unsettled[0]], default=0)
         size *= 4
 
 
-def next_ids(
-    db: Database, args: dict[str, Any], cache: EmbeddingCache, batch: int, total: int
-) -> list[int]:
-    """Pair ids for the next step: free candidates, then ``batch`` by misplacement."""
-    pool, refined, heads = working_pool(db, args, total)
-    if not heads:  # every head of the ladder is settled: the rest by prediction
-        heads = [min(total, pool.size)]
-    picked = pick_order(pool.predicted, pool.sigma, pool.shown_rank, refined.accurate, heads)
-    order = [int(i) for i in pool.ids[picked]]
+def settled_head(db: Database, args: dict[str, Any], total: int) -> int:
+    """The largest head on the ladder whose rows are expected to hold fewer than
+    SETTLE_SHARE misplaced pairs per row (every head above it too); the total when
+    every pair is refined."""
+    if _one(db, f"SELECT count(*) FROM (SELECT 1 {UNREFINED} LIMIT 1)", args) == 0:
+        return total
+    return working_settled(db, args, total)
+
+
+def next_ids(db: Database, args: dict[str, Any], cache: EmbeddingCache, batch: int) -> list[int]:
+    """Pair ids for the next step: the free pairs among the next FREE_LOOKAHEAD by static
+    distance, then ``batch`` more down the static distance."""
+    order = [r[0] for r in db.execute(STATIC_NEXT, {**args, "n": FREE_LOOKAHEAD})]
     free = set(free_ids(db, cache, order))
     costless = [i for i in order if i in free][:FREE_PER_STEP]
     return [*costless, *[i for i in order if i not in free][:batch]]
@@ -152,3 +164,7 @@ def free_ids(db: Database, cache: EmbeddingCache, ids: list[int]) -> list[int]:
             texts[pid] = [text_hash(t) for t in (a, b) if t is not None and not is_blank(t)]
     cached = cache.cached([h for hs in texts.values() for h in hs])
     return [i for i in ids if all(h in cached for h in texts.get(i, ()))]
+
+
+def _one(db: Database, sql: str, args: Any) -> int:
+    return int(db.execute(sql, args).fetchone()[0])

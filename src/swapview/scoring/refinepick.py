@@ -1,18 +1,17 @@
-"""Which unrefined pairs to refine next: those most likely to be in the wrong place.
+"""How likely the unrefined pairs are to be in the wrong place: the stop rule's numbers.
 
 An unrefined pair sits in the queue at its static distance. Its accurate distance is
 predicted from what every score row stores already (static and lexical distance, length
-change, signal count) by a least-squares fit on the pairs refined so far, with the fit's
-residual spread. For a head of k rows, the pair is misplaced when it is shown inside
-the first k but its accurate distance falls below the k-th one, or shown outside but
-its accurate distance rises above it; the chance of either follows from the prediction.
-Refining the pairs with the highest chance first fixes the head with fewer pairs than
-walking down the static distance, which also refines the pairs shown in the head that
-clearly belong there (refining them moves nothing in a share-of-the-same-pairs sense).
+change, signal count) by a least-squares fit on the pairs refined so far; the residual
+spread grows with the distance, so the sd is a line in the prediction too. For a head of
+k rows, a pair is misplaced when it is shown inside the first k but its accurate distance
+falls below the k-th one, or shown outside but rises above it. The sum of those chances
+over the unrefined pairs is the expected count of misplaced rows in the head: the head
+is settled when that is under SETTLE_SHARE per row (``refinefit``). Refined pairs that
+are shown in the head and belong there need no more work, which the older rule (every
+unrefined pair above the edge counted as a likely intruder) could not see.
 
-The sum of those chances over the unrefined pairs is the expected count of misplaced
-rows in the head: the stop rule calls a head settled when it is small (``refinefit``).
-No SQL here: ``refine.py`` reads the candidates and writes the results.
+No SQL here: ``refinenext`` reads the candidates.
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .refinefit import NEGLIGIBLE_Z, fit_line
+from .refinefit import fit_line
 
+MIN_SD_SHARE = 0.25  # the spread line never goes below a quarter of the overall sd
 MIN_PAIRS_PER_TERM = 6  # fewer refined pairs than this per coefficient: the static line only
 RIDGE = 1e-3  # keeps the solve stable when a feature is constant among the refined pairs
 
@@ -70,15 +70,26 @@ class Features:
 
 @dataclass(frozen=True, slots=True)
 class Predictor:
-    """accurate ~ features @ coef, residual sd ``sigma``, fitted on ``pairs`` pairs."""
+    """accurate ~ features @ coef, fitted on ``pairs`` pairs. The residual spread grows
+    with the distance (real migrations: about 0.06 where the static distance is under
+    0.1, 0.15 above 0.3), so it is a line in the prediction, ``spread``, with ``sigma``
+    the overall residual sd as its floor's scale."""
 
     coef: np.ndarray
     sigma: float
     pairs: int
+    spread: tuple[float, float] = (0.0, 0.0)  # sd = spread[0] + spread[1] * predicted
 
-    def predict(self, features: Features) -> tuple[np.ndarray, float]:
-        """Predicted accurate distances and their spread."""
-        return features.matrix() @ self.coef, self.sigma
+    def predict(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted accurate distances and their sds."""
+        mu = features.matrix() @ self.coef
+        return mu, self.sd(mu)
+
+    def sd(self, predicted: np.ndarray) -> np.ndarray:
+        if self.spread == (0.0, 0.0):
+            return np.full(np.shape(predicted), self.sigma)
+        sd = self.spread[0] + self.spread[1] * np.asarray(predicted, dtype=float)
+        return np.maximum(sd, MIN_SD_SHARE * self.sigma)
 
 
 def fit_predictor(features: Features, accurate: np.ndarray) -> Predictor:
@@ -97,66 +108,73 @@ def fit_predictor(features: Features, accurate: np.ndarray) -> Predictor:
         return Predictor(coef, line.sigma, n)
     gram = x.T @ x + RIDGE * np.diag([0.0] + [1.0] * (p - 1))
     coef = np.linalg.solve(gram, x.T @ y)
-    residual = y - x @ coef
-    sigma = float(np.sqrt(np.sum(residual**2) / max(1, n - p)))
-    return Predictor(coef, max(sigma, 1e-6), n)
+    mu = x @ coef
+    residual = y - mu
+    sigma = max(float(np.sqrt(np.sum(residual**2) / max(1, n - p))), 1e-6)
+    # E|r| = sd * sqrt(2 / pi) for a normal residual: a line through |r| gives the sd's.
+    slope, intercept = np.polyfit(mu, np.abs(residual) * math.sqrt(math.pi / 2.0), 1)
+    return Predictor(coef, sigma, n, (float(intercept), float(max(slope, 0.0))))
 
 
-def head_thresholds(known: np.ndarray, predicted: np.ndarray, heads: Sequence[int]) -> np.ndarray:
-    """The best guess of the k-th accurate distance for each head k: the k-th largest of
-    the refined pairs' distances and the unrefined pairs' predictions together."""
-    values = np.sort(np.concatenate([known, predicted]))[::-1]
-    if values.size == 0:
-        return np.zeros(len(heads))
-    return np.array([values[min(k, values.size) - 1] for k in heads])
+def head_thresholds(
+    known: np.ndarray, predicted: np.ndarray, sd: np.ndarray | float, heads: Sequence[int]
+) -> np.ndarray:
+    """The best guess of the k-th accurate distance for each head k: the value t at
+    which the refined pairs above t and the unrefined pairs' chances of being above t
+    add up to k (found by bisection; the distances lie in [0, 2])."""
+    known = np.sort(np.asarray(known, dtype=float))[::-1]
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), np.shape(predicted))
+    out = []
+    for k in heads:
+        lo, hi = -1.0, 3.0
+        for _ in range(40):
+            t = (lo + hi) / 2.0
+            count = np.searchsorted(-known, -t, side="left") + _above(predicted, sd, t).sum()
+            lo, hi = (t, hi) if count >= k else (lo, t)
+        out.append((lo + hi) / 2.0)
+    return np.array(out)
+
+
+def _above(predicted: np.ndarray, sd: np.ndarray, threshold: float) -> np.ndarray:
+    return 0.5 * _erfc((threshold - predicted) / (sd * math.sqrt(2.0)))
 
 
 def misplacement_chance(
-    predicted: np.ndarray, sigma: float, shown_rank: np.ndarray, head: int, threshold: float
+    predicted: np.ndarray,
+    sd: np.ndarray | float,
+    shown_rank: np.ndarray,
+    head: int,
+    threshold: float,
 ) -> np.ndarray:
     """Per unrefined pair, the chance that it is on the wrong side of the head's edge."""
-    z = (threshold - predicted) / sigma
-    below = 0.5 * _erfc(-z / math.sqrt(2.0))  # chance the accurate distance is under it
-    return np.where(shown_rank < head, below, 1.0 - below)
+    above = _above(predicted, np.asarray(sd, dtype=float), threshold)
+    return np.where(shown_rank < head, 1.0 - above, above)
 
 
 def expected_misplaced(
     predicted: np.ndarray,
-    sigma: float,
+    sd: np.ndarray | float,
     shown_rank: np.ndarray,
     known: np.ndarray,
     heads: Sequence[int],
 ) -> np.ndarray:
     """Per head, the expected count of unrefined pairs on the wrong side of its edge."""
-    thresholds = head_thresholds(known, predicted, heads)
+    thresholds = head_thresholds(known, predicted, sd, heads)
     return np.array(
         [
-            float(misplacement_chance(predicted, sigma, shown_rank, k, t).sum())
+            float(misplacement_chance(predicted, sd, shown_rank, k, t).sum())
             for k, t in zip(heads, thresholds, strict=True)
         ]
     )
 
 
-def pick_order(
-    predicted: np.ndarray,
-    sigma: float,
-    shown_rank: np.ndarray,
-    known: np.ndarray,
-    heads: Sequence[int],
-) -> np.ndarray:
-    """Unrefined pairs (indexes into ``predicted``) in the order to refine them: highest
-    chance of being misplaced in any of ``heads`` first, then highest prediction."""
-    if predicted.size == 0:
-        return np.zeros(0, dtype=int)
-    thresholds = head_thresholds(known, predicted, heads)
-    chance = np.zeros(predicted.shape[0])
-    for k, t in zip(heads, thresholds, strict=True):
-        chance = np.maximum(chance, misplacement_chance(predicted, sigma, shown_rank, k, t))
-    # Below this, the chance is noise (z beyond NEGLIGIBLE_Z): order those by prediction.
-    floor = 0.5 * math.erfc(NEGLIGIBLE_Z / math.sqrt(2.0))
-    chance = np.where(chance > floor, chance, 0.0)
-    return np.lexsort((-predicted, -chance))
-
-
 def _erfc(x: np.ndarray) -> np.ndarray:
-    return np.array([math.erfc(float(v)) for v in np.ravel(x)]).reshape(np.shape(x))
+    """erfc, vectorised (Abramowitz and Stegun 7.1.26, absolute error under 1.5e-7):
+    math.erfc one element at a time cost 0.1 s per step over a pool of 30,000 pairs."""
+    x = np.asarray(x, dtype=float)
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    tail = poly * np.exp(-(x**2))
+    return np.where(x >= 0, tail, 2.0 - tail)
