@@ -1,15 +1,19 @@
 """Refinement on real migrations: how soon the head of the queue agrees with all-MiniLM.
 
-Per realdata/pairs file of 805 pairs: load it into a fresh SQLite file, score it with the
-static default, then refine every pair with MiniLM (no embedding cache carried over: each
-text goes through the model once, as on a first run), timing each step. After each step
-the queue's first 100 and 200 rows are read as the review app would read them. Once
-everything is refined, the queue is the all-MiniLM order, so the same run gives the
-truth: agreement at time t is the share of the first K rows at t that are among the
-first K of the final order. The stop rule is checked against the same truth: when the
-status said "first k settled", how many of the first k were already final.
+Per realdata pair file (805 pairs by default): the all-MiniLM truth comes from a
+database kept under /work/scratch/refine/truth (the file scored static and refined in
+full; built by the first run, which then goes to the end). Each timed run loads the file
+into a fresh SQLite file (no embedding cache carried over: every text goes through the
+model once, as on a first run), scores it with the static default, then refines step by
+step, recording after each step the wall seconds, the CPU seconds of this process (the
+model's threads included) and the queue's first rows as the review app reads them, and
+stops past --cpu CPU-s. Agreement is the share of the first K rows that are among the
+truth's first K. CPU-s are the figure to read on a loaded machine: "2 minutes on 2
+cores" is 240 CPU-s. The stop rule is checked against the same truth: when the status
+said "first k settled", how many of the first k were final.
 
-    PYTHONPATH=src python bench/refine.py [--files N] [--threads N] [--batch N]
+    PYTHONPATH=src python bench/refine.py [--files N] [--first N] [--cpu 300] [--size 805]
+    PYTHONPATH=OLD/src python bench/refine.py --label before   # an older checkout's code
     PYTHONPATH=src python bench/refine.py --scale 1000000   # step overhead at 1M pairs
 
 --scale N measures what refinement's bookkeeping costs per step at N pairs: a synthetic
@@ -131,9 +135,7 @@ def run_file(
         wall, cpu = time.perf_counter(), time.process_time()
         load = [os.getloadavg()[0]]
         while True:
-            step = refine_step(
-                db, "m", minilm, batch=batch, total=first.total, static_order=policy == "static"
-            )
+            step = refine_step(db, "m", minilm, batch=batch, total=first.total)
             t, c = time.perf_counter() - wall, time.process_time() - cpu
             trace.append((t, c, [keys[i] for i in heads(db)], step.progress))
             load.append(os.getloadavg()[0])
@@ -279,7 +281,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=0)
     parser.add_argument("--truth", action="store_true", help="build every file's truth")
     parser.add_argument(
-        "--policies", default="static,misplaced", help="static: before #19's predictor"
+        "--label", default="shipped", help="names the code measured (a run of an older checkout)"
     )
     parser.add_argument("--cpu", type=float, default=300, help="stop a run after CPU-s")
     parser.add_argument("--size", type=int, default=805, help="files of this many pairs")
@@ -302,15 +304,12 @@ def main() -> None:
     for path in realdata_files(args.size)[args.first : args.first + args.files]:
         results = []
         truth = truth_order(path, static, minilm) if truth_path(path).exists() else None
-        if truth is None:  # the static order's run, timed, to the end: it gives the truth
+        if truth is None:  # no truth yet: this run goes to the end, and gives it
             keep = truth_path(path)
-            results.append(run_file(path, static, minilm, args.batch, "static", None, 0, keep))
-            truth = results[0]["truth"]
-            print(f"{path.name} static (to the end): {_load()}", file=sys.stderr)
-        for policy in args.policies.split(","):
-            if not any(r["policy"] == policy for r in results):
-                results.append(run_file(path, static, minilm, args.batch, policy, truth, args.cpu))
-                print(f"{path.name} {policy}: {_load()}", file=sys.stderr)
+            results.append(run_file(path, static, minilm, args.batch, args.label, None, 0, keep))
+        else:
+            results.append(run_file(path, static, minilm, args.batch, args.label, truth, args.cpu))
+        print(f"{path.name} {args.label}: {_load()}", file=sys.stderr)
         report(results)
         sys.stdout.flush()
 

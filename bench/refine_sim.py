@@ -24,6 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from refinepick import (  # bench/: the predictor the policies below try
+    Features,
+    expected_misplaced,
+    fit_predictor,
+    head_thresholds,
+    misplacement_chance,
+)
 from swapview.scoring.embeddings.windows import WINDOWS
 from swapview.scoring.refinefit import (
     NEGLIGIBLE_Z,
@@ -33,13 +40,6 @@ from swapview.scoring.refinefit import (
     settled_enough,
 )
 from swapview.scoring.refinenext import FREE_PER_STEP
-from swapview.scoring.refinepick import (
-    Features,
-    expected_misplaced,
-    fit_predictor,
-    head_thresholds,
-    misplacement_chance,
-)
 
 TRUTH = Path("/work/scratch/refine/truth")
 BATCH = 32

@@ -22,13 +22,6 @@ from swapview.scoring.refine import (
     stored_fit,
 )
 from swapview.scoring.refinefit import Fit, fit_line, head_ladder, intrusion_chance
-from swapview.scoring.refinepick import (
-    Features,
-    expected_misplaced,
-    fit_predictor,
-    head_thresholds,
-    misplacement_chance,
-)
 from swapview.scoring.runner import score_comparison
 from swapview.store import LoadReport, PairRecord, PairWriter, ensure_comparison, write_transaction
 
@@ -311,72 +304,3 @@ def test_cli_refines_resumes_and_reports(db_path, realdata, static_embedder):
     assert summary["refine"]["refined"] == summary["refine"]["total"] == 40
     bad = run(main, ["--db", str(db_path), "score", "--refine", "most"])
     assert bad.exit_code == 2 and "a number of pairs, or 'all'" in bad.output
-
-
-# The predictor and the next-pair choice (pure: no SQL, no model).
-
-
-def synthetic(n: int = 400, seed: int = 0):
-    """Accurate distances that follow lexical distance as much as static: the case where
-    walking down the static distance alone refines many pairs for nothing."""
-    rng = np.random.default_rng(seed)
-    static = rng.uniform(0, 0.6, n)
-    lexical = np.clip(rng.uniform(0, 1, n), 0, 1)
-    change = rng.normal(0, 0.3, n)
-    signals = rng.integers(0, 2, n).astype(float)
-    accurate = 0.4 * static + 0.3 * lexical + 0.05 * signals + rng.normal(0, 0.02, n)
-    return Features(static, lexical, change, signals), accurate
-
-
-def test_predictor_recovers_every_feature_and_leaves_out_rule_defined_pairs():
-    features, accurate = synthetic()
-    accurate[:20] = features.static[:20]  # identical outputs or a blank side: no evidence
-    predictor = fit_predictor(features, accurate)
-    assert predictor.pairs == 380
-    coef = predictor.coef
-    assert coef[1] == pytest.approx(0.4, abs=0.02) and coef[2] == pytest.approx(0.3, abs=0.02)
-    assert coef[4] == pytest.approx(0.05, abs=0.01) and abs(coef[3]) < 0.01
-    assert predictor.sigma == pytest.approx(0.02, rel=0.15)
-
-
-def test_predictor_with_few_pairs_is_the_static_line():
-    features, accurate = synthetic(20)
-    predictor = fit_predictor(features, accurate)
-    line = fit_line(features.static, accurate)
-    assert list(predictor.coef[2:]) == [0.0, 0.0, 0.0]
-    assert predictor.coef[1] == pytest.approx(line.slope) and predictor.sigma == line.sigma
-
-
-@pytest.mark.parametrize(
-    "predicted, rank, chance",
-    [
-        (0.9, 0, 0.0),  # shown in the head and surely belongs there
-        (0.1, 0, 1.0),  # shown in the head, surely does not belong
-        (0.9, 50, 1.0),  # shown below, surely belongs in the head
-        (0.1, 50, 0.0),  # shown below, surely stays below
-        (0.5, 50, 0.5),  # on the edge
-    ],
-)
-def test_misplacement_chance(predicted, rank, chance):
-    got = misplacement_chance(np.array([predicted]), 0.05, np.array([rank]), 10, 0.5)
-    assert got[0] == pytest.approx(chance, abs=1e-6)
-
-
-def test_head_thresholds_mix_refined_and_predicted():
-    known, predicted = np.array([0.9, 0.3]), np.array([0.8, 0.5, 0.1])
-    # With a tiny sd the predictions count as known values: the k-th largest of both.
-    got = head_thresholds(known, predicted, 1e-6, [1, 2, 3, 10])
-    np.testing.assert_allclose(got, [0.9, 0.8, 0.5, -1.0], atol=1e-4)
-    # With a wide sd, an unrefined pair counts as part above and part below.
-    wide = head_thresholds(known, np.array([0.5]), 0.2, [1])
-    assert 0.5 < wide[0] < 0.9
-
-
-def test_expected_misplaced_counts_the_pairs_on_the_wrong_side():
-    predicted = np.array([0.9, 0.1, 0.9, 0.1])
-    rank = np.array([0, 1, 5, 6])  # two shown in a head of 2, two below
-    known = np.array([0.5, 0.5])
-    # The head's edge is the 2nd largest value, 0.9: pair 1 (shown inside, far below it)
-    # is surely misplaced, pairs 0 and 2 (on the edge, one each side) half each.
-    wrong = expected_misplaced(predicted, 0.01, rank, known, [2])
-    assert wrong[0] == pytest.approx(2.0, abs=1e-6)

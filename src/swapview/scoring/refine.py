@@ -9,7 +9,7 @@ free (``refinenext``). Each step stores the accurate distance beside the static 
 (``scores.refined_*``), refits the line when the refined set has grown by a tenth, and
 commits; an interrupted run keeps every finished step, and the next one resumes. Texts
 go through the embedding cache, so nothing is embedded twice. How far the head is
-settled comes from a predictor fitted on the refined pairs (``refinepick``).
+settled: ``refinefit``'s stop rule.
 
 Call it from one thread with its own connection (the review app: a thread worker).
 """
@@ -30,10 +30,14 @@ from .embeddings.base import Embedder, is_blank
 from .embeddings.cache import EmbeddingCache, embed_with_cache
 from .refinefit import (
     IDENTITY,
+    NEGLIGIBLE_Z,
     Fit,
     fit_line,
+    head_ladder,
+    intrusion_chance,
+    settled_enough,
 )
-from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids, settled_head
+from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids
 from .runner import pair_distance
 
 BATCH_PAIRS = 32  # about 5 s of MiniLM on 2 cores: the review app sees progress often
@@ -186,7 +190,7 @@ def refine_progress(
         total=total,
         refined=refined,
         head=refined_head(db, args, total),
-        settled=settled_head(db, args, total) if fit is not None else 0,
+        settled=settled_head(db, args, fit or IDENTITY, total),
         calibrated=fit is not None,
     )
 
@@ -250,6 +254,43 @@ def refined_head(db: Database, args: dict[str, Any], total: int) -> int:
         return total
     top = row[0]
     return _one(db, f"SELECT count(*) {CURRENT} AND {MEANING} > :top", {**args, "top": top})
+
+
+def settled_head(db: Database, args: dict[str, Any], fit: Fit, total: int) -> int:
+    """The largest head on the ladder that the unrefined pairs are unlikely to enter."""
+    settled = 0
+    for k in head_ladder(total):
+        row = db.execute(
+            f"SELECT {MEANING} {CURRENT} ORDER BY {MEANING} DESC, s.pair_id DESC LIMIT 1 OFFSET :k",
+            {**args, "k": k - 1},
+        ).fetchone()
+        if row is None or not settled_enough(expected_intruders(db, args, fit, row[0], k), k):
+            break
+        settled = k
+    return settled
+
+
+def expected_intruders(
+    db: Database, args: dict[str, Any], fit: Fit, threshold: float, head: int
+) -> float:
+    """Expected count of unrefined pairs whose accurate distance sorts above threshold
+    (stops early once the sum alone fails the head of ``head`` rows)."""
+    total, after = 0.0, None
+    while True:
+        bound = "" if after is None else " AND (s.semantic_distance, s.pair_id) < (:d, :id)"
+        rows = db.execute(
+            f"SELECT s.semantic_distance, s.pair_id {UNREFINED}{bound}"
+            " ORDER BY s.semantic_distance DESC, s.pair_id DESC LIMIT :n",
+            {**args, "n": SCAN_CHUNK, "d": after and after[0], "id": after and after[1]},
+        ).fetchall()
+        if not rows:
+            return total
+        static = np.array([r[0] for r in rows])
+        total += float(intrusion_chance(static, threshold, fit).sum())
+        z_last = (threshold - static[-1]) / fit.static_sd
+        if z_last > NEGLIGIBLE_Z or not settled_enough(total, head):
+            return total
+        after = rows[-1]
 
 
 def _refine_ids(

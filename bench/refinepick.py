@@ -1,17 +1,14 @@
-"""How likely the unrefined pairs are to be in the wrong place: the stop rule's numbers.
+"""A predictor of each unrefined pair's accurate distance, for bench/refine_sim.py.
 
-An unrefined pair sits in the queue at its static distance. Its accurate distance is
-predicted from what every score row stores already (static and lexical distance, length
-change, signal count) by a least-squares fit on the pairs refined so far; the residual
-spread grows with the distance, so the sd is a line in the prediction too. For a head of
-k rows, a pair is misplaced when it is shown inside the first k but its accurate distance
-falls below the k-th one, or shown outside but rises above it. The sum of those chances
-over the unrefined pairs is the expected count of misplaced rows in the head: the head
-is settled when that is under SETTLE_SHARE per row (``refinefit``). Refined pairs that
-are shown in the head and belong there need no more work, which the older rule (every
-unrefined pair above the edge counted as a likely intruder) could not see.
+Tried for issue 19 as a way to choose the next pairs to refine, and kept here with the
+simulator because on the real migrations it did not help on every file (see
+docs/benchmarks.md): the shipped order walks down the static distance.
 
-No SQL here: ``refinenext`` reads the candidates.
+The accurate distance is predicted from what every score row stores (static and lexical
+distance, length change, signal count) by a least-squares fit on the refined pairs; the
+residual spread grows with the distance, so the sd is a line in the prediction too. For
+a head of k rows, a pair is misplaced when it is shown inside the first k but its
+accurate distance falls below the k-th one, or shown outside but rises above it.
 """
 
 from __future__ import annotations
