@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .refinefit import fit_line
+from swapview.scoring.refinefit import fit_line
 
 MIN_SD_SHARE = 0.25  # the spread line never goes below a quarter of the overall sd
 MIN_PAIRS_PER_TERM = 6  # fewer refined pairs than this per coefficient: the static line only
