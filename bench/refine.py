@@ -219,7 +219,8 @@ def scale(n: int, steps: int = 20) -> None:
     import random
 
     static = load_static_embedder()
-    with tempfile.TemporaryDirectory() as tmp:
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
         db = open_db(Path(tmp) / "scale.db")
         started = time.perf_counter()
         cid = ensure_comparison(db, "m", baseline_model="old", candidate_model="new")
