@@ -11,6 +11,7 @@ Data: bench/bigdb.py recombines the real texts of the shared 20k scale file into
 outputs with keys long-00..long-19.
 
     python bench/tui_latency.py [--db /tmp/sv-review-bench/1m.db] [--pairs 1000000] [--keys 200]
+        [--no-refine]   # the app refines with MiniLM meanwhile unless told not to
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 class Run:
     """One app process in a pty, with its frame log."""
+
+    refine = True  # main() sets it from --no-refine: the app's MiniLM refiner runs or not
 
     def __init__(self, db: Path, order: str, log: Path) -> None:
         self.log = log
@@ -63,6 +66,7 @@ class Run:
                 "--no-resume",
                 "--order",
                 order,
+                *([] if self.refine else ["--no-refine"]),
             ],
             stdin=slave,
             stdout=slave,
@@ -159,7 +163,14 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.12)
     ap.add_argument("--long-gap", type=float, default=0.3)
     ap.add_argument("--starts", type=int, default=5)
+    ap.add_argument(
+        "--no-refine",
+        action="store_true",
+        help="without the app's background refinement (on by default, as for a user)",
+    )
     args = ap.parse_args()
+    Run.refine = not args.no_refine
+    print(f"refinement {'off' if args.no_refine else 'on'}, {os.getloadavg()}", file=sys.stderr)
     if not args.db.exists():
         import bigdb
 

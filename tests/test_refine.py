@@ -11,6 +11,7 @@ import pytest
 from swapview import queue
 from swapview.errors import SwapviewError
 from swapview.scoring.embeddings.base import cosine_distance, is_blank
+from swapview.scoring.embeddings.cache import EmbeddingCache, embed_with_cache
 from swapview.scoring.refine import (
     RefineProgress,
     model_label,
@@ -121,11 +122,55 @@ def test_partial_refinement_sorts_both_kinds_on_one_scale(scored, minilm_embedde
         for r in rows
     ]
     assert all(a >= b - 1e-9 for a, b in zip(expected, expected[1:], strict=False))
+
+
+def test_after_calibration_the_static_head_comes_first(scored, minilm_embedder):
+    db, cid, _ = scored
+    refine(db, "demo", minilm_embedder, target=44, batch=6)
+    rows = queue.page_after(db.conn, queue.QueueSpec(comparison_id=cid), None, 1000)
+    refined = {r.pair_id for r in rows if r.refined_model}
+    static = dict(db.execute("SELECT pair_id, semantic_distance FROM scores"))
     # After the calibration sample (32 pairs spread over the range), the head by static
     # distance first: the 12 pairs the static queue put first all carry MiniLM's distance.
-    refined = {r.pair_id for r in rows if r.refined_model}
     top_static = sorted(static, key=lambda p: (static[p], p), reverse=True)[: 44 - 32]
     assert set(top_static) <= refined
+
+
+def test_pairs_whose_texts_are_cached_come_first_and_free(
+    db, realdata, static_embedder, minilm_embedder
+):
+    records = real_records(realdata)
+    # Two pairs repeat pair 2's outputs (the same prompt answered twice, say).
+    again = [
+        PairRecord(k, "again", records[2].baseline_output, records[2].candidate_output, {})
+        for k in ("k998", "k999")
+    ]
+    load(db, records + again)
+    score_comparison(db, "demo", static_embedder)
+    refine_step(db, "demo", minilm_embedder)  # the calibration sample
+    refined = dict(
+        db.execute("SELECT p.key, s.refined_model FROM scores s JOIN pairs p ON p.id = s.pair_id")
+    )
+    # Put pair 2's texts in the cache (as its own refinement would): the copies are free.
+    cache = EmbeddingCache(db, minilm_embedder.name)
+    texts = [records[2].baseline_output, records[2].candidate_output]
+    _, fresh = embed_with_cache(cache, minilm_embedder, texts)
+    with write_transaction(db):
+        cache.put_many(fresh.items())
+    free = {k for k in ("k002", "k998", "k999") if refined[k] is None}
+    step = refine_step(db, "demo", minilm_embedder, batch=3)
+    after = dict(
+        db.execute("SELECT p.key, s.refined_model FROM scores s JOIN pairs p ON p.id = s.pair_id")
+    )
+    newly = {k for k, m in after.items() if m and not refined[k]}
+    assert free <= newly and step.refined == len(free) + 3
+    costly = newly - free
+    assert step.embedded == sum(
+        not is_blank(t)
+        for r in records
+        if r.key in costly
+        for t in {r.baseline_output, r.candidate_output}
+    )
 
 
 def test_refinement_resumes_and_embeds_nothing_twice(scored, minilm_embedder):

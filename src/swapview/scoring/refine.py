@@ -4,10 +4,12 @@ After static scoring, ``refine_step`` takes the next batch: first a calibration 
 spread over the whole static range (so the line that puts both models on one scale is
 not fitted on the head alone), then the unrefined pairs with the highest static
 distance, which are the next ones the queue shows, since unrefined pairs keep their
-static distance as their place. Each step stores the accurate distance beside the static
-one (``scores.refined_*``), refits the line when the refined set has grown by a tenth,
-and commits; an interrupted run keeps every finished step, and the next one resumes.
-Texts go through the embedding cache, so nothing is embedded twice.
+static distance as their place; pairs whose texts are already cached come first and
+free (``refinenext``). Each step stores the accurate distance beside the static one
+(``scores.refined_*``), refits the line when the refined set has grown by a tenth, and
+commits; an interrupted run keeps every finished step, and the next one resumes. Texts
+go through the embedding cache, so nothing is embedded twice. How far the head is
+settled: ``refinefit``'s stop rule.
 
 Call it from one thread with its own connection (the review app: a thread worker).
 """
@@ -35,6 +37,7 @@ from .refinefit import (
     intrusion_chance,
     settled_enough,
 )
+from .refinenext import CURRENT, MEANING, REFINED, UNREFINED, next_ids
 from .runner import pair_distance
 
 BATCH_PAIRS = 32  # about 5 s of MiniLM on 2 cores: the review app sees progress often
@@ -42,20 +45,11 @@ CALIBRATION_PAIRS = 32
 REFIT_GROWTH = 1.1
 SCAN_CHUNK = 500
 
-CURRENT = (
-    "FROM scores s CROSS JOIN pairs p ON p.id = s.pair_id WHERE p.comparison_id = :cid"
-    " AND s.content_hash = p.content_hash AND s.semantic_distance IS NOT NULL"
-)
 # Per refined row, a primary-key probe: "pair_id IN (SELECT id ... comparison)" would
 # first list every pair of the comparison.
 _IN_COMPARISON = (
     "EXISTS (SELECT 1 FROM pairs p WHERE p.id = scores.pair_id AND p.comparison_id = ?)"
 )
-MEANING = "coalesce(s.refined_on_static, s.semantic_distance)"  # queue.orders.MEANING
-# The unary plus keeps SQLite off the scores_refined index for this term: unrefined pairs
-# are walked down scores_semantic, so the next batch costs a seek, not a sort of them all.
-UNREFINED = f"{CURRENT} AND +s.refined_model IS NULL"
-REFINED = f"{CURRENT} AND s.refined_model = :model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +114,13 @@ def refine_step(
     *,
     batch: int = BATCH_PAIRS,
     total: int | None = None,
+    limit: int | None = None,
 ) -> StepResult:
     """Refine the next batch of the queue with the accurate model, and commit it.
 
     ``total`` is the last progress' total, passed back to skip recounting the pairs
-    (a scan at 1M pairs); it changes only when pairs are scored anew."""
+    (a scan at 1M pairs); it changes only when pairs are scored anew. Pairs whose texts
+    are all cached come on top of ``batch``; ``limit`` caps the step as a whole."""
     cid = get_comparison(db, comparison)["id"]
     args = {"cid": cid, "model": embedder.name}
     _check_models(db, args)
@@ -133,8 +129,8 @@ def refine_step(
         _forget_other_models(db, cid, embedder.name)
         ids = calibration_ids(db, cid)
     else:
-        ids = [r[0] for r in db.execute(_next_sql(), {**args, "n": batch})]
-    refined, embedded, cached = _refine_ids(db, cid, embedder, ids, fit)
+        ids = next_ids(db, args, EmbeddingCache(db, embedder.name), batch)
+    refined, embedded, cached = _refine_ids(db, cid, embedder, ids[:limit], fit)
     state = refine_progress(db, comparison, embedder.name, total=total)
     return StepResult(state, refined, embedded, cached)
 
@@ -156,8 +152,15 @@ def refine(
         progress(state)
     goal = state.total if target is None else min(target, state.total)
     while state.refined < goal:
-        step = min(batch, goal - state.refined) if state.calibrated else batch
-        result = refine_step(db, comparison, embedder, batch=step, total=state.total)
+        left = goal - state.refined
+        result = refine_step(
+            db,
+            comparison,
+            embedder,
+            batch=min(batch, left),
+            total=state.total,
+            limit=left if state.calibrated else None,
+        )
         state = result.progress
         report.refined_now += result.refined
         report.texts_embedded += result.embedded
@@ -288,11 +291,6 @@ def expected_intruders(
         if z_last > NEGLIGIBLE_Z or not settled_enough(total, head):
             return total
         after = rows[-1]
-
-
-def _next_sql() -> str:
-    order = "ORDER BY s.semantic_distance DESC, s.pair_id DESC"
-    return f"SELECT s.pair_id {UNREFINED} {order} LIMIT :n"
 
 
 def _refine_ids(

@@ -36,6 +36,20 @@ class EmbeddingCache:
                     found[digest] = vec
         return found
 
+    def cached(self, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` have a vector stored (no vector is read)."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start : start + LOOKUP_CHUNK]
+            rows = self.db.execute(
+                "SELECT content_hash FROM embeddings WHERE model = ?"
+                f" AND content_hash IN ({','.join('?' * len(chunk))})",
+                [self.model, *chunk],
+            )
+            found.update(r[0] for r in rows)
+        return found
+
     def matrix(self, hashes: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, found): row i holds the vector of ``hashes[i]`` (distinct hashes), or
         zeros where ``found[i]`` is False. For many texts at once: no dict of arrays, one
