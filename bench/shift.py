@@ -83,6 +83,7 @@ def build(path: Path, n: int) -> None:
             scores,
         )
         db.conn.executemany("INSERT INTO signals (pair_id, name) VALUES (?, ?)", signals)
+    fill_facts(db, cid)  # what `score` stores beside the scores it writes
     db.close()
     print(f"built {path} ({n:,} pairs) in {time.perf_counter() - t0:.0f} s", flush=True)
 
