@@ -7,11 +7,13 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -52,6 +54,29 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise StoreError(f"{path}: not a SQLite database ({exc})") from exc
     return conn
+
+
+T = TypeVar("T")
+
+
+def on_thread(path: str | Path, read: Callable[[sqlite3.Connection], T]) -> Future[T]:
+    """Start ``read(connection)`` on a thread of its own now, on its own connection; a
+    front end still importing its toolkit collects the result when it is ready (SQLite
+    releases the GIL while it reads)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            conn = connect(path)
+            try:
+                future.set_result(read(conn))
+            finally:
+                conn.close()
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="swapview-read-ahead", daemon=True).start()
+    return future
 
 
 def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Database:

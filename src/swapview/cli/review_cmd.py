@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import Future
 
 import click
+from sqlite_utils import Database
 
 from ..config import load_config
 from ..detail import comparisons
@@ -13,7 +15,7 @@ from ..judge.pairs import ensure_judge_pairs
 from ..queue import DEFAULT_ORDER, ORDERS, QueueSpec, get_order
 from ..queue.window import preload
 from ..scoring.status import score_hint
-from ..store import resolve_comparison
+from ..store import on_thread, resolve_comparison
 from .app import (
     State,
     config_option,
@@ -71,9 +73,9 @@ def review(
         )
     comp = resolve_comparison(db, comparison, newest=True)
     cid = comp["id"]
-    if hint := score_hint(db, comp):
-        # Printed before the app takes the screen, so it is there again after quitting.
-        say(f"note: {hint}", err=True)
+    # Read on a thread while the rest starts (a second at 1,000,000 pairs), printed before
+    # the app takes the screen, so it is there again after quitting.
+    hint = on_thread(state.db_path, lambda conn: score_hint(Database(conn), comp))
     order_name = order or config.order or DEFAULT_ORDER
     get_order(order_name)  # a bad name in the config file fails here, listing the choices
     # Judge fields of the config ([[judges]]) feed the learned order and the judge column.
@@ -81,6 +83,7 @@ def review(
     ensure_judge_pairs(db, [cid])  # verdicts stored before the queue could show them
     db.close()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _say_note(hint)
         # Textual would take over a terminal that is not there and wait forever.
         raise click.ClickException(
             "review needs a terminal (run it in one, over SSH, or in"
@@ -91,6 +94,8 @@ def review(
     # The first queue read runs while Textual imports: the first screen comes sooner.
     first = preload(state.db_path, spec, None if no_resume else name)
     from ..tui import ReviewContext, SwapviewApp  # Textual loads only for this command
+
+    _say_note(hint)  # read while Textual imported
 
     context = ReviewContext(
         db_path=state.db_path,
@@ -107,3 +112,8 @@ def review(
     app.run()
     if app.return_code:  # a crash inside the app: Textual printed it; say so to the shell
         sys.exit(app.return_code)
+
+
+def _say_note(hint: Future[str | None]) -> None:
+    if note := hint.result():
+        say(f"note: {note}", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Collection
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..reviews import last_reviewed_pair
-from ..store import connect
+from ..store import on_thread
 from .paging import (
     QueueRow,
     Shape,
@@ -96,19 +95,5 @@ def first_undecided(
 
 
 def preload(db_path: str, spec: QueueSpec, reviewer: str | None) -> Future[QueueLoad]:
-    """Start ``load_queue`` on a thread now; a front end still importing its toolkit
-    collects the result when it is ready (SQLite releases the GIL while it reads)."""
-    future: Future[QueueLoad] = Future()
-
-    def run() -> None:
-        try:
-            conn = connect(db_path)
-            try:
-                future.set_result(load_queue(conn, spec, reviewer=reviewer))
-            finally:
-                conn.close()
-        except BaseException as exc:  # handed to whoever waits on the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="swapview-preload", daemon=True).start()
-    return future
+    """Start ``load_queue`` on a thread now (``store.on_thread``)."""
+    return on_thread(db_path, lambda conn: load_queue(conn, spec, reviewer=reviewer))

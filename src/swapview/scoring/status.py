@@ -11,14 +11,19 @@ from sqlite_utils import Database
 from ..store import DEFAULT_DB, db_file
 from .runner import SCORER_VERSION
 
+# Both read indexes only (m130): the pair rows hold the texts, and the content hash after
+# them, so reading the rows would read every text.
 STATUS_SQL = """
-SELECT count(*),
-  coalesce(sum(p.baseline_output IS NULL OR p.candidate_output IS NULL), 0),
-  coalesce(sum(s.pair_id IS NULL AND p.baseline_output IS NOT NULL
-               AND p.candidate_output IS NOT NULL), 0),
+SELECT count(*), coalesce(sum(s.pair_id IS NULL), 0),
   coalesce(sum(s.pair_id IS NOT NULL AND (s.content_hash != p.content_hash
                OR s.scorer_version != :version)), 0)
-FROM pairs p LEFT JOIN scores s ON s.pair_id = p.id WHERE p.comparison_id = :cid
+FROM pairs p INDEXED BY pairs_comparison_hash LEFT JOIN scores s ON s.pair_id = p.id
+WHERE p.comparison_id = :cid
+"""
+PENDING_SQL = """
+SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM scores s WHERE s.pair_id = p.id)), 0)
+FROM pairs p INDEXED BY pairs_pending WHERE p.comparison_id = :cid
+  AND (p.baseline_output IS NULL OR p.candidate_output IS NULL)
 """
 
 
@@ -37,8 +42,10 @@ class ScoreStatus:
 
 
 def score_status(db: Database, comparison_id: int) -> ScoreStatus:
-    row = db.execute(STATUS_SQL, {"cid": comparison_id, "version": SCORER_VERSION}).fetchone()
-    return ScoreStatus(*(int(v) for v in row))
+    args = {"cid": comparison_id, "version": SCORER_VERSION}
+    pairs, no_score, outdated = db.execute(STATUS_SQL, args).fetchone()
+    pending, pending_no_score = db.execute(PENDING_SQL, args).fetchone()
+    return ScoreStatus(pairs, pending, no_score - pending_no_score, outdated)
 
 
 def score_command(db: Database, comparison: str) -> str:
