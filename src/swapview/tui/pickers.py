@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from textual.app import App
-from textual.notifications import SeverityLevel
 
 from .. import queue
 from ..coverage.result import blind_spot_line
@@ -30,7 +29,7 @@ from ..shift.view import ShiftView, ViewRow, shift_line
 from . import filters
 from .messages import CoverageBuilt, JudgeCalibrated, SearchDone, SecondLookFound, ShiftBuilt
 from .modals import AskLine, Picker
-from .reads import ScreenReads
+from .reads import Notifies, ScreenReads
 from .second_look import SECOND_LOOK_LABEL, SecondLooks
 
 SHIFT_TITLE = "What shifted: old ▕ new, per slice (* significant, ◆ long tail); enter: its pairs"
@@ -38,7 +37,7 @@ BLIND_SPOT_TITLE = "Blind spots: traffic the eval suite does not cover; enter: i
 SEARCH_PROMPT = "Fuzzy search in keys, prompts and outputs (empty clears)"
 
 
-class PickerHost(Protocol):
+class PickerHost(Notifies, Protocol):
     """What the pickers need of the screen: the queue, modals, notifications, and moves."""
 
     @property
@@ -46,16 +45,6 @@ class PickerHost(Protocol):
 
     @property
     def app(self) -> App[Any]: ...
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None: ...
 
     def show_queue(
         self,

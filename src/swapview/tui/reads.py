@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.worker import get_current_worker
 
 from .. import queue
@@ -65,6 +66,20 @@ class WorkerHost(Protocol):
     ) -> Any: ...
 
     def post_message(self, message: Message) -> bool: ...
+
+
+class Notifies(Protocol):
+    """A screen's notices, as the plain objects it holds call them."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
 
 
 def start_thread(host: WorkerHost, run: Callable[[], None], group: str, exclusive: bool) -> None:

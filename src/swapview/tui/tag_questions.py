@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from textual.app import App
-from textual.notifications import SeverityLevel
 
 from .. import queue
 from ..config import TagConfig
@@ -23,11 +22,12 @@ from .cluster_modal import ConfirmClusterTag
 from .messages import ClusterRead
 from .modals import ConfirmOverwrite, overwrite_question
 from .pair_list import PairList
+from .reads import Notifies
 from .second_look import SecondLooks
 from .triage_controller import cluster_default_tag, cluster_write
 
 
-class QuestionHost(Protocol):
+class QuestionHost(Notifies, Protocol):
     """What the questions need of the screen: the queue on it, modals, and the writes."""
 
     @property
@@ -38,16 +38,6 @@ class QuestionHost(Protocol):
 
     @property
     def pair_list(self) -> PairList: ...
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None: ...
 
     def bound_keys(self) -> keys.Bound: ...
 

@@ -41,7 +41,7 @@ from ..triage.stored import has_bands, has_clusters, has_scores, pair_comparison
 from .gate import CoalescingGate
 from .history import QueueHistory
 from .messages import AlikeFound, ClusterRead, EstimateReady, SampleSuggested, TriageRefitted
-from .reads import WorkerHost, start_thread
+from .reads import Notifies, WorkerHost, start_thread
 
 REGRESSION_ORDER = "regression"
 SAMPLE_ORDER = "sample"
@@ -49,12 +49,8 @@ SAMPLE_QUEUE = 50  # pairs of a band's sample put in the queue at once
 ALIKE_LIMIT = 50
 
 
-class TriageHost(WorkerHost, Protocol):
+class TriageHost(WorkerHost, Notifies, Protocol):
     """What the controller needs of the screen: workers, messages and notices."""
-
-    def notify(
-        self, message: str, *, timeout: float | None = None, markup: bool = True
-    ) -> None: ...
 
 
 def estimate_text(est: dict | None) -> str:
