@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from sqlite_utils import Database
@@ -20,35 +21,29 @@ class EmbeddingCache:
         self.db = db
         self.model = model
 
+    def _rows(
+        self, columns: str, hashes: Sequence[str], extra: str = "", args: Sequence[Any] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """``columns`` of this model's rows for ``hashes``, LOOKUP_CHUNK at a time."""
+        for start in range(0, len(hashes), LOOKUP_CHUNK):
+            chunk = list(hashes[start : start + LOOKUP_CHUNK])
+            yield from self.db.conn.execute(
+                f"SELECT {columns} FROM embeddings WHERE model = ?"
+                f" AND content_hash IN ({','.join('?' * len(chunk))}){extra}",
+                [self.model, *chunk, *args],
+            )
+
     def get_many(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(hashes))
-        for start in range(0, len(unique), LOOKUP_CHUNK):
-            chunk = unique[start : start + LOOKUP_CHUNK]
-            rows = self.db.execute(
-                "SELECT content_hash, dim, vector FROM embeddings WHERE model = ?"
-                f" AND content_hash IN ({','.join('?' * len(chunk))})",
-                [self.model, *chunk],
-            )
-            for digest, dim, blob in rows:
-                vec = np.frombuffer(blob, dtype="<f4")
-                if vec.shape[0] == dim:  # a damaged row is recomputed, not trusted
-                    found[digest] = vec
+        for digest, dim, blob in self._rows("content_hash, dim, vector", _unique(hashes)):
+            vec = np.frombuffer(blob, dtype="<f4")
+            if vec.shape[0] == dim:  # a damaged row is recomputed, not trusted
+                found[digest] = vec
         return found
 
     def cached(self, hashes: Sequence[str]) -> set[str]:
         """Which of ``hashes`` have a vector stored (no vector is read)."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(hashes))
-        for start in range(0, len(unique), LOOKUP_CHUNK):
-            chunk = unique[start : start + LOOKUP_CHUNK]
-            rows = self.db.execute(
-                "SELECT content_hash FROM embeddings WHERE model = ?"
-                f" AND content_hash IN ({','.join('?' * len(chunk))})",
-                [self.model, *chunk],
-            )
-            found.update(r[0] for r in rows)
-        return found
+        return {row[0] for row in self._rows("content_hash", _unique(hashes))}
 
     def matrix(self, hashes: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, found): row i holds the vector of ``hashes[i]`` (distinct hashes), or
@@ -57,17 +52,11 @@ class EmbeddingCache:
         index = {h: i for i, h in enumerate(hashes)}
         rows: list[int] = []
         blobs: list[bytes] = []
-        for start in range(0, len(hashes), LOOKUP_CHUNK):
-            chunk = list(hashes[start : start + LOOKUP_CHUNK])
-            cursor = self.db.conn.execute(
-                "SELECT content_hash, vector FROM embeddings WHERE model = ?"
-                f" AND content_hash IN ({','.join('?' * len(chunk))})"
-                " AND dim = ? AND length(vector) = ?",  # a damaged row is recomputed
-                [self.model, *chunk, dim, 4 * dim],
-            )
-            for digest, blob in cursor:
-                rows.append(index[digest])
-                blobs.append(blob)
+        # A damaged row (another length) is recomputed, not trusted.
+        intact = " AND dim = ? AND length(vector) = ?"
+        for digest, blob in self._rows("content_hash, vector", hashes, intact, (dim, 4 * dim)):
+            rows.append(index[digest])
+            blobs.append(blob)
         out = np.zeros((len(hashes), dim), dtype=np.float32)
         found = np.zeros(len(hashes), dtype=bool)
         if blobs:
@@ -85,6 +74,10 @@ class EmbeddingCache:
                 for h, v in items
             ],
         )
+
+
+def _unique(hashes: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(hashes))
 
 
 def embed_with_cache(
